@@ -1,0 +1,234 @@
+"""Guichet's Lambda entry points. Each handler parses, calls one service and maps domain errors; nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
+
+from chalicelib import bootstrap, ws
+from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.domain.model import Principal
+from chalicelib.services import agents, auth, connections, conversations, frames, timers, visitors
+
+app = Chalice(app_name="guichet")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.api.cors = True
+log = logging.getLogger("guichet")
+
+STATUS_BY_CODE = {
+    "invalid_json": 400,
+    "missing_field": 400,
+    "invalid_field": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+}
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(body=json.dumps(body), status_code=status, headers={"Content-Type": "application/json"})
+
+
+def _rest(handler: Callable[..., Any]) -> Callable[..., Response]:
+    """Turn a handler's result into JSON and each domain error into its 4xx, in one place."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        try:
+            result = handler(*args, **kwargs)
+        except DomainError as exc:
+            body = {"code": exc.code, "message": exc.message}
+            if exc.field:
+                body["field"] = exc.field
+            return _json(STATUS_BY_CODE.get(exc.code, 400), body)
+        if isinstance(result, Response):
+            return result
+        return _json(200, result)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+def _body() -> dict[str, Any]:
+    raw = app.current_request.raw_body if app.current_request else b""
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidInput("the request body is not valid JSON", field="body") from exc
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object", field="body")
+    return body
+
+
+def _caller(tenant: str) -> Principal:
+    request = app.current_request
+    headers = request.headers if request else {}
+    c = bootstrap.container()
+    return auth.authenticate(
+        auth.bearer(headers.get("authorization")), tenant, secrets=c.secrets, agent_tokens=c.agent_tokens,
+        clock=c.deps.clock,
+    )
+
+
+def _query(name: str) -> str | None:
+    params = app.current_request.query_params if app.current_request else None
+    return params.get(name) if params else None
+
+
+# --- REST -----------------------------------------------------------------------------------------------------------
+
+
+@app.route("/health", methods=["GET"])
+@_rest
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.route("/auth/login", methods=["POST"])
+@_rest
+def login() -> dict[str, Any]:
+    body = _body()
+    username, password = body.get("username"), body.get("password")
+    for name, value in (("username", username), ("password", password)):
+        if not isinstance(value, str) or not value:
+            raise InvalidInput(f"'{name}' is required", field=name)
+    c = bootstrap.container()
+    result = c.identity.login(str(username), str(password))
+    principal = c.agent_tokens.verify(result.id_token)
+    return {
+        "id_token": result.id_token,
+        "expires_in": result.expires_in,
+        "tenant": principal.tenant,
+        "agent": {"id": principal.id, "name": principal.name, "roles": sorted(r.value for r in principal.roles)},
+    }
+
+
+@app.route("/tenants/{tenant}/visitors", methods=["POST"])
+@_rest
+def open_visitor_session(tenant: str) -> Response:
+    c = bootstrap.container()
+    session = visitors.open_session(
+        tenant, _body().get("visitor_token"), tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
+        clock=c.deps.clock,
+    )
+    return _json(201, {"visitor_id": session.visitor_id, "visitor_token": session.token,
+                       "expires_at": frames.iso(session.expires_at)})
+
+
+@app.route("/tenants/{tenant}/me", methods=["GET"])
+@_rest
+def me(tenant: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    if not principal.is_agent:
+        return {"kind": "visitor", "id": principal.id}
+    return {**frames.agent(agents.profile(bootstrap.container().deps, principal)),
+            "roles": sorted(r.value for r in principal.roles)}
+
+
+@app.route("/tenants/{tenant}/agents/me/status", methods=["PUT"])
+@_rest
+def put_status(tenant: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    return frames.agent(agents.set_status(bootstrap.container().deps, principal, _body().get("status")))
+
+
+@app.route("/tenants/{tenant}/conversations", methods=["GET"])
+@_rest
+def list_conversations(tenant: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    found = conversations.open_conversations(bootstrap.container().deps, principal)
+    return {"conversations": [frames.conversation(c) for c in found]}
+
+
+@app.route("/tenants/{tenant}/conversations/{conversation_id}", methods=["GET"])
+@_rest
+def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    return frames.conversation(conversations.participant_view(bootstrap.container().deps, principal, conversation_id))
+
+
+@app.route("/tenants/{tenant}/conversations/{conversation_id}/messages", methods=["GET"])
+@_rest
+def list_messages(tenant: str, conversation_id: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    found = conversations.history(bootstrap.container().deps, principal, conversation_id, _query("after_seq"),
+                                  _query("limit"))
+    return {"messages": [frames.message(m) for m in found]}
+
+
+# --- WebSocket ------------------------------------------------------------------------------------------------------
+
+
+@app.lambda_function(name="ws_authorizer")
+def ws_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """REQUEST authorizer of `$connect`: `?tenant=...&token=...`. Its context follows every event of the connection."""
+    params = event.get("queryStringParameters") or {}
+    c = bootstrap.container()
+    try:
+        principal = auth.authenticate(params.get("token"), params.get("tenant"), secrets=c.secrets,
+                                      agent_tokens=c.agent_tokens, clock=c.deps.clock)
+    except Unauthorized as exc:
+        raise Exception("Unauthorized") from exc  # API Gateway's contract for a 401
+    except Forbidden:
+        return _policy("anonymous", "Deny", event["methodArn"], {})
+    return _policy(principal.id, "Allow", event["methodArn"], ws.authorizer_context(principal))
+
+
+def _policy(principal_id: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        "context": context,
+    }
+
+
+def _ws_principal(event: WebsocketEvent) -> Principal:
+    return ws.principal_from_authorizer(event.to_dict()["requestContext"]["authorizer"])
+
+
+@app.on_ws_connect()
+def ws_connect(event: WebsocketEvent) -> dict[str, int]:
+    connections.connect(bootstrap.container().deps, _ws_principal(event), event.connection_id)
+    return {"statusCode": 200}
+
+
+@app.on_ws_message()
+def ws_message(event: WebsocketEvent) -> None:
+    deps = bootstrap.container().deps
+    reply = ws.handle(deps, _ws_principal(event), event.connection_id, event.body)
+    if reply is not None:
+        try:
+            deps.push.send(event.connection_id, reply)
+        except ConnectionGone:
+            log.info("caller left before its answer", extra={"connection_id": event.connection_id})
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: WebsocketEvent) -> None:
+    connections.disconnect(bootstrap.container().deps, _ws_principal(event), event.connection_id)
+
+
+# --- Timers ---------------------------------------------------------------------------------------------------------
+
+
+def _timer_queue_name() -> str:
+    import os
+
+    return os.environ.get("TIMER_QUEUE_NAME", "guichet-timers-dev")
+
+
+@app.on_sqs_message(queue=_timer_queue_name(), batch_size=10)
+def on_timer(event: SQSEvent) -> None:
+    deps = bootstrap.container().deps
+    for record in event:
+        timers.fire(deps, record.body)

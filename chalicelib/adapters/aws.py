@@ -1,0 +1,28 @@
+"""Lazy boto3 clients, created on first use so that a cold start pays only for what it calls."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    key = (service, endpoint_url)
+    found = _clients.get(key)
+    if found is None:
+        with _lock:
+            found = _clients.get(key)
+            if found is None:
+                import boto3  # deferred: importing boto3 is most of a cold start
+
+                found = boto3.session.Session().client(service, endpoint_url=endpoint_url)
+                _clients[key] = found
+    return found
+
+
+def error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

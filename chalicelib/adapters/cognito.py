@@ -1,0 +1,126 @@
+"""Agents' identities in a Cognito user pool: password login, user creation, ID token verification."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.adapters.aws import client, error_code
+from chalicelib.domain.errors import Conflict, Unauthorized
+from chalicelib.domain.model import Principal, PrincipalKind, Role
+from chalicelib.ports import LoginResult
+
+TENANT_CLAIM = "custom:tenant"
+
+
+class CognitoIdentity:
+    def __init__(self, user_pool_id: str, client_id: str) -> None:
+        self._pool = user_pool_id
+        self._client_id = client_id
+
+    def login(self, username: str, password: str) -> LoginResult:
+        idp = client("cognito-idp")
+        try:
+            answer = idp.initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except Exception as exc:
+            if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
+                raise Unauthorized("wrong username or password") from exc
+            raise
+        result = answer.get("AuthenticationResult")
+        if not result:
+            raise Unauthorized(f"login needs a further step: {answer.get('ChallengeName', 'unknown')}")
+        return LoginResult(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+
+    def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
+        idp = client("cognito-idp")
+        try:
+            created = idp.admin_create_user(
+                UserPoolId=self._pool,
+                Username=username,
+                UserAttributes=[{"Name": "name", "Value": name}, {"Name": TENANT_CLAIM, "Value": tenant}],
+                MessageAction="SUPPRESS",
+            )
+        except Exception as exc:
+            if error_code(exc) == "UsernameExistsException":
+                raise Conflict(f"user '{username}' exists", field="username") from exc
+            raise
+        idp.admin_set_user_password(UserPoolId=self._pool, Username=username, Password=password, Permanent=True)
+        for role in roles:
+            idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
+        attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+        return str(attributes.get("sub") or created["User"]["Username"])
+
+
+class CognitoTokenVerifier:
+    """Verifies ID tokens: RS256 signature against the pool's JWKS, issuer, audience (the app client) and expiry."""
+
+    _JWKS_TTL_SECONDS = 3600
+    _UNKNOWN_KID_REFETCH_SECONDS = 60
+
+    def __init__(self, issuer: str, audience: str, jwks_url: str) -> None:
+        self._issuer = issuer
+        self._audience = audience
+        self._jwks_url = jwks_url
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = -1e9
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> Principal:
+        import jwt  # deferred: PyJWT pulls in cryptography, which only agent requests need
+
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._key(str(header.get("kid", "")))
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("the token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the token does not verify: {exc}") from exc
+        if claims.get("token_use") != "id":
+            raise Unauthorized("an ID token is required")
+        tenant = claims.get(TENANT_CLAIM)
+        if not isinstance(tenant, str) or not tenant:
+            raise Unauthorized("the token carries no tenant")
+        roles = frozenset(Role(g) for g in claims.get("cognito:groups", []) if g in Role._value2member_map_)
+        return Principal(
+            tenant=tenant,
+            id=str(claims["sub"]),
+            kind=PrincipalKind.AGENT,
+            name=str(claims.get("name") or claims.get("cognito:username") or ""),
+            roles=roles,
+        )
+
+    def _key(self, kid: str) -> Any:
+        key = self._keys.get(kid)
+        age = time.monotonic() - self._fetched_at
+        # Refetch when the keys are old, or for an unknown kid (key rotation) at most once a minute.
+        if age > self._JWKS_TTL_SECONDS or (key is None and age > self._UNKNOWN_KID_REFETCH_SECONDS):
+            self._refresh()
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("the token is signed by an unknown key")
+        return key
+
+    def _refresh(self) -> None:
+        from jwt import PyJWK
+
+        with self._lock:
+            with urllib.request.urlopen(self._jwks_url, timeout=5) as answer:  # noqa: S310 - configured https URL
+                document = json.load(answer)
+            self._keys = {k["kid"]: PyJWK.from_dict(k).key for k in document.get("keys", []) if "kid" in k}
+            self._fetched_at = time.monotonic()

@@ -1,0 +1,528 @@
+"""DynamoDB repositories (PynamoDB). One table; every partition key starts with the tenant (invariant 6).
+
+Item layout (pk / sk):
+- ``T#<t>#TENANT`` / ``CONFIG``: the tenant.
+- ``T#<t>#CONV#<id>`` / ``STATE``: a conversation, with the set of its participants' WebSocket connections.
+- ``T#<t>#CONV#<id>`` / ``MSG#<seq:010>``: its messages. ``STATE`` sorts after every ``MSG#``, so one descending
+  query from the top returns the conversation, its connections and its newest messages together.
+- ``T#<t>#AGENT#<id>`` / ``PROFILE``: an agent's status and chat capacity.
+- ``T#<t>#AGENT#<id>`` or ``T#<t>#VISITOR#<id>`` / ``CONN#<connection>``: a principal's open connections.
+- ``T#<t>#AGENT#<id>`` / ``CONV#<id>``: the agent's assigned conversations.
+- ``T#<t>#VISITOR#<id>`` / ``CONV#<id>`` and ``OPEN``: the visitor's conversations and the open one.
+GSI ``gsi1`` (keys only) lists waiting conversations (``T#<t>#WAITING#<queue>``, oldest first) and Available agents
+with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.model import (
+    Agent,
+    AgentStatus,
+    Conversation,
+    ConversationStatus,
+    Message,
+    PageContext,
+    Principal,
+    PrincipalKind,
+    Sender,
+)
+from chalicelib.ports import AssignmentLost, ConversationView, SeqTaken, Tenant
+
+STATE = "STATE"
+PROFILE = "PROFILE"
+OPEN = "OPEN"
+MSG = "MSG#"
+CONN = "CONN#"
+CONV = "CONV#"
+RECENT_WITHOUT_CURSOR = 10  # how far back a resend without `after_seq` is recognised
+MAX_CATCH_UP = 500  # a sender further behind than this is not checked for a resend beyond it
+CONNECTION_TTL = timedelta(hours=3)  # API Gateway closes a connection after 2 h
+
+
+def _conv_pk(tenant: str, conversation_id: str) -> str:
+    return f"T#{tenant}#CONV#{conversation_id}"
+
+
+def _principal_pk(tenant: str, kind: PrincipalKind, principal_id: str) -> str:
+    return f"T#{tenant}#{kind.value.upper()}#{principal_id}"
+
+
+def _msg_sk(seq: int) -> str:
+    return f"{MSG}{seq:010d}"
+
+
+def _waiting_pk(tenant: str, queue: str) -> str:
+    return f"T#{tenant}#WAITING#{queue}"
+
+
+def _available_pk(tenant: str, queue: str) -> str:
+    return f"T#{tenant}#AVAILABLE#{queue}"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _Meta:
+    table_name = os.environ.get("TABLE_NAME", "guichet")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
+    max_retry_attempts = 3
+
+
+class Gsi1(GlobalSecondaryIndex["Gsi1Entry"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "gsi1"
+        projection = KeysOnlyProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi1Entry(Model):
+    """What the keys-only index returns: the base item's keys."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi1 = Gsi1()
+
+
+class TenantItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+
+
+class ConversationPart(Model):
+    """Any item of a conversation's partition; the discriminator tells the state from the messages."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class ConversationItem(ConversationPart, discriminator="conversation"):
+    status = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    visitor_id = UnicodeAttribute()
+    agent_id = UnicodeAttribute(null=True)
+    agent_name = UnicodeAttribute(null=True)
+    page_url = UnicodeAttribute(null=True)
+    page_title = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    assigned_at = UTCDateTimeAttribute(null=True)
+    connections = UnicodeSetAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    def to_domain(self, tenant: str) -> Conversation:
+        return Conversation(
+            tenant=tenant,
+            id=self.pk.rsplit("#", 1)[1],
+            visitor_id=self.visitor_id,
+            created_at=self.created_at,
+            status=ConversationStatus(self.status),
+            queue=self.queue,
+            agent_id=self.agent_id,
+            agent_name=self.agent_name,
+            page=PageContext(url=self.page_url, title=self.page_title or "") if self.page_url is not None else None,
+            connections=frozenset(self.connections or ()),
+        )
+
+
+class MessageItem(ConversationPart, discriminator="message"):
+    seq = NumberAttribute()
+    client_message_id = UnicodeAttribute()
+    sender_kind = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    sender_name = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+
+    def to_domain(self, tenant: str) -> Message:
+        return Message(
+            tenant=tenant,
+            conversation_id=self.pk.rsplit("#", 1)[1],
+            seq=int(self.seq),
+            client_message_id=self.client_message_id,
+            sender=Sender(kind=PrincipalKind(self.sender_kind), id=self.sender_id, name=self.sender_name or ""),
+            text=self.text,
+            sent_at=self.sent_at,
+        )
+
+
+class AgentItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    capacity = NumberAttribute()
+    active = NumberAttribute()
+    queues = UnicodeSetAttribute()
+    idle_since = UTCDateTimeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    def to_domain(self, tenant: str) -> Agent:
+        return Agent(
+            tenant=tenant,
+            id=self.pk.rsplit("#", 1)[1],
+            name=self.name,
+            status=AgentStatus(self.status),
+            capacity=int(self.capacity),
+            active=int(self.active),
+            queues=tuple(sorted(self.queues)),
+            idle_since=self.idle_since,
+        )
+
+
+class LinkItem(Model):
+    """A pointer kept in a principal's partition: a connection, an assigned or a visitor's conversation."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    conversation_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+MODELS: tuple[type[Model], ...] = (Gsi1Entry, TenantItem, ConversationPart, AgentItem, LinkItem)
+
+
+def configure(table_name: str, region: str, host: str | None) -> None:
+    """Point every model at one table (the stage's, or a test's)."""
+    _Meta.table_name = table_name
+    _Meta.region = region
+    _Meta.host = host
+    for model in MODELS:
+        model._connection = None
+
+
+def connection() -> Connection:
+    return Connection(region=_Meta.region, host=_Meta.host, max_retry_attempts=_Meta.max_retry_attempts)
+
+
+def _failed_condition(exc: PutError | UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+class DynamoTenants:
+    def get(self, tenant: str) -> Tenant | None:
+        try:
+            item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
+        except DoesNotExist:
+            return None
+        return Tenant(id=tenant, name=item.name)
+
+    def put(self, tenant: Tenant) -> None:
+        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name).save()
+
+
+class DynamoConversations:
+    def create(self, conversation: Conversation) -> None:
+        tenant = conversation.tenant
+        visitor_pk = _principal_pk(tenant, PrincipalKind.VISITOR, conversation.visitor_id)
+        item = ConversationItem(
+            _conv_pk(tenant, conversation.id),
+            STATE,
+            status=conversation.status.value,
+            queue=conversation.queue,
+            visitor_id=conversation.visitor_id,
+            page_url=conversation.page.url if conversation.page else None,
+            page_title=conversation.page.title if conversation.page else None,
+            created_at=conversation.created_at,
+            connections=set(conversation.connections) or None,
+            gsi1pk=_waiting_pk(tenant, conversation.queue),
+            gsi1sk=f"{_stamp(conversation.created_at)}#{conversation.id}",
+        )
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(item, condition=ConversationItem.pk.does_not_exist())
+                tx.save(LinkItem(visitor_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id,
+                                 created_at=conversation.created_at))
+                tx.save(LinkItem(visitor_pk, OPEN, conversation_id=conversation.id),
+                        condition=LinkItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            raise Conflict("the visitor already has an open conversation") from exc
+
+    def get(self, tenant: str, conversation_id: str) -> Conversation | None:
+        try:
+            item = ConversationItem.get(_conv_pk(tenant, conversation_id), STATE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.to_domain(tenant)
+
+    def view_for_send(self, tenant: str, conversation_id: str, after_seq: int | None) -> ConversationView | None:
+        # One descending query: STATE sorts after every MSG#, so it comes first, then the newest messages.
+        page = 3 if after_seq is not None else 1 + RECENT_WITHOUT_CURSOR
+        conversation: Conversation | None = None
+        recent: list[Message] = []
+        results = ConversationPart.query(
+            _conv_pk(tenant, conversation_id),
+            ConversationPart.sk >= MSG,
+            scan_index_forward=False,
+            consistent_read=True,
+            page_size=page,
+        )
+        for part in results:
+            if isinstance(part, ConversationItem):
+                conversation = part.to_domain(tenant)
+            elif isinstance(part, MessageItem):
+                recent.append(part.to_domain(tenant))
+                seq = recent[-1].seq
+                if after_seq is None:
+                    enough = len(recent) >= RECENT_WITHOUT_CURSOR
+                else:
+                    enough = seq <= after_seq + 1 or len(recent) >= MAX_CATCH_UP
+                if enough:
+                    break
+        if conversation is None:
+            return None
+        return ConversationView(conversation=conversation, recent=recent)
+
+    def put_message(self, message: Message) -> None:
+        item = MessageItem(
+            _conv_pk(message.tenant, message.conversation_id),
+            _msg_sk(message.seq),
+            seq=message.seq,
+            client_message_id=message.client_message_id,
+            sender_kind=message.sender.kind.value,
+            sender_id=message.sender.id,
+            sender_name=message.sender.name or None,
+            text=message.text,
+            sent_at=message.sent_at,
+        )
+        try:
+            item.save(condition=MessageItem.sk.does_not_exist())
+        except PutError as exc:
+            if _failed_condition(exc):
+                raise SeqTaken(message.seq) from exc
+            raise
+
+    def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
+        results = ConversationPart.query(
+            _conv_pk(tenant, conversation_id),
+            ConversationPart.sk.between(_msg_sk(after_seq + 1), _msg_sk(10**10 - 1)),
+            consistent_read=True,
+            limit=limit,
+        )
+        return [part.to_domain(tenant) for part in results if isinstance(part, MessageItem)]
+
+    def open_for_visitor(self, tenant: str, visitor_id: str) -> list[Conversation]:
+        try:
+            pointer = LinkItem.get(_principal_pk(tenant, PrincipalKind.VISITOR, visitor_id), OPEN,
+                                   consistent_read=True)
+        except DoesNotExist:
+            return []
+        found = self.get(tenant, pointer.conversation_id or "")
+        return [found] if found is not None and found.status is not ConversationStatus.CLOSED else []
+
+    def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]:
+        links = LinkItem.query(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), LinkItem.sk.startswith(CONV),
+                               consistent_read=True)
+        keys = [(_conv_pk(tenant, link.conversation_id or ""), STATE) for link in links]
+        if not keys:
+            return []
+        found = [item.to_domain(tenant) for item in ConversationItem.batch_get(keys, consistent_read=True)]
+        open_ones = [c for c in found if c.status is not ConversationStatus.CLOSED]
+        return sorted(open_ones, key=lambda c: c.created_at)
+
+    def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
+        entries = Gsi1Entry.gsi1.query(_waiting_pk(tenant, queue), limit=limit)
+        return [entry.pk.rsplit("#", 1)[1] for entry in entries]
+
+    def add_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
+        self._change_connections(tenant, conversation_id, set(connection_ids), add=True)
+
+    def remove_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
+        self._change_connections(tenant, conversation_id, set(connection_ids), add=False)
+
+    @staticmethod
+    def _change_connections(tenant: str, conversation_id: str, ids: set[str], *, add: bool) -> None:
+        if not ids:
+            return
+        item = ConversationItem(_conv_pk(tenant, conversation_id), STATE)
+        action = ConversationItem.connections.add(ids) if add else ConversationItem.connections.delete(ids)
+        try:
+            item.update(actions=[action], condition=ConversationItem.pk.exists())
+        except UpdateError as exc:
+            if not _failed_condition(exc):
+                raise  # a conversation that vanished has no connections to keep
+
+
+class DynamoAgents:
+    _STATUS_RETRIES = 5
+
+    def get(self, tenant: str, agent_id: str) -> Agent | None:
+        try:
+            item = AgentItem.get(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.to_domain(tenant)
+
+    def put(self, agent: Agent) -> None:
+        item = AgentItem(
+            _principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id),
+            PROFILE,
+            name=agent.name,
+            status=agent.status.value,
+            capacity=agent.capacity,
+            active=agent.active,
+            queues=set(agent.queues),
+            idle_since=agent.idle_since,
+        )
+        item.gsi1pk, item.gsi1sk = _availability_keys(agent)
+        item.save()
+
+    def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
+        for _ in range(self._STATUS_RETRIES):
+            current = self.get(tenant, agent_id)
+            if current is None:
+                raise Conflict("the agent has no profile")
+            idle_since = current.idle_since
+            if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE:
+                idle_since = now
+            wanted = Agent(**{**current.__dict__, "status": status, "idle_since": idle_since})
+            gsi1pk, gsi1sk = _availability_keys(wanted)
+            item = AgentItem(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE)
+            actions: list[Any] = [AgentItem.status.set(status.value)]
+            if idle_since is not None:
+                actions.append(AgentItem.idle_since.set(idle_since))
+            if gsi1pk and gsi1sk:
+                actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
+            else:
+                actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
+            try:
+                # Conditional on the load we read, so a concurrent assignment is never undone in the index.
+                item.update(actions=actions, condition=AgentItem.active == current.active)
+            except UpdateError as exc:
+                if _failed_condition(exc):
+                    continue
+                raise
+            return wanted
+        raise Conflict("the agent's state keeps changing; retry")
+
+    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
+        entries = Gsi1Entry.gsi1.query(_available_pk(tenant, queue), limit=limit)
+        return [entry.pk.rsplit("#", 1)[1] for entry in entries]
+
+
+def _availability_keys(agent: Agent) -> tuple[str | None, str | None]:
+    """Index entry of an agent who can take a chat now, sorted by how long they have been idle (CHAT-6)."""
+    if not agent.can_take_chat or not agent.queues:
+        return None, None
+    idle = _stamp(agent.idle_since) if agent.idle_since else "0"
+    return _available_pk(agent.tenant, agent.queues[0]), f"{idle}#{agent.id}"
+
+
+class DynamoAssignments:
+    _REASONS: ClassVar[Sequence[str]] = ("agent_unavailable", "conversation_taken", "already_assigned")
+
+    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
+        tenant = conversation.tenant
+        busier = Agent(**{**agent.__dict__, "active": agent.active + 1, "idle_since": now})
+        gsi1pk, gsi1sk = _availability_keys(busier)
+        agent_actions: list[Any] = [AgentItem.active.set(busier.active), AgentItem.idle_since.set(now)]
+        if gsi1pk and gsi1sk:
+            agent_actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
+        else:
+            agent_actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
+        conversation_actions: list[Any] = [
+            ConversationItem.status.set(ConversationStatus.ASSIGNED.value),
+            ConversationItem.agent_id.set(agent.id),
+            ConversationItem.agent_name.set(agent.name),
+            ConversationItem.assigned_at.set(now),
+            ConversationItem.gsi1pk.remove(),
+            ConversationItem.gsi1sk.remove(),
+        ]
+        connections = set(agent_connections)
+        if connections:
+            conversation_actions.append(ConversationItem.connections.add(connections))
+        agent_pk = _principal_pk(tenant, PrincipalKind.AGENT, agent.id)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                # Capacity (invariant 1): the load we read must still be the load, below capacity, while Available.
+                tx.update(
+                    AgentItem(agent_pk, PROFILE),
+                    actions=agent_actions,
+                    condition=(AgentItem.status == AgentStatus.AVAILABLE.value)
+                    & (AgentItem.active == agent.active)
+                    & (AgentItem.capacity > agent.active),
+                )
+                # Ownership (invariant 2): only a waiting conversation can be given, and only once.
+                tx.update(
+                    ConversationItem(_conv_pk(tenant, conversation.id), STATE),
+                    actions=conversation_actions,
+                    condition=(ConversationItem.status == ConversationStatus.WAITING.value)
+                    & ConversationItem.agent_id.does_not_exist(),
+                )
+                tx.save(
+                    LinkItem(agent_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id, created_at=now),
+                    condition=LinkItem.pk.does_not_exist(),
+                )
+        except TransactWriteError as exc:
+            raise AssignmentLost(self._reason(exc)) from exc
+
+    def _reason(self, exc: TransactWriteError) -> str:
+        for index, reason in enumerate(exc.cancellation_reasons):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                return self._REASONS[index]
+        return "transaction_conflict" if exc.cause_response_code == "TransactionCanceledException" else "error"
+
+
+class DynamoConnections:
+    def add(self, principal: Principal, connection_id: str, now: datetime) -> None:
+        LinkItem(
+            _principal_pk(principal.tenant, principal.kind, principal.id),
+            f"{CONN}{connection_id}",
+            created_at=now,
+            expires_at=now + CONNECTION_TTL,
+        ).save()
+
+    def remove(self, principal: Principal, connection_id: str) -> None:
+        LinkItem(_principal_pk(principal.tenant, principal.kind, principal.id), f"{CONN}{connection_id}").delete()
+
+    def of(self, principal: Principal) -> list[str]:
+        links = LinkItem.query(
+            _principal_pk(principal.tenant, principal.kind, principal.id),
+            LinkItem.sk.startswith(CONN),
+            consistent_read=True,
+        )
+        return [link.sk[len(CONN):] for link in links]

@@ -1,0 +1,78 @@
+"""The one place that wires real adapters to the ports. Built lazily, once per Lambda container."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.ports import AgentTokenVerifier, Deps, IdentityProvider, Mailer, SecretStore
+from chalicelib.settings import settings
+
+
+@dataclass(frozen=True)
+class Container:
+    deps: Deps
+    secrets: SecretStore
+    agent_tokens: AgentTokenVerifier
+    identity: IdentityProvider
+    mailer: Mailer
+
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def container() -> Container:
+    global _container
+    if _container is None:
+        with _lock:
+            if _container is None:
+                _container = _build()
+    return _container
+
+
+def reset() -> None:
+    """Forget the wiring (tests and the local stack call this after changing the environment)."""
+    global _container
+    with _lock:
+        _container = None
+
+
+def _build() -> Container:
+    from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
+    from chalicelib.adapters.mail import SesMailer
+    from chalicelib.adapters.push import ApiGatewayPush
+    from chalicelib.adapters.secrets import SecretsManagerKeys
+    from chalicelib.adapters.system import RandomIds, UtcClock
+    from chalicelib.adapters.timers import QueueAndSchedulerTimers
+
+    config = settings()
+    dynamodb.configure(config.table_name, config.region, _endpoint("dynamodb"))
+    deps = Deps(
+        tenants=dynamodb.DynamoTenants(),
+        conversations=dynamodb.DynamoConversations(),
+        agents=dynamodb.DynamoAgents(),
+        assignments=dynamodb.DynamoAssignments(),
+        connections=dynamodb.DynamoConnections(),
+        push=ApiGatewayPush(config.ws_callback_url),
+        timers=QueueAndSchedulerTimers(
+            config.timer_queue_url, config.timer_queue_arn, config.schedule_group, config.scheduler_role_arn
+        ),
+        clock=UtcClock(),
+        ids=RandomIds(),
+    )
+    return Container(
+        deps=deps,
+        secrets=SecretsManagerKeys(config.visitor_secret_id),
+        agent_tokens=CognitoTokenVerifier(config.cognito_issuer, config.user_pool_client_id, config.jwks_url),
+        identity=CognitoIdentity(config.user_pool_id, config.user_pool_client_id),
+        mailer=SesMailer(config.mail_from),
+    )
+
+
+def _endpoint(service: str) -> Any:
+    import os
+
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None

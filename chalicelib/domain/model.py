@@ -1,0 +1,121 @@
+"""Entities of a conversation between a visitor and an agent. Pure data, no I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+MAX_MESSAGE_CHARS = 1940  # CHAT-10
+DEFAULT_CHAT_CAPACITY = 6  # CHAT-5
+DEFAULT_QUEUE = "default"
+
+
+class PrincipalKind(enum.StrEnum):
+    AGENT = "agent"
+    VISITOR = "visitor"
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: bound to exactly one tenant (invariant 6)."""
+
+    tenant: str
+    id: str
+    kind: PrincipalKind
+    name: str = ""
+    roles: frozenset[Role] = frozenset()
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind is PrincipalKind.AGENT
+
+
+class AgentStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class Agent:
+    tenant: str
+    id: str
+    name: str
+    status: AgentStatus = AgentStatus.OFFLINE
+    capacity: int = DEFAULT_CHAT_CAPACITY
+    active: int = 0
+    queues: tuple[str, ...] = (DEFAULT_QUEUE,)
+    #: When the agent last became free for work; the longest idle agent is served first (CHAT-6).
+    idle_since: datetime | None = None
+
+    @property
+    def can_take_chat(self) -> bool:
+        return self.status is AgentStatus.AVAILABLE and self.active < self.capacity
+
+
+class ConversationStatus(enum.StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    tenant: str
+    id: str
+    visitor_id: str
+    created_at: datetime
+    status: ConversationStatus = ConversationStatus.WAITING
+    queue: str = DEFAULT_QUEUE
+    agent_id: str | None = None
+    agent_name: str | None = None
+    page: PageContext | None = None
+    #: WebSocket connections of the participants, kept on the conversation so that fan-out is one read by key.
+    connections: frozenset[str] = field(default_factory=frozenset)
+
+    def is_participant(self, principal: Principal) -> bool:
+        if principal.tenant != self.tenant:
+            return False
+        if principal.kind is PrincipalKind.VISITOR:
+            return principal.id == self.visitor_id
+        return principal.id == self.agent_id
+
+    def participants(self) -> list[Principal]:
+        people = [Principal(tenant=self.tenant, id=self.visitor_id, kind=PrincipalKind.VISITOR)]
+        if self.agent_id:
+            people.append(Principal(tenant=self.tenant, id=self.agent_id, kind=PrincipalKind.AGENT))
+        return people
+
+    def assigned_to(self, agent: Agent) -> Conversation:
+        return replace(self, status=ConversationStatus.ASSIGNED, agent_id=agent.id, agent_name=agent.name)
+
+
+@dataclass(frozen=True)
+class Sender:
+    kind: PrincipalKind
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    tenant: str
+    conversation_id: str
+    seq: int
+    client_message_id: str
+    sender: Sender
+    text: str
+    sent_at: datetime

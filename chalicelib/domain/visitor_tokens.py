@@ -1,0 +1,60 @@
+"""Visitor tokens: a server-signed, expiring proof that the bearer is one visitor of one tenant.
+
+Format: ``v1.<payload>.<signature>`` where payload is base64url JSON ``{"t": tenant, "v": visitor id, "exp": epoch}``
+and signature is base64url HMAC-SHA256 over ``v1.<payload>`` with the deployment's visitor secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.model import Principal, PrincipalKind
+
+PREFIX = "v1"
+LIFETIME = timedelta(days=30)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def is_visitor_token(token: str) -> bool:
+    return token.startswith(PREFIX + ".")
+
+
+def sign(secret: bytes, tenant: str, visitor_id: str, now: datetime) -> tuple[str, datetime]:
+    expires_at = now + LIFETIME
+    payload = _b64(json.dumps({"t": tenant, "v": visitor_id, "exp": int(expires_at.timestamp())}).encode())
+    signed = f"{PREFIX}.{payload}"
+    signature = _b64(hmac.new(secret, signed.encode("ascii"), hashlib.sha256).digest())
+    return f"{signed}.{signature}", expires_at
+
+
+def verify(secret: bytes, token: str, now: datetime) -> Principal:
+    """The visitor the token names, or Unauthorized when it is malformed, forged or expired."""
+    parts = token.split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise Unauthorized("malformed visitor token")
+    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+    try:
+        given = _unb64(parts[2])
+        claims = json.loads(_unb64(parts[1]))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unauthorized("malformed visitor token") from exc
+    if not hmac.compare_digest(expected, given):
+        raise Unauthorized("visitor token signature does not verify")
+    if not isinstance(claims, dict) or not all(isinstance(claims.get(k), str) for k in ("t", "v")):
+        raise Unauthorized("malformed visitor token")
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= now.timestamp():
+        raise Unauthorized("visitor token expired")
+    return Principal(tenant=claims["t"], id=claims["v"], kind=PrincipalKind.VISITOR)

@@ -1,0 +1,173 @@
+"""The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Principal
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+
+
+class TenantRepository(Protocol):
+    def get(self, tenant: str) -> Tenant | None: ...
+
+    def put(self, tenant: Tenant) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A conversation with its newest messages, read in one request by key before a message is stored."""
+
+    conversation: Conversation
+    recent: Sequence[Message]
+
+
+class ConversationRepository(Protocol):
+    def create(self, conversation: Conversation) -> None: ...
+
+    def get(self, tenant: str, conversation_id: str) -> Conversation | None: ...
+
+    def view_for_send(self, tenant: str, conversation_id: str, after_seq: int | None) -> ConversationView | None:
+        """The conversation with its newest message and every message after `after_seq` (the newest few if None)."""
+        ...
+
+    def put_message(self, message: Message) -> None:
+        """Store a message under its sequence number; raises SeqTaken if another message holds that number."""
+        ...
+
+    def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]: ...
+
+    def open_for_visitor(self, tenant: str, visitor_id: str) -> list[Conversation]: ...
+
+    def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]: ...
+
+    def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]: ...
+
+    def add_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None: ...
+
+    def remove_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None: ...
+
+
+class SeqTaken(Exception):
+    """Another writer stored a message under the same sequence number first."""
+
+
+class AgentRepository(Protocol):
+    def get(self, tenant: str, agent_id: str) -> Agent | None: ...
+
+    def put(self, agent: Agent) -> None: ...
+
+    def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent: ...
+
+    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
+        """Ids of Available agents with free capacity, longest idle first (may be slightly stale)."""
+        ...
+
+
+class AssignmentLost(Exception):
+    """An assignment transaction lost a race: the agent filled up or left, or the conversation was taken."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Assignments(Protocol):
+    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
+        """Atomically give a waiting conversation to an agent with free capacity, or raise AssignmentLost."""
+        ...
+
+
+class ConnectionRepository(Protocol):
+    def add(self, principal: Principal, connection_id: str, now: datetime) -> None: ...
+
+    def remove(self, principal: Principal, connection_id: str) -> None: ...
+
+    def of(self, principal: Principal) -> list[str]: ...
+
+
+class Push(Protocol):
+    def send(self, connection_id: str, frame: Mapping[str, Any]) -> None:
+        """Deliver one frame to one WebSocket connection; raises ConnectionGone on 410."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Ids(Protocol):
+    def new_id(self) -> str: ...
+
+
+class SecretStore(Protocol):
+    def visitor_token_key(self) -> bytes: ...
+
+
+class AgentTokenVerifier(Protocol):
+    def verify(self, token: str) -> Principal:
+        """The agent the ID token names; raises Unauthorized if forged, expired, or for another pool or client."""
+        ...
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    id_token: str
+    expires_in: int
+
+
+class IdentityProvider(Protocol):
+    def login(self, username: str, password: str) -> LoginResult: ...
+
+    def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
+        """Create a confirmed user bound to a tenant; returns its stable id (sub)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: str
+    tenant: str
+    payload: Mapping[str, Any]
+
+
+class Timers(Protocol):
+    def arm(self, timer: Timer, fire_at: datetime, now: datetime) -> None:
+        """Deliver `timer` to the timer handler at `fire_at`, at least once."""
+        ...
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    reply_to: str | None = None
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
+
+    tenants: TenantRepository
+    conversations: ConversationRepository
+    agents: AgentRepository
+    assignments: Assignments
+    connections: ConnectionRepository
+    push: Push
+    timers: Timers
+    clock: Clock
+    ids: Ids

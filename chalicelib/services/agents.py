@@ -1,0 +1,38 @@
+"""What an agent does about themselves: read their profile, change their status."""
+
+from __future__ import annotations
+
+from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, NotFound
+from chalicelib.domain.model import Agent, AgentStatus, Principal
+from chalicelib.ports import Deps
+from chalicelib.services import fanout, frames, routing
+
+
+def profile(deps: Deps, principal: Principal) -> Agent:
+    if not principal.is_agent:
+        raise Forbidden("only agents have a profile")
+    agent = deps.agents.get(principal.tenant, principal.id)
+    if agent is None:
+        raise NotFound("this user has no agent profile in the tenant")
+    return agent
+
+
+def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
+    """Change status; an agent who becomes Available pulls waiting conversations at once."""
+    profile(deps, principal)
+    wanted = _status(status)
+    agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
+    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
+    if agent.can_take_chat and routing.pull_waiting(deps, agent):
+        agent = profile(deps, principal)
+    return agent
+
+
+def _status(value: object) -> AgentStatus:
+    if value is None:
+        raise MissingField("status")
+    try:
+        return AgentStatus(str(value))
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in AgentStatus)
+        raise InvalidInput(f"'status' must be one of {allowed}", field="status") from exc

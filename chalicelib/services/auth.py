@@ -1,0 +1,45 @@
+"""Turning a bearer token into a principal bound to one tenant."""
+
+from __future__ import annotations
+
+from chalicelib.domain import visitor_tokens
+from chalicelib.domain.errors import Forbidden, Unauthorized
+from chalicelib.domain.model import Principal, Role
+from chalicelib.ports import AgentTokenVerifier, Clock, SecretStore
+
+
+def authenticate(
+    token: str | None,
+    tenant: str | None,
+    *,
+    secrets: SecretStore,
+    agent_tokens: AgentTokenVerifier,
+    clock: Clock,
+) -> Principal:
+    """The caller of a request aimed at `tenant`; Unauthorized without valid credentials, Forbidden across tenants."""
+    if not token:
+        raise Unauthorized("a bearer token is required")
+    if visitor_tokens.is_visitor_token(token):
+        principal = visitor_tokens.verify(secrets.visitor_token_key(), token, clock.now())
+    else:
+        principal = agent_tokens.verify(token)
+    if not tenant:
+        raise Forbidden("the request names no tenant")
+    if principal.tenant != tenant:
+        raise Forbidden("this token belongs to another tenant")
+    return principal
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_role(principal: Principal, role: Role) -> None:
+    if not principal.is_agent or role not in principal.roles:
+        raise Forbidden(f"this requires the {role.value} role")

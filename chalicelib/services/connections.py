@@ -1,0 +1,22 @@
+"""WebSocket connections coming and going."""
+
+from __future__ import annotations
+
+from chalicelib.domain.model import Principal
+from chalicelib.ports import Deps
+from chalicelib.services import presence
+from chalicelib.services.conversations import open_conversations
+
+
+def connect(deps: Deps, principal: Principal, connection_id: str) -> None:
+    """Record the connection and subscribe it to the principal's open conversations, so fan-out is by key."""
+    deps.connections.add(principal, connection_id, deps.clock.now())
+    for conversation in open_conversations(deps, principal):
+        deps.conversations.add_connections(principal.tenant, conversation.id, [connection_id])
+
+
+def disconnect(deps: Deps, principal: Principal, connection_id: str) -> None:
+    deps.connections.remove(principal, connection_id)
+    for conversation in open_conversations(deps, principal):
+        deps.conversations.remove_connections(principal.tenant, conversation.id, [connection_id])
+    presence.agent_left(deps, principal)

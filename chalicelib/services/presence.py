@@ -1,0 +1,34 @@
+"""Presence: `$disconnect` is best-effort and a tab may come back, so an agent who lost every connection is set
+Offline only after a grace period, by a timer that re-checks (a twice-delivered timer finds nothing to do)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.domain.model import AgentStatus, Principal, PrincipalKind
+from chalicelib.ports import Deps, Timer
+
+GRACE = timedelta(seconds=60)
+CHECK = "presence.check"
+
+
+def agent_left(deps: Deps, agent: Principal) -> None:
+    if agent.kind is not PrincipalKind.AGENT or deps.connections.of(agent):
+        return
+    now = deps.clock.now()
+    deps.timers.arm(Timer(kind=CHECK, tenant=agent.tenant, payload={"agent_id": agent.id}), now + GRACE, now)
+
+
+def check(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    """Set the agent Offline if they still have no connection; True when it did."""
+    agent_id = str(payload.get("agent_id", ""))
+    principal = Principal(tenant=tenant, id=agent_id, kind=PrincipalKind.AGENT)
+    agent = deps.agents.get(tenant, agent_id)
+    if agent is None or agent.status is AgentStatus.OFFLINE or deps.connections.of(principal):
+        return False
+    deps.agents.set_status(tenant, agent_id, AgentStatus.OFFLINE, deps.clock.now())
+    return True
+
+
+HANDLERS = {CHECK: check}

@@ -1,0 +1,28 @@
+"""Dispatching a delivered timer to the service that armed it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.ports import Deps
+from chalicelib.services import presence
+
+_HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {**presence.HANDLERS}
+
+
+def fire(deps: Deps, body: str) -> bool:
+    """Run the timer in `body`; True if it changed something. Unknown or malformed timers are refused loudly."""
+    try:
+        timer = json.loads(body)
+    except ValueError as exc:
+        raise InvalidInput("a timer body must be JSON") from exc
+    if not isinstance(timer, dict):
+        raise InvalidInput("a timer body must be a JSON object")
+    handler = _HANDLERS.get(str(timer.get("kind")))
+    tenant = timer.get("tenant")
+    if handler is None or not isinstance(tenant, str):
+        raise InvalidInput(f"unknown timer {timer.get('kind')!r}", field="kind")
+    return handler(deps, tenant, timer)
