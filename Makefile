@@ -1,0 +1,55 @@
+# The two commands: `make run` (local stack on http://127.0.0.1:8000) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint types unit integration e2e bench package chromium venv clean
+
+run: venv
+	$(BIN)/python -m local
+
+test: venv chromium lint types
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check .
+
+types: venv
+	$(BIN)/mypy chalicelib app.py
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: venv
+	$(BIN)/python -m pytest tests/integration -q
+
+e2e: venv chromium
+	$(BIN)/python -m pytest tests/e2e -q
+
+bench: venv
+	$(BIN)/python -m bench
+
+package: venv
+	$(BIN)/chalice package --stage $${STAGE:-dev} --merge-template infra/template.yaml out/
+
+venv: $(DEPS_STAMP)
+
+$(DEPS_STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; fi
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	rm -f $(VENV)/.deps-* && touch $@
+
+# Browser tests drive Debian's chromium through Playwright; Playwright never downloads a browser here.
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

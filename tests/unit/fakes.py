@@ -1,0 +1,227 @@
+"""In-memory twins of the ports, faithful to the conditions the DynamoDB adapters enforce."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import ConnectionGone, Conflict, Unauthorized
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Message, Principal
+from chalicelib.ports import AssignmentLost, ConversationView, Deps, SeqTaken, Tenant, Timer
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"id{next(self._counter)}"
+
+
+class FakeTenants:
+    def __init__(self, *tenants: str) -> None:
+        self.items = {t: Tenant(id=t, name=t.title()) for t in tenants}
+
+    def get(self, tenant: str) -> Tenant | None:
+        return self.items.get(tenant)
+
+    def put(self, tenant: Tenant) -> None:
+        self.items[tenant.id] = tenant
+
+
+class FakeConversations:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Conversation] = {}
+        self.msgs: dict[tuple[str, str], dict[int, Message]] = {}
+        self.open_by_visitor: dict[tuple[str, str], str] = {}
+        self.by_agent: dict[tuple[str, str], list[str]] = {}
+        self.lock = threading.Lock()
+        self.puts = 0
+
+    def create(self, conversation: Conversation) -> None:
+        with self.lock:
+            key = (conversation.tenant, conversation.visitor_id)
+            if key in self.open_by_visitor:
+                raise Conflict("open conversation exists")
+            self.items[(conversation.tenant, conversation.id)] = conversation
+            self.open_by_visitor[key] = conversation.id
+
+    def get(self, tenant: str, conversation_id: str) -> Conversation | None:
+        return self.items.get((tenant, conversation_id))
+
+    def view_for_send(self, tenant: str, conversation_id: str, after_seq: int | None) -> ConversationView | None:
+        conversation = self.get(tenant, conversation_id)
+        if conversation is None:
+            return None
+        stored = sorted(self.msgs.get((tenant, conversation_id), {}).values(), key=lambda m: -m.seq)
+        if after_seq is None:
+            recent = stored[:10]
+        else:
+            recent = [m for m in stored if m.seq > after_seq] or stored[:1]
+        return ConversationView(conversation=conversation, recent=recent)
+
+    def put_message(self, message: Message) -> None:
+        with self.lock:
+            box = self.msgs.setdefault((message.tenant, message.conversation_id), {})
+            if message.seq in box:
+                raise SeqTaken(message.seq)
+            box[message.seq] = message
+            self.puts += 1
+
+    def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
+        box = self.msgs.get((tenant, conversation_id), {})
+        return [box[s] for s in sorted(box) if s > after_seq][:limit]
+
+    def open_for_visitor(self, tenant: str, visitor_id: str) -> list[Conversation]:
+        found = self.open_by_visitor.get((tenant, visitor_id))
+        return [self.items[(tenant, found)]] if found else []
+
+    def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]:
+        return [self.items[(tenant, c)] for c in self.by_agent.get((tenant, agent_id), [])]
+
+    def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
+        waiting = [c for (t, _), c in self.items.items()
+                   if t == tenant and c.queue == queue and c.status is ConversationStatus.WAITING]
+        return [c.id for c in sorted(waiting, key=lambda c: c.created_at)][:limit]
+
+    def add_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            self.items[(tenant, conversation_id)] = replace(c, connections=c.connections | set(connection_ids))
+
+    def remove_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            self.items[(tenant, conversation_id)] = replace(c, connections=c.connections - set(connection_ids))
+
+
+class FakeAgents:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Agent] = {}
+
+    def get(self, tenant: str, agent_id: str) -> Agent | None:
+        return self.items.get((tenant, agent_id))
+
+    def put(self, agent: Agent) -> None:
+        self.items[(agent.tenant, agent.id)] = agent
+
+    def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
+        current = self.items[(tenant, agent_id)]
+        idle = now if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE else current.idle_since
+        agent = replace(current, status=status, idle_since=idle)
+        self.items[(tenant, agent_id)] = agent
+        return agent
+
+    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
+        ready = [a for (t, _), a in self.items.items() if t == tenant and queue in a.queues and a.can_take_chat]
+        epoch = datetime.min.replace(tzinfo=UTC)
+        return [a.id for a in sorted(ready, key=lambda a: (a.idle_since or epoch, a.id))][:limit]
+
+
+@dataclass
+class FakeAssignments:
+    conversations: FakeConversations
+    agents: FakeAgents
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
+        with self.lock:
+            current = self.agents.items[(agent.tenant, agent.id)]
+            if current.status is not AgentStatus.AVAILABLE or current.active != agent.active or \
+                    current.active >= current.capacity:
+                raise AssignmentLost("agent_unavailable")
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.WAITING:
+                raise AssignmentLost("conversation_taken")
+            self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active + 1, idle_since=now)
+            self.conversations.items[(conversation.tenant, conversation.id)] = replace(
+                stored.assigned_to(current), connections=stored.connections | set(agent_connections))
+            self.conversations.by_agent.setdefault((agent.tenant, agent.id), []).append(conversation.id)
+
+
+class FakeConnections:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], set[str]] = {}
+
+    def add(self, principal: Principal, connection_id: str, now: datetime) -> None:
+        self.items.setdefault((principal.tenant, principal.kind.value, principal.id), set()).add(connection_id)
+
+    def remove(self, principal: Principal, connection_id: str) -> None:
+        self.items.get((principal.tenant, principal.kind.value, principal.id), set()).discard(connection_id)
+
+    def of(self, principal: Principal) -> list[str]:
+        return sorted(self.items.get((principal.tenant, principal.kind.value, principal.id), set()))
+
+
+class FakePush:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.gone: set[str] = set()
+
+    def send(self, connection_id: str, frame: Mapping[str, Any]) -> None:
+        if connection_id in self.gone:
+            raise ConnectionGone(connection_id)
+        self.sent.append((connection_id, dict(frame)))
+
+    def to(self, connection_id: str) -> list[dict[str, Any]]:
+        return [f for c, f in self.sent if c == connection_id]
+
+
+class FakeTimers:
+    def __init__(self) -> None:
+        self.armed: list[tuple[Timer, datetime]] = []
+
+    def arm(self, timer: Timer, fire_at: datetime, now: datetime) -> None:
+        self.armed.append((timer, fire_at))
+
+
+class FakeKeys:
+    def __init__(self, key: bytes = b"k" * 32) -> None:
+        self.key = key
+
+    def visitor_token_key(self) -> bytes:
+        return self.key
+
+
+class FakeAgentTokens:
+    """Tokens are 'agent:<tenant>:<id>'; anything else does not verify."""
+
+    def verify(self, token: str) -> Principal:
+        from chalicelib.domain.model import PrincipalKind, Role
+
+        parts = token.split(":")
+        if len(parts) != 3 or parts[0] != "agent":
+            raise Unauthorized("bad token")
+        return Principal(tenant=parts[1], id=parts[2], kind=PrincipalKind.AGENT, name=parts[2],
+                         roles=frozenset({Role.AGENT}))
+
+
+def make_deps(*tenants: str) -> Deps:
+    conversations = FakeConversations()
+    agents = FakeAgents()
+    return Deps(
+        tenants=FakeTenants(*(tenants or ("demo",))),
+        conversations=conversations,
+        agents=agents,
+        assignments=FakeAssignments(conversations, agents),
+        connections=FakeConnections(),
+        push=FakePush(),
+        timers=FakeTimers(),
+        clock=FakeClock(),
+        ids=SequentialIds(),
+    )
