@@ -453,7 +453,8 @@ def _availability_keys(agent: Agent) -> tuple[str | None, str | None]:
 
 
 class DynamoAssignments:
-    _REASONS: ClassVar[Sequence[str]] = ("agent_unavailable", "conversation_taken", "already_assigned")
+    # PynamoDB sends a transaction's puts before its updates, and cancellation reasons follow that order.
+    _REASONS: ClassVar[Sequence[str]] = ("already_assigned", "agent_unavailable", "conversation_taken")
 
     def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
         tenant = conversation.tenant

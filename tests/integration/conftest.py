@@ -1,0 +1,134 @@
+"""Integration fixtures: a real moto server on loopback with the resources of infra/, and a recording @connections
+endpoint standing in for API Gateway's management API (real HTTP, real boto3 client)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ConnectionsApi:
+    """Records what the app posts to `@connections/{id}`; connections in `gone` answer 410 like API Gateway."""
+
+    def __init__(self) -> None:
+        self.frames: dict[str, list[dict[str, Any]]] = {}
+        self.gone: set[str] = set()
+        self.lock = threading.Lock()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                connection_id = self.path.rsplit("/", 1)[-1]
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if connection_id in api.gone:
+                    self._answer(410, b'{"message":"Gone"}')
+                    return
+                with api.lock:
+                    api.frames.setdefault(connection_id, []).append(json.loads(body))
+                self._answer(200, b"")
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, connection_id: str, frame_type: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            found = list(self.frames.get(connection_id, []))
+        return [f for f in found if frame_type is None or f.get("type") == frame_type]
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    connections: ConnectionsApi
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """A moto server with infra/ provisioned; the app's environment points at it for the whole session."""
+    from local.provision import provision
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = dict(os.environ)
+    os.environ.update(FAKE_CREDENTIALS)
+    for unsafe in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(unsafe, None)
+    connections_api = ConnectionsApi()
+    env = provision(ROOT / "infra" / "template.yaml", endpoint, ws_callback_url=connections_api.url)
+    env.update({"AWS_ENDPOINT_URL": endpoint, "WS_CALLBACK_URL": connections_api.url})
+    os.environ.update(env)
+    rewire()
+    try:
+        yield Stack(env=env, connections=connections_api)
+    finally:
+        connections_api.server.shutdown()
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        rewire()
+
+
+def rewire() -> None:
+    """Make the app read the environment again (settings, lazy clients, wiring)."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters import aws as aws_clients
+    from chalicelib.settings import settings
+
+    settings.cache_clear()
+    aws_clients._clients.clear()
+    bootstrap.reset()
+
+
+@pytest.fixture
+def connections_api(stack: Stack) -> ConnectionsApi:
+    return stack.connections
+
+
+@pytest.fixture
+def tenant(stack: Stack) -> str:
+    """A fresh tenant per test: tests share one table and stay apart by key, as tenants do."""
+    from chalicelib import bootstrap
+    from chalicelib.services import tenants
+
+    tenant_id = f"t{uuid.uuid4().hex[:10]}"
+    tenants.create_tenant(bootstrap.container().deps, tenant_id, "Test Brand")
+    return tenant_id

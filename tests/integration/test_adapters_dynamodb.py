@@ -1,0 +1,87 @@
+"""The DynamoDB adapters against moto's server: keys, conditions and the one-query read before a send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Message, PrincipalKind, Sender
+from chalicelib.ports import AssignmentLost, SeqTaken
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def conversation(tenant: str, cid: str, visitor: str = "v1") -> Conversation:
+    return Conversation(tenant=tenant, id=cid, visitor_id=visitor, created_at=NOW, connections=frozenset({"vc"}))
+
+
+def message(tenant: str, cid: str, seq: int, client_id: str = "m") -> Message:
+    return Message(tenant, cid, seq, f"{client_id}{seq}", Sender(PrincipalKind.VISITOR, "v1"), f"text {seq}", NOW)
+
+
+def test_a_message_number_is_taken_once(tenant: str) -> None:
+    repo = bootstrap.container().deps.conversations
+    repo.create(conversation(tenant, "c1"))
+    repo.put_message(message(tenant, "c1", 1))
+    with pytest.raises(SeqTaken):
+        repo.put_message(message(tenant, "c1", 1, "other"))
+    assert [m.text for m in repo.messages(tenant, "c1", 0, 10)] == ["text 1"]
+
+
+def test_the_view_for_send_has_the_conversation_and_every_message_after_the_cursor(tenant: str) -> None:
+    repo = bootstrap.container().deps.conversations
+    repo.create(conversation(tenant, "c1"))
+    for seq in range(1, 31):
+        repo.put_message(message(tenant, "c1", seq))
+    view = repo.view_for_send(tenant, "c1", 12)
+    assert view is not None and view.conversation.connections == {"vc"}
+    assert [m.seq for m in view.recent] == list(range(30, 12, -1))
+    newest_only = repo.view_for_send(tenant, "c1", 30)
+    assert newest_only is not None and [m.seq for m in newest_only.recent] == [30]
+    # a cursor beyond the newest message still yields the newest, so the next number is never wrong
+    ahead = repo.view_for_send(tenant, "c1", 99)
+    assert ahead is not None and [m.seq for m in ahead.recent][:1] == [30]
+
+
+def test_a_visitor_has_one_open_conversation(tenant: str) -> None:
+    repo = bootstrap.container().deps.conversations
+    repo.create(conversation(tenant, "c1"))
+    with pytest.raises(Conflict):
+        repo.create(conversation(tenant, "c2"))
+    assert [c.id for c in repo.open_for_visitor(tenant, "v1")] == ["c1"]
+    assert repo.get(tenant, "c2") is None
+
+
+def test_tenants_do_not_see_each_other(tenant: str) -> None:
+    repo = bootstrap.container().deps.conversations
+    repo.create(conversation(tenant, "c1"))
+    assert repo.get(f"{tenant}x", "c1") is None
+    assert repo.view_for_send(f"{tenant}x", "c1", None) is None
+
+
+def test_an_assignment_is_refused_when_the_agent_is_full_or_the_conversation_taken(tenant: str) -> None:
+    deps = bootstrap.container().deps
+    deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann", capacity=1))
+    deps.agents.put(Agent(tenant=tenant, id="a2", name="Bo"))
+    ann = deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
+    bo = deps.agents.set_status(tenant, "a2", AgentStatus.AVAILABLE, NOW)
+    assert sorted(deps.agents.longest_idle_available(tenant, "default", 5)) == ["a1", "a2"]
+    deps.conversations.create(conversation(tenant, "c1", "v1"))
+    deps.conversations.create(conversation(tenant, "c2", "v2"))
+    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c1", "c2"]
+    deps.assignments.assign(conversation(tenant, "c1", "v1"), ann, ["ac"], NOW)
+    with pytest.raises(AssignmentLost) as lost:
+        deps.assignments.assign(conversation(tenant, "c1", "v1"), bo, [], NOW)
+    assert lost.value.reason == "conversation_taken"
+    with pytest.raises(AssignmentLost) as full:
+        deps.assignments.assign(conversation(tenant, "c2", "v2"), ann, [], NOW)
+    assert full.value.reason == "agent_unavailable"
+    stored = deps.conversations.get(tenant, "c1")
+    assert stored is not None and stored.status is ConversationStatus.ASSIGNED and stored.agent_id == "a1"
+    assert stored.connections == {"vc", "ac"}
+    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c2"]
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a2"]  # Ann is full: out of the index
+    assert [c.id for c in deps.conversations.open_for_agent(tenant, "a1")] == ["c1"]

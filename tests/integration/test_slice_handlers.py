@@ -1,0 +1,156 @@
+"""The slice through the Lambda entry points against moto: REST login and visitor session, the $connect
+authorizer, WebSocket frames, fan-out through @connections, and the errors on the way."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+import app as lambda_app
+from chalicelib import bootstrap
+from chalicelib.domain.model import Role
+from chalicelib.services import tenants
+from tests.integration.conftest import ROOT, ConnectionsApi
+from tests.integration.handlers import Socket
+
+PASSWORD = "Demo-Passw0rd!"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def http(stack: Any) -> Iterator[Any]:
+    with Client(lambda_app.app, stage_name="dev", project_dir=str(ROOT)) as client:
+        yield client.http
+
+
+def post(http: Any, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return http.post(path, headers=headers, body=json.dumps(body))
+
+
+def get(http: Any, path: str, token: str | None = None) -> Any:
+    return http.get(path, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def make_agent(tenant: str, name: str = "Ann") -> str:
+    username = f"{name.lower()}-{uuid.uuid4().hex[:6]}"
+    c = bootstrap.container()
+    tenants.create_agent(c.deps, c.identity, tenant=tenant, username=username, password=PASSWORD, name=name,
+                         roles=[Role.AGENT])
+    return username
+
+
+def login(http: Any, username: str) -> str:
+    answer = post(http, "/auth/login", {"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.body
+    token: str = answer.json_body["id_token"]
+    return token
+
+
+def visitor_token(http: Any, tenant: str) -> str:
+    answer = post(http, f"/tenants/{tenant}/visitors", {})
+    assert answer.status_code == 201, answer.body
+    token: str = answer.json_body["visitor_token"]
+    return token
+
+
+def acks(api: ConnectionsApi, connection_id: str, request_id: str) -> list[dict[str, Any]]:
+    return [f for f in api.of(connection_id) if f.get("id") == request_id]
+
+
+def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
+        http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
+    agent_token = login(http, make_agent(tenant))
+    desk = Socket(f"desk-{tenant}", tenant, agent_token)
+    desk.send({"action": "set_status", "id": "s1", "status": "available"})
+    assert acks(connections_api, desk.id, "s1")[0]["agent"]["status"] == "available"
+
+    widget = Socket(f"widget-{tenant}", tenant, visitor_token(http, tenant))
+    widget.send({"action": "start_conversation", "id": "c1", "page": {"url": "https://brand/p", "title": "P"}})
+    (started,) = acks(connections_api, widget.id, "c1")
+    conversation = started["conversation"]
+    assert conversation["status"] == "assigned" and conversation["agent"]["name"] == "Ann"
+    (assigned,) = connections_api.of(desk.id, "conversation.assigned")
+    assert assigned["conversation"]["id"] == conversation["id"]
+    assert assigned["conversation"]["page"] == {"url": "https://brand/p", "title": "P"}
+
+    widget.send({"action": "send_message", "id": "m1", "conversation_id": conversation["id"],
+                 "client_message_id": "cm-1", "text": XSS, "after_seq": 0})
+    (ack,) = acks(connections_api, widget.id, "m1")
+    assert ack["type"] == "ack" and ack["message"]["seq"] == 1
+    (pushed,) = connections_api.of(desk.id, "message")
+    assert pushed["message"]["text"] == XSS and pushed["message"]["sender"]["kind"] == "visitor"
+
+    desk.send({"action": "send_message", "id": "r1", "conversation_id": conversation["id"],
+               "client_message_id": "cr-1", "text": "Hello! How can I help?", "after_seq": 1})
+    (reply,) = connections_api.of(widget.id, "message")
+    assert reply["message"]["seq"] == 2 and reply["message"]["sender"] == {
+        "kind": "agent", "id": assigned["conversation"]["agent"]["id"], "name": "Ann"}
+
+    history = get(http, f"/tenants/{tenant}/conversations/{conversation['id']}/messages?after_seq=0", agent_token)
+    assert [m["text"] for m in history.json_body["messages"]] == [XSS, "Hello! How can I help?"]
+
+
+def test_a_resent_message_is_stored_once(http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
+    token = visitor_token(http, tenant)
+    widget = Socket(f"w-{tenant}", tenant, token)
+    widget.send({"action": "start_conversation", "id": "c"})
+    conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
+    frame = {"action": "send_message", "conversation_id": conversation_id, "client_message_id": "same",
+             "text": "once", "after_seq": 0}
+    widget.send({**frame, "id": "a"})
+    again = Socket(f"w2-{tenant}", tenant, token)  # the retry comes on a new connection after a network loss
+    again.send({**frame, "id": "b"})
+    assert acks(connections_api, widget.id, "a")[0]["message"] == acks(connections_api, again.id, "b")[0]["message"]
+    stored = get(http, f"/tenants/{tenant}/conversations/{conversation_id}/messages", token).json_body["messages"]
+    assert [m["text"] for m in stored] == ["once"]
+
+
+@pytest.mark.parametrize(("frame", "code", "field"), [
+    ("{oops", "invalid_json", None),
+    ({"action": "teleport", "id": "x"}, "unknown_action", "action"),
+    ({"action": "send_message", "id": "x", "client_message_id": "c", "text": "hi"}, "missing_field",
+     "conversation_id"),
+    ({"action": "send_message", "id": "x", "conversation_id": "nope", "client_message_id": "c", "text": "x" * 1941},
+     "invalid_field", "text"),
+])
+def test_a_bad_frame_gets_an_error_frame(http: Any, tenant: str, connections_api: ConnectionsApi,
+                                         frame: Any, code: str, field: str | None) -> None:
+    widget = Socket(f"bad-{uuid.uuid4().hex[:8]}", tenant, visitor_token(http, tenant))
+    widget.send(frame)
+    (error,) = connections_api.of(widget.id, "error")
+    assert error["code"] == code and error.get("field") == field and error["message"]
+    widget.send({"action": "ping", "id": "p"})  # the connection still serves requests
+    assert connections_api.of(widget.id, "pong") == [{"type": "pong", "id": "p"}]
+
+
+def test_a_gone_connection_is_removed_and_the_others_still_receive(
+        http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
+    desk = Socket(f"d-{tenant}", tenant, login(http, make_agent(tenant)))
+    desk.send({"action": "set_status", "status": "available"})
+    token = visitor_token(http, tenant)
+    tab1, tab2 = Socket(f"t1-{tenant}", tenant, token), Socket(f"t2-{tenant}", tenant, token)
+    tab1.send({"action": "start_conversation", "id": "c"})
+    conversation_id = acks(connections_api, tab1.id, "c")[0]["conversation"]["id"]
+    connections_api.gone.add(tab1.id)
+    desk.send({"action": "send_message", "conversation_id": conversation_id, "client_message_id": "r",
+               "text": "anyone?"})
+    assert [f["message"]["text"] for f in connections_api.of(tab2.id, "message")] == ["anyone?"]
+    stored = bootstrap.container().deps.conversations.get(tenant, conversation_id)
+    assert stored is not None and tab1.id not in stored.connections and tab2.id in stored.connections
+
+
+def test_disconnect_unsubscribes_the_connection(http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
+    widget = Socket(f"dc-{tenant}", tenant, visitor_token(http, tenant))
+    widget.send({"action": "start_conversation", "id": "c"})
+    conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
+    widget.close()
+    stored = bootstrap.container().deps.conversations.get(tenant, conversation_id)
+    assert stored is not None and stored.connections == frozenset()
