@@ -57,7 +57,11 @@ class ConversationRepository(Protocol):
 
 
 class SeqTaken(Exception):
-    """Another writer stored a message under the same sequence number first."""
+    """Another writer stored a message under the same sequence number first; `holder` is that message."""
+
+    def __init__(self, holder: Message | None) -> None:
+        super().__init__(holder.seq if holder else None)
+        self.holder = holder
 
 
 class AgentRepository(Protocol):

@@ -16,10 +16,12 @@ with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     DiscriminatorAttribute,
     NumberAttribute,
@@ -34,6 +36,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.adapters.aws import error_code
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import (
     Agent,
@@ -233,10 +236,21 @@ def configure(table_name: str, region: str, host: str | None) -> None:
     _Meta.host = host
     for model in MODELS:
         model._connection = None
+    _shared.clear()
+
+
+_shared: list[Connection] = []
+_shared_lock = threading.Lock()
 
 
 def connection() -> Connection:
-    return Connection(region=_Meta.region, host=_Meta.host, max_retry_attempts=_Meta.max_retry_attempts)
+    """The connection transactions use; made once, since a botocore client costs ~100 ms to build."""
+    if not _shared:
+        with _shared_lock:
+            if not _shared:
+                _shared.append(Connection(region=_Meta.region, host=_Meta.host,
+                                          max_retry_attempts=_Meta.max_retry_attempts))
+    return _shared[0]
 
 
 def _failed_condition(exc: PutError | UpdateError) -> bool:
@@ -329,12 +343,18 @@ class DynamoConversations:
             text=message.text,
             sent_at=message.sent_at,
         )
+        request = item.get_save_kwargs_from_instance(
+            condition=MessageItem.sk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+        )
         try:
-            item.save(condition=MessageItem.sk.does_not_exist())
-        except PutError as exc:
-            if _failed_condition(exc):
-                raise SeqTaken(message.seq) from exc
-            raise
+            MessageItem._get_connection().connection.dispatch("PutItem", request)
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            # The message holding this number comes back with the failure: no second read to see whose it is.
+            holder = exc.response.get("Item")
+            taken = MessageItem.from_raw_data(holder).to_domain(message.tenant) if holder else None
+            raise SeqTaken(taken) from exc
 
     def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
         results = ConversationPart.query(

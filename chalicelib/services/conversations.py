@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from chalicelib.domain import messages as rules
@@ -18,7 +20,7 @@ from chalicelib.domain.model import (
 from chalicelib.ports import Deps, SeqTaken
 from chalicelib.services import fanout, frames, routing
 
-_SEQ_RACE_RETRIES = 8
+_SEQ_RACE_RETRIES = 64  # bounded by how many writers race on one conversation
 MAX_PAGE = 200
 
 
@@ -71,7 +73,7 @@ def send_message(
     body = rules.validate_text(text)
     known = _optional_seq("after_seq", after_seq)
     who = Sender(kind=sender.kind, id=sender.id, name=sender.name)
-    for _ in range(_SEQ_RACE_RETRIES):
+    for attempt in range(_SEQ_RACE_RETRIES):
         view = deps.conversations.view_for_send(sender.tenant, conversation_id, known)
         if view is None or not view.conversation.is_participant(sender):
             raise NotFound("no such conversation", field="conversation_id")
@@ -92,12 +94,23 @@ def send_message(
         )
         try:
             deps.conversations.put_message(message)
-        except SeqTaken:
+        except SeqTaken as taken:
+            # Someone wrote first under this number. If it was this very message (a concurrent resend), it is
+            # stored; otherwise read the newest number again, after a jittered pause.
+            if taken.holder is not None and rules.find_retry([taken.holder], who, client_id):
+                return taken.holder
+            known = None if known is None else max(known, message.seq - 1)
+            _back_off(attempt)
             continue
         fanout.to_conversation(deps, conversation, {"type": "message", "message": frames.message(message)},
                                exclude=connection_id)
         return message
     raise Conflict("too many concurrent writers; retry", field="conversation_id")
+
+
+def _back_off(attempt: int) -> None:
+    """Spread writers that keep colliding on one conversation, so none of them starves."""
+    time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))  # noqa: S311 - jitter, not security
 
 
 def participant_view(deps: Deps, principal: Principal, conversation_id: str) -> Conversation:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {
@@ -82,12 +81,11 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """A moto server with infra/ provisioned; the app's environment points at it for the whole session."""
+    from local.moto_server import EmbeddedMoto
     from local.provision import provision
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    server = EmbeddedMoto().start()
+    endpoint = server.url
     saved = dict(os.environ)
     os.environ.update(FAKE_CREDENTIALS)
     for unsafe in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):

@@ -79,7 +79,7 @@ class FakeConversations:
         with self.lock:
             box = self.msgs.setdefault((message.tenant, message.conversation_id), {})
             if message.seq in box:
-                raise SeqTaken(message.seq)
+                raise SeqTaken(box[message.seq])
             box[message.seq] = message
             self.puts += 1
 

@@ -1,0 +1,1 @@
+"""Benchmarks: AWS requests, capacity units and @connections posts per message; cold import cost (`make bench`)."""

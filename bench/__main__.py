@@ -1,0 +1,63 @@
+"""``python -m bench``: run the benches, write bench/results.json, print each figure (the headline last)."""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import import_bench, message_bench
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+HEADLINE = "message.dynamodb_requests"
+
+# figure -> (comparison, bound); a miss is flagged, never fails the run
+TARGETS: dict[str, tuple[str, float]] = {
+    "message.dynamodb_requests": ("<=", 2),
+    "message.dynamodb_wcu": ("<=", 1),
+    "message.posts_per_recipient_connection": ("==", 1),
+    "import.ratio_to_boto3": ("<=", 1.5),
+}
+_COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def main() -> int:
+    # The import bench runs first, in children that see the same environment as the Lambda would locally.
+    env = dict(os.environ)
+    env.update(message_bench.FAKE_CREDENTIALS)
+    figures: dict[str, float] = {}
+    figures.update(import_bench.run(env))
+    result = message_bench.run()
+    figures.update(result.figures)
+
+    ordered = dict(sorted(figures.items(), key=lambda kv: (kv[0] == HEADLINE, kv[0])))
+    RESULTS.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
+
+    for note in result.notes:
+        print(f"# {note}")
+    misses = []
+    parts = []
+    for name, (op, bound) in TARGETS.items():
+        ok = _COMPARE[op](figures[name], bound)
+        parts.append(f"{name} {op} {bound:g} ({'ok' if ok else 'MISS'})")
+        if not ok:
+            misses.append(name)
+    for name, value in ordered.items():
+        if name != HEADLINE:
+            print(f"{name}: {_fmt(value)}")
+    print("targets: " + "; ".join(parts))
+    if misses:
+        print("# missed targets: " + ", ".join(misses))
+    print(f"{HEADLINE}: {_fmt(ordered[HEADLINE])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""``python -m local``: the whole stack in one process (embedded AWS, demo data, timer pump, gateway).
+
+Environment: ``PORT`` (gateway, default 8000), ``HOST`` (default 127.0.0.1), ``TIMER_PUMP_INTERVAL`` (seconds,
+default 1), ``LOG_LEVEL`` (default INFO). SIGINT/SIGTERM stop everything in reverse order and exit 0; every port is
+released, so the next start works at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import sys
+from types import ModuleType
+
+from local.embedded_aws import REPO_ROOT, EmbeddedAws
+from local.gateway import Gateway
+from local.outbox import Outbox
+from local.timer_pump import TimerPump
+
+log = logging.getLogger("local")
+
+
+def _import_app() -> ModuleType:
+    """Import ``app.py`` only now: it must see the provisioned env vars (settings are read at import/first use)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    return importlib.import_module("app")
+
+
+def _seed() -> None:
+    """Run ``local.demo.seed()`` when the demo module exists (it creates the demo tenant and prints logins)."""
+    if importlib.util.find_spec("local.demo") is None:
+        log.info("no local/demo.py: starting without demo data")
+        return
+    importlib.import_module("local.demo").seed()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail in a second, not after provisioning, when the gateway port is taken (e.g. a stack already runs)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+async def _serve(host: str, port: int, interval: float) -> None:
+    _check_port(host, port)
+    aws = EmbeddedAws()
+    gateway: Gateway | None = None
+    pump: TimerPump | None = None
+    try:
+        endpoint = aws.start()
+        env = aws.provision(gateway_port=port)
+        app_module = _import_app()
+        _seed()
+        gateway = Gateway(app_module, outbox=Outbox(region=aws.region), stage=env.get("GUICHET_STAGE", "local"))
+        await gateway.start(host, port)
+        pump = TimerPump(
+            app_module.on_timer,
+            queue_url=env["TIMER_QUEUE_URL"],
+            schedule_group=env.get("SCHEDULE_GROUP"),
+            region=aws.region,
+            interval=interval,
+        )
+        pump.start()
+        base = f"http://{host}:{port}"
+        print(
+            f"\nGuichet local stack is up\n"
+            f"  demo page   {base}/\n"
+            f"  agent desk  {base}/desk\n"
+            f"  outbox      {base}/outbox\n"
+            f"  websocket   ws://{host}:{port}/ws\n"
+            f"  moto (AWS)  {endpoint}\n"
+            f"Ctrl-C to stop.",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        print("stopping...", flush=True)
+    finally:
+        if pump is not None:
+            pump.stop()
+        if gateway is not None:
+            await gateway.stop()
+        aws.stop()
+
+
+def main() -> int:
+    """Entry point; returns the process exit code."""
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("botocore", "pynamodb", "werkzeug"):  # one INFO line per client/request otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    interval = float(os.environ.get("TIMER_PUMP_INTERVAL", "1"))
+    try:
+        asyncio.run(_serve(host, port, interval))
+    except KeyboardInterrupt:  # Ctrl-C during start-up, before the signal handlers are installed
+        return 0
+    except OSError as exc:
+        print(f"local stack failed to start: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

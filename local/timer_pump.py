@@ -1,0 +1,229 @@
+"""The timer pump: does locally what EventBridge Scheduler and the SQS -> Lambda event source mapping do on AWS.
+
+moto stores Scheduler schedules but never fires them, and nothing polls SQS for a Lambda. So, every ``interval``:
+
+(a) each enabled one-time ``at(...)`` schedule of ``SCHEDULE_GROUP`` whose time has come (in its
+    ``ScheduleExpressionTimezone``) has its ``Target.Input`` sent to its ``Target.Arn`` queue, as Scheduler would,
+    then is deleted (``ActionAfterCompletion=DELETE``) or remembered as done (``NONE``);
+(b) the timer queue is drained (moto honours ``DelaySeconds`` and visibility timeouts) and ``on_timer`` is called
+    with one record per message; a message is deleted only when the handler returned, otherwise it becomes visible
+    again after the visibility timeout and is retried, which is the at-least-once delivery the handlers are
+    written for (they are idempotent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import boto3
+from botocore.exceptions import ClientError
+
+from local import events
+
+log = logging.getLogger("local.timer_pump")
+
+TimerHandler = Callable[[dict[str, Any], Any], Any]
+
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+def at_due_time(expression: str, timezone: str | None = None) -> datetime | None:
+    """The UTC instant of an ``at(yyyy-mm-ddThh:mm:ss)`` expression, or None for rate()/cron() ones."""
+    match = _AT.match(expression.strip())
+    if match is None:
+        return None
+    try:
+        zone: Any = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown ScheduleExpressionTimezone %r, using UTC", timezone)
+        zone = UTC
+    local_time = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone)
+    return local_time.astimezone(UTC)
+
+
+@dataclass
+class PumpResult:
+    """What one ``pump_once`` did; tests assert on it."""
+
+    fired: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+class TimerPump:
+    """Fires due schedules into the timer queue and feeds the timer queue to the handler."""
+
+    def __init__(
+        self,
+        handler: TimerHandler,
+        *,
+        queue_url: str,
+        schedule_group: str | None,
+        region: str = "us-east-1",
+        endpoint_url: str | None = None,
+        interval: float = 1.0,
+        max_batches: int = 20,
+    ) -> None:
+        self._handler = handler
+        self._queue_url = queue_url
+        self._group = schedule_group
+        self._region = region
+        self._interval = interval
+        self._max_batches = max_batches
+        self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+        self._scheduler = boto3.client("scheduler", region_name=region, endpoint_url=endpoint_url)
+        self._queue_arn: str | None = None
+        self._queue_urls: dict[str, str] = {}
+        self._completed: set[tuple[str, str]] = set()  # (Arn, LastModificationDate) kept by ActionAfterCompletion NONE
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Run ``pump_once`` every ``interval`` seconds in a daemon thread until ``stop()``."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="timer-pump", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after the current pass (a running handler is never interrupted)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.pump_once()
+            except Exception:  # keep pumping: a moto hiccup must not kill every timer of the session
+                log.exception("timer pump pass failed")
+            self._stop.wait(self._interval)
+
+    # ---- one pass --------------------------------------------------------------------------------------------
+    def pump_once(self, now: datetime | None = None) -> PumpResult:
+        """Fire the schedules due at ``now`` (default: current UTC time), then drain the timer queue."""
+        with self._lock:
+            result = PumpResult()
+            if self._group:
+                result.fired = self._fire_due_schedules(now or datetime.now(UTC))
+            result.delivered, result.failed = self._drain_queue()
+            return result
+
+    def _list_schedules(self) -> list[dict[str, Any]]:
+        summaries: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"GroupName": self._group, "State": "ENABLED"}
+        while True:
+            page = self._scheduler.list_schedules(**kwargs)
+            # moto matches GroupName as a substring, so filter again.
+            summaries.extend(s for s in page.get("Schedules", []) if s.get("GroupName") == self._group)
+            token = page.get("NextToken")
+            if not token:
+                return summaries
+            kwargs["NextToken"] = token
+
+    def _fire_due_schedules(self, now: datetime) -> int:
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        fired = 0
+        for summary in self._list_schedules():
+            key = (summary["Arn"], str(summary.get("LastModificationDate")))
+            if key in self._completed:
+                continue
+            try:
+                schedule = self._scheduler.get_schedule(Name=summary["Name"], GroupName=self._group)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                    continue  # cancelled by the app meanwhile
+                raise
+            due = at_due_time(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone"))
+            if due is None or due > now:
+                continue
+            if not self._send_to_target(schedule):
+                continue
+            fired += 1
+            if schedule.get("ActionAfterCompletion", "NONE") == "DELETE":
+                try:
+                    self._scheduler.delete_schedule(Name=schedule["Name"], GroupName=self._group)
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                        raise
+            else:
+                self._completed.add(key)
+        return fired
+
+    def _queue_url_for_arn(self, arn: str) -> str:
+        if arn not in self._queue_urls:
+            parts = arn.split(":")
+            self._queue_urls[arn] = self._sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])[
+                "QueueUrl"
+            ]
+        return self._queue_urls[arn]
+
+    def _send_to_target(self, schedule: dict[str, Any]) -> bool:
+        """Deliver like Scheduler's SQS universal target; returns False (retry next pass) when it cannot."""
+        target = schedule.get("Target", {})
+        arn = str(target.get("Arn", ""))
+        if not arn.startswith("arn:aws:sqs:"):
+            log.warning("schedule %s targets %r; only SQS targets are emulated locally", schedule.get("Name"), arn)
+            return False
+        body = target.get("Input") or "{}"
+        kwargs: dict[str, Any] = {"QueueUrl": self._queue_url_for_arn(arn), "MessageBody": body}
+        if arn.endswith(".fifo"):
+            group = target.get("SqsParameters", {}).get("MessageGroupId") or schedule["Name"]
+            kwargs["MessageGroupId"] = group
+            kwargs["MessageDeduplicationId"] = hashlib.sha256(
+                f"{schedule['Arn']}|{schedule.get('ScheduleExpression')}".encode()
+            ).hexdigest()
+        try:
+            self._sqs.send_message(**kwargs)
+        except ClientError:
+            log.exception("could not deliver schedule %s to %s", schedule.get("Name"), arn)
+            return False
+        return True
+
+    def _arn_of_queue(self) -> str:
+        if self._queue_arn is None:
+            attrs = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+            self._queue_arn = attrs["Attributes"]["QueueArn"]
+        return self._queue_arn
+
+    def _drain_queue(self) -> tuple[int, int]:
+        delivered = failed = 0
+        for _ in range(self._max_batches):
+            messages = self._sqs.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,  # explicit: a queue with long polling by default would block the pump
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                if self._deliver(message):
+                    delivered += 1
+                else:
+                    failed += 1
+        return delivered, failed
+
+    def _deliver(self, message: dict[str, Any]) -> bool:
+        event = events.sqs_event([events.sqs_record(message, self._arn_of_queue(), self._region)])
+        try:
+            self._handler(event, events.lambda_context("on_timer"))
+        except Exception:
+            log.exception("on_timer failed for message %s; it will be retried", message.get("MessageId"))
+            return False
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return True
