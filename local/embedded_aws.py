@@ -1,4 +1,4 @@
-"""The embedded AWS: moto's threaded server on loopback, provisioned from ``infra/template.yaml``.
+"""The embedded AWS: moto's server on loopback (one request at a time, see local/moto_server.py), provisioned from ``infra/template.yaml``.
 
 Why a real HTTP server rather than ``mock_aws``: the app's boto3/PynamoDB clients, the timer pump and any
 external tool (aws cli, a browser hitting the Cognito JWKS URL) must all see the SAME state from several
@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from moto.server import ThreadedMotoServer
+from local.moto_server import EmbeddedMoto
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
@@ -61,7 +61,7 @@ class EmbeddedAws:
         self.region = region
         self._host = host
         self._port = port
-        self._server: ThreadedMotoServer | None = None
+        self._server: EmbeddedMoto | None = None
         self.endpoint_url = ""
 
     def start(self) -> str:
@@ -70,11 +70,9 @@ class EmbeddedAws:
             return self.endpoint_url
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
         use_fake_credentials(self.region)
-        server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
+        server = EmbeddedMoto(self._host, self._port).start()
         self._server = server
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = server.url
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
         return self.endpoint_url
 
@@ -104,10 +102,6 @@ class EmbeddedAws:
         server, self._server = self._server, None
         if server is not None:
             server.stop()
-            # werkzeug's shutdown() stops serving but leaves the listening socket open.
-            inner = getattr(server, "_server", None)
-            if inner is not None:
-                inner.server_close()
 
     def __enter__(self) -> EmbeddedAws:
         self.start()
