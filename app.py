@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, ws
-from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, MissingField, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.services import agents, auth, connections, conversations, frames, timers, visitors
 
@@ -27,6 +27,7 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "internal": 500,
 }
 
 
@@ -97,8 +98,10 @@ def login() -> dict[str, Any]:
     body = _body()
     username, password = body.get("username"), body.get("password")
     for name, value in (("username", username), ("password", password)):
-        if not isinstance(value, str) or not value:
-            raise InvalidInput(f"'{name}' is required", field=name)
+        if value is None or value == "":
+            raise MissingField(name)
+        if not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be a string", field=name)
     c = bootstrap.container()
     result = c.identity.login(str(username), str(password))
     principal = c.agent_tokens.verify(result.id_token)
@@ -206,11 +209,10 @@ def ws_connect(event: WebsocketEvent) -> dict[str, int]:
 def ws_message(event: WebsocketEvent) -> None:
     deps = bootstrap.container().deps
     reply = ws.handle(deps, _ws_principal(event), event.connection_id, event.body)
-    if reply is not None:
-        try:
-            deps.push.send(event.connection_id, reply)
-        except ConnectionGone:
-            log.info("caller left before its answer", extra={"connection_id": event.connection_id})
+    try:
+        deps.push.send(event.connection_id, reply)
+    except ConnectionGone:
+        log.info("caller left before its answer", extra={"connection_id": event.connection_id})
 
 
 @app.on_ws_disconnect()

@@ -35,8 +35,11 @@ def _send(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any])
 
 
 def _sync(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    found = conversations.history(deps, who, frame.get("conversation_id"), frame.get("after_seq"), frame.get("limit"))
-    return {"conversation_id": frame["conversation_id"], "messages": [frames.message(m) for m in found]}
+    page = conversations.PUSH_PAGE
+    found = conversations.history(deps, who, frame.get("conversation_id"), frame.get("after_seq"), frame.get("limit"),
+                                  max_page=page)
+    return {"conversation_id": frame["conversation_id"], "messages": [frames.message(m) for m in found],
+            "more": len(found) == page}
 
 
 def _set_status(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
@@ -51,16 +54,16 @@ ACTIONS: dict[str, Handler] = {
 }
 
 
-def handle(deps: Deps, principal: Principal, connection_id: str, body: str | None) -> dict[str, Any] | None:
-    """The frame to send back to the caller's connection (None when the request carries no id and succeeded)."""
-    request_id: str | None = None
+def handle(deps: Deps, principal: Principal, connection_id: str, body: str | None) -> dict[str, Any]:
+    """The frame to send back to the caller's connection: an ack, a pong or an error (with the request's id)."""
+    request_id: str | int | None = None
     try:
         frame = _parse(body)
         raw_id = frame.get("id")
         if raw_id is not None:
             if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool) or len(str(raw_id)) > MAX_ID_CHARS:
                 raise InvalidInput("'id' must be a short string or number", field="id")
-            request_id = str(raw_id)
+            request_id = raw_id
         action = frame.get("action")
         if action == "ping":
             return {"type": "pong", "id": request_id}
@@ -77,7 +80,7 @@ def handle(deps: Deps, principal: Principal, connection_id: str, body: str | Non
         return error_frame(exc, request_id)
 
 
-def error_frame(exc: DomainError, request_id: str | None = None) -> dict[str, Any]:
+def error_frame(exc: DomainError, request_id: str | int | None = None) -> dict[str, Any]:
     frame: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message}
     if request_id is not None:
         frame["id"] = request_id

@@ -1,4 +1,5 @@
-"""The embedded AWS: moto's server on loopback (one request at a time, see local/moto_server.py), provisioned from ``infra/template.yaml``.
+"""The embedded AWS: moto's server on loopback (one request at a time, see local/moto_server.py), provisioned
+from ``infra/template.yaml``.
 
 Why a real HTTP server rather than ``mock_aws``: the app's boto3/PynamoDB clients, the timer pump and any
 external tool (aws cli, a browser hitting the Cognito JWKS URL) must all see the SAME state from several

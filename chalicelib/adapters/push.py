@@ -16,7 +16,7 @@ class ApiGatewayPush:
 
     def send(self, connection_id: str, frame: Mapping[str, Any]) -> None:
         api = client("apigatewaymanagementapi", self._callback_url)
-        data = json.dumps(frame, separators=(",", ":")).encode("utf-8")
+        data = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         try:
             api.post_to_connection(ConnectionId=connection_id, Data=data)
         except api.exceptions.GoneException as exc:

@@ -22,9 +22,9 @@ def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
     profile(deps, principal)
     wanted = _status(status)
     agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
-    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     if agent.can_take_chat and routing.pull_waiting(deps, agent):
         agent = profile(deps, principal)
+    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     return agent
 
 

@@ -21,7 +21,8 @@ from chalicelib.ports import Deps, SeqTaken
 from chalicelib.services import fanout, frames, routing
 
 _SEQ_RACE_RETRIES = 64  # bounded by how many writers race on one conversation
-MAX_PAGE = 200
+MAX_PAGE = 200  # REST answers
+PUSH_PAGE = 15  # 15 messages of 1,940 characters of up to 4 UTF-8 bytes fit one 128 KB WebSocket push
 
 
 def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None, page: object) -> Conversation:
@@ -120,12 +121,13 @@ def participant_view(deps: Deps, principal: Principal, conversation_id: str) -> 
     return conversation
 
 
-def history(deps: Deps, principal: Principal, conversation_id: object, after_seq: object, limit: object = None
-            ) -> list[Message]:
+def history(deps: Deps, principal: Principal, conversation_id: object, after_seq: object, limit: object = None,
+            *, max_page: int = MAX_PAGE) -> list[Message]:
+    """Messages after `after_seq`, oldest first, at most `limit` (capped at `max_page`)."""
     conversation = participant_view(deps, principal, _required_str("conversation_id", conversation_id))
     since = _optional_seq("after_seq", after_seq) or 0
-    size = _optional_seq("limit", limit) or 100
-    return deps.conversations.messages(principal.tenant, conversation.id, since, min(size, MAX_PAGE))
+    size = min(_optional_seq("limit", limit) or max_page, max_page)
+    return deps.conversations.messages(principal.tenant, conversation.id, since, size)
 
 
 def open_conversations(deps: Deps, principal: Principal) -> list[Conversation]:

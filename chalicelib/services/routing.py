@@ -68,14 +68,16 @@ def _assign(deps: Deps, conversation: Conversation, agent: Agent) -> Conversatio
     assigned = replace(
         conversation.assigned_to(agent), connections=conversation.connections | frozenset(agent_connections)
     )
-    history = deps.conversations.messages(agent.tenant, conversation.id, 0, 100)
+    # The newest messages only, so the frame stays far below API Gateway's 128 KB; the desk pages back via REST.
+    view = deps.conversations.view_for_send(agent.tenant, conversation.id, None)
+    newest = sorted(view.recent, key=lambda m: m.seq) if view else []
     fanout.to_connections(
         deps,
         sorted(agent_connections),
         {
             "type": "conversation.assigned",
-            "conversation": frames.conversation(assigned, history[-1].seq if history else 0),
-            "messages": [frames.message(m) for m in history],
+            "conversation": frames.conversation(assigned, newest[-1].seq if newest else 0),
+            "messages": [frames.message(m) for m in newest],
         },
     )
     fanout.to_connections(

@@ -11,12 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+import moto
 import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import app as lambda_app
-import moto
 from chalicelib import bootstrap
 from chalicelib.domain import visitor_tokens
 from tests.integration.conftest import ROOT

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.errors import ConnectionGone, Conflict, Unauthorized
+from chalicelib.domain.errors import Conflict, ConnectionGone, Unauthorized
 from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Message, Principal
 from chalicelib.ports import AssignmentLost, ConversationView, Deps, SeqTaken, Tenant, Timer
 
@@ -69,10 +69,7 @@ class FakeConversations:
         if conversation is None:
             return None
         stored = sorted(self.msgs.get((tenant, conversation_id), {}).values(), key=lambda m: -m.seq)
-        if after_seq is None:
-            recent = stored[:10]
-        else:
-            recent = [m for m in stored if m.seq > after_seq] or stored[:1]
+        recent = stored[:10] if after_seq is None else [m for m in stored if m.seq > after_seq] or stored[:1]
         return ConversationView(conversation=conversation, recent=recent)
 
     def put_message(self, message: Message) -> None:
@@ -122,7 +119,8 @@ class FakeAgents:
 
     def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
         current = self.items[(tenant, agent_id)]
-        idle = now if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE else current.idle_since
+        woke = status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE
+        idle = now if woke else current.idle_since
         agent = replace(current, status=status, idle_since=idle)
         self.items[(tenant, agent_id)] = agent
         return agent

@@ -2,7 +2,7 @@ import pytest
 
 from chalicelib.domain import visitor_tokens
 from chalicelib.domain.errors import Forbidden, Unauthorized
-from chalicelib.domain.model import PrincipalKind, Role
+from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.services import auth
 from tests.unit.fakes import FakeAgentTokens, FakeClock, FakeKeys
 
@@ -10,7 +10,7 @@ KEYS = FakeKeys()
 CLOCK = FakeClock()
 
 
-def authenticate(token: str | None, tenant: str | None) -> object:
+def authenticate(token: str | None, tenant: str | None) -> Principal:
     return auth.authenticate(token, tenant, secrets=KEYS, agent_tokens=FakeAgentTokens(), clock=CLOCK)
 
 
@@ -23,7 +23,7 @@ def test_a_visitor_token_authenticates_its_visitor() -> None:
     token, _ = visitor_tokens.sign(KEYS.key, "demo", "v9", CLOCK.now())
     principal = authenticate(token, "demo")
     assert principal == authenticate(token, "demo")
-    assert getattr(principal, "kind") is PrincipalKind.VISITOR
+    assert principal.kind is PrincipalKind.VISITOR
 
 
 def test_a_token_of_another_tenant_is_forbidden() -> None:
@@ -36,7 +36,7 @@ def test_a_token_of_another_tenant_is_forbidden() -> None:
 
 def test_an_agent_token_carries_roles() -> None:
     principal = authenticate("agent:demo:a1", "demo")
-    assert getattr(principal, "roles") == frozenset({Role.AGENT})
+    assert principal.roles == frozenset({Role.AGENT})
 
 
 @pytest.mark.parametrize(("header", "token"), [

@@ -389,7 +389,10 @@ function createDesk(session) {
   function syncConversation(view) {
     connection
       .request('sync', { conversation_id: view.conversation.id, after_seq: view.maxSeq })
-      .then((ack) => (ack.messages ?? []).forEach((message) => showMessage(message)))
+      .then((ack) => {
+        (ack.messages ?? []).forEach((message) => showMessage(message));
+        if (ack.more) syncConversation(view);  // one page per ack: keep going until nothing is missing
+      })
       .catch(() => {});
   }
 

@@ -437,13 +437,21 @@ function start({ tenant, api: apiBase, ws: wsBase, ...texts }) {
       return;
     }
     const conversationId = state.conversation.id;
-    connection
-      .request('sync', { conversation_id: conversationId, after_seq: state.maxSeq })
-      .then((ack) => (ack.messages ?? []).forEach(showMessage))
-      .catch(() => {});
+    syncMissed(conversationId);
     // The status may have changed while we were away (an agent joined, the chat ended).
     if (!firstConnection) api.conversation(conversationId).then(updateConversation).catch(() => {});
     flushOutbox();
+  }
+
+  // Fetches what was missed while away, one page per ack, until the server says there is no more.
+  function syncMissed(conversationId) {
+    connection
+      .request('sync', { conversation_id: conversationId, after_seq: state.maxSeq })
+      .then((ack) => {
+        (ack.messages ?? []).forEach(showMessage);
+        if (ack.more) syncMissed(conversationId);
+      })
+      .catch(() => {});
   }
 
   function handleFrame(frame) {
