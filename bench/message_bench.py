@@ -42,21 +42,36 @@ MESSAGES_EACH_WAY = 20
 # UTF-8 sizes of the 40 texts: mostly short chat lines, a few long ones, none above 1 KB.
 TEXT_BYTES = (24, 60, 18, 140, 35, 90, 300, 12, 48, 75, 220, 30, 16, 110, 640, 40, 28, 85, 180, 22,
               56, 1000, 34, 70, 15, 260, 44, 95, 20, 130, 38, 500, 26, 64, 150, 19, 82, 420, 31, 900)
-_PHRASE = "Bonjour, je voudrais savoir où en est ma commande n°4521 — livrée avant vendredi ? Merci ! "
+# Distinct chat sentences (accents, a dash), so that long texts deflate as real chat does, not as one repeated line.
+_SENTENCES = (
+    "Bonjour, je voudrais savoir où en est ma commande n°4521. ",
+    "Elle devait être livrée avant vendredi — je n'ai rien reçu. ",
+    "Le suivi indique « en cours d'acheminement » depuis mardi. ",
+    "Pouvez-vous vérifier auprès du transporteur, s'il vous plaît ? ",
+    "J'ai aussi une question sur la garantie du vélo électrique. ",
+    "La batterie se décharge en deux jours alors qu'on annonçait une semaine. ",
+    "Est-ce normal après seulement trois mois d'utilisation ? ",
+    "Sinon, comment se passe un retour en magasin à Lyon ? ",
+    "Je peux passer samedi matin si c'est possible. ",
+    "Merci d'avance pour votre aide, bonne journée ! ",
+    "Hello, could you also tell me whether the blue frame is back in stock? ",
+    "My size is M and I would need it before the 12th. ",
+)
 
 
 def text_of(size: int) -> str:
-    """A text of exactly ``size`` UTF-8 bytes (accents and a dash included, as French chat has)."""
+    """A text of exactly ``size`` UTF-8 bytes made of the sentences above, in a fixed shuffled order."""
     out: list[str] = []
     used = 0
-    while True:
-        for char in _PHRASE:
+    for n in range(10_000):
+        for char in _SENTENCES[(n * 7) % len(_SENTENCES)]:
             width = len(char.encode("utf-8"))
             if used + width > size:
                 text = "".join(out).rstrip() or "x"
                 return text + "." * (size - len(text.encode("utf-8")))
             out.append(char)
             used += width
+    raise ValueError(size)
 
 
 def free_port() -> int:
@@ -261,9 +276,9 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
 
 def _max_text_bytes(call: Call) -> int | None:
     item = call.params.get("Item", {})
-    if call.operation != "PutItem" or "text" not in item:
+    if call.operation != "PutItem" or "x" not in item:
         return None
-    overhead = capacity.item_size(item) - len(item["text"]["S"].encode("utf-8"))
+    overhead = capacity.item_size(item) - len(item["x"]["S"].encode("utf-8"))
     return capacity.WRITE_UNIT_BYTES - overhead
 
 
@@ -284,7 +299,7 @@ def _notes(dynamodb: list[Call], calls: list[Call], meter: Meter) -> list[str]:
     two_wcu = [call for call in dynamodb if call.operation in capacity.WRITES and call.units(meter.tables).wcu > 1]
     for call in two_wcu:
         item = call.params.get("Item", {})
-        text = len(item.get("text", {}).get("S", "").encode("utf-8"))
+        text = len(item.get("x", {}).get("S", "").encode("utf-8"))
         notes.append(f"{call.operation} of {capacity.item_size(item)} B (text {text} B) costs "
                      f"{call.units(meter.tables).wcu:g} WCU")
     errors = [f"{call.operation}: {call.error}" for call in calls if call.error]

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
+    BinaryAttribute,
     DiscriminatorAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -58,6 +60,7 @@ MSG = "MSG#"
 CONN = "CONN#"
 CONV = "CONV#"
 RECENT_WITHOUT_CURSOR = 10  # how far back a resend without `after_seq` is recognised
+PACK_TEXT_ABOVE_BYTES = 600  # below this, deflate rarely wins enough to matter
 MAX_CATCH_UP = 500  # a sender further behind than this is not checked for a resend beyond it
 CONNECTION_TTL = timedelta(hours=3)  # API Gateway closes a connection after 2 h
 
@@ -132,10 +135,10 @@ class ConversationPart(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = DiscriminatorAttribute()
+    kind = DiscriminatorAttribute(attr_name="t")
 
 
-class ConversationItem(ConversationPart, discriminator="conversation"):
+class ConversationItem(ConversationPart, discriminator="c"):
     status = UnicodeAttribute()
     queue = UnicodeAttribute()
     visitor_id = UnicodeAttribute()
@@ -164,24 +167,41 @@ class ConversationItem(ConversationPart, discriminator="conversation"):
         )
 
 
-class MessageItem(ConversationPart, discriminator="message"):
-    seq = NumberAttribute()
-    client_message_id = UnicodeAttribute()
-    sender_kind = UnicodeAttribute()
-    sender_id = UnicodeAttribute()
-    sender_name = UnicodeAttribute(null=True)
-    text = UnicodeAttribute()
-    sent_at = UTCDateTimeAttribute()
+class MessageItem(ConversationPart, discriminator="m"):
+    """A stored message. Short attribute names, an epoch timestamp and deflated long texts keep most messages
+    within 1 KB, i.e. one write unit; the sequence number is the sort key."""
+
+    client_message_id = UnicodeAttribute(attr_name="c")
+    sender_kind = UnicodeAttribute(attr_name="k")
+    sender_id = UnicodeAttribute(attr_name="u")
+    sender_name = UnicodeAttribute(attr_name="n", null=True)
+    text = UnicodeAttribute(attr_name="x", null=True)
+    packed_text = BinaryAttribute(attr_name="z", null=True, legacy_encoding=False)
+    sent_at_ms = NumberAttribute(attr_name="at")
+
+    def set_text(self, text: str) -> None:
+        """Long texts are stored deflated when that is smaller: a write unit is 1 KB, and chat text packs well."""
+        raw = text.encode("utf-8")
+        packed = zlib.compress(raw, 9) if len(raw) > PACK_TEXT_ABOVE_BYTES else raw
+        if len(packed) < len(raw):
+            self.packed_text, self.text = packed, None
+        else:
+            self.text, self.packed_text = text, None
+
+    def get_text(self) -> str:
+        if self.packed_text is not None:
+            return zlib.decompress(self.packed_text).decode("utf-8")
+        return self.text or ""
 
     def to_domain(self, tenant: str) -> Message:
         return Message(
             tenant=tenant,
             conversation_id=self.pk.rsplit("#", 1)[1],
-            seq=int(self.seq),
+            seq=int(self.sk[len(MSG):]),
             client_message_id=self.client_message_id,
             sender=Sender(kind=PrincipalKind(self.sender_kind), id=self.sender_id, name=self.sender_name or ""),
-            text=self.text,
-            sent_at=self.sent_at,
+            text=self.get_text(),
+            sent_at=datetime.fromtimestamp(self.sent_at_ms / 1000, UTC),
         )
 
 
@@ -335,14 +355,13 @@ class DynamoConversations:
         item = MessageItem(
             _conv_pk(message.tenant, message.conversation_id),
             _msg_sk(message.seq),
-            seq=message.seq,
             client_message_id=message.client_message_id,
             sender_kind=message.sender.kind.value,
             sender_id=message.sender.id,
             sender_name=message.sender.name or None,
-            text=message.text,
-            sent_at=message.sent_at,
+            sent_at_ms=int(message.sent_at.timestamp() * 1000),
         )
+        item.set_text(message.text)
         request = item.get_save_kwargs_from_instance(
             condition=MessageItem.sk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from chalicelib.domain.errors import InvalidInput, MissingField
 from chalicelib.domain.model import MAX_MESSAGE_CHARS, Message, Sender
@@ -42,3 +43,8 @@ def find_retry(recent: Iterable[Message], sender: Sender, client_message_id: str
 def next_seq(recent: Iterable[Message]) -> int:
     """Sequence numbers start at 1 and grow by one; a lost race on the same number is retried by the caller."""
     return max((m.seq for m in recent), default=0) + 1
+
+
+def sent_time(now: datetime) -> datetime:
+    """Messages are stamped to the millisecond, as stored, so an ack and a later read agree exactly."""
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -91,7 +91,7 @@ def send_message(
             client_message_id=client_id,
             sender=who,
             text=body,
-            sent_at=deps.clock.now(),
+            sent_at=rules.sent_time(deps.clock.now()),
         )
         try:
             deps.conversations.put_message(message)

@@ -85,3 +85,22 @@ def test_an_assignment_is_refused_when_the_agent_is_full_or_the_conversation_tak
     assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c2"]
     assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a2"]  # Ann is full: out of the index
     assert [c.id for c in deps.conversations.open_for_agent(tenant, "a1")] == ["c1"]
+
+
+def test_long_texts_come_back_exactly_whether_packed_or_not(tenant: str) -> None:
+    import random
+
+    from chalicelib.adapters.dynamodb import MessageItem
+
+    repo = bootstrap.container().deps.conversations
+    repo.create(conversation(tenant, "c1"))
+    natural = ("Bonjour, ma commande n°4521 n'est pas arrivée — pouvez-vous vérifier ? " * 30)[:1940]
+    rng = random.Random(3)
+    noise = "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(1940))  # 3-byte characters, little to pack
+    for seq, text in ((1, natural), (2, noise), (3, "short <b>text</b> 😀")):
+        repo.put_message(Message(tenant, "c1", seq, f"m{seq}", Sender(PrincipalKind.VISITOR, "v1"), text, NOW))
+    assert [m.text for m in repo.messages(tenant, "c1", 0, 10)] == [natural, noise, "short <b>text</b> 😀"]
+    stored = {int(item.sk[4:]): item for item in MessageItem.query(f"T#{tenant}#CONV#c1", MessageItem.sk >= "MSG#")}
+    assert stored[1].packed_text is not None and stored[1].text is None  # deflated, being smaller
+    assert len(stored[1].packed_text) < 600 < len(natural.encode())
+    assert stored[3].packed_text is None and stored[3].text == "short <b>text</b> 😀"  # short texts stay text
