@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import datetime, timedelta
 
 from chalicelib.adapters.aws import client
@@ -32,7 +33,7 @@ class QueueAndSchedulerTimers:
         body = timer_body(timer)
         if delay <= SQS_MAX_DELAY:
             client("sqs").send_message(
-                QueueUrl=self._queue_url, MessageBody=body, DelaySeconds=max(0, int(delay.total_seconds()))
+                QueueUrl=self._queue_url, MessageBody=body, DelaySeconds=max(0, math.ceil(delay.total_seconds()))
             )
             return
         # Scheduler has minute precision; a name derived from the timer makes a re-arm idempotent.

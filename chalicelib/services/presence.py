@@ -16,16 +16,21 @@ CHECK = "presence.check"
 def agent_left(deps: Deps, agent: Principal) -> None:
     if agent.kind is not PrincipalKind.AGENT or deps.connections.of(agent):
         return
+    profile = deps.agents.get(agent.tenant, agent.id)
+    if profile is None or profile.status is AgentStatus.OFFLINE:
+        return
     now = deps.clock.now()
-    deps.timers.arm(Timer(kind=CHECK, tenant=agent.tenant, payload={"agent_id": agent.id}), now + GRACE, now)
+    timer = Timer(kind=CHECK, tenant=agent.tenant, payload={"agent_id": agent.id, "status": profile.status.value})
+    deps.timers.arm(timer, now + GRACE, now)
 
 
 def check(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
-    """Set the agent Offline if they still have no connection; True when it did."""
+    """Set the agent Offline if they still have no connection and the status the timer was armed for; True when
+    it did. Anything else (a new connection, a status set since) means the timer is stale."""
     agent_id = str(payload.get("agent_id", ""))
     principal = Principal(tenant=tenant, id=agent_id, kind=PrincipalKind.AGENT)
     agent = deps.agents.get(tenant, agent_id)
-    if agent is None or agent.status is AgentStatus.OFFLINE or deps.connections.of(principal):
+    if agent is None or agent.status.value != payload.get("status") or deps.connections.of(principal):
         return False
     deps.agents.set_status(tenant, agent_id, AgentStatus.OFFLINE, deps.clock.now())
     return True
