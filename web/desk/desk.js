@@ -1,9 +1,12 @@
 // Guichet agent desk: login, status, conversation list and chat pane.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
-const MAX_LENGTH = 1940;
-const PING_INTERVAL_MS = 5 * 60 * 1000; // API Gateway drops connections idle for 10 minutes
-const MAX_BACKOFF_MS = 30 * 1000;
+import {
+  ApiError, MAX_LENGTH, ServerError, conversationPath, createConnection, createTenantCall, defaultWsUrl, h,
+  loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
+  storedMessageElement, syncMissed, transmit as transmitEntry,
+} from '/widget/connection.js';
+
 const SESSION_KEY = 'guichet:desk:session';
 
 const config = readConfig();
@@ -42,46 +45,6 @@ function readConfig() {
   const data = script?.dataset ?? {};
   const api = new URL(data.api || location.origin, location.href).href.replace(/\/+$/, '');
   return { api, ws: data.ws || defaultWsUrl(api) };
-}
-
-function defaultWsUrl(api) {
-  const url = new URL(api);
-  return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}/ws`;
-}
-
-// ---------------------------------------------------------------- small helpers
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children); // strings become Text nodes, never markup
-  return node;
-}
-
-function newId() {
-  return crypto.randomUUID();
-}
-
-function backoffDelay(attempt) {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.code;
-  }
-}
-
-class ConnectionLost extends Error {}
-
-class ServerError extends Error {
-  constructor(frame) {
-    super(frame.message || frame.code);
-    this.code = frame.code;
-  }
 }
 
 // ---------------------------------------------------------------- session
@@ -139,128 +102,14 @@ function showLogin(message) {
 // ---------------------------------------------------------------- REST
 
 function createApi(base, tenant, token, onUnauthorized) {
-  async function call(method, path, body) {
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`${base}/tenants/${encodeURIComponent(tenant)}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const payload = await response.json().catch(() => null);
-    if (response.status === 401) onUnauthorized();
-    if (!response.ok) throw new ApiError(response.status, payload);
-    return payload;
-  }
-  const conversationPath = (id) => `/conversations/${encodeURIComponent(id)}`;
+  const call = createTenantCall({ base, tenant, getToken: () => token, onUnauthorized });
   return {
     me: () => call('GET', '/me'),
     setStatus: (status) => call('PUT', '/agents/me/status', { status }),
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),
-    messages: (id, afterSeq) => call('GET', `${conversationPath(id)}/messages?after_seq=${afterSeq}&limit=100`),
+    messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
   };
-}
-
-// ---------------------------------------------------------------- WebSocket with backoff and request/ack
-
-function createConnection({ url, onOpen, onFrame, onStateChange, beforeRetry }) {
-  let socket = null;
-  let attempt = 0;
-  let retryTimer = null;
-  let pingTimer = null;
-  let stopped = false;
-  const pending = new Map(); // request id -> {resolve, reject}
-
-  function open() {
-    if (stopped) return;
-    const current = new WebSocket(url);
-    let opened = false;
-    socket = current;
-    current.addEventListener('open', () => {
-      opened = true;
-      attempt = 0;
-      pingTimer = setInterval(() => send({ action: 'ping' }), PING_INTERVAL_MS);
-      onStateChange(true);
-      onOpen();
-    });
-    current.addEventListener('message', (event) => receive(event.data));
-    current.addEventListener('close', () => {
-      if (socket !== current) return;
-      socket = null;
-      clearInterval(pingTimer);
-      failPending();
-      onStateChange(false);
-      if (!stopped) retryLater(opened);
-    });
-  }
-
-  function retryLater(wasOpen) {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(async () => {
-      retryTimer = null;
-      // A socket refused before opening may mean an expired token: let the desk check.
-      if (!wasOpen && beforeRetry) await beforeRetry().catch(() => {});
-      open();
-    }, backoffDelay(attempt++));
-  }
-
-  function retryNow() {
-    if (retryTimer === null) return;
-    clearTimeout(retryTimer);
-    retryTimer = null;
-    open();
-  }
-
-  function close() {
-    stopped = true;
-    clearTimeout(retryTimer);
-    clearInterval(pingTimer);
-    const current = socket;
-    socket = null;
-    failPending();
-    current?.close();
-  }
-
-  function receive(data) {
-    let frame;
-    try { frame = JSON.parse(data); } catch { return; }
-    const request = frame.id !== undefined ? pending.get(frame.id) : undefined;
-    if (request && (frame.type === 'ack' || frame.type === 'error')) {
-      pending.delete(frame.id);
-      if (frame.type === 'ack') request.resolve(frame);
-      else request.reject(new ServerError(frame));
-    }
-    onFrame(frame);
-  }
-
-  function failPending() {
-    for (const request of pending.values()) request.reject(new ConnectionLost('connection lost'));
-    pending.clear();
-  }
-
-  function isOpen() {
-    return socket?.readyState === WebSocket.OPEN;
-  }
-
-  function send(frame) {
-    if (!isOpen()) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  function request(action, fields = {}) {
-    const id = newId();
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      if (!send({ action, id, ...fields })) {
-        pending.delete(id);
-        reject(new ConnectionLost('not connected'));
-      }
-    });
-  }
-
-  return { open, close, isOpen, request, retryNow };
 }
 
 // ---------------------------------------------------------------- the desk
@@ -283,7 +132,7 @@ function createDesk(session) {
   let stopped = false;
 
   const connection = createConnection({
-    url: `${config.ws}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`,
+    url: () => `${config.ws}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`,
     onOpen: handleConnected,
     onFrame: handleFrame,
     onStateChange: showConnection,
@@ -387,13 +236,7 @@ function createDesk(session) {
   }
 
   function syncConversation(view) {
-    connection
-      .request('sync', { conversation_id: view.conversation.id, after_seq: view.maxSeq })
-      .then((ack) => {
-        (ack.messages ?? []).forEach((message) => showMessage(message));
-        if (ack.more) syncConversation(view);  // one page per ack: keep going until nothing is missing
-      })
-      .catch(() => {});
+    syncMissed(connection, view.conversation.id, () => view.maxSeq, showMessage);
   }
 
   function handleFrame(frame) {
@@ -435,11 +278,7 @@ function createDesk(session) {
   }
 
   async function loadHistory(view) {
-    for (;;) {
-      const { messages = [] } = await api.messages(view.conversation.id, view.maxSeq);
-      messages.forEach((message) => showMessage(message, { quiet: true }));
-      if (messages.length < 100) return;
-    }
+    await loadPages(api, view.conversation.id, () => view.maxSeq, (message) => showMessage(message, { quiet: true }));
   }
 
   function receiveAssignment(conversation, messages) {
@@ -585,19 +424,9 @@ function createDesk(session) {
     view.maxSeq = Math.max(view.maxSeq, message.seq);
     if (view.shown.has(message.seq)) return;
 
-    const entry = view.outbox.get(message.client_message_id);
-    let element;
-    if (entry) {
-      view.outbox.delete(message.client_message_id);
-      element = entry.element;
-      element.dataset.state = 'sent';
-    } else {
-      element = renderMessage(message.sender, message.text, 'sent');
-    }
-    element.dataset.seq = String(message.seq);
-    if (message.sent_at) element.title = new Date(message.sent_at).toLocaleString();
+    const element = storedMessageElement(message, view.outbox, ({ sender, text }) => renderMessage(sender, text, 'sent'));
     view.shown.set(message.seq, element);
-    placeInOrder(view.log, element, message.seq);
+    placeInOrder(view.log, element, (other) => Number(other.dataset.seq) > message.seq);
 
     if (!quiet && message.sender?.kind === 'visitor' && view.conversation.id !== selectedId) {
       view.unread += 1;
@@ -605,32 +434,8 @@ function createDesk(session) {
     }
   }
 
-  // Stored messages sort by seq; messages still sending stay last. An element is moved only
-  // when it is out of place, so the live region does not announce it twice.
-  function placeInOrder(log, element, seq) {
-    const next = [...log.children].find((other) => other !== element &&
-      (other.dataset.state === 'sending' || Number(other.dataset.seq) > seq));
-    if (next) {
-      if (element.nextElementSibling !== next) log.insertBefore(element, next);
-    } else if (log.lastElementChild !== element) {
-      log.append(element);
-    }
-    if (log.lastElementChild === element) log.scrollTop = log.scrollHeight;
-  }
-
-  // The element's text content is exactly the message text; the sender's name is a data
-  // attribute that the stylesheet displays.
   function renderMessage(sender, text, state) {
-    const kind = sender?.kind === 'agent' ? 'agent' : 'visitor';
-    const element = h('div', {
-      class: `message message--${kind}`,
-      'data-testid': 'desk-message',
-      'data-kind': kind,
-      'data-state': state,
-    });
-    element.dataset.sender = senderLabel(sender, kind);
-    element.textContent = text;
-    return element;
+    return renderMessageElement({ sender, text, state, testId: 'desk-message', label: senderLabel });
   }
 
   function senderLabel(sender, kind) {
@@ -662,23 +467,17 @@ function createDesk(session) {
   }
 
   function transmit(view, clientMessageId) {
-    const entry = view.outbox.get(clientMessageId);
-    connection
-      .request('send_message', {
-        conversation_id: view.conversation.id,
-        client_message_id: clientMessageId,
-        text: entry.text,
-        after_seq: view.maxSeq,
-      })
-      .then((ack) => {
-        showMessage(ack.message);
-        (ack.messages ?? []).forEach((message) => showMessage(message));
-      })
-      .catch((error) => {
-        if (!(error instanceof ServerError)) return; // ConnectionLost: resent, same id, after reconnect
+    transmitEntry(connection, {
+      outbox: view.outbox,
+      clientMessageId,
+      conversationId: view.conversation.id,
+      afterSeq: view.maxSeq,
+      showMessage,
+      onFailed: (entry) => {
         view.outbox.delete(clientMessageId);
         entry.element.dataset.state = 'failed';
-      });
+      },
+    });
   }
 
   // ------------------------------------------------ notices

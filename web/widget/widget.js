@@ -4,9 +4,11 @@
 // data-ws (WebSocket URL, default: ws(s)://<api host>/ws), data-title and data-greeting (panel texts).
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
-const MAX_LENGTH = 1940;
-const PING_INTERVAL_MS = 5 * 60 * 1000; // API Gateway drops connections idle for 10 minutes
-const MAX_BACKOFF_MS = 30 * 1000;
+import {
+  ApiError, MAX_LENGTH, conversationPath, createConnection, createTenantCall, defaultWsUrl, h,
+  loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
+  storedMessageElement, syncMissed as syncPages, transmit as transmitEntry,
+} from './connection.js';
 
 // ---------------------------------------------------------------- configuration
 
@@ -28,28 +30,7 @@ function readConfig(script) {
   };
 }
 
-function defaultWsUrl(api) {
-  const url = new URL(api);
-  return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}/ws`;
-}
-
 // ---------------------------------------------------------------- small helpers
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children); // strings become Text nodes, never markup
-  return node;
-}
-
-function newId() {
-  return crypto.randomUUID();
-}
-
-function backoffDelay(attempt) {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
 
 const storage = {
   get(key) {
@@ -60,136 +41,16 @@ const storage = {
   },
 };
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.code;
-  }
-}
-
-class ConnectionLost extends Error {}
-
-class ServerError extends Error {
-  constructor(frame) {
-    super(frame.message || frame.code);
-    this.code = frame.code;
-  }
-}
-
 // ---------------------------------------------------------------- REST
 
 function createApi(base, tenant, getToken) {
-  async function call(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    const token = getToken();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`${base}/tenants/${encodeURIComponent(tenant)}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const payload = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, payload);
-    return payload;
-  }
+  const call = createTenantCall({ base, tenant, getToken });
   return {
     createVisitor: (body) => call('POST', '/visitors', body),
     openConversations: () => call('GET', '/conversations'),
-    conversation: (id) => call('GET', `/conversations/${encodeURIComponent(id)}`),
-    messages: (id, afterSeq) =>
-      call('GET', `/conversations/${encodeURIComponent(id)}/messages?after_seq=${afterSeq}&limit=100`),
+    conversation: (id) => call('GET', conversationPath(id)),
+    messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
   };
-}
-
-// ---------------------------------------------------------------- WebSocket with backoff and request/ack
-
-function createConnection({ url, onOpen, onFrame, onStateChange, beforeRetry }) {
-  let socket = null;
-  let attempt = 0;
-  let retryTimer = null;
-  let pingTimer = null;
-  const pending = new Map(); // request id -> {resolve, reject}
-
-  function open() {
-    const current = new WebSocket(url());
-    let opened = false;
-    socket = current;
-    current.addEventListener('open', () => {
-      opened = true;
-      attempt = 0;
-      pingTimer = setInterval(() => send({ action: 'ping' }), PING_INTERVAL_MS);
-      onStateChange(true);
-      onOpen();
-    });
-    current.addEventListener('message', (event) => receive(event.data));
-    current.addEventListener('close', () => {
-      if (socket !== current) return;
-      socket = null;
-      clearInterval(pingTimer);
-      failPending();
-      onStateChange(false);
-      retryLater(opened);
-    });
-  }
-
-  function retryLater(wasOpen) {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(async () => {
-      retryTimer = null;
-      // A socket refused before opening usually means an expired token.
-      if (!wasOpen && beforeRetry) await beforeRetry().catch(() => {});
-      open();
-    }, backoffDelay(attempt++));
-  }
-
-  function retryNow() {
-    if (retryTimer === null) return;
-    clearTimeout(retryTimer);
-    retryTimer = null;
-    open();
-  }
-
-  function receive(data) {
-    let frame;
-    try { frame = JSON.parse(data); } catch { return; }
-    const request = frame.id !== undefined ? pending.get(frame.id) : undefined;
-    if (request && (frame.type === 'ack' || frame.type === 'error')) {
-      pending.delete(frame.id);
-      if (frame.type === 'ack') request.resolve(frame);
-      else request.reject(new ServerError(frame));
-    }
-    onFrame(frame);
-  }
-
-  function failPending() {
-    for (const request of pending.values()) request.reject(new ConnectionLost('connection lost'));
-    pending.clear();
-  }
-
-  function isOpen() {
-    return socket?.readyState === WebSocket.OPEN;
-  }
-
-  function send(frame) {
-    if (!isOpen()) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  function request(action, fields = {}) {
-    const id = newId();
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      if (!send({ action, id, ...fields })) {
-        pending.delete(id);
-        reject(new ConnectionLost('not connected'));
-      }
-    });
-  }
-
-  return { open, isOpen, request, retryNow };
 }
 
 // ---------------------------------------------------------------- user interface
@@ -338,11 +199,7 @@ function start({ tenant, api: apiBase, ws: wsBase, ...texts }) {
   }
 
   async function loadHistory(conversationId) {
-    for (;;) {
-      const { messages = [] } = await api.messages(conversationId, state.maxSeq);
-      messages.forEach(showMessage);
-      if (messages.length < 100) return;
-    }
+    await loadPages(api, conversationId, () => state.maxSeq, showMessage);
   }
 
   // ------------------------------------------------ conversation
@@ -402,22 +259,14 @@ function start({ tenant, api: apiBase, ws: wsBase, ...texts }) {
   }
 
   function transmit(clientMessageId) {
-    const entry = state.outbox.get(clientMessageId);
-    connection
-      .request('send_message', {
-        conversation_id: state.conversation.id,
-        client_message_id: clientMessageId,
-        text: entry.text,
-        after_seq: state.maxSeq,
-      })
-      .then((ack) => {
-        showMessage(ack.message);
-        (ack.messages ?? []).forEach(showMessage);
-      })
-      .catch((error) => {
-        if (error instanceof ServerError) markFailed(clientMessageId);
-        // ConnectionLost: stays in the outbox and is resent, same client_message_id, after reconnect
-      });
+    transmitEntry(connection, {
+      outbox: state.outbox,
+      clientMessageId,
+      conversationId: state.conversation.id,
+      afterSeq: state.maxSeq,
+      showMessage,
+      onFailed: () => markFailed(clientMessageId),
+    });
   }
 
   function markFailed(clientMessageId) {
@@ -443,15 +292,8 @@ function start({ tenant, api: apiBase, ws: wsBase, ...texts }) {
     flushOutbox();
   }
 
-  // Fetches what was missed while away, one page per ack, until the server says there is no more.
   function syncMissed(conversationId) {
-    connection
-      .request('sync', { conversation_id: conversationId, after_seq: state.maxSeq })
-      .then((ack) => {
-        (ack.messages ?? []).forEach(showMessage);
-        if (ack.more) syncMissed(conversationId);
-      })
-      .catch(() => {});
+    syncPages(connection, conversationId, () => state.maxSeq, showMessage);
   }
 
   function handleFrame(frame) {
@@ -485,51 +327,23 @@ function start({ tenant, api: apiBase, ws: wsBase, ...texts }) {
     if (state.conversation?.id === message.conversation_id) state.maxSeq = Math.max(state.maxSeq, message.seq);
     if (state.shown.has(key)) return false;
 
-    const entry = state.outbox.get(message.client_message_id);
-    let element;
-    if (entry) {
-      state.outbox.delete(message.client_message_id);
-      element = entry.element;
-      element.dataset.state = 'sent';
-    } else {
-      element = renderMessage(message.sender, message.text, 'sent');
-    }
+    const element = storedMessageElement(message, state.outbox, ({ sender, text }) => renderMessage(sender, text, 'sent'));
     element.dataset.conversationId = message.conversation_id;
-    element.dataset.seq = String(message.seq);
-    if (message.sent_at) element.title = new Date(message.sent_at).toLocaleString();
     state.shown.set(key, element);
-    placeInOrder(element, message);
+    placeInOrder(ui.messages, element, (other) =>
+      other.dataset.conversationId === message.conversation_id && Number(other.dataset.seq) > message.seq);
     return true;
   }
 
-  // Stored messages sort by seq within their conversation; messages still sending stay last.
-  // An element is moved only when it is out of place, so the live region does not repeat it.
-  function placeInOrder(element, message) {
-    const next = [...ui.messages.children].find((other) => other !== element && (
-      other.dataset.state === 'sending' ||
-      (other.dataset.conversationId === message.conversation_id && Number(other.dataset.seq) > message.seq)
-    ));
-    if (next) {
-      if (element.nextElementSibling !== next) ui.messages.insertBefore(element, next);
-    } else if (ui.messages.lastElementChild !== element) {
-      ui.messages.append(element);
-    }
-    if (ui.messages.lastElementChild === element) scrollToEnd();
-  }
-
-  // The element's text content is exactly the message text; the sender's name is a data
-  // attribute that the stylesheet displays.
+  // Only agents' names are shown; the visitor's own messages need none.
   function renderMessage(sender, text, messageState) {
-    const kind = sender?.kind === 'agent' ? 'agent' : 'visitor';
-    const element = h('div', {
-      class: `message message--${kind}`,
-      'data-testid': 'guichet-message',
-      'data-kind': kind,
-      'data-state': messageState,
+    return renderMessageElement({
+      sender,
+      text,
+      state: messageState,
+      testId: 'guichet-message',
+      label: (author, kind) => (kind === 'agent' ? author.name : undefined),
     });
-    if (kind === 'agent' && sender.name) element.dataset.sender = sender.name;
-    element.textContent = text;
-    return element;
   }
 
   function scrollToEnd() {
