@@ -42,7 +42,7 @@ def stack_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     deadline = time.monotonic() + 90
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310 - our own loopback URL
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
                 if answer.status == 200:
                     break
         except OSError:

@@ -182,9 +182,9 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
     assert url.startswith("http://127.0.0.1:")
-    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})  # noqa: S310
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
