@@ -26,9 +26,13 @@ def ws_url(url: str, tenant: str, token: str) -> str:
 
 
 def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]:
+    """Send a frame and return the answer to it, skipping pushes (e.g. an agent joining) that come in between."""
     socket.send(frame if isinstance(frame, str) else json.dumps(frame))
-    answer: dict[str, Any] = json.loads(socket.recv(timeout=10))
-    return answer
+    request_id = None if isinstance(frame, str) else frame.get("id")
+    while True:
+        answer: dict[str, Any] = json.loads(socket.recv(timeout=10))
+        if answer.get("id") == request_id and answer["type"] in {"ack", "error", "pong"}:
+            return answer
 
 
 @pytest.fixture
