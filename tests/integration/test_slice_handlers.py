@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 
@@ -15,6 +16,7 @@ import app as lambda_app
 from chalicelib import bootstrap
 from chalicelib.domain.model import Role
 from chalicelib.services import tenants
+from chalicelib.settings import settings
 from tests.integration.conftest import ROOT, ConnectionsApi
 from tests.integration.handlers import Socket
 
@@ -154,3 +156,22 @@ def test_disconnect_unsubscribes_the_connection(http: Any, tenant: str, connecti
     widget.close()
     stored = bootstrap.container().deps.conversations.get(tenant, conversation_id)
     assert stored is not None and stored.connections == frozenset()
+
+
+def test_every_key_written_by_the_slice_carries_the_tenant(http: Any, tenant: str,
+                                                           connections_api: ConnectionsApi) -> None:
+    desk = Socket(f"k-{tenant}", tenant, login(http, make_agent(tenant)))
+    desk.send({"action": "set_status", "status": "available"})
+    widget = Socket(f"kw-{tenant}", tenant, visitor_token(http, tenant))
+    widget.send({"action": "start_conversation", "id": "c"})
+    conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
+    widget.send({"action": "send_message", "conversation_id": conversation_id, "client_message_id": "m",
+                 "text": "hi"})
+    table = boto3.resource("dynamodb").Table(settings().table_name)
+    items = table.scan()["Items"]  # a test may scan; the app never does
+    assert all(str(i["pk"]).startswith("T#") for i in items)  # no item of any test lacks a tenant
+    ours = [i for i in items if str(i["pk"]).startswith(f"T#{tenant}#")]
+    assert {i["sk"].split("#")[0] for i in ours} >= {"CONFIG", "PROFILE", "CONN", "CONV", "OPEN", "STATE", "MSG"}
+    for item in ours:
+        if "gsi1pk" in item:
+            assert str(item["gsi1pk"]).startswith(f"T#{tenant}#"), item
