@@ -12,7 +12,7 @@ from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
 from chalicelib import bootstrap, ws
 from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, MissingField, Unauthorized
 from chalicelib.domain.model import Principal
-from chalicelib.services import agents, auth, connections, conversations, frames, timers, visitors
+from chalicelib.services import agents, auth, connections, conversations, frames, tenants, timers, visitors
 
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -166,6 +166,51 @@ def list_messages(tenant: str, conversation_id: str) -> dict[str, Any]:
     return {"messages": [frames.message(m) for m in found]}
 
 
+@app.route("/tenants/{tenant}/conversations/{conversation_id}/transcript", methods=["GET"])
+@_rest
+def get_transcript(tenant: str, conversation_id: str) -> Response:
+    principal = _caller(tenant)
+    content_type, body = conversations.transcript(bootstrap.container().deps, principal, conversation_id,
+                                                  _query("format"))
+    extension = "html" if content_type.startswith("text/html") else "txt"
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": content_type,
+        "Content-Disposition": f'attachment; filename="conversation-{conversation_id}.{extension}"',
+    })
+
+
+@app.route("/tenants/{tenant}/conversations/{conversation_id}/rating", methods=["POST"])
+@_rest
+def post_rating(tenant: str, conversation_id: str) -> Response:
+    principal = _caller(tenant)
+    body = _body()
+    rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.get("rating"),
+                                body.get("comment"))
+    return _json(201, {"conversation_id": conversation_id, "rating": rating})
+
+
+@app.route("/tenants/{tenant}/widget", methods=["GET"])
+@_rest
+def widget_settings(tenant: str) -> dict[str, Any]:
+    """Public: the widget's look and texts."""
+    return tenants.settings_of(bootstrap.container().deps, tenant).public()
+
+
+@app.route("/tenants/{tenant}/settings", methods=["GET"])
+@_rest
+def get_settings(tenant: str) -> dict[str, Any]:
+    principal = _caller(tenant)
+    if not principal.is_agent:
+        raise Forbidden("agents only")
+    return tenants.settings_of(bootstrap.container().deps, tenant).to_json()
+
+
+@app.route("/tenants/{tenant}/settings", methods=["PUT"])
+@_rest
+def put_settings(tenant: str) -> dict[str, Any]:
+    return tenants.change_settings(bootstrap.container().deps, _caller(tenant), _body()).to_json()
+
+
 # --- WebSocket ------------------------------------------------------------------------------------------------------
 
 
@@ -208,7 +253,8 @@ def ws_connect(event: WebsocketEvent) -> dict[str, int]:
 @app.on_ws_message()
 def ws_message(event: WebsocketEvent) -> None:
     deps = bootstrap.container().deps
-    reply = ws.handle(deps, _ws_principal(event), event.connection_id, event.body)
+    source_ip = event.to_dict()["requestContext"].get("identity", {}).get("sourceIp", "")
+    reply = ws.handle(deps, _ws_principal(event), event.connection_id, event.body, source_ip)
     try:
         deps.push.send(event.connection_id, reply)
     except ConnectionGone:

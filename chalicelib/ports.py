@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Principal
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Offer, Principal, WrapUp
+from chalicelib.domain.settings import TenantSettings
 
 
 @dataclass(frozen=True)
 class Tenant:
     id: str
     name: str
+    settings: TenantSettings = field(default_factory=TenantSettings)
 
 
 class TenantRepository(Protocol):
@@ -55,6 +57,18 @@ class ConversationRepository(Protocol):
 
     def remove_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None: ...
 
+    def waiting_ahead(self, conversation: Conversation) -> int:
+        """How many conversations of its queue arrived before this waiting one."""
+        ...
+
+    def rate(self, tenant: str, conversation_id: str, rating: int, comment: str, now: datetime) -> None:
+        """Store the visitor's rating of a closed conversation once; Conflict if it is rated or not closed."""
+        ...
+
+    def dissuade(self, conversation: Conversation, now: datetime) -> bool:
+        """Withdraw a conversation still waiting after the maximum wait; False if it is no longer waiting."""
+        ...
+
 
 class SeqTaken(Exception):
     """Another writer stored a message under the same sequence number first; `holder` is that message."""
@@ -85,8 +99,24 @@ class AssignmentLost(Exception):
 
 
 class Assignments(Protocol):
-    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
-        """Atomically give a waiting conversation to an agent with free capacity, or raise AssignmentLost."""
+    """Every change of who holds a conversation is one conditional transaction; a lost race raises AssignmentLost."""
+
+    def offer(self, conversation: Conversation, agent: Agent, offer: Offer, now: datetime) -> None:
+        """Hold a waiting conversation for an Available agent, reserving one of their slots."""
+        ...
+
+    def accept(self, conversation: Conversation, agent: Agent, offer_id: str, agent_connections: Iterable[str],
+               now: datetime) -> None:
+        """The offered agent takes the conversation; the slot reserved by the offer becomes theirs."""
+        ...
+
+    def withdraw(self, conversation: Conversation, agent: Agent, offer_id: str, *, set_away: bool,
+                 now: datetime) -> None:
+        """Put an offered conversation back at its place in the queue and free the agent's slot."""
+        ...
+
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
+        """The assigned agent ends the conversation: its slot frees and the visitor may start another."""
         ...
 
 

@@ -9,41 +9,77 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
-from chalicelib.domain.model import Principal, PrincipalKind, Role
+from chalicelib.domain.model import ConversationStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, conversations, frames
+from chalicelib.services import agents, conversations, frames, offers
 
 MAX_ID_CHARS = 64
 
-Handler = Callable[[Deps, Principal, str, dict[str, Any]], dict[str, Any]]
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    connection_id: str
+    source_ip: str = ""
 
 
-def _start(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    conversation = conversations.start_conversation(deps, who, connection_id, frame.get("page"))
-    return {"conversation": frames.conversation(conversation)}
+Handler = Callable[[Deps, Caller, dict[str, Any]], dict[str, Any]]
 
 
-def _send(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
+def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    request = conversations.ChatRequest(page=frame.get("page"), custom=frame.get("custom"),
+                                        visitor_name=frame.get("visitor_name"),
+                                        visitor_email=frame.get("visitor_email"), ip=caller.source_ip)
+    conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
+    answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
+    if conversation.status is ConversationStatus.WAITING:
+        answer["position"] = deps.conversations.waiting_ahead(conversation) + 1
+    return answer
+
+
+def _send(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     message = conversations.send_message(
-        deps, who, connection_id, frame.get("conversation_id"), frame.get("client_message_id"), frame.get("text"),
-        frame.get("after_seq"),
+        deps, caller.principal, caller.connection_id, frame.get("conversation_id"), frame.get("client_message_id"),
+        frame.get("text"), frame.get("after_seq"),
     )
     return {"message": frames.message(message)}
 
 
-def _sync(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
+def _sync(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     page = conversations.PUSH_PAGE
-    found = conversations.history(deps, who, frame.get("conversation_id"), frame.get("after_seq"), frame.get("limit"),
-                                  max_page=page)
+    found = conversations.history(deps, caller.principal, frame.get("conversation_id"), frame.get("after_seq"),
+                                  frame.get("limit"), max_page=page)
     return {"conversation_id": frame["conversation_id"], "messages": [frames.message(m) for m in found],
             "more": len(found) == page}
 
 
-def _set_status(deps: Deps, who: Principal, connection_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"agent": frames.agent(agents.set_status(deps, who, frame.get("status")))}
+def _set_status(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    return {"agent": frames.agent(agents.set_status(deps, caller.principal, frame.get("status")))}
+
+
+def _accept(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    accepted = offers.accept(deps, caller.principal, frame.get("conversation_id"), frame.get("offer_id"))
+    return {"conversation": frames.conversation(accepted)}
+
+
+def _reject(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    return {"agent": frames.agent(offers.reject(deps, caller.principal, frame.get("conversation_id"),
+                                                frame.get("offer_id")))}
+
+
+def _close(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    closed = conversations.close_conversation(deps, caller.principal, frame.get("conversation_id"),
+                                              frame.get("disposition"), frame.get("notes"), frame.get("saved_as"))
+    return {"conversation": frames.conversation(closed)}
+
+
+def _typing(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    conversations.typing(deps, caller.principal, caller.connection_id, frame.get("conversation_id"),
+                         frame.get("typing"))
+    return {}
 
 
 ACTIONS: dict[str, Handler] = {
@@ -51,10 +87,15 @@ ACTIONS: dict[str, Handler] = {
     "send_message": _send,
     "sync": _sync,
     "set_status": _set_status,
+    "accept_offer": _accept,
+    "reject_offer": _reject,
+    "close_conversation": _close,
+    "typing": _typing,
 }
 
 
-def handle(deps: Deps, principal: Principal, connection_id: str, body: str | None) -> dict[str, Any]:
+def handle(deps: Deps, principal: Principal, connection_id: str, body: str | None, source_ip: str = ""
+           ) -> dict[str, Any]:
     """The frame to send back to the caller's connection: an ack, a pong or an error (with the request's id)."""
     request_id: str | int | None = None
     try:
@@ -74,7 +115,7 @@ def handle(deps: Deps, principal: Principal, connection_id: str, body: str | Non
         handler = ACTIONS.get(action)
         if handler is None:
             raise _UnknownAction(f"unknown action '{action}'", field="action")
-        result = handler(deps, principal, connection_id, frame)
+        result = handler(deps, Caller(principal, connection_id, source_ip), frame)
         return {"type": "ack", "id": request_id, "action": action, **result}
     except DomainError as exc:
         return error_frame(exc, request_id)

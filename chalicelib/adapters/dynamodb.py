@@ -20,12 +20,13 @@ import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     BinaryAttribute,
     DiscriminatorAttribute,
+    JSONAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -46,11 +47,15 @@ from chalicelib.domain.model import (
     Conversation,
     ConversationStatus,
     Message,
+    Offer,
     PageContext,
     Principal,
     PrincipalKind,
     Sender,
+    VisitorInfo,
+    WrapUp,
 )
+from chalicelib.domain.settings import from_json as settings_from_json
 from chalicelib.ports import AssignmentLost, ConversationView, SeqTaken, Tenant
 
 STATE = "STATE"
@@ -79,6 +84,11 @@ def _msg_sk(seq: int) -> str:
 
 def _waiting_pk(tenant: str, queue: str) -> str:
     return f"T#{tenant}#WAITING#{queue}"
+
+
+def _waiting_sk(conversation: Conversation) -> str:
+    """Arrival order: a conversation put back (a rejected offer) returns to its original place (CHAT-7)."""
+    return f"{_stamp(conversation.created_at)}#{conversation.id}"
 
 
 def _available_pk(tenant: str, queue: str) -> str:
@@ -125,6 +135,7 @@ class TenantItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
+    settings = JSONAttribute(null=True)
 
 
 class ConversationPart(Model):
@@ -149,6 +160,19 @@ class ConversationItem(ConversationPart, discriminator="c"):
     created_at = UTCDateTimeAttribute()
     assigned_at = UTCDateTimeAttribute(null=True)
     connections = UnicodeSetAttribute(null=True)
+    visitor_name = UnicodeAttribute(null=True)
+    visitor_email = UnicodeAttribute(null=True)
+    visitor_ip = UnicodeAttribute(null=True)
+    custom = JSONAttribute(null=True)
+    offer_id = UnicodeAttribute(null=True)
+    offer_agent_id = UnicodeAttribute(null=True)
+    offer_expires_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    disposition = UnicodeAttribute(null=True)
+    wrap_notes = UnicodeAttribute(null=True)
+    saved_as = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    rating_comment = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -164,6 +188,14 @@ class ConversationItem(ConversationPart, discriminator="c"):
             agent_name=self.agent_name,
             page=PageContext(url=self.page_url, title=self.page_title or "") if self.page_url is not None else None,
             connections=frozenset(self.connections or ()),
+            visitor=VisitorInfo(self.visitor_name or "", self.visitor_email or "", self.visitor_ip or ""),
+            custom=dict(self.custom or {}),
+            offer=Offer(self.offer_id, self.offer_agent_id or "", self.offer_expires_at)
+            if self.offer_id and self.offer_expires_at else None,
+            wrap_up=WrapUp(self.closed_at, self.disposition or "", self.wrap_notes or "", self.saved_as or "case")
+            if self.closed_at else None,
+            rating=int(self.rating) if self.rating is not None else None,
+            rating_comment=self.rating_comment or "",
         )
 
 
@@ -283,10 +315,10 @@ class DynamoTenants:
             item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
         except DoesNotExist:
             return None
-        return Tenant(id=tenant, name=item.name)
+        return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}))
 
     def put(self, tenant: Tenant) -> None:
-        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name).save()
+        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json()).save()
 
 
 class DynamoConversations:
@@ -303,8 +335,12 @@ class DynamoConversations:
             page_title=conversation.page.title if conversation.page else None,
             created_at=conversation.created_at,
             connections=set(conversation.connections) or None,
+            visitor_name=conversation.visitor.name or None,
+            visitor_email=conversation.visitor.email or None,
+            visitor_ip=conversation.visitor.ip or None,
+            custom=dict(conversation.custom) or None,
             gsi1pk=_waiting_pk(tenant, conversation.queue),
-            gsi1sk=f"{_stamp(conversation.created_at)}#{conversation.id}",
+            gsi1sk=_waiting_sk(conversation),
         )
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -413,6 +449,41 @@ class DynamoConversations:
     def remove_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
         self._change_connections(tenant, conversation_id, set(connection_ids), add=False)
 
+    def waiting_ahead(self, conversation: Conversation) -> int:
+        return int(Gsi1Entry.count(_waiting_pk(conversation.tenant, conversation.queue),
+                                   Gsi1Entry.gsi1sk < _waiting_sk(conversation), index_name="gsi1"))
+
+    def rate(self, tenant: str, conversation_id: str, rating: int, comment: str, now: datetime) -> None:
+        item = ConversationItem(_conv_pk(tenant, conversation_id), STATE)
+        try:
+            item.update(
+                actions=[ConversationItem.rating.set(rating), ConversationItem.rating_comment.set(comment or "")],
+                condition=(ConversationItem.status == ConversationStatus.CLOSED.value)
+                & ConversationItem.rating.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                raise Conflict("this conversation is not closed, or was rated already", field="rating") from exc
+            raise
+
+    def dissuade(self, conversation: Conversation, now: datetime) -> bool:
+        visitor_pk = _principal_pk(conversation.tenant, PrincipalKind.VISITOR, conversation.visitor_id)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.delete(LinkItem(visitor_pk, OPEN), condition=LinkItem.conversation_id == conversation.id)
+                tx.update(
+                    ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                    actions=[ConversationItem.status.set(ConversationStatus.DISSUADED.value),
+                             ConversationItem.closed_at.set(now),
+                             ConversationItem.gsi1pk.remove(), ConversationItem.gsi1sk.remove()],
+                    condition=ConversationItem.status == ConversationStatus.WAITING.value,
+                )
+        except TransactWriteError as exc:
+            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons):
+                return False
+            raise
+        return True
+
     @staticmethod
     def _change_connections(tenant: str, conversation_id: str, ids: set[str], *, add: bool) -> None:
         if not ids:
@@ -492,59 +563,158 @@ def _availability_keys(agent: Agent) -> tuple[str | None, str | None]:
 
 
 class DynamoAssignments:
-    # PynamoDB sends a transaction's puts before its updates, and cancellation reasons follow that order.
-    _REASONS: ClassVar[Sequence[str]] = ("already_assigned", "agent_unavailable", "conversation_taken")
+    """Ownership and capacity, each change one conditional transaction (invariants 1 and 2).
 
-    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
-        tenant = conversation.tenant
-        busier = Agent(**{**agent.__dict__, "active": agent.active + 1, "idle_since": now})
-        gsi1pk, gsi1sk = _availability_keys(busier)
-        agent_actions: list[Any] = [AgentItem.active.set(busier.active), AgentItem.idle_since.set(now)]
-        if gsi1pk and gsi1sk:
-            agent_actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
-        else:
-            agent_actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
-        conversation_actions: list[Any] = [
-            ConversationItem.status.set(ConversationStatus.ASSIGNED.value),
-            ConversationItem.agent_id.set(agent.id),
-            ConversationItem.agent_name.set(agent.name),
-            ConversationItem.assigned_at.set(now),
-            ConversationItem.gsi1pk.remove(),
-            ConversationItem.gsi1sk.remove(),
-        ]
-        connections = set(agent_connections)
-        if connections:
-            conversation_actions.append(ConversationItem.connections.add(connections))
-        agent_pk = _principal_pk(tenant, PrincipalKind.AGENT, agent.id)
+    An agent's `active` counts the slots in use, offers included, so that a 7th offer can never exist. The agent's
+    item is updated on the exact load read just before (optimistic), which also keeps their index entry right.
+    """
+
+    _AGENT_RETRIES = 8
+
+    def offer(self, conversation: Conversation, agent: Agent, offer: Offer, now: datetime) -> None:
+        agent_pk = _principal_pk(conversation.tenant, PrincipalKind.AGENT, agent.id)
         try:
             with TransactWrite(connection=connection()) as tx:
-                # Capacity (invariant 1): the load we read must still be the load, below capacity, while Available.
-                tx.update(
-                    AgentItem(agent_pk, PROFILE),
-                    actions=agent_actions,
-                    condition=(AgentItem.status == AgentStatus.AVAILABLE.value)
-                    & (AgentItem.active == agent.active)
-                    & (AgentItem.capacity > agent.active),
-                )
-                # Ownership (invariant 2): only a waiting conversation can be given, and only once.
-                tx.update(
-                    ConversationItem(_conv_pk(tenant, conversation.id), STATE),
-                    actions=conversation_actions,
-                    condition=(ConversationItem.status == ConversationStatus.WAITING.value)
-                    & ConversationItem.agent_id.does_not_exist(),
-                )
                 tx.save(
                     LinkItem(agent_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id, created_at=now),
                     condition=LinkItem.pk.does_not_exist(),
                 )
+                self._agent_load(tx, agent, +1, now, require_available=True)
+                tx.update(
+                    ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                    actions=[
+                        ConversationItem.status.set(ConversationStatus.OFFERED.value),
+                        ConversationItem.offer_id.set(offer.id),
+                        ConversationItem.offer_agent_id.set(agent.id),
+                        ConversationItem.offer_expires_at.set(offer.expires_at),
+                        ConversationItem.gsi1pk.remove(),
+                        ConversationItem.gsi1sk.remove(),
+                    ],
+                    # Ownership (invariant 2): only a waiting conversation is offered, to one agent at a time.
+                    condition=ConversationItem.status == ConversationStatus.WAITING.value,
+                )
         except TransactWriteError as exc:
-            raise AssignmentLost(self._reason(exc)) from exc
+            raise AssignmentLost(_reason(exc, ("already_linked", "agent_unavailable", "conversation_taken"))) from exc
 
-    def _reason(self, exc: TransactWriteError) -> str:
-        for index, reason in enumerate(exc.cancellation_reasons):
-            if reason is not None and reason.code == "ConditionalCheckFailed":
-                return self._REASONS[index]
-        return "transaction_conflict" if exc.cause_response_code == "TransactionCanceledException" else "error"
+    def accept(self, conversation: Conversation, agent: Agent, offer_id: str, agent_connections: Iterable[str],
+               now: datetime) -> None:
+        actions: list[Any] = [
+            ConversationItem.status.set(ConversationStatus.ASSIGNED.value),
+            ConversationItem.agent_id.set(agent.id),
+            ConversationItem.agent_name.set(agent.name),
+            ConversationItem.assigned_at.set(now),
+            ConversationItem.offer_id.remove(),
+            ConversationItem.offer_agent_id.remove(),
+            ConversationItem.offer_expires_at.remove(),
+        ]
+        connections = set(agent_connections)
+        if connections:
+            actions.append(ConversationItem.connections.add(connections))
+        try:
+            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE).update(
+                actions=actions,
+                condition=(ConversationItem.status == ConversationStatus.OFFERED.value)
+                & (ConversationItem.offer_id == offer_id) & (ConversationItem.offer_agent_id == agent.id),
+            )
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                raise AssignmentLost("offer_gone") from exc
+            raise
+
+    def withdraw(self, conversation: Conversation, agent: Agent, offer_id: str, *, set_away: bool,
+                 now: datetime) -> None:
+        def attempt(tx: TransactWrite, current: Agent) -> None:
+            tx.delete(LinkItem(_principal_pk(conversation.tenant, PrincipalKind.AGENT, agent.id),
+                               f"{CONV}{conversation.id}"))
+            self._agent_load(tx, current, -1, now, set_away=set_away)
+            tx.update(
+                ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                actions=[
+                    ConversationItem.status.set(ConversationStatus.WAITING.value),
+                    ConversationItem.offer_id.remove(),
+                    ConversationItem.offer_agent_id.remove(),
+                    ConversationItem.offer_expires_at.remove(),
+                    ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, conversation.queue)),
+                    ConversationItem.gsi1sk.set(_waiting_sk(conversation)),
+                ],
+                condition=(ConversationItem.status == ConversationStatus.OFFERED.value)
+                & (ConversationItem.offer_id == offer_id),
+            )
+
+        # Order in the request: the delete, then the agent's update, then the conversation's.
+        self._with_fresh_agent(agent, attempt, ("none", "agent_changed", "offer_gone"))
+
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
+        tenant = conversation.tenant
+        visitor_pk = _principal_pk(tenant, PrincipalKind.VISITOR, conversation.visitor_id)
+
+        def attempt(tx: TransactWrite, current: Agent) -> None:
+            tx.delete(LinkItem(_principal_pk(tenant, PrincipalKind.AGENT, agent.id), f"{CONV}{conversation.id}"))
+            tx.delete(LinkItem(visitor_pk, OPEN))
+            self._agent_load(tx, current, -1, wrap_up.closed_at)
+            tx.update(
+                ConversationItem(_conv_pk(tenant, conversation.id), STATE),
+                actions=[
+                    ConversationItem.status.set(ConversationStatus.CLOSED.value),
+                    ConversationItem.closed_at.set(wrap_up.closed_at),
+                    ConversationItem.disposition.set(wrap_up.disposition),
+                    ConversationItem.wrap_notes.set(wrap_up.notes),
+                    ConversationItem.saved_as.set(wrap_up.saved_as),
+                ],
+                condition=(ConversationItem.status == ConversationStatus.ASSIGNED.value)
+                & (ConversationItem.agent_id == agent.id),
+            )
+
+        # Deletes come before updates in PynamoDB's transaction; the two deletes carry no condition.
+        self._with_fresh_agent(agent, attempt, ("none", "none", "agent_changed", "not_yours"))
+
+    def _with_fresh_agent(self, agent: Agent, attempt: Any, reasons: Sequence[str]) -> None:
+        """Run a transaction that lowers an agent's load, re-reading the agent when a concurrent change won."""
+        current = agent
+        for _ in range(self._AGENT_RETRIES):
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    attempt(tx, current)
+                return
+            except TransactWriteError as exc:
+                reason = _reason(exc, reasons)
+                if reason != "agent_changed":
+                    raise AssignmentLost(reason) from exc
+            fresh = DynamoAgents().get(agent.tenant, agent.id)
+            if fresh is None:
+                raise AssignmentLost("agent_gone")
+            current = fresh
+        raise AssignmentLost("agent_busy")
+
+    @staticmethod
+    def _agent_load(tx: TransactWrite, agent: Agent, delta: int, now: datetime, *, require_available: bool = False,
+                    set_away: bool = False) -> None:
+        status = AgentStatus.AWAY if set_away else agent.status
+        after = Agent(**{**agent.__dict__, "active": agent.active + delta, "status": status,
+                         "idle_since": now if delta > 0 else agent.idle_since})
+        gsi1pk, gsi1sk = _availability_keys(after)
+        actions: list[Any] = [AgentItem.active.set(after.active), AgentItem.status.set(status.value)]
+        if after.idle_since is not None:
+            actions.append(AgentItem.idle_since.set(after.idle_since))
+        if gsi1pk and gsi1sk:
+            actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
+        else:
+            actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
+        condition = (AgentItem.active == agent.active) & (AgentItem.status == agent.status.value)
+        if require_available:
+            # Capacity (invariant 1): the load we read must still be the load, below capacity, while Available.
+            condition &= (AgentItem.status == AgentStatus.AVAILABLE.value) & (AgentItem.capacity > agent.active)
+        tx.update(AgentItem(_principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id), PROFILE), actions=actions,
+                  condition=condition)
+
+
+def _reason(exc: TransactWriteError, names: Sequence[str]) -> str:
+    """Which item of the transaction failed its condition, in the caller's words. PynamoDB sends a transaction's
+    condition checks, then deletes, then puts, then updates, and the reasons follow that order."""
+    for index, reason in enumerate(exc.cancellation_reasons):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            return names[index] if index < len(names) else "conflict"
+    return "transaction_conflict"
 
 
 class DynamoConnections:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -61,9 +62,39 @@ class Agent:
 
 
 class ConversationStatus(enum.StrEnum):
-    WAITING = "waiting"
+    WAITING = "waiting"  # in its queue, oldest first
+    OFFERED = "offered"  # held for one agent until they accept, reject, or the acceptance interval ends
     ASSIGNED = "assigned"
-    CLOSED = "closed"
+    CLOSED = "closed"  # by the agent, with a disposition
+    DISSUADED = "dissuaded"  # withdrawn after the tenant's maximum wait (the "come back later" screen)
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ConversationStatus.WAITING, ConversationStatus.OFFERED, ConversationStatus.ASSIGNED)
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: str
+    agent_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitorInfo:
+    """What the agent sees of the visitor with an offer (CHAT-8)."""
+
+    name: str = ""
+    email: str = ""
+    ip: str = ""
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    closed_at: datetime
+    disposition: str = ""
+    notes: str = ""
+    saved_as: str = "case"  # or "draft" (CHAT-11)
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,12 @@ class Conversation:
     page: PageContext | None = None
     #: WebSocket connections of the participants, kept on the conversation so that fan-out is one read by key.
     connections: frozenset[str] = field(default_factory=frozenset)
+    visitor: VisitorInfo = field(default_factory=VisitorInfo)
+    custom: Mapping[str, str] = field(default_factory=dict)
+    offer: Offer | None = None
+    wrap_up: WrapUp | None = None
+    rating: int | None = None
+    rating_comment: str = ""
 
     def is_participant(self, principal: Principal) -> bool:
         if principal.tenant != self.tenant:
@@ -100,7 +137,10 @@ class Conversation:
         return people
 
     def assigned_to(self, agent: Agent) -> Conversation:
-        return replace(self, status=ConversationStatus.ASSIGNED, agent_id=agent.id, agent_name=agent.name)
+        return replace(self, status=ConversationStatus.ASSIGNED, agent_id=agent.id, agent_name=agent.name, offer=None)
+
+    def offered_to(self, agent: Agent, offer: Offer) -> Conversation:
+        return replace(self, status=ConversationStatus.OFFERED, offer=offer)
 
 
 @dataclass(frozen=True)

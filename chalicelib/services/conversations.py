@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 import time
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import messages as rules
+from chalicelib.domain import transcript as transcripts
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import (
     Conversation,
@@ -16,33 +20,57 @@ from chalicelib.domain.model import (
     Principal,
     PrincipalKind,
     Sender,
+    VisitorInfo,
+    WrapUp,
 )
-from chalicelib.ports import Deps, SeqTaken
-from chalicelib.services import fanout, frames, routing
+from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
+from chalicelib.services import fanout, frames, queue_position, routing, tenants
+
+WAIT_EXPIRED = "wait.expired"
 
 _SEQ_RACE_RETRIES = 64  # bounded by how many writers race on one conversation
 MAX_PAGE = 200  # REST answers
 PUSH_PAGE = 15  # 15 messages of 1,940 characters of up to 4 UTF-8 bytes fit one 128 KB WebSocket push
 
 
-def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None, page: object) -> Conversation:
-    """Open the visitor's conversation, or return the one already open, and route it to an agent."""
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the widget sends with a chat request (CHAT-1): the page, the brand's custom data, the visitor's name."""
+
+    page: object = None
+    custom: object = None
+    visitor_name: object = None
+    visitor_email: object = None
+    ip: str = ""
+
+
+def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None,
+                       request: ChatRequest | None = None) -> Conversation:
+    """Open the visitor's conversation, or return the one already open, and offer it to an agent."""
     if visitor.kind is not PrincipalKind.VISITOR:
         raise Forbidden("only a visitor starts a conversation")
-    context = _page(page)
+    request = request or ChatRequest()
+    context = _page(request.page)
+    info = VisitorInfo(name=_optional_text("visitor_name", request.visitor_name, 120),
+                       email=_optional_email(request.visitor_email), ip=request.ip[:64])
+    custom = _custom(request.custom)
     existing = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
     if existing:
         return existing[0]
+    settings = tenants.settings_of(deps, visitor.tenant)
     connections = set(deps.connections.of(visitor))
     if connection_id:
         connections.add(connection_id)
+    now = deps.clock.now()
     conversation = Conversation(
         tenant=visitor.tenant,
         id=deps.ids.new_id(),
         visitor_id=visitor.id,
-        created_at=deps.clock.now(),
+        created_at=now,
         page=context,
         connections=frozenset(connections),
+        visitor=info,
+        custom=custom,
     )
     try:
         deps.conversations.create(conversation)
@@ -52,7 +80,113 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         if not existing:
             raise
         return existing[0]
-    return routing.route_conversation(deps, conversation) or conversation
+    deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=visitor.tenant, payload={"conversation_id": conversation.id}),
+                    now + timedelta(seconds=settings.max_wait_seconds), now)
+    offered = routing.route_conversation(deps, conversation)
+    if offered is None:
+        queue_position.announce(deps, conversation.tenant, conversation.queue)
+    return offered or conversation
+
+
+def close_conversation(deps: Deps, agent: Principal, conversation_id: object, disposition: object = None,
+                       notes: object = None, saved_as: object = None) -> Conversation:
+    """The assigned agent ends the chat with a disposition (CHAT-11): the slot frees and the next waiting chat is
+    offered at once. The chat log stays with the conversation, saved as a case or as a draft."""
+    settings = tenants.settings_of(deps, agent.tenant)
+    conversation = participant_view(deps, agent, _required_str("conversation_id", conversation_id))
+    if not agent.is_agent:
+        raise Forbidden("only an agent closes a conversation")
+    if conversation.status is not ConversationStatus.ASSIGNED:
+        raise Conflict("the conversation is not in progress", field="conversation_id")
+    chosen = _optional_text("disposition", disposition, 80)
+    if chosen and chosen not in settings.dispositions:
+        raise InvalidInput(f"'disposition' must be one of: {', '.join(settings.dispositions)}", field="disposition")
+    if settings.disposition_required and not chosen:
+        raise MissingField("disposition")
+    kind = saved_as or "case"
+    if kind not in ("case", "draft"):
+        raise InvalidInput("'saved_as' must be 'case' or 'draft'", field="saved_as")
+    wrap_up = WrapUp(closed_at=deps.clock.now(), disposition=chosen, notes=_optional_text("notes", notes, 4000),
+                     saved_as=str(kind))
+    profile = deps.agents.get(agent.tenant, agent.id)
+    if profile is None:
+        raise NotFound("this user has no agent profile in the tenant")
+    try:
+        deps.assignments.close(conversation, profile, wrap_up)
+    except AssignmentLost as lost:
+        raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
+    closed = replace(conversation, status=ConversationStatus.CLOSED, wrap_up=wrap_up)
+    fanout.to_conversation(deps, closed, {"type": "conversation.closed", "conversation": frames.for_visitor(closed)})
+    freed = deps.agents.get(agent.tenant, agent.id)
+    if freed is not None and freed.can_take_chat:
+        routing.pull_waiting(deps, freed)
+    return closed
+
+
+def rate(deps: Deps, visitor: Principal, conversation_id: object, rating: object, comment: object = None) -> int:
+    """The visitor rates a closed chat from 1 to 5, once, with an optional comment."""
+    if visitor.kind is not PrincipalKind.VISITOR:
+        raise Forbidden("only the visitor rates a conversation")
+    conversation = participant_view(deps, visitor, _required_str("conversation_id", conversation_id))
+    if rating is None:
+        raise MissingField("rating")
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise InvalidInput("'rating' must be an integer from 1 to 5", field="rating")
+    deps.conversations.rate(visitor.tenant, conversation.id, rating, _optional_text("comment", comment, 1000),
+                            deps.clock.now())
+    return rating
+
+
+def transcript(deps: Deps, principal: Principal, conversation_id: object, fmt: object) -> tuple[str, str]:
+    """The whole chat log as ("text/plain" or "text/html", body)."""
+    conversation = participant_view(deps, principal, _required_str("conversation_id", conversation_id))
+    kind = fmt or "text"
+    if kind not in ("text", "html"):
+        raise InvalidInput("'format' must be 'text' or 'html'", field="format")
+    everything: list[Message] = []
+    while True:
+        page = deps.conversations.messages(principal.tenant, conversation.id, everything[-1].seq if everything else 0,
+                                           MAX_PAGE)
+        everything += page
+        if len(page) < MAX_PAGE:
+            break
+    tenant = deps.tenants.get(principal.tenant)
+    brand = tenant.name if tenant else principal.tenant
+    if kind == "html":
+        return "text/html; charset=utf-8", transcripts.as_html(conversation, everything, brand)
+    return "text/plain; charset=utf-8", transcripts.as_text(conversation, everything, brand)
+
+
+def typing(deps: Deps, who: Principal, connection_id: str | None, conversation_id: object, active: object) -> None:
+    """Typing indicators both ways (CHAT-9); nothing is stored."""
+    conversation = participant_view(deps, who, _required_str("conversation_id", conversation_id))
+    if not isinstance(active, bool):
+        raise InvalidInput("'typing' must be true or false", field="typing")
+    frame = {"type": "typing", "conversation_id": conversation.id,
+             "sender": {"kind": who.kind.value, "name": who.name}, "typing": active}
+    fanout.to_conversation(deps, conversation, frame, exclude=connection_id)
+
+
+def wait_expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    """Timer: a chat still waiting after the tenant's maximum wait is withdrawn with the dissuasion screen."""
+    conversation = deps.conversations.get(tenant, str(payload.get("conversation_id", "")))
+    if conversation is None:
+        return False
+    now = deps.clock.now()
+    if conversation.status is ConversationStatus.OFFERED and conversation.offer is not None:
+        # An offer is pending: look again when it has been answered or has expired.
+        deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=tenant, payload={"conversation_id": conversation.id}),
+                        conversation.offer.expires_at + timedelta(seconds=1), now)
+        return False
+    if conversation.status is not ConversationStatus.WAITING or not deps.conversations.dissuade(conversation, now):
+        return False
+    dissuaded = replace(conversation, status=ConversationStatus.DISSUADED)
+    text = tenants.settings_of(deps, tenant).texts
+    fanout.to_conversation(deps, dissuaded, {"type": "conversation.dissuaded",
+                                            "conversation": frames.for_visitor(dissuaded),
+                                            "texts": {lang: t.get("dissuasion", "") for lang, t in text.items()}})
+    queue_position.announce(deps, tenant, conversation.queue)
+    return True
 
 
 def send_message(
@@ -147,6 +281,35 @@ def _page(page: object) -> PageContext | None:
     if not isinstance(title, str) or len(title) > 512:
         raise InvalidInput("'page.title' must be a string of at most 512 characters", field="page.title")
     return PageContext(url=url, title=title)
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+
+
+def _optional_text(name: str, value: object, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput(f"'{name}' must be a text of at most {limit} characters", field=name)
+    return value.strip()
+
+
+def _optional_email(value: object) -> str:
+    email = _optional_text("visitor_email", value, 320)
+    if email and not _EMAIL.match(email):
+        raise InvalidInput("'visitor_email' is not an email address", field="visitor_email")
+    return email
+
+
+def _custom(value: object) -> dict[str, str]:
+    """The brand's custom data (CHAT-1): at most 20 short string fields."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 20 or not all(
+            isinstance(k, str) and 0 < len(k) <= 40 and isinstance(v, str | int | float | bool) and len(str(v)) <= 200
+            for k, v in value.items()):
+        raise InvalidInput("'custom' must be an object of at most 20 fields of short values", field="custom")
+    return {k: str(v) for k, v in value.items()}
 
 
 def _required_str(name: str, value: object) -> str:

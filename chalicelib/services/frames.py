@@ -18,13 +18,30 @@ def conversation(c: Conversation, last_seq: int | None = None) -> dict[str, Any]
         "status": c.status.value,
         "queue": c.queue,
         "visitor_id": c.visitor_id,
+        "visitor": {"name": c.visitor.name, "email": c.visitor.email, "ip": c.visitor.ip},
+        "custom": dict(c.custom),
         "agent": {"id": c.agent_id, "name": c.agent_name or ""} if c.agent_id else None,
         "page": {"url": c.page.url, "title": c.page.title} if c.page else None,
         "created_at": iso(c.created_at),
+        "closed_at": iso(c.wrap_up.closed_at) if c.wrap_up else None,
+        "disposition": c.wrap_up.disposition if c.wrap_up else None,
+        "rating": c.rating,
     }
     if last_seq is not None:
         out["last_seq"] = last_seq
     return out
+
+
+def for_visitor(c: Conversation) -> dict[str, Any]:
+    """What the visitor's side may see: not the IP, the wrap-up or the agent's notes."""
+    full = conversation(c)
+    return {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page")}
+
+
+def offer(c: Conversation, reject_allowed: bool) -> dict[str, Any]:
+    assert c.offer is not None
+    return {"id": c.offer.id, "conversation_id": c.id, "expires_at": iso(c.offer.expires_at),
+            "reject_allowed": reject_allowed}
 
 
 def message(m: Message) -> dict[str, Any]:

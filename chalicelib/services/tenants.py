@@ -1,17 +1,39 @@
-"""Setting up a tenant and its agents (used by the local demo data and by operators' scripts)."""
+"""Setting up a tenant, its settings and its agents."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Role
+from chalicelib.domain import settings as rules
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.ports import Deps, IdentityProvider, Tenant
+from chalicelib.services.auth import require_role
 
 
-def create_tenant(deps: Deps, tenant_id: str, name: str) -> Tenant:
-    tenant = Tenant(id=tenant_id, name=name)
+def create_tenant(deps: Deps, tenant_id: str, name: str, settings: TenantSettings | None = None) -> Tenant:
+    tenant = Tenant(id=tenant_id, name=name, settings=settings or TenantSettings())
     deps.tenants.put(tenant)
     return tenant
+
+
+def settings_of(deps: Deps, tenant_id: str) -> TenantSettings:
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
+    return tenant.settings
+
+
+def change_settings(deps: Deps, admin: Principal, changes: object) -> TenantSettings:
+    """An admin changes some settings; the others keep their values."""
+    require_role(admin, Role.ADMIN)
+    tenant = deps.tenants.get(admin.tenant)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
+    changed = rules.updated(tenant.settings, changes)
+    deps.tenants.put(Tenant(id=tenant.id, name=tenant.name, settings=changed))
+    return changed
 
 
 def create_agent(

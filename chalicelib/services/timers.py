@@ -8,9 +8,13 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
-from chalicelib.services import presence
+from chalicelib.services import conversations, offers, presence, routing
 
-_HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {**presence.HANDLERS}
+_HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
+    **presence.HANDLERS,
+    routing.OFFER_EXPIRED: offers.expired,
+    conversations.WAIT_EXPIRED: conversations.wait_expired,
+}
 
 
 def fire(deps: Deps, body: str) -> bool:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Message, PrincipalKind, Sender
+from chalicelib.domain.model import (
+    Agent,
+    AgentStatus,
+    Conversation,
+    ConversationStatus,
+    Message,
+    Offer,
+    PrincipalKind,
+    Sender,
+    WrapUp,
+)
 from chalicelib.ports import AssignmentLost, SeqTaken
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -62,7 +73,11 @@ def test_tenants_do_not_see_each_other(tenant: str) -> None:
     assert repo.view_for_send(f"{tenant}x", "c1", None) is None
 
 
-def test_an_assignment_is_refused_when_the_agent_is_full_or_the_conversation_taken(tenant: str) -> None:
+def offer(agent_id: str, n: int = 1) -> Offer:
+    return Offer(id=f"o{n}", agent_id=agent_id, expires_at=NOW + timedelta(seconds=30))
+
+
+def test_offers_reserve_slots_and_only_one_agent_holds_a_conversation(tenant: str) -> None:
     deps = bootstrap.container().deps
     deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann", capacity=1))
     deps.agents.put(Agent(tenant=tenant, id="a2", name="Bo"))
@@ -72,19 +87,81 @@ def test_an_assignment_is_refused_when_the_agent_is_full_or_the_conversation_tak
     deps.conversations.create(conversation(tenant, "c1", "v1"))
     deps.conversations.create(conversation(tenant, "c2", "v2"))
     assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c1", "c2"]
-    deps.assignments.assign(conversation(tenant, "c1", "v1"), ann, ["ac"], NOW)
-    with pytest.raises(AssignmentLost) as lost:
-        deps.assignments.assign(conversation(tenant, "c1", "v1"), bo, [], NOW)
-    assert lost.value.reason == "conversation_taken"
-    with pytest.raises(AssignmentLost) as full:
-        deps.assignments.assign(conversation(tenant, "c2", "v2"), ann, [], NOW)
+    assert deps.conversations.waiting_ahead(conversation(tenant, "c2", "v2")) == 1
+    deps.assignments.offer(conversation(tenant, "c1", "v1"), ann, offer("a1"), NOW)
+    with pytest.raises(AssignmentLost) as taken:
+        deps.assignments.offer(conversation(tenant, "c1", "v1"), bo, offer("a2", 2), NOW)
+    assert taken.value.reason == "conversation_taken"
+    with pytest.raises(AssignmentLost) as full:  # the offer holds Ann's only slot
+        deps.assignments.offer(conversation(tenant, "c2", "v2"), ann, offer("a1", 3), NOW)
     assert full.value.reason == "agent_unavailable"
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a2"]  # Ann is full: out of the index
+    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c2"]
+    with pytest.raises(AssignmentLost):
+        deps.assignments.accept(conversation(tenant, "c1", "v1"), ann, "wrong-offer", ["ac"], NOW)
+    deps.assignments.accept(conversation(tenant, "c1", "v1"), ann, "o1", ["ac"], NOW)
     stored = deps.conversations.get(tenant, "c1")
     assert stored is not None and stored.status is ConversationStatus.ASSIGNED and stored.agent_id == "a1"
-    assert stored.connections == {"vc", "ac"}
-    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c2"]
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a2"]  # Ann is full: out of the index
+    assert stored.connections == {"vc", "ac"} and stored.offer is None
     assert [c.id for c in deps.conversations.open_for_agent(tenant, "a1")] == ["c1"]
+
+
+def test_a_withdrawn_offer_returns_to_its_place_and_the_agent_goes_away(tenant: str) -> None:
+    deps = bootstrap.container().deps
+    deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann"))
+    ann = deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
+    first, second = conversation(tenant, "c1", "v1"), conversation(tenant, "c2", "v2")
+    deps.conversations.create(first)
+    deps.conversations.create(replace(second, created_at=NOW + timedelta(seconds=5)))
+    deps.assignments.offer(first, ann, offer("a1"), NOW)
+    held = deps.agents.get(tenant, "a1")
+    assert held is not None and held.active == 1
+    deps.assignments.withdraw(first, held, "o1", set_away=True, now=NOW)
+    with pytest.raises(AssignmentLost):  # a second withdrawal (a late timer) finds nothing
+        deps.assignments.withdraw(first, held, "o1", set_away=True, now=NOW)
+    back = deps.agents.get(tenant, "a1")
+    assert back is not None and (back.status, back.active) == (AgentStatus.AWAY, 0)
+    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c1", "c2"]  # its original place
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == []
+    assert deps.conversations.open_for_agent(tenant, "a1") == []
+
+
+def test_closing_frees_the_slot_and_the_visitor(tenant: str) -> None:
+    deps = bootstrap.container().deps
+    deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann", capacity=1))
+    ann = deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
+    c = conversation(tenant, "c1", "v1")
+    deps.conversations.create(c)
+    deps.assignments.offer(c, ann, offer("a1"), NOW)
+    deps.assignments.accept(c, ann, "o1", [], NOW)
+    with pytest.raises(Conflict):
+        deps.conversations.rate(tenant, "c1", 5, "", NOW)  # not closed yet
+    full = deps.agents.get(tenant, "a1")
+    assert full is not None
+    deps.assignments.close(c, full, WrapUp(closed_at=NOW, disposition="Resolved", notes="ok"))
+    freed = deps.agents.get(tenant, "a1")
+    assert freed is not None and freed.active == 0
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+    assert deps.conversations.open_for_visitor(tenant, "v1") == []
+    deps.conversations.rate(tenant, "c1", 5, "great", NOW)
+    with pytest.raises(Conflict):
+        deps.conversations.rate(tenant, "c1", 1, "", NOW)
+    stored = deps.conversations.get(tenant, "c1")
+    assert stored is not None and stored.wrap_up is not None and stored.wrap_up.disposition == "Resolved"
+    assert stored.rating == 5
+    deps.conversations.create(conversation(tenant, "c3", "v1"))  # the visitor may start again
+
+
+def test_only_a_waiting_conversation_is_dissuaded(tenant: str) -> None:
+    deps = bootstrap.container().deps
+    c = conversation(tenant, "c1", "v1")
+    deps.conversations.create(c)
+    assert deps.conversations.dissuade(c, NOW) is True
+    assert deps.conversations.dissuade(c, NOW) is False
+    stored = deps.conversations.get(tenant, "c1")
+    assert stored is not None and stored.status is ConversationStatus.DISSUADED
+    assert deps.conversations.oldest_waiting(tenant, "default", 5) == []
+    assert deps.conversations.open_for_visitor(tenant, "v1") == []
 
 
 def test_long_texts_come_back_exactly_whether_packed_or_not(tenant: str) -> None:

@@ -67,6 +67,16 @@ def acks(api: ConnectionsApi, connection_id: str, request_id: str) -> list[dict[
     return [f for f in api.of(connection_id) if f.get("id") == request_id]
 
 
+def accept(desk: Socket, api: ConnectionsApi) -> dict[str, Any]:
+    """The desk accepts the newest offer it was pushed."""
+    offer = api.of(desk.id, "offer")[-1]["offer"]
+    desk.send({"action": "accept_offer", "id": f"accept-{offer['id']}", "conversation_id": offer["conversation_id"],
+               "offer_id": offer["id"]})
+    (ack,) = acks(api, desk.id, f"accept-{offer['id']}")
+    assert ack["type"] == "ack", ack
+    return dict(ack["conversation"])
+
+
 def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
         http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
     agent_token = login(http, make_agent(tenant))
@@ -78,7 +88,10 @@ def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
     widget.send({"action": "start_conversation", "id": "c1", "page": {"url": "https://brand/p", "title": "P"}})
     (started,) = acks(connections_api, widget.id, "c1")
     conversation = started["conversation"]
-    assert conversation["status"] == "assigned" and conversation["agent"]["name"] == "Ann"
+    assert conversation["status"] == "offered"
+    accept(desk, connections_api)
+    (joined,) = connections_api.of(widget.id, "conversation.updated")
+    assert joined["conversation"]["status"] == "assigned" and joined["conversation"]["agent"]["name"] == "Ann"
     (assigned,) = connections_api.of(desk.id, "conversation.assigned")
     assert assigned["conversation"]["id"] == conversation["id"]
     assert assigned["conversation"]["page"] == {"url": "https://brand/p", "title": "P"}
@@ -141,6 +154,7 @@ def test_a_gone_connection_is_removed_and_the_others_still_receive(
     tab1, tab2 = Socket(f"t1-{tenant}", tenant, token), Socket(f"t2-{tenant}", tenant, token)
     tab1.send({"action": "start_conversation", "id": "c"})
     conversation_id = acks(connections_api, tab1.id, "c")[0]["conversation"]["id"]
+    accept(desk, connections_api)
     connections_api.gone.add(tab1.id)
     desk.send({"action": "send_message", "conversation_id": conversation_id, "client_message_id": "r",
                "text": "anyone?"})
@@ -165,6 +179,7 @@ def test_every_key_written_by_the_slice_carries_the_tenant(http: Any, tenant: st
     widget = Socket(f"kw-{tenant}", tenant, visitor_token(http, tenant))
     widget.send({"action": "start_conversation", "id": "c"})
     conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
+    accept(desk, connections_api)
     widget.send({"action": "send_message", "conversation_id": conversation_id, "client_message_id": "m",
                  "text": "hi"})
     table = boto3.resource("dynamodb").Table(settings().table_name)

@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, ConnectionGone, Unauthorized
-from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Message, Principal
+from chalicelib.domain.model import (
+    Agent,
+    AgentStatus,
+    Conversation,
+    ConversationStatus,
+    Message,
+    Offer,
+    Principal,
+    WrapUp,
+)
 from chalicelib.ports import AssignmentLost, ConversationView, Deps, SeqTaken, Tenant, Timer
 
 
@@ -86,7 +95,7 @@ class FakeConversations:
 
     def open_for_visitor(self, tenant: str, visitor_id: str) -> list[Conversation]:
         found = self.open_by_visitor.get((tenant, visitor_id))
-        return [self.items[(tenant, found)]] if found else []
+        return [self.items[(tenant, found)]] if found and self.items[(tenant, found)].status.is_open else []
 
     def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]:
         return [self.items[(tenant, c)] for c in self.by_agent.get((tenant, agent_id), [])]
@@ -105,6 +114,25 @@ class FakeConversations:
         with self.lock:
             c = self.items[(tenant, conversation_id)]
             self.items[(tenant, conversation_id)] = replace(c, connections=c.connections - set(connection_ids))
+
+    def waiting_ahead(self, conversation: Conversation) -> int:
+        return self.oldest_waiting(conversation.tenant, conversation.queue, 10**6).index(conversation.id)
+
+    def rate(self, tenant: str, conversation_id: str, rating: int, comment: str, now: datetime) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if c.status is not ConversationStatus.CLOSED or c.rating is not None:
+                raise Conflict("not closed or rated", field="rating")
+            self.items[(tenant, conversation_id)] = replace(c, rating=rating, rating_comment=comment)
+
+    def dissuade(self, conversation: Conversation, now: datetime) -> bool:
+        with self.lock:
+            c = self.items[(conversation.tenant, conversation.id)]
+            if c.status is not ConversationStatus.WAITING:
+                return False
+            self.items[(conversation.tenant, conversation.id)] = replace(c, status=ConversationStatus.DISSUADED)
+            self.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
+            return True
 
 
 class FakeAgents:
@@ -133,11 +161,13 @@ class FakeAgents:
 
 @dataclass
 class FakeAssignments:
+    """The same conditions as the DynamoDB transactions, under one lock."""
+
     conversations: FakeConversations
     agents: FakeAgents
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def assign(self, conversation: Conversation, agent: Agent, agent_connections: Iterable[str], now: datetime) -> None:
+    def offer(self, conversation: Conversation, agent: Agent, offer: Offer, now: datetime) -> None:
         with self.lock:
             current = self.agents.items[(agent.tenant, agent.id)]
             if current.status is not AgentStatus.AVAILABLE or current.active != agent.active or \
@@ -148,8 +178,43 @@ class FakeAssignments:
                 raise AssignmentLost("conversation_taken")
             self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active + 1, idle_since=now)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
-                stored.assigned_to(current), connections=stored.connections | set(agent_connections))
+                stored, status=ConversationStatus.OFFERED, offer=offer)
             self.conversations.by_agent.setdefault((agent.tenant, agent.id), []).append(conversation.id)
+
+    def accept(self, conversation: Conversation, agent: Agent, offer_id: str, agent_connections: Iterable[str],
+               now: datetime) -> None:
+        with self.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.OFFERED or stored.offer is None or \
+                    stored.offer.id != offer_id or stored.offer.agent_id != agent.id:
+                raise AssignmentLost("offer_gone")
+            self.conversations.items[(conversation.tenant, conversation.id)] = replace(
+                stored.assigned_to(agent), connections=stored.connections | set(agent_connections))
+
+    def withdraw(self, conversation: Conversation, agent: Agent, offer_id: str, *, set_away: bool,
+                 now: datetime) -> None:
+        with self.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.OFFERED or stored.offer is None or stored.offer.id != offer_id:
+                raise AssignmentLost("offer_gone")
+            current = self.agents.items[(agent.tenant, agent.id)]
+            status = AgentStatus.AWAY if set_away else current.status
+            self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1, status=status)
+            self.conversations.items[(conversation.tenant, conversation.id)] = replace(
+                stored, status=ConversationStatus.WAITING, offer=None)
+            self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
+
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
+        with self.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.ASSIGNED or stored.agent_id != agent.id:
+                raise AssignmentLost("not_yours")
+            current = self.agents.items[(agent.tenant, agent.id)]
+            self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1)
+            self.conversations.items[(conversation.tenant, conversation.id)] = replace(
+                stored, status=ConversationStatus.CLOSED, wrap_up=wrap_up)
+            self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
+            self.conversations.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
 
 
 class FakeConnections:

@@ -7,7 +7,8 @@ import pytest
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, connections, conversations
+from chalicelib.services import agents, connections, conversations, offers
+from chalicelib.services.conversations import ChatRequest
 from tests.unit.fakes import FakeConversations, FakePush, make_deps
 
 VISITOR = Principal("demo", "v1", PrincipalKind.VISITOR)
@@ -30,8 +31,22 @@ def push(deps: Deps) -> FakePush:
     return deps.push
 
 
+def accept_offers(deps: Deps, agent: Principal, connection_id: str) -> list[str]:
+    """The agent accepts every offer pushed to their connection so far."""
+    accepted = []
+    for frame in push(deps).to(connection_id):
+        if frame["type"] == "offer":
+            offer = frame["offer"]
+            stored = deps.conversations.get("demo", offer["conversation_id"])
+            if stored is not None and stored.offer is not None and stored.offer.id == offer["id"]:
+                offers.accept(deps, agent, offer["conversation_id"], offer["id"])
+                accepted.append(offer["conversation_id"])
+    return accepted
+
+
 def test_a_conversation_waits_while_no_agent_is_available(deps: Deps) -> None:
-    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", {"url": "https://shop/x", "title": "X"})
+    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", ChatRequest(page={"url": "https://shop/x",
+                                                                                              "title": "X"}))
     assert conversation.status is ConversationStatus.WAITING
     assert conversation.connections == {"vis-1"}
     assert conversation.page is not None and conversation.page.url == "https://shop/x"
@@ -40,7 +55,8 @@ def test_a_conversation_waits_while_no_agent_is_available(deps: Deps) -> None:
 def test_an_agent_who_becomes_available_takes_the_waiting_conversation(deps: Deps) -> None:
     waiting = conversations.start_conversation(deps, VISITOR, "vis-1", None)
     agent = agents.set_status(deps, ALICE, "available")
-    assert agent.active == 1
+    assert agent.active == 1  # the offer holds one slot
+    assert accept_offers(deps, ALICE, "alice-1") == [waiting.id]
     stored = deps.conversations.get("demo", waiting.id)
     assert stored is not None and stored.agent_id == "alice" and stored.connections == {"vis-1", "alice-1"}
     assigned = [f for f in push(deps).to("alice-1") if f["type"] == "conversation.assigned"]
@@ -54,7 +70,7 @@ def test_a_new_conversation_goes_to_the_longest_idle_available_agent(deps: Deps)
     deps.clock.advance(seconds=5)  # type: ignore[attr-defined]
     agents.set_status(deps, ALICE, "available")
     conversation = conversations.start_conversation(deps, VISITOR, "vis-1", None)
-    assert conversation.agent_id == "bob"
+    assert conversation.offer is not None and conversation.offer.agent_id == "bob"
 
 
 def test_an_away_agent_gets_nothing(deps: Deps) -> None:
@@ -71,6 +87,7 @@ def test_starting_twice_returns_the_open_conversation(deps: Deps) -> None:
 def test_messages_get_increasing_sequence_numbers_and_reach_the_other_side(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "available")
     c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    accept_offers(deps, ALICE, "alice-1")
     first = conversations.send_message(deps, VISITOR, "vis-1", c.id, "m1", "Hello")
     reply = conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Hi, how can I help?", first.seq)
     assert (first.seq, reply.seq) == (1, 2)
@@ -91,6 +108,7 @@ def test_a_resent_message_is_stored_once(deps: Deps) -> None:
 def test_a_resend_is_recognised_even_after_many_later_messages(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "available")
     c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    accept_offers(deps, ALICE, "alice-1")
     first = conversations.send_message(deps, VISITOR, "vis-1", c.id, "early", "Hello", 0)
     for n in range(30):
         conversations.send_message(deps, ALICE, "alice-1", c.id, f"r{n}", "...", None)
@@ -101,6 +119,7 @@ def test_a_gone_connection_is_forgotten_and_the_others_still_receive(deps: Deps)
     connections.connect(deps, VISITOR, "vis-2")
     agents.set_status(deps, ALICE, "available")
     c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    accept_offers(deps, ALICE, "alice-1")
     push(deps).gone.add("vis-1")
     conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Still there?")
     assert [f["message"]["text"] for f in push(deps).to("vis-2") if f["type"] == "message"] == ["Still there?"]

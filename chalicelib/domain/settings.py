@@ -1,0 +1,134 @@
+"""A tenant's settings: every default of the reference is a setting (acceptance interval, right to reject, maximum
+wait, dispositions, canned answers, the widget's look and texts). Validation names the field at fault."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from chalicelib.domain.errors import InvalidInput
+
+LANGUAGES = ("en", "fr")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+DEFAULT_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Chat with us",
+        "welcome": "Hello! Ask us anything, an agent will answer.",
+        "waiting": "Waiting for an agent…",
+        "unavailable": "Our agents are not available right now.",
+        "dissuasion": "All our agents are busy. Please come back a little later.",
+        "ended": "This conversation has ended. Thank you!",
+    },
+    "fr": {
+        "title": "Discutez avec nous",
+        "welcome": "Bonjour ! Posez-nous votre question, un conseiller vous répond.",
+        "waiting": "En attente d'un conseiller…",
+        "unavailable": "Nos conseillers ne sont pas disponibles pour le moment.",
+        "dissuasion": "Tous nos conseillers sont occupés. Merci de revenir un peu plus tard.",
+        "ended": "Cette conversation est terminée. Merci !",
+    },
+}
+
+
+@dataclass(frozen=True)
+class CannedAnswer:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    acceptance_seconds: int = 30  # CHAT-7
+    reject_allowed: bool = True  # CHAT-7
+    max_wait_seconds: int = 300  # CHAT-2 dissuasion
+    disposition_required: bool = False  # CHAT-11
+    dispositions: tuple[str, ...] = ("Resolved", "Follow-up needed", "Not resolved")
+    canned_answers: tuple[CannedAnswer, ...] = (
+        CannedAnswer("Greeting", "Hello, thank you for contacting us. How can I help you?"),
+        CannedAnswer("One moment", "One moment please, I am checking that for you."),
+        CannedAnswer("Goodbye", "Thank you for your visit, have a nice day!"),
+    )
+    average_handle_seconds: int = 180  # for the waiting screen's estimate
+    accent_colour: str = "#1f6feb"
+    logo_url: str = ""
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["dispositions"] = list(self.dispositions)
+        out["canned_answers"] = [asdict(c) for c in self.canned_answers]
+        out["texts"] = {lang: dict(t) for lang, t in self.texts.items()}
+        return out
+
+    def public(self) -> dict[str, Any]:
+        """What the widget may see: its look and texts, nothing about agents or wrap-up."""
+        return {"accent_colour": self.accent_colour, "logo_url": self.logo_url,
+                "texts": {lang: dict(t) for lang, t in self.texts.items()}, "max_message_chars": 1940}
+
+
+_INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "average_handle_seconds": (10, 7200)}
+
+
+def updated(current: TenantSettings, changes: object) -> TenantSettings:
+    """`current` with the given fields changed; unknown fields and bad values raise InvalidInput naming the field."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("settings must be a JSON object", field="body")
+    known = {f.name for f in fields(TenantSettings)}
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in known:
+            raise InvalidInput(f"unknown setting '{name}'", field=name)
+        values[name] = _parse(name, value)
+    return replace(current, **values)
+
+
+def from_json(data: Mapping[str, Any]) -> TenantSettings:
+    return updated(TenantSettings(), dict(data))
+
+
+def _parse(name: str, value: Any) -> Any:
+    if name in _INT_RANGES:
+        low, high = _INT_RANGES[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise InvalidInput(f"'{name}' must be an integer from {low} to {high}", field=name)
+        return value
+    if name in ("reject_allowed", "disposition_required"):
+        if not isinstance(value, bool):
+            raise InvalidInput(f"'{name}' must be true or false", field=name)
+        return value
+    if name == "dispositions":
+        if not isinstance(value, list) or not value or not all(_short_text(v, 80) for v in value):
+            raise InvalidInput("'dispositions' must be a non-empty list of texts of 1-80 characters", field=name)
+        return tuple(value)
+    if name == "canned_answers":
+        if not isinstance(value, list) or not all(
+            isinstance(c, dict) and _short_text(c.get("title"), 80) and _short_text(c.get("text"), 1940)
+            for c in value
+        ):
+            raise InvalidInput("'canned_answers' must be a list of {title, text}", field=name)
+        return tuple(CannedAnswer(c["title"], c["text"]) for c in value)
+    if name == "accent_colour":
+        if not isinstance(value, str) or not _COLOUR.match(value):
+            raise InvalidInput("'accent_colour' must look like #1f6feb", field=name)
+        return value
+    if name == "logo_url":
+        if not isinstance(value, str) or (value and not value.startswith("https://")) or len(value) > 1024:
+            raise InvalidInput("'logo_url' must be empty or an https:// URL", field=name)
+        return value
+    # texts: per language, the keys of the defaults
+    if not isinstance(value, dict) or not set(value) <= set(LANGUAGES):
+        raise InvalidInput(f"'texts' must map {', '.join(LANGUAGES)} to texts", field=name)
+    texts = {lang: dict(DEFAULT_TEXTS[lang]) for lang in LANGUAGES}
+    for lang, entries in value.items():
+        if not isinstance(entries, dict) or not set(entries) <= set(DEFAULT_TEXTS[lang]) or not all(
+                _short_text(v, 500) for v in entries.values()):
+            raise InvalidInput(f"'texts.{lang}' has unknown keys or texts over 500 characters", field=f"texts.{lang}")
+        texts[lang].update(entries)
+    return texts
+
+
+def _short_text(value: object, limit: int) -> bool:
+    return isinstance(value, str) and len(value.strip()) > 0 and len(value) <= limit

@@ -1,0 +1,90 @@
+"""An agent's answer to an offer: accept, reject, or let the acceptance interval run out (CHAT-7)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
+from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind
+from chalicelib.ports import AssignmentLost, Deps
+from chalicelib.services import agents, fanout, frames, routing, tenants
+
+
+def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> Conversation:
+    profile = agents.profile(deps, agent)
+    conversation, offer = _pending(deps, agent, conversation_id, offer_id)
+    connections = deps.connections.of(agent)
+    try:
+        deps.assignments.accept(conversation, profile, offer, connections, deps.clock.now())
+    except AssignmentLost as lost:
+        raise Conflict("this offer is no longer valid", field="offer_id") from lost
+    assigned = conversation.assigned_to(profile)
+    assigned = replace(assigned, connections=conversation.connections | set(connections))
+    view = deps.conversations.view_for_send(agent.tenant, conversation.id, None)
+    newest = sorted(view.recent, key=lambda m: m.seq) if view else []
+    fanout.to_connections(deps, connections, {
+        "type": "conversation.assigned",
+        "conversation": frames.conversation(assigned, newest[-1].seq if newest else 0),
+        "messages": [frames.message(m) for m in newest],
+    })
+    fanout.to_connections(deps, sorted(conversation.connections),
+                          {"type": "conversation.updated", "conversation": frames.for_visitor(assigned)})
+    return assigned
+
+
+def reject(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> Agent:
+    """Refused when the tenant removed the right to reject. The agent goes Away and the chat to the next agent."""
+    if not tenants.settings_of(deps, agent.tenant).reject_allowed:
+        raise Forbidden("rejecting offers is disabled for this tenant", field="offer_id")
+    profile = agents.profile(deps, agent)
+    conversation, offer = _pending(deps, agent, conversation_id, offer_id)
+    return _withdraw(deps, conversation, profile, offer, "rejected")
+
+
+def expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    """Timer: withdraw the offer if it is still pending; True when it did."""
+    conversation = deps.conversations.get(tenant, str(payload.get("conversation_id", "")))
+    if conversation is None or conversation.status is not ConversationStatus.OFFERED or conversation.offer is None:
+        return False
+    if conversation.offer.id != payload.get("offer_id"):
+        return False
+    profile = deps.agents.get(tenant, conversation.offer.agent_id)
+    if profile is None:
+        return False
+    try:
+        _withdraw(deps, conversation, profile, conversation.offer.id, "timeout")
+    except Conflict:
+        return False  # accepted or rejected meanwhile
+    return True
+
+
+def _withdraw(deps: Deps, conversation: Conversation, agent: Agent, offer_id: str, reason: str) -> Agent:
+    try:
+        deps.assignments.withdraw(conversation, agent, offer_id, set_away=True, now=deps.clock.now())
+    except AssignmentLost as lost:
+        raise Conflict("this offer is no longer valid", field="offer_id") from lost
+    principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
+    away = deps.agents.get(agent.tenant, agent.id) or agent
+    connections = deps.connections.of(principal)
+    fanout.to_connections(deps, connections, {"type": "offer.withdrawn", "conversation_id": conversation.id,
+                                              "offer_id": offer_id, "reason": reason})
+    fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(away)})
+    back = deps.conversations.get(conversation.tenant, conversation.id)
+    if back is not None and back.status is ConversationStatus.WAITING:
+        routing.route_conversation(deps, back)
+    return away
+
+
+def _pending(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> tuple[Conversation, str]:
+    for name, value in (("conversation_id", conversation_id), ("offer_id", offer_id)):
+        if value is None or value == "":
+            raise MissingField(name)
+        if not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be a string", field=name)
+    conversation = deps.conversations.get(agent.tenant, str(conversation_id))
+    if conversation is None or conversation.offer is None or conversation.offer.agent_id != agent.id:
+        raise NotFound("no such offer for you", field="conversation_id")
+    if conversation.offer.id != offer_id:
+        raise Conflict("this offer is no longer valid", field="offer_id")
+    return conversation, conversation.offer.id

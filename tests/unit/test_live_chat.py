@@ -1,0 +1,224 @@
+"""Live chat rules on in-memory ports: offers and their answers, closing, rating, transcript, dissuasion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
+from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.ports import Deps, Tenant
+from chalicelib.services import agents, connections, conversations, offers, timers
+from tests.unit.fakes import FakePush, FakeTimers, make_deps
+
+ALICE = Principal("demo", "alice", PrincipalKind.AGENT, name="Alice", roles=frozenset({Role.AGENT}))
+BOB = Principal("demo", "bob", PrincipalKind.AGENT, name="Bob", roles=frozenset({Role.AGENT}))
+
+
+def visitor(n: int) -> Principal:
+    return Principal("demo", f"v{n}", PrincipalKind.VISITOR)
+
+
+@pytest.fixture
+def deps() -> Deps:
+    d = make_deps("demo")
+    for who in (ALICE, BOB):
+        d.agents.put(Agent(tenant="demo", id=who.id, name=who.name))
+        connections.connect(d, who, f"{who.id}-1")
+    return d
+
+
+def frames_of(deps: Deps, connection_id: str, kind: str) -> list[dict[str, object]]:
+    assert isinstance(deps.push, FakePush)
+    return [f for f in deps.push.to(connection_id) if f["type"] == kind]
+
+
+def fire_armed(deps: Deps, kind: str, times: int = 1) -> list[bool]:
+    """Deliver every armed timer of a kind, `times` times each (delivery is at least once)."""
+    assert isinstance(deps.timers, FakeTimers)
+    fired = []
+    for timer, _ in [t for t in deps.timers.armed if t[0].kind == kind]:
+        body = json.dumps({"kind": timer.kind, "tenant": timer.tenant, **timer.payload})
+        fired += [timers.fire(deps, body) for _ in range(times)]
+    return fired
+
+
+def status_of(deps: Deps, who: Principal) -> AgentStatus:
+    agent = deps.agents.get("demo", who.id)
+    assert agent is not None
+    return agent.status
+
+
+def offer_to(deps: Deps, who: Principal) -> dict[str, str]:
+    offer = frames_of(deps, f"{who.id}-1", "offer")[-1]["offer"]
+    assert isinstance(offer, dict)
+    return offer
+
+
+def test_an_offer_carries_a_countdown_and_the_visitor_context(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    request = conversations.ChatRequest(page={"url": "https://shop/bike", "title": "Bike"}, custom={"cart": 3},
+                                        visitor_name="Zoé", visitor_email="zoe@example.org", ip="203.0.113.9")
+    conversations.start_conversation(deps, visitor(1), None, request)
+    (frame,) = frames_of(deps, "alice-1", "offer")
+    offer, conversation = frame["offer"], frame["conversation"]
+    assert isinstance(offer, dict) and isinstance(conversation, dict)
+    assert offer["expires_at"] == "2026-11-21T09:00:30Z" and offer["reject_allowed"] is True
+    assert conversation["visitor"] == {"name": "Zoé", "email": "zoe@example.org", "ip": "203.0.113.9"}
+    assert conversation["custom"] == {"cart": "3"} and conversation["page"]["url"] == "https://shop/bike"
+
+
+def test_a_rejected_offer_sets_the_agent_away_and_goes_to_the_next_agent(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    deps.clock.advance(seconds=1)  # type: ignore[attr-defined]
+    agents.set_status(deps, BOB, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offers.reject(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    assert status_of(deps, ALICE) is AgentStatus.AWAY
+    assert frames_of(deps, "alice-1", "offer.withdrawn")[0]["reason"] == "rejected"
+    assert offer_to(deps, BOB)["conversation_id"] == c.id
+    alice = deps.agents.get("demo", "alice")
+    assert alice is not None and alice.active == 0
+
+
+def test_reject_is_refused_when_the_tenant_disables_it(deps: Deps) -> None:
+    deps.tenants.put(Tenant("demo", "Demo", TenantSettings(reject_allowed=False)))
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offer = offer_to(deps, ALICE)
+    assert offer["reject_allowed"] is False
+    with pytest.raises(Forbidden):
+        offers.reject(deps, ALICE, c.id, offer["id"])
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and stored.status is ConversationStatus.OFFERED
+
+
+def test_an_unanswered_offer_is_withdrawn_by_its_timer_once(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    deps.clock.advance(seconds=1)  # type: ignore[attr-defined]
+    agents.set_status(deps, BOB, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    assert fire_armed(deps, "offer.expired", times=2) == [True, False]  # the second delivery changes nothing
+    assert status_of(deps, ALICE) is AgentStatus.AWAY
+    assert frames_of(deps, "alice-1", "offer.withdrawn")[0]["reason"] == "timeout"
+    assert offer_to(deps, BOB)["conversation_id"] == c.id
+
+
+def test_a_late_timer_after_accepting_does_nothing(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    assert fire_armed(deps, "offer.expired") == [False]
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and stored.status is ConversationStatus.ASSIGNED and stored.agent_id == "alice"
+    assert status_of(deps, ALICE) is AgentStatus.AVAILABLE
+
+
+def test_an_old_offer_id_cannot_be_accepted(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    with pytest.raises(Conflict):
+        offers.accept(deps, ALICE, c.id, "not-the-offer")
+    with pytest.raises(NotFound):  # an offer made to Alice is not Bob's to take
+        offers.accept(deps, BOB, c.id, offer_to(deps, ALICE)["id"])
+
+
+def test_an_agent_with_six_chats_gets_no_seventh_offer(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    for n in range(7):
+        conversations.start_conversation(deps, visitor(n), None, None)
+    assert len(frames_of(deps, "alice-1", "offer")) == 6
+    seventh = deps.conversations.open_for_visitor("demo", "v6")[0]
+    assert seventh.status is ConversationStatus.WAITING
+    assert frames_of(deps, f"{ALICE.id}-1", "offer")[-1]["offer"]["conversation_id"] != seventh.id  # type: ignore
+
+
+def test_closing_frees_the_slot_and_offers_the_next_waiting_chat_at_once(deps: Deps) -> None:
+    deps.agents.put(Agent(tenant="demo", id="alice", name="Alice", capacity=1))
+    agents.set_status(deps, ALICE, "available")
+    first = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    second = conversations.start_conversation(deps, visitor(2), None, None)
+    offers.accept(deps, ALICE, first.id, offer_to(deps, ALICE)["id"])
+    closed = conversations.close_conversation(deps, ALICE, first.id, "Resolved", "asked about delivery")
+    assert closed.status is ConversationStatus.CLOSED and closed.wrap_up is not None
+    assert closed.wrap_up.disposition == "Resolved" and closed.wrap_up.saved_as == "case"
+    assert frames_of(deps, "v1-conn", "conversation.closed")
+    assert offer_to(deps, ALICE)["conversation_id"] == second.id
+    assert deps.conversations.open_for_visitor("demo", "v1") == []
+
+
+def test_a_disposition_must_come_from_the_tenant_list_and_may_be_required(deps: Deps) -> None:
+    deps.tenants.put(Tenant("demo", "Demo", replace(TenantSettings(), disposition_required=True)))
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    with pytest.raises(MissingField):
+        conversations.close_conversation(deps, ALICE, c.id)
+    with pytest.raises(InvalidInput) as wrong:
+        conversations.close_conversation(deps, ALICE, c.id, "Whatever")
+    assert wrong.value.field == "disposition"
+    assert conversations.close_conversation(deps, ALICE, c.id, "Not resolved", saved_as="draft").wrap_up is not None
+
+
+def test_a_closed_chat_is_rated_once(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    with pytest.raises(Conflict):
+        conversations.rate(deps, visitor(1), c.id, 5)  # not closed yet
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    conversations.close_conversation(deps, ALICE, c.id, "Resolved")
+    with pytest.raises(InvalidInput):
+        conversations.rate(deps, visitor(1), c.id, 6)
+    assert conversations.rate(deps, visitor(1), c.id, 4, "quick, thanks") == 4
+    with pytest.raises(Conflict):
+        conversations.rate(deps, visitor(1), c.id, 1)
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and (stored.rating, stored.rating_comment) == (4, "quick, thanks")
+
+
+def test_the_transcript_escapes_html_and_lists_every_message(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    conversations.send_message(deps, visitor(1), None, c.id, "m1", "<img src=x onerror=alert(1)>")
+    conversations.send_message(deps, ALICE, None, c.id, "r1", "Hello & welcome")
+    kind, text = conversations.transcript(deps, visitor(1), c.id, "text")
+    assert kind.startswith("text/plain") and "You: <img src=x onerror=alert(1)>" in text and "Alice: Hello" in text
+    kind, page = conversations.transcript(deps, visitor(1), c.id, "html")
+    assert kind.startswith("text/html") and "<img" not in page and "&lt;img src=x" in page and "&amp; welcome" in page
+
+
+def test_typing_reaches_the_other_side_only(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    conversations.typing(deps, visitor(1), "v1-conn", c.id, True)
+    assert frames_of(deps, "alice-1", "typing")[0]["typing"] is True
+    assert frames_of(deps, "v1-conn", "typing") == []
+
+
+def test_a_chat_waiting_past_the_maximum_is_dissuaded_once(deps: Deps) -> None:
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    assert isinstance(deps.timers, FakeTimers)
+    (_, fire_at), = [t for t in deps.timers.armed if t[0].kind == "wait.expired"]
+    assert fire_at == c.created_at + timedelta(seconds=TenantSettings().max_wait_seconds)
+    assert fire_armed(deps, "wait.expired", times=2) == [True, False]
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and stored.status is ConversationStatus.DISSUADED
+    (frame,) = frames_of(deps, "v1-conn", "conversation.dissuaded")
+    assert "come back" in str(frame["texts"])
+    assert deps.conversations.open_for_visitor("demo", "v1") == []
+
+
+def test_waiting_visitors_learn_their_position(deps: Deps) -> None:
+    for n in range(3):
+        conversations.start_conversation(deps, visitor(n), f"v{n}-conn", None)
+    positions = [frames_of(deps, f"v{n}-conn", "queue.position")[-1]["position"] for n in range(3)]
+    assert positions == [1, 2, 3]
+    deps.agents.put(Agent(tenant="demo", id="alice", name="Alice", capacity=1))
+    agents.set_status(deps, ALICE, "available")  # takes the first: the others move up
+    assert [frames_of(deps, f"v{n}-conn", "queue.position")[-1]["position"] for n in (1, 2)] == [1, 2]
