@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 from chalicelib import bootstrap
+from chalicelib.domain import settings
 from chalicelib.domain.model import DEFAULT_QUEUE, Role
 from chalicelib.services import tenants
 
@@ -17,9 +21,13 @@ AGENTS = (
 
 
 def seed() -> list[tuple[str, str]]:
-    """Create the demo tenant and agents on the fresh embedded AWS; returns and prints (username, password)."""
+    """Create the demo tenant and agents on the fresh embedded AWS; returns and prints (username, password).
+
+    `GUICHET_DEMO_SETTINGS` (JSON, e.g. '{"acceptance_seconds": 5}') changes the demo tenant's settings, so that a
+    test can start a stack with short timers."""
     c = bootstrap.container()
-    tenants.create_tenant(c.deps, TENANT, "Demo Brand")
+    overrides = json.loads(os.environ.get("GUICHET_DEMO_SETTINGS") or "{}")
+    tenants.create_tenant(c.deps, TENANT, "Demo Brand", settings.updated(settings.TenantSettings(), overrides))
     logins = []
     for username, name, roles in AGENTS:
         tenants.create_agent(c.deps, c.identity, tenant=TENANT, username=username, password=PASSWORD, name=name,

@@ -26,6 +26,8 @@ def conversation(c: Conversation, last_seq: int | None = None) -> dict[str, Any]
         "closed_at": iso(c.wrap_up.closed_at) if c.wrap_up else None,
         "disposition": c.wrap_up.disposition if c.wrap_up else None,
         "rating": c.rating,
+        "offer": {"id": c.offer.id, "agent_id": c.offer.agent_id, "expires_at": iso(c.offer.expires_at)}
+        if c.offer else None,
     }
     if last_seq is not None:
         out["last_seq"] = last_seq
