@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import import_bench, message_bench
+from bench import chat_bench, import_bench, message_bench
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 HEADLINE = "message.dynamodb_requests"
@@ -36,6 +36,9 @@ def main() -> int:
     figures.update(import_bench.run(env))
     result = message_bench.run()
     figures.update(result.figures)
+    chat = chat_bench.run()
+    figures.update(chat.figures)
+    result.notes.extend(chat.notes)
 
     ordered = dict(sorted(figures.items(), key=lambda kv: (kv[0] == HEADLINE, kv[0])))
     RESULTS.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -137,6 +138,15 @@ class Socket:
         return answers[0] if answers else None
 
 
+def accept_offer(desk: Socket, recorder: ConnectionsRecorder) -> dict[str, Any]:
+    """The desk accepts the newest offer pushed to it."""
+    offer = [f for cid, f in recorder.since(0) if cid == desk.id and f.get("type") == "offer"][-1]["offer"]
+    ack = desk.send({"action": "accept_offer", "id": f"a-{offer['id']}", "conversation_id": offer["conversation_id"],
+                     "offer_id": offer["id"]})
+    assert ack is not None and ack["type"] == "ack", ack
+    return dict(ack["conversation"])
+
+
 def open_socket(recorder: ConnectionsRecorder, tenant: str, token: str) -> Socket:
     import app as lambda_app
     from local import events
@@ -171,6 +181,8 @@ def stack(meter: Meter) -> Iterator[tuple[ConnectionsRecorder, dict[str, str]]]:
     recorder = ConnectionsRecorder()
     try:
         endpoint = f"http://127.0.0.1:{port}"
+        # moto keeps its state per process: start each bench on an empty account.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
         env = provision(ROOT / "infra" / "template.yaml", endpoint, ws_callback_url=recorder.url)
         env.update({"AWS_ENDPOINT_URL": endpoint, "WS_CALLBACK_URL": recorder.url})
         os.environ.update(env)
@@ -232,8 +244,9 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     widget = open_socket(recorder, tenant, visitor_token)
     ack = widget.send({"action": "start_conversation", "id": "c", "page": {"url": "https://acme.example/shop",
                                                                           "title": "Shop"}})
-    assert ack is not None and ack["conversation"]["status"] == "assigned", ack
+    assert ack is not None and ack["conversation"]["status"] == "offered", ack
     conversation_id = ack["conversation"]["id"]
+    accept_offer(desk, recorder)
 
     sides = {widget.id: desk.id, desk.id: widget.id}
     recipient_posts = acks = recipient_connections = 0

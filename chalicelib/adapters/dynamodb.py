@@ -278,7 +278,8 @@ class LinkItem(Model):
     expires_at = TTLAttribute(null=True)
 
 
-MODELS: tuple[type[Model], ...] = (Gsi1Entry, TenantItem, ConversationPart, AgentItem, LinkItem)
+MODELS: tuple[type[Model], ...] = (Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem,
+                                   LinkItem)
 
 
 def configure(table_name: str, region: str, host: str | None) -> None:
