@@ -147,14 +147,15 @@ def put_status(tenant: str) -> dict[str, Any]:
 def list_conversations(tenant: str) -> dict[str, Any]:
     principal = _caller(tenant)
     found = conversations.open_conversations(bootstrap.container().deps, principal)
-    return {"conversations": [frames.conversation(c) for c in found]}
+    return {"conversations": [frames.for_principal(c, principal) for c in found]}
 
 
 @app.route("/tenants/{tenant}/conversations/{conversation_id}", methods=["GET"])
 @_rest
 def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
     principal = _caller(tenant)
-    return frames.conversation(conversations.participant_view(bootstrap.container().deps, principal, conversation_id))
+    found = conversations.participant_view(bootstrap.container().deps, principal, conversation_id)
+    return frames.for_principal(found, principal)
 
 
 @app.route("/tenants/{tenant}/conversations/{conversation_id}/messages", methods=["GET"])

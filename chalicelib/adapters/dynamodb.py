@@ -690,7 +690,8 @@ class DynamoAssignments:
     @staticmethod
     def _agent_load(tx: TransactWrite, agent: Agent, delta: int, now: datetime, *, require_available: bool = False,
                     set_away: bool = False) -> None:
-        status = AgentStatus.AWAY if set_away else agent.status
+        # Away only from Available: an agent who went Offline meanwhile stays Offline.
+        status = AgentStatus.AWAY if set_away and agent.status is AgentStatus.AVAILABLE else agent.status
         after = Agent(**{**agent.__dict__, "active": agent.active + delta, "status": status,
                          "idle_since": now if delta > 0 else agent.idle_since})
         gsi1pk, gsi1sk = _availability_keys(after)

@@ -81,7 +81,7 @@ def updated(current: TenantSettings, changes: object) -> TenantSettings:
     for name, value in changes.items():
         if name not in known:
             raise InvalidInput(f"unknown setting '{name}'", field=name)
-        values[name] = _parse(name, value)
+        values[name] = _parse(name, value, current)
     return replace(current, **values)
 
 
@@ -89,7 +89,7 @@ def from_json(data: Mapping[str, Any]) -> TenantSettings:
     return updated(TenantSettings(), dict(data))
 
 
-def _parse(name: str, value: Any) -> Any:
+def _parse(name: str, value: Any, current: TenantSettings) -> Any:
     if name in _INT_RANGES:
         low, high = _INT_RANGES[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -121,7 +121,7 @@ def _parse(name: str, value: Any) -> Any:
     # texts: per language, the keys of the defaults
     if not isinstance(value, dict) or not set(value) <= set(LANGUAGES):
         raise InvalidInput(f"'texts' must map {', '.join(LANGUAGES)} to texts", field=name)
-    texts = {lang: dict(DEFAULT_TEXTS[lang]) for lang in LANGUAGES}
+    texts = {lang: dict(current.texts.get(lang, DEFAULT_TEXTS[lang])) for lang in LANGUAGES}  # keys not given stay
     for lang, entries in value.items():
         if not isinstance(entries, dict) or not set(entries) <= set(DEFAULT_TEXTS[lang]) or not all(
                 _short_text(v, 500) for v in entries.values()):

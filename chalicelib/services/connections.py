@@ -12,7 +12,8 @@ def connect(deps: Deps, principal: Principal, connection_id: str) -> None:
     """Record the connection and subscribe it to the principal's open conversations, so fan-out is by key."""
     deps.connections.add(principal, connection_id, deps.clock.now())
     for conversation in open_conversations(deps, principal):
-        deps.conversations.add_connections(principal.tenant, conversation.id, [connection_id])
+        if conversation.is_participant(principal):  # a pending offer is not yet the agent's to read
+            deps.conversations.add_connections(principal.tenant, conversation.id, [connection_id])
 
 
 def disconnect(deps: Deps, principal: Principal, connection_id: str) -> None:

@@ -152,9 +152,10 @@ def transcript(deps: Deps, principal: Principal, conversation_id: object, fmt: o
             break
     tenant = deps.tenants.get(principal.tenant)
     brand = tenant.name if tenant else principal.tenant
+    label = "Visitor" if principal.is_agent else "You"
     if kind == "html":
-        return "text/html; charset=utf-8", transcripts.as_html(conversation, everything, brand)
-    return "text/plain; charset=utf-8", transcripts.as_text(conversation, everything, brand)
+        return "text/html; charset=utf-8", transcripts.as_html(conversation, everything, brand, label)
+    return "text/plain; charset=utf-8", transcripts.as_text(conversation, everything, brand, label)
 
 
 def typing(deps: Deps, who: Principal, connection_id: str | None, conversation_id: object, active: object) -> None:
@@ -162,6 +163,8 @@ def typing(deps: Deps, who: Principal, connection_id: str | None, conversation_i
     conversation = participant_view(deps, who, _required_str("conversation_id", conversation_id))
     if not isinstance(active, bool):
         raise InvalidInput("'typing' must be true or false", field="typing")
+    if conversation.status is not ConversationStatus.ASSIGNED:
+        return  # nobody on the other side to tell
     frame = {"type": "typing", "conversation_id": conversation.id,
              "sender": {"kind": who.kind.value, "name": who.name}, "typing": active}
     fanout.to_conversation(deps, conversation, frame, exclude=connection_id)
@@ -180,7 +183,7 @@ def wait_expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
         return False
     if conversation.status is not ConversationStatus.WAITING or not deps.conversations.dissuade(conversation, now):
         return False
-    dissuaded = replace(conversation, status=ConversationStatus.DISSUADED)
+    dissuaded = replace(conversation, status=ConversationStatus.DISSUADED, wrap_up=WrapUp(closed_at=now))
     text = tenants.settings_of(deps, tenant).texts
     fanout.to_conversation(deps, dissuaded, {"type": "conversation.dissuaded",
                                             "conversation": frames.for_visitor(dissuaded),
@@ -213,8 +216,8 @@ def send_message(
         if view is None or not view.conversation.is_participant(sender):
             raise NotFound("no such conversation", field="conversation_id")
         conversation = view.conversation
-        if conversation.status is ConversationStatus.CLOSED:
-            raise Conflict("the conversation is closed", field="conversation_id")
+        if not conversation.status.is_open:
+            raise Conflict(f"the conversation is {conversation.status.value}", field="conversation_id")
         stored = rules.find_retry(view.recent, who, client_id)
         if stored is not None:
             return stored

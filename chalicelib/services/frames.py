@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.model import Agent, Conversation, Message
+from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Message, Principal
 
 
 def iso(moment: datetime) -> str:
@@ -35,9 +35,17 @@ def conversation(c: Conversation, last_seq: int | None = None) -> dict[str, Any]
 
 
 def for_visitor(c: Conversation) -> dict[str, Any]:
-    """What the visitor's side may see: not the IP, the wrap-up or the agent's notes."""
+    """What the visitor's side may see: not the IP, the wrap-up or the offer. An offer is internal: the visitor
+    is still waiting."""
     full = conversation(c)
-    return {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page")}
+    view = {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page")}
+    if c.status is ConversationStatus.OFFERED:
+        view["status"] = ConversationStatus.WAITING.value
+    return view
+
+
+def for_principal(c: Conversation, principal: Principal) -> dict[str, Any]:
+    return conversation(c) if principal.is_agent else for_visitor(c)
 
 
 def offer(c: Conversation, reject_allowed: bool) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind
 from chalicelib.ports import AssignmentLost, Deps
-from chalicelib.services import agents, fanout, frames, routing, tenants
+from chalicelib.services import agents, fanout, frames, queue_position, routing, tenants
 
 
 def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> Conversation:
     profile = agents.profile(deps, agent)
     conversation, offer = _pending(deps, agent, conversation_id, offer_id)
+    _still_open(deps, conversation)
     connections = deps.connections.of(agent)
     try:
         deps.assignments.accept(conversation, profile, offer, connections, deps.clock.now())
@@ -71,8 +72,9 @@ def _withdraw(deps: Deps, conversation: Conversation, agent: Agent, offer_id: st
                                               "offer_id": offer_id, "reason": reason})
     fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(away)})
     back = deps.conversations.get(conversation.tenant, conversation.id)
-    if back is not None and back.status is ConversationStatus.WAITING:
-        routing.route_conversation(deps, back)
+    waiting_again = back is not None and back.status is ConversationStatus.WAITING
+    if back is not None and waiting_again and routing.route_conversation(deps, back) is None:
+        queue_position.announce(deps, back.tenant, back.queue)  # it waits again, at its original place
     return away
 
 
@@ -88,3 +90,8 @@ def _pending(deps: Deps, agent: Principal, conversation_id: object, offer_id: ob
     if conversation.offer.id != offer_id:
         raise Conflict("this offer is no longer valid", field="offer_id")
     return conversation, conversation.offer.id
+
+
+def _still_open(deps: Deps, conversation: Conversation) -> None:
+    if conversation.offer is not None and conversation.offer.expires_at <= deps.clock.now():
+        raise Conflict("this offer has expired", field="offer_id")

@@ -130,7 +130,8 @@ class FakeConversations:
             c = self.items[(conversation.tenant, conversation.id)]
             if c.status is not ConversationStatus.WAITING:
                 return False
-            self.items[(conversation.tenant, conversation.id)] = replace(c, status=ConversationStatus.DISSUADED)
+            self.items[(conversation.tenant, conversation.id)] = replace(c, status=ConversationStatus.DISSUADED,
+                                                                         wrap_up=WrapUp(closed_at=now))
             self.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
             return True
 
@@ -198,7 +199,7 @@ class FakeAssignments:
             if stored.status is not ConversationStatus.OFFERED or stored.offer is None or stored.offer.id != offer_id:
                 raise AssignmentLost("offer_gone")
             current = self.agents.items[(agent.tenant, agent.id)]
-            status = AgentStatus.AWAY if set_away else current.status
+            status = AgentStatus.AWAY if set_away and current.status is AgentStatus.AVAILABLE else current.status
             self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1, status=status)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
                 stored, status=ConversationStatus.WAITING, offer=None)

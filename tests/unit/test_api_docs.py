@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,23 +15,34 @@ from openapi_spec_validator import validate
 
 import app
 from chalicelib import ws
-from chalicelib.domain.model import Agent, Conversation, Message, PageContext, PrincipalKind, Sender
+from chalicelib.domain.model import Agent, Conversation, Message, Offer, PageContext, PrincipalKind, Sender
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.services import frames
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 OPENAPI = DOCS / "openapi.yaml"
 WEBSOCKET = DOCS / "websocket.md"
 
-#: Every frame type the server sends (chalicelib/ws.py, services/{conversations,routing,agents}.py).
+#: Every frame type the server sends (chalicelib/ws.py, services/{conversations,routing,offers,agents,
+#: queue_position}.py).
 SERVER_FRAME_TYPES = [
-    "message", "conversation.assigned", "conversation.updated", "agent.status", "pong", "ack", "error",
+    "message", "offer", "offer.withdrawn", "conversation.assigned", "conversation.updated", "conversation.closed",
+    "conversation.dissuaded", "queue.position", "typing", "agent.status", "pong", "ack", "error",
 ]
+#: Frames that carry the visitor's subset of a conversation (frames.for_visitor), and the frames whose
+#: conversation carries `last_seq`.
+VISITOR_CONVERSATION_FRAMES = {"conversation.updated", "conversation.closed", "conversation.dissuaded"}
+VISITOR_CONVERSATION_ACKS = {"start_conversation"}
+LAST_SEQ_FRAMES = {"offer", "conversation.assigned"}
 CLIENT_ACTIONS = ["ping", *ws.ACTIONS]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 _NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 MESSAGE_KEYS = set(frames.message(Message("t", "c", 1, "m", Sender(PrincipalKind.VISITOR, "v"), "hi", _NOW)))
-CONVERSATION_KEYS = set(frames.conversation(Conversation("t", "c", "v", _NOW, page=PageContext("https://x"))))
+_CONVERSATION = Conversation("t", "c", "v", _NOW, page=PageContext("https://x"))
+CONVERSATION_KEYS = set(frames.conversation(_CONVERSATION))
+VISITOR_CONVERSATION_KEYS = set(frames.for_visitor(_CONVERSATION))
+OFFER_KEYS = set(frames.offer(replace(_CONVERSATION, offer=Offer("o", "a", _NOW)), reject_allowed=True))
 AGENT_KEYS = set(frames.agent(Agent("t", "a", "Ann")))
 
 
@@ -84,6 +96,8 @@ def test_openapi_error_codes_are_the_ones_app_maps_to_statuses(spec: dict[str, A
 
 @pytest.mark.parametrize(("schema", "keys"), [
     ("Message", MESSAGE_KEYS), ("Conversation", CONVERSATION_KEYS), ("Agent", AGENT_KEYS),
+    ("VisitorConversation", VISITOR_CONVERSATION_KEYS), ("TenantSettings", set(TenantSettings().to_json())),
+    ("WidgetSettings", set(TenantSettings().public())),
 ])
 def test_openapi_schemas_have_the_fields_the_code_emits(spec: dict[str, Any], schema: str, keys: set[str]) -> None:
     documented = set(spec["components"]["schemas"][schema]["properties"])
@@ -145,9 +159,18 @@ def _shape_errors(example: dict[str, Any]) -> list[str]:
             errors.append(f"message keys {sorted(message)} != frames.message {sorted(MESSAGE_KEYS)}")
     conversation = example.get("conversation")
     if conversation is not None:
-        allowed = CONVERSATION_KEYS | ({"last_seq"} if example.get("type") == "conversation.assigned" else set())
-        if not CONVERSATION_KEYS <= set(conversation) <= allowed:
-            errors.append(f"conversation keys {sorted(conversation)} != frames.conversation {sorted(allowed)}")
+        if example.get("type") in VISITOR_CONVERSATION_FRAMES or (
+                example.get("type") == "ack" and example.get("action") in VISITOR_CONVERSATION_ACKS):
+            expected, source = VISITOR_CONVERSATION_KEYS, "frames.for_visitor"
+        else:
+            expected, source = CONVERSATION_KEYS, "frames.conversation"
+            if example.get("type") in LAST_SEQ_FRAMES:
+                expected = expected | {"last_seq"}
+        if set(conversation) != expected:
+            errors.append(f"conversation keys {sorted(conversation)} != {source} {sorted(expected)}")
+    offer = example.get("offer")
+    if example.get("type") == "offer" and (not isinstance(offer, dict) or set(offer) != OFFER_KEYS):
+        errors.append(f"offer keys {sorted(offer or {})} != frames.offer {sorted(OFFER_KEYS)}")
     agent = example.get("agent")
     if agent is not None and set(agent) != AGENT_KEYS:
         errors.append(f"agent keys {sorted(agent)} != frames.agent {sorted(AGENT_KEYS)}")

@@ -222,3 +222,65 @@ def test_waiting_visitors_learn_their_position(deps: Deps) -> None:
     deps.agents.put(Agent(tenant="demo", id="alice", name="Alice", capacity=1))
     agents.set_status(deps, ALICE, "available")  # takes the first: the others move up
     assert [frames_of(deps, f"v{n}-conn", "queue.position")[-1]["position"] for n in (1, 2)] == [1, 2]
+
+
+def test_the_visitor_never_sees_an_offer_only_that_they_wait(deps: Deps) -> None:
+    from chalicelib.services import frames
+
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    assert c.status is ConversationStatus.OFFERED
+    shown = frames.for_visitor(c)
+    assert shown["status"] == "waiting" and "offer" not in shown and "visitor" not in shown
+
+
+def test_a_visitor_whose_offer_was_rejected_with_nobody_else_learns_their_place(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    assert frames_of(deps, "v1-conn", "queue.position") == []
+    offers.reject(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    assert frames_of(deps, "v1-conn", "queue.position")[-1]["position"] == 1
+
+
+def test_nothing_can_be_written_into_a_dissuaded_conversation(deps: Deps) -> None:
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    fire_armed(deps, "wait.expired")
+    with pytest.raises(Conflict):
+        conversations.send_message(deps, visitor(1), "v1-conn", c.id, "late", "still there?")
+
+
+def test_an_offer_timing_out_leaves_an_offline_agent_offline(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    conversations.start_conversation(deps, visitor(1), None, None)
+    agents.set_status(deps, ALICE, "offline")
+    assert fire_armed(deps, "offer.expired") == [True]
+    assert status_of(deps, ALICE) is AgentStatus.OFFLINE
+
+
+def test_an_expired_offer_cannot_be_accepted_even_before_its_timer_runs(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    deps.clock.advance(seconds=31)  # type: ignore[attr-defined]
+    with pytest.raises(Conflict, match="expired"):
+        offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+
+
+def test_a_desk_that_reconnects_is_not_subscribed_to_a_pending_offer(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    connections.connect(deps, ALICE, "alice-2")
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and "alice-2" not in stored.connections
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    connections.connect(deps, ALICE, "alice-3")
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and "alice-3" in stored.connections
+
+
+def test_the_agents_transcript_names_the_visitor(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    offers.accept(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    conversations.send_message(deps, visitor(1), None, c.id, "m1", "hi")
+    assert "Visitor: hi" in conversations.transcript(deps, ALICE, c.id, "text")[1]
+    assert "You: hi" in conversations.transcript(deps, visitor(1), c.id, "text")[1]
