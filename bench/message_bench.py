@@ -244,7 +244,7 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     widget = open_socket(recorder, tenant, visitor_token)
     ack = widget.send({"action": "start_conversation", "id": "c", "page": {"url": "https://acme.example/shop",
                                                                           "title": "Shop"}})
-    assert ack is not None and ack["conversation"]["status"] == "offered", ack
+    assert ack is not None and ack["conversation"]["status"] == "waiting", ack
     conversation_id = ack["conversation"]["id"]
     accept_offer(desk, recorder)
 

@@ -88,7 +88,7 @@ def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
     widget.send({"action": "start_conversation", "id": "c1", "page": {"url": "https://brand/p", "title": "P"}})
     (started,) = acks(connections_api, widget.id, "c1")
     conversation = started["conversation"]
-    assert conversation["status"] == "offered"
+    assert conversation["status"] == "waiting"  # offered to Ann; the visitor just waits
     accept(desk, connections_api)
     (joined,) = connections_api.of(widget.id, "conversation.updated")
     assert joined["conversation"]["status"] == "assigned" and joined["conversation"]["agent"]["name"] == "Ann"
