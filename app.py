@@ -212,6 +212,13 @@ def put_settings(tenant: str) -> dict[str, Any]:
     return tenants.change_settings(bootstrap.container().deps, _caller(tenant), _body()).to_json()
 
 
+@app.route("/tenants/{tenant}/identity-secret", methods=["GET"])
+@_rest
+def get_identity_secret(tenant: str) -> dict[str, str]:
+    """Admins: the key the brand's server signs its logged-in customers' identity with."""
+    return {"secret": tenants.identity_secret(bootstrap.container().deps, _caller(tenant))}
+
+
 # --- WebSocket ------------------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ class Tenant:
     id: str
     name: str
     settings: TenantSettings = field(default_factory=TenantSettings)
+    #: HMAC key with which the brand signs its logged-in customers' identity; never shown to agents or visitors.
+    identity_secret: str = ""
 
 
 class TenantRepository(Protocol):

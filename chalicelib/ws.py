@@ -32,7 +32,8 @@ Handler = Callable[[Deps, Caller, dict[str, Any]], dict[str, Any]]
 def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     request = conversations.ChatRequest(page=frame.get("page"), custom=frame.get("custom"),
                                         visitor_name=frame.get("visitor_name"),
-                                        visitor_email=frame.get("visitor_email"), ip=caller.source_ip)
+                                        visitor_email=frame.get("visitor_email"), identity=frame.get("identity"),
+                                        ip=caller.source_ip)
     conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
     answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
     if conversation.status is ConversationStatus.WAITING:

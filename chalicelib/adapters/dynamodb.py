@@ -136,6 +136,7 @@ class TenantItem(Model):
     sk = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
     settings = JSONAttribute(null=True)
+    identity_secret = UnicodeAttribute(null=True)
 
 
 class ConversationPart(Model):
@@ -163,6 +164,7 @@ class ConversationItem(ConversationPart, discriminator="c"):
     visitor_name = UnicodeAttribute(null=True)
     visitor_email = UnicodeAttribute(null=True)
     visitor_ip = UnicodeAttribute(null=True)
+    visitor_external_id = UnicodeAttribute(null=True)
     custom = JSONAttribute(null=True)
     offer_id = UnicodeAttribute(null=True)
     offer_agent_id = UnicodeAttribute(null=True)
@@ -188,7 +190,8 @@ class ConversationItem(ConversationPart, discriminator="c"):
             agent_name=self.agent_name,
             page=PageContext(url=self.page_url, title=self.page_title or "") if self.page_url is not None else None,
             connections=frozenset(self.connections or ()),
-            visitor=VisitorInfo(self.visitor_name or "", self.visitor_email or "", self.visitor_ip or ""),
+            visitor=VisitorInfo(self.visitor_name or "", self.visitor_email or "", self.visitor_ip or "",
+                                self.visitor_external_id or ""),
             custom=dict(self.custom or {}),
             offer=Offer(self.offer_id, self.offer_agent_id or "", self.offer_expires_at)
             if self.offer_id and self.offer_expires_at else None,
@@ -316,10 +319,12 @@ class DynamoTenants:
             item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
         except DoesNotExist:
             return None
-        return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}))
+        return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
+                      identity_secret=item.identity_secret or "")
 
     def put(self, tenant: Tenant) -> None:
-        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json()).save()
+        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
+                   identity_secret=tenant.identity_secret or None).save()
 
 
 class DynamoConversations:
@@ -339,6 +344,7 @@ class DynamoConversations:
             visitor_name=conversation.visitor.name or None,
             visitor_email=conversation.visitor.email or None,
             visitor_ip=conversation.visitor.ip or None,
+            visitor_external_id=conversation.visitor.external_id or None,
             custom=dict(conversation.custom) or None,
             gsi1pk=_waiting_pk(tenant, conversation.queue),
             gsi1sk=_waiting_sk(conversation),

@@ -87,6 +87,8 @@ class VisitorInfo:
     name: str = ""
     email: str = ""
     ip: str = ""
+    #: The brand's own customer id, present only when the brand signed the identity (then name and email are true).
+    external_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.domain import identity as identities
 from chalicelib.domain import messages as rules
 from chalicelib.domain import transcript as transcripts
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
@@ -41,6 +42,7 @@ class ChatRequest:
     custom: object = None
     visitor_name: object = None
     visitor_email: object = None
+    identity: object = None  # signed by the brand: see domain/identity.py
     ip: str = ""
 
 
@@ -54,10 +56,17 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     info = VisitorInfo(name=_optional_text("visitor_name", request.visitor_name, 120),
                        email=_optional_email(request.visitor_email), ip=request.ip[:64])
     custom = _custom(request.custom)
+    tenant = deps.tenants.get(visitor.tenant)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{visitor.tenant}'", field="tenant")
+    if request.identity is not None:
+        signed = identities.verify(tenant.identity_secret, request.identity)
+        info = replace(info, name=signed.name or info.name, email=signed.email or info.email,
+                       external_id=signed.external_id)
     existing = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
     if existing:
         return existing[0]
-    settings = tenants.settings_of(deps, visitor.tenant)
+    settings = tenant.settings
     connections = set(deps.connections.of(visitor))
     if connection_id:
         connections.add(connection_id)

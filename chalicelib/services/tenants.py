@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chalicelib.domain import settings as rules
 from chalicelib.domain.errors import NotFound
@@ -13,9 +14,19 @@ from chalicelib.services.auth import require_role
 
 
 def create_tenant(deps: Deps, tenant_id: str, name: str, settings: TenantSettings | None = None) -> Tenant:
-    tenant = Tenant(id=tenant_id, name=name, settings=settings or TenantSettings())
+    tenant = Tenant(id=tenant_id, name=name, settings=settings or TenantSettings(),
+                    identity_secret=deps.ids.new_id() + deps.ids.new_id())
     deps.tenants.put(tenant)
     return tenant
+
+
+def identity_secret(deps: Deps, admin: Principal) -> str:
+    """What the brand's server signs its customers' identity with (admins only)."""
+    require_role(admin, Role.ADMIN)
+    tenant = deps.tenants.get(admin.tenant)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
+    return tenant.identity_secret
 
 
 def settings_of(deps: Deps, tenant_id: str) -> TenantSettings:
@@ -32,7 +43,7 @@ def change_settings(deps: Deps, admin: Principal, changes: object) -> TenantSett
     if tenant is None:
         raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
     changed = rules.updated(tenant.settings, changes)
-    deps.tenants.put(Tenant(id=tenant.id, name=tenant.name, settings=changed))
+    deps.tenants.put(replace(tenant, settings=changed))
     return changed
 
 

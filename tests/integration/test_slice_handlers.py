@@ -190,3 +190,25 @@ def test_every_key_written_by_the_slice_carries_the_tenant(http: Any, tenant: st
     for item in ours:
         if "gsi1pk" in item:
             assert str(item["gsi1pk"]).startswith(f"T#{tenant}#"), item
+
+
+def test_a_brand_signed_identity_reaches_the_agent_as_verified(http: Any, tenant: str,
+                                                               connections_api: ConnectionsApi) -> None:
+    from chalicelib.domain import identity
+
+    agent_token = login(http, make_agent(tenant))
+    assert get(http, f"/tenants/{tenant}/identity-secret", agent_token).status_code == 403  # admins only
+    admin = f"admin-{uuid.uuid4().hex[:6]}"
+    c = bootstrap.container()
+    tenants.create_agent(c.deps, c.identity, tenant=tenant, username=admin, password=PASSWORD, name="Adm",
+                         roles=[Role.AGENT, Role.ADMIN])
+    secret = get(http, f"/tenants/{tenant}/identity-secret", login(http, admin)).json_body["secret"]
+    desk = Socket(f"id-{tenant}", tenant, agent_token)
+    desk.send({"action": "set_status", "status": "available"})
+    widget = Socket(f"idw-{tenant}", tenant, visitor_token(http, tenant))
+    signed = {"external_id": "c-42", "name": "Zoé", "email": "zoe@example.org",
+              "signature": identity.sign(secret, "c-42", "Zoé", "zoe@example.org")}
+    widget.send({"action": "start_conversation", "id": "s", "identity": signed})
+    (offer,) = connections_api.of(desk.id, "offer")
+    assert offer["conversation"]["visitor"]["verified"] is True
+    assert offer["conversation"]["visitor"]["external_id"] == "c-42"

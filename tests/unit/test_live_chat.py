@@ -68,7 +68,8 @@ def test_an_offer_carries_a_countdown_and_the_visitor_context(deps: Deps) -> Non
     offer, conversation = frame["offer"], frame["conversation"]
     assert isinstance(offer, dict) and isinstance(conversation, dict)
     assert offer["expires_at"] == "2026-11-21T09:00:30Z" and offer["reject_allowed"] is True
-    assert conversation["visitor"] == {"name": "Zoé", "email": "zoe@example.org", "ip": "203.0.113.9"}
+    assert conversation["visitor"] == {"name": "Zoé", "email": "zoe@example.org", "ip": "203.0.113.9",
+                                       "external_id": "", "verified": False}
     assert conversation["custom"] == {"cart": "3"} and conversation["page"]["url"] == "https://shop/bike"
 
 
@@ -284,3 +285,22 @@ def test_the_agents_transcript_names_the_visitor(deps: Deps) -> None:
     conversations.send_message(deps, visitor(1), None, c.id, "m1", "hi")
     assert "Visitor: hi" in conversations.transcript(deps, ALICE, c.id, "text")[1]
     assert "You: hi" in conversations.transcript(deps, visitor(1), c.id, "text")[1]
+
+
+def test_an_identity_signed_by_the_brand_is_shown_as_verified(deps: Deps) -> None:
+    from chalicelib.domain import identity
+
+    secret = "brand-secret"
+    tenant = deps.tenants.get("demo")
+    assert tenant is not None
+    deps.tenants.put(replace(tenant, identity_secret=secret))
+    signed = {"external_id": "cust-42", "name": "Zoé Martin", "email": "zoe@example.org",
+              "signature": identity.sign(secret, "cust-42", "Zoé Martin", "zoe@example.org")}
+    c = conversations.start_conversation(deps, visitor(1), None, conversations.ChatRequest(
+        identity=signed, visitor_name="Someone Else"))
+    assert (c.visitor.external_id, c.visitor.name, c.visitor.email) == ("cust-42", "Zoé Martin", "zoe@example.org")
+    for forged in ({**signed, "name": "Mallory"}, {**signed, "signature": "00" * 32}, "cust-42"):
+        with pytest.raises(InvalidInput) as refused:
+            conversations.start_conversation(deps, visitor(2), None, conversations.ChatRequest(identity=forged))
+        assert refused.value.field == "identity"
+    assert deps.conversations.open_for_visitor("demo", "v2") == []
