@@ -49,3 +49,17 @@ class EmbeddedMoto:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def main() -> None:
+    """`python -m local.moto_server PORT`: a moto server in a process of its own (its own GIL), for load tests."""
+    import sys
+    import threading as _threading
+
+    server = EmbeddedMoto("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0).start()
+    print(server.url, flush=True)
+    _threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

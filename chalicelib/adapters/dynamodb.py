@@ -9,8 +9,8 @@ Item layout (pk / sk):
 - ``T#<t>#AGENT#<id>`` or ``T#<t>#VISITOR#<id>`` / ``CONN#<connection>``: a principal's open connections.
 - ``T#<t>#AGENT#<id>`` / ``CONV#<id>``: the agent's assigned conversations.
 - ``T#<t>#VISITOR#<id>`` / ``CONV#<id>`` and ``OPEN``: the visitor's conversations and the open one.
-GSI ``gsi1`` (keys only) lists waiting conversations (``T#<t>#WAITING#<queue>``, oldest first) and Available agents
-with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
+GSI ``gsi1`` (keys, plus connections) lists waiting conversations (``T#<t>#WAITING#<queue>``, oldest first) and
+Available agents with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -109,14 +109,14 @@ class _Meta:
 class Gsi1(GlobalSecondaryIndex["Gsi1Entry"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "gsi1"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["connections"])
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class Gsi1Entry(Model):
-    """What the keys-only index returns: the base item's keys."""
+    """What the index returns: the base item's keys, and a waiting conversation's connections."""
 
     class Meta(_Meta):
         pass
@@ -125,6 +125,7 @@ class Gsi1Entry(Model):
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    connections = UnicodeSetAttribute(null=True)
     gsi1 = Gsi1()
 
 
@@ -447,8 +448,11 @@ class DynamoConversations:
         return sorted(open_ones, key=lambda c: c.created_at)
 
     def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
+        return [conversation_id for conversation_id, _ in self.waiting_connections(tenant, queue, limit)]
+
+    def waiting_connections(self, tenant: str, queue: str, limit: int) -> list[tuple[str, frozenset[str]]]:
         entries = Gsi1Entry.gsi1.query(_waiting_pk(tenant, queue), limit=limit)
-        return [entry.pk.rsplit("#", 1)[1] for entry in entries]
+        return [(entry.pk.rsplit("#", 1)[1], frozenset(entry.connections or ())) for entry in entries]
 
     def add_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
         self._change_connections(tenant, conversation_id, set(connection_ids), add=True)

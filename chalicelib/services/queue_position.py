@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.model import ConversationStatus
 from chalicelib.ports import Deps
 from chalicelib.services import fanout, tenants
 
@@ -10,18 +9,20 @@ ANNOUNCED = 50  # beyond this many waiting visitors, positions are pushed when t
 
 
 def announce(deps: Deps, tenant: str, queue: str) -> None:
+    """Three reads whatever the queue's length (settings, ready agents, the waiting list with connections), then
+    one push per waiting visitor's connection."""
     settings = tenants.settings_of(deps, tenant)
     ready = max(1, len(deps.agents.longest_idle_available(tenant, queue, 20)))
-    for position, conversation_id in enumerate(deps.conversations.oldest_waiting(tenant, queue, ANNOUNCED), 1):
-        conversation = deps.conversations.get(tenant, conversation_id)
-        if conversation is None or conversation.status is not ConversationStatus.WAITING:
-            continue
-        fanout.to_conversation(deps, conversation, {
+    waiting = deps.conversations.waiting_connections(tenant, queue, ANNOUNCED)
+    for position, (conversation_id, connection_ids) in enumerate(waiting, 1):
+        gone = fanout.to_connections(deps, sorted(connection_ids), {
             "type": "queue.position",
-            "conversation_id": conversation.id,
+            "conversation_id": conversation_id,
             "position": position,
             "estimated_wait_seconds": estimate(position, ready, settings.average_handle_seconds),
         })
+        if gone:
+            deps.conversations.remove_connections(tenant, conversation_id, gone)
 
 
 def estimate(position: int, ready_agents: int, average_handle_seconds: int) -> int:

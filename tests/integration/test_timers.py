@@ -46,7 +46,8 @@ def test_a_short_timer_rides_sqs_delay_and_fires_through_the_pump(stack: Any, te
     timer = Timer(kind=presence.CHECK, tenant=tenant, payload={"agent_id": "a1", "status": "available"})
     deps.timers.arm(timer, deps.clock.now() + timedelta(seconds=1), deps.clock.now())
     local = pump(stack)
-    assert local.pump_once().delivered == 0  # not visible before its delay
+    local.pump_once()  # (earlier tests' due timers may fire here: each finds its own state)
+    assert status(tenant) is AgentStatus.AVAILABLE  # not visible before its delay
     time.sleep(1.5)
     assert local.pump_once().delivered >= 1
     assert status(tenant) is AgentStatus.OFFLINE

@@ -100,6 +100,9 @@ class FakeConversations:
     def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]:
         return [self.items[(tenant, c)] for c in self.by_agent.get((tenant, agent_id), [])]
 
+    def waiting_connections(self, tenant: str, queue: str, limit: int) -> list[tuple[str, frozenset[str]]]:
+        return [(c, self.items[(tenant, c)].connections) for c in self.oldest_waiting(tenant, queue, limit)]
+
     def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
         waiting = [c for (t, _), c in self.items.items()
                    if t == tenant and c.queue == queue and c.status is ConversationStatus.WAITING]

@@ -45,6 +45,7 @@ export class ServerError extends Error {
   constructor(frame) {
     super(frame.message || frame.code);
     this.code = frame.code;
+    this.field = frame.field; // the input at fault, when the server names one
   }
 }
 
