@@ -154,8 +154,12 @@ def list_conversations(tenant: str) -> dict[str, Any]:
 @_rest
 def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
     principal = _caller(tenant)
-    found = conversations.participant_view(bootstrap.container().deps, principal, conversation_id)
-    return frames.for_principal(found, principal)
+    deps = bootstrap.container().deps
+    found = conversations.participant_view(deps, principal, conversation_id)
+    view = frames.for_principal(found, principal)
+    if not principal.is_agent:
+        view["position"] = conversations.position(deps, found)  # so a reloaded waiting screen shows it at once
+    return view
 
 
 @app.route("/tenants/{tenant}/conversations/{conversation_id}/messages", methods=["GET"])

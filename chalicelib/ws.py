@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
-from chalicelib.domain.model import ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import agents, conversations, frames, offers
 
@@ -36,8 +36,9 @@ def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
                                         ip=caller.source_ip)
     conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
     answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
-    if conversation.status is ConversationStatus.WAITING:
-        answer["position"] = deps.conversations.waiting_ahead(conversation) + 1
+    place = conversations.position(deps, conversation)
+    if place is not None:
+        answer["position"] = place
     return answer
 
 

@@ -267,6 +267,15 @@ def participant_view(deps: Deps, principal: Principal, conversation_id: str) -> 
     return conversation
 
 
+def position(deps: Deps, conversation: Conversation) -> int | None:
+    """The conversation's place in its queue while it waits (an offered one is next: 1), else None."""
+    if conversation.status is ConversationStatus.OFFERED:
+        return 1
+    if conversation.status is not ConversationStatus.WAITING:
+        return None
+    return deps.conversations.waiting_ahead(conversation) + 1
+
+
 def history(deps: Deps, principal: Principal, conversation_id: object, after_seq: object, limit: object = None,
             *, max_page: int = MAX_PAGE) -> list[Message]:
     """Messages after `after_seq`, oldest first, at most `limit` (capped at `max_page`)."""

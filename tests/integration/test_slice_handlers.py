@@ -212,3 +212,17 @@ def test_a_brand_signed_identity_reaches_the_agent_as_verified(http: Any, tenant
     (offer,) = connections_api.of(desk.id, "offer")
     assert offer["conversation"]["visitor"]["verified"] is True
     assert offer["conversation"]["visitor"]["external_id"] == "c-42"
+
+
+def test_a_reloaded_waiting_screen_reads_its_position(http: Any, tenant: str,
+                                                      connections_api: ConnectionsApi) -> None:
+    tokens = [visitor_token(http, tenant) for _ in range(2)]
+    ids = []
+    for n, token in enumerate(tokens):
+        socket = Socket(f"pos{n}-{tenant}", tenant, token)
+        socket.send({"action": "start_conversation", "id": "s"})
+        ids.append(acks(connections_api, socket.id, "s")[0]["conversation"]["id"])
+    views = [get(http, f"/tenants/{tenant}/conversations/{cid}", token).json_body for cid, token in zip(ids, tokens,
+                                                                                                        strict=True)]
+    assert [v["position"] for v in views] == [1, 2]
+    assert all("visitor" not in v and "offer" not in v for v in views)  # the visitor's subset
