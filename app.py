@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, ws
-from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, MissingField, Unauthorized
+from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.services import agents, auth, connections, conversations, frames, tenants, timers, visitors
 
@@ -96,15 +96,8 @@ def health() -> dict[str, str]:
 @_rest
 def login() -> dict[str, Any]:
     body = _body()
-    username, password = body.get("username"), body.get("password")
-    for name, value in (("username", username), ("password", password)):
-        if value is None or value == "":
-            raise MissingField(name)
-        if not isinstance(value, str):
-            raise InvalidInput(f"'{name}' must be a string", field=name)
     c = bootstrap.container()
-    result = c.identity.login(str(username), str(password))
-    principal = c.agent_tokens.verify(result.id_token)
+    result, principal = auth.login(c.identity, c.agent_tokens, body.get("username"), body.get("password"))
     return {
         "id_token": result.id_token,
         "expires_in": result.expires_in,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.domain import visitor_tokens
-from chalicelib.domain.errors import Forbidden, Unauthorized
+from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, Unauthorized
 from chalicelib.domain.model import Principal, Role
-from chalicelib.ports import AgentTokenVerifier, Clock, SecretStore
+from chalicelib.ports import AgentTokenVerifier, Clock, IdentityProvider, LoginResult, SecretStore
 
 
 def authenticate(
@@ -43,3 +43,15 @@ def bearer(header: str | None) -> str | None:
 def require_role(principal: Principal, role: Role) -> None:
     if not principal.is_agent or role not in principal.roles:
         raise Forbidden(f"this requires the {role.value} role")
+
+
+def login(identity: IdentityProvider, agent_tokens: AgentTokenVerifier, username: object, password: object
+          ) -> tuple[LoginResult, Principal]:
+    """An agent's password login; the principal comes from verifying the token Cognito issued."""
+    for name, value in (("username", username), ("password", password)):
+        if value is None or value == "":
+            raise MissingField(name)
+        if not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be a string", field=name)
+    result = identity.login(str(username), str(password))
+    return result, agent_tokens.verify(result.id_token)
