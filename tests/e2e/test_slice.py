@@ -46,6 +46,11 @@ def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(browser: B
     sent = widget.get_by_test_id("guichet-message").last
     expect(sent).to_have_text(XSS)
     expect(sent).to_have_attribute("data-state", "sent", timeout=10_000)
+
+    offer = desk.get_by_test_id("offer")  # the chat is offered to Alice, who accepts it
+    expect(offer).to_have_count(1, timeout=10_000)
+    offer.get_by_test_id("offer-accept").click()
+    expect(offer).to_have_count(0)
     expect(widget.get_by_test_id("guichet-status")).to_contain_text("Alice", timeout=10_000)
 
     expect(desk.get_by_test_id("conversation-item")).to_have_count(1, timeout=10_000)

@@ -1,4 +1,5 @@
-// Guichet agent desk: login, status, conversation list and chat pane.
+// Guichet agent desk: login, status, chat offers (accept / reject with a countdown), one tab per
+// assigned chat with typing indicators and canned answers, and ending a chat with a disposition.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -8,6 +9,18 @@ import {
 } from '/widget/connection.js';
 
 const SESSION_KEY = 'guichet:desk:session';
+const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
+const TYPING_REFRESH_MS = 4000; // "typing: true" again while the agent keeps typing
+const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
+const OFFER_MESSAGES_SHOWN = 5;
+const TICK_MS = 250;
+const DEFAULT_SETTINGS = {
+  acceptance_seconds: 30,
+  reject_allowed: true,
+  disposition_required: false,
+  dispositions: [],
+  canned_answers: [],
+};
 
 const config = readConfig();
 const $ = (id) => document.getElementById(id);
@@ -23,18 +36,39 @@ const ui = {
   connection: $('connection'),
   logout: $('logout'),
   error: $('desk-error'),
+  notice: $('desk-notice'),
   announcer: $('announcer'),
+  offers: $('offers'),
+  offerList: $('offer-list'),
+  activeCount: $('active-count'),
   conversationList: $('conversation-list'),
   noConversations: $('no-conversations'),
+  closedSection: $('closed-section'),
+  closedList: $('closed-list'),
   placeholder: $('chat-placeholder'),
   chatPane: $('chat-pane'),
   chatTitle: $('chat-title'),
+  chatVisitor: $('chat-visitor'),
   chatPage: $('chat-page'),
+  chatCustom: $('chat-custom'),
   chatStatus: $('chat-status'),
+  closeChat: $('close-chat'),
+  closeForm: $('close-form'),
+  duration: $('chat-duration'),
+  disposition: $('disposition-select'),
+  closeNotes: $('close-notes'),
+  saveAs: $('save-as'),
+  closeError: $('close-error'),
+  closeCancel: $('close-cancel'),
+  closeSubmit: $('close-submit'),
   logSlot: $('chat-log-slot'),
+  typing: $('typing-indicator'),
   composer: $('composer'),
+  canned: $('canned-select'),
   input: $('desk-input'),
+  send: document.querySelector('[data-testid="desk-send"]'),
 };
+const baseTitle = document.title;
 
 let desk = null; // the signed-in desk, see startDesk
 
@@ -99,12 +133,75 @@ function showLogin(message) {
   ui.loginUsername.focus();
 }
 
+// ---------------------------------------------------------------- offer alerts: a beep and a notification
+
+// Browsers allow sound and the notification prompt only after a user gesture: prepare() runs on
+// the sign-in click, or on the first click or key press of a restored session. Both are optional:
+// a denied permission or a blocked AudioContext just means no sound or no notification.
+const alerts = (() => {
+  let audio = null;
+
+  function prepare() {
+    try {
+      const AudioContextClass = window.AudioContext || window.webkitAudioContext;
+      if (!audio && AudioContextClass) audio = new AudioContextClass();
+      if (audio?.state === 'suspended') audio.resume().catch(() => {});
+    } catch {
+      audio = null;
+    }
+    try {
+      if ('Notification' in window && Notification.permission === 'default') {
+        Promise.resolve(Notification.requestPermission()).catch(() => {});
+      }
+    } catch {
+      // an old browser with the callback-only API, or a context that forbids asking
+    }
+  }
+
+  function beep() {
+    if (!audio || audio.state !== 'running') return;
+    try {
+      const start = audio.currentTime;
+      [[0, 880], [0.18, 1175]].forEach(([offset, frequency]) => {
+        const oscillator = audio.createOscillator();
+        const gain = audio.createGain();
+        oscillator.type = 'sine';
+        oscillator.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.0001, start + offset);
+        gain.gain.exponentialRampToValueAtTime(0.2, start + offset + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.15);
+        oscillator.connect(gain).connect(audio.destination);
+        oscillator.start(start + offset);
+        oscillator.stop(start + offset + 0.16);
+      });
+    } catch {
+      // no sound is not an error
+    }
+  }
+
+  function notify(title, body, tag) {
+    try {
+      if (!('Notification' in window) || Notification.permission !== 'granted') return;
+      const notification = new Notification(title, { body, tag }); // plain text, never markup
+      notification.onclick = () => {
+        window.focus();
+        notification.close();
+      };
+    } catch {
+      // e.g. a browser that only shows notifications from a service worker
+    }
+  }
+
+  return { prepare, beep, notify };
+})();
+
 // ---------------------------------------------------------------- REST
 
 function createApi(base, tenant, token, onUnauthorized) {
   const call = createTenantCall({ base, tenant, getToken: () => token, onUnauthorized });
   return {
     me: () => call('GET', '/me'),
+    settings: () => call('GET', '/settings'),
     setStatus: (status) => call('PUT', '/agents/me/status', { status }),
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),
@@ -125,11 +222,16 @@ function startDesk(session) {
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const conversations = new Map(); // conversation id -> ConversationView (see addConversation)
+  const conversations = new Map(); // conversation id -> ConversationView (see createConversationView)
+  const offers = new Map(); // conversation id -> OfferView (see showOffer)
+  const finishedOffers = new Set(); // offer ids accepted, rejected, withdrawn or expired: never shown again
+  let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
   let selectedId = null;
   let connectedOnce = false;
   let stopped = false;
+  let ticker = null;
+  let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
 
   const connection = createConnection({
     url: () => `${config.ws}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`,
@@ -149,6 +251,12 @@ function createDesk(session) {
         submitReply();
       }
     }],
+    [ui.input, 'input', noteTyping],
+    [ui.canned, 'change', insertCannedAnswer],
+    [ui.closeChat, 'click', openCloseForm],
+    [ui.closeCancel, 'click', hideCloseForm],
+    [ui.closeForm, 'submit', (event) => { event.preventDefault(); submitClose(); }],
+    [ui.closeForm, 'keydown', (event) => { if (event.key === 'Escape') hideCloseForm(); }],
     [window, 'online', () => connection.retryNow()],
   ];
 
@@ -157,14 +265,20 @@ function createDesk(session) {
     resetView();
     ui.loginView.hidden = true;
     ui.deskView.hidden = false;
-    showMe(await api.me());
+    const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
+    showMe(agent);
+    if (loaded) applySettings(loaded);
     await loadConversations();
-    if (!stopped) connection.open();
+    if (stopped) return;
+    ticker = setInterval(tick, TICK_MS);
+    connection.open();
   }
 
   function stop() {
     stopped = true;
+    clearInterval(ticker);
     connection.close();
+    for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
   }
 
@@ -173,6 +287,7 @@ function createDesk(session) {
     stop();
     clearSession();
     desk = null;
+    resetView();
     showLogin(message);
   }
 
@@ -184,12 +299,35 @@ function createDesk(session) {
 
   function resetView() {
     ui.conversationList.replaceChildren();
+    ui.closedList.replaceChildren();
+    ui.closedSection.hidden = true;
+    ui.offerList.replaceChildren();
+    ui.offers.hidden = true;
     ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
+    ui.closeForm.hidden = true;
+    ui.typing.hidden = true;
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
+    ui.input.value = '';
     hide(ui.error);
+    hide(ui.notice);
     showConnection(false);
+    updateCounts();
+  }
+
+  // ------------------------------------------------ settings
+
+  function applySettings(loaded) {
+    settings = { ...DEFAULT_SETTINGS, ...loaded };
+    const answers = Array.isArray(settings.canned_answers) ? settings.canned_answers : [];
+    ui.canned.replaceChildren(new Option('Canned answers…', ''));
+    answers.forEach((answer, index) => {
+      const option = new Option(answer.title, String(index)); // Option() sets text, never markup
+      option.title = answer.text;
+      ui.canned.append(option);
+    });
+    ui.canned.hidden = answers.length === 0;
   }
 
   // ------------------------------------------------ agent and status
@@ -197,7 +335,11 @@ function createDesk(session) {
   function showMe(agent) {
     me = { ...me, ...agent };
     ui.agentName.textContent = me.name ?? '';
-    if (agent.status) ui.statusSelect.value = agent.status;
+    if (agent.status) {
+      ui.statusSelect.value = agent.status;
+      ui.statusSelect.dataset.status = agent.status;
+    }
+    updateCounts();
   }
 
   async function changeStatus(status) {
@@ -207,9 +349,10 @@ function createDesk(session) {
         ? (await connection.request('set_status', { status })).agent
         : await api.setStatus(status);
       showMe(agent);
+      if (agent.status === 'available') hide(ui.notice);
     } catch (error) {
       if (previous) ui.statusSelect.value = previous;
-      if (!(error instanceof ServerError)) showError(`Could not change status: ${error.message}`);
+      showError(`Could not change status: ${error.message}`);
     }
   }
 
@@ -224,12 +367,12 @@ function createDesk(session) {
   function handleConnected() {
     const reconnect = connectedOnce;
     connectedOnce = true;
-    if (reconnect) {
-      // Assignments and status changes pushed while we were away are lost: read them again.
-      api.me().then(showMe).catch(() => {});
-      loadConversations().catch(() => {});
-    }
+    // Offers and assignments pushed while no socket was open went nowhere (including the moment between the
+    // first REST load and this first connection): read them again.
+    if (reconnect) api.me().then(showMe).catch(() => {});
+    loadConversations().catch(() => {});
     for (const view of conversations.values()) {
+      if (view.conversation.status === 'closed') continue;
       syncConversation(view);
       flushOutbox(view);
     }
@@ -244,55 +387,296 @@ function createDesk(session) {
       case 'message':
         receiveMessage(frame.message);
         break;
+      case 'offer':
+        receiveOffer(frame.offer, frame.conversation, frame.messages ?? []);
+        break;
+      case 'offer.withdrawn':
+        offerWithdrawn(frame);
+        break;
       case 'conversation.assigned':
         receiveAssignment(frame.conversation, frame.messages ?? []);
         break;
       case 'conversation.updated':
         if (conversations.has(frame.conversation.id)) updateConversation(frame.conversation);
         break;
+      case 'conversation.closed': {
+        const view = conversations.get(frame.conversation?.id);
+        if (view) markClosed(view, frame.conversation);
+        break;
+      }
+      case 'typing':
+        receiveTyping(frame);
+        break;
       case 'agent.status':
         showMe(frame.agent);
         break;
       case 'error':
-        showError(frame.message || frame.code || 'Something went wrong.');
+        // Answers to our own requests (they carry its id) are shown by whoever sent the request.
+        if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
         break;
       default:
         break; // ack and pong are handled by their requests
     }
   }
 
-  // ------------------------------------------------ conversations
+  // ------------------------------------------------ periodic: countdowns, chat duration, stale typing
+
+  function tick() {
+    const now = serverNow();
+    for (const entry of [...offers.values()]) {
+      const remaining = Math.ceil((entry.expiresAt - now) / 1000);
+      if (remaining <= 0) {
+        // The server withdraws it (and pushes offer.withdrawn, which brings the notice); no use waiting.
+        finishOffer(entry);
+        continue;
+      }
+      const text = `${remaining} s`;
+      if (entry.countdown.textContent !== text) {
+        entry.countdown.textContent = text;
+        entry.countdown.dataset.seconds = String(remaining);
+        entry.card.classList.toggle('offer--urgent', remaining <= 5);
+      }
+    }
+    for (const view of conversations.values()) {
+      if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
+        view.visitorTyping = 0;
+        renderTyping(view);
+      }
+    }
+    if (!ui.closeForm.hidden) renderDuration();
+  }
+
+  function serverNow() {
+    return Date.now() + clockSkew;
+  }
+
+  // ------------------------------------------------ conversations and offers from REST
 
   async function loadConversations() {
+    const knownActive = new Set([...conversations.values()]
+      .filter((view) => view.conversation.status !== 'closed').map((view) => view.conversation.id));
+    const knownOffers = new Set([...offers.values()].map((entry) => entry.offer.id));
     const { conversations: open = [] } = await api.openConversations();
-    const openIds = new Set(open.map((conversation) => conversation.id));
-    for (const view of conversations.values()) {
-      if (!openIds.has(view.conversation.id)) updateConversation({ ...view.conversation, status: 'closed' });
+    if (stopped) return;
+    const assigned = open.filter((conversation) => conversation.status === 'assigned');
+    const offered = open.filter((conversation) => conversation.status === 'offered' && conversation.offer &&
+      (!conversation.offer.agent_id || conversation.offer.agent_id === me?.id));
+
+    // What changed while we were not listening: chats closed, offers withdrawn.
+    const assignedIds = new Set(assigned.map((conversation) => conversation.id));
+    for (const id of knownActive) {
+      const view = conversations.get(id);
+      if (view && !assignedIds.has(id)) markClosed(view, {});
     }
-    await Promise.all(open.map(async (conversation) => {
+    const offeredIds = new Set(offered.map((conversation) => conversation.offer.id));
+    for (const entry of [...offers.values()]) {
+      if (knownOffers.has(entry.offer.id) && !offeredIds.has(entry.offer.id)) finishOffer(entry);
+    }
+
+    for (const conversation of offered) {
+      const { offer } = conversation;
+      if (finishedOffers.has(offer.id) || offers.get(conversation.id)?.offer.id === offer.id) continue;
+      if (conversations.get(conversation.id)?.conversation.status === 'assigned') continue; // accepted meanwhile
+      const entry = showOffer({
+        id: offer.id,
+        conversation_id: conversation.id,
+        expires_at: offer.expires_at,
+        reject_allowed: settings.reject_allowed,
+      }, conversation, []);
+      // The offered agent may not be allowed to read the messages yet; the card then shows none.
+      api.messages(conversation.id, 0)
+        .then(({ messages = [] }) => { if (offers.get(conversation.id) === entry) fillOfferMessages(entry, messages); })
+        .catch(() => {});
+    }
+
+    await Promise.all(assigned.map(async (conversation) => {
       const isNew = !conversations.has(conversation.id);
       const view = upsertConversation(conversation);
       if (isNew) await loadHistory(view);
     }));
-    if (selectedId === null && conversations.size > 0) select(conversations.keys().next().value);
+    if (selectedId === null) {
+      const first = [...conversations.values()].find((view) => view.conversation.status !== 'closed');
+      if (first) select(first.conversation.id);
+    }
   }
 
   async function loadHistory(view) {
     await loadPages(api, view.conversation.id, () => view.maxSeq, (message) => showMessage(message, { quiet: true }));
   }
 
+  // ------------------------------------------------ offers
+
+  function receiveOffer(offer, conversation, messages) {
+    if (!offer?.id || !conversation?.id || finishedOffers.has(offer.id)) return;
+    if (conversations.get(conversation.id)?.conversation.status === 'assigned') return;
+    const fresh = offers.get(conversation.id)?.offer.id !== offer.id;
+    // A live offer was made just now, for acceptance_seconds: that measures how far our clock is from the server's.
+    const offeredAt = Date.parse(offer.expires_at) - settings.acceptance_seconds * 1000;
+    if (Number.isFinite(offeredAt)) clockSkew = offeredAt - Date.now();
+    showOffer(offer, conversation, messages);
+    if (fresh) {
+      const who = visitorLabel(conversation);
+      alerts.beep();
+      alerts.notify('New chat', `${who}${conversation.page?.title ? ` — ${conversation.page.title}` : ''}`, offer.id);
+      announce(`New chat offer: ${who}`);
+    }
+  }
+
+  function showOffer(offer, conversation, messages) {
+    const previous = offers.get(conversation.id);
+    if (previous) previous.card.remove();
+    const entry = createOfferView(offer, conversation);
+    fillOfferMessages(entry, messages);
+    offers.set(conversation.id, entry);
+    ui.offerList.append(entry.card);
+    renderOffersArea();
+    tick();
+    return entry;
+  }
+
+  function createOfferView(offer, conversation) {
+    const visitor = conversation.visitor ?? {};
+    const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', role: 'timer' });
+    const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'offer-accept' }, 'Accept');
+    const reject = h('button', { type: 'button', class: 'reject secondary', 'data-testid': 'offer-reject' }, 'Reject');
+    reject.hidden = offer.reject_allowed === false;
+    const messages = h('ol', { class: 'offer-messages', 'data-testid': 'offer-messages', 'aria-label': 'Newest messages' });
+    const details = h('dl', { class: 'offer-visitor', 'data-testid': 'offer-visitor' },
+      h('dt', {}, 'Name'), h('dd', { 'data-testid': 'offer-visitor-name' }, visitor.name || 'Not given'),
+      h('dt', {}, 'Email'), h('dd', { 'data-testid': 'offer-visitor-email' }, visitor.email || 'Not given'),
+      h('dt', {}, 'IP'), h('dd', { 'data-testid': 'offer-visitor-ip' }, visitor.ip || 'Unknown'),
+      h('dt', {}, 'Customer'), h('dd', { 'data-testid': 'offer-customer' }, customerLabel(visitor)));
+    const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
+      h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
+    const custom = customList(conversation.custom, 'offer-custom');
+    const card = h('article', {
+      class: 'offer',
+      'data-testid': 'offer',
+      'data-conversation-id': conversation.id,
+      'data-offer-id': offer.id,
+      'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
+    },
+    h('header', { class: 'offer-header' }, h('h3', {}, 'New chat'), countdown),
+    details, page, ...(custom ? [custom] : []), messages,
+    h('div', { class: 'offer-actions' }, reject, accept));
+    const entry = {
+      offer,
+      conversation,
+      expiresAt: Date.parse(offer.expires_at),
+      card,
+      countdown,
+      accept,
+      reject,
+      messages,
+    };
+    accept.addEventListener('click', () => acceptOffer(entry));
+    reject.addEventListener('click', () => rejectOffer(entry));
+    return entry;
+  }
+
+  function fillOfferMessages(entry, messages) {
+    const newest = [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
+    entry.messages.replaceChildren(...newest.map((message) => {
+      const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
+      return h('li', { class: `offer-message offer-message--${kind}`, 'data-testid': 'offer-message', 'data-kind': kind },
+        message.text ?? '');
+    }));
+    entry.messages.hidden = newest.length === 0;
+  }
+
+  function finishOffer(entry) {
+    finishedOffers.add(entry.offer.id);
+    if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
+    entry.card.remove();
+    renderOffersArea();
+  }
+
+  function renderOffersArea() {
+    ui.offers.hidden = offers.size === 0;
+    document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
+  }
+
+  function setOfferBusy(entry, busy) {
+    entry.accept.disabled = busy;
+    entry.reject.disabled = busy;
+  }
+
+  async function acceptOffer(entry) {
+    setOfferBusy(entry, true);
+    try {
+      const ack = await connection.request('accept_offer', {
+        conversation_id: entry.conversation.id,
+        offer_id: entry.offer.id,
+      });
+      finishOffer(entry);
+      const isNew = !conversations.has(ack.conversation.id);
+      const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
+      select(view.conversation.id);
+      ui.input.focus();
+      // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
+      if (isNew) loadHistory(view).catch(() => {});
+    } catch (error) {
+      if (error instanceof ServerError) {
+        finishOffer(entry);
+        showNotice(`This chat can no longer be accepted (${error.message}).`);
+      } else {
+        setOfferBusy(entry, false);
+        showError('Not connected: the offer could not be accepted. Try again.');
+      }
+    }
+  }
+
+  async function rejectOffer(entry) {
+    setOfferBusy(entry, true);
+    try {
+      const ack = await connection.request('reject_offer', {
+        conversation_id: entry.conversation.id,
+        offer_id: entry.offer.id,
+      });
+      finishOffer(entry);
+      if (ack.agent) showMe(ack.agent);
+      showNotice('Chat rejected: you are now Away.');
+    } catch (error) {
+      if (error instanceof ServerError && error.code === 'forbidden') {
+        entry.reject.hidden = true; // rejecting was switched off since the offer was shown
+        setOfferBusy(entry, false);
+        showNotice('Rejecting chats is not allowed: please accept this chat.');
+      } else if (error instanceof ServerError) {
+        finishOffer(entry);
+        showNotice(`This offer is no longer valid (${error.message}).`);
+      } else {
+        setOfferBusy(entry, false);
+        showError('Not connected: the offer could not be rejected. Try again.');
+      }
+    }
+  }
+
+  function offerWithdrawn(frame) {
+    const entry = offers.get(frame.conversation_id);
+    if (entry && entry.offer.id === frame.offer_id) finishOffer(entry);
+    if (frame.offer_id) finishedOffers.add(frame.offer_id);
+    if (frame.reason === 'timeout') showNotice('Offer expired: you are now Away.');
+    else if (frame.reason === 'rejected') showNotice('Chat rejected: you are now Away.');
+  }
+
+  // ------------------------------------------------ assigned conversations
+
   function receiveAssignment(conversation, messages) {
+    const entry = offers.get(conversation.id);
+    if (entry) finishOffer(entry); // accepted, maybe from another tab
     upsertConversation(conversation);
     messages.forEach((message) => showMessage(message, { quiet: true }));
-    select(conversation.id);
-    announce(`New conversation: ${visitorLabel(conversation)}`);
+    if (selectedId === null || conversations.get(selectedId)?.conversation.status === 'closed') select(conversation.id);
+    announce(`New conversation: ${visitorLabel(conversations.get(conversation.id).conversation)}`);
   }
 
   async function receiveMessage(message) {
     if (!conversations.has(message.conversation_id)) {
       // A message for a conversation we have not heard of yet (e.g. the assignment frame was missed).
       try {
-        const view = upsertConversation(await api.conversation(message.conversation_id));
+        const conversation = await api.conversation(message.conversation_id);
+        if (conversation.status !== 'assigned' && !conversations.has(conversation.id)) return;
+        const view = upsertConversation(conversation);
         await loadHistory(view);
       } catch {
         return;
@@ -309,29 +693,52 @@ function createDesk(session) {
     }
     const view = createConversationView(conversation);
     conversations.set(conversation.id, view);
-    ui.conversationList.append(view.listItem);
-    ui.noConversations.hidden = true;
+    if (conversation.status === 'closed') ui.closedList.append(view.listItem);
+    else ui.conversationList.append(view.listItem);
     renderConversation(view);
+    updateCounts();
     return view;
   }
 
   function updateConversation(conversation) {
     const view = conversations.get(conversation.id);
     if (!view) return;
+    if (view.conversation.status === 'closed' && conversation.status !== 'closed') return; // a late frame
     view.conversation = { ...view.conversation, ...conversation };
     renderConversation(view);
+  }
+
+  function markClosed(view, conversation) {
+    view.conversation = { ...view.conversation, ...conversation, status: 'closed' };
+    stopTyping(view, { tell: false });
+    view.visitorTyping = 0;
+    if (view.listItem.parentElement !== ui.closedList) ui.closedList.prepend(view.listItem);
+    ui.closedSection.hidden = false;
+    if (view.conversation.id === selectedId && !ui.closeForm.hidden) hideCloseForm();
+    renderConversation(view);
+    renderTyping(view);
+    updateCounts();
+  }
+
+  function updateCounts() {
+    const active = [...conversations.values()].filter((view) => view.conversation.status !== 'closed').length;
+    ui.activeCount.textContent = me?.capacity ? `${active} / ${me.capacity}` : String(active);
+    ui.activeCount.dataset.count = String(active);
+    ui.activeCount.title = `${active} chat${active === 1 ? '' : 's'} in progress`;
+    ui.noConversations.hidden = active > 0;
   }
 
   function createConversationView(conversation) {
     const title = h('span', { class: 'item-title' });
     const subtitle = h('span', { class: 'item-subtitle' });
+    const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
     const badge = h('span', { class: 'unread', 'data-testid': 'unread-badge', hidden: '' });
     const button = h('button', {
       type: 'button',
       class: 'conversation-item',
       'data-testid': 'conversation-item',
       'data-conversation-id': conversation.id,
-    }, title, subtitle, badge);
+    }, title, subtitle, typing, badge);
     const log = h('div', {
       class: 'messages',
       'data-testid': 'desk-messages',
@@ -344,12 +751,17 @@ function createDesk(session) {
       conversation,
       maxSeq: 0,
       unread: 0,
+      draft: '',
+      typingSent: 0, // when we last told the visitor we are typing (0: we are not)
+      typingTimer: null,
+      visitorTyping: 0, // when the visitor last said they are typing (0: not typing)
       shown: new Map(), // seq -> element
       outbox: new Map(), // client_message_id -> {text, element}; cleared by acks
       listItem: h('li', {}, button),
       button,
       title,
       subtitle,
+      typing,
       badge,
       log,
     };
@@ -367,13 +779,21 @@ function createDesk(session) {
     view.button.setAttribute('aria-label', [
       visitorLabel(conversation),
       view.subtitle.textContent,
+      conversation.status === 'closed' ? 'closed' : '',
       view.unread ? `${view.unread} unread` : '',
     ].filter(Boolean).join(', '));
     if (conversation.id === selectedId) renderChatHeader(view);
   }
 
+  // The brand-signed identity (CHAT-8): a known customer's id, checked by the server, or a new visitor.
+  function customerLabel(visitor) {
+    if (visitor?.verified && visitor.external_id) return `${visitor.external_id} (verified)`;
+    return 'New visitor';
+  }
+
   function visitorLabel(conversation) {
-    return `Visitor ${String(conversation.visitor_id ?? '').slice(0, 8)}`.trim();
+    const visitor = conversation?.visitor ?? {};
+    return visitor.name || visitor.email || `Visitor ${String(conversation?.visitor_id ?? '').slice(0, 8)}`.trim();
   }
 
   // ------------------------------------------------ chat pane
@@ -382,11 +802,20 @@ function createDesk(session) {
     const view = conversations.get(id);
     if (!view) return;
     const previous = conversations.get(selectedId);
-    previous?.button.removeAttribute('aria-current');
+    if (previous && previous !== view) {
+      previous.button.removeAttribute('aria-current');
+      previous.draft = ui.input.value;
+      stopTyping(previous, { tell: true });
+    }
+    if (previous !== view) {
+      ui.input.value = view.draft;
+      hideCloseForm();
+    }
     selectedId = id;
     view.unread = 0;
     view.button.setAttribute('aria-current', 'true');
     renderConversation(view);
+    renderTyping(view);
     ui.placeholder.hidden = true;
     ui.chatPane.hidden = false;
     ui.logSlot.replaceChildren(view.log); // each conversation keeps its own log element
@@ -395,12 +824,25 @@ function createDesk(session) {
 
   function renderChatHeader(view) {
     const { conversation } = view;
+    const visitor = conversation.visitor ?? {};
     ui.chatTitle.textContent = visitorLabel(conversation);
+    ui.chatVisitor.textContent = [
+      visitor.name ? `Name: ${visitor.name}` : '',
+      visitor.email ? `Email: ${visitor.email}` : '',
+      visitor.ip ? `IP: ${visitor.ip}` : '',
+      `Customer: ${customerLabel(visitor)}`,
+    ].filter(Boolean).join(' · ');
+    ui.chatVisitor.hidden = ui.chatVisitor.textContent === '';
     ui.chatPage.replaceChildren(pageLink(conversation.page));
+    const custom = customEntries(conversation.custom);
+    ui.chatCustom.replaceChildren(...custom.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
+    ui.chatCustom.hidden = custom.length === 0;
     ui.chatStatus.textContent = `Status: ${conversation.status}`;
     const closed = conversation.status === 'closed';
     ui.input.disabled = closed;
-    ui.composer.querySelector('button').disabled = closed;
+    ui.send.disabled = closed;
+    ui.canned.disabled = closed;
+    ui.closeChat.hidden = closed;
   }
 
   // Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text.
@@ -413,6 +855,161 @@ function createDesk(session) {
     const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
     link.href = url.href;
     return link;
+  }
+
+  function customEntries(custom) {
+    return custom && typeof custom === 'object' ? Object.entries(custom) : [];
+  }
+
+  function customList(custom, testId) {
+    const entries = customEntries(custom);
+    if (entries.length === 0) return null;
+    return h('ul', { class: 'custom-data', 'data-testid': testId, 'aria-label': 'Custom data' },
+      ...entries.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
+  }
+
+  // ------------------------------------------------ typing indicators
+
+  function receiveTyping(frame) {
+    if (frame.sender?.kind !== 'visitor') return;
+    const view = conversations.get(frame.conversation_id);
+    if (!view || view.conversation.status === 'closed') return;
+    view.visitorTyping = frame.typing ? Date.now() : 0;
+    renderTyping(view);
+  }
+
+  function renderTyping(view) {
+    const typing = Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
+    view.typing.hidden = !typing;
+    view.button.dataset.typing = String(typing);
+    if (view.conversation.id !== selectedId) return;
+    ui.typing.textContent = typing ? `${view.conversation.visitor?.name || 'The visitor'} is typing…` : '';
+    ui.typing.hidden = !typing;
+  }
+
+  // Our side: "typing: true" on the first keystroke (again every TYPING_REFRESH_MS while it goes on), "false"
+  // after TYPING_IDLE_MS without one, on send, when the input is emptied, or when the agent switches chats.
+  function noteTyping() {
+    const view = conversations.get(selectedId);
+    if (!view || view.conversation.status === 'closed') return;
+    if (ui.input.value.trim() === '') {
+      stopTyping(view, { tell: true });
+      return;
+    }
+    if (!view.typingSent || Date.now() - view.typingSent > TYPING_REFRESH_MS) {
+      view.typingSent = Date.now();
+      sendTyping(view, true);
+    }
+    clearTimeout(view.typingTimer);
+    view.typingTimer = setTimeout(() => stopTyping(view, { tell: true }), TYPING_IDLE_MS);
+  }
+
+  function stopTyping(view, { tell }) {
+    clearTimeout(view.typingTimer);
+    view.typingTimer = null;
+    if (!view.typingSent) return;
+    view.typingSent = 0;
+    if (tell) sendTyping(view, false);
+  }
+
+  function sendTyping(view, typing) {
+    if (!connection.isOpen()) return;
+    connection.request('typing', { conversation_id: view.conversation.id, typing }).catch(() => {});
+  }
+
+  // ------------------------------------------------ canned answers
+
+  function insertCannedAnswer() {
+    const chosen = ui.canned.value;
+    ui.canned.value = '';
+    const answer = chosen === '' ? null : settings.canned_answers?.[Number(chosen)];
+    if (!answer?.text) return;
+    const { value } = ui.input;
+    const start = ui.input.selectionStart ?? value.length;
+    const end = ui.input.selectionEnd ?? value.length;
+    ui.input.value = value.slice(0, start) + answer.text + value.slice(end);
+    const caret = start + answer.text.length;
+    ui.input.focus();
+    ui.input.setSelectionRange(caret, caret);
+    noteTyping();
+  }
+
+  // ------------------------------------------------ ending a chat
+
+  function openCloseForm() {
+    const view = conversations.get(selectedId);
+    if (!view || view.conversation.status === 'closed') return;
+    const required = Boolean(settings.disposition_required);
+    const empty = new Option(required ? 'Choose a disposition…' : 'No disposition', '');
+    if (required) empty.disabled = true;
+    ui.disposition.replaceChildren(empty, ...(settings.dispositions ?? []).map((name) => new Option(name, name)));
+    ui.disposition.value = '';
+    empty.selected = true;
+    ui.closeNotes.value = '';
+    ui.saveAs.value = 'case';
+    hide(ui.closeError);
+    ui.closeSubmit.disabled = false;
+    ui.closeForm.dataset.conversationId = view.conversation.id;
+    ui.closeForm.hidden = false;
+    ui.closeChat.setAttribute('aria-expanded', 'true');
+    renderDuration();
+    ui.disposition.focus();
+  }
+
+  function hideCloseForm() {
+    ui.closeForm.hidden = true;
+    ui.closeChat.setAttribute('aria-expanded', 'false');
+    delete ui.closeForm.dataset.conversationId;
+  }
+
+  function renderDuration() {
+    const view = conversations.get(ui.closeForm.dataset.conversationId);
+    const started = Date.parse(view?.conversation.created_at);
+    if (!Number.isFinite(started)) {
+      ui.duration.textContent = '--:--';
+      return;
+    }
+    const closedAt = Date.parse(view.conversation.closed_at);
+    const until = Number.isFinite(closedAt) ? closedAt : serverNow();
+    ui.duration.textContent = formatDuration(until - started);
+  }
+
+  async function submitClose() {
+    const view = conversations.get(ui.closeForm.dataset.conversationId);
+    if (!view || view.conversation.status === 'closed') {
+      hideCloseForm();
+      return;
+    }
+    const fields = { conversation_id: view.conversation.id, saved_as: ui.saveAs.value || 'case' };
+    if (ui.disposition.value) fields.disposition = ui.disposition.value;
+    const notes = ui.closeNotes.value.trim();
+    if (notes) fields.notes = notes;
+    hide(ui.closeError);
+    ui.closeSubmit.disabled = true;
+    try {
+      const ack = await connection.request('close_conversation', fields);
+      markClosed(view, ack.conversation ?? {});
+      hideCloseForm();
+      announce(`Chat with ${visitorLabel(view.conversation)} ended.`);
+    } catch (error) {
+      if (error instanceof ServerError) {
+        ui.closeError.dataset.code = error.code ?? '';
+        showText(ui.closeError, closeErrorText(error));
+        if ((error.field ?? 'disposition') === 'disposition') ui.disposition.focus();
+      } else {
+        ui.closeError.dataset.code = 'not_connected';
+        showText(ui.closeError, 'Not connected: the chat could not be ended. Try again in a moment.');
+      }
+    } finally {
+      ui.closeSubmit.disabled = false;
+    }
+  }
+
+  function closeErrorText(error) {
+    if (error.code === 'missing_field' && (error.field ?? 'disposition') === 'disposition') {
+      return `Choose a disposition before ending the chat (${error.message}).`;
+    }
+    return `The chat could not be ended: ${error.message}`;
   }
 
   // ------------------------------------------------ messages
@@ -428,6 +1025,10 @@ function createDesk(session) {
     view.shown.set(message.seq, element);
     placeInOrder(view.log, element, (other) => Number(other.dataset.seq) > message.seq);
 
+    if (message.sender?.kind === 'visitor' && view.visitorTyping) {
+      view.visitorTyping = 0; // the widget stops typing when it sends
+      renderTyping(view);
+    }
     if (!quiet && message.sender?.kind === 'visitor' && view.conversation.id !== selectedId) {
       view.unread += 1;
       renderConversation(view);
@@ -452,7 +1053,9 @@ function createDesk(session) {
       showError(`Messages are limited to ${MAX_LENGTH} characters.`);
       return;
     }
+    stopTyping(view, { tell: true });
     ui.input.value = '';
+    view.draft = '';
     hide(ui.error);
     const clientMessageId = newId();
     const element = renderMessage({ kind: 'agent', id: me?.id }, text, 'sending');
@@ -466,8 +1069,16 @@ function createDesk(session) {
     for (const clientMessageId of view.outbox.keys()) transmit(view, clientMessageId);
   }
 
+  // The server's reason for refusing a message goes to the banner; the shared transmit only marks it failed.
+  const reportingConnection = {
+    request: (action, fields) => connection.request(action, fields).catch((error) => {
+      if (error instanceof ServerError) showError(`Message not sent: ${error.message}`);
+      throw error;
+    }),
+  };
+
   function transmit(view, clientMessageId) {
-    transmitEntry(connection, {
+    transmitEntry(reportingConnection, {
       outbox: view.outbox,
       clientMessageId,
       conversationId: view.conversation.id,
@@ -505,13 +1116,29 @@ function showError(text) {
   showText(ui.error, text);
 }
 
+function showNotice(text) {
+  showText(ui.notice, text);
+}
+
+function formatDuration(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(total / 60))}:${pad(total % 60)}`;
+}
+
 // ---------------------------------------------------------------- bootstrap
 
 ui.loginForm.addEventListener('submit', (event) => {
   event.preventDefault();
+  alerts.prepare(); // a user gesture: unlock the offer sound, ask once for notifications
   login(ui.loginUsername.value.trim(), ui.loginPassword.value);
 });
 
 const saved = loadSession();
-if (saved) startDesk(saved);
-else showLogin();
+if (saved) {
+  // A restored session had no sign-in click: unlock alerts on the first click or key press instead.
+  for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, () => alerts.prepare(), { once: true });
+  startDesk(saved);
+} else {
+  showLogin();
+}
