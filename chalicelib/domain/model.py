@@ -132,6 +132,13 @@ class Conversation:
             return principal.id == self.visitor_id
         return principal.id == self.agent_id
 
+    def can_read(self, principal: Principal) -> bool:
+        """Participants, and the agent it is being offered to (to read the visitor's first words)."""
+        if self.is_participant(principal):
+            return True
+        return principal.is_agent and principal.tenant == self.tenant and self.offer is not None \
+            and self.offer.agent_id == principal.id
+
     def participants(self) -> list[Principal]:
         people = [Principal(tenant=self.tenant, id=self.visitor_id, kind=PrincipalKind.VISITOR)]
         if self.agent_id:

@@ -261,8 +261,9 @@ def _back_off(attempt: int) -> None:
 
 
 def participant_view(deps: Deps, principal: Principal, conversation_id: str) -> Conversation:
+    """The conversation if the principal may read it (see Conversation.can_read), else NotFound."""
     conversation = deps.conversations.get(principal.tenant, conversation_id)
-    if conversation is None or not conversation.is_participant(principal):
+    if conversation is None or not conversation.can_read(principal):
         raise NotFound("no such conversation", field="conversation_id")
     return conversation
 

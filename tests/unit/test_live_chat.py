@@ -304,3 +304,14 @@ def test_an_identity_signed_by_the_brand_is_shown_as_verified(deps: Deps) -> Non
             conversations.start_conversation(deps, visitor(2), None, conversations.ChatRequest(identity=forged))
         assert refused.value.field == "identity"
     assert deps.conversations.open_for_visitor("demo", "v2") == []
+
+
+def test_the_offered_agent_may_read_the_first_words_but_not_write(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    conversations.send_message(deps, visitor(1), "v1-conn", c.id, "m1", "Do you ship to Lyon?")
+    assert [m.text for m in conversations.history(deps, ALICE, c.id, 0)] == ["Do you ship to Lyon?"]
+    with pytest.raises(NotFound):
+        conversations.history(deps, BOB, c.id, 0)
+    with pytest.raises(NotFound):
+        conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Yes!")

@@ -20,6 +20,7 @@ import {
 
 const TYPING_IDLE_MS = 3000; // the visitor's "typing" ends after this long without a key
 const PEER_TYPING_MS = 10000; // an agent's indicator goes away if their "stopped typing" never comes
+const TYPING_REFRESH_MS = 4000; // "still typing" is resent this often during a long message
 const OPTIONAL_REQUEST_FIELDS = ['custom', 'visitor_name', 'visitor_email'];
 const RANK = { waiting: 0, offered: 0, assigned: 1, closed: 2, dissuaded: 2 };
 
@@ -345,6 +346,7 @@ function start(config) {
     rating: 0, // the visitor's choice on the end screen
     rated: false,
     typingSent: false, // the visitor's own indicator, as last sent
+    typingSentAt: 0,
     typingTimer: null,
     peerTyping: null, // the typing agent's name, or null
     peerTypingTimer: null,
@@ -835,7 +837,9 @@ function start(config) {
       return;
     }
     if (!hasOpenConversation() || !connection.isOpen()) return;
-    if (!state.typingSent) sendTyping(true);
+    // Repeated every few seconds while typing goes on, so the agent's indicator (cleared after 10 s of silence)
+    // stays up during a long message.
+    if (!state.typingSent || Date.now() - state.typingSentAt > TYPING_REFRESH_MS) sendTyping(true);
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
@@ -848,6 +852,7 @@ function start(config) {
 
   function sendTyping(typing) {
     state.typingSent = typing;
+    state.typingSentAt = Date.now();
     if (!state.conversation) return;
     connection.request('typing', { conversation_id: state.conversation.id, typing }).catch(() => {});
   }
