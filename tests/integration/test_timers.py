@@ -44,15 +44,17 @@ def test_a_short_timer_rides_sqs_delay_and_fires_through_the_pump(stack: Any, te
     deps = bootstrap.container().deps
     away_agent(tenant)
     timer = Timer(kind=presence.CHECK, tenant=tenant, payload={"agent_id": "a1", "status": "available"})
-    deps.timers.arm(timer, deps.clock.now() + timedelta(seconds=1), deps.clock.now())
+    armed = time.monotonic()
+    deps.timers.arm(timer, deps.clock.now() + timedelta(seconds=2), deps.clock.now())
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=stack.env["TIMER_QUEUE_URL"],
+                                                          AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+    assert int(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"]) >= 1  # held back by DelaySeconds
     local = pump(stack)
-    local.pump_once()  # (earlier tests' due timers may fire here: each finds its own state)
-    assert status(tenant) is AgentStatus.AVAILABLE  # not visible before its delay
-    deadline = time.monotonic() + 15
-    while status(tenant) is not AgentStatus.OFFLINE and time.monotonic() < deadline:
-        time.sleep(0.5)  # earlier tests may have left many due timers ahead of this one in the queue
-        local.pump_once()
+    while status(tenant) is not AgentStatus.OFFLINE and time.monotonic() - armed < 20:
+        local.pump_once()  # earlier tests' due timers may fire too: each finds its own state
+        time.sleep(0.2)
     assert status(tenant) is AgentStatus.OFFLINE
+    assert time.monotonic() - armed >= 2  # not before its delay
 
 
 def test_a_long_timer_becomes_a_one_time_schedule(stack: Any, tenant: str) -> None:
