@@ -4,9 +4,7 @@ sides. The visitor is the widget on the demo page, or (for many visitors at once
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -16,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import ask, rest, ws_url
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second; timers are pumped every second
 StartStack = Callable[..., str]
@@ -118,28 +117,10 @@ def desk_token(desk: Page) -> str:
     return token
 
 
-def rest(url: str, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
-    data = None if method == "GET" else json.dumps(body or {}).encode()
-    request = urllib.request.Request(f"{url}{path}", method=method, data=data,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
-def ask(socket: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
-    """Send a frame and return its answer, skipping pushes in between."""
-    socket.send(json.dumps(frame))
-    while True:
-        answer: dict[str, Any] = json.loads(socket.recv(timeout=10))
-        if answer.get("id") == frame["id"] and answer["type"] in {"ack", "error"}:
-            return answer
-
-
 def api_visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[ClientConnection, dict[str, Any]]:
     """A visitor driven through the public API: opens a chat and writes in it; returns its socket and the ack."""
     token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
-    socket = stack.enter_context(connect(f"{url.replace('http', 'ws', 1)}/ws?tenant=demo&token={token}",
+    socket = stack.enter_context(connect(ws_url(url, token),
                                          open_timeout=10))
     started = ask(socket, {"action": "start_conversation", "id": f"start-{n}", **request})
     assert started["type"] == "ack", started

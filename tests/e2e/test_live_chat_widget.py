@@ -7,18 +7,18 @@ The agent's side is driven through the REST and WebSocket API, so these tests do
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import rest_status as rest
+from tests.e2e.helpers import watch_dialogs, ws_url
 
 XSS = "<img src=x onerror=alert(1)>"
 VISITOR_KEY = "guichet:demo:visitor"  # the widget's visitor token in localStorage
@@ -26,23 +26,6 @@ CONVERSATION_KEY = "guichet:demo:conversation"  # the conversation it resumes af
 
 
 # ---------------------------------------------------------------- REST and WebSocket helpers
-
-
-def rest(url: str, method: str, path: str, body: dict[str, Any] | None = None,
-         token: str | None = None) -> tuple[int, Any]:
-    """(status, decoded JSON body); 4xx answers are returned, not raised."""
-    data = None if method == "GET" else json.dumps(body or {}).encode()
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(f"{url}{path}", method=method, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read())
-
-
-def ws_url(url: str, token: str) -> str:
-    return f"{url.replace('http', 'ws', 1)}/ws?tenant=demo&token={token}"
 
 
 class Client:
@@ -102,18 +85,6 @@ def accept(alice: Client, conversation_id: str) -> None:
 
 
 # ---------------------------------------------------------------- widget helpers
-
-
-def watch_dialogs(page: Page) -> list[str]:
-    """Any alert() would mean text ran as HTML; the tests assert none opened."""
-    dialogs: list[str] = []
-
-    def seen(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", seen)
-    return dialogs
 
 
 OpenWidget = Callable[..., tuple[Page, list[str]]]

@@ -6,15 +6,9 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import watch_dialogs
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def watch_dialogs(page: Page) -> list[str]:
-    """Any alert() would mean visitor text ran as HTML; the tests assert none opened."""
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    return dialogs
 
 
 def agent_desk(browser: Browser, url: str, username: str) -> tuple[Page, list[str]]:

@@ -1,0 +1,57 @@
+"""What the e2e tests share: REST calls, WebSocket requests, and a watch on alert() dialogs."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from playwright.sync_api import Dialog, Page
+from websockets.sync.client import ClientConnection
+
+
+def rest_status(url: str, method: str, path: str, body: dict[str, Any] | None = None,
+                token: str | None = None) -> tuple[int, Any]:
+    """(status, decoded JSON body); 4xx answers are returned, not raised."""
+    data = None if method == "GET" else json.dumps(body or {}).encode()
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(f"{url}{path}", method=method, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def rest(url: str, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
+    """The decoded JSON body of a 2xx answer; anything else fails the test."""
+    status, answer = rest_status(url, method, path, body, token)
+    assert 200 <= status < 300, (method, path, status, answer)
+    return answer
+
+
+def ws_url(url: str, token: str, tenant: str = "demo") -> str:
+    return f"{url.replace('http', 'ws', 1)}/ws?tenant={tenant}&token={token}"
+
+
+def ask(socket: ClientConnection, frame: dict[str, Any] | str) -> dict[str, Any]:
+    """Send a frame and return the answer to it, skipping pushes (e.g. an agent joining) that come in between."""
+    socket.send(frame if isinstance(frame, str) else json.dumps(frame))
+    request_id = None if isinstance(frame, str) else frame.get("id")
+    while True:
+        answer: dict[str, Any] = json.loads(socket.recv(timeout=10))
+        if answer.get("id") == request_id and answer["type"] in {"ack", "error", "pong"}:
+            return answer
+
+
+def watch_dialogs(page: Page) -> list[str]:
+    """Any alert() would mean visitor text ran as HTML; the tests assert none opened."""
+    dialogs: list[str] = []
+
+    def seen(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", seen)
+    return dialogs
