@@ -12,7 +12,17 @@ from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
 from chalicelib import bootstrap, ws
 from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
 from chalicelib.domain.model import Principal
-from chalicelib.services import agents, auth, connections, conversations, frames, tenants, timers, visitors
+from chalicelib.services import (
+    agents,
+    auth,
+    connections,
+    contacts,
+    conversations,
+    frames,
+    tenants,
+    timers,
+    visitors,
+)
 
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -214,6 +224,30 @@ def put_settings(tenant: str) -> dict[str, Any]:
 def get_identity_secret(tenant: str) -> dict[str, str]:
     """Admins: the key the brand's server signs its logged-in customers' identity with."""
     return {"secret": tenants.identity_secret(bootstrap.container().deps, _caller(tenant))}
+
+
+@app.route("/tenants/{tenant}/contacts", methods=["POST"])
+@_rest
+def create_contact(tenant: str) -> Response:
+    """Agents: the record of a new customer (CHAT-8)."""
+    contact = contacts.create_contact(bootstrap.container().deps, _caller(tenant), _body())
+    return _json(201, frames.contact(contact))
+
+
+@app.route("/tenants/{tenant}/contacts", methods=["GET"])
+@_rest
+def find_contacts(tenant: str) -> dict[str, Any]:
+    """Agents: the record holding an email (or an external id), as a list of 0 or 1."""
+    found = contacts.find_contact(bootstrap.container().deps, _caller(tenant), _query("email"), _query("external_id"))
+    return {"contacts": [frames.contact(*found)] if found else []}
+
+
+@app.route("/tenants/{tenant}/contacts/{contact_id}", methods=["GET"])
+@_rest
+def get_contact(tenant: str, contact_id: str) -> dict[str, Any]:
+    """Agents: a customer's record with its cases, newest first."""
+    contact, cases = contacts.contact_of(bootstrap.container().deps, _caller(tenant), contact_id)
+    return {**(frames.contact(contact, len(cases)) or {}), "cases": [frames.case(c) for c in cases]}
 
 
 # --- WebSocket ------------------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ def _build() -> Container:
         agents=dynamodb.DynamoAgents(),
         assignments=dynamodb.DynamoAssignments(),
         connections=dynamodb.DynamoConnections(),
+        contacts=dynamodb.DynamoContacts(),
         push=ApiGatewayPush(config.ws_callback_url),
         timers=QueueAndSchedulerTimers(
             config.timer_queue_url, config.timer_queue_arn, config.schedule_group, config.scheduler_role_arn

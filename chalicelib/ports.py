@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Offer, Principal, WrapUp
 from chalicelib.domain.settings import TenantSettings
 
@@ -126,6 +127,29 @@ class Assignments(Protocol):
         ...
 
 
+class ContactRepository(Protocol):
+    """Customers' records (CHAT-8, OMNI-3), found by key only: an email or an external id points to one contact."""
+
+    def find(self, tenant: str, *, email: str | None = None, external_id: str | None = None) -> Contact | None:
+        """The contact that email (case-insensitive) or that external id points to, else None."""
+        ...
+
+    def get(self, tenant: str, contact_id: str) -> Contact | None: ...
+
+    def create(self, contact: Contact) -> None:
+        """Store a new contact with its pointers in one transaction; Conflict (field email or external_id) if
+        another contact holds that email or external id."""
+        ...
+
+    def add_case(self, case: Case) -> None:
+        """Save a conversation's log on the contact's record (one case per conversation; a repeat overwrites)."""
+        ...
+
+    def cases(self, tenant: str, contact_id: str) -> list[Case]:
+        """The contact's cases, newest first."""
+        ...
+
+
 class ConnectionRepository(Protocol):
     def add(self, principal: Principal, connection_id: str, now: datetime) -> None: ...
 
@@ -207,6 +231,7 @@ class Deps:
     agents: AgentRepository
     assignments: Assignments
     connections: ConnectionRepository
+    contacts: ContactRepository
     push: Push
     timers: Timers
     clock: Clock

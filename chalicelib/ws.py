@@ -74,7 +74,8 @@ def _reject(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]
 
 def _close(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     closed = conversations.close_conversation(deps, caller.principal, frame.get("conversation_id"),
-                                              frame.get("disposition"), frame.get("notes"), frame.get("saved_as"))
+                                              frame.get("disposition"), frame.get("notes"), frame.get("saved_as"),
+                                              frame.get("contact_id"))
     return {"conversation": frames.conversation(closed)}
 
 

@@ -9,6 +9,10 @@ Item layout (pk / sk):
 - ``T#<t>#AGENT#<id>`` or ``T#<t>#VISITOR#<id>`` / ``CONN#<connection>``: a principal's open connections.
 - ``T#<t>#AGENT#<id>`` / ``CONV#<id>``: the agent's assigned conversations.
 - ``T#<t>#VISITOR#<id>`` / ``CONV#<id>`` and ``OPEN``: the visitor's conversations and the open one.
+- ``T#<t>#CONTACT#<id>`` / ``PROFILE``: a customer's record; ``CASE#<conversation id>``: its cases (CHAT-11).
+- ``T#<t>#CONTACT-EMAIL#<lowercased email>`` and ``T#<t>#CONTACT-EXT#<external id>`` / ``POINTER``: the contact
+  holding that email or external id, written with the contact in one transaction, so that two contacts never
+  claim one email (found by key, never by a scan).
 GSI ``gsi1`` (keys, plus connections) lists waiting conversations (``T#<t>#WAITING#<queue>``, oldest first) and
 Available agents with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
 """
@@ -40,6 +44,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import error_code
+from chalicelib.domain.contacts import Case, Contact, normalize_email
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import (
     Agent,
@@ -64,6 +69,8 @@ OPEN = "OPEN"
 MSG = "MSG#"
 CONN = "CONN#"
 CONV = "CONV#"
+CASE = "CASE#"
+POINTER = "POINTER"
 RECENT_WITHOUT_CURSOR = 10  # how far back a resend without `after_seq` is recognised
 PACK_TEXT_ABOVE_BYTES = 600  # below this, deflate rarely wins enough to matter
 MAX_CATCH_UP = 500  # a sender further behind than this is not checked for a resend beyond it
@@ -282,8 +289,53 @@ class LinkItem(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class ContactItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+
+    def to_domain(self, tenant: str) -> Contact:
+        return Contact(tenant=tenant, id=self.pk.rsplit("#", 1)[1], name=self.name, email=self.email or "",
+                       phone=self.phone or "", external_id=self.external_id or "", created_at=self.created_at)
+
+
+class ContactPointerItem(Model):
+    """``T#<t>#CONTACT-EMAIL#<email>`` or ``T#<t>#CONTACT-EXT#<id>`` / ``POINTER``: which contact holds it."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    contact_id = UnicodeAttribute()
+
+
+class CaseItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    disposition = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(null=True)
+    saved_as = UnicodeAttribute()
+    closed_at = UTCDateTimeAttribute()
+
+    def to_domain(self, tenant: str) -> Case:
+        return Case(tenant=tenant, contact_id=self.pk.rsplit("#", 1)[1], conversation_id=self.sk[len(CASE):],
+                    disposition=self.disposition or "", notes=self.notes or "", saved_as=self.saved_as,
+                    closed_at=self.closed_at)
+
+
 MODELS: tuple[type[Model], ...] = (Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem,
-                                   LinkItem)
+                                   LinkItem, ContactItem, ContactPointerItem, CaseItem)
 
 
 def configure(table_name: str, region: str, host: str | None) -> None:
@@ -748,3 +800,75 @@ class DynamoConnections:
             consistent_read=True,
         )
         return [link.sk[len(CONN):] for link in links]
+
+
+def _contact_pk(tenant: str, contact_id: str) -> str:
+    return f"T#{tenant}#CONTACT#{contact_id}"
+
+
+def _email_pointer_pk(tenant: str, email: str) -> str:
+    return f"T#{tenant}#CONTACT-EMAIL#{normalize_email(email)}"
+
+
+def _external_pointer_pk(tenant: str, external_id: str) -> str:
+    return f"T#{tenant}#CONTACT-EXT#{external_id}"
+
+
+class DynamoContacts:
+    """Customers' records. Email and external id are unique per tenant through pointer items, each written with
+    the contact in one transaction on the condition that nobody holds it yet."""
+
+    def find(self, tenant: str, *, email: str | None = None, external_id: str | None = None) -> Contact | None:
+        if external_id:
+            pk = _external_pointer_pk(tenant, external_id)
+        elif email:
+            pk = _email_pointer_pk(tenant, email)
+        else:
+            return None
+        try:
+            pointer = ContactPointerItem.get(pk, POINTER, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self.get(tenant, pointer.contact_id)
+
+    def get(self, tenant: str, contact_id: str) -> Contact | None:
+        try:
+            item = ContactItem.get(_contact_pk(tenant, contact_id), PROFILE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.to_domain(tenant)
+
+    def create(self, contact: Contact) -> None:
+        tenant = contact.tenant
+        reasons = ["id"]
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(ContactItem(_contact_pk(tenant, contact.id), PROFILE, name=contact.name,
+                                    email=contact.email or None, phone=contact.phone or None,
+                                    external_id=contact.external_id or None, created_at=contact.created_at),
+                        condition=ContactItem.pk.does_not_exist())
+                if contact.email:
+                    reasons.append("email")
+                    tx.save(ContactPointerItem(_email_pointer_pk(tenant, contact.email), POINTER,
+                                               contact_id=contact.id),
+                            condition=ContactPointerItem.pk.does_not_exist())
+                if contact.external_id:
+                    reasons.append("external_id")
+                    tx.save(ContactPointerItem(_external_pointer_pk(tenant, contact.external_id), POINTER,
+                                               contact_id=contact.id),
+                            condition=ContactPointerItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            field = _reason(exc, reasons)
+            if field == "transaction_conflict":
+                raise Conflict("another record was being saved at the same time; retry", field="email") from exc
+            raise Conflict(f"another customer record already has this {field.replace('_', ' ')}",
+                           field=field) from exc
+
+    def add_case(self, case: Case) -> None:
+        CaseItem(_contact_pk(case.tenant, case.contact_id), f"{CASE}{case.conversation_id}",
+                 disposition=case.disposition or None, notes=case.notes or None, saved_as=case.saved_as,
+                 closed_at=case.closed_at).save()
+
+    def cases(self, tenant: str, contact_id: str) -> list[Case]:
+        items = CaseItem.query(_contact_pk(tenant, contact_id), CaseItem.sk.startswith(CASE), consistent_read=True)
+        return sorted((item.to_domain(tenant) for item in items), key=lambda c: c.closed_at, reverse=True)

@@ -25,7 +25,7 @@ from chalicelib.domain.model import (
     WrapUp,
 )
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
-from chalicelib.services import fanout, frames, queue_position, routing, tenants
+from chalicelib.services import contacts, fanout, frames, queue_position, routing, tenants
 
 WAIT_EXPIRED = "wait.expired"
 
@@ -98,9 +98,11 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
 
 
 def close_conversation(deps: Deps, agent: Principal, conversation_id: object, disposition: object = None,
-                       notes: object = None, saved_as: object = None) -> Conversation:
+                       notes: object = None, saved_as: object = None, contact_id: object = None) -> Conversation:
     """The assigned agent ends the chat with a disposition (CHAT-11): the slot frees and the next waiting chat is
-    offered at once. The chat log stays with the conversation, saved as a case or as a draft."""
+    offered at once. The chat log stays with the conversation, saved as a case or as a draft, and that case goes on
+    the customer's record: the one the agent chose (`contact_id`, for a new customer) or the one the visitor's
+    identity or email points to."""
     settings = tenants.settings_of(deps, agent.tenant)
     conversation = participant_view(deps, agent, _required_str("conversation_id", conversation_id))
     if not agent.is_agent:
@@ -117,6 +119,7 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
         raise InvalidInput("'saved_as' must be 'case' or 'draft'", field="saved_as")
     wrap_up = WrapUp(closed_at=deps.clock.now(), disposition=chosen, notes=_optional_text("notes", notes, 4000),
                      saved_as=str(kind))
+    record = contacts.chosen_contact(deps, agent.tenant, contact_id)  # refused before anything changes
     profile = deps.agents.get(agent.tenant, agent.id)
     if profile is None:
         raise NotFound("this user has no agent profile in the tenant")
@@ -125,6 +128,9 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
     closed = replace(conversation, status=ConversationStatus.CLOSED, wrap_up=wrap_up)
+    record = record or contacts.lookup_for(deps, conversation)
+    if record is not None:
+        contacts.save_case(deps, record, closed, wrap_up)
     fanout.to_conversation(deps, closed, {"type": "conversation.closed", "conversation": frames.for_visitor(closed)})
     freed = deps.agents.get(agent.tenant, agent.id)
     if freed is not None and freed.can_take_chat:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Message, Principal
 
 
@@ -76,3 +77,16 @@ def agent(a: Agent) -> dict[str, Any]:
         "active": a.active,
         "queues": list(a.queues),
     }
+
+
+def contact(c: Contact | None, case_count: int = 0) -> dict[str, Any] | None:
+    """A customer's record (CHAT-8), with how many cases it holds; None for no record."""
+    if c is None:
+        return None
+    return {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone, "external_id": c.external_id,
+            "created_at": iso(c.created_at) if c.created_at else None, "case_count": case_count}
+
+
+def case(c: Case) -> dict[str, Any]:
+    return {"conversation_id": c.conversation_id, "disposition": c.disposition, "notes": c.notes,
+            "saved_as": c.saved_as, "closed_at": iso(c.closed_at)}

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Offer, Principal, PrincipalKind
 from chalicelib.ports import AssignmentLost, Deps, Timer
-from chalicelib.services import fanout, frames, queue_position, tenants
+from chalicelib.services import contacts, fanout, frames, queue_position, tenants
 
 CANDIDATES_PER_DECISION = 5
 OFFER_EXPIRED = "offer.expired"
@@ -84,5 +84,6 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent) -> Conversation
         "offer": frames.offer(offered, settings.reject_allowed),
         "conversation": frames.conversation(offered, newest[-1].seq if newest else 0),
         "messages": [frames.message(m) for m in newest],
+        "contact": contacts.card_for(deps, offered),  # the customer's record pops up (CHAT-8); None if new
     })
     return offered

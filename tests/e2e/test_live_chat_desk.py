@@ -352,3 +352,54 @@ def test_both_sides_reload_mid_chat_and_carry_on(start_stack: StartStack, pages:
         pending.get_by_test_id("offer-accept").click()  # the restored offer can still be accepted
         expect(item).to_have_count(2, timeout=WAIT)
     assert pages.dialogs == []
+
+
+def test_a_new_customers_record_is_created_from_the_chat_and_the_chat_is_saved_on_it_as_a_case(
+        start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    desk = open_desk(pages, url, "alice")
+    with ExitStack() as sockets:
+        api_visitor(sockets, url, 1, visitor_name="Zoé Martin", visitor_email="zoe@example.org")
+        offer = desk.get_by_test_id("offer")
+        expect(offer).to_have_count(1, timeout=WAIT)
+        expect(offer.get_by_test_id("offer-no-contact")).to_be_visible()  # no record yet: a new customer
+        conversation_id = accept_the_offer(desk)
+
+        # CHAT-8: the chat pane offers to create the record, prefilled from what the visitor gave.
+        form = desk.get_by_test_id("contact-form")
+        expect(form).to_be_visible(timeout=WAIT)
+        expect(form.get_by_test_id("contact-name")).to_have_value("Zoé Martin")
+        expect(form.get_by_test_id("contact-email")).to_have_value("zoe@example.org")
+        form.get_by_test_id("contact-phone").fill("+33 6 12 34 56 78")
+        form.get_by_test_id("contact-save").click()
+        card = desk.get_by_test_id("chat-contact").get_by_test_id("contact-card")
+        expect(card).to_be_visible(timeout=WAIT)
+        expect(form).to_have_count(0)
+        expect(card).to_contain_text("Zoé Martin")
+        expect(card).to_contain_text("+33 6 12 34 56 78")
+        expect(card).to_contain_text("0 earlier cases")
+        contact_id = card.get_attribute("data-contact-id")
+        assert contact_id
+
+        # CHAT-11: ending the chat saves its log as a case on that record.
+        desk.get_by_test_id("close-chat").click()
+        close = desk.get_by_test_id("close-form")
+        close.get_by_test_id("disposition-select").select_option("Resolved")
+        close.get_by_test_id("close-notes").fill("Asked about sizes.")
+        close.get_by_test_id("close-submit").click()
+        expect(close).to_be_hidden(timeout=WAIT)
+        expect(desk.get_by_test_id("conversation-item")).to_have_attribute("data-status", "closed")
+
+        record = rest(url, "GET", f"/tenants/demo/contacts/{contact_id}", token=desk_token(desk))
+        assert (record["name"], record["email"], record["phone"]) == ("Zoé Martin", "zoe@example.org",
+                                                                     "+33 6 12 34 56 78")
+        assert [(c["conversation_id"], c["disposition"], c["notes"], c["saved_as"]) for c in record["cases"]] == [
+            (conversation_id, "Resolved", "Asked about sizes.", "case")]
+
+        # The customer comes back: their record pops up with the next offer.
+        api_visitor(sockets, url, 2, visitor_email="ZOE@example.org")
+        again = desk.get_by_test_id("offer")
+        expect(again).to_have_count(1, timeout=WAIT)
+        expect(again.get_by_test_id("contact-card")).to_contain_text("1 earlier case")
+        expect(again.get_by_test_id("contact-card")).to_have_attribute("data-contact-id", contact_id)
+    assert pages.dialogs == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.contacts import Case, Contact, normalize_email
 from chalicelib.domain.errors import Conflict, ConnectionGone, Unauthorized
 from chalicelib.domain.model import (
     Agent,
@@ -235,6 +236,52 @@ class FakeConnections:
         return sorted(self.items.get((principal.tenant, principal.kind.value, principal.id), set()))
 
 
+class FakeContacts:
+    """Contacts with their email and external-id pointers, claimed under one lock like the DynamoDB transaction."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Contact] = {}
+        self.pointers: dict[tuple[str, str], str] = {}
+        self.case_items: dict[tuple[str, str], dict[str, Case]] = {}
+        self.lock = threading.Lock()
+
+    def find(self, tenant: str, *, email: str | None = None, external_id: str | None = None) -> Contact | None:
+        if external_id:
+            key = (tenant, f"EXT#{external_id}")
+        elif email:
+            key = (tenant, f"EMAIL#{normalize_email(email)}")
+        else:
+            return None
+        found = self.pointers.get(key)
+        return self.items.get((tenant, found)) if found else None
+
+    def get(self, tenant: str, contact_id: str) -> Contact | None:
+        return self.items.get((tenant, contact_id))
+
+    def create(self, contact: Contact) -> None:
+        with self.lock:
+            if (contact.tenant, contact.id) in self.items:
+                raise Conflict("id taken", field="id")
+            claims = []
+            if contact.email:
+                claims.append(("email", (contact.tenant, f"EMAIL#{normalize_email(contact.email)}")))
+            if contact.external_id:
+                claims.append(("external_id", (contact.tenant, f"EXT#{contact.external_id}")))
+            for name, key in claims:
+                if key in self.pointers:
+                    raise Conflict(f"{name} taken", field=name)
+            self.items[(contact.tenant, contact.id)] = contact
+            for _, key in claims:
+                self.pointers[key] = contact.id
+
+    def add_case(self, case: Case) -> None:
+        self.case_items.setdefault((case.tenant, case.contact_id), {})[case.conversation_id] = case
+
+    def cases(self, tenant: str, contact_id: str) -> list[Case]:
+        found = self.case_items.get((tenant, contact_id), {}).values()
+        return sorted(found, key=lambda c: c.closed_at, reverse=True)
+
+
 class FakePush:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, Any]]] = []
@@ -287,6 +334,7 @@ def make_deps(*tenants: str) -> Deps:
         agents=agents,
         assignments=FakeAssignments(conversations, agents),
         connections=FakeConnections(),
+        contacts=FakeContacts(),
         push=FakePush(),
         timers=FakeTimers(),
         clock=FakeClock(),

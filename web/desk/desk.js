@@ -1,5 +1,6 @@
 // Guichet agent desk: login, status, chat offers (accept / reject with a countdown), one tab per
-// assigned chat with typing indicators and canned answers, and ending a chat with a disposition.
+// assigned chat with typing indicators and canned answers, the customer's record (shown, or created for a new
+// customer), and ending a chat with a disposition, saving the chat as a case on that record.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -51,6 +52,7 @@ const ui = {
   chatVisitor: $('chat-visitor'),
   chatPage: $('chat-page'),
   chatCustom: $('chat-custom'),
+  chatContact: $('chat-contact'),
   chatStatus: $('chat-status'),
   closeChat: $('close-chat'),
   closeForm: $('close-form'),
@@ -206,6 +208,8 @@ function createApi(base, tenant, token, onUnauthorized) {
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
+    createContact: (fields) => call('POST', '/contacts', fields),
+    findContact: (query) => call('GET', `/contacts?${new URLSearchParams(query)}`),
   };
 }
 
@@ -225,6 +229,7 @@ function createDesk(session) {
   const conversations = new Map(); // conversation id -> ConversationView (see createConversationView)
   const offers = new Map(); // conversation id -> OfferView (see showOffer)
   const finishedOffers = new Set(); // offer ids accepted, rejected, withdrawn or expired: never shown again
+  const knownContacts = new Map(); // conversation id -> the customer's record from its offer, or null: none
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
   let selectedId = null;
@@ -388,7 +393,7 @@ function createDesk(session) {
         receiveMessage(frame.message);
         break;
       case 'offer':
-        receiveOffer(frame.offer, frame.conversation, frame.messages ?? []);
+        receiveOffer(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
         break;
       case 'offer.withdrawn':
         offerWithdrawn(frame);
@@ -506,8 +511,9 @@ function createDesk(session) {
 
   // ------------------------------------------------ offers
 
-  function receiveOffer(offer, conversation, messages) {
+  function receiveOffer(offer, conversation, messages, contact) {
     if (!offer?.id || !conversation?.id || finishedOffers.has(offer.id)) return;
+    if (contact !== undefined) knownContacts.set(conversation.id, contact ?? null);
     if (conversations.get(conversation.id)?.conversation.status === 'assigned') return;
     const fresh = offers.get(conversation.id)?.offer.id !== offer.id;
     // A live offer was made just now, for acceptance_seconds: that measures how far our clock is from the server's.
@@ -549,6 +555,11 @@ function createDesk(session) {
     const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
       h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
     const custom = customList(conversation.custom, 'offer-custom');
+    const contact = knownContacts.get(conversation.id);
+    // The record found with the offer (CHAT-8); for a new customer the chat pane offers a form to create one.
+    const record = contact ? [contactCard(contact)]
+      : contact === null ? [h('p', { class: 'muted', 'data-testid': 'offer-no-contact' }, 'New customer: no record yet')]
+        : [];
     const card = h('article', {
       class: 'offer',
       'data-testid': 'offer',
@@ -557,7 +568,7 @@ function createDesk(session) {
       'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
     },
     h('header', { class: 'offer-header' }, h('h3', {}, 'New chat'), countdown),
-    details, page, ...(custom ? [custom] : []), messages,
+    details, ...record, page, ...(custom ? [custom] : []), messages,
     h('div', { class: 'offer-actions' }, reject, accept));
     const entry = {
       offer,
@@ -764,6 +775,11 @@ function createDesk(session) {
       typing,
       badge,
       log,
+      // The customer's record: undefined until known, null when there is none (then a form creates one).
+      contact: knownContacts.get(conversation.id),
+      contactLookup: false,
+      contactBox: h('div', { class: 'contact-box' }),
+      contactShown: null, // what contactBox shows now, so that a re-render keeps what the agent typed
     };
     button.addEventListener('click', () => select(conversation.id));
     return view;
@@ -837,12 +853,118 @@ function createDesk(session) {
     const custom = customEntries(conversation.custom);
     ui.chatCustom.replaceChildren(...custom.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
     ui.chatCustom.hidden = custom.length === 0;
+    lookUpContact(view);
+    renderContact(view);
+    ui.chatContact.replaceChildren(view.contactBox);
     ui.chatStatus.textContent = `Status: ${conversation.status}`;
     const closed = conversation.status === 'closed';
     ui.input.disabled = closed;
     ui.send.disabled = closed;
     ui.canned.disabled = closed;
     ui.closeChat.hidden = closed;
+  }
+
+  // ------------------------------------------------ the customer's record (CHAT-8, CHAT-11)
+
+  // After a reload the offer is gone: find the record again by the signed external id or the email.
+  function lookUpContact(view) {
+    if (view.contact !== undefined || view.contactLookup) return;
+    view.contactLookup = true;
+    const visitor = view.conversation.visitor ?? {};
+    const query = visitor.verified && visitor.external_id ? { external_id: visitor.external_id }
+      : visitor.email ? { email: visitor.email } : null;
+    if (!query) {
+      view.contact = null;
+      return;
+    }
+    api.findContact(query)
+      .then(({ contacts: found = [] }) => { if (view.contact === undefined) view.contact = found[0] ?? null; })
+      .catch(() => { if (view.contact === undefined) view.contact = null; })
+      .finally(() => renderConversation(view));
+  }
+
+  function renderContact(view) {
+    const closed = view.conversation.status === 'closed';
+    const shown = view.contact ? `card:${view.contact.id}:${view.contact.case_count ?? 0}`
+      : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
+    if (view.contactShown === shown) return;
+    view.contactShown = shown;
+    if (view.contact) view.contactBox.replaceChildren(contactCard(view.contact));
+    else if (shown === 'form') view.contactBox.replaceChildren(contactForm(view));
+    else if (shown === 'none') view.contactBox.replaceChildren(h('p', { class: 'muted' }, 'No customer record.'));
+    else view.contactBox.replaceChildren();
+  }
+
+  function contactCard(contact) {
+    const count = Number(contact.case_count) || 0;
+    return h('section', {
+      class: 'contact-card',
+      'data-testid': 'contact-card',
+      'data-contact-id': contact.id ?? '',
+      'aria-label': 'Customer record',
+    },
+    h('h4', {}, 'Customer record'),
+    h('p', { class: 'contact-card-name', 'data-testid': 'contact-card-name' }, contact.name ?? ''),
+    ...(contact.email ? [h('p', { 'data-testid': 'contact-card-email' }, contact.email)] : []),
+    ...(contact.phone ? [h('p', { 'data-testid': 'contact-card-phone' }, contact.phone)] : []),
+    h('p', { class: 'muted', 'data-testid': 'contact-card-cases', 'data-count': String(count) },
+      `${count} earlier case${count === 1 ? '' : 's'}`));
+  }
+
+  function contactForm(view) {
+    const visitor = view.conversation.visitor ?? {};
+    const key = view.conversation.id;
+    const field = (label, testId, attributes, value) => {
+      const input = h('input', { id: `contact-${testId}-${key}`, 'data-testid': testId, ...attributes });
+      input.value = value ?? '';
+      return [h('label', { for: input.id }, label), input];
+    };
+    const [nameLabel, name] = field('Name', 'contact-name', { type: 'text', maxlength: '120', autocomplete: 'off' },
+      visitor.name);
+    const [emailLabel, email] = field('Email', 'contact-email', { type: 'email', maxlength: '320', autocomplete: 'off' },
+      visitor.email);
+    const [phoneLabel, phone] = field('Phone', 'contact-phone', { type: 'tel', maxlength: '32', autocomplete: 'off' },
+      '');
+    const error = h('p', { class: 'error', 'data-testid': 'contact-error', role: 'alert', hidden: '' });
+    const save = h('button', { type: 'submit', 'data-testid': 'contact-save' }, 'Save record');
+    const form = h('form', { class: 'contact-form', 'data-testid': 'contact-form', 'aria-label': 'Create customer record',
+      novalidate: '' },
+    h('h4', {}, 'Create customer record'), nameLabel, name, emailLabel, email, phoneLabel, phone, error,
+    h('div', { class: 'contact-actions' }, save));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      saveContact(view, { name, email, phone, error, save });
+    });
+    return form;
+  }
+
+  async function saveContact(view, form) {
+    const visitor = view.conversation.visitor ?? {};
+    const fields = { name: form.name.value.trim() };
+    if (form.email.value.trim()) fields.email = form.email.value.trim();
+    if (form.phone.value.trim()) fields.phone = form.phone.value.trim();
+    if (visitor.verified && visitor.external_id) fields.external_id = visitor.external_id;
+    hide(form.error);
+    form.save.disabled = true;
+    try {
+      const contact = await api.createContact(fields);
+      view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
+      knownContacts.set(view.conversation.id, contact);
+      renderConversation(view);
+      announce(`Customer record saved for ${contact.name}.`);
+    } catch (error) {
+      form.error.dataset.code = error.code ?? 'not_connected';
+      showText(form.error, contactErrorText(error));
+      form.save.disabled = false;
+    }
+  }
+
+  function contactErrorText(error) {
+    if (!(error instanceof ApiError)) return 'Not connected: the record could not be saved. Try again.';
+    if (error.code === 'conflict') {
+      return `Another customer record already has this ${error.field === 'external_id' ? 'customer id' : 'email'}.`;
+    }
+    return `The record could not be saved: ${error.message}`;
   }
 
   // Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text.
@@ -984,6 +1106,7 @@ function createDesk(session) {
     if (ui.disposition.value) fields.disposition = ui.disposition.value;
     const notes = ui.closeNotes.value.trim();
     if (notes) fields.notes = notes;
+    if (view.contact?.id) fields.contact_id = view.contact.id; // the record the case is saved on
     hide(ui.closeError);
     ui.closeSubmit.disabled = true;
     try {

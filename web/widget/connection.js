@@ -36,6 +36,7 @@ export class ApiError extends Error {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.code = body?.code;
+    this.field = body?.field; // the input at fault, when the server names one
   }
 }
 
