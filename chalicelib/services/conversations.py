@@ -43,6 +43,9 @@ class ChatRequest:
     visitor_name: object = None
     visitor_email: object = None
     identity: object = None  # signed by the brand: see domain/identity.py
+    #: The visitor's first message ({"client_message_id", "text"}): stored before the chat is offered, so the
+    #: agent reads it with the offer.
+    message: object = None
     ip: str = ""
 
 
@@ -56,6 +59,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     info = VisitorInfo(name=_optional_text("visitor_name", request.visitor_name, 120),
                        email=_optional_email(request.visitor_email), ip=request.ip[:64])
     custom = _custom(request.custom)
+    first = _first_message(request.message)
     tenant = deps.tenants.get(visitor.tenant)
     if tenant is None:
         raise NotFound(f"unknown tenant '{visitor.tenant}'", field="tenant")
@@ -89,6 +93,8 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         if not existing:
             raise
         return existing[0]
+    if first is not None:
+        send_message(deps, visitor, connection_id, conversation.id, first[0], first[1], 0)
     deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=visitor.tenant, payload={"conversation_id": conversation.id}),
                     now + timedelta(seconds=settings.max_wait_seconds), now)
     offered = routing.route_conversation(deps, conversation)
@@ -327,6 +333,15 @@ def _optional_email(value: object) -> str:
     if email and not _EMAIL.match(email):
         raise InvalidInput("'visitor_email' is not an email address", field="visitor_email")
     return email
+
+
+def _first_message(value: object) -> tuple[str, str] | None:
+    """Checked before anything is stored, so a bad first message leaves no conversation behind."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput("'message' must be an object with 'client_message_id' and 'text'", field="message")
+    return rules.validate_client_message_id(value.get("client_message_id")), rules.validate_text(value.get("text"))
 
 
 def _custom(value: object) -> dict[str, str]:

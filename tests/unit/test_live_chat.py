@@ -315,3 +315,18 @@ def test_the_offered_agent_may_read_the_first_words_but_not_write(deps: Deps) ->
         conversations.history(deps, BOB, c.id, 0)
     with pytest.raises(NotFound):
         conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Yes!")
+
+
+def test_the_first_message_comes_with_the_offer_and_a_bad_one_stores_nothing(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    first = {"client_message_id": "m1", "text": "Is the Gravelo in stock?"}
+    c = conversations.start_conversation(deps, visitor(1), "v1-conn", conversations.ChatRequest(message=first))
+    (frame,) = frames_of(deps, "alice-1", "offer")
+    assert [m["text"] for m in frame["messages"]] == ["Is the Gravelo in stock?"]  # type: ignore[union-attr]
+    again = conversations.send_message(deps, visitor(1), "v1-conn", c.id, "m1", "Is the Gravelo in stock?", 0)
+    assert again.seq == 1  # the widget's resend of it is recognised, not stored twice
+    with pytest.raises(InvalidInput) as refused:
+        conversations.start_conversation(deps, visitor(2), None, conversations.ChatRequest(
+            message={"client_message_id": "m1", "text": "x" * 1941}))
+    assert refused.value.field == "text"
+    assert deps.conversations.open_for_visitor("demo", "v2") == []

@@ -748,7 +748,12 @@ function start(config) {
 
   function startConversation() {
     if (state.starting) return state.starting;
-    const starting = requestStart(chatRequest())
+    // The first waiting message travels with the request, so the agent reads it with the offer; it is sent again
+    // by flushOutbox afterwards, which the server recognises by its client_message_id and does not store twice.
+    const request = chatRequest();
+    const [first] = state.outbox.entries();
+    if (first) request.message = { client_message_id: first[0], text: first[1].text };
+    const starting = requestStart(request)
       .then((ack) => {
         const { conversation } = ack;
         if (typeof ack.position === 'number' && state.queue?.conversationId !== conversation.id) {
