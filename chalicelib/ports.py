@@ -92,6 +92,10 @@ class AgentRepository(Protocol):
 
     def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent: ...
 
+    def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
+        """Record which of the agent's queues are switched off (their availability follows)."""
+        ...
+
     def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
         """Ids of Available agents with free capacity, longest idle first (may be slightly stale)."""
         ...

@@ -62,6 +62,10 @@ def _set_status(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, 
     return {"agent": frames.agent(agents.set_status(deps, caller.principal, frame.get("status")))}
 
 
+def _switch_queue(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    return {"agent": frames.agent(agents.switch_queue(deps, caller.principal, frame.get("queue"), frame.get("on")))}
+
+
 def _accept(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     accepted = offers.accept(deps, caller.principal, frame.get("conversation_id"), frame.get("offer_id"))
     return {"conversation": frames.conversation(accepted)}
@@ -90,6 +94,7 @@ ACTIONS: dict[str, Handler] = {
     "send_message": _send,
     "sync": _sync,
     "set_status": _set_status,
+    "switch_queue": _switch_queue,
     "accept_offer": _accept,
     "reject_offer": _reject,
     "close_conversation": _close,

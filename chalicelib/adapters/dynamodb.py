@@ -259,6 +259,7 @@ class AgentItem(Model):
     capacity = NumberAttribute()
     active = NumberAttribute()
     queues = UnicodeSetAttribute()
+    queues_off = UnicodeSetAttribute(null=True)
     idle_since = UTCDateTimeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -272,6 +273,7 @@ class AgentItem(Model):
             capacity=int(self.capacity),
             active=int(self.active),
             queues=tuple(sorted(self.queues)),
+            queues_off=tuple(sorted(self.queues_off or ())),
             idle_since=self.idle_since,
         )
 
@@ -579,6 +581,7 @@ class DynamoAgents:
             capacity=agent.capacity,
             active=agent.active,
             queues=set(agent.queues),
+            queues_off=set(agent.queues_off) or None,
             idle_since=agent.idle_since,
         )
         item.gsi1pk, item.gsi1sk = _availability_keys(agent)
@@ -612,6 +615,29 @@ class DynamoAgents:
             return wanted
         raise Conflict("the agent's state keeps changing; retry")
 
+    def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
+        for _ in range(self._STATUS_RETRIES):
+            current = self.get(tenant, agent_id)
+            if current is None:
+                raise Conflict("the agent has no profile")
+            wanted = Agent(**{**current.__dict__, "queues_off": tuple(sorted(queues_off))})
+            gsi1pk, gsi1sk = _availability_keys(wanted)
+            actions: list[Any] = [AgentItem.queues_off.set(set(queues_off)) if queues_off
+                                  else AgentItem.queues_off.remove()]
+            if gsi1pk and gsi1sk:
+                actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
+            else:
+                actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
+            try:
+                AgentItem(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE).update(
+                    actions=actions, condition=AgentItem.active == current.active)
+            except UpdateError as exc:
+                if _failed_condition(exc):
+                    continue
+                raise
+            return wanted
+        raise Conflict("the agent's state keeps changing; retry")
+
     def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
         entries = Gsi1Entry.gsi1.query(_available_pk(tenant, queue), limit=limit)
         return [entry.pk.rsplit("#", 1)[1] for entry in entries]
@@ -619,10 +645,10 @@ class DynamoAgents:
 
 def _availability_keys(agent: Agent) -> tuple[str | None, str | None]:
     """Index entry of an agent who can take a chat now, sorted by how long they have been idle (CHAT-6)."""
-    if not agent.can_take_chat or not agent.queues:
+    if not agent.can_take_chat:
         return None, None
     idle = _stamp(agent.idle_since) if agent.idle_since else "0"
-    return _available_pk(agent.tenant, agent.queues[0]), f"{idle}#{agent.id}"
+    return _available_pk(agent.tenant, agent.active_queues[0]), f"{idle}#{agent.id}"
 
 
 class DynamoAssignments:

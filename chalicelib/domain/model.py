@@ -55,10 +55,16 @@ class Agent:
     queues: tuple[str, ...] = (DEFAULT_QUEUE,)
     #: When the agent last became free for work; the longest idle agent is served first (CHAT-6).
     idle_since: datetime | None = None
+    #: Queues the agent belongs to but has switched off: no offers from them (CHAT-4).
+    queues_off: tuple[str, ...] = ()
+
+    @property
+    def active_queues(self) -> tuple[str, ...]:
+        return tuple(q for q in self.queues if q not in self.queues_off)
 
     @property
     def can_take_chat(self) -> bool:
-        return self.status is AgentStatus.AVAILABLE and self.active < self.capacity
+        return self.status is AgentStatus.AVAILABLE and self.active < self.capacity and bool(self.active_queues)
 
 
 class ConversationStatus(enum.StrEnum):

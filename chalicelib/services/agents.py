@@ -36,3 +36,20 @@ def _status(value: object) -> AgentStatus:
     except ValueError as exc:
         allowed = ", ".join(s.value for s in AgentStatus)
         raise InvalidInput(f"'status' must be one of {allowed}", field="status") from exc
+
+
+def switch_queue(deps: Deps, principal: Principal, queue: object, on: object) -> Agent:
+    """The agent switches one of their queues on or off (CHAT-4); switched on while Available, it is pulled from."""
+    agent = profile(deps, principal)
+    if queue is None or queue == "":
+        raise MissingField("queue")
+    if not isinstance(queue, str) or queue not in agent.queues:
+        raise InvalidInput(f"'queue' must be one of your queues: {', '.join(agent.queues)}", field="queue")
+    if not isinstance(on, bool):
+        raise InvalidInput("'on' must be true or false", field="on")
+    off = set(agent.queues_off) - {queue} if on else set(agent.queues_off) | {queue}
+    agent = deps.agents.switch_queues(principal.tenant, principal.id, frozenset(off))
+    if agent.can_take_chat and routing.pull_waiting(deps, agent):
+        agent = profile(deps, principal)
+    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
+    return agent

@@ -76,6 +76,7 @@ def agent(a: Agent) -> dict[str, Any]:
         "capacity": a.capacity,
         "active": a.active,
         "queues": list(a.queues),
+        "queues_off": list(a.queues_off),
     }
 
 

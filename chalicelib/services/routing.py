@@ -36,7 +36,7 @@ def route_conversation(deps: Deps, conversation: Conversation) -> Conversation |
 def pull_waiting(deps: Deps, agent: Agent) -> list[Conversation]:
     """An agent with free capacity is offered the oldest waiting conversations of their queues (invariant 7)."""
     offered: list[Conversation] = []
-    for queue in agent.queues:
+    for queue in agent.active_queues:
         for _ in range(agent.capacity * 2):  # bounded: each turn offers one or loses one race
             if not agent.can_take_chat:
                 break

@@ -403,3 +403,23 @@ def test_a_new_customers_record_is_created_from_the_chat_and_the_chat_is_saved_o
         expect(again.get_by_test_id("contact-card")).to_contain_text("1 earlier case")
         expect(again.get_by_test_id("contact-card")).to_have_attribute("data-contact-id", contact_id)
     assert pages.dialogs == []
+
+
+def test_an_agent_with_the_queue_switched_off_gets_no_offer_until_switching_it_on(start_stack: StartStack,
+                                                                                 pages: Pages) -> None:
+    stack_url = start_stack()
+    desk = open_desk(pages, stack_url, "alice")
+    toggle = desk.locator("[data-testid=queue-toggle][data-queue=default]")
+    expect(toggle).to_be_checked(timeout=WAIT)
+    toggle.uncheck()
+    expect(toggle).not_to_be_checked()
+    with ExitStack() as sockets:
+        _socket, started = api_visitor(sockets, stack_url, 1)
+        desk.wait_for_timeout(1500)
+        expect(desk.get_by_test_id("offer")).to_have_count(0)
+        toggle.check()  # on again while Available: the waiting chat is offered at once
+        offer = desk.get_by_test_id("offer")
+        expect(offer).to_have_count(1, timeout=WAIT)
+        assert offer.get_attribute("data-conversation-id") == started["conversation"]["id"]
+        offer.get_by_test_id("offer-accept").click()
+        expect(offer).to_have_count(0, timeout=WAIT)

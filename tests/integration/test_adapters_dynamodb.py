@@ -181,3 +181,17 @@ def test_long_texts_come_back_exactly_whether_packed_or_not(tenant: str) -> None
     assert stored[1].packed_text is not None and stored[1].text is None  # deflated, being smaller
     assert len(stored[1].packed_text) < 600 < len(natural.encode())
     assert stored[3].packed_text is None and stored[3].text == "short <b>text</b> 😀"  # short texts stay text
+
+
+def test_a_queue_switched_off_takes_the_agent_out_of_its_index(tenant: str) -> None:
+    deps = bootstrap.container().deps
+    deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann"))
+    deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+    off = deps.agents.switch_queues(tenant, "a1", frozenset({"default"}))
+    assert off.queues_off == ("default",)
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == []
+    stored = deps.agents.get(tenant, "a1")
+    assert stored is not None and stored.queues_off == ("default",) and not stored.can_take_chat
+    deps.agents.switch_queues(tenant, "a1", frozenset())
+    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]

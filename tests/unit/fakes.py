@@ -158,8 +158,14 @@ class FakeAgents:
         self.items[(tenant, agent_id)] = agent
         return agent
 
+    def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
+        agent = replace(self.items[(tenant, agent_id)], queues_off=tuple(sorted(queues_off)))
+        self.items[(tenant, agent_id)] = agent
+        return agent
+
     def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
-        ready = [a for (t, _), a in self.items.items() if t == tenant and queue in a.queues and a.can_take_chat]
+        ready = [a for (t, _), a in self.items.items()
+                 if t == tenant and a.active_queues[:1] == (queue,) and a.can_take_chat]
         epoch = datetime.min.replace(tzinfo=UTC)
         return [a.id for a in sorted(ready, key=lambda a: (a.idle_since or epoch, a.id))][:limit]
 

@@ -330,3 +330,16 @@ def test_the_first_message_comes_with_the_offer_and_a_bad_one_stores_nothing(dep
             message={"client_message_id": "m1", "text": "x" * 1941}))
     assert refused.value.field == "text"
     assert deps.conversations.open_for_visitor("demo", "v2") == []
+
+
+def test_an_agent_gets_offers_only_from_queues_switched_on(deps: Deps) -> None:
+    agents.set_status(deps, ALICE, "available")
+    off = agents.switch_queue(deps, ALICE, "default", False)
+    assert off.queues_off == ("default",) and not off.can_take_chat
+    c = conversations.start_conversation(deps, visitor(1), None, None)
+    assert c.status is ConversationStatus.WAITING and frames_of(deps, "alice-1", "offer") == []
+    with pytest.raises(InvalidInput) as wrong:
+        agents.switch_queue(deps, ALICE, "sales", True)  # not one of hers
+    assert wrong.value.field == "queue"
+    agents.switch_queue(deps, ALICE, "default", True)  # back on: she pulls the waiting chat at once
+    assert offer_to(deps, ALICE)["conversation_id"] == c.id

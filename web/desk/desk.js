@@ -34,6 +34,7 @@ const ui = {
   deskView: $('desk-view'),
   agentName: $('agent-name'),
   statusSelect: $('status-select'),
+  queues: $('queues'),
   connection: $('connection'),
   logout: $('logout'),
   error: $('desk-error'),
@@ -344,7 +345,28 @@ function createDesk(session) {
       ui.statusSelect.value = agent.status;
       ui.statusSelect.dataset.status = agent.status;
     }
+    showQueues();
     updateCounts();
+  }
+
+  // CHAT-4: one switch per queue the agent belongs to; offers come only from the queues switched on.
+  function showQueues() {
+    const off = new Set(me?.queues_off ?? []);
+    ui.queues.replaceChildren(...(me?.queues ?? []).map((queue) => {
+      const box = h('input', { type: 'checkbox', 'data-testid': 'queue-toggle', 'data-queue': queue });
+      box.checked = !off.has(queue);
+      box.addEventListener('change', () => switchQueue(queue, box.checked));
+      return h('label', { class: 'queue-toggle' }, box, ` ${queue}`);
+    }));
+  }
+
+  async function switchQueue(queue, on) {
+    try {
+      showMe((await connection.request('switch_queue', { queue, on })).agent);
+    } catch (error) {
+      showQueues(); // back to what the server holds
+      showError(`Could not switch the queue: ${error.message}`);
+    }
   }
 
   async function changeStatus(status) {
