@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -588,42 +589,33 @@ class DynamoAgents:
         item.save()
 
     def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
-        for _ in range(self._STATUS_RETRIES):
-            current = self.get(tenant, agent_id)
-            if current is None:
-                raise Conflict("the agent has no profile")
+        def change(current: Agent) -> tuple[Agent, list[Any]]:
             idle_since = current.idle_since
             if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE:
                 idle_since = now
-            wanted = Agent(**{**current.__dict__, "status": status, "idle_since": idle_since})
-            gsi1pk, gsi1sk = _availability_keys(wanted)
-            item = AgentItem(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE)
             actions: list[Any] = [AgentItem.status.set(status.value)]
             if idle_since is not None:
                 actions.append(AgentItem.idle_since.set(idle_since))
-            if gsi1pk and gsi1sk:
-                actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
-            else:
-                actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
-            try:
-                # Conditional on the load we read, so a concurrent assignment is never undone in the index.
-                item.update(actions=actions, condition=AgentItem.active == current.active)
-            except UpdateError as exc:
-                if _failed_condition(exc):
-                    continue
-                raise
-            return wanted
-        raise Conflict("the agent's state keeps changing; retry")
+            return replace(current, status=status, idle_since=idle_since), actions
+
+        return self._update(tenant, agent_id, change)
 
     def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
+        def change(current: Agent) -> tuple[Agent, list[Any]]:
+            action = AgentItem.queues_off.set(set(queues_off)) if queues_off else AgentItem.queues_off.remove()
+            return replace(current, queues_off=tuple(sorted(queues_off))), [action]
+
+        return self._update(tenant, agent_id, change)
+
+    def _update(self, tenant: str, agent_id: str, change: Callable[[Agent], tuple[Agent, list[Any]]]) -> Agent:
+        """Apply a change to the agent's profile and its availability entry, conditional on the load read just
+        before, so that a concurrent offer or close is never undone in the index (retried when one wins)."""
         for _ in range(self._STATUS_RETRIES):
             current = self.get(tenant, agent_id)
             if current is None:
                 raise Conflict("the agent has no profile")
-            wanted = Agent(**{**current.__dict__, "queues_off": tuple(sorted(queues_off))})
+            wanted, actions = change(current)
             gsi1pk, gsi1sk = _availability_keys(wanted)
-            actions: list[Any] = [AgentItem.queues_off.set(set(queues_off)) if queues_off
-                                  else AgentItem.queues_off.remove()]
             if gsi1pk and gsi1sk:
                 actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
             else:
@@ -780,8 +772,8 @@ class DynamoAssignments:
                     set_away: bool = False) -> None:
         # Away only from Available: an agent who went Offline meanwhile stays Offline.
         status = AgentStatus.AWAY if set_away and agent.status is AgentStatus.AVAILABLE else agent.status
-        after = Agent(**{**agent.__dict__, "active": agent.active + delta, "status": status,
-                         "idle_since": now if delta > 0 else agent.idle_since})
+        after = replace(agent, active=agent.active + delta, status=status,
+                        idle_since=now if delta > 0 else agent.idle_since)
         gsi1pk, gsi1sk = _availability_keys(after)
         actions: list[Any] = [AgentItem.active.set(after.active), AgentItem.status.set(status.value)]
         if after.idle_since is not None:
