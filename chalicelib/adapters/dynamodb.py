@@ -114,6 +114,16 @@ class _Meta:
     max_retry_attempts = 3
 
 
+class _Item(Model):
+    """What every item of the table has: the tenant-prefixed partition key and the sort key."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 class Gsi1(GlobalSecondaryIndex["Gsi1Entry"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "gsi1"
@@ -123,39 +133,24 @@ class Gsi1(GlobalSecondaryIndex["Gsi1Entry"]):  # type: ignore[no-untyped-call]
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class Gsi1Entry(Model):
+class Gsi1Entry(_Item):
     """What the index returns: the base item's keys, and a waiting conversation's connections."""
 
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     connections = UnicodeSetAttribute(null=True)
     gsi1 = Gsi1()
 
 
-class TenantItem(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class TenantItem(_Item):
     name = UnicodeAttribute()
     settings = JSONAttribute(null=True)
     identity_secret = UnicodeAttribute(null=True)
 
 
-class ConversationPart(Model):
+class ConversationPart(_Item):
     """Any item of a conversation's partition; the discriminator tells the state from the messages."""
 
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute(attr_name="t")
 
 
@@ -249,12 +244,7 @@ class MessageItem(ConversationPart, discriminator="m"):
         )
 
 
-class AgentItem(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class AgentItem(_Item):
     name = UnicodeAttribute()
     status = UnicodeAttribute()
     capacity = NumberAttribute()
@@ -279,25 +269,15 @@ class AgentItem(Model):
         )
 
 
-class LinkItem(Model):
+class LinkItem(_Item):
     """A pointer kept in a principal's partition: a connection, an assigned or a visitor's conversation."""
 
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     conversation_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
-class ContactItem(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class ContactItem(_Item):
     name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
@@ -309,23 +289,13 @@ class ContactItem(Model):
                        phone=self.phone or "", external_id=self.external_id or "", created_at=self.created_at)
 
 
-class ContactPointerItem(Model):
+class ContactPointerItem(_Item):
     """``T#<t>#CONTACT-EMAIL#<email>`` or ``T#<t>#CONTACT-EXT#<id>`` / ``POINTER``: which contact holds it."""
 
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
     contact_id = UnicodeAttribute()
 
 
-class CaseItem(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
+class CaseItem(_Item):
     disposition = UnicodeAttribute(null=True)
     notes = UnicodeAttribute(null=True)
     saved_as = UnicodeAttribute()
@@ -337,8 +307,10 @@ class CaseItem(Model):
                     closed_at=self.closed_at)
 
 
-MODELS: tuple[type[Model], ...] = (Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem,
-                                   LinkItem, ContactItem, ContactPointerItem, CaseItem)
+MODELS: tuple[type[Model], ...] = (
+    _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
+    ContactPointerItem, CaseItem,
+)
 
 
 def configure(table_name: str, region: str, host: str | None) -> None:
