@@ -3,16 +3,139 @@
 moto's backends are not thread-safe: two TransactWriteItems served at once can interleave and both pass their
 conditions, which real DynamoDB never allows. Serialising requests restores the per-request atomicity the
 app's conditional writes rely on, while clients still race between their requests as Lambdas do.
+
+`speed_up_moto()` removes three costs of moto that grow with the table or with every request, without changing
+what any request answers or stores (tests/integration/test_moto_server.py pins that):
+
+- TransactWriteItems deep-copies every table it names before it starts, to roll back on failure, so each
+  transaction costs as much as the whole table. Here it keeps a journal of the items it names instead, and a
+  failed transaction puts exactly those items (and the table's stream) back as they were.
+- Every request lists moto's package directory twice on disk to find its backend; the listing is cached.
+- Every Query walks and sorts the whole table by comparing moto's attribute objects pairwise, then sorts its own
+  results again. Here a Query on the table's key reads only its partition, a Query on an index skips the first
+  sort, and a Scan's sort uses the same key values computed once per item.
+- Every SendMessage computes the queue's attributes, which counts delayed and in-flight messages by building two
+  datetimes per message; the clock reading here is the same instant from `time.time()`.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import threading
+import time
+import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto import backends
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sqs import models as sqs_models
 from werkzeug.serving import BaseWSGIServer, make_server
+
+_original_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
+
+
+def _journaled_transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    journal: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
+    streams: dict[int, tuple[Any, int]] = {}
+    for entry in transact_items:
+        for op in entry.values():
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            try:
+                key = op["Item"] if "Item" in op else op["Key"]
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            except (KeyError, TypeError, AttributeError):
+                continue  # moto refuses this operation before it changes anything
+            journal.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+            if table.stream_shard is not None:
+                streams.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    try:
+        _original_transact_write_items(self, transact_items)
+    except BaseException:
+        for table, hash_value, range_value, before in reversed(journal):
+            if range_value is None:
+                if before is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = before
+            elif before is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = before
+        for shard, length in streams.values():
+            del shard.items[length:]
+        raise
+
+
+def _tables_not_copied(obj: Any, memo: Any = None) -> Any:
+    """moto's transaction code deep-copies whole tables for its rollback; the journal above replaces that copy."""
+    return obj if isinstance(obj, Table) else copy.deepcopy(obj, memo)
+
+
+_original_query = Table.query
+
+
+def _query_reading_only_what_it_needs(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    """moto filters `all_items()` by the key (or by the index's key) and sorts what matches, so `all_items()` may
+    answer with just the partition (a table Query) or unsorted (an index Query) during the call."""
+    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+    self.__dict__["_query_partition"] = ("index",) if index_name else ("table", hash_key)
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        self.__dict__.pop("_query_partition", None)
+
+
+def _all_items_sorted_by_key(self: Table) -> list[Item]:
+    during_query = self.__dict__.get("_query_partition")
+    if during_query is not None and during_query[0] == "table" and during_query[1] is not None:
+        found = self.items.get(during_query[1])
+        if found is None:
+            return []
+        return list(found.values()) if self.range_key_attr else [found]  # type: ignore[list-item]
+    items: list[Item] = []
+    for hash_set in self.items.values():
+        if self.range_key_attr:
+            items.extend(hash_set.values())
+        else:
+            items.append(hash_set)  # type: ignore[arg-type]
+    if during_query is not None:
+        return items
+    if self.range_key_attr:
+        return sorted(items, key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value))  # type: ignore[union-attr]
+    return sorted(items, key=lambda x: x.hash_key.cast_value)
+
+
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_listed_moto_modules())
+
+
+_listed_moto_modules = backends.list_of_moto_modules
+_original_unix_time_millis = sqs_models.unix_time_millis
+
+
+def _unix_time_millis(dt: Any = None) -> float:
+    return time.time() * 1000.0 if dt is None else float(_original_unix_time_millis(dt))
+
+
+def speed_up_moto() -> None:
+    """Idempotent; see the module's docstring."""
+    if dynamodb_models.DynamoDBBackend.transact_write_items is _journaled_transact_write_items:
+        return
+    dynamodb_models.DynamoDBBackend.transact_write_items = _journaled_transact_write_items  # type: ignore[method-assign]
+    dynamodb_models.copy = types.SimpleNamespace(deepcopy=_tables_not_copied, copy=copy.copy)  # type: ignore[assignment]
+    Table.all_items = _all_items_sorted_by_key  # type: ignore[method-assign]
+    Table.query = _query_reading_only_what_it_needs  # type: ignore[method-assign]
+    sqs_models.unix_time_millis = _unix_time_millis
+    backends.list_of_moto_modules = _moto_modules  # type: ignore[assignment]
 
 
 class _OneAtATime:
@@ -32,6 +155,7 @@ class _QuietHandler(MotoRequestHandler):
 
 class EmbeddedMoto:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        speed_up_moto()
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -342,17 +343,35 @@ def _failed_condition(exc: PutError | UpdateError) -> bool:
 
 
 class DynamoTenants:
+    """A tenant's configuration, read through a per-container cache.
+
+    Every routing decision, close and queue announcement needs the tenant's settings, which change a few times a
+    year; like Powertools' parameters, a container keeps what it read for `max_age_seconds`. A change made in this
+    container is seen at once; other warm containers see it within that time."""
+
+    def __init__(self, max_age_seconds: float = 5.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._max_age = max_age_seconds
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, Tenant | None]] = {}
+
     def get(self, tenant: str) -> Tenant | None:
+        cached = self._cache.get(tenant)
+        now = self._monotonic()
+        if cached is not None and now - cached[0] < self._max_age:
+            return cached[1]
         try:
             item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
         except DoesNotExist:
-            return None
-        return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
-                      identity_secret=item.identity_secret or "")
+            return None  # not cached: a tenant created a moment later is found at once
+        found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
+                       identity_secret=item.identity_secret or "")
+        self._cache[tenant] = (now, found)
+        return found
 
     def put(self, tenant: Tenant) -> None:
         TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
                    identity_secret=tenant.identity_secret or None).save()
+        self._cache[tenant.id] = (self._monotonic(), tenant)
 
 
 class DynamoConversations:

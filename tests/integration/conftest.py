@@ -130,3 +130,38 @@ def tenant(stack: Stack) -> str:
     tenant_id = f"t{uuid.uuid4().hex[:10]}"
     tenants.create_tenant(bootstrap.container().deps, tenant_id, "Test Brand")
     return tenant_id
+
+
+
+@pytest.fixture
+def own_aws(stack: Stack) -> Iterator[str]:
+    """A tenant on a moto server of its own, in a process of its own, for the races.
+
+    moto's Query and Scan walk the whole table, so a race of thousands of requests must not share the session's
+    table with everything the other tests stored; and a server in its own process (its own interpreter lock) runs
+    on one core while the racing threads run on another, as DynamoDB and Lambdas do."""
+    import subprocess
+    import sys
+
+    from chalicelib import bootstrap
+    from chalicelib.services import tenants
+    from local.provision import provision
+
+    server = subprocess.Popen([sys.executable, "-m", "local.moto_server"], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert server.stdout is not None
+        endpoint = server.stdout.readline().strip()
+        assert endpoint.startswith("http://"), endpoint
+        env = provision(ROOT / "infra" / "template.yaml", endpoint, ws_callback_url=stack.connections.url)
+        env.update({"AWS_ENDPOINT_URL": endpoint, "WS_CALLBACK_URL": stack.connections.url})
+        os.environ.update(env)
+        rewire()
+        tenant_id = f"t{uuid.uuid4().hex[:10]}"
+        tenants.create_tenant(bootstrap.container().deps, tenant_id, "Test Brand")
+        yield tenant_id
+    finally:
+        os.environ.update(stack.env)
+        rewire()
+        server.terminate()
+        server.wait(timeout=10)
