@@ -195,3 +195,24 @@ def test_a_queue_switched_off_takes_the_agent_out_of_its_index(tenant: str) -> N
     assert stored is not None and stored.queues_off == ("default",) and not stored.can_take_chat
     deps.agents.switch_queues(tenant, "a1", frozenset())
     assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+
+
+def test_tenant_settings_are_read_once_per_max_age_and_a_change_in_this_container_is_seen_at_once(
+        tenant: str) -> None:
+    from chalicelib.adapters.dynamodb import DynamoTenants
+
+    clock = [100.0]
+    this, other = DynamoTenants(5.0, lambda: clock[0]), DynamoTenants(5.0, lambda: clock[0])
+    first = other.get(tenant)
+    assert first is not None and first.settings.acceptance_seconds == 30
+    changed = replace(first, settings=replace(first.settings, acceptance_seconds=12))
+    this.put(changed)
+
+    this_sees = this.get(tenant)
+    stale = other.get(tenant)  # another warm container still holds what it read 0 s ago
+    clock[0] += 5.0
+    fresh = other.get(tenant)
+    assert this_sees is not None and this_sees.settings.acceptance_seconds == 12
+    assert stale is not None and stale.settings.acceptance_seconds == 30
+    assert fresh is not None and fresh.settings.acceptance_seconds == 12
+    assert other.get("t-unknown") is None
