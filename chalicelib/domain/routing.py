@@ -341,10 +341,10 @@ def _text(value: object, where: str, limit: int = 120) -> str:
 
 
 def _enum(kind: type[_E], value: object, where: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidInput(f"must be one of {', '.join(m.value for m in kind)}", field=where) from None
+    for member in kind:
+        if member.value == value:
+            return member
+    raise InvalidInput(f"must be one of {', '.join(m.value for m in kind)}", field=where)
 
 
 def skill_need_from_json(value: object, where: str, skills: Sequence[str] | None = None) -> SkillNeed | None:
