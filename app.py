@@ -10,6 +10,7 @@ from typing import Any
 from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, ws
+from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.services import (
@@ -19,6 +20,7 @@ from chalicelib.services import (
     contacts,
     conversations,
     frames,
+    routing_admin,
     tenants,
     timers,
     visitors,
@@ -217,6 +219,36 @@ def get_settings(tenant: str) -> dict[str, Any]:
 @_rest
 def put_settings(tenant: str) -> dict[str, Any]:
     return tenants.change_settings(bootstrap.container().deps, _caller(tenant), _body()).to_json()
+
+
+@app.route("/tenants/{tenant}/routing", methods=["GET"])
+@_rest
+def get_routing(tenant: str) -> dict[str, Any]:
+    """Supervisors and admins: groups, rules, skills and fairness."""
+    config = routing_admin.routing_config(bootstrap.container().deps, _caller(tenant))
+    return routing_policy.config_to_json(config)
+
+
+@app.route("/tenants/{tenant}/routing", methods=["PUT"])
+@_rest
+def put_routing(tenant: str) -> dict[str, Any]:
+    """Admins: replace the routing configuration."""
+    deps = bootstrap.container().deps
+    return routing_policy.config_to_json(routing_admin.replace_routing_config(deps, _caller(tenant), _body()))
+
+
+@app.route("/tenants/{tenant}/agents/{agent_id}/settings", methods=["GET"])
+@_rest
+def get_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
+    return frames.agent(routing_admin.agent_settings(bootstrap.container().deps, _caller(tenant), agent_id))
+
+
+@app.route("/tenants/{tenant}/agents/{agent_id}/settings", methods=["PUT"])
+@_rest
+def put_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
+    """Admins: an agent's capacity per channel, skills, groups and routing flags."""
+    deps = bootstrap.container().deps
+    return frames.agent(routing_admin.change_agent_settings(deps, _caller(tenant), agent_id, _body()))
 
 
 @app.route("/tenants/{tenant}/identity-secret", methods=["GET"])

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Offer, Principal, WrapUp
+from chalicelib.domain.routing import AgentSettings, RoutingConfig
 from chalicelib.domain.settings import TenantSettings
 
 
@@ -19,6 +20,8 @@ class Tenant:
     settings: TenantSettings = field(default_factory=TenantSettings)
     #: HMAC key with which the brand signs its logged-in customers' identity; never shown to agents or visitors.
     identity_secret: str = ""
+    #: Groups, rules, skills and fairness (ROUTE-1 to ROUTE-7).
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
 
 
 class TenantRepository(Protocol):
@@ -94,6 +97,10 @@ class AgentRepository(Protocol):
 
     def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
         """Record which of the agent's queues are switched off (their availability follows)."""
+        ...
+
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
+        """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
         ...
 
     def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:

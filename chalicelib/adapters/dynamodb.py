@@ -31,6 +31,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -62,6 +63,9 @@ from chalicelib.domain.model import (
     VisitorInfo,
     WrapUp,
 )
+from chalicelib.domain.routing import AgentSettings, RoutingConfig, with_settings
+from chalicelib.domain.routing import config_from_json as routing_from_json
+from chalicelib.domain.routing import config_to_json as routing_to_json
 from chalicelib.domain.settings import from_json as settings_from_json
 from chalicelib.ports import AssignmentLost, ConversationView, SeqTaken, Tenant
 
@@ -147,6 +151,7 @@ class TenantItem(_Item):
     name = UnicodeAttribute()
     settings = JSONAttribute(null=True)
     identity_secret = UnicodeAttribute(null=True)
+    routing = JSONAttribute(null=True)
 
 
 class ConversationPart(_Item):
@@ -250,9 +255,14 @@ class AgentItem(_Item):
     status = UnicodeAttribute()
     capacity = NumberAttribute()
     active = NumberAttribute()
-    queues = UnicodeSetAttribute()
+    queues = UnicodeSetAttribute(null=True)
     queues_off = UnicodeSetAttribute(null=True)
     idle_since = UTCDateTimeAttribute(null=True)
+    skills = JSONAttribute(null=True)
+    route_first = BooleanAttribute(null=True)
+    multi_channel = BooleanAttribute(null=True)
+    call_capacity = NumberAttribute(null=True)
+    email_capacity = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -264,9 +274,14 @@ class AgentItem(_Item):
             status=AgentStatus(self.status),
             capacity=int(self.capacity),
             active=int(self.active),
-            queues=tuple(sorted(self.queues)),
+            queues=tuple(sorted(self.queues or ())),
             queues_off=tuple(sorted(self.queues_off or ())),
             idle_since=self.idle_since,
+            skills={str(k): int(v) for k, v in (self.skills or {}).items()},
+            route_first=bool(self.route_first),
+            multi_channel=bool(self.multi_channel),
+            call_capacity=int(self.call_capacity if self.call_capacity is not None else 1),
+            email_capacity=int(self.email_capacity if self.email_capacity is not None else 10),
         )
 
 
@@ -364,13 +379,14 @@ class DynamoTenants:
         except DoesNotExist:
             return None  # not cached: a tenant created a moment later is found at once
         found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
-                       identity_secret=item.identity_secret or "")
+                       identity_secret=item.identity_secret or "",
+                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig())
         self._cache[tenant] = (now, found)
         return found
 
     def put(self, tenant: Tenant) -> None:
         TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
-                   identity_secret=tenant.identity_secret or None).save()
+                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing)).save()
         self._cache[tenant.id] = (self._monotonic(), tenant)
 
 
@@ -572,9 +588,14 @@ class DynamoAgents:
             status=agent.status.value,
             capacity=agent.capacity,
             active=agent.active,
-            queues=set(agent.queues),
+            queues=set(agent.queues) or None,
             queues_off=set(agent.queues_off) or None,
             idle_since=agent.idle_since,
+            skills=dict(agent.skills) or None,
+            route_first=agent.route_first or None,
+            multi_channel=agent.multi_channel or None,
+            call_capacity=agent.call_capacity,
+            email_capacity=agent.email_capacity,
         )
         item.gsi1pk, item.gsi1sk = _availability_keys(agent)
         item.save()
@@ -595,6 +616,24 @@ class DynamoAgents:
         def change(current: Agent) -> tuple[Agent, list[Any]]:
             action = AgentItem.queues_off.set(set(queues_off)) if queues_off else AgentItem.queues_off.remove()
             return replace(current, queues_off=tuple(sorted(queues_off))), [action]
+
+        return self._update(tenant, agent_id, change)
+
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
+        def change(current: Agent) -> tuple[Agent, list[Any]]:
+            wanted = with_settings(current, settings)
+            actions: list[Any] = [
+                AgentItem.capacity.set(wanted.capacity),
+                AgentItem.call_capacity.set(wanted.call_capacity),
+                AgentItem.email_capacity.set(wanted.email_capacity),
+                AgentItem.queues.set(set(wanted.queues)) if wanted.queues else AgentItem.queues.remove(),
+                (AgentItem.queues_off.set(set(wanted.queues_off)) if wanted.queues_off
+                 else AgentItem.queues_off.remove()),
+                AgentItem.skills.set(dict(wanted.skills)) if wanted.skills else AgentItem.skills.remove(),
+                AgentItem.route_first.set(wanted.route_first),
+                AgentItem.multi_channel.set(wanted.multi_channel),
+            ]
+            return wanted, actions
 
         return self._update(tenant, agent_id, change)
 

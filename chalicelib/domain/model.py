@@ -52,11 +52,20 @@ class Agent:
     status: AgentStatus = AgentStatus.OFFLINE
     capacity: int = DEFAULT_CHAT_CAPACITY
     active: int = 0
+    #: The distribution groups the agent belongs to, which the desk shows as the agent's queues (ROUTE-3).
     queues: tuple[str, ...] = (DEFAULT_QUEUE,)
     #: When the agent last became free for work; the longest idle agent is served first (CHAT-6).
     idle_since: datetime | None = None
     #: Queues the agent belongs to but has switched off: no offers from them (CHAT-4).
     queues_off: tuple[str, ...] = ()
+    #: Skill name -> level 1 to 5 (ROUTE-1).
+    skills: Mapping[str, int] = field(default_factory=dict)
+    #: "Route to me first" (ROUTE-6): tried before the other eligible agents.
+    route_first: bool = False
+    #: Allowed to hold a call and chats at once (ROUTE-7); otherwise calls and other channels exclude each other.
+    multi_channel: bool = False
+    call_capacity: int = 1
+    email_capacity: int = 10
 
     @property
     def active_queues(self) -> tuple[str, ...]:

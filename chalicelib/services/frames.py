@@ -77,6 +77,10 @@ def agent(a: Agent) -> dict[str, Any]:
         "active": a.active,
         "queues": list(a.queues),
         "queues_off": list(a.queues_off),
+        "capacities": {"chat": a.capacity, "call": a.call_capacity, "email": a.email_capacity},
+        "skills": dict(a.skills),
+        "route_first": a.route_first,
+        "multi_channel": a.multi_channel,
     }
 
 

@@ -21,6 +21,7 @@ from chalicelib.domain.model import (
     Principal,
     WrapUp,
 )
+from chalicelib.domain.routing import AgentSettings, with_settings
 from chalicelib.ports import AssignmentLost, ConversationView, Deps, SeqTaken, Tenant, Timer
 
 
@@ -160,6 +161,11 @@ class FakeAgents:
 
     def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
         agent = replace(self.items[(tenant, agent_id)], queues_off=tuple(sorted(queues_off)))
+        self.items[(tenant, agent_id)] = agent
+        return agent
+
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
+        agent = with_settings(self.items[(tenant, agent_id)], settings)
         self.items[(tenant, agent_id)] = agent
         return agent
 

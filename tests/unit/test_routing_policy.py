@@ -492,12 +492,11 @@ def with_(path: str, value: Any) -> dict[str, Any]:
     pytest.param(with_("rules.0.groups", ["front", "front"]), "rules[0].groups", id="rule-group-twice"),
     pytest.param(with_("rules.0.groups.1", "nowhere"), "rules[0].groups[1]", id="rule-group-unknown"),
     pytest.param(with_("rules.0.groups.1", 7), "rules[0].groups[1]", id="rule-group-number"),
-    pytest.param(with_("rules.0.groups.1", {"id": "front"}), "rules[0].groups[1]", id="rule-group-object",
-                 marks=pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-                     "an unhashable group id ('group_id not in groups', 'set(listed)') raises TypeError instead "
-                     "of InvalidInput naming the field, against 'the first bad field is named'"))),
-    pytest.param(with_("rules.0.groups.1", ["front"]), "rules[0].groups[1]", id="rule-group-list",
-                 marks=pytest.mark.xfail(strict=True, raises=TypeError, reason="unhashable group id: TypeError")),
+    pytest.param(with_("rules.0.groups.1", {"id": "front"}), "rules[0].groups[1]", id="rule-group-object"),
+    pytest.param(with_("rules.0.groups.1", ["front"]), "rules[0].groups[1]", id="rule-group-list"),
+    pytest.param(with_("groups.0.colour", "red"), "groups[0].colour", id="group-unknown-key"),
+    pytest.param(with_("rules.0.colour", "red"), "rules[0].colour", id="rule-unknown-key"),
+    pytest.param(with_("rules.0.match.page", "/x"), "rules[0].match.page", id="match-unknown-key"),
     pytest.param(with_("rules.0.name", 5), "rules[0].name", id="rule-name-not-text"),
     pytest.param(with_("rules.0.match", "sales"), "rules[0].match", id="match-not-object"),
     pytest.param(with_("rules.0.match.queue", "Sales!"), "rules[0].match.queue", id="match-queue-bad"),
