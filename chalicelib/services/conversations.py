@@ -139,8 +139,10 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
         contacts.save_case(deps, record, closed, wrap_up)
     fanout.to_conversation(deps, closed, {"type": "conversation.closed", "conversation": frames.for_visitor(closed)})
     freed = deps.agents.get(agent.tenant, agent.id)
-    if freed is not None and freed.can_take_chat:
-        routing.pull_waiting(deps, freed)
+    if freed is not None and freed.can_take_chat and routing.pull_waiting(deps, freed):
+        freed = deps.agents.get(agent.tenant, agent.id)
+    if freed is not None:  # every open desk of the agent shows the same load
+        fanout.to_connections(deps, deps.connections.of(agent), {"type": "agent.status", "agent": frames.agent(freed)})
     return closed
 
 
@@ -155,6 +157,10 @@ def rate(deps: Deps, visitor: Principal, conversation_id: object, rating: object
         raise InvalidInput("'rating' must be an integer from 1 to 5", field="rating")
     deps.conversations.rate(visitor.tenant, conversation.id, rating, _optional_text("comment", comment, 1000),
                             deps.clock.now())
+    if conversation.agent_id:
+        assigned = Principal(tenant=visitor.tenant, id=conversation.agent_id, kind=PrincipalKind.AGENT)
+        fanout.to_connections(deps, deps.connections.of(assigned),
+                              {"type": "conversation.rated", "conversation_id": conversation.id, "rating": rating})
     return rating
 
 

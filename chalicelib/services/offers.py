@@ -31,6 +31,9 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     })
     fanout.to_connections(deps, sorted(conversation.connections),
                           {"type": "conversation.updated", "conversation": frames.for_visitor(assigned)})
+    # Every open desk of the agent shows the same load. Accepting leaves it as it was (the offer's slot becomes the
+    # chat's), so the profile read above is current: no second read.
+    fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(profile)})
     return assigned
 
 

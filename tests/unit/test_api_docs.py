@@ -27,7 +27,7 @@ WEBSOCKET = DOCS / "websocket.md"
 #: queue_position}.py).
 SERVER_FRAME_TYPES = [
     "message", "offer", "offer.withdrawn", "conversation.assigned", "conversation.updated", "conversation.closed",
-    "conversation.dissuaded", "queue.position", "typing", "agent.status", "pong", "ack", "error",
+    "conversation.dissuaded", "conversation.rated", "queue.position", "typing", "agent.status", "pong", "ack", "error",
 ]
 #: Frames that carry the visitor's subset of a conversation (frames.for_visitor), and the frames whose
 #: conversation carries `last_seq`.
