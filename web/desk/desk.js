@@ -1,6 +1,7 @@
 // Guichet agent desk: login, status, chat offers (accept / reject with a countdown), one tab per
 // assigned chat with typing indicators and canned answers, the customer's record (shown, or created for a new
-// customer), and ending a chat with a disposition, saving the chat as a case on that record.
+// customer, from the offer card or the chat), and ending a chat with a disposition, saving the chat as a case on
+// that record.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -33,6 +34,7 @@ const ui = {
   loginError: $('login-error'),
   deskView: $('desk-view'),
   agentName: $('agent-name'),
+  agentLoad: $('agent-load'),
   statusSelect: $('status-select'),
   queues: $('queues'),
   connection: $('connection'),
@@ -161,22 +163,24 @@ const alerts = (() => {
     }
   }
 
+  // One oscillator plays both notes, so that one offer is one sound (and can be counted as such).
   function beep() {
     if (!audio || audio.state !== 'running') return;
     try {
       const start = audio.currentTime;
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = 'sine';
+      gain.gain.setValueAtTime(0.0001, start);
       [[0, 880], [0.18, 1175]].forEach(([offset, frequency]) => {
-        const oscillator = audio.createOscillator();
-        const gain = audio.createGain();
-        oscillator.type = 'sine';
-        oscillator.frequency.value = frequency;
+        oscillator.frequency.setValueAtTime(frequency, start + offset);
         gain.gain.setValueAtTime(0.0001, start + offset);
         gain.gain.exponentialRampToValueAtTime(0.2, start + offset + 0.02);
         gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.15);
-        oscillator.connect(gain).connect(audio.destination);
-        oscillator.start(start + offset);
-        oscillator.stop(start + offset + 0.16);
       });
+      oscillator.connect(gain).connect(audio.destination);
+      oscillator.start(start);
+      oscillator.stop(start + 0.34);
     } catch {
       // no sound is not an error
     }
@@ -346,7 +350,20 @@ function createDesk(session) {
       ui.statusSelect.dataset.status = agent.status;
     }
     showQueues();
+    showLoad();
     updateCounts();
+  }
+
+  // The server's count of the agent's slots in use (chats and pending offers), from /me and agent.status pushes:
+  // every open desk of the agent shows the same load.
+  function showLoad() {
+    const active = Number(me?.active);
+    const capacity = Number(me?.capacity);
+    ui.agentLoad.hidden = !Number.isFinite(active) || !capacity;
+    if (ui.agentLoad.hidden) return;
+    ui.agentLoad.textContent = `${active} / ${capacity} chats`;
+    ui.agentLoad.dataset.active = String(active);
+    ui.agentLoad.dataset.capacity = String(capacity);
   }
 
   // CHAT-4: one switch per queue the agent belongs to; offers come only from the queues switched on.
@@ -431,6 +448,9 @@ function createDesk(session) {
         if (view) markClosed(view, frame.conversation);
         break;
       }
+      case 'conversation.rated':
+        receiveRating(frame);
+        break;
       case 'typing':
         receiveTyping(frame);
         break;
@@ -577,11 +597,8 @@ function createDesk(session) {
     const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
       h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
     const custom = customList(conversation.custom, 'offer-custom');
-    const contact = knownContacts.get(conversation.id);
-    // The record found with the offer (CHAT-8); for a new customer the chat pane offers a form to create one.
-    const record = contact ? [contactCard(contact)]
-      : contact === null ? [h('p', { class: 'muted', 'data-testid': 'offer-no-contact' }, 'New customer: no record yet')]
-        : [];
+    // CHAT-8: the record found with the offer, or a form to create one before accepting (see renderOfferRecord).
+    const record = h('div', { class: 'offer-record', 'data-testid': 'offer-record' });
     const card = h('article', {
       class: 'offer',
       'data-testid': 'offer',
@@ -590,7 +607,7 @@ function createDesk(session) {
       'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
     },
     h('header', { class: 'offer-header' }, h('h3', {}, 'New chat'), countdown),
-    details, ...record, page, ...(custom ? [custom] : []), messages,
+    details, record, page, ...(custom ? [custom] : []), messages,
     h('div', { class: 'offer-actions' }, reject, accept));
     const entry = {
       offer,
@@ -601,10 +618,34 @@ function createDesk(session) {
       accept,
       reject,
       messages,
+      record,
     };
     accept.addEventListener('click', () => acceptOffer(entry));
     reject.addEventListener('click', () => rejectOffer(entry));
+    renderOfferRecord(entry);
     return entry;
+  }
+
+  // The offer frame says whether the customer has a record (knownContacts); an offer read again from REST (after
+  // a reload or a reconnect) does not, so the record is looked up as the chat pane does.
+  function renderOfferRecord(entry) {
+    const { conversation } = entry;
+    const contact = knownContacts.get(conversation.id);
+    if (contact) {
+      entry.record.replaceChildren(contactCard(contact));
+    } else if (contact === null) {
+      entry.record.replaceChildren(
+        h('p', { class: 'muted', 'data-testid': 'offer-no-contact' }, 'New customer: no record yet'),
+        contactForm(conversation, 'offer', () => {
+          if (offers.get(conversation.id) === entry) renderOfferRecord(entry); // now with the record
+        }));
+    } else {
+      entry.record.replaceChildren();
+      findContactFor(conversation).then((found) => {
+        if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
+        if (offers.get(conversation.id) === entry) renderOfferRecord(entry);
+      });
+    }
   }
 
   function fillOfferMessages(entry, messages) {
@@ -741,6 +782,16 @@ function createDesk(session) {
     renderConversation(view);
   }
 
+  // The visitor rated a chat after it ended.
+  function receiveRating(frame) {
+    const view = conversations.get(frame.conversation_id);
+    const rating = Number(frame.rating);
+    if (!view || !Number.isInteger(rating)) return;
+    view.conversation = { ...view.conversation, rating };
+    renderConversation(view);
+    announce(`${visitorLabel(view.conversation)} rated the chat ${rating} out of 5.`);
+  }
+
   function markClosed(view, conversation) {
     view.conversation = { ...view.conversation, ...conversation, status: 'closed' };
     stopTyping(view, { tell: false });
@@ -755,7 +806,7 @@ function createDesk(session) {
 
   function updateCounts() {
     const active = [...conversations.values()].filter((view) => view.conversation.status !== 'closed').length;
-    ui.activeCount.textContent = me?.capacity ? `${active} / ${me.capacity}` : String(active);
+    ui.activeCount.textContent = String(active); // the load, offers included, is in the top bar
     ui.activeCount.dataset.count = String(active);
     ui.activeCount.title = `${active} chat${active === 1 ? '' : 's'} in progress`;
     ui.noConversations.hidden = active > 0;
@@ -766,12 +817,13 @@ function createDesk(session) {
     const subtitle = h('span', { class: 'item-subtitle' });
     const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
     const badge = h('span', { class: 'unread', 'data-testid': 'unread-badge', hidden: '' });
+    const rating = h('span', { class: 'item-rating', 'data-testid': 'conversation-rating', hidden: '' });
     const button = h('button', {
       type: 'button',
       class: 'conversation-item',
       'data-testid': 'conversation-item',
       'data-conversation-id': conversation.id,
-    }, title, subtitle, typing, badge);
+    }, title, subtitle, typing, rating, badge);
     const log = h('div', {
       class: 'messages',
       'data-testid': 'desk-messages',
@@ -796,6 +848,7 @@ function createDesk(session) {
       subtitle,
       typing,
       badge,
+      rating,
       log,
       // The customer's record: undefined until known, null when there is none (then a form creates one).
       contact: knownContacts.get(conversation.id),
@@ -814,10 +867,15 @@ function createDesk(session) {
     view.button.dataset.status = conversation.status;
     view.badge.textContent = String(view.unread);
     view.badge.hidden = view.unread === 0;
+    const rated = ratingText(conversation);
+    view.rating.textContent = rated;
+    view.rating.hidden = rated === '';
+    if (rated) view.rating.dataset.rating = String(conversation.rating);
     view.button.setAttribute('aria-label', [
       visitorLabel(conversation),
       view.subtitle.textContent,
       conversation.status === 'closed' ? 'closed' : '',
+      rated,
       view.unread ? `${view.unread} unread` : '',
     ].filter(Boolean).join(', '));
     if (conversation.id === selectedId) renderChatHeader(view);
@@ -827,6 +885,10 @@ function createDesk(session) {
   function customerLabel(visitor) {
     if (visitor?.verified && visitor.external_id) return `${visitor.external_id} (verified)`;
     return 'New visitor';
+  }
+
+  function ratingText(conversation) {
+    return Number.isInteger(conversation?.rating) ? `rated ${conversation.rating} / 5` : '';
   }
 
   function visitorLabel(conversation) {
@@ -878,7 +940,8 @@ function createDesk(session) {
     lookUpContact(view);
     renderContact(view);
     ui.chatContact.replaceChildren(view.contactBox);
-    ui.chatStatus.textContent = `Status: ${conversation.status}`;
+    const rated = ratingText(conversation);
+    ui.chatStatus.textContent = rated ? `Status: ${conversation.status} · ${rated}` : `Status: ${conversation.status}`;
     const closed = conversation.status === 'closed';
     ui.input.disabled = closed;
     ui.send.disabled = closed;
@@ -892,17 +955,25 @@ function createDesk(session) {
   function lookUpContact(view) {
     if (view.contact !== undefined || view.contactLookup) return;
     view.contactLookup = true;
-    const visitor = view.conversation.visitor ?? {};
+    findContactFor(view.conversation).then((found) => {
+      if (view.contact !== undefined) return;
+      view.contact = knownContacts.get(view.conversation.id) ?? found; // a record created meanwhile wins
+      renderConversation(view);
+    });
+  }
+
+  // The customer's record by the brand-signed external id, else by email; null when none (or the search failed).
+  async function findContactFor(conversation) {
+    const visitor = conversation.visitor ?? {};
     const query = visitor.verified && visitor.external_id ? { external_id: visitor.external_id }
       : visitor.email ? { email: visitor.email } : null;
-    if (!query) {
-      view.contact = null;
-      return;
+    if (!query) return null;
+    try {
+      const { contacts: found = [] } = await api.findContact(query);
+      return found[0] ?? null;
+    } catch {
+      return null;
     }
-    api.findContact(query)
-      .then(({ contacts: found = [] }) => { if (view.contact === undefined) view.contact = found[0] ?? null; })
-      .catch(() => { if (view.contact === undefined) view.contact = null; })
-      .finally(() => renderConversation(view));
   }
 
   function renderContact(view) {
@@ -911,10 +982,18 @@ function createDesk(session) {
       : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
     if (view.contactShown === shown) return;
     view.contactShown = shown;
-    if (view.contact) view.contactBox.replaceChildren(contactCard(view.contact));
-    else if (shown === 'form') view.contactBox.replaceChildren(contactForm(view));
-    else if (shown === 'none') view.contactBox.replaceChildren(h('p', { class: 'muted' }, 'No customer record.'));
-    else view.contactBox.replaceChildren();
+    if (view.contact) {
+      view.contactBox.replaceChildren(contactCard(view.contact));
+    } else if (shown === 'form') {
+      view.contactBox.replaceChildren(contactForm(view.conversation, 'chat', (contact) => {
+        view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
+        renderConversation(view);
+      }));
+    } else if (shown === 'none') {
+      view.contactBox.replaceChildren(h('p', { class: 'muted' }, 'No customer record.'));
+    } else {
+      view.contactBox.replaceChildren();
+    }
   }
 
   function contactCard(contact) {
@@ -933,11 +1012,13 @@ function createDesk(session) {
       `${count} earlier case${count === 1 ? '' : 's'}`));
   }
 
-  function contactForm(view) {
-    const visitor = view.conversation.visitor ?? {};
-    const key = view.conversation.id;
+  // A form prefilled with what the visitor gave; `where` ('offer' or 'chat') keeps the ids of the offer card's form
+  // and the chat pane's apart. onSaved(contact) runs once the record exists.
+  function contactForm(conversation, where, onSaved) {
+    const visitor = conversation.visitor ?? {};
+    const key = `${where}-${conversation.id}`;
     const field = (label, testId, attributes, value) => {
-      const input = h('input', { id: `contact-${testId}-${key}`, 'data-testid': testId, ...attributes });
+      const input = h('input', { id: `${testId}-${key}`, 'data-testid': testId, ...attributes });
       input.value = value ?? '';
       return [h('label', { for: input.id }, label), input];
     };
@@ -955,13 +1036,13 @@ function createDesk(session) {
     h('div', { class: 'contact-actions' }, save));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      saveContact(view, { name, email, phone, error, save });
+      saveContact(conversation, { name, email, phone, error, save }, onSaved);
     });
     return form;
   }
 
-  async function saveContact(view, form) {
-    const visitor = view.conversation.visitor ?? {};
+  async function saveContact(conversation, form, onSaved) {
+    const visitor = conversation.visitor ?? {};
     const fields = { name: form.name.value.trim() };
     if (form.email.value.trim()) fields.email = form.email.value.trim();
     if (form.phone.value.trim()) fields.phone = form.phone.value.trim();
@@ -970,9 +1051,13 @@ function createDesk(session) {
     form.save.disabled = true;
     try {
       const contact = await api.createContact(fields);
-      view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
-      knownContacts.set(view.conversation.id, contact);
-      renderConversation(view);
+      knownContacts.set(conversation.id, contact); // a chat accepted later starts with this record
+      onSaved(contact);
+      const view = conversations.get(conversation.id);
+      if (view && !view.contact) {
+        view.contact = contact;
+        renderConversation(view);
+      }
       announce(`Customer record saved for ${contact.name}.`);
     } catch (error) {
       form.error.dataset.code = error.code ?? 'not_connected';
