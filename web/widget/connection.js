@@ -101,6 +101,11 @@ export function createConnection({ url, onOpen, onFrame, onStateChange, beforeRe
 
   function open() {
     if (stopped) return;
+    if (navigator.onLine === false) { // no attempt can succeed: wait (the page calls retryNow when back online)
+      onStateChange(false);
+      retryLater(true);
+      return;
+    }
     const current = new WebSocket(url());
     let opened = false;
     socket = current;
@@ -136,6 +141,19 @@ export function createConnection({ url, onOpen, onFrame, onStateChange, beforeRe
     clearTimeout(retryTimer);
     retryTimer = null;
     open();
+  }
+
+  // The browser went offline. A socket may then look open for minutes while nothing gets through: it is given up
+  // at once (pending requests fail with ConnectionLost) and a new one is opened when the network is back.
+  function drop() {
+    const current = socket;
+    if (current === null) return;
+    socket = null;
+    clearInterval(pingTimer);
+    failPending();
+    onStateChange(false);
+    current.close();
+    retryLater(true);
   }
 
   function close() {
@@ -186,7 +204,7 @@ export function createConnection({ url, onOpen, onFrame, onStateChange, beforeRe
     });
   }
 
-  return { open, close, isOpen, request, retryNow };
+  return { open, close, drop, isOpen, request, retryNow };
 }
 
 // Fetches what was missed while away, one page per ack, until the server says there is no more.
