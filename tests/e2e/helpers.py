@@ -1,4 +1,5 @@
-"""What the e2e tests share: REST calls, WebSocket requests, and a watch on alert() dialogs."""
+"""What the e2e tests share: REST calls, WebSocket requests, a watch on alert() dialogs, signing in to the desk
+and writing in the widget."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import Dialog, Page, expect
 from websockets.sync.client import ClientConnection
 
 
@@ -55,3 +56,27 @@ def watch_dialogs(page: Page) -> list[str]:
 
     page.on("dialog", seen)
     return dialogs
+
+
+DESK_WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second
+
+
+def sign_in_desk(page: Page, url: str, username: str, password: str) -> Page:
+    """Sign in on the desk in `page` (a click: the gesture that unlocks sound) and go Available, as the server
+    acknowledged it."""
+    page.goto(f"{url}/desk")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    status = page.get_by_test_id("status-select")
+    status.select_option("available")
+    expect(status).to_have_attribute("data-status", "available", timeout=DESK_WAIT)
+    return page
+
+
+def write(page: Page, text: str) -> None:
+    """The visitor types a message in the widget and sends it with Enter."""
+    box = page.get_by_test_id("guichet-input")
+    box.fill(text)
+    box.press("Enter")

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import ask, rest, ws_url
+from tests.e2e.helpers import ask, rest, sign_in_desk, ws_url
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second
 StartStack = Callable[..., str]
@@ -74,15 +74,7 @@ def sign_in(context: BrowserContext, url: str, username: str, dialogs: list[str]
     """A desk in a new tab of `context`, signed in (a click: the gesture that unlocks sound) and Available."""
     page = context.new_page()
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    status = page.get_by_test_id("status-select")
-    status.select_option("available")
-    expect(status).to_have_attribute("data-status", "available", timeout=WAIT)
-    return page
+    return sign_in_desk(page, url, username, DEMO_PASSWORD)
 
 
 def visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[ClientConnection, str, str]:

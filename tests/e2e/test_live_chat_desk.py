@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import ask, rest, ws_url
+from tests.e2e.helpers import ask, rest, sign_in_desk, ws_url
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second; timers are pumped every second
 StartStack = Callable[..., str]
@@ -58,16 +58,7 @@ def pages(browser: Browser) -> Iterator[Pages]:
 
 def open_desk(pages: Pages, url: str, username: str) -> Page:
     """A signed-in desk whose agent is Available (as the server acknowledged it)."""
-    page = pages.new()
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    status = page.get_by_test_id("status-select")
-    status.select_option("available")
-    expect(status).to_have_attribute("data-status", "available", timeout=WAIT)
-    return page
+    return sign_in_desk(pages.new(), url, username, DEMO_PASSWORD)
 
 
 def open_widget(pages: Pages, url: str) -> Page:

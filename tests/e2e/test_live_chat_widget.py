@@ -18,7 +18,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.helpers import rest_status as rest
-from tests.e2e.helpers import watch_dialogs, ws_url
+from tests.e2e.helpers import watch_dialogs, write, ws_url
 
 XSS = "<img src=x onerror=alert(1)>"
 VISITOR_KEY = "guichet:demo:visitor"  # the widget's visitor token in localStorage
@@ -109,12 +109,6 @@ def open_widget(browser: Browser) -> Iterator[OpenWidget]:
     yield open_one
     for context in contexts:
         context.close()
-
-
-def write(page: Page, text: str) -> None:
-    box = page.get_by_test_id("guichet-input")
-    box.fill(text)
-    box.press("Enter")
 
 
 def stored(page: Page, key: str) -> str:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocke
 
 from chalicelib.domain import identity
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import rest, watch_dialogs
+from tests.e2e.helpers import rest, watch_dialogs, write
 from tests.e2e.test_live_chat_widget import CONVERSATION_KEY, VISITOR_KEY, Client, agent, stored
 
 PLAIN_TAG = '<script src="/widget/widget.js" data-tenant="demo"{attributes}></script>'
@@ -61,12 +61,6 @@ def visit(browser: Browser) -> Iterator[Visit]:
     yield open_page
     for context in contexts:
         context.close()
-
-
-def write(page: Page, text: str) -> None:
-    box = page.get_by_test_id("guichet-input")
-    box.fill(text)
-    box.press("Enter")
 
 
 def visitor_messages(page: Page) -> Locator:
