@@ -5,6 +5,10 @@
 // (its custom fields win over data-custom's, its identity over data-identity's). The look (accent colour, logo) and
 // the texts come from the tenant's settings (GET /tenants/{tenant}/widget); the language, French or English, from
 // <html lang>, else the browser's.
+// Availability: before offering chat, and every 30 s while no conversation is open, the widget asks
+// GET /tenants/{tenant}/availability with the page's URL and custom data; when no agent group can take the visitor
+// it shows no launcher (or, with data-unavailable="message", the tenant's "unavailable" text instead of the
+// composer). The state is on the host element (data-availability) and in a `guichet:availability` event on window.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -17,7 +21,10 @@ const TYPING_IDLE_MS = 3000; // the visitor's "typing" ends after this long with
 const PEER_TYPING_MS = 10000; // an agent's indicator goes away if their "stopped typing" never comes
 const TYPING_REFRESH_MS = 4000; // "still typing" is resent this often during a long message
 const SEND_TIMEOUT_MS = 5000; // a message not acknowledged by then shows "Not sent" (and is still sent once back online)
-const OPTIONAL_REQUEST_FIELDS = ['custom', 'visitor_name', 'visitor_email', 'identity'];
+const OPTIONAL_REQUEST_FIELDS = ['custom', 'visitor_name', 'visitor_email', 'identity', 'queue', 'skill'];
+const AVAILABILITY_SECONDS = 30; // re-check interval while no conversation is open (data-availability-interval)
+const AVAILABILITY_RETRY_MS = 2000; // first retry after a failed check; doubles up to the interval
+const AVAILABILITY_EVENT = 'guichet:availability';
 const RANK = { waiting: 0, offered: 0, assigned: 1, closed: 2, dissuaded: 2 };
 
 // The tenant's texts, as the server's defaults; GET /widget answers the tenant's own.
@@ -139,6 +146,23 @@ function parseObject(raw, attribute) {
   return {};
 }
 
+// data-unavailable: "hide" (the default: no launcher while no agent can take the visitor) or "message".
+function parseUnavailableMode(raw) {
+  if (raw === undefined || raw === '' || raw === 'hide') return 'hide';
+  if (raw === 'message') return 'message';
+  console.warn('Guichet widget: data-unavailable must be "hide" or "message"; "hide" is used.');
+  return 'hide';
+}
+
+// data-availability-interval: seconds between availability checks, 1 to 3600.
+function parseInterval(raw) {
+  if (raw === undefined || raw === '') return AVAILABILITY_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 1 && seconds <= 3600) return seconds * 1000;
+  console.warn(`Guichet widget: data-availability-interval must be 1 to 3600 seconds; ${AVAILABILITY_SECONDS} is used.`);
+  return AVAILABILITY_SECONDS * 1000;
+}
+
 function readConfig(data) {
   const api = new URL(data.api || new URL(import.meta.url).origin, location.href).href.replace(/\/+$/, '');
   const identity = parseObject(data.identity, 'data-identity');
@@ -149,6 +173,10 @@ function readConfig(data) {
     overrides: { title: data.title, welcome: data.greeting },
     custom: parseObject(data.custom, 'data-custom'),
     identity: Object.keys(identity).length > 0 ? identity : null,
+    // What the page asks of the agents, for routing: the availability check and the chat request.
+    routing: { queue: data.queue, skill: data.skill, level: data.level },
+    unavailable: parseUnavailableMode(data.unavailable),
+    availabilityMs: parseInterval(data.availabilityInterval),
   };
 }
 
@@ -192,8 +220,11 @@ const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 function createApi(base, tenant, getToken) {
   const call = createTenantCall({ base, tenant, getToken });
+  // A public route: no token, so that a cross-origin call stays a simple request (no preflight).
+  const publicCall = createTenantCall({ base, tenant, getToken: () => null });
   return {
     settings: () => call('GET', '/widget'),
+    availability: (query) => publicCall('GET', `/availability?${query}`),
     createVisitor: (body) => call('POST', '/visitors', body),
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),
@@ -292,6 +323,12 @@ function buildUi() {
   }, dissuasionText, dissuasionHint, restart);
 
   const body = h('div', { class: 'body' }, intro, waiting, status, messages, typing, end, dissuasion);
+  // The tenant's "unavailable" text, in place of the composer while no chat can be started. A status region that
+  // stays in the page (empty when not needed), so that screen readers announce the text when it appears; focused
+  // when the panel opens on it.
+  const notice = h('p', {
+    class: 'notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'guichet-unavailable', tabindex: '-1',
+  });
   const error = h('p', { class: 'error', 'data-testid': 'guichet-error', 'aria-live': 'polite', hidden: '' });
 
   const inputLabel = h('label', { class: 'visually-hidden', for: 'input' });
@@ -309,7 +346,7 @@ function buildUi() {
 
   const panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' },
     h('header', { class: 'header' }, logo, title, close),
-    connection, announcer, body, error, form);
+    connection, announcer, body, notice, error, form);
 
   root.append(stylesheet, panel, launcher);
   document.body.append(host);
@@ -317,7 +354,7 @@ function buildUi() {
     host, root, launcher, launcherLabel, badge, panel, logo, title, close, connection, announcer, body, intro,
     waiting, waitingText, positionLabel, position, estimateLabel, estimate, status, messages, typing,
     end, endText, transcriptLabel, transcriptText, transcriptHtml, rateButtons, rateLegend, commentLabel, comment,
-    rateSubmit, ratingForm, ratingDone, endHint, dissuasion, dissuasionText, dissuasionHint, restart, error,
+    rateSubmit, ratingForm, ratingDone, endHint, dissuasion, dissuasionText, dissuasionHint, restart, notice, error,
     inputLabel, input, counter, send, form,
   };
 }
@@ -355,6 +392,15 @@ function start(config) {
     initialized: null,
     connectedOnce: false,
     adopting: null,
+    resuming: false, // a stored conversation is being looked up after a reload: no availability check meanwhile
+    availability: null, // 'available' | 'unavailable'; null until the first check's answer (or failure)
+    availabilityReason: null, // the server's reason ('full', 'no_rule'), or 'unreachable' when the check failed
+    availabilityTimer: null,
+    checking: false, // an availability check in flight
+    checkFailures: 0, // failed checks in a row (network, server error)
+    refusedContext: new Set(), // 'name=value' of check parameters the server refused: left out afterwards
+    wasEngaged: false,
+    missingEndpointWarned: false,
   };
   const api = createApi(apiBase, tenant, () => state.token);
   const connection = createConnection({
@@ -392,10 +438,16 @@ function start(config) {
   ui.ratingForm.addEventListener('submit', submitRating);
   ui.restart.addEventListener('click', () => {
     beginNewConversation();
-    ui.input.focus();
+    (canWrite() ? ui.input : ui.notice).focus();
   });
   ui.logo.addEventListener('error', () => { ui.logo.hidden = true; });
-  window.addEventListener('online', () => connection.retryNow());
+  window.addEventListener('online', () => {
+    connection.retryNow();
+    if (state.checkFailures > 0) checkAvailability();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') checkAvailability();
+  });
   window.addEventListener('offline', () => connection.drop());
   new MutationObserver(() => {
     const lang = pageLanguage();
@@ -407,10 +459,20 @@ function start(config) {
 
   applyTexts();
   loadSettings();
-  // A visitor who was chatting before a reload is reconnected at once (the badge counts what arrives).
+  // A visitor who was chatting before a reload is reconnected at once (the badge counts what arrives), with the
+  // launcher shown as before; the others are offered chat only if an agent group can take them.
   if (state.token && storage.get(conversationKey)) {
+    state.resuming = true;
+    render();
     if (session.get(panelKey) === 'open') openPanel();
     else ensureInitialized();
+    state.initialized.finally(() => {
+      state.resuming = false;
+      render();
+      checkAvailability(); // unless the conversation is still open
+    });
+  } else {
+    checkAvailability();
   }
 
   // ------------------------------------------------ texts and look
@@ -506,7 +568,8 @@ function start(config) {
     const current = stage();
     const conversation = state.conversation;
     ui.panel.dataset.stage = current;
-    ui.intro.hidden = current !== 'welcome';
+    renderAvailability();
+    ui.intro.hidden = current !== 'welcome' || !canWrite();
     ui.waiting.hidden = current !== 'waiting';
     ui.end.hidden = current !== 'end';
     ui.dissuasion.hidden = current !== 'dissuaded';
@@ -540,6 +603,19 @@ function start(config) {
     }
   }
 
+  // The composer, or the tenant's "unavailable" text when no chat can be started; the launcher, or none.
+  function renderAvailability() {
+    const writable = canWrite();
+    const focusInForm = !ui.panel.hidden && ui.form.contains(ui.root.activeElement);
+    const notice = writable ? '' : brand('unavailable');
+    if (ui.notice.textContent !== notice) ui.notice.textContent = notice;
+    ui.form.hidden = !writable;
+    if (focusInForm && !writable) ui.notice.focus(); // the message box is gone: focus goes to the reason why
+    else if (writable && !ui.panel.hidden && ui.root.activeElement === ui.notice) ui.input.focus();
+    ui.launcher.hidden = !launcherShown();
+    followEngagement();
+  }
+
   function announceStage(current) {
     if (current === 'waiting') announce(brand('waiting'));
     else if (current === 'chat') announce(ui.status.textContent);
@@ -566,8 +642,13 @@ function start(config) {
     ui.launcher.setAttribute('aria-expanded', 'true');
     session.set(panelKey, 'open');
     setUnread(0);
-    ui.input.focus();
-    ensureInitialized();
+    render();
+    if (canWrite()) {
+      ui.input.focus();
+      ensureInitialized();
+    } else {
+      ui.notice.focus(); // read out at once: no chat can be started now
+    }
   }
 
   function closePanel() {
@@ -576,6 +657,7 @@ function start(config) {
     session.set(panelKey, 'closed');
     stopTyping();
     ui.launcher.focus();
+    render(); // with no agent to answer, the launcher may go now
   }
 
   function ensureInitialized() {
@@ -597,6 +679,162 @@ function start(config) {
     await resume();
     hideError();
     connection.open();
+  }
+
+  // ------------------------------------------------ availability
+
+  // A chat is under way (or being looked up after a reload): the visitor is served whatever the agents' load.
+  function engaged() {
+    return state.resuming || hasOpenConversation() || state.starting !== null || state.outbox.size > 0;
+  }
+
+  // Whether the visitor may write: always in a chat under way, else only when an agent group can take them.
+  function canWrite() {
+    return engaged() || state.availability === 'available';
+  }
+
+  function launcherShown() {
+    // An open panel keeps its launcher (the toggle), and so does a conversation on screen (its end screen).
+    if (engaged() || state.conversation !== null || !ui.panel.hidden) return true;
+    if (state.availability === 'available') return true;
+    return state.availability !== null && config.unavailable === 'message';
+  }
+
+  // Checks pause while a chat is under way, and resume at once when it ends (or when its start is refused).
+  function followEngagement() {
+    const now = engaged();
+    if (now) {
+      clearTimeout(state.availabilityTimer);
+      state.availabilityTimer = null;
+    } else if (state.wasEngaged) {
+      queueMicrotask(checkAvailability);
+    }
+    state.wasEngaged = now;
+  }
+
+  function scheduleCheck(ms) {
+    clearTimeout(state.availabilityTimer);
+    state.availabilityTimer = engaged() ? null : setTimeout(() => {
+      state.availabilityTimer = null;
+      // A hidden page is not polled: it checks again when it becomes visible.
+      if (document.visibilityState !== 'hidden') checkAvailability();
+    }, ms);
+  }
+
+  async function checkAvailability() {
+    if (state.checking || engaged()) return;
+    clearTimeout(state.availabilityTimer);
+    state.availabilityTimer = null;
+    state.checking = true;
+    let next = config.availabilityMs;
+    try {
+      const { available, reason } = await fetchAvailability();
+      state.checkFailures = 0;
+      setAvailability(available, reason);
+    } catch (error) {
+      // The network or the server failed: the previous state stays; on the first check, no chat is offered yet.
+      if (state.checkFailures === 0) console.warn('Guichet widget: the availability check failed.', error);
+      state.checkFailures += 1;
+      if (state.availability === null) setAvailability(false, 'unreachable');
+      next = Math.min(config.availabilityMs, AVAILABILITY_RETRY_MS * 2 ** (state.checkFailures - 1));
+    } finally {
+      state.checking = false;
+    }
+    scheduleCheck(next);
+  }
+
+  // GET /availability with what routing looks at: the page's URL, the requested queue and skill, the custom data.
+  // A parameter the server refuses (400 naming it) is left out, as the chat request drops a refused field.
+  async function fetchAvailability() {
+    for (;;) {
+      const parameters = availabilityParameters();
+      try {
+        // %20 for a space, not URLSearchParams' "+": API Gateway does not decode "+" in query strings.
+        const query = parameters.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+        const answer = await api.availability(query.join('&'));
+        const available = answer?.available === true;
+        return { available, reason: available || typeof answer?.reason !== 'string' ? null : answer.reason };
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (error.status === 400) {
+          const field = String(error.field ?? '');
+          const refused = parameters.filter(([name]) => field === name
+            || (field === 'custom' && name.startsWith('custom.'))
+            || ((field === 'skill' || field.startsWith('skill.')) && (name === 'skill' || name === 'level')));
+          if (refused.length === 0) throw error;
+          console.warn(`Guichet widget: the server refused ${error.field} (${error.message}); availability is checked without it.`);
+          refused.forEach(([name, value]) => state.refusedContext.add(`${name}=${value}`));
+          continue;
+        }
+        if ((error.status === 403 || error.status === 404) && !error.code) {
+          // An API without the availability route (deployed before it): chat is offered, as it was then.
+          if (!state.missingEndpointWarned) console.warn('Guichet widget: the API has no availability route.');
+          state.missingEndpointWarned = true;
+          return { available: true, reason: null };
+        }
+        throw error;
+      }
+    }
+  }
+
+  function availabilityParameters() {
+    const context = pageContext();
+    const parameters = [['url', pageUrl()]];
+    for (const [name, value] of Object.entries(routingNeeds(context))) {
+      if (value !== undefined) parameters.push([name, value]);
+    }
+    for (const [name, value] of Object.entries(customData(context))) {
+      if (isScalar(value)) parameters.push([`custom.${name}`, String(value)]);
+    }
+    return parameters.filter(([name, value]) => !state.refusedContext.has(`${name}=${value}`));
+  }
+
+  function isScalar(value) {
+    return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  }
+
+  // What the page asks of the agents, as text (undefined when not asked): window.guichetContext wins over the tag.
+  // A level only counts with a skill.
+  function routingNeeds(context) {
+    const text = (value) => (isScalar(value) && String(value).trim() !== '' ? String(value).trim() : undefined);
+    const skill = text(context.skill ?? config.routing.skill);
+    return {
+      queue: text(context.queue ?? config.routing.queue),
+      skill,
+      level: skill === undefined ? undefined : text(context.level ?? config.routing.level),
+    };
+  }
+
+  // The state, on the host element (data-availability) and as a `guichet:availability` event on window.
+  function setAvailability(available, reason) {
+    const value = available ? 'available' : 'unavailable';
+    const why = available ? null : reason;
+    if (value === state.availability && why === state.availabilityReason) return;
+    state.availability = value;
+    state.availabilityReason = why;
+    ui.host.dataset.availability = value;
+    if (why) ui.host.dataset.availabilityReason = why;
+    else delete ui.host.dataset.availabilityReason;
+    render();
+    if (available && !ui.panel.hidden) ensureInitialized(); // the panel was open on the "unavailable" text
+    window.dispatchEvent(new CustomEvent(AVAILABILITY_EVENT, { detail: { available, reason: why } }));
+  }
+
+  // start_conversation answered `unavailable` (every group filled up since the last check): nothing was created.
+  // What the visitor wrote goes back into the message box, and the tenant's text replaces the composer.
+  function refusedAsUnavailable() {
+    const texts = [];
+    for (const entry of state.outbox.values()) {
+      clearTimeout(entry.timer);
+      entry.retry?.remove();
+      entry.element.remove();
+      texts.push(entry.text);
+    }
+    state.outbox.clear();
+    ui.input.value = [...texts, ui.input.value].filter((text) => text.trim()).join('\n');
+    updateCounter();
+    hideError();
+    setAvailability(false, 'full');
   }
 
   // ------------------------------------------------ visitor token and resume
@@ -720,12 +958,32 @@ function start(config) {
     ui.messages.replaceChildren();
   }
 
+  function pageContext() {
+    return isPlainObject(window.guichetContext) ? window.guichetContext : {};
+  }
+
+  function pageUrl() {
+    return location.href.slice(0, 2048);
+  }
+
+  // data-custom, with window.guichetContext.custom's fields winning.
+  function customData(context) {
+    return { ...config.custom, ...(isPlainObject(context.custom) ? context.custom : {}) };
+  }
+
   // CHAT-1: the page, the brand's custom data and the visitor's identity when the page knows it.
   function chatRequest() {
-    const context = isPlainObject(window.guichetContext) ? window.guichetContext : {};
-    const fields = { page: { url: location.href.slice(0, 2048), title: document.title.slice(0, 512) } };
-    const custom = { ...config.custom, ...(isPlainObject(context.custom) ? context.custom : {}) };
+    const context = pageContext();
+    const fields = { page: { url: pageUrl(), title: document.title.slice(0, 512) } };
+    const custom = customData(context);
     if (Object.keys(custom).length > 0) fields.custom = custom;
+    // Routed as the availability check was asked: the same queue and skill.
+    const { queue, skill, level } = routingNeeds(context);
+    if (queue !== undefined) fields.queue = queue;
+    if (skill !== undefined) {
+      fields.skill = { skill };
+      if (level !== undefined) fields.skill.min_level = /^\d+$/.test(level) ? Number(level) : level;
+    }
     if (typeof context.name === 'string' && context.name.trim()) fields.visitor_name = context.name.trim().slice(0, 120);
     if (typeof context.email === 'string' && context.email.trim()) fields.visitor_email = context.email.trim();
     // Signed by the brand's server; the server checks the signature and shows the visitor as verified.
@@ -739,7 +997,7 @@ function start(config) {
     try {
       return await connection.request('start_conversation', fields);
     } catch (error) {
-      if (!(error instanceof ServerError)) throw error;
+      if (!(error instanceof ServerError) || error.code === 'unavailable') throw error;
       if (error.code === 'conflict' && !retried) {
         await delay(300); // another tab opened it at the same moment: this answers with that conversation
         return requestStart(fields, true);
@@ -770,7 +1028,9 @@ function start(config) {
         flushOutbox();
       })
       .catch((error) => {
-        if (error instanceof ServerError) { // refused for good: the messages waiting for it are not sent
+        if (error instanceof ServerError && error.code === 'unavailable') {
+          refusedAsUnavailable();
+        } else if (error instanceof ServerError) { // refused for good: the messages waiting for it are not sent
           for (const clientMessageId of [...state.outbox.keys()]) markFailed(clientMessageId);
           showError(error.message || t('notSentError'));
         } // a lost connection: the outbox starts it again after reconnecting
@@ -788,7 +1048,7 @@ function start(config) {
 
   function submitInput() {
     const text = ui.input.value.trim();
-    if (!text) return;
+    if (!text || !canWrite()) return;
     if (text.length > maxChars()) {
       showError(t('tooLong', maxChars()));
       return;

@@ -8,8 +8,12 @@
 //   data-identity  JSON of a logged-in customer's identity signed by the brand's server:
 //                  {"external_id", "name", "email", "signature"} (see docs/widget.md)
 //   data-title, data-greeting   override the tenant's title and welcome texts
-// The page may also set window.guichetContext = { custom, name, email, identity } before the visitor's first
-// message. Everything is described in docs/widget.md.
+//   data-unavailable   "hide" (default: no launcher while no agent can take a visitor) or "message" (the launcher
+//                  opens on the tenant's "unavailable" text)
+//   data-availability-interval   seconds between availability checks while no chat is open (default 30)
+//   data-queue, data-skill, data-level   the queue, and the skill with its minimum level, this page asks for
+// The page may also set window.guichetContext = { custom, name, email, identity, queue, skill, level } before the
+// visitor's first message. Everything is described in docs/widget.md.
 //
 // This file is a classic script so that the plain tag works: it reads its own tag while it runs
 // (document.currentScript) and imports the widget itself, widget-app.js, from next to itself.
