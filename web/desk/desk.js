@@ -9,6 +9,7 @@ import {
   loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
   storedMessageElement, syncMissed, transmit as transmitEntry,
 } from '/widget/connection.js';
+import { createSupervisor } from '/desk/supervisor.js';
 
 const SESSION_KEY = 'guichet:desk:session';
 const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
@@ -72,6 +73,9 @@ const ui = {
   canned: $('canned-select'),
   input: $('desk-input'),
   send: document.querySelector('[data-testid="desk-send"]'),
+  waitingToggle: $('waiting-toggle'),
+  waitingView: $('waiting-view'),
+  workspace: $('workspace'),
 };
 const baseTitle = document.title;
 
@@ -215,6 +219,7 @@ function createApi(base, tenant, token, onUnauthorized) {
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
     createContact: (fields) => call('POST', '/contacts', fields),
     findContact: (query) => call('GET', `/contacts?${new URLSearchParams(query)}`),
+    waiting: () => call('GET', '/waiting'),
   };
 }
 
@@ -250,6 +255,10 @@ function createDesk(session) {
     onStateChange: showConnection,
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
+  // Supervisors and admins: the Waiting view (supervisor.js), shown once /me confirms the role.
+  const supervisor = createSupervisor({
+    toggle: ui.waitingToggle, view: ui.waitingView, hide: [ui.workspace], load: () => api.waiting(),
+  });
 
   const listeners = [
     [ui.statusSelect, 'change', () => changeStatus(ui.statusSelect.value)],
@@ -273,6 +282,8 @@ function createDesk(session) {
   async function start() {
     for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
     resetView();
+    supervisor.start();
+    supervisor.setRoles(me?.roles);
     ui.loginView.hidden = true;
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
@@ -288,6 +299,7 @@ function createDesk(session) {
     stopped = true;
     clearInterval(ticker);
     connection.close();
+    supervisor.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
   }
@@ -345,6 +357,7 @@ function createDesk(session) {
   function showMe(agent) {
     me = { ...me, ...agent };
     ui.agentName.textContent = me.name ?? '';
+    if (agent.roles) supervisor.setRoles(agent.roles);
     if (agent.status) {
       ui.statusSelect.value = agent.status;
       ui.statusSelect.dataset.status = agent.status;
@@ -683,6 +696,7 @@ function createDesk(session) {
         offer_id: entry.offer.id,
       });
       finishOffer(entry);
+      supervisor.close(); // the accepted chat is shown at once, even from the Waiting view
       const isNew = !conversations.has(ack.conversation.id);
       const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
       select(view.conversation.id);
