@@ -174,7 +174,7 @@ export function createSupervisor({ toggle, view, hide: replaced, load }) {
   function groupLine(group) {
     const waiting = Number(group.waiting) || 0;
     const threshold = Number(group.threshold) || 0;
-    const full = waiting >= threshold;
+    const full = threshold > 0 && waiting >= threshold; // a synchronous group (0) has no queue to fill
     const line = h('li', {
       class: `waiting-group${full ? ' waiting-group--full' : ''}`,
       'data-testid': 'waiting-group-summary',
@@ -186,7 +186,7 @@ export function createSupervisor({ toggle, view, hide: replaced, load }) {
     ' ',
     h('span', { 'data-testid': 'waiting-group-count', title: 'waiting / threshold' }, `${waiting} / ${threshold}`),
     threshold === 0 ? h('span', { class: 'muted' }, ' (synchronous)') : '',
-    full && threshold > 0 ? h('span', { class: 'waiting-full' }, ' full') : '');
+    full ? h('span', { class: 'waiting-full' }, ' full') : '');
     return line;
   }
 
