@@ -39,6 +39,7 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "unavailable": 409,
     "internal": 500,
 }
 

@@ -50,11 +50,13 @@ def _build() -> Container:
 
     config = settings()
     dynamodb.configure(config.table_name, config.region, _endpoint("dynamodb"))
+    tenants = dynamodb.DynamoTenants()
     deps = Deps(
-        tenants=dynamodb.DynamoTenants(),
+        tenants=tenants,
         conversations=dynamodb.DynamoConversations(),
-        agents=dynamodb.DynamoAgents(),
-        assignments=dynamodb.DynamoAssignments(),
+        agents=dynamodb.DynamoAgents(tenants),
+        assignments=dynamodb.DynamoAssignments(tenants),
+        routing=dynamodb.DynamoRoutingIndex(tenants),
         connections=dynamodb.DynamoConnections(),
         contacts=dynamodb.DynamoContacts(),
         push=ApiGatewayPush(config.ws_callback_url),

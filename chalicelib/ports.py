@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Offer, Principal, WrapUp
-from chalicelib.domain.routing import AgentSettings, RoutingConfig
+from chalicelib.domain.routing import AgentSettings, Channel, Group, RoutingConfig, SkillNeed, Waiting
 from chalicelib.domain.settings import TenantSettings
 
 
@@ -57,7 +57,9 @@ class ConversationRepository(Protocol):
 
     def open_for_agent(self, tenant: str, agent_id: str) -> list[Conversation]: ...
 
-    def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]: ...
+    def waiting_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        """A group's waiting conversations, oldest first (for reports; may lag slightly)."""
+        ...
 
     def waiting_connections(self, tenant: str, queue: str, limit: int) -> list[tuple[str, frozenset[str]]]:
         """The oldest waiting conversations of a queue with their connections, in one read (may lag slightly)."""
@@ -103,8 +105,40 @@ class AgentRepository(Protocol):
         """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
         ...
 
-    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
-        """Ids of Available agents with free capacity, longest idle first (may be slightly stale)."""
+    def reindex(self, tenant: str, agent_id: str) -> Agent | None:
+        """Rewrite where the routing index lists the agent, for the tenant's current routing configuration."""
+        ...
+
+    def members(self, tenant: str, group: str) -> list[str]:
+        """The ids of a group's agents (reports and re-indexing only: a routing decision never reads this)."""
+        ...
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """What waits in one distribution group."""
+
+    waiting: int = 0
+    #: queue (medium and required skill level, see domain.routing.queue_list) -> the shards holding at least one
+    queues: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+class RoutingIndex(Protocol):
+    """The routing engine's reads and admissions; each costs a bounded number of requests whatever the number of
+    agents (docs/scaling.md)."""
+
+    def counts(self, tenant: str, groups: Sequence[Group]) -> dict[str, GroupCount]: ...
+
+    def ready(self, tenant: str, group: Group, channel: Channel, need: SkillNeed | None, limit: int) -> list[str]:
+        """Ids of the group's best agents who can take this channel and skill level now (may lag slightly)."""
+        ...
+
+    def heads(self, tenant: str, group: str, queue: str, shards: Sequence[int]) -> list[Waiting]:
+        """The first conversation of each given shard of one of the group's queues."""
+        ...
+
+    def enqueue(self, conversation: Conversation, group: Group) -> Conversation | None:
+        """Put a placed conversation in the group's queue while it has room (ROUTE-4); None when it is full."""
         ...
 
 
@@ -241,6 +275,7 @@ class Deps:
     conversations: ConversationRepository
     agents: AgentRepository
     assignments: Assignments
+    routing: RoutingIndex
     connections: ConnectionRepository
     contacts: ContactRepository
     push: Push

@@ -33,7 +33,8 @@ def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     request = conversations.ChatRequest(page=frame.get("page"), custom=frame.get("custom"),
                                         visitor_name=frame.get("visitor_name"),
                                         visitor_email=frame.get("visitor_email"), identity=frame.get("identity"),
-                                        message=frame.get("message"), ip=caller.source_ip)
+                                        message=frame.get("message"), ip=caller.source_ip,
+                                        queue=frame.get("queue"), skill=frame.get("skill"))
     conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
     answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
     place = conversations.position(deps, conversation)

@@ -13,8 +13,16 @@ Item layout (pk / sk):
 - ``T#<t>#CONTACT-EMAIL#<lowercased email>`` and ``T#<t>#CONTACT-EXT#<external id>`` / ``POINTER``: the contact
   holding that email or external id, written with the contact in one transaction, so that two contacts never
   claim one email (found by key, never by a scan).
-GSI ``gsi1`` (keys, plus connections) lists waiting conversations (``T#<t>#WAITING#<queue>``, oldest first) and
-Available agents with free capacity (``T#<t>#AVAILABLE#<queue>``, longest idle first).
+- The routing index (docs/scaling.md), written in the same transactions as the agent or conversation it indexes:
+  - ``T#<t>#READY#<group>#<channel>[#<skill>]#<shard>`` / fairness key: agents who can take that channel now,
+    best first (ROUTE-2, ROUTE-6); the agent's item lists its entries in ``index_keys``.
+  - ``T#<t>#WAIT#<group>#<medium>[#<skill>#<level>]#<shard>`` / waiting key: the group's queues, priority then
+    arrival order (ROUTE-5).
+  - ``T#<t>#GROUP#<group>`` / ``SHARD#<n>``: how many conversations wait in that shard of the group (``n``, kept
+    below the shard's share of the threshold: ROUTE-4) and in each of its queues (``q:<queue>``).
+  - ``T#<t>#ROSTER#<group>`` / agent id: the group's members, for reports and re-indexing (never for a decision).
+GSI ``gsi1`` (keys, plus connections) lists a group's waiting conversations (``T#<t>#WAITING#<group>``, oldest
+first) for the waiting screen's positions.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -63,11 +72,31 @@ from chalicelib.domain.model import (
     VisitorInfo,
     WrapUp,
 )
-from chalicelib.domain.routing import AgentSettings, RoutingConfig, with_settings
+from chalicelib.domain.routing import (
+    AgentSettings,
+    Channel,
+    Group,
+    Medium,
+    ReadyEntry,
+    RoutingConfig,
+    SkillNeed,
+    Waiting,
+    can_take,
+    candidate_order,
+    conversation_list,
+    parse_queue_list,
+    ready_entries,
+    ready_lists,
+    routing_view,
+    shard_capacity,
+    shard_of,
+    waiting_key,
+    with_settings,
+)
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
 from chalicelib.domain.settings import from_json as settings_from_json
-from chalicelib.ports import AssignmentLost, ConversationView, SeqTaken, Tenant
+from chalicelib.ports import AssignmentLost, ConversationView, GroupCount, SeqTaken, Tenant
 
 STATE = "STATE"
 PROFILE = "PROFILE"
@@ -104,8 +133,32 @@ def _waiting_sk(conversation: Conversation) -> str:
     return f"{_stamp(conversation.created_at)}#{conversation.id}"
 
 
-def _available_pk(tenant: str, queue: str) -> str:
-    return f"T#{tenant}#AVAILABLE#{queue}"
+def _ready_pk(tenant: str, list_key: str) -> str:
+    return f"T#{tenant}#READY#{list_key}"
+
+
+def _queue_pk(tenant: str, group: str, queue: str, shard: int) -> str:
+    return f"T#{tenant}#WAIT#{group}#{queue}#{shard}"
+
+
+def _group_pk(tenant: str, group: str) -> str:
+    return f"T#{tenant}#GROUP#{group}"
+
+
+def _shard_sk(shard: int) -> str:
+    return f"SHARD#{shard}"
+
+
+def _roster_pk(tenant: str, group: str) -> str:
+    return f"T#{tenant}#ROSTER#{group}"
+
+
+QUEUE_COUNT = "q:"  # prefix of a group counter's attribute per queue: q:chat, q:chat#billing#3
+
+
+def _queue_key(conversation: Conversation) -> str:
+    """A conversation's place in its group's queue: priority, then arrival (ROUTE-5)."""
+    return waiting_key(conversation.priority, conversation.created_at, conversation.id)
 
 
 def _stamp(moment: datetime) -> str:
@@ -185,6 +238,11 @@ class ConversationItem(ConversationPart, discriminator="c"):
     saved_as = UnicodeAttribute(null=True)
     rating = NumberAttribute(null=True)
     rating_comment = UnicodeAttribute(null=True)
+    medium = UnicodeAttribute(null=True)
+    rule = UnicodeAttribute(null=True)
+    priority = NumberAttribute(null=True)
+    skill = UnicodeAttribute(null=True)  # "<skill>#<min level>"
+    queue_shard = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
 
@@ -209,6 +267,11 @@ class ConversationItem(ConversationPart, discriminator="c"):
             if self.closed_at else None,
             rating=int(self.rating) if self.rating is not None else None,
             rating_comment=self.rating_comment or "",
+            medium=self.medium or "chat",
+            rule=self.rule or "",
+            priority=int(self.priority or 0),
+            skill=(self.skill.split("#")[0], int(self.skill.split("#")[1])) if self.skill else None,
+            queue_shard=int(self.queue_shard) if self.queue_shard is not None else None,
         )
 
 
@@ -263,8 +326,10 @@ class AgentItem(_Item):
     multi_channel = BooleanAttribute(null=True)
     call_capacity = NumberAttribute(null=True)
     email_capacity = NumberAttribute(null=True)
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
+    call_active = NumberAttribute(null=True)
+    email_active = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)
+    index_keys = UnicodeSetAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -281,7 +346,11 @@ class AgentItem(_Item):
             route_first=bool(self.route_first),
             multi_channel=bool(self.multi_channel),
             call_capacity=int(self.call_capacity if self.call_capacity is not None else 1),
-            email_capacity=int(self.email_capacity if self.email_capacity is not None else 10),
+            email_capacity=int(self.email_capacity or 0),
+            call_active=int(self.call_active or 0),
+            email_active=int(self.email_active or 0),
+            version=int(self.version or 0),
+            index_keys=frozenset(self.index_keys or ()),
         )
 
 
@@ -323,9 +392,31 @@ class CaseItem(_Item):
                     closed_at=self.closed_at)
 
 
+class ReadyItem(_Item):
+    """An agent's line in a ready list; the sort key is its fairness key."""
+
+    agent_id = UnicodeAttribute()
+
+
+class QueueItem(_Item):
+    """A conversation's line in one of its group's queues; the sort key is its waiting key."""
+
+    conversation_id = UnicodeAttribute()
+
+
+class CounterItem(_Item):
+    """One shard of a group's waiting count; per-queue counts are attributes named ``q:<queue>``."""
+
+    n = NumberAttribute(null=True)
+
+
+class RosterItem(_Item):
+    """A member of a group (sort key: the agent id)."""
+
+
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
-    ContactPointerItem, CaseItem,
+    ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem,
 )
 
 
@@ -409,8 +500,10 @@ class DynamoConversations:
             visitor_ip=conversation.visitor.ip or None,
             visitor_external_id=conversation.visitor.external_id or None,
             custom=dict(conversation.custom) or None,
-            gsi1pk=_waiting_pk(tenant, conversation.queue),
-            gsi1sk=_waiting_sk(conversation),
+            medium=conversation.medium,
+            rule=conversation.rule or None,
+            priority=conversation.priority,
+            skill=f"{conversation.skill[0]}#{conversation.skill[1]}" if conversation.skill else None,
         )
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -509,8 +602,15 @@ class DynamoConversations:
         open_ones = [c for c in found if c.status is not ConversationStatus.CLOSED]
         return sorted(open_ones, key=lambda c: c.created_at)
 
-    def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
-        return [conversation_id for conversation_id, _ in self.waiting_connections(tenant, queue, limit)]
+    def waiting_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        """A group's waiting conversations, oldest first (for the supervisors' report; may lag slightly)."""
+        ids = [conversation_id for conversation_id, _ in self.waiting_connections(tenant, group, limit)]
+        if not ids:
+            return []
+        items = ConversationItem.batch_get([(_conv_pk(tenant, i), STATE) for i in ids], consistent_read=True)
+        found = [item.to_domain(tenant) for item in items]
+        waiting = [c for c in found if c.status is ConversationStatus.WAITING]
+        return sorted(waiting, key=lambda c: (c.created_at, c.id))
 
     def waiting_connections(self, tenant: str, queue: str, limit: int) -> list[tuple[str, frozenset[str]]]:
         entries = Gsi1Entry.gsi1.query(_waiting_pk(tenant, queue), limit=limit)
@@ -541,18 +641,21 @@ class DynamoConversations:
 
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         visitor_pk = _principal_pk(conversation.tenant, PrincipalKind.VISITOR, conversation.visitor_id)
+        tx = _Tx()
+        tx.named_delete("gone", LinkItem(visitor_pk, OPEN), condition=LinkItem.conversation_id == conversation.id)
+        _dequeue(tx, conversation)
+        tx.named_update(
+            "gone",
+            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+            actions=[ConversationItem.status.set(ConversationStatus.DISSUADED.value),
+                     ConversationItem.closed_at.set(now), ConversationItem.queue_shard.remove(),
+                     ConversationItem.gsi1pk.remove(), ConversationItem.gsi1sk.remove()],
+            condition=(ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation),
+        )
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.delete(LinkItem(visitor_pk, OPEN), condition=LinkItem.conversation_id == conversation.id)
-                tx.update(
-                    ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
-                    actions=[ConversationItem.status.set(ConversationStatus.DISSUADED.value),
-                             ConversationItem.closed_at.set(now),
-                             ConversationItem.gsi1pk.remove(), ConversationItem.gsi1sk.remove()],
-                    condition=ConversationItem.status == ConversationStatus.WAITING.value,
-                )
+            tx.commit()
         except TransactWriteError as exc:
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons):
+            if tx.failed(exc) == "gone":
                 return False
             raise
         return True
@@ -570,7 +673,134 @@ class DynamoConversations:
                 raise  # a conversation that vanished has no connections to keep
 
 
-class DynamoAgents:
+class _Tx(TransactWrite):
+    """A transaction whose operations carry names, so that a cancellation tells which condition failed.
+
+    PynamoDB sends condition checks, then deletes, then puts, then updates; the cancellation reasons follow that
+    order, and so do the names."""
+
+    def __init__(self) -> None:
+        super().__init__(connection=connection())
+        self._names: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+
+    def named_delete(self, name: str, model: Model, condition: Any = None) -> None:
+        self.delete(model, condition=condition)
+        self._names["delete"].append(name)
+
+    def named_save(self, name: str, model: Model, condition: Any = None) -> None:
+        self.save(model, condition=condition)
+        self._names["put"].append(name)
+
+    def named_update(self, name: str, model: Model, actions: list[Any], condition: Any = None) -> None:
+        self.update(model, actions=actions, condition=condition)
+        self._names["update"].append(name)
+
+    def size(self) -> int:
+        return sum(len(names) for names in self._names.values())
+
+    def commit(self) -> None:
+        if self.size() > MAX_TRANSACTION_ITEMS:
+            raise Conflict("this agent belongs to too many groups and skills to be routed atomically "
+                           f"(more than {MAX_TRANSACTION_ITEMS} index changes); see docs/scaling.md")
+        self._commit()
+
+    def failed(self, exc: TransactWriteError) -> str:
+        order = self._names["delete"] + self._names["put"] + self._names["update"]
+        for index, reason in enumerate(exc.cancellation_reasons):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                return order[index] if index < len(order) else "conflict"
+        return "transaction_conflict"
+
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _index_agent(tx: _Tx, before: Agent, after: Agent, config: RoutingConfig) -> frozenset[str]:
+    """Move the agent's ready-list entries from where they are to where `after` belongs (unchanged ones stay)."""
+    wanted = {entry.encode(): entry for entry in ready_entries(routing_view(after), config)}
+    for key in sorted(before.index_keys - wanted.keys()):
+        gone = ReadyEntry.decode(key)
+        tx.named_delete("none", ReadyItem(_ready_pk(after.tenant, gone.list_key), gone.sort_key))
+    for key in sorted(wanted.keys() - before.index_keys):
+        entry = wanted[key]
+        tx.named_save("none", ReadyItem(_ready_pk(after.tenant, entry.list_key), entry.sort_key, agent_id=after.id))
+    return frozenset(wanted)
+
+
+def _write_agent(tx: _Tx, before: Agent, after: Agent, config: RoutingConfig, *, name: str = "agent_changed",
+                 extra: Sequence[Any] = ()) -> Agent:
+    """Update the agent's item on the exact revision read (optimistic), with its ready-list entries."""
+    keys = _index_agent(tx, before, after, config)
+    actions: list[Any] = [
+        AgentItem.status.set(after.status.value),
+        AgentItem.active.set(after.active),
+        AgentItem.call_active.set(after.call_active),
+        AgentItem.email_active.set(after.email_active),
+        AgentItem.version.set(before.version + 1),
+        AgentItem.index_keys.set(set(keys)) if keys else AgentItem.index_keys.remove(),
+        *extra,
+    ]
+    if after.idle_since is not None:
+        actions.append(AgentItem.idle_since.set(after.idle_since))
+    tx.named_update(name, AgentItem(_principal_pk(after.tenant, PrincipalKind.AGENT, after.id), PROFILE),
+                    actions=actions, condition=AgentItem.version == before.version)
+    return replace(after, version=before.version + 1, index_keys=keys)
+
+
+def _load_field(channel: Channel) -> str:
+    return {Channel.CHAT: "active", Channel.CALL: "call_active", Channel.EMAIL: "email_active"}[channel]
+
+
+def _loaded(agent: Agent, channel: Channel, delta: int) -> Agent:
+    field_name = _load_field(channel)
+    return replace(agent, **{field_name: getattr(agent, field_name) + delta})
+
+
+def _channel(conversation: Conversation) -> Channel:
+    return Medium(conversation.medium).channel
+
+
+def _enqueue(tx: _Tx, conversation: Conversation, shard: int, room: int | None) -> None:
+    """Put a conversation in shard `shard` of its group's queue and count it; with `room`, only while fewer than
+    `room` conversations wait in that shard (the group's threshold, ROUTE-4)."""
+    queue = conversation_list(conversation)
+    tx.named_save("none", QueueItem(_queue_pk(conversation.tenant, conversation.queue, queue, shard),
+                                    _queue_key(conversation), conversation_id=conversation.id))
+    condition = (CounterItem.n.does_not_exist() | (CounterItem.n < room)) if room is not None else None
+    tx.named_update("full", CounterItem(_group_pk(conversation.tenant, conversation.queue), _shard_sk(shard)),
+                    actions=[CounterItem.n.add(1), Path([QUEUE_COUNT + queue]).add(1)], condition=condition)
+
+
+def _dequeue(tx: _Tx, conversation: Conversation) -> None:
+    """Take a conversation out of its group's queue (it is offered, or it leaves)."""
+    if conversation.queue_shard is None:
+        return
+    queue, shard = conversation_list(conversation), conversation.queue_shard
+    tx.named_delete("none", QueueItem(_queue_pk(conversation.tenant, conversation.queue, queue, shard),
+                                      _queue_key(conversation)))
+    tx.named_update("none", CounterItem(_group_pk(conversation.tenant, conversation.queue), _shard_sk(shard)),
+                    actions=[CounterItem.n.add(-1), Path([QUEUE_COUNT + queue]).add(-1)])
+
+
+def _in_queue_as_read(conversation: Conversation) -> Any:
+    """The conversation is in the queue shard we read (or in none), so the queue operations above are right."""
+    if conversation.queue_shard is None:
+        return ConversationItem.queue_shard.does_not_exist()
+    return ConversationItem.queue_shard == conversation.queue_shard
+
+
+class _RoutingConfigs:
+    """The tenant's routing configuration, through the tenants' per-container cache."""
+
+    def __init__(self, tenants: DynamoTenants | None) -> None:
+        self._tenants = tenants or DynamoTenants()
+
+    def routing(self, tenant: str) -> RoutingConfig:
+        found = self._tenants.get(tenant)
+        return found.routing if found is not None else RoutingConfig()
+
+
+class DynamoAgents(_RoutingConfigs):
     _STATUS_RETRIES = 5
 
     def get(self, tenant: str, agent_id: str) -> Agent | None:
@@ -581,6 +811,12 @@ class DynamoAgents:
         return item.to_domain(tenant)
 
     def put(self, agent: Agent) -> None:
+        """Create or replace an agent (seeding, admin), with their ready-list entries and group memberships."""
+        current = self.get(agent.tenant, agent.id)
+        before = current or replace(agent, index_keys=frozenset(), queues=())
+        tx = _Tx()
+        after = replace(agent, version=before.version + 1 if current else 0)
+        keys = _index_agent(tx, before, after, self.routing(agent.tenant))
         item = AgentItem(
             _principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id),
             PROFILE,
@@ -596,19 +832,25 @@ class DynamoAgents:
             multi_channel=agent.multi_channel or None,
             call_capacity=agent.call_capacity,
             email_capacity=agent.email_capacity,
+            call_active=agent.call_active,
+            email_active=agent.email_active,
+            version=after.version,
+            index_keys=set(keys) or None,
         )
-        item.gsi1pk, item.gsi1sk = _availability_keys(agent)
-        item.save()
+        condition = AgentItem.version == current.version if current else AgentItem.pk.does_not_exist()
+        tx.named_save("agent_changed", item, condition=condition)
+        _roster(tx, before, after)
+        try:
+            tx.commit()
+        except TransactWriteError as exc:
+            raise Conflict("the agent changed meanwhile; retry", field="agent_id") from exc
 
     def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
         def change(current: Agent) -> tuple[Agent, list[Any]]:
             idle_since = current.idle_since
             if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE:
                 idle_since = now
-            actions: list[Any] = [AgentItem.status.set(status.value)]
-            if idle_since is not None:
-                actions.append(AgentItem.idle_since.set(idle_since))
-            return replace(current, status=status, idle_since=idle_since), actions
+            return replace(current, status=status, idle_since=idle_since), []
 
         return self._update(tenant, agent_id, change)
 
@@ -637,75 +879,86 @@ class DynamoAgents:
 
         return self._update(tenant, agent_id, change)
 
+    def reindex(self, tenant: str, agent_id: str) -> Agent | None:
+        """Rewrite the agent's entries for the tenant's current routing configuration (after an admin changed it)."""
+        if self.get(tenant, agent_id) is None:
+            return None
+        return self._update(tenant, agent_id, lambda current: (current, []))
+
+    def members(self, tenant: str, group: str) -> list[str]:
+        """The agents of a group (a report or a re-index reads this; a routing decision never does)."""
+        return [item.sk for item in RosterItem.query(_roster_pk(tenant, group), consistent_read=True)]
+
     def _update(self, tenant: str, agent_id: str, change: Callable[[Agent], tuple[Agent, list[Any]]]) -> Agent:
-        """Apply a change to the agent's profile and its availability entry, conditional on the load read just
-        before, so that a concurrent offer or close is never undone in the index (retried when one wins)."""
+        """Apply a change to the agent on the exact revision read, with their ready-list entries and memberships
+        (retried when a concurrent offer or close won)."""
+        config = self.routing(tenant)
         for _ in range(self._STATUS_RETRIES):
             current = self.get(tenant, agent_id)
             if current is None:
                 raise Conflict("the agent has no profile")
             wanted, actions = change(current)
-            gsi1pk, gsi1sk = _availability_keys(wanted)
-            if gsi1pk and gsi1sk:
-                actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
-            else:
-                actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
+            tx = _Tx()
+            written = _write_agent(tx, current, wanted, config, extra=actions)
+            _roster(tx, current, wanted)
             try:
-                AgentItem(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE).update(
-                    actions=actions, condition=AgentItem.active == current.active)
-            except UpdateError as exc:
-                if _failed_condition(exc):
+                tx.commit()
+            except TransactWriteError as exc:
+                if tx.failed(exc) in ("agent_changed", "transaction_conflict"):
                     continue
                 raise
-            return wanted
+            return written
         raise Conflict("the agent's state keeps changing; retry")
 
-    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
-        entries = Gsi1Entry.gsi1.query(_available_pk(tenant, queue), limit=limit)
-        return [entry.pk.rsplit("#", 1)[1] for entry in entries]
+
+def _roster(tx: _Tx, before: Agent, after: Agent) -> None:
+    for group in sorted(set(after.queues) - set(before.queues)):
+        tx.named_save("none", RosterItem(_roster_pk(after.tenant, group), after.id))
+    for group in sorted(set(before.queues) - set(after.queues)):
+        tx.named_delete("none", RosterItem(_roster_pk(after.tenant, group), after.id))
 
 
-def _availability_keys(agent: Agent) -> tuple[str | None, str | None]:
-    """Index entry of an agent who can take a chat now, sorted by how long they have been idle (CHAT-6)."""
-    if not agent.can_take_chat:
-        return None, None
-    idle = _stamp(agent.idle_since) if agent.idle_since else "0"
-    return _available_pk(agent.tenant, agent.active_queues[0]), f"{idle}#{agent.id}"
-
-
-class DynamoAssignments:
+class DynamoAssignments(_RoutingConfigs):
     """Ownership and capacity, each change one conditional transaction (invariants 1 and 2).
 
-    An agent's `active` counts the slots in use, offers included, so that a 7th offer can never exist. The agent's
-    item is updated on the exact load read just before (optimistic), which also keeps their index entry right.
+    An agent's loads count the slots in use, offers included, so that a 7th offer can never exist. The agent's
+    item is updated on the exact revision read just before (optimistic), which also keeps their ready-list
+    entries right; the conversation leaves or re-enters its group's queue in the same transaction.
     """
 
     _AGENT_RETRIES = 8
 
     def offer(self, conversation: Conversation, agent: Agent, offer: Offer, now: datetime) -> None:
+        channel = _channel(conversation)
+        if not can_take(routing_view(agent), channel):
+            raise AssignmentLost("agent_unavailable")
         agent_pk = _principal_pk(conversation.tenant, PrincipalKind.AGENT, agent.id)
+        tx = _Tx()
+        tx.named_save("already_linked",
+                      LinkItem(agent_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id, created_at=now),
+                      condition=LinkItem.pk.does_not_exist())
+        _dequeue(tx, conversation)
+        after = replace(_loaded(agent, channel, +1), idle_since=now)
+        _write_agent(tx, agent, after, self.routing(conversation.tenant), name="agent_unavailable")
+        tx.named_update(
+            "conversation_taken",
+            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+            actions=[
+                ConversationItem.status.set(ConversationStatus.OFFERED.value),
+                ConversationItem.offer_id.set(offer.id),
+                ConversationItem.offer_agent_id.set(agent.id),
+                ConversationItem.offer_expires_at.set(offer.expires_at),
+                ConversationItem.queue_shard.remove(),
+                ConversationItem.gsi1pk.remove(),
+                ConversationItem.gsi1sk.remove(),
+            ],
+            # Ownership (invariant 2): only a waiting conversation is offered, to one agent at a time.
+            condition=(ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation),
+        )
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.save(
-                    LinkItem(agent_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id, created_at=now),
-                    condition=LinkItem.pk.does_not_exist(),
-                )
-                self._agent_load(tx, agent, +1, now, require_available=True)
-                tx.update(
-                    ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
-                    actions=[
-                        ConversationItem.status.set(ConversationStatus.OFFERED.value),
-                        ConversationItem.offer_id.set(offer.id),
-                        ConversationItem.offer_agent_id.set(agent.id),
-                        ConversationItem.offer_expires_at.set(offer.expires_at),
-                        ConversationItem.gsi1pk.remove(),
-                        ConversationItem.gsi1sk.remove(),
-                    ],
-                    # Ownership (invariant 2): only a waiting conversation is offered, to one agent at a time.
-                    condition=ConversationItem.status == ConversationStatus.WAITING.value,
-                )
+            tx.commit()
         except TransactWriteError as exc:
-            raise AssignmentLost(_reason(exc, ("already_linked", "agent_unavailable", "conversation_taken"))) from exc
+            raise AssignmentLost(tx.failed(exc)) from exc
 
     def accept(self, conversation: Conversation, agent: Agent, offer_id: str, agent_connections: Iterable[str],
                now: datetime) -> None:
@@ -734,36 +987,49 @@ class DynamoAssignments:
 
     def withdraw(self, conversation: Conversation, agent: Agent, offer_id: str, *, set_away: bool,
                  now: datetime) -> None:
-        def attempt(tx: TransactWrite, current: Agent) -> None:
-            tx.delete(LinkItem(_principal_pk(conversation.tenant, PrincipalKind.AGENT, agent.id),
-                               f"{CONV}{conversation.id}"))
-            self._agent_load(tx, current, -1, now, set_away=set_away)
-            tx.update(
+        config = self.routing(conversation.tenant)
+        group = config.groups.get(conversation.queue) or Group(conversation.queue)
+        shard = shard_of(conversation.id, group.shards)
+        back = replace(conversation, queue_shard=shard)
+
+        def attempt(tx: _Tx, current: Agent) -> None:
+            tx.named_delete("none", LinkItem(_principal_pk(conversation.tenant, PrincipalKind.AGENT, agent.id),
+                                             f"{CONV}{conversation.id}"))
+            # Away only from Available: an agent who went Offline meanwhile stays Offline.
+            away = AgentStatus.AWAY if set_away and current.status is AgentStatus.AVAILABLE else current.status
+            _write_agent(tx, current, replace(_loaded(current, _channel(conversation), -1), status=away), config)
+            tx.named_update(
+                "offer_gone",
                 ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
                 actions=[
                     ConversationItem.status.set(ConversationStatus.WAITING.value),
                     ConversationItem.offer_id.remove(),
                     ConversationItem.offer_agent_id.remove(),
                     ConversationItem.offer_expires_at.remove(),
+                    ConversationItem.queue_shard.set(shard),
                     ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, conversation.queue)),
                     ConversationItem.gsi1sk.set(_waiting_sk(conversation)),
                 ],
                 condition=(ConversationItem.status == ConversationStatus.OFFERED.value)
                 & (ConversationItem.offer_id == offer_id),
             )
+            # Back at its original place, whatever the threshold: the visitor was engaged already (CHAT-7).
+            _enqueue(tx, back, shard, room=None)
 
-        # Order in the request: the delete, then the agent's update, then the conversation's.
-        self._with_fresh_agent(agent, attempt, ("none", "agent_changed", "offer_gone"))
+        self._with_fresh_agent(agent, attempt)
 
     def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
         tenant = conversation.tenant
         visitor_pk = _principal_pk(tenant, PrincipalKind.VISITOR, conversation.visitor_id)
+        config = self.routing(tenant)
 
-        def attempt(tx: TransactWrite, current: Agent) -> None:
-            tx.delete(LinkItem(_principal_pk(tenant, PrincipalKind.AGENT, agent.id), f"{CONV}{conversation.id}"))
-            tx.delete(LinkItem(visitor_pk, OPEN))
-            self._agent_load(tx, current, -1, wrap_up.closed_at)
-            tx.update(
+        def attempt(tx: _Tx, current: Agent) -> None:
+            tx.named_delete("none", LinkItem(_principal_pk(tenant, PrincipalKind.AGENT, agent.id),
+                                             f"{CONV}{conversation.id}"))
+            tx.named_delete("none", LinkItem(visitor_pk, OPEN))
+            _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
+            tx.named_update(
+                "not_yours",
                 ConversationItem(_conv_pk(tenant, conversation.id), STATE),
                 actions=[
                     ConversationItem.status.set(ConversationStatus.CLOSED.value),
@@ -776,48 +1042,118 @@ class DynamoAssignments:
                 & (ConversationItem.agent_id == agent.id),
             )
 
-        # Deletes come before updates in PynamoDB's transaction; the two deletes carry no condition.
-        self._with_fresh_agent(agent, attempt, ("none", "none", "agent_changed", "not_yours"))
+        self._with_fresh_agent(agent, attempt)
 
-    def _with_fresh_agent(self, agent: Agent, attempt: Any, reasons: Sequence[str]) -> None:
+    def _with_fresh_agent(self, agent: Agent, attempt: Callable[[_Tx, Agent], None]) -> None:
         """Run a transaction that lowers an agent's load, re-reading the agent when a concurrent change won."""
         current = agent
         for _ in range(self._AGENT_RETRIES):
+            tx = _Tx()
+            attempt(tx, current)
             try:
-                with TransactWrite(connection=connection()) as tx:
-                    attempt(tx, current)
+                tx.commit()
                 return
             except TransactWriteError as exc:
-                reason = _reason(exc, reasons)
-                if reason != "agent_changed":
+                reason = tx.failed(exc)
+                if reason not in ("agent_changed", "transaction_conflict"):
                     raise AssignmentLost(reason) from exc
-            fresh = DynamoAgents().get(agent.tenant, agent.id)
+            fresh = DynamoAgents(self._tenants).get(agent.tenant, agent.id)
             if fresh is None:
                 raise AssignmentLost("agent_gone")
             current = fresh
         raise AssignmentLost("agent_busy")
 
-    @staticmethod
-    def _agent_load(tx: TransactWrite, agent: Agent, delta: int, now: datetime, *, require_available: bool = False,
-                    set_away: bool = False) -> None:
-        # Away only from Available: an agent who went Offline meanwhile stays Offline.
-        status = AgentStatus.AWAY if set_away and agent.status is AgentStatus.AVAILABLE else agent.status
-        after = replace(agent, active=agent.active + delta, status=status,
-                        idle_since=now if delta > 0 else agent.idle_since)
-        gsi1pk, gsi1sk = _availability_keys(after)
-        actions: list[Any] = [AgentItem.active.set(after.active), AgentItem.status.set(status.value)]
-        if after.idle_since is not None:
-            actions.append(AgentItem.idle_since.set(after.idle_since))
-        if gsi1pk and gsi1sk:
-            actions += [AgentItem.gsi1pk.set(gsi1pk), AgentItem.gsi1sk.set(gsi1sk)]
-        else:
-            actions += [AgentItem.gsi1pk.remove(), AgentItem.gsi1sk.remove()]
-        condition = (AgentItem.active == agent.active) & (AgentItem.status == agent.status.value)
-        if require_available:
-            # Capacity (invariant 1): the load we read must still be the load, below capacity, while Available.
-            condition &= (AgentItem.status == AgentStatus.AVAILABLE.value) & (AgentItem.capacity > agent.active)
-        tx.update(AgentItem(_principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id), PROFILE), actions=actions,
-                  condition=condition)
+
+class DynamoRoutingIndex(_RoutingConfigs):
+    """The routing engine's reads: a few sorted heads and counters per decision, whatever the number of agents."""
+
+    def counts(self, tenant: str, groups: Sequence[Group]) -> dict[str, GroupCount]:
+        """How many conversations wait in each group, and which queues (and shards) hold some: one BatchGetItem
+        per 100 shards."""
+        keys = [(group.id, shard) for group in groups for shard in range(group.shards)]
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        for start in range(0, len(keys), 100):
+            chunk = keys[start:start + 100]
+            request: dict[str, Any] = {_Meta.table_name: {"ConsistentRead": True, "Keys": [
+                {"pk": {"S": _group_pk(tenant, g)}, "sk": {"S": _shard_sk(s)}} for g, s in chunk]}}
+            for _ in range(5):
+                answer = connection().dispatch("BatchGetItem", {"RequestItems": request})
+                for raw in answer.get("Responses", {}).get(_Meta.table_name, []):
+                    group_id = raw["pk"]["S"].split("#GROUP#", 1)[1]
+                    found[(group_id, int(raw["sk"]["S"][len("SHARD#"):]))] = raw
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+        counts: dict[str, GroupCount] = {}
+        for group in groups:
+            waiting = 0
+            lists: dict[str, list[int]] = {}
+            for shard in range(group.shards):
+                raw = found.get((group.id, shard), {})
+                waiting += int(raw.get("n", {}).get("N", "0"))
+                for name, value in raw.items():
+                    if name.startswith(QUEUE_COUNT) and int(value["N"]) > 0:
+                        lists.setdefault(name[len(QUEUE_COUNT):], []).append(shard)
+            counts[group.id] = GroupCount(waiting=waiting, queues={k: tuple(v) for k, v in lists.items()})
+        return counts
+
+    def ready(self, tenant: str, group: Group, channel: Channel, need: SkillNeed | None, limit: int) -> list[str]:
+        """The best agents of a group who can take this channel and skill level now, best first (may lag: each
+        candidate is re-read and checked before an offer)."""
+        heads: list[tuple[str, str]] = []
+        for list_key, prefix in ready_lists(group, channel, need):
+            condition = ReadyItem.sk.startswith(prefix) if prefix else None
+            for item in ReadyItem.query(_ready_pk(tenant, list_key), condition, limit=limit, consistent_read=True):
+                heads.append((candidate_order(item.sk, need is not None), item.agent_id))
+        chosen: list[str] = []
+        for _, agent_id in sorted(heads):
+            if agent_id not in chosen:
+                chosen.append(agent_id)
+        return chosen[:limit]
+
+    def heads(self, tenant: str, group: str, queue: str, shards: Sequence[int]) -> list[Waiting]:
+        """The first conversation of each shard of one of a group's queues."""
+        medium, need = parse_queue_list(queue)
+        found: list[Waiting] = []
+        for shard in shards:
+            for item in QueueItem.query(_queue_pk(tenant, group, queue, shard), limit=1, consistent_read=True):
+                priority, arrived, _ = item.sk.split("#", 2)
+                found.append(Waiting(conversation_id=item.conversation_id, group=group, medium=medium,
+                                     priority=999 - int(priority),
+                                     arrived_at=datetime.strptime(arrived, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC),
+                                     skill=need))
+        return found
+
+    def enqueue(self, conversation: Conversation, group: Group) -> Conversation | None:
+        """Put a placed conversation in its group's queue while the group has room (ROUTE-4): one conditional
+        transaction per shard tried; None when every shard is full."""
+        start = shard_of(conversation.id, group.shards)
+        placed = replace(conversation, queue=group.id)
+        for turn in range(group.shards):
+            shard = (start + turn) % group.shards
+            room = shard_capacity(group, shard)
+            if room <= 0:
+                continue
+            tx = _Tx()
+            tx.named_update(
+                "moved",
+                ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                actions=[ConversationItem.queue.set(group.id), ConversationItem.queue_shard.set(shard),
+                         ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, group.id)),
+                         ConversationItem.gsi1sk.set(_waiting_sk(conversation))],
+                condition=(ConversationItem.status == ConversationStatus.WAITING.value)
+                & ConversationItem.queue_shard.does_not_exist(),
+            )
+            _enqueue(tx, placed, shard, room)
+            try:
+                tx.commit()
+            except TransactWriteError as exc:
+                reason = tx.failed(exc)
+                if reason == "full":
+                    continue
+                raise Conflict("the conversation is no longer waiting", field="conversation_id") from exc
+            return replace(placed, queue_shard=shard)
+        return None
 
 
 def _reason(exc: TransactWriteError, names: Sequence[str]) -> str:

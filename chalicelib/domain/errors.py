@@ -49,6 +49,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """No group of the matching rule can take a new conversation now (ROUTE-4): the visitor is not engaged."""
+
+    code = "unavailable"
+
+
 class ConnectionGone(Exception):
     """A WebSocket connection no longer exists (API Gateway answered 410 Gone)."""
 

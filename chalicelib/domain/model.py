@@ -65,7 +65,14 @@ class Agent:
     #: Allowed to hold a call and chats at once (ROUTE-7); otherwise calls and other channels exclude each other.
     multi_channel: bool = False
     call_capacity: int = 1
-    email_capacity: int = 10
+    #: Email is opt-in: an agent gets emails once an admin gives them an email capacity.
+    email_capacity: int = 0
+    call_active: int = 0
+    email_active: int = 0
+    #: Revision of the stored agent, for optimistic writes (every change is conditional on the one read).
+    version: int = 0
+    #: Where the routing index lists the agent now (adapter bookkeeping: docs/scaling.md).
+    index_keys: frozenset[str] = frozenset()
 
     @property
     def active_queues(self) -> tuple[str, ...]:
@@ -139,6 +146,14 @@ class Conversation:
     wrap_up: WrapUp | None = None
     rating: int | None = None
     rating_comment: str = ""
+    #: Routing (ROUTE-1 to ROUTE-5): `queue` is the distribution group it was placed in, by this rule, with this
+    #: medium, priority and required skill (name, minimum level).
+    medium: str = "chat"
+    rule: str = ""
+    priority: int = 0
+    skill: tuple[str, int] | None = None
+    #: Which partition of its group's queue holds it while it waits; None when it is in no queue.
+    queue_shard: int | None = None
 
     def is_participant(self, principal: Principal) -> bool:
         if principal.tenant != self.tenant:

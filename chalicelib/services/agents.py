@@ -22,7 +22,7 @@ def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
     profile(deps, principal)
     wanted = _status(status)
     agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
-    if agent.can_take_chat and routing.pull_waiting(deps, agent):
+    if routing.pull(deps, agent):
         agent = profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     return agent
@@ -49,7 +49,7 @@ def switch_queue(deps: Deps, principal: Principal, queue: object, on: object) ->
         raise InvalidInput("'on' must be true or false", field="on")
     off = set(agent.queues_off) - {queue} if on else set(agent.queues_off) | {queue}
     agent = deps.agents.switch_queues(principal.tenant, principal.id, frozenset(off))
-    if agent.can_take_chat and routing.pull_waiting(deps, agent):
+    if routing.pull(deps, agent):
         agent = profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     return agent

@@ -12,8 +12,9 @@ from typing import Any
 from chalicelib.domain import identity as identities
 from chalicelib.domain import messages as rules
 from chalicelib.domain import transcript as transcripts
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import (
+    DEFAULT_QUEUE,
     Conversation,
     ConversationStatus,
     Message,
@@ -24,6 +25,7 @@ from chalicelib.domain.model import (
     VisitorInfo,
     WrapUp,
 )
+from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
 from chalicelib.services import contacts, fanout, frames, queue_position, routing, tenants
 
@@ -47,6 +49,9 @@ class ChatRequest:
     #: agent reads it with the offer.
     message: object = None
     ip: str = ""
+    #: Routing context (ROUTE-1): the queue the page asks for, and a skill at a minimum level {skill, min_level}.
+    queue: object = None
+    skill: object = None
 
 
 def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None,
@@ -70,6 +75,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     existing = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
     if existing:
         return existing[0]
+    route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
     settings = tenant.settings
     connections = set(deps.connections.of(visitor))
     if connection_id:
@@ -84,6 +90,10 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         connections=frozenset(connections),
         visitor=info,
         custom=custom,
+        queue=route.groups[0].id,
+        rule=route.rule.id,
+        priority=route.priority,
+        skill=(route.skill.skill, route.skill.min_level) if route.skill else None,
     )
     try:
         deps.conversations.create(conversation)
@@ -97,10 +107,24 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         send_message(deps, visitor, connection_id, conversation.id, first[0], first[1], 0)
     deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=visitor.tenant, payload={"conversation_id": conversation.id}),
                     now + timedelta(seconds=settings.max_wait_seconds), now)
-    offered = routing.route_conversation(deps, conversation)
-    if offered is None:
-        queue_position.announce(deps, conversation.tenant, conversation.queue)
-    return offered or conversation
+    try:
+        placed = routing.admit(deps, conversation, route)
+    except Unavailable:
+        deps.conversations.dissuade(conversation, now)  # every group is full: the visitor is not engaged
+        raise
+    if placed.status is ConversationStatus.WAITING:
+        queue_position.announce(deps, placed.tenant, placed.queue)
+    return placed
+
+
+def routing_context(request: ChatRequest, page: PageContext | None, custom: dict[str, str],
+                    config: RoutingConfig) -> RoutingContext:
+    """What routing weighs about a new chat (ROUTE-1): requested queue, page URL, custom data, required skill."""
+    queue = request.queue if request.queue not in (None, "") else DEFAULT_QUEUE
+    if not isinstance(queue, str) or len(queue) > 40:
+        raise InvalidInput("'queue' must be a queue name of at most 40 characters", field="queue")
+    return RoutingContext(queue=queue, channel=Channel.CHAT, url=page.url if page else "", custom=custom,
+                          skill=skill_need_from_json(request.skill, "skill", config.skills))
 
 
 def close_conversation(deps: Deps, agent: Principal, conversation_id: object, disposition: object = None,
@@ -139,7 +163,7 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
         contacts.save_case(deps, record, closed, wrap_up)
     fanout.to_conversation(deps, closed, {"type": "conversation.closed", "conversation": frames.for_visitor(closed)})
     freed = deps.agents.get(agent.tenant, agent.id)
-    if freed is not None and freed.can_take_chat and routing.pull_waiting(deps, freed):
+    if freed is not None and routing.pull(deps, freed):
         freed = deps.agents.get(agent.tenant, agent.id)
     if freed is not None:  # every open desk of the agent shows the same load
         fanout.to_connections(deps, deps.connections.of(agent), {"type": "agent.status", "agent": frames.agent(freed)})

@@ -76,7 +76,7 @@ def _withdraw(deps: Deps, conversation: Conversation, agent: Agent, offer_id: st
     fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(away)})
     back = deps.conversations.get(conversation.tenant, conversation.id)
     waiting_again = back is not None and back.status is ConversationStatus.WAITING
-    if back is not None and waiting_again and routing.route_conversation(deps, back) is None:
+    if back is not None and waiting_again and routing.serve_group(deps, back) is None:
         queue_position.announce(deps, back.tenant, back.queue)  # it waits again, at its original place
     return away
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.routing import Channel, Group
 from chalicelib.ports import Deps
 from chalicelib.services import fanout, tenants
 
@@ -12,7 +13,8 @@ def announce(deps: Deps, tenant: str, queue: str) -> None:
     """Three reads whatever the queue's length (settings, ready agents, the waiting list with connections), then
     one push per waiting visitor's connection."""
     settings = tenants.settings_of(deps, tenant)
-    ready = max(1, len(deps.agents.longest_idle_available(tenant, queue, 20)))
+    group = tenants.routing_of(deps, tenant).groups.get(queue) or Group(queue)
+    ready = max(1, len(deps.routing.ready(tenant, group, Channel.CHAT, None, 20)))
     waiting = deps.conversations.waiting_connections(tenant, queue, ANNOUNCED)
     for position, (conversation_id, connection_ids) in enumerate(waiting, 1):
         gone = fanout.to_connections(deps, sorted(connection_ids), {

@@ -1,71 +1,193 @@
-"""Offering waiting conversations to Available agents.
+"""The routing engine (ROUTE-1 to ROUTE-7, CHAT-12): where a new conversation goes, and what an agent who frees
+capacity gets next.
 
-This first rule offers a conversation to the Available agent of its queue who has waited longest since their
-last assignment (CHAT-6), and an agent who frees capacity pulls the oldest waiting conversation. The routing engine
-(skills, rules, thresholds) replaces the choice later; what stays is that every offer is one conditional
-transaction, a lost race moves on to the next candidate, and an offer not accepted in time is withdrawn by a timer.
+The policy is pure (domain/routing.py). This module reads what one decision needs from the routing index (group
+counters, the heads of a few sorted ready lists and queues), so a decision costs the same whatever the number of
+agents, and makes each assignment one conditional transaction; a lost race moves on to the next candidate.
+
+Both directions follow one rule, so that no conversation waits while an agent who could take it is idle: publish,
+then look. A conversation enters its group's queue, then looks for ready agents; an agent enters the ready lists in
+the transaction that frees them, then pulls from their groups' queues. Whichever comes second sees the other.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Offer, Principal, PrincipalKind
-from chalicelib.ports import AssignmentLost, Deps, Timer
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.model import (
+    Agent,
+    AgentStatus,
+    Conversation,
+    ConversationStatus,
+    Offer,
+    Principal,
+    PrincipalKind,
+)
+from chalicelib.domain.routing import (
+    Channel,
+    Group,
+    GroupState,
+    Medium,
+    Route,
+    RoutingConfig,
+    RoutingContext,
+    conversation_list,
+    conversation_need,
+    eligible,
+    next_for,
+    parse_queue_list,
+    place,
+    route_for,
+    routing_view,
+)
+from chalicelib.ports import AssignmentLost, ConversationView, Deps, GroupCount, Timer
 from chalicelib.services import contacts, fanout, frames, queue_position, tenants
 
-CANDIDATES_PER_DECISION = 5
+CANDIDATES = 3  # agents tried per decision; each lost race moves to the next
 OFFER_EXPIRED = "offer.expired"
+_AGENT_LOST = ("agent_unavailable", "agent_changed", "already_linked", "transaction_conflict")
 
 
-def route_conversation(deps: Deps, conversation: Conversation) -> Conversation | None:
-    """Offer a waiting conversation to the longest-idle Available agent; None if nobody can take it now."""
-    candidate_ids = deps.agents.longest_idle_available(conversation.tenant, conversation.queue, CANDIDATES_PER_DECISION)
-    for agent_id in candidate_ids:
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    reason: str | None = None  # "no_rule" or "full" when not available
+
+
+def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
+    """The rule a new conversation follows; Unavailable when no rule takes it."""
+    route = route_for(config, context)
+    if route is None or not route.groups:
+        raise Unavailable("no agent can take this conversation", field="queue")
+    return route
+
+
+def availability(deps: Deps, tenant_id: str, context: RoutingContext) -> Availability:
+    """Whether a new visitor would be engaged now (the widget asks before showing chat): one counter read and the
+    head of each group's ready list."""
+    route = route_for(tenants.routing_of(deps, tenant_id), context)
+    if route is None or not route.groups:
+        return Availability(False, "no_rule")
+    states, _, _ = _states(deps, tenant_id, route, _medium_of(context))
+    return Availability(True) if place(route, states) is not None else Availability(False, "full")
+
+
+def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:
+    """Offer a new conversation now, or queue it in the first group with room (cascade) or the least busy
+    (equal distribution); Unavailable when every group of its rule is full (ROUTE-4)."""
+    config = tenants.routing_of(deps, conversation.tenant)
+    tried: set[str] = set()
+    for _ in route.groups:
+        open_route = replace(route, groups=tuple(g for g in route.groups if g.id not in tried))
+        states, ready, counts = _states(deps, conversation.tenant, open_route, conversation.medium)
+        placement = place(open_route, states)
+        if placement is None:
+            break
+        group = config.groups.get(placement.group) or Group(placement.group)
+        placed = replace(conversation, queue=group.id)
+        if placement.offer_now and not counts[group.id].queues.get(conversation_list(placed)):
+            # Nobody of its kind waits in the group: an agent can answer now, the queue is skipped.
+            offered = _offer_to_ready(deps, placed, group, ready[group.id])
+            if offered is not None:
+                return offered
+        queued = deps.routing.enqueue(placed, group)
+        if queued is not None:
+            return serve_group(deps, queued) or queued
+        tried.add(group.id)
+    raise Unavailable("every group that could take this conversation is full", field="queue")
+
+
+def serve_group(deps: Deps, conversation: Conversation) -> Conversation | None:
+    """A conversation just entered (or re-entered) its group's queue: the ready agents who could take it pull from
+    their queues, oldest first. Returns the conversation if one of them was offered it."""
+    config = tenants.routing_of(deps, conversation.tenant)
+    group = config.groups.get(conversation.queue) or Group(conversation.queue)
+    channel = Medium(conversation.medium).channel
+    taken: Conversation | None = None
+    for agent_id in deps.routing.ready(conversation.tenant, group, channel, conversation_need(conversation),
+                                       CANDIDATES):
         agent = deps.agents.get(conversation.tenant, agent_id)
-        if agent is None or not agent.can_take_chat:
+        if agent is None:
+            continue
+        for offered in pull(deps, agent):
+            if offered.id == conversation.id:
+                taken = offered
+        if taken is not None:
+            break
+    return taken
+
+
+def pull(deps: Deps, agent: Agent) -> list[Conversation]:
+    """An agent with free capacity takes the next waiting conversations of their groups: an inbound call, then an
+    outbound call, then a chat, then an email (CHAT-12); within a medium, priority then arrival (ROUTE-5)."""
+    config = tenants.routing_of(deps, agent.tenant)
+    groups = [config.groups[g] for g in agent.active_queues if g in config.groups]
+    if not groups or agent.status is not AgentStatus.AVAILABLE:
+        return []
+    counts = deps.routing.counts(agent.tenant, groups)
+    offered: list[Conversation] = []
+    current: Agent | None = agent
+    for _ in range(2 * (agent.capacity + agent.call_capacity + agent.email_capacity) + 2):
+        if current is None:
+            break
+        view = routing_view(current)
+        heads = []
+        for group in groups:
+            for queue, shards in counts[group.id].queues.items():
+                medium, need = parse_queue_list(queue)
+                if eligible(view, group.id, medium.channel, need):
+                    heads.extend(deps.routing.heads(agent.tenant, group.id, queue, shards))
+        choice = next_for(view, heads)
+        if choice is None:
+            break
+        found = deps.conversations.view_for_send(agent.tenant, choice.conversation_id, None)
+        if found is None or found.conversation.status is not ConversationStatus.WAITING:
+            continue  # taken meanwhile: the head has moved on
+        try:
+            offered.append(_offer(deps, found.conversation, current, found))
+        except AssignmentLost as lost:
+            if lost.reason not in _AGENT_LOST:
+                continue  # the conversation was taken by someone else: next head
+        current = deps.agents.get(agent.tenant, agent.id)
+    for group_id in {c.queue for c in offered}:
+        queue_position.announce(deps, agent.tenant, group_id)  # everyone behind moved up
+    return offered
+
+
+def _states(deps: Deps, tenant: str, route: Route, medium: str) -> tuple[
+        dict[str, GroupState], dict[str, list[str]], dict[str, GroupCount]]:
+    """Each group's counters (one read for all) and its best ready agents for this medium and skill level."""
+    counts = deps.routing.counts(tenant, route.groups)
+    channel = Medium(medium).channel
+    ready = {g.id: deps.routing.ready(tenant, g, channel, route.skill, CANDIDATES) for g in route.groups}
+    states = {g.id: GroupState(waiting=counts[g.id].waiting, agent_free_now=bool(ready[g.id])) for g in route.groups}
+    return states, ready, counts
+
+
+def _medium_of(context: RoutingContext) -> str:
+    """The medium a new conversation of this channel has: a call that comes in is an inbound call."""
+    return {Channel.CHAT: Medium.CHAT, Channel.CALL: Medium.INBOUND_CALL, Channel.EMAIL: Medium.EMAIL}[
+        context.channel].value
+
+
+def _offer_to_ready(deps: Deps, conversation: Conversation, group: Group, candidates: list[str]) -> Conversation | None:
+    channel = Medium(conversation.medium).channel
+    need = conversation_need(conversation)
+    for agent_id in candidates:
+        agent = deps.agents.get(conversation.tenant, agent_id)
+        if agent is None or not eligible(routing_view(agent), group.id, channel, need):
             continue  # the index lags behind the agent's item
         try:
             return _offer(deps, conversation, agent)
         except AssignmentLost as lost:
-            if lost.reason == "conversation_taken":
-                return None
+            if lost.reason not in _AGENT_LOST:
+                return None  # the conversation itself changed
     return None
 
 
-def pull_waiting(deps: Deps, agent: Agent) -> list[Conversation]:
-    """An agent with free capacity is offered the oldest waiting conversations of their queues (invariant 7)."""
-    offered: list[Conversation] = []
-    for queue in agent.active_queues:
-        for _ in range(agent.capacity * 2):  # bounded: each turn offers one or loses one race
-            if not agent.can_take_chat:
-                break
-            conversation = _oldest_waiting(deps, agent.tenant, queue)
-            if conversation is None:
-                break
-            try:
-                offered.append(_offer(deps, conversation, agent))
-            except AssignmentLost as lost:
-                if lost.reason != "conversation_taken":
-                    break  # the agent changed under us (status, load): stop pulling for them
-            refreshed = deps.agents.get(agent.tenant, agent.id)
-            if refreshed is None:
-                break
-            agent = refreshed
-    for queue in {c.queue for c in offered}:
-        queue_position.announce(deps, agent.tenant, queue)  # everyone behind moved up
-    return offered
-
-
-def _oldest_waiting(deps: Deps, tenant: str, queue: str) -> Conversation | None:
-    for conversation_id in deps.conversations.oldest_waiting(tenant, queue, CANDIDATES_PER_DECISION):
-        conversation = deps.conversations.get(tenant, conversation_id)
-        if conversation is not None and conversation.status is ConversationStatus.WAITING:
-            return conversation
-    return None
-
-
-def _offer(deps: Deps, conversation: Conversation, agent: Agent) -> Conversation:
+def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: ConversationView | None = None) -> Conversation:
     settings = tenants.settings_of(deps, conversation.tenant)
     now = deps.clock.now()
     expires_at = now + timedelta(seconds=settings.acceptance_seconds)
@@ -76,7 +198,7 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent) -> Conversation
     # duplicate delivery after an accept or a reject finds nothing to do.
     deps.timers.arm(Timer(kind=OFFER_EXPIRED, tenant=conversation.tenant,
                           payload={"conversation_id": conversation.id, "offer_id": offer.id}), offer.expires_at, now)
-    view = deps.conversations.view_for_send(conversation.tenant, conversation.id, None)
+    view = view or deps.conversations.view_for_send(conversation.tenant, conversation.id, None)
     newest = sorted(view.recent, key=lambda m: m.seq) if view else []
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
     fanout.to_connections(deps, deps.connections.of(principal), {

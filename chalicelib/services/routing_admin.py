@@ -47,7 +47,7 @@ def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: obj
     if deps.agents.get(admin.tenant, agent_id) is None:
         raise NotFound(f"no agent '{agent_id}'", field="agent_id")
     agent = deps.agents.change_settings(admin.tenant, agent_id, settings)
-    if agent.can_take_chat and routing.pull_waiting(deps, agent):
+    if routing.pull(deps, agent):
         agent = deps.agents.get(admin.tenant, agent_id) or agent
     who = Principal(tenant=admin.tenant, id=agent_id, kind=PrincipalKind.AGENT)
     fanout.to_connections(deps, deps.connections.of(who), {"type": "agent.status", "agent": frames.agent(agent)})

@@ -8,6 +8,7 @@ from dataclasses import replace
 from chalicelib.domain import settings as rules
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
+from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.ports import Deps, IdentityProvider, Tenant
 from chalicelib.services.auth import require_role
@@ -27,6 +28,12 @@ def identity_secret(deps: Deps, admin: Principal) -> str:
     if tenant is None:
         raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
     return tenant.identity_secret
+
+
+def routing_of(deps: Deps, tenant_id: str) -> RoutingConfig:
+    """The tenant's groups, rules, skills and fairness (the default configuration for an unknown tenant)."""
+    tenant = deps.tenants.get(tenant_id)
+    return tenant.routing if tenant is not None else RoutingConfig()
 
 
 def settings_of(deps: Deps, tenant_id: str) -> TenantSettings:

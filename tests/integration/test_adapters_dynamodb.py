@@ -20,6 +20,7 @@ from chalicelib.domain.model import (
     Sender,
     WrapUp,
 )
+from chalicelib.domain.routing import Channel, Group
 from chalicelib.ports import AssignmentLost, SeqTaken
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -73,6 +74,21 @@ def test_tenants_do_not_see_each_other(tenant: str) -> None:
     assert repo.view_for_send(f"{tenant}x", "c1", None) is None
 
 
+def ready(tenant: str) -> list[str]:
+    """The default group's ready list for chats, best first."""
+    return bootstrap.container().deps.routing.ready(tenant, Group("default"), Channel.CHAT, None, 5)
+
+
+def queued(tenant: str) -> list[str]:
+    return [c.id for c in bootstrap.container().deps.conversations.waiting_in(tenant, "default", 5)]
+
+
+def enqueue(c: Conversation) -> Conversation:
+    placed = bootstrap.container().deps.routing.enqueue(c, Group("default"))
+    assert placed is not None
+    return placed
+
+
 def offer(agent_id: str, n: int = 1) -> Offer:
     return Offer(id=f"o{n}", agent_id=agent_id, expires_at=NOW + timedelta(seconds=30))
 
@@ -83,20 +99,26 @@ def test_offers_reserve_slots_and_only_one_agent_holds_a_conversation(tenant: st
     deps.agents.put(Agent(tenant=tenant, id="a2", name="Bo"))
     ann = deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
     bo = deps.agents.set_status(tenant, "a2", AgentStatus.AVAILABLE, NOW)
-    assert sorted(deps.agents.longest_idle_available(tenant, "default", 5)) == ["a1", "a2"]
+    assert sorted(ready(tenant)) == ["a1", "a2"]
     deps.conversations.create(conversation(tenant, "c1", "v1"))
     deps.conversations.create(conversation(tenant, "c2", "v2"))
-    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c1", "c2"]
-    assert deps.conversations.waiting_ahead(conversation(tenant, "c2", "v2")) == 1
-    deps.assignments.offer(conversation(tenant, "c1", "v1"), ann, offer("a1"), NOW)
+    assert queued(tenant) == []  # created, not queued yet
+    c1, c2 = enqueue(conversation(tenant, "c1", "v1")), enqueue(conversation(tenant, "c2", "v2"))
+    assert queued(tenant) == ["c1", "c2"]
+    assert deps.conversations.waiting_ahead(c2) == 1
+    deps.assignments.offer(c1, ann, offer("a1"), NOW)
     with pytest.raises(AssignmentLost) as taken:
-        deps.assignments.offer(conversation(tenant, "c1", "v1"), bo, offer("a2", 2), NOW)
+        deps.assignments.offer(c1, bo, offer("a2", 2), NOW)
     assert taken.value.reason == "conversation_taken"
     with pytest.raises(AssignmentLost) as full:  # the offer holds Ann's only slot
-        deps.assignments.offer(conversation(tenant, "c2", "v2"), ann, offer("a1", 3), NOW)
+        deps.assignments.offer(c2, ann, offer("a1", 3), NOW)
     assert full.value.reason == "agent_unavailable"
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a2"]  # Ann is full: out of the index
-    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c2"]
+    stale = replace(ann, active=0)  # an agent read before the offer: their revision is gone
+    with pytest.raises(AssignmentLost) as changed:
+        deps.assignments.offer(c2, stale, offer("a1", 4), NOW)
+    assert changed.value.reason == "agent_unavailable"
+    assert ready(tenant) == ["a2"]  # Ann is full: out of the index
+    assert queued(tenant) == ["c2"]
     with pytest.raises(AssignmentLost):
         deps.assignments.accept(conversation(tenant, "c1", "v1"), ann, "wrong-offer", ["ac"], NOW)
     deps.assignments.accept(conversation(tenant, "c1", "v1"), ann, "o1", ["ac"], NOW)
@@ -113,6 +135,8 @@ def test_a_withdrawn_offer_returns_to_its_place_and_the_agent_goes_away(tenant: 
     first, second = conversation(tenant, "c1", "v1"), conversation(tenant, "c2", "v2")
     deps.conversations.create(first)
     deps.conversations.create(replace(second, created_at=NOW + timedelta(seconds=5)))
+    first = enqueue(first)
+    enqueue(replace(second, created_at=NOW + timedelta(seconds=5)))
     deps.assignments.offer(first, ann, offer("a1"), NOW)
     held = deps.agents.get(tenant, "a1")
     assert held is not None and held.active == 1
@@ -121,8 +145,8 @@ def test_a_withdrawn_offer_returns_to_its_place_and_the_agent_goes_away(tenant: 
         deps.assignments.withdraw(first, held, "o1", set_away=True, now=NOW)
     back = deps.agents.get(tenant, "a1")
     assert back is not None and (back.status, back.active) == (AgentStatus.AWAY, 0)
-    assert deps.conversations.oldest_waiting(tenant, "default", 5) == ["c1", "c2"]  # its original place
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == []
+    assert queued(tenant) == ["c1", "c2"]  # its original place
+    assert ready(tenant) == []
     assert deps.conversations.open_for_agent(tenant, "a1") == []
 
 
@@ -141,7 +165,7 @@ def test_closing_frees_the_slot_and_the_visitor(tenant: str) -> None:
     deps.assignments.close(c, full, WrapUp(closed_at=NOW, disposition="Resolved", notes="ok"))
     freed = deps.agents.get(tenant, "a1")
     assert freed is not None and freed.active == 0
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+    assert ready(tenant) == ["a1"]
     assert deps.conversations.open_for_visitor(tenant, "v1") == []
     deps.conversations.rate(tenant, "c1", 5, "great", NOW)
     with pytest.raises(Conflict):
@@ -154,13 +178,14 @@ def test_closing_frees_the_slot_and_the_visitor(tenant: str) -> None:
 
 def test_only_a_waiting_conversation_is_dissuaded(tenant: str) -> None:
     deps = bootstrap.container().deps
-    c = conversation(tenant, "c1", "v1")
-    deps.conversations.create(c)
+    deps.conversations.create(conversation(tenant, "c1", "v1"))
+    c = enqueue(conversation(tenant, "c1", "v1"))
+    assert queued(tenant) == ["c1"]
     assert deps.conversations.dissuade(c, NOW) is True
     assert deps.conversations.dissuade(c, NOW) is False
     stored = deps.conversations.get(tenant, "c1")
     assert stored is not None and stored.status is ConversationStatus.DISSUADED
-    assert deps.conversations.oldest_waiting(tenant, "default", 5) == []
+    assert queued(tenant) == []
     assert deps.conversations.open_for_visitor(tenant, "v1") == []
 
 
@@ -187,14 +212,14 @@ def test_a_queue_switched_off_takes_the_agent_out_of_its_index(tenant: str) -> N
     deps = bootstrap.container().deps
     deps.agents.put(Agent(tenant=tenant, id="a1", name="Ann"))
     deps.agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, NOW)
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+    assert ready(tenant) == ["a1"]
     off = deps.agents.switch_queues(tenant, "a1", frozenset({"default"}))
     assert off.queues_off == ("default",)
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == []
+    assert ready(tenant) == []
     stored = deps.agents.get(tenant, "a1")
     assert stored is not None and stored.queues_off == ("default",) and not stored.can_take_chat
     deps.agents.switch_queues(tenant, "a1", frozenset())
-    assert deps.agents.longest_idle_available(tenant, "default", 5) == ["a1"]
+    assert ready(tenant) == ["a1"]
 
 
 def test_tenant_settings_are_read_once_per_max_age_and_a_change_in_this_container_is_seen_at_once(

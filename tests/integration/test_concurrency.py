@@ -95,7 +95,7 @@ def test_racing_chats_offered_accepted_rejected_and_closed_never_over_assign(own
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(run, jobs))
         for _ in range(DRAIN_ROUNDS):  # the desks keep working until every chat has ended
-            if sum(pool.map(lambda a: work(a), staff)) == 0 and not deps.conversations.oldest_waiting(
+            if sum(pool.map(lambda a: work(a), staff)) == 0 and not deps.conversations.waiting_in(
                     tenant, "default", 1):
                 break
     stop.set()

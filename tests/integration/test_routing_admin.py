@@ -106,7 +106,7 @@ def test_an_admin_sets_an_agents_capacity_skills_groups_and_flags(http: Any, ten
     assert changed.status_code == 200, changed.body
     assert partial.status_code == 200
     body = read.json_body
-    assert body["capacity"] == 3 and body["capacities"] == {"chat": 3, "call": 1, "email": 10}
+    assert body["capacity"] == 3 and body["capacities"] == {"chat": 3, "call": 1, "email": 0}  # email: opt-in
     assert body["skills"] == {"billing": 4} and body["queues"] == ["level1", "level2"]
     assert body["route_first"] is True and body["multi_channel"] is True  # the partial change kept the rest
     assert call(http, "get", f"/tenants/{tenant}/me", agent).json_body["capacity"] == 3

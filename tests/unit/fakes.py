@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,8 +21,20 @@ from chalicelib.domain.model import (
     Principal,
     WrapUp,
 )
-from chalicelib.domain.routing import AgentSettings, with_settings
-from chalicelib.ports import AssignmentLost, ConversationView, Deps, SeqTaken, Tenant, Timer
+from chalicelib.domain.routing import (
+    AgentSettings,
+    Channel,
+    Group,
+    RoutingConfig,
+    SkillNeed,
+    Waiting,
+    conversation_list,
+    parse_queue_list,
+    rank,
+    routing_view,
+    with_settings,
+)
+from chalicelib.ports import AssignmentLost, ConversationView, Deps, GroupCount, SeqTaken, Tenant, Timer
 
 
 class FakeClock:
@@ -106,9 +118,13 @@ class FakeConversations:
         return [(c, self.items[(tenant, c)].connections) for c in self.oldest_waiting(tenant, queue, limit)]
 
     def oldest_waiting(self, tenant: str, queue: str, limit: int) -> list[str]:
-        waiting = [c for (t, _), c in self.items.items()
-                   if t == tenant and c.queue == queue and c.status is ConversationStatus.WAITING]
-        return [c.id for c in sorted(waiting, key=lambda c: c.created_at)][:limit]
+        """Conversations in a group's queue (a placed conversation not queued yet is in none)."""
+        waiting = [c for (t, _), c in self.items.items() if t == tenant and c.queue == queue
+                   and c.status is ConversationStatus.WAITING and c.queue_shard is not None]
+        return [c.id for c in sorted(waiting, key=lambda c: (c.created_at, c.id))][:limit]
+
+    def waiting_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        return [self.items[(tenant, c)] for c in self.oldest_waiting(tenant, group, limit)]
 
     def add_connections(self, tenant: str, conversation_id: str, connection_ids: Iterable[str]) -> None:
         with self.lock:
@@ -136,7 +152,8 @@ class FakeConversations:
             if c.status is not ConversationStatus.WAITING:
                 return False
             self.items[(conversation.tenant, conversation.id)] = replace(c, status=ConversationStatus.DISSUADED,
-                                                                         wrap_up=WrapUp(closed_at=now))
+                                                                         wrap_up=WrapUp(closed_at=now),
+                                                                         queue_shard=None)
             self.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
             return True
 
@@ -169,11 +186,55 @@ class FakeAgents:
         self.items[(tenant, agent_id)] = agent
         return agent
 
-    def longest_idle_available(self, tenant: str, queue: str, limit: int) -> list[str]:
-        ready = [a for (t, _), a in self.items.items()
-                 if t == tenant and a.active_queues[:1] == (queue,) and a.can_take_chat]
-        epoch = datetime.min.replace(tzinfo=UTC)
-        return [a.id for a in sorted(ready, key=lambda a: (a.idle_since or epoch, a.id))][:limit]
+    def reindex(self, tenant: str, agent_id: str) -> Agent | None:
+        return self.items.get((tenant, agent_id))
+
+    def members(self, tenant: str, group: str) -> list[str]:
+        return sorted(a.id for (t, _), a in self.items.items() if t == tenant and group in a.queues)
+
+
+@dataclass
+class FakeRoutingIndex:
+    """The routing index computed from the fakes' state with the domain's own ranking (the DynamoDB index keeps
+    the same order in sorted partitions)."""
+
+    tenants: FakeTenants
+    conversations: FakeConversations
+    agents: FakeAgents
+
+    def _config(self, tenant: str) -> RoutingConfig:
+        found = self.tenants.get(tenant)
+        return found.routing if found else RoutingConfig()
+
+    def counts(self, tenant: str, groups: Sequence[Group]) -> dict[str, GroupCount]:
+        counts: dict[str, GroupCount] = {}
+        for group in groups:
+            queued = self.conversations.waiting_in(tenant, group.id, 10**6)
+            queues: dict[str, tuple[int, ...]] = {}
+            for c in queued:
+                queues[conversation_list(c)] = (0,)
+            counts[group.id] = GroupCount(waiting=len(queued), queues=queues)
+        return counts
+
+    def ready(self, tenant: str, group: Group, channel: Channel, need: SkillNeed | None, limit: int) -> list[str]:
+        views = [routing_view(a) for (t, _), a in self.agents.items.items() if t == tenant]
+        return [a.id for a in rank(views, group.id, channel, need, self._config(tenant).fairness)][:limit]
+
+    def heads(self, tenant: str, group: str, queue: str, shards: Sequence[int]) -> list[Waiting]:
+        for c in self.conversations.waiting_in(tenant, group, 10**6):
+            if conversation_list(c) == queue:
+                medium, need = parse_queue_list(queue)
+                return [Waiting(c.id, group, medium, c.priority, c.created_at, need)]
+        return []
+
+    def enqueue(self, conversation: Conversation, group: Group) -> Conversation | None:
+        with self.conversations.lock:
+            if len(self.conversations.oldest_waiting(conversation.tenant, group.id, 10**6)) >= group.threshold:
+                return None
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            queued = replace(stored, queue=group.id, queue_shard=0)
+            self.conversations.items[(conversation.tenant, conversation.id)] = queued
+            return queued
 
 
 @dataclass
@@ -195,7 +256,7 @@ class FakeAssignments:
                 raise AssignmentLost("conversation_taken")
             self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active + 1, idle_since=now)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
-                stored, status=ConversationStatus.OFFERED, offer=offer)
+                stored, status=ConversationStatus.OFFERED, offer=offer, queue_shard=None)
             self.conversations.by_agent.setdefault((agent.tenant, agent.id), []).append(conversation.id)
 
     def accept(self, conversation: Conversation, agent: Agent, offer_id: str, agent_connections: Iterable[str],
@@ -218,7 +279,7 @@ class FakeAssignments:
             status = AgentStatus.AWAY if set_away and current.status is AgentStatus.AVAILABLE else current.status
             self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1, status=status)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
-                stored, status=ConversationStatus.WAITING, offer=None)
+                stored, status=ConversationStatus.WAITING, offer=None, queue_shard=0)
             self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
 
     def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
@@ -340,11 +401,13 @@ class FakeAgentTokens:
 def make_deps(*tenants: str) -> Deps:
     conversations = FakeConversations()
     agents = FakeAgents()
+    known = FakeTenants(*(tenants or ("demo",)))
     return Deps(
-        tenants=FakeTenants(*(tenants or ("demo",))),
+        tenants=known,
         conversations=conversations,
         agents=agents,
         assignments=FakeAssignments(conversations, agents),
+        routing=FakeRoutingIndex(known, conversations, agents),
         connections=FakeConnections(),
         contacts=FakeContacts(),
         push=FakePush(),

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.routing import (
+    DEFAULT_CAPACITY,
     AgentRouting,
     Channel,
     Fairness,
@@ -46,7 +47,9 @@ def at(minutes: int) -> datetime:
 
 
 def agent(agent_id: str = "a", *, groups: tuple[str, ...] = ("g1",), **kw: Any) -> AgentRouting:
+    """An agent of the given groups who also handles emails (email capacity is opt-in, 0 by default)."""
     kw.setdefault("available", True)
+    kw.setdefault("capacity", {Channel.CHAT: 6, Channel.CALL: 1, Channel.EMAIL: 10})
     return AgentRouting(id=agent_id, groups_on=frozenset(groups), **kw)
 
 
@@ -215,6 +218,8 @@ def test_route_4_example_141st_visitor_is_not_engaged(mode: Mode) -> None:
     pytest.param({}, Channel.CHAT, True, id="idle-takes-chat"),
     pytest.param({}, Channel.CALL, True, id="idle-takes-call"),
     pytest.param({}, Channel.EMAIL, True, id="idle-takes-email"),
+    pytest.param({"capacity": dict(DEFAULT_CAPACITY)}, Channel.EMAIL, False, id="email-is-opt-in-by-default"),
+    pytest.param({"capacity": dict(DEFAULT_CAPACITY)}, Channel.CHAT, True, id="default-chat-capacity"),
     pytest.param({"active": {Channel.CHAT: 5}}, Channel.CHAT, True, id="chat-5-of-6"),
     pytest.param({"active": {Channel.CHAT: 6}}, Channel.CHAT, False, id="chat-6-of-6-full"),
     pytest.param({"active": {Channel.CALL: 1}}, Channel.CALL, False, id="call-1-of-1-full"),
