@@ -20,7 +20,9 @@ from chalicelib.services import (
     contacts,
     conversations,
     frames,
+    routing,
     routing_admin,
+    supervision,
     tenants,
     timers,
     visitors,
@@ -205,6 +207,22 @@ def post_rating(tenant: str, conversation_id: str) -> Response:
 def widget_settings(tenant: str) -> dict[str, Any]:
     """Public: the widget's look and texts."""
     return tenants.settings_of(bootstrap.container().deps, tenant).public()
+
+
+@app.route("/tenants/{tenant}/availability", methods=["GET"])
+@_rest
+def get_availability(tenant: str) -> dict[str, Any]:
+    """Public: whether a new visitor would be engaged now (ROUTE-4); the widget asks before offering chat."""
+    params = app.current_request.query_params if app.current_request else None
+    found = routing.availability(bootstrap.container().deps, tenant, routing.context_from_query(dict(params or {})))
+    return {"available": found.available, "reason": found.reason}
+
+
+@app.route("/tenants/{tenant}/waiting", methods=["GET"])
+@_rest
+def get_waiting(tenant: str) -> dict[str, Any]:
+    """Supervisors and admins: each waiting conversation with its rule and group, and why a stuck one waits."""
+    return supervision.waiting_report(bootstrap.container().deps, _caller(tenant))
 
 
 @app.route("/tenants/{tenant}/settings", methods=["GET"])

@@ -105,6 +105,10 @@ class AgentRepository(Protocol):
         """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
         ...
 
+    def get_many(self, tenant: str, agent_ids: Sequence[str]) -> list[Agent]:
+        """Several agents by id (reports only), in any order; unknown ids are left out."""
+        ...
+
     def reindex(self, tenant: str, agent_id: str) -> Agent | None:
         """Rewrite where the routing index lists the agent, for the tenant's current routing configuration."""
         ...

@@ -810,6 +810,13 @@ class DynamoAgents(_RoutingConfigs):
             return None
         return item.to_domain(tenant)
 
+    def get_many(self, tenant: str, agent_ids: Sequence[str]) -> list[Agent]:
+        unique = dict.fromkeys(agent_ids)
+        keys = [(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), PROFILE) for agent_id in unique]
+        if not keys:
+            return []
+        return [item.to_domain(tenant) for item in AgentItem.batch_get(keys, consistent_read=True)]
+
     def put(self, agent: Agent) -> None:
         """Create or replace an agent (seeding, admin), with their ready-list entries and group memberships."""
         current = self.get(agent.tenant, agent.id)

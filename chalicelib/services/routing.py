@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.errors import InvalidInput, Unavailable
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -41,6 +41,7 @@ from chalicelib.domain.routing import (
     place,
     route_for,
     routing_view,
+    skill_need_from_json,
 )
 from chalicelib.ports import AssignmentLost, ConversationView, Deps, GroupCount, Timer
 from chalicelib.services import contacts, fanout, frames, queue_position, tenants
@@ -62,6 +63,26 @@ def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
     if route is None or not route.groups:
         raise Unavailable("no agent can take this conversation", field="queue")
     return route
+
+
+def context_from_query(params: dict[str, str]) -> RoutingContext:
+    """The availability check's query: url, queue, skill and level, and custom.<name>=<value> entries."""
+    queue = params.get("queue") or "default"
+    if len(queue) > 40:
+        raise InvalidInput("'queue' must be a queue name of at most 40 characters", field="queue")
+    url = params.get("url") or ""
+    if len(url) > 2000:
+        raise InvalidInput("'url' must be at most 2000 characters", field="url")
+    custom = {k[len("custom."):]: v[:500] for k, v in params.items() if k.startswith("custom.")}
+    if len(custom) > 20:
+        raise InvalidInput("at most 20 custom.<name> parameters", field="custom")
+    skill = None
+    if params.get("skill"):
+        level = params.get("level") or "1"
+        if not level.isdigit() or not 1 <= int(level) <= 5:
+            raise InvalidInput("'level' must be a whole number from 1 to 5", field="level")
+        skill = skill_need_from_json({"skill": params["skill"], "min_level": int(level)}, "skill")
+    return RoutingContext(queue=queue, channel=Channel.CHAT, url=url, custom=custom, skill=skill)
 
 
 def availability(deps: Deps, tenant_id: str, context: RoutingContext) -> Availability:

@@ -6,12 +6,14 @@ refused request changes nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
+from typing import Any
 
 from chalicelib.domain import routing as policy
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
 from chalicelib.domain.routing import RoutingConfig
-from chalicelib.ports import Deps, Tenant
+from chalicelib.ports import Deps, Tenant, Timer
 from chalicelib.services import fanout, frames, routing
 from chalicelib.services.auth import require_role
 
@@ -27,7 +29,32 @@ def replace_routing_config(deps: Deps, admin: Principal, body: object) -> Routin
     config = policy.config_from_json(body)
     tenant = _tenant(deps, admin.tenant)
     deps.tenants.put(replace(tenant, routing=config))
+    groups = sorted(set(tenant.routing.groups) | set(config.groups))
+    reindex(deps, admin.tenant, {"groups": groups})
+    # Warm containers keep the old configuration up to their cache's age (5 s) and may index an agent the old way
+    # meanwhile: a second pass after that age puts everyone where the new configuration says.
+    now = deps.clock.now()
+    deps.timers.arm(Timer(kind=REINDEX, tenant=admin.tenant, payload={"groups": groups}),
+                    now + timedelta(seconds=REINDEX_AFTER_SECONDS), now)
     return config
+
+
+REINDEX = "routing.reindex"
+REINDEX_AFTER_SECONDS = 15
+
+
+def reindex(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    """Timer and admin change: rewrite where the routing index lists every member of these groups (after the
+    groups, skills, shards or fairness changed), then let those who now have room pull. True if anyone changed."""
+    changed = False
+    members = {a for g in payload.get("groups", []) if isinstance(g, str) for a in deps.agents.members(tenant, g)}
+    for agent_id in sorted(members):
+        before = deps.agents.get(tenant, agent_id)
+        after = deps.agents.reindex(tenant, agent_id)
+        if before is not None and after is not None and before.index_keys != after.index_keys:
+            changed = True
+            routing.pull(deps, after)
+    return changed
 
 
 def agent_settings(deps: Deps, caller: Principal, agent_id: str) -> Agent:

@@ -186,6 +186,9 @@ class FakeAgents:
         self.items[(tenant, agent_id)] = agent
         return agent
 
+    def get_many(self, tenant: str, agent_ids: Sequence[str]) -> list[Agent]:
+        return [self.items[(tenant, a)] for a in agent_ids if (tenant, a) in self.items]
+
     def reindex(self, tenant: str, agent_id: str) -> Agent | None:
         return self.items.get((tenant, agent_id))
 
