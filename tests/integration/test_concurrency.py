@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb import AgentItem, LinkItem
 from chalicelib.domain.errors import Conflict, NotFound
-from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind
-from chalicelib.services import agents, conversations, offers
+from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.services import agents, conversations, offers, routing_admin
 
 # The issue's size: 16 threads, 500 chats, 20 agents of capacity 6, on a moto server of the test's own (see the
 # `own_aws` fixture). GUICHET_RACE_CHATS / _AGENTS / _CAPACITY change it for a quicker look while developing.
@@ -31,6 +31,10 @@ def test_racing_chats_offered_accepted_rejected_and_closed_never_over_assign(own
     with what it holds, and a chat accepted by two agents. All must be zero, and every chat must end closed."""
     tenant = own_aws
     deps = bootstrap.container().deps
+    # Every chat may wait (the routing engine's thresholds have a race of their own: test_routing_race.py).
+    routing_admin.replace_routing_config(deps, Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset(
+        {Role.ADMIN})), {"groups": [{"id": "default", "threshold": CHATS}], "rules": [{"id": "all", "groups": [
+            "default"]}]})
     staff = [Principal(tenant, f"a{n}", PrincipalKind.AGENT, name=f"A{n}") for n in range(AGENTS)]
     for who in staff:
         deps.agents.put(Agent(tenant=tenant, id=who.id, name=who.name, capacity=CAPACITY))
