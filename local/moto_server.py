@@ -16,12 +16,17 @@ what any request answers or stores (tests/integration/test_moto_server.py pins t
   sort, and a Scan's sort uses the same key values computed once per item.
 - Every SendMessage computes the queue's attributes, which counts delayed and in-flight messages by building two
   datetimes per message; the clock reading here is the same instant from `time.time()`.
+- Every DynamoDB answer goes through moto's generic response serializer, which walks the operation's output
+  shape member by member (most of a GetItem's time). The item operations' results are already in DynamoDB's wire
+  format, so here they are dumped as JSON directly (binary values base64-encoded, as the serializer does).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import json
 import threading
 import time
 import types
@@ -32,6 +37,7 @@ from moto import backends
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.sqs import models as sqs_models
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -126,6 +132,32 @@ def _unix_time_millis(dt: Any = None) -> float:
     return time.time() * 1000.0 if dt is None else float(_original_unix_time_millis(dt))
 
 
+_original_serialized = DynamoHandler.serialized
+DATA_PLANE = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+    "TransactWriteItems", "TransactGetItems",
+})
+
+
+def _wire(value: object) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
+
+
+def _data_plane_serialized(self: DynamoHandler, action_result: Any) -> Any:
+    """The item operations' answers as JSON, straight from moto's result (already DynamoDB's wire format)."""
+    result = action_result.result
+    if self._get_action() not in DATA_PLANE or not isinstance(result, dict):
+        return _original_serialized(self, action_result)
+    try:
+        body = json.dumps(result, default=_wire, separators=(",", ":"))
+    except TypeError:
+        return _original_serialized(self, action_result)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "server": "amazon.com", **self.response_headers}
+    return 200, headers, body
+
+
 def speed_up_moto() -> None:
     """Idempotent; see the module's docstring."""
     if dynamodb_models.DynamoDBBackend.transact_write_items is _journaled_transact_write_items:
@@ -136,6 +168,7 @@ def speed_up_moto() -> None:
     Table.query = _query_reading_only_what_it_needs  # type: ignore[method-assign]
     sqs_models.unix_time_millis = _unix_time_millis
     backends.list_of_moto_modules = _moto_modules  # type: ignore[assignment]
+    DynamoHandler.serialized = _data_plane_serialized  # type: ignore[method-assign]
 
 
 class _OneAtATime:

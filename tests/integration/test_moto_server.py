@@ -159,3 +159,55 @@ def test_delayed_messages_stay_hidden_until_due_and_are_counted(endpoint: str) -
     time.sleep(1.2)
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
     assert [m["Body"] for m in got] == ["soon"]
+
+
+def test_item_answers_dumped_directly_equal_moto_serializer_answers(table: tuple[Any, str]) -> None:
+    """Every item operation answers the same whether moto's serializer or the direct dump writes it."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    from local import moto_server
+
+    ddb, name = table
+    item = {"pk": {"S": "p"}, "sk": {"S": "1"}, "b": {"B": b"\x00\xffbinary"}, "n": {"N": "12.5"},
+            "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x", b"y"]},
+            "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}}, "g": {"S": "G"}, "gs": {"S": "1"}}
+    ddb.put_item(TableName=name, Item=item)
+    ddb.put_item(TableName=name, Item={**item, "sk": {"S": "2"}, "gs": {"S": "2"}})
+    key = {"pk": {"S": "p"}, "sk": {"S": "1"}}
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("get_item", {"Key": key, "ReturnConsumedCapacity": "TOTAL"}),
+        ("query", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p"}}, "Limit": 1}),
+        ("query", {"IndexName": "gsi", "KeyConditionExpression": "g = :g",
+                   "ExpressionAttributeValues": {":g": {"S": "G"}}}),
+        ("scan", {"ReturnConsumedCapacity": "INDEXES"}),
+        ("update_item", {"Key": key, "UpdateExpression": "SET n = n + :one",
+                         "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValues": "ALL_NEW"}),
+        ("put_item", {"Item": {**item, "sk": {"S": "3"}}, "ReturnValues": "ALL_OLD"}),
+        ("delete_item", {"Key": {"pk": {"S": "p"}, "sk": {"S": "3"}}, "ReturnValues": "ALL_OLD"}),
+    ]
+
+    def answers() -> list[dict[str, Any]]:
+        out = []
+        for method, params in calls:
+            answer = getattr(ddb, method)(TableName=name, **params)
+            answer.pop("ResponseMetadata")
+            out.append(answer)
+        batch = ddb.batch_get_item(RequestItems={name: {"Keys": [key]}})
+        batch.pop("ResponseMetadata")
+        out.append(batch)
+        got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": name, "Key": key}}])
+        got.pop("ResponseMetadata")
+        out.append(got)
+        return out
+
+    assert DynamoHandler.serialized is moto_server._data_plane_serialized
+    fast = answers()
+    DynamoHandler.serialized = moto_server._original_serialized  # type: ignore[method-assign]
+    try:
+        ddb.delete_item(TableName=name, Key=key)
+        ddb.put_item(TableName=name, Item=item)  # the same starting point for the update
+        slow = answers()
+    finally:
+        DynamoHandler.serialized = moto_server._data_plane_serialized  # type: ignore[method-assign]
+    assert fast == slow
+    assert fast[0]["Item"]["b"] == {"B": b"\x00\xffbinary"} and fast[0]["Item"]["bs"] == {"BS": [b"x", b"y"]}
