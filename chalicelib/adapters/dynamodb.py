@@ -18,7 +18,7 @@ Item layout (pk / sk):
     best first (ROUTE-2, ROUTE-6); the agent's item lists its entries in ``index_keys``.
   - ``T#<t>#WAIT#<group>#<medium>[#<skill>#<level>]#<shard>`` / waiting key: the group's queues, priority then
     arrival order (ROUTE-5).
-  - ``T#<t>#GROUP#<group>`` / ``SHARD#<n>``: how many conversations wait in that shard of the group (``n``, kept
+  - ``T#<t>#GROUP#<group>#<shard>`` / ``COUNT``: how many conversations wait in that shard of the group (``n``, kept
     below the shard's share of the threshold: ROUTE-4) and in each of its queues (``q:<queue>``).
   - ``T#<t>#ROSTER#<group>`` / agent id: the group's members, for reports and re-indexing (never for a decision).
 GSI ``gsi1`` (keys, plus connections) lists a group's waiting conversations (``T#<t>#WAITING#<group>``, oldest
@@ -141,18 +141,16 @@ def _queue_pk(tenant: str, group: str, queue: str, shard: int) -> str:
     return f"T#{tenant}#WAIT#{group}#{queue}#{shard}"
 
 
-def _group_pk(tenant: str, group: str) -> str:
-    return f"T#{tenant}#GROUP#{group}"
-
-
-def _shard_sk(shard: int) -> str:
-    return f"SHARD#{shard}"
+def _counter_key(tenant: str, group: str, shard: int) -> tuple[str, str]:
+    """One partition per shard of a group's counter: a counter is one item, and one item cannot be split."""
+    return f"T#{tenant}#GROUP#{group}#{shard}", COUNT
 
 
 def _roster_pk(tenant: str, group: str) -> str:
     return f"T#{tenant}#ROSTER#{group}"
 
 
+COUNT = "COUNT"
 QUEUE_COUNT = "q:"  # prefix of a group counter's attribute per queue: q:chat, q:chat#billing#3
 
 
@@ -767,7 +765,7 @@ def _enqueue(tx: _Tx, conversation: Conversation, shard: int, room: int | None) 
     tx.named_save("none", QueueItem(_queue_pk(conversation.tenant, conversation.queue, queue, shard),
                                     _queue_key(conversation), conversation_id=conversation.id))
     condition = (CounterItem.n.does_not_exist() | (CounterItem.n < room)) if room is not None else None
-    tx.named_update("full", CounterItem(_group_pk(conversation.tenant, conversation.queue), _shard_sk(shard)),
+    tx.named_update("full", CounterItem(*_counter_key(conversation.tenant, conversation.queue, shard)),
                     actions=[CounterItem.n.add(1), Path([QUEUE_COUNT + queue]).add(1)], condition=condition)
 
 
@@ -778,7 +776,7 @@ def _dequeue(tx: _Tx, conversation: Conversation) -> None:
     queue, shard = conversation_list(conversation), conversation.queue_shard
     tx.named_delete("none", QueueItem(_queue_pk(conversation.tenant, conversation.queue, queue, shard),
                                       _queue_key(conversation)))
-    tx.named_update("none", CounterItem(_group_pk(conversation.tenant, conversation.queue), _shard_sk(shard)),
+    tx.named_update("none", CounterItem(*_counter_key(conversation.tenant, conversation.queue, shard)),
                     actions=[CounterItem.n.add(-1), Path([QUEUE_COUNT + queue]).add(-1)])
 
 
@@ -1082,12 +1080,12 @@ class DynamoRoutingIndex(_RoutingConfigs):
         for start in range(0, len(keys), 100):
             chunk = keys[start:start + 100]
             request: dict[str, Any] = {_Meta.table_name: {"ConsistentRead": True, "Keys": [
-                {"pk": {"S": _group_pk(tenant, g)}, "sk": {"S": _shard_sk(s)}} for g, s in chunk]}}
+                {"pk": {"S": _counter_key(tenant, g, s)[0]}, "sk": {"S": COUNT}} for g, s in chunk]}}
             for _ in range(5):
                 answer = connection().dispatch("BatchGetItem", {"RequestItems": request})
                 for raw in answer.get("Responses", {}).get(_Meta.table_name, []):
-                    group_id = raw["pk"]["S"].split("#GROUP#", 1)[1]
-                    found[(group_id, int(raw["sk"]["S"][len("SHARD#"):]))] = raw
+                    group_id, shard = raw["pk"]["S"].split("#GROUP#", 1)[1].rsplit("#", 1)
+                    found[(group_id, int(shard))] = raw
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break

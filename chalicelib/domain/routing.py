@@ -388,6 +388,21 @@ def ready_entries(agent: AgentRouting, config: RoutingConfig) -> frozenset[Ready
     return frozenset(entries)
 
 
+MAX_READY_ENTRIES = 45  # an offer rewrites them all in one transaction (100 items), with 5 items of its own
+
+
+def check_ready_entries(agent: Agent, config: RoutingConfig) -> None:
+    """Refuse settings that would list an agent in more ready lists than one transaction can move."""
+    groups = [g for g in agent.queues if g in config.groups]
+    channels = [c for c in (agent.capacity, agent.call_capacity, agent.email_capacity) if c > 0]
+    skills = [s for s in agent.skills if s in config.skills]
+    most = len(groups) * len(channels) * (1 + len(skills))
+    if most > MAX_READY_ENTRIES:
+        raise InvalidInput(f"these settings would list the agent in {most} ready lists (groups x channels with a "
+                           f"capacity x (1 + skills)); the most is {MAX_READY_ENTRIES}: see docs/scaling.md",
+                           field="groups")
+
+
 def ready_lists(group: Group, channel: Channel, need: SkillNeed | None) -> list[tuple[str, str]]:
     """The (list key, sort-key prefix) pairs to read for eligible agents of a group: every shard, and for a skill
     every level from the minimum up. Bounded by the configuration, never by the number of agents."""

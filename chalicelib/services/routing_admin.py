@@ -70,9 +70,12 @@ def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: obj
 
     The agent's open desks get the change at once; an agent who now has room pulls what waits for them."""
     require_role(admin, Role.ADMIN)
-    settings = policy.agent_settings_from_json(body, _tenant(deps, admin.tenant).routing)
-    if deps.agents.get(admin.tenant, agent_id) is None:
+    config = _tenant(deps, admin.tenant).routing
+    settings = policy.agent_settings_from_json(body, config)
+    current = deps.agents.get(admin.tenant, agent_id)
+    if current is None:
         raise NotFound(f"no agent '{agent_id}'", field="agent_id")
+    policy.check_ready_entries(policy.with_settings(current, settings), config)
     agent = deps.agents.change_settings(admin.tenant, agent_id, settings)
     if routing.pull(deps, agent):
         agent = deps.agents.get(admin.tenant, agent_id) or agent

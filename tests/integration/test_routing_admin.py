@@ -144,3 +144,22 @@ def test_only_admins_change_agent_settings_and_unknown_agents_are_404(http: Any,
                 {"capacity": {"chat": 50}}).status_code == 403
     missing = call(http, "put", f"/tenants/{tenant}/agents/nobody/settings", admin, {"capacity": {"chat": 2}})
     assert (missing.status_code, missing.json_body["field"]) == (404, "agent_id")
+
+
+def test_settings_listing_an_agent_in_more_ready_lists_than_one_transaction_moves_are_refused(
+        http: Any, tenant: str) -> None:
+    admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))
+    agent_id = agent_id_of(http, tenant, login(http, make_agent(tenant)))
+    wide = {"skills": ["s1", "s2", "s3", "s4"], "groups": [{"id": f"g{n}"} for n in range(8)],
+            "rules": [{"id": "all", "groups": ["g0"]}]}
+    assert call(http, "put", f"/tenants/{tenant}/routing", admin, wide).status_code == 200
+    path = f"/tenants/{tenant}/agents/{agent_id}/settings"
+    fits = {"groups": [f"g{n}" for n in range(4)], "skills": {"s1": 2, "s2": 3, "s3": 1, "s4": 5}}  # 4 x 2 x 5 = 40
+    assert call(http, "put", path, admin, fits).status_code == 200
+    before = call(http, "get", path, admin).json_body
+
+    too_many = call(http, "put", path, admin, {"groups": [f"g{n}" for n in range(5)]})  # 5 x 2 x 5 = 50
+
+    assert (too_many.status_code, too_many.json_body["field"]) == (400, "groups")
+    assert "50 ready lists" in too_many.json_body["message"]
+    assert call(http, "get", path, admin).json_body == before

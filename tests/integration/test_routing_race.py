@@ -194,7 +194,7 @@ def test_two_thousand_conversations_race_through_the_engine_without_a_violation(
     def watch() -> None:
         """Samples every agent's loads and every group's waiting count while the race runs."""
         agent_keys = [(f"T#{tenant}#AGENT#{who.id}", "PROFILE") for who in staff]
-        counter_keys = [(f"T#{tenant}#GROUP#g{g}", f"SHARD#{s}") for g in range(GROUPS) for s in range(2)]
+        counter_keys = [(f"T#{tenant}#GROUP#g{g}#{s}", "COUNT") for g in range(GROUPS) for s in range(2)]
         while not stop.is_set():
             with record.lock:
                 settled = dict(record.re_offered)
@@ -204,7 +204,7 @@ def test_two_thousand_conversations_race_through_the_engine_without_a_violation(
                     violations.append(f"{agent.pk} holds {agent.active} chats")
             waiting: dict[str, int] = defaultdict(int)
             for counter in CounterItem.batch_get(counter_keys, consistent_read=True):
-                waiting[counter.pk.rsplit("#", 1)[1]] += int(counter.n or 0)
+                waiting[counter.pk.split("#GROUP#")[1].rsplit("#", 1)[0]] += int(counter.n or 0)
             with record.lock:
                 returned = dict(record.returned)
             for group, n in waiting.items():
