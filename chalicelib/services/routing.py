@@ -47,6 +47,7 @@ from chalicelib.ports import AssignmentLost, ConversationView, Deps, GroupCount,
 from chalicelib.services import contacts, fanout, frames, queue_position, tenants
 
 CANDIDATES = 3  # agents tried per decision; each lost race moves to the next
+SERVE_ROUNDS = 5  # rounds of ready agents pulling for a newly queued conversation (each round offers something)
 OFFER_EXPIRED = "offer.expired"
 _AGENT_LOST = ("agent_unavailable", "agent_changed", "already_linked", "transaction_conflict")
 
@@ -122,22 +123,26 @@ def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:
 
 def serve_group(deps: Deps, conversation: Conversation) -> Conversation | None:
     """A conversation just entered (or re-entered) its group's queue: the ready agents who could take it pull from
-    their queues, oldest first. Returns the conversation if one of them was offered it."""
+    their queues, oldest first, until it is offered or nobody ready takes anything more. Returns the conversation if
+    it was offered."""
     config = tenants.routing_of(deps, conversation.tenant)
     group = config.groups.get(conversation.queue) or Group(conversation.queue)
     channel = Medium(conversation.medium).channel
-    taken: Conversation | None = None
-    for agent_id in deps.routing.ready(conversation.tenant, group, channel, conversation_need(conversation),
-                                       CANDIDATES):
-        agent = deps.agents.get(conversation.tenant, agent_id)
-        if agent is None:
-            continue
-        for offered in pull(deps, agent):
-            if offered.id == conversation.id:
-                taken = offered
-        if taken is not None:
-            break
-    return taken
+    need = conversation_need(conversation)
+    for _ in range(SERVE_ROUNDS):
+        progress = False
+        for agent_id in deps.routing.ready(conversation.tenant, group, channel, need, CANDIDATES):
+            agent = deps.agents.get(conversation.tenant, agent_id)
+            if agent is None:
+                continue
+            offered = pull(deps, agent)
+            progress = progress or bool(offered)
+            for taken in offered:
+                if taken.id == conversation.id:
+                    return taken
+        if not progress:
+            return None  # nobody ready could take anything: it waits for the next agent who frees up
+    return None
 
 
 def pull(deps: Deps, agent: Agent) -> list[Conversation]:
