@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chat_bench, import_bench, message_bench
+from bench import chat_bench, import_bench, message_bench, routing_bench
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 HEADLINE = "message.dynamodb_requests"
@@ -19,6 +19,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "message.dynamodb_requests": ("<=", 2),
     "message.dynamodb_wcu": ("<=", 1),
     "message.posts_per_recipient_connection": ("==", 1),
+    "routing.requests_per_decision.spread": ("==", 0),
     "import.ratio_to_boto3": ("<=", 1.5),
 }
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}
@@ -39,6 +40,9 @@ def main() -> int:
     chat = chat_bench.run()
     figures.update(chat.figures)
     result.notes.extend(chat.notes)
+    routing = routing_bench.run()
+    figures.update(routing.figures)
+    result.notes.extend(routing.notes)
 
     ordered = dict(sorted(figures.items(), key=lambda kv: (kv[0] == HEADLINE, kv[0])))
     RESULTS.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
