@@ -975,7 +975,10 @@ function start(config) {
   function chatRequest() {
     const context = pageContext();
     const fields = { page: { url: pageUrl(), title: document.title.slice(0, 512) } };
-    const custom = customData(context);
+    // Values written as text here, as for the availability check, so that a rule on custom data sees the same value
+    // in both (true, not the server's "True"); anything else is sent as it is, for the server to refuse.
+    const custom = Object.fromEntries(Object.entries(customData(context))
+      .map(([name, value]) => [name, isScalar(value) ? String(value) : value]));
     if (Object.keys(custom).length > 0) fields.custom = custom;
     // Routed as the availability check was asked: the same queue and skill.
     const { queue, skill, level } = routingNeeds(context);
