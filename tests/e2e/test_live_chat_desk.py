@@ -191,9 +191,10 @@ def test_a_rejected_chat_goes_to_the_next_agent_and_the_rejecting_agent_becomes_
     assert pages.dialogs == []
 
 
+@pytest.mark.demo_settings(acceptance_seconds=5)
 def test_an_offer_not_accepted_in_time_sets_the_agent_away_and_goes_to_the_next_agent(
         start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack(acceptance_seconds=5)
+    url = start_stack()  # acceptance_seconds=5
     alice = open_desk(pages, url, "alice")
     bob = open_desk(pages, url, "bob")
     widget = open_widget(pages, url)
@@ -265,8 +266,9 @@ def test_an_agent_with_six_chats_is_not_offered_a_seventh(start_stack: StartStac
     assert pages.dialogs == []
 
 
+@pytest.mark.demo_settings(disposition_required=True, reject_allowed=False)
 def test_an_agent_ends_a_chat_with_a_required_disposition(start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack(disposition_required=True, reject_allowed=False)
+    url = start_stack()  # disposition_required=True, reject_allowed=False
     desk = open_desk(pages, url, "alice")
     widget = open_widget(pages, url)
     visitor_says(widget, "Thanks, that is all.")

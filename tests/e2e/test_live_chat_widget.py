@@ -200,9 +200,10 @@ def test_the_visitor_downloads_the_transcript_and_rates_the_chat_once(
     alice.close()
 
 
+@pytest.mark.demo_settings(max_wait_seconds=5)
 def test_the_dissuasion_screen_appears_after_the_maximum_wait(
         open_widget: OpenWidget, start_stack: Callable[..., str]) -> None:
-    url = start_stack(max_wait_seconds=5)  # and no agent is available
+    url = start_stack()  # max_wait_seconds=5, and no agent is available
     page, dialogs = open_widget(url)
 
     write(page, "Anyone there?")
@@ -270,10 +271,11 @@ def test_the_waiting_screen_shows_the_live_queue_position(
     alice.close()
 
 
+@pytest.mark.demo_settings(accent_colour="#c0392b", logo_url="https://cdn.example/logo.png",
+                            texts={"fr": {"title": "Parlez-nous"}})
 def test_a_french_page_gets_the_widget_in_french_with_the_brand_look(
         open_widget: OpenWidget, start_stack: Callable[..., str]) -> None:
-    url = start_stack(accent_colour="#c0392b", logo_url="https://cdn.example/logo.png",
-                      texts={"fr": {"title": "Parlez-nous"}})
+    url = start_stack()  # with the accent colour, logo and French title of the mark
     page, _ = open_widget(url, path="/?lang=fr")
 
     expect(page.get_by_test_id("guichet-launcher")).to_contain_text("Parlez-nous")
