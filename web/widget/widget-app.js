@@ -779,7 +779,7 @@ function start(config) {
 
   function availabilityParameters() {
     const context = pageContext();
-    const parameters = [['url', pageUrl()]];
+    const parameters = [['url', pageUrl().slice(0, 2000)]]; // the check takes 2,000 characters, the chat 2,048
     for (const [name, value] of Object.entries(routingNeeds(context))) {
       if (value !== undefined) parameters.push([name, value]);
     }
