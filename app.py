@@ -214,7 +214,9 @@ def widget_settings(tenant: str) -> dict[str, Any]:
 def get_availability(tenant: str) -> dict[str, Any]:
     """Public: whether a new visitor would be engaged now (ROUTE-4); the widget asks before offering chat."""
     params = app.current_request.query_params if app.current_request else None
-    found = routing.availability(bootstrap.container().deps, tenant, routing.context_from_query(dict(params or {})))
+    deps = bootstrap.container().deps
+    context = routing.context_from_query(dict(params or {}), tenants.routing_of(deps, tenant).skills)
+    found = routing.availability(deps, tenant, context)
     return {"available": found.available, "reason": found.reason}
 
 

@@ -66,7 +66,7 @@ def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
     return route
 
 
-def context_from_query(params: dict[str, str]) -> RoutingContext:
+def context_from_query(params: dict[str, str], skills: tuple[str, ...]) -> RoutingContext:
     """The availability check's query: url, queue, skill and level, and custom.<name>=<value> entries."""
     queue = params.get("queue") or "default"
     if len(queue) > 40:
@@ -74,7 +74,7 @@ def context_from_query(params: dict[str, str]) -> RoutingContext:
     url = params.get("url") or ""
     if len(url) > 2000:
         raise InvalidInput("'url' must be at most 2000 characters", field="url")
-    custom = {k[len("custom."):]: v[:500] for k, v in params.items() if k.startswith("custom.")}
+    custom = {k[len("custom."):]: v[:200] for k, v in params.items() if k.startswith("custom.")}
     if len(custom) > 20:
         raise InvalidInput("at most 20 custom.<name> parameters", field="custom")
     skill = None
@@ -82,7 +82,10 @@ def context_from_query(params: dict[str, str]) -> RoutingContext:
         level = params.get("level") or "1"
         if not level.isdigit() or not 1 <= int(level) <= 5:
             raise InvalidInput("'level' must be a whole number from 1 to 5", field="level")
-        skill = skill_need_from_json({"skill": params["skill"], "min_level": int(level)}, "skill")
+        try:
+            skill = skill_need_from_json({"skill": params["skill"], "min_level": int(level)}, "skill", skills)
+        except InvalidInput as bad:
+            raise InvalidInput(bad.message, field="skill") from bad
     return RoutingContext(queue=queue, channel=Channel.CHAT, url=url, custom=custom, skill=skill)
 
 

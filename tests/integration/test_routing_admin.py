@@ -163,3 +163,17 @@ def test_settings_listing_an_agent_in_more_ready_lists_than_one_transaction_move
     assert (too_many.status_code, too_many.json_body["field"]) == (400, "groups")
     assert "50 ready lists" in too_many.json_body["message"]
     assert call(http, "get", path, admin).json_body == before
+
+
+def test_availability_is_public_and_names_a_bad_parameter(http: Any, tenant: str) -> None:
+    admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))
+    assert call(http, "put", f"/tenants/{tenant}/routing", admin, CONFIG).status_code == 200
+    base = f"/tenants/{tenant}/availability"
+
+    open_to_all = http.get(f"{base}?url=https%3A%2F%2Fshop.example%2Fbilling&custom.plan=gold")
+    assert (open_to_all.status_code, open_to_all.json_body) == (200, {"available": True, "reason": None})
+    for query, field in [("skill=latin", "skill"), ("skill=billing&level=9", "level"), (f"queue={'q' * 41}", "queue"),
+                         (f"url={'u' * 2001}", "url")]:
+        refused = http.get(f"{base}?{query}")
+        assert (refused.status_code, refused.json_body["code"], refused.json_body["field"]) == \
+            (400, "invalid_field", field), query
