@@ -16,6 +16,8 @@ what any request answers or stores (tests/integration/test_moto_server.py pins t
   sort, and a Scan's sort uses the same key values computed once per item.
 - Every SendMessage computes the queue's attributes, which counts delayed and in-flight messages by building two
   datetimes per message; the clock reading here is the same instant from `time.time()`.
+- Every request opened a TCP connection: werkzeug's development server closes each connection after its answer.
+  Here connections are kept alive (see `_QuietHandler`).
 - Every DynamoDB answer goes through moto's generic response serializer, which walks the operation's output
   shape member by member (most of a GetItem's time). The item operations' results are already in DynamoDB's wire
   format, so here they are dumped as JSON directly (binary values base64-encoded, as the serializer does).
@@ -27,6 +29,7 @@ import base64
 import copy
 import functools
 import json
+import socket
 import threading
 import time
 import types
@@ -181,9 +184,81 @@ class _OneAtATime:
             return list(self._app(environ, start_response))
 
 
+class _Body:
+    """A request body read at most to its Content-Length, so that what the app leaves unread can be drained."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream, self.remaining = stream, length
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._stream.read(size) if size else b""
+        self.remaining -= len(data)
+        return bytes(data)
+
+    def readline(self, size: int = -1) -> bytes:
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        data = self._stream.readline(size) if size else b""
+        self.remaining -= len(data)
+        return bytes(data)
+
+
 class _QuietHandler(MotoRequestHandler):
+    """Keeps connections alive between requests: werkzeug's development server closes each one after its answer,
+    so every AWS call paid a new TCP connection (and a new server thread). Safe here because a request's body is
+    always read to its end before the next request is parsed; a chunked request still closes its connection."""
+
     def log(self, type: str, message: str, *args: Any) -> None:  # one line per AWS call drowns everything else
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        length = self.headers.get("Content-Length")
+        self._body: _Body | None = None
+        if length is not None and length.isdigit() and "chunked" not in self.headers.get("Transfer-Encoding", ""):
+            self._body = _Body(self.rfile, int(length))
+            environ["wsgi.input"] = self._body
+        elif self.command in ("GET", "HEAD", "DELETE") and not self.headers.get("Transfer-Encoding"):
+            self._body = _Body(self.rfile, 0)
+        return environ
+
+    def run_wsgi(self) -> None:
+        """Werkzeug's own version reads whatever follows an answer to discard it (the next request, with keep-alive),
+        so this one answers with a Content-Length and drains only the rest of this request's body."""
+        environ = self.make_environ()
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            started[:] = [status, headers]
+            return chunks.append
+
+        result = self.server.app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = started
+        code, _, reason = status.partition(" ")
+        body = b"".join(chunks)
+        self.send_response(int(code), reason)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        if self._body is None:
+            self.send_header("Connection", "close")  # a chunked request: its end is unknown here
+        # Headers and body in one write: two small writes on a kept-alive connection meet the client's delayed ACK.
+        self._headers_buffer.append(b"\r\n" + (body if self.command != "HEAD" else b""))
+        self.flush_headers()
+        if self._body is not None and self._body.remaining:
+            self._body.read()
 
 
 class EmbeddedMoto:

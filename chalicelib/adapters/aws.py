@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+#: Kept-alive connections per client. A Lambda container serves one request at a time, but the local stack and the
+#: races run many threads in one process: a smaller pool would open (and close) a connection per request beyond it.
+POOL_CONNECTIONS = 64
+
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None], Any] = {}
 
@@ -17,8 +21,10 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
             found = _clients.get(key)
             if found is None:
                 import boto3  # deferred: importing boto3 is most of a cold start
+                from botocore.config import Config
 
-                found = boto3.session.Session().client(service, endpoint_url=endpoint_url)
+                found = boto3.session.Session().client(
+                    service, endpoint_url=endpoint_url, config=Config(max_pool_connections=POOL_CONNECTIONS))
                 _clients[key] = found
     return found
 

@@ -55,7 +55,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.aws import error_code
+from chalicelib.adapters.aws import POOL_CONNECTIONS, error_code
 from chalicelib.domain.contacts import Case, Contact, normalize_email
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import (
@@ -168,6 +168,7 @@ class _Meta:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
     max_retry_attempts = 3
+    max_pool_connections = POOL_CONNECTIONS
 
 
 class _Item(Model):
@@ -438,7 +439,8 @@ def connection() -> Connection:
         with _shared_lock:
             if not _shared:
                 _shared.append(Connection(region=_Meta.region, host=_Meta.host,
-                                          max_retry_attempts=_Meta.max_retry_attempts))
+                                          max_retry_attempts=_Meta.max_retry_attempts,
+                                          max_pool_connections=_Meta.max_pool_connections))
     return _shared[0]
 
 
