@@ -61,40 +61,12 @@ def seeded_agent(tenant: str, index: int, queues: Sequence[str] = ("default",)) 
 def agent_items(agent: Agent, config: RoutingConfig) -> list[Any]:
     """The items ``DynamoAgents.put`` writes for a new agent: the profile (version 0, with its index keys), one
     ready-list line per entry of ``ready_entries`` and one roster line per group."""
-    from chalicelib.adapters.dynamodb import (
-        PROFILE,
-        AgentItem,
-        ReadyItem,
-        RosterItem,
-        _principal_pk,
-        _ready_pk,
-        _roster_pk,
-    )
-    from chalicelib.domain.model import PrincipalKind
+    from chalicelib.adapters.dynamodb import ReadyItem, RosterItem, _ready_pk, _roster_pk, agent_item
     from chalicelib.domain.routing import ready_entries, routing_view
 
     entries = sorted(ready_entries(routing_view(agent), config))
     keys = {entry.encode() for entry in entries}
-    items: list[Any] = [AgentItem(
-        _principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id),
-        PROFILE,
-        name=agent.name,
-        status=agent.status.value,
-        capacity=agent.capacity,
-        active=agent.active,
-        queues=set(agent.queues) or None,
-        queues_off=set(agent.queues_off) or None,
-        idle_since=agent.idle_since,
-        skills=dict(agent.skills) or None,
-        route_first=agent.route_first or None,
-        multi_channel=agent.multi_channel or None,
-        call_capacity=agent.call_capacity,
-        email_capacity=agent.email_capacity,
-        call_active=agent.call_active,
-        email_active=agent.email_active,
-        version=0,
-        index_keys=keys or None,
-    )]
+    items: list[Any] = [agent_item(replace(agent, version=0, index_keys=frozenset(keys)))]
     items += [ReadyItem(_ready_pk(agent.tenant, entry.list_key), entry.sort_key, agent_id=agent.id)
               for entry in entries]
     items += [RosterItem(_roster_pk(agent.tenant, group), agent.id) for group in sorted(set(agent.queues))]

@@ -824,26 +824,7 @@ class DynamoAgents(_RoutingConfigs):
         tx = _Tx()
         after = replace(agent, version=before.version + 1 if current else 0)
         keys = _index_agent(tx, before, after, self.routing(agent.tenant))
-        item = AgentItem(
-            _principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id),
-            PROFILE,
-            name=agent.name,
-            status=agent.status.value,
-            capacity=agent.capacity,
-            active=agent.active,
-            queues=set(agent.queues) or None,
-            queues_off=set(agent.queues_off) or None,
-            idle_since=agent.idle_since,
-            skills=dict(agent.skills) or None,
-            route_first=agent.route_first or None,
-            multi_channel=agent.multi_channel or None,
-            call_capacity=agent.call_capacity,
-            email_capacity=agent.email_capacity,
-            call_active=agent.call_active,
-            email_active=agent.email_active,
-            version=after.version,
-            index_keys=set(keys) or None,
-        )
+        item = agent_item(replace(after, index_keys=keys))
         condition = AgentItem.version == current.version if current else AgentItem.pk.does_not_exist()
         tx.named_save("agent_changed", item, condition=condition)
         _roster(tx, before, after)
@@ -916,6 +897,30 @@ class DynamoAgents(_RoutingConfigs):
                 raise
             return written
         raise Conflict("the agent's state keeps changing; retry")
+
+
+def agent_item(agent: Agent) -> AgentItem:
+    """The whole stored item of an agent, revision and index bookkeeping included."""
+    return AgentItem(
+        _principal_pk(agent.tenant, PrincipalKind.AGENT, agent.id),
+        PROFILE,
+        name=agent.name,
+        status=agent.status.value,
+        capacity=agent.capacity,
+        active=agent.active,
+        queues=set(agent.queues) or None,
+        queues_off=set(agent.queues_off) or None,
+        idle_since=agent.idle_since,
+        skills=dict(agent.skills) or None,
+        route_first=agent.route_first or None,
+        multi_channel=agent.multi_channel or None,
+        call_capacity=agent.call_capacity,
+        email_capacity=agent.email_capacity,
+        call_active=agent.call_active,
+        email_active=agent.email_active,
+        version=agent.version,
+        index_keys=set(agent.index_keys) or None,
+    )
 
 
 def _roster(tx: _Tx, before: Agent, after: Agent) -> None:

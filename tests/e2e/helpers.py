@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 from websockets.sync.client import ClientConnection
 
 
@@ -80,3 +80,28 @@ def write(page: Page, text: str) -> None:
     box = page.get_by_test_id("guichet-input")
     box.fill(text)
     box.press("Enter")
+
+
+class Pages:
+    """Browser pages, each in a context of its own (own storage, like separate people), closed after the test.
+    Any alert() on any of them would mean visitor text ran as HTML: `dialogs` collects them."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.dialogs: list[str] = []
+
+    def new(self) -> Page:
+        context = self.browser.new_context()
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", self._on_dialog)
+        return page
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()

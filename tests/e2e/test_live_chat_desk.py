@@ -5,16 +5,16 @@ sides. The visitor is the widget on the demo page, or (for many visitors at once
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import ask, rest, sign_in_desk, ws_url
+from tests.e2e.helpers import Pages, ask, rest, sign_in_desk, ws_url
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second; timers are pumped every second
 StartStack = Callable[..., str]
@@ -22,38 +22,6 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-class Pages:
-    """Browser pages, each in a context of its own (own storage, like separate people), closed after the test.
-    Any alert() on any of them would mean visitor text ran as HTML: `dialogs` collects them."""
-
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
-        self.contexts: list[BrowserContext] = []
-        self.dialogs: list[str] = []
-
-    def new(self) -> Page:
-        context = self.browser.new_context()
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("dialog", self._on_dialog)
-        return page
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[Pages]:
-    opened = Pages(browser)
-    yield opened
-    opened.close()
 
 
 def open_desk(pages: Pages, url: str, username: str) -> Page:

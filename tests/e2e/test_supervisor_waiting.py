@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import ask, rest, rest_status, ws_url
+from tests.e2e.helpers import Pages, ask, rest, rest_status, ws_url
 
 WAIT = 10_000  # ms: REST and pushes on the local stack take well under a second
 REFRESH_WAIT = 12_000  # ms: the view reloads every 5 s
@@ -38,34 +37,6 @@ ROUTING = {
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-class Pages:
-    """Browser pages, each in a context of its own (like separate people); `dialogs` collects any alert(), which
-    would mean visitor text ran as HTML."""
-
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
-        self.contexts: list[BrowserContext] = []
-        self.dialogs: list[str] = []
-
-    def new(self) -> Page:
-        context = self.browser.new_context()
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        return page
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[Pages]:
-    opened = Pages(browser)
-    yield opened
-    opened.close()
 
 
 def sign_in(page: Page, url: str, username: str) -> Page:
