@@ -230,11 +230,24 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: Conversat
     view = view or deps.conversations.view_for_send(conversation.tenant, conversation.id, None)
     newest = sorted(view.recent, key=lambda m: m.seq) if view else []
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
-    fanout.to_connections(deps, deps.connections.of(principal), {
+    desks = deps.connections.of(principal)
+    fanout.to_connections(deps, desks, {
         "type": "offer",
         "offer": frames.offer(offered, settings.reject_allowed),
         "conversation": frames.conversation(offered, newest[-1].seq if newest else 0),
         "messages": [frames.message(m) for m in newest],
         "contact": contacts.card_for(deps, offered),  # the customer's record pops up (CHAT-8); None if new
     })
+    # Every open desk of the agent shows the slot the offer holds (the transaction moved exactly this one).
+    fanout.to_connections(deps, desks, {"type": "agent.status", "agent": frames.agent(_holding(agent, offered))})
     return offered
+
+
+def _holding(agent: Agent, conversation: Conversation) -> Agent:
+    """The agent as the offer transaction left them: one more slot in use on the conversation's channel."""
+    channel = Medium(conversation.medium).channel
+    if channel is Channel.CALL:
+        return replace(agent, call_active=agent.call_active + 1)
+    if channel is Channel.EMAIL:
+        return replace(agent, email_active=agent.email_active + 1)
+    return replace(agent, active=agent.active + 1)

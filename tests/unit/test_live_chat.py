@@ -343,3 +343,13 @@ def test_an_agent_gets_offers_only_from_queues_switched_on(deps: Deps) -> None:
     assert wrong.value.field == "queue"
     agents.switch_queue(deps, ALICE, "default", True)  # back on: she pulls the waiting chat at once
     assert offer_to(deps, ALICE)["conversation_id"] == c.id
+
+
+def test_every_desk_of_the_agent_shows_the_slot_an_offer_holds(deps: Deps) -> None:
+    connections.connect(deps, ALICE, "alice-2")  # a second tab
+    agents.set_status(deps, ALICE, "available")
+    conversations.start_conversation(deps, visitor(1), None, None)
+    for tab in ("alice-1", "alice-2"):
+        status = frames_of(deps, tab, "agent.status")[-1]["agent"]
+        assert isinstance(status, dict) and (status["active"], status["capacity"]) == (1, 6)
+    assert frames_of(deps, "bob-1", "agent.status") == []
