@@ -165,9 +165,11 @@ def open_socket(recorder: ConnectionsRecorder, tenant: str, token: str) -> Socke
 
 @contextmanager
 def stack(meter: Meter) -> Iterator[tuple[ConnectionsRecorder, dict[str, str]]]:
-    """moto + provisioned infra + the recorder; the app's environment points at them while the block runs."""
-    from moto.server import ThreadedMotoServer
+    """moto + provisioned infra + the recorder; the app's environment points at them while the block runs.
 
+    moto is local.moto_server's embedded one: its speed-ups change no answer and no request (pinned by
+    tests/integration/test_moto_server.py), and keep large seeded tables (the routing bench) from slowing it down."""
+    from local.moto_server import EmbeddedMoto
     from local.provision import provision
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request otherwise
@@ -175,12 +177,10 @@ def stack(meter: Meter) -> Iterator[tuple[ConnectionsRecorder, dict[str, str]]]:
     for name in UNSAFE_ENV:
         os.environ.pop(name, None)
     os.environ.update(FAKE_CREDENTIALS)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = EmbeddedMoto().start()
     recorder = ConnectionsRecorder()
     try:
-        endpoint = f"http://127.0.0.1:{port}"
+        endpoint = server.url
         # moto keeps its state per process: start each bench on an empty account.
         urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
         env = provision(ROOT / "infra" / "template.yaml", endpoint, ws_callback_url=recorder.url)
@@ -194,6 +194,7 @@ def stack(meter: Meter) -> Iterator[tuple[ConnectionsRecorder, dict[str, str]]]:
         server.stop()
         os.environ.clear()
         os.environ.update(saved)
+        _rewire()
 
 
 def _rewire() -> None:

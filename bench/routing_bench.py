@@ -16,19 +16,15 @@ bench/README.md defines the figures.
 
 from __future__ import annotations
 
-import logging
-import os
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench import capacity
-from bench.message_bench import FAKE_CREDENTIALS, REGION, ROOT, UNSAFE_ENV, ConnectionsRecorder, Result, _rewire
+from bench.message_bench import Result, stack
 from bench.meter import Call, Meter
 
 if TYPE_CHECKING:
@@ -140,7 +136,7 @@ def run(sizes: Sequence[int] = SIZES, decisions: int = DECISIONS, naive_decision
     meter = Meter()
     meter.install()
     try:
-        with _stack(meter):
+        with stack(meter):
             return measure(meter, sizes, decisions, naive_decisions)
     finally:
         meter.uninstall()
@@ -300,38 +296,3 @@ def _naive(meter: Meter, deps: Deps, tenant: str, size: int, decisions: int) -> 
         assert [agent.id] == expected, (agent.id, expected)
         kind.decisions.append(Decision(list(calls)))
     return kind
-
-
-# --- the stack ------------------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _stack(meter: Meter) -> Iterator[ConnectionsRecorder]:
-    """As message_bench.stack, on local.moto_server's embedded moto: its speed-ups (a Query reads only its
-    partition, a transaction no longer copies the table) change no answer and no request, but keep 40,000 seeded
-    items from slowing every request down."""
-    from local.moto_server import EmbeddedMoto
-    from local.provision import provision
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    saved = dict(os.environ)
-    for name in UNSAFE_ENV:
-        os.environ.pop(name, None)
-    os.environ.update(FAKE_CREDENTIALS)
-    server = EmbeddedMoto().start()
-    recorder = ConnectionsRecorder()
-    try:
-        endpoint = server.url
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
-        env = provision(ROOT / "infra" / "template.yaml", endpoint, ws_callback_url=recorder.url)
-        env.update({"AWS_ENDPOINT_URL": endpoint, "WS_CALLBACK_URL": recorder.url})
-        os.environ.update(env)
-        _rewire()
-        meter.describe_tables(endpoint, REGION, env["TABLE_NAME"])
-        yield recorder
-    finally:
-        recorder.server.shutdown()
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        _rewire()
