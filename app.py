@@ -20,6 +20,7 @@ from chalicelib.services import (
     contacts,
     conversations,
     frames,
+    holding,
     routing,
     routing_admin,
     supervision,
@@ -34,6 +35,7 @@ app.api.cors = True
 log = logging.getLogger("guichet")
 
 STATUS_BY_CODE = {
+    "blocked": 403,
     "invalid_json": 400,
     "missing_field": 400,
     "invalid_field": 400,
@@ -225,6 +227,37 @@ def get_availability(tenant: str) -> dict[str, Any]:
 def get_waiting(tenant: str) -> dict[str, Any]:
     """Supervisors and admins: each waiting conversation with its rule and group, and why a stuck one waits."""
     return supervision.waiting_report(bootstrap.container().deps, _caller(tenant))
+
+
+@app.route("/tenants/{tenant}/held", methods=["GET"])
+@_rest
+def get_held(tenant: str) -> dict[str, Any]:
+    """Supervisors and admins: the conversations agents hold (on a desk, reserved, snoozed), for release."""
+    return holding.held_report(bootstrap.container().deps, _caller(tenant))
+
+
+@app.route("/tenants/{tenant}/agents/me/held", methods=["GET"])
+@_rest
+def get_my_held(tenant: str) -> dict[str, Any]:
+    """An agent's conversations off their desk: snoozed ones they keep, and those reserved for them."""
+    return holding.agent_held(bootstrap.container().deps, _caller(tenant))
+
+
+@app.route("/tenants/{tenant}/conversations/{conversation_id}/release", methods=["POST"])
+@_rest
+def post_release(tenant: str, conversation_id: str) -> dict[str, Any]:
+    """Supervisors and admins: back to its group's queue (ASYNC-14)."""
+    return frames.conversation(holding.release(bootstrap.container().deps, _caller(tenant), conversation_id))
+
+
+@app.route("/tenants/{tenant}/conversations/{conversation_id}/transfer", methods=["POST"])
+@_rest
+def post_transfer(tenant: str, conversation_id: str) -> dict[str, Any]:
+    """The holding agent, a supervisor or an admin: to another agent ({"to_agent"}) or a queue ({"to_queue"})."""
+    body = _body()
+    moved = holding.transfer(bootstrap.container().deps, _caller(tenant), conversation_id, body.get("to_agent"),
+                             body.get("to_queue"))
+    return frames.conversation(moved)
 
 
 @app.route("/tenants/{tenant}/settings", methods=["GET"])

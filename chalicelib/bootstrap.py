@@ -51,6 +51,8 @@ def _build() -> Container:
     config = settings()
     dynamodb.configure(config.table_name, config.region, _endpoint("dynamodb"))
     tenants = dynamodb.DynamoTenants()
+    secrets = SecretsManagerKeys(config.visitor_secret_id)
+    mailer = SesMailer(config.mail_from)
     deps = Deps(
         tenants=tenants,
         conversations=dynamodb.DynamoConversations(),
@@ -65,13 +67,16 @@ def _build() -> Container:
         ),
         clock=UtcClock(),
         ids=RandomIds(),
+        mailer=mailer,
+        secrets=secrets,
+        reply_domain=config.reply_domain,
     )
     return Container(
         deps=deps,
-        secrets=SecretsManagerKeys(config.visitor_secret_id),
+        secrets=secrets,
         agent_tokens=CognitoTokenVerifier(config.cognito_issuer, config.user_pool_client_id, config.jwks_url),
         identity=CognitoIdentity(config.user_pool_id, config.user_pool_client_id),
-        mailer=SesMailer(config.mail_from),
+        mailer=mailer,
     )
 
 

@@ -8,7 +8,19 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.contacts import Case, Contact
-from chalicelib.domain.model import Agent, AgentStatus, Conversation, Message, Offer, Principal, WrapUp
+from chalicelib.domain.model import (
+    Agent,
+    AgentStatus,
+    Conversation,
+    Message,
+    Notification,
+    Offer,
+    PageContext,
+    Principal,
+    Reservation,
+    Snooze,
+    WrapUp,
+)
 from chalicelib.domain.routing import AgentSettings, Channel, Group, RoutingConfig, SkillNeed, Waiting
 from chalicelib.domain.settings import TenantSettings
 
@@ -79,6 +91,46 @@ class ConversationRepository(Protocol):
 
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         """Withdraw a conversation still waiting after the maximum wait; False if it is no longer waiting."""
+        ...
+
+    def visitor_state(self, tenant: str, visitor_id: str) -> tuple[Conversation | None, bool]:
+        """The visitor's open conversation (or None) and whether an agent blocked them."""
+        ...
+
+    def block_visitor(self, conversation: Conversation, agent_id: str, now: datetime) -> None:
+        """Refuse the visitor's new messages and conversations (ASYNC-15); Conflict if not on the agent's desk."""
+        ...
+
+    def set_notification(self, tenant: str, conversation_id: str, notification: Notification) -> None:
+        """The visitor's email for answers and whether they want them; Conflict once the conversation ended."""
+        ...
+
+    def set_page(self, tenant: str, conversation_id: str, page: PageContext) -> None:
+        """The page the visitor is on now (ASYNC-16); Conflict once the conversation ended."""
+        ...
+
+    def mark_read(self, tenant: str, conversation_id: str, seq: int) -> None:
+        """The visitor has seen the messages up to `seq` (the mark only rises)."""
+        ...
+
+    def claim_notification(self, tenant: str, conversation_id: str, seq: int) -> bool:
+        """Record that an email covers the messages up to `seq`; False if one already did."""
+        ...
+
+    def release_notification(self, tenant: str, conversation_id: str, seq: int, previous: int) -> None:
+        """Undo a claim whose email could not be sent."""
+        ...
+
+    def of_visitor(self, tenant: str, visitor_id: str, limit: int) -> list[Conversation]:
+        """The visitor's conversations, newest first."""
+        ...
+
+    def linked_to_agent(self, tenant: str, agent_id: str, kind: str, limit: int) -> list[Conversation]:
+        """The agent's "reserved" conversations (waiting for them alone) or "snoozed" ones they keep."""
+        ...
+
+    def held_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        """A group's conversations held by agents: on a desk, reserved or snoozed (reports; may lag slightly)."""
         ...
 
 
@@ -175,6 +227,20 @@ class Assignments(Protocol):
         """The assigned agent ends the conversation: its slot frees and the visitor may start another."""
         ...
 
+    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze) -> None:
+        """Off the assigned agent's desk until the snooze ends (their slot frees), kept for them or not."""
+        ...
+
+    def reserve(self, conversation: Conversation, reservation: Reservation, to: Agent,
+                holder: Agent | None = None) -> None:
+        """Make the conversation wait for `to` alone: transferred from `holder`'s desk, or back from a snooze
+        that `to` kept."""
+        ...
+
+    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+        """A held conversation (on a desk, reserved or snoozed) goes to the group's queue at its original place."""
+        ...
+
 
 class ContactRepository(Protocol):
     """Customers' records (CHAT-8, OMNI-3), found by key only: an email or an external id points to one contact."""
@@ -265,6 +331,8 @@ class Email:
     text: str
     html: str | None = None
     reply_to: str | None = None
+    #: The display name of the sender (the brand); the address is the deployment's verified identity.
+    sender_name: str = ""
 
 
 class Mailer(Protocol):
@@ -286,3 +354,8 @@ class Deps:
     timers: Timers
     clock: Clock
     ids: Ids
+    mailer: Mailer | None = None
+    #: Signs and checks the links of notification emails and their reply-to addresses.
+    secrets: SecretStore | None = None
+    #: The domain whose mail SES receives for the app: replies to notification emails (empty: no reply-to).
+    reply_domain: str = ""

@@ -22,6 +22,8 @@ class Settings:
     visitor_secret_id: str
     ws_callback_url: str
     mail_from: str
+    #: Mail to reply+<key>@ this domain reaches the app (SES receiving); empty: emails carry no reply-to.
+    reply_domain: str = ""
 
     @property
     def cognito_issuer(self) -> str:
@@ -48,4 +50,5 @@ def settings() -> Settings:
         visitor_secret_id=env.get("VISITOR_SECRET_ID", ""),
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         mail_from=env.get("MAIL_FROM", "noreply@example.com"),
+        reply_domain=env.get("REPLY_DOMAIN", ""),
     )

@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, conversations, frames, offers
+from chalicelib.services import agents, conversations, follow_up, frames, holding, offers
 
 MAX_ID_CHARS = 64
 
@@ -34,7 +34,8 @@ def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
                                         visitor_name=frame.get("visitor_name"),
                                         visitor_email=frame.get("visitor_email"), identity=frame.get("identity"),
                                         message=frame.get("message"), ip=caller.source_ip,
-                                        queue=frame.get("queue"), skill=frame.get("skill"))
+                                        queue=frame.get("queue"), skill=frame.get("skill"),
+                                        consent=frame.get("consent"))
     conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
     answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
     place = conversations.position(deps, conversation)
@@ -90,6 +91,37 @@ def _typing(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
+def _snooze(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    snoozed = holding.snooze(deps, caller.principal, frame.get("conversation_id"), frame.get("duration"),
+                             frame.get("until"), frame.get("keep", True))
+    return {"conversation": frames.conversation(snoozed)}
+
+
+def _transfer(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    moved = holding.transfer(deps, caller.principal, frame.get("conversation_id"), frame.get("to_agent"),
+                             frame.get("to_queue"))
+    return {"conversation": frames.conversation(moved)}
+
+
+def _block(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    return {"conversation": frames.conversation(holding.block(deps, caller.principal, frame.get("conversation_id")))}
+
+
+def _set_notification(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    chosen = follow_up.set_notification(deps, caller.principal, frame.get("conversation_id"), frame.get("email"),
+                                        frame.get("enabled", True))
+    return {"notification": follow_up.notification_frame(chosen)}
+
+
+def _page(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    page = follow_up.update_page(deps, caller.principal, frame.get("conversation_id"), frame.get("page"))
+    return {"page": {"url": page.url, "title": page.title}}
+
+
+def _read(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+    return {"seq": follow_up.mark_read(deps, caller.principal, frame.get("conversation_id"), frame.get("seq"))}
+
+
 ACTIONS: dict[str, Handler] = {
     "start_conversation": _start,
     "send_message": _send,
@@ -100,6 +132,12 @@ ACTIONS: dict[str, Handler] = {
     "reject_offer": _reject,
     "close_conversation": _close,
     "typing": _typing,
+    "snooze": _snooze,
+    "transfer": _transfer,
+    "block_visitor": _block,
+    "set_notification": _set_notification,
+    "page": _page,
+    "read": _read,
 }
 
 

@@ -64,11 +64,14 @@ from chalicelib.domain.model import (
     Conversation,
     ConversationStatus,
     Message,
+    Notification,
     Offer,
     PageContext,
     Principal,
     PrincipalKind,
+    Reservation,
     Sender,
+    Snooze,
     VisitorInfo,
     WrapUp,
 )
@@ -148,6 +151,16 @@ def _counter_key(tenant: str, group: str, shard: int) -> tuple[str, str]:
 
 def _roster_pk(tenant: str, group: str) -> str:
     return f"T#{tenant}#ROSTER#{group}"
+
+
+def _held_pk(tenant: str, group: str) -> str:
+    """GSI1 partition of a group's conversations held by agents: on a desk, snoozed or reserved (supervisors)."""
+    return f"T#{tenant}#HELD#{group}"
+
+
+RESERVED_LINK = "RSV#"  # in an agent's partition: a conversation waiting for that agent alone
+SNOOZED_LINK = "SNZ#"  # in an agent's partition: a conversation the agent snoozed and keeps
+BLOCKED = "OPEN#BLOCKED"  # in a visitor's partition, next to OPEN: one Query reads both
 
 
 COUNT = "COUNT"
@@ -254,6 +267,19 @@ class ConversationItem(ConversationPart, discriminator="c"):
     queue_shard = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    asynchronous = BooleanAttribute(null=True)
+    consent_at = UTCDateTimeAttribute(null=True)
+    notify_email = UnicodeAttribute(null=True)
+    notify_off = BooleanAttribute(null=True)
+    snooze_id = UnicodeAttribute(null=True)
+    snooze_until = UTCDateTimeAttribute(null=True)
+    snooze_kept = BooleanAttribute(null=True)
+    reservation_id = UnicodeAttribute(null=True)
+    reservation_until = UTCDateTimeAttribute(null=True)
+    transfer_from = UnicodeAttribute(null=True)
+    visitor_read_seq = NumberAttribute(null=True)
+    notified_seq = NumberAttribute(null=True)
+    visitor_blocked = BooleanAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Conversation:
         return Conversation(
@@ -281,6 +307,16 @@ class ConversationItem(ConversationPart, discriminator="c"):
             priority=int(self.priority or 0),
             skill=(self.skill.split("#")[0], int(self.skill.split("#")[1])) if self.skill else None,
             queue_shard=int(self.queue_shard) if self.queue_shard is not None else None,
+            asynchronous=bool(self.asynchronous),
+            consent_at=self.consent_at,
+            notification=Notification(self.notify_email or "", not self.notify_off),
+            snooze=Snooze(self.snooze_id, self.snooze_until, bool(self.snooze_kept))
+            if self.snooze_id and self.snooze_until else None,
+            reservation=Reservation(self.reservation_id, self.reservation_until, self.transfer_from or "")
+            if self.reservation_id and self.reservation_until else None,
+            visitor_read_seq=int(self.visitor_read_seq or 0),
+            notified_seq=int(self.notified_seq or 0),
+            visitor_blocked=bool(self.visitor_blocked),
         )
 
 
@@ -339,6 +375,8 @@ class AgentItem(_Item):
     email_active = NumberAttribute(null=True)
     version = NumberAttribute(null=True)
     index_keys = UnicodeSetAttribute(null=True)
+    #: How many conversations wait for this agent alone (RSV# links): a pull looks at them only when there are.
+    reserved = NumberAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -360,6 +398,7 @@ class AgentItem(_Item):
             email_active=int(self.email_active or 0),
             version=int(self.version or 0),
             index_keys=frozenset(self.index_keys or ()),
+            reserved=int(self.reserved or 0),
         )
 
 
@@ -516,6 +555,10 @@ class DynamoConversations:
             rule=conversation.rule or None,
             priority=conversation.priority,
             skill=f"{conversation.skill[0]}#{conversation.skill[1]}" if conversation.skill else None,
+            asynchronous=conversation.asynchronous or None,
+            consent_at=conversation.consent_at,
+            notify_email=conversation.notification.email or None,
+            notify_off=None if conversation.notification.enabled else True,
         )
         try:
             with TransactWrite(connection=connection()) as tx:
@@ -671,6 +714,119 @@ class DynamoConversations:
                 return False
             raise
         return True
+
+    def visitor_state(self, tenant: str, visitor_id: str) -> tuple[Conversation | None, bool]:
+        """The visitor's open conversation, and whether an agent blocked them: one Query reads both markers."""
+        open_id, blocked = None, False
+        for link in LinkItem.query(_principal_pk(tenant, PrincipalKind.VISITOR, visitor_id),
+                                   LinkItem.sk.startswith(OPEN), consistent_read=True):
+            if link.sk == BLOCKED:
+                blocked = True
+            elif link.sk == OPEN:
+                open_id = link.conversation_id
+        found = self.get(tenant, open_id) if open_id else None
+        return (found if found is not None and found.status.is_open else None), blocked
+
+    def block_visitor(self, conversation: Conversation, agent_id: str, now: datetime) -> None:
+        """The assigned agent blocks the visitor (ASYNC-15); Conflict if the conversation is not on their desk."""
+        tx = _Tx()
+        tx.named_save("none", LinkItem(_principal_pk(conversation.tenant, PrincipalKind.VISITOR,
+                                                     conversation.visitor_id), BLOCKED, created_at=now))
+        tx.named_update("not_yours", ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                        actions=[ConversationItem.visitor_blocked.set(True)],
+                        condition=(ConversationItem.status == ConversationStatus.ASSIGNED.value)
+                        & (ConversationItem.agent_id == agent_id))
+        try:
+            tx.commit()
+        except TransactWriteError as exc:
+            raise Conflict("the conversation is not on your desk", field="conversation_id") from exc
+
+    def set_notification(self, tenant: str, conversation_id: str, notification: Notification) -> None:
+        self._update_open(tenant, conversation_id, [
+            ConversationItem.notify_email.set(notification.email) if notification.email
+            else ConversationItem.notify_email.remove(),
+            ConversationItem.notify_off.set(True) if not notification.enabled else ConversationItem.notify_off.remove(),
+        ])
+
+    def set_page(self, tenant: str, conversation_id: str, page: PageContext) -> None:
+        self._update_open(tenant, conversation_id, [ConversationItem.page_url.set(page.url),
+                                                    ConversationItem.page_title.set(page.title)])
+
+    def mark_read(self, tenant: str, conversation_id: str, seq: int) -> None:
+        """Raise the visitor's read mark to `seq` (never lower it)."""
+        try:
+            ConversationItem(_conv_pk(tenant, conversation_id), STATE).update(
+                actions=[ConversationItem.visitor_read_seq.set(seq)],
+                condition=ConversationItem.pk.exists() & (ConversationItem.visitor_read_seq.does_not_exist()
+                                                         | (ConversationItem.visitor_read_seq < seq)))
+        except UpdateError as exc:
+            if not _failed_condition(exc):
+                raise
+
+    def claim_notification(self, tenant: str, conversation_id: str, seq: int) -> bool:
+        """Note that an email told the visitor of the messages up to `seq`; False if one already did (a timer
+        delivered twice sends one email)."""
+        try:
+            ConversationItem(_conv_pk(tenant, conversation_id), STATE).update(
+                actions=[ConversationItem.notified_seq.set(seq)],
+                condition=ConversationItem.pk.exists() & (ConversationItem.notified_seq.does_not_exist()
+                                                         | (ConversationItem.notified_seq < seq)))
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    def release_notification(self, tenant: str, conversation_id: str, seq: int, previous: int) -> None:
+        """Undo a claim whose email could not be sent, so that a retry sends it."""
+        try:
+            ConversationItem(_conv_pk(tenant, conversation_id), STATE).update(
+                actions=[ConversationItem.notified_seq.set(previous)], condition=ConversationItem.notified_seq == seq)
+        except UpdateError as exc:
+            if not _failed_condition(exc):
+                raise
+
+    def of_visitor(self, tenant: str, visitor_id: str, limit: int) -> list[Conversation]:
+        """The visitor's conversations, newest first (their history, ASYNC-5)."""
+        links = LinkItem.query(_principal_pk(tenant, PrincipalKind.VISITOR, visitor_id), LinkItem.sk.startswith(CONV),
+                               consistent_read=True)
+        ids = sorted(((link.created_at, link.conversation_id or "") for link in links if link.created_at),
+                     reverse=True)[:limit]
+        return self._many(tenant, [i for _, i in ids], newest_first=True)
+
+    def linked_to_agent(self, tenant: str, agent_id: str, kind: str, limit: int) -> list[Conversation]:
+        """An agent's conversations of one kind: "reserved" (waiting for them alone) or "snoozed" (kept)."""
+        prefix = {"reserved": RESERVED_LINK, "snoozed": SNOOZED_LINK}[kind]
+        links = LinkItem.query(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), LinkItem.sk.startswith(prefix),
+                               consistent_read=True, limit=limit)
+        return self._many(tenant, [link.conversation_id or "" for link in links])
+
+    def held_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        """A group's conversations held by agents (on a desk, reserved or snoozed), oldest first (may lag)."""
+        entries = Gsi1Entry.gsi1.query(_held_pk(tenant, group), limit=limit)
+        held = self._many(tenant, [entry.pk.rsplit("#", 1)[1] for entry in entries])
+        return [c for c in held if c.status in (ConversationStatus.ASSIGNED, ConversationStatus.RESERVED,
+                                                ConversationStatus.SNOOZED)]
+
+    def _many(self, tenant: str, ids: Sequence[str], newest_first: bool = False) -> list[Conversation]:
+        if not ids:
+            return []
+        found: list[Conversation] = []
+        for start in range(0, len(ids), 100):
+            keys = [(_conv_pk(tenant, i), STATE) for i in ids[start:start + 100]]
+            found += [item.to_domain(tenant) for item in ConversationItem.batch_get(keys, consistent_read=True)]
+        return sorted(found, key=lambda c: (c.created_at, c.id), reverse=newest_first)
+
+    @staticmethod
+    def _update_open(tenant: str, conversation_id: str, actions: list[Any]) -> None:
+        try:
+            ConversationItem(_conv_pk(tenant, conversation_id), STATE).update(
+                actions=actions, condition=ConversationItem.pk.exists()
+                & ~ConversationItem.status.is_in(ConversationStatus.CLOSED.value, ConversationStatus.DISSUADED.value))
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                raise Conflict("the conversation has ended", field="conversation_id") from exc
+            raise
 
     @staticmethod
     def _change_connections(tenant: str, conversation_id: str, ids: set[str], *, add: bool) -> None:
@@ -963,22 +1119,29 @@ class DynamoAssignments(_RoutingConfigs):
                       condition=LinkItem.pk.does_not_exist())
         _dequeue(tx, conversation)
         after = replace(_loaded(agent, channel, +1), idle_since=now)
-        _write_agent(tx, agent, after, self.routing(conversation.tenant), name="agent_unavailable")
-        tx.named_update(
-            "conversation_taken",
-            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
-            actions=[
-                ConversationItem.status.set(ConversationStatus.OFFERED.value),
-                ConversationItem.offer_id.set(offer.id),
-                ConversationItem.offer_agent_id.set(agent.id),
-                ConversationItem.offer_expires_at.set(offer.expires_at),
-                ConversationItem.queue_shard.remove(),
-                ConversationItem.gsi1pk.remove(),
-                ConversationItem.gsi1sk.remove(),
-            ],
-            # Ownership (invariant 2): only a waiting conversation is offered, to one agent at a time.
-            condition=(ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation),
-        )
+        actions: list[Any] = [
+            ConversationItem.status.set(ConversationStatus.OFFERED.value),
+            ConversationItem.offer_id.set(offer.id),
+            ConversationItem.offer_agent_id.set(agent.id),
+            ConversationItem.offer_expires_at.set(offer.expires_at),
+            ConversationItem.queue_shard.remove(),
+            ConversationItem.gsi1pk.remove(),
+            ConversationItem.gsi1sk.remove(),
+        ]
+        # Ownership (invariant 2): only a waiting conversation is offered, to one agent at a time; one reserved for
+        # an agent (ASYNC-13) only to that agent, on the reservation read.
+        condition = (ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation)
+        extra: list[Any] = []
+        if conversation.status is ConversationStatus.RESERVED and conversation.reservation is not None:
+            tx.named_delete("none", LinkItem(agent_pk, f"{RESERVED_LINK}{conversation.id}"))
+            extra.append(AgentItem.reserved.add(-1))
+            actions += [ConversationItem.reservation_id.remove(), ConversationItem.reservation_until.remove()]
+            condition = (ConversationItem.status == ConversationStatus.RESERVED.value) \
+                & (ConversationItem.agent_id == agent.id) \
+                & (ConversationItem.reservation_id == conversation.reservation.id)
+        _write_agent(tx, agent, after, self.routing(conversation.tenant), name="agent_unavailable", extra=extra)
+        tx.named_update("conversation_taken", ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+                        actions=actions, condition=condition)
         try:
             tx.commit()
         except TransactWriteError as exc:
@@ -994,6 +1157,9 @@ class DynamoAssignments(_RoutingConfigs):
             ConversationItem.offer_id.remove(),
             ConversationItem.offer_agent_id.remove(),
             ConversationItem.offer_expires_at.remove(),
+            ConversationItem.transfer_from.remove(),
+            ConversationItem.gsi1pk.set(_held_pk(conversation.tenant, conversation.queue)),
+            ConversationItem.gsi1sk.set(_waiting_sk(conversation)),
         ]
         connections = set(agent_connections)
         if connections:
@@ -1061,12 +1227,163 @@ class DynamoAssignments(_RoutingConfigs):
                     ConversationItem.disposition.set(wrap_up.disposition),
                     ConversationItem.wrap_notes.set(wrap_up.notes),
                     ConversationItem.saved_as.set(wrap_up.saved_as),
+                    ConversationItem.gsi1pk.remove(),
+                    ConversationItem.gsi1sk.remove(),
                 ],
                 condition=(ConversationItem.status == ConversationStatus.ASSIGNED.value)
                 & (ConversationItem.agent_id == agent.id),
             )
 
         self._with_fresh_agent(agent, attempt)
+
+    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze) -> None:
+        """The assigned agent takes the conversation off their desk (ASYNC-10): their slot frees; if kept, it stays
+        theirs (an SNZ# link in their partition), else it belongs to its group again."""
+        tenant = conversation.tenant
+        config = self.routing(tenant)
+        agent_pk = _principal_pk(tenant, PrincipalKind.AGENT, agent.id)
+
+        def attempt(tx: _Tx, current: Agent) -> None:
+            tx.named_delete("none", LinkItem(agent_pk, f"{CONV}{conversation.id}"))
+            if snooze.kept:
+                tx.named_save("none", LinkItem(agent_pk, f"{SNOOZED_LINK}{conversation.id}",
+                                               conversation_id=conversation.id, created_at=snooze.until))
+            _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
+            actions: list[Any] = [ConversationItem.status.set(ConversationStatus.SNOOZED.value),
+                                  ConversationItem.snooze_id.set(snooze.id),
+                                  ConversationItem.snooze_until.set(snooze.until),
+                                  ConversationItem.snooze_kept.set(snooze.kept)]
+            if not snooze.kept:
+                actions += [ConversationItem.agent_id.remove(), ConversationItem.agent_name.remove()]
+            tx.named_update("not_yours", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=actions,
+                            condition=(ConversationItem.status == ConversationStatus.ASSIGNED.value)
+                            & (ConversationItem.agent_id == agent.id))
+
+        self._with_fresh_agent(agent, attempt)
+
+    def reserve(self, conversation: Conversation, reservation: Reservation, to: Agent,
+                holder: Agent | None = None) -> None:
+        """The conversation waits for agent `to` alone until the reservation ends (ASYNC-13), from where it was
+        read: the desk of `holder` (a transfer: their slot frees), a snooze (back to the agent who kept it, or
+        transferred by a supervisor) or another reservation. AssignmentLost if it moved meanwhile."""
+        tenant = conversation.tenant
+        config = self.routing(tenant)
+        to_pk = _principal_pk(tenant, PrincipalKind.AGENT, to.id)
+        status = conversation.status
+        previous = conversation.agent_id
+        previous_pk = _principal_pk(tenant, PrincipalKind.AGENT, previous or "")
+        same_reservation = status is ConversationStatus.RESERVED and previous == to.id
+        if status is ConversationStatus.ASSIGNED:
+            if holder is None or holder.id != previous:
+                raise AssignmentLost("not_yours")
+            condition = ConversationItem.agent_id == holder.id
+        elif status is ConversationStatus.SNOOZED and conversation.snooze is not None:
+            condition = ConversationItem.snooze_id == conversation.snooze.id
+        elif status is ConversationStatus.RESERVED and conversation.reservation is not None:
+            condition = ConversationItem.reservation_id == conversation.reservation.id
+        else:
+            raise AssignmentLost("not_held")
+        condition &= ConversationItem.status == status.value
+
+        def build(tx: _Tx, current: Agent | None) -> None:
+            if status is ConversationStatus.ASSIGNED and current is not None:
+                tx.named_delete("none", LinkItem(previous_pk, f"{CONV}{conversation.id}"))
+                _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
+            elif status is ConversationStatus.SNOOZED and previous:
+                tx.named_delete("none", LinkItem(previous_pk, f"{SNOOZED_LINK}{conversation.id}"))
+            elif status is ConversationStatus.RESERVED and not same_reservation:
+                tx.named_delete("none", LinkItem(previous_pk, f"{RESERVED_LINK}{conversation.id}"))
+                tx.named_update("none", AgentItem(previous_pk, PROFILE), actions=[AgentItem.reserved.add(-1)],
+                                condition=AgentItem.pk.exists())
+            if not same_reservation:
+                tx.named_save("none", LinkItem(to_pk, f"{RESERVED_LINK}{conversation.id}",
+                                               conversation_id=conversation.id, created_at=reservation.until))
+                tx.named_update("agent_gone", AgentItem(to_pk, PROFILE), actions=[AgentItem.reserved.add(1)],
+                                condition=AgentItem.pk.exists())
+            actions: list[Any] = [ConversationItem.status.set(ConversationStatus.RESERVED.value),
+                                  ConversationItem.agent_id.set(to.id), ConversationItem.agent_name.set(to.name),
+                                  ConversationItem.reservation_id.set(reservation.id),
+                                  ConversationItem.reservation_until.set(reservation.until),
+                                  ConversationItem.snooze_id.remove(), ConversationItem.snooze_until.remove(),
+                                  ConversationItem.snooze_kept.remove(),
+                                  ConversationItem.transfer_from.set(reservation.transfer_from)
+                                  if reservation.transfer_from else ConversationItem.transfer_from.remove()]
+            tx.named_update("moved", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=actions,
+                            condition=condition)
+
+        if status is ConversationStatus.ASSIGNED and holder is not None:
+            self._with_fresh_agent(holder, build)
+        else:
+            self._retrying(lambda tx: build(tx, None))
+
+    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+        """Put a held conversation in `group`'s queue, at its original place whatever the threshold (the visitor
+        was engaged already): from a desk (transfer to a queue, a supervisor's release: the slot frees), from a
+        reservation (expired or released) or from a snooze. AssignmentLost if it changed since it was read."""
+        tenant = conversation.tenant
+        config = self.routing(tenant)
+        shard = shard_of(conversation.id, group.shards)
+        back = replace(conversation, queue=group.id, queue_shard=shard)
+        status = conversation.status
+        holder_pk = _principal_pk(tenant, PrincipalKind.AGENT, conversation.agent_id or "")
+        condition = ConversationItem.status == status.value
+        if conversation.agent_id:
+            condition &= ConversationItem.agent_id == conversation.agent_id
+        else:
+            condition &= ConversationItem.agent_id.does_not_exist()
+        if status is ConversationStatus.RESERVED and conversation.reservation is not None:
+            condition &= ConversationItem.reservation_id == conversation.reservation.id
+        elif status is ConversationStatus.SNOOZED and conversation.snooze is not None:
+            condition &= ConversationItem.snooze_id == conversation.snooze.id
+        elif status is not ConversationStatus.ASSIGNED:
+            raise AssignmentLost("not_held")
+
+        def build(tx: _Tx, current: Agent | None) -> None:
+            if status is ConversationStatus.ASSIGNED and current is not None:
+                tx.named_delete("none", LinkItem(holder_pk, f"{CONV}{conversation.id}"))
+                _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
+            elif status is ConversationStatus.RESERVED:
+                tx.named_delete("none", LinkItem(holder_pk, f"{RESERVED_LINK}{conversation.id}"))
+                tx.named_update("none", AgentItem(holder_pk, PROFILE), actions=[AgentItem.reserved.add(-1)],
+                                condition=AgentItem.pk.exists())
+            elif conversation.agent_id:  # snoozed and kept
+                tx.named_delete("none", LinkItem(holder_pk, f"{SNOOZED_LINK}{conversation.id}"))
+            tx.named_update("moved", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=[
+                ConversationItem.status.set(ConversationStatus.WAITING.value),
+                ConversationItem.queue.set(group.id),
+                ConversationItem.agent_id.remove(), ConversationItem.agent_name.remove(),
+                ConversationItem.snooze_id.remove(), ConversationItem.snooze_until.remove(),
+                ConversationItem.snooze_kept.remove(), ConversationItem.reservation_id.remove(),
+                ConversationItem.reservation_until.remove(), ConversationItem.transfer_from.remove(),
+                ConversationItem.queue_shard.set(shard),
+                ConversationItem.gsi1pk.set(_waiting_pk(tenant, group.id)),
+                ConversationItem.gsi1sk.set(_waiting_sk(conversation)),
+            ], condition=condition)
+            _enqueue(tx, back, shard, room=None)
+
+        if status is ConversationStatus.ASSIGNED and conversation.agent_id:
+            holder = DynamoAgents(self._tenants).get(tenant, conversation.agent_id)
+            if holder is None:
+                raise AssignmentLost("agent_gone")
+            self._with_fresh_agent(holder, build)
+        else:
+            self._retrying(lambda tx: build(tx, None))
+        return replace(back, status=ConversationStatus.WAITING, agent_id=None, agent_name=None, snooze=None,
+                       reservation=None)
+
+    def _retrying(self, build: Callable[[_Tx], None]) -> None:
+        """Commit a transaction that writes no agent revision, again when it only collided with another one."""
+        for _ in range(self._AGENT_RETRIES):
+            tx = _Tx()
+            build(tx)
+            try:
+                tx.commit()
+                return
+            except TransactWriteError as exc:
+                reason = tx.failed(exc)
+                if reason != "transaction_conflict":
+                    raise AssignmentLost(reason) from exc
+        raise AssignmentLost("transaction_conflict")
 
     def _with_fresh_agent(self, agent: Agent, attempt: Callable[[_Tx, Agent], None]) -> None:
         """Run a transaction that lowers an agent's load, re-reading the agent when a concurrent change won."""

@@ -1,11 +1,28 @@
-"""Email through SES v2."""
+"""Email through SES v2, as a raw MIME message: the brand's name on the verified sender address, a text and an
+HTML part, and the per-conversation Reply-To (SES's Simple content would do too, but a raw message is what every
+SES emulation keeps whole)."""
 
 from __future__ import annotations
 
-from typing import Any
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr
 
 from chalicelib.adapters.aws import client
 from chalicelib.ports import Email
+
+
+def mime(email: Email, sender: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = formataddr((email.sender_name, sender)) if email.sender_name else sender
+    message["To"] = str(Address(addr_spec=email.to))
+    message["Subject"] = email.subject
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message.set_content(email.text)
+    if email.html is not None:
+        message.add_alternative(email.html, subtype="html")
+    return message.as_bytes()
 
 
 class SesMailer:
@@ -13,15 +30,9 @@ class SesMailer:
         self._sender = sender
 
     def send(self, email: Email) -> str:
-        body: dict[str, Any] = {"Text": {"Data": email.text, "Charset": "UTF-8"}}
-        if email.html is not None:
-            body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
-        request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
-            "Destination": {"ToAddresses": [email.to]},
-            "Content": {"Simple": {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}},
-        }
-        if email.reply_to:
-            request["ReplyToAddresses"] = [email.reply_to]
-        answer = client("sesv2").send_email(**request)
+        answer = client("sesv2").send_email(
+            FromEmailAddress=self._sender,
+            Destination={"ToAddresses": [email.to]},
+            Content={"Raw": {"Data": mime(email, self._sender)}},
+        )
         return str(answer["MessageId"])

@@ -73,6 +73,8 @@ class Agent:
     version: int = 0
     #: Where the routing index lists the agent now (adapter bookkeeping: docs/scaling.md).
     index_keys: frozenset[str] = frozenset()
+    #: Conversations waiting for this agent alone (kept after a snooze, or transferred to them): ASYNC-13.
+    reserved: int = 0
 
     @property
     def active_queues(self) -> tuple[str, ...]:
@@ -87,12 +89,16 @@ class ConversationStatus(enum.StrEnum):
     WAITING = "waiting"  # in its queue, oldest first
     OFFERED = "offered"  # held for one agent until they accept, reject, or the acceptance interval ends
     ASSIGNED = "assigned"
+    #: Off every desk until a time or until the visitor writes (ASYNC-10); kept for its agent or not.
+    SNOOZED = "snoozed"
+    #: Waiting for one agent (kept after a snooze, or transferred to them), who must take it within 24 h (ASYNC-13).
+    RESERVED = "reserved"
     CLOSED = "closed"  # by the agent, with a disposition
     DISSUADED = "dissuaded"  # withdrawn after the tenant's maximum wait (the "come back later" screen)
 
     @property
     def is_open(self) -> bool:
-        return self in (ConversationStatus.WAITING, ConversationStatus.OFFERED, ConversationStatus.ASSIGNED)
+        return self not in (ConversationStatus.CLOSED, ConversationStatus.DISSUADED)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,33 @@ class Offer:
     id: str
     agent_id: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """An agent took the conversation off their desk until `until` (ASYNC-10); `kept`: it comes back to them."""
+
+    id: str
+    until: datetime
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The conversation waits for its agent (`Conversation.agent_id`) until `until`, then for its group (ASYNC-13).
+    `transfer_from` names the agent who transferred it, if it was a transfer."""
+
+    id: str
+    until: datetime
+    transfer_from: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Where the visitor wants to hear of answers given while they are away (ASYNC-2, ASYNC-3)."""
+
+    email: str = ""
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -154,6 +187,19 @@ class Conversation:
     skill: tuple[str, int] | None = None
     #: Which partition of its group's queue holds it while it waits; None when it is in no queue.
     queue_shard: int | None = None
+    #: Asynchronous (ASYNC-9): its rule lets conversations wait in a group (threshold >= 1), so the visitor may
+    #: leave and be answered later; only an agent closes it (ASYNC-11).
+    asynchronous: bool = False
+    #: When the visitor agreed to the processing of what they write (ASYNC-6); nothing is stored before.
+    consent_at: datetime | None = None
+    notification: Notification = field(default_factory=Notification)
+    snooze: Snooze | None = None
+    reservation: Reservation | None = None
+    #: The highest message sequence the visitor has seen, and the highest one an email told them about.
+    visitor_read_seq: int = 0
+    notified_seq: int = 0
+    #: An agent blocked the visitor (ASYNC-15): their new messages and conversations are refused.
+    visitor_blocked: bool = False
 
     def is_participant(self, principal: Principal) -> bool:
         if principal.tenant != self.tenant:

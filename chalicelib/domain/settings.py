@@ -21,6 +21,9 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Our agents are not available right now.",
         "dissuasion": "All our agents are busy. Please come back a little later.",
         "ended": "This conversation has ended. Thank you!",
+        "welcome_async": "Hello! Leave us a message and we will answer as soon as we can. If nobody answers at once,"
+                         " come back later: our agents usually reply within a few hours.",
+        "consent": "To answer you, we store what you write in this conversation. Do you agree?",
     },
     "fr": {
         "title": "Discutez avec nous",
@@ -29,6 +32,9 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Nos conseillers ne sont pas disponibles pour le moment.",
         "dissuasion": "Tous nos conseillers sont occupés. Merci de revenir un peu plus tard.",
         "ended": "Cette conversation est terminée. Merci !",
+        "welcome_async": "Bonjour ! Laissez-nous un message et nous vous répondrons dès que possible. Si vous n'avez"
+                         " pas de réponse immédiate, revenez plus tard : nos conseillers répondent en quelques heures.",
+        "consent": "Pour vous répondre, nous conservons ce que vous écrivez dans cette conversation. D'accord ?",
     },
 }
 
@@ -54,6 +60,15 @@ class TenantSettings:
     average_handle_seconds: int = 180  # for the waiting screen's estimate
     accent_colour: str = "#1f6feb"
     logo_url: str = ""
+    #: GDPR (ASYNC-6): the visitor agrees before the first message, and nothing is stored before. Off until the
+    #: widget asks for it (issue 5 is under way); a brand whose site already collects consent may leave it off.
+    consent_required: bool = False
+    #: An email tells an away visitor of answers this long after the last of a burst (ASYNC-2).
+    notify_delay_seconds: int = 120
+    #: A snoozed or transferred conversation waits this long for its agent, then for its group (ASYNC-13).
+    reservation_hours: int = 24
+    #: A sale is credited to the last agent who wrote to the visitor at most this long before it (ASYNC-12).
+    sale_attribution_hours: int = 48
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
 
     def to_json(self) -> dict[str, Any]:
@@ -66,10 +81,12 @@ class TenantSettings:
     def public(self) -> dict[str, Any]:
         """What the widget may see: its look and texts, nothing about agents or wrap-up."""
         return {"accent_colour": self.accent_colour, "logo_url": self.logo_url,
+                "consent_required": self.consent_required,
                 "texts": {lang: dict(t) for lang, t in self.texts.items()}, "max_message_chars": 1940}
 
 
-_INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "average_handle_seconds": (10, 7200)}
+_INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "average_handle_seconds": (10, 7200),
+               "notify_delay_seconds": (5, 3600), "reservation_hours": (1, 168), "sale_attribution_hours": (1, 720)}
 
 
 def updated(current: TenantSettings, changes: object) -> TenantSettings:
@@ -95,7 +112,7 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise InvalidInput(f"'{name}' must be an integer from {low} to {high}", field=name)
         return value
-    if name in ("reject_allowed", "disposition_required"):
+    if name in ("reject_allowed", "disposition_required", "consent_required"):
         if not isinstance(value, bool):
             raise InvalidInput(f"'{name}' must be true or false", field=name)
         return value

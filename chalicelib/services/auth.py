@@ -40,9 +40,11 @@ def bearer(header: str | None) -> str | None:
     return token.strip()
 
 
-def require_role(principal: Principal, role: Role) -> None:
-    if not principal.is_agent or role not in principal.roles:
-        raise Forbidden(f"this requires the {role.value} role")
+def require_role(principal: Principal, role: Role, *others: Role) -> None:
+    """The principal is an agent with `role` (or one of `others`); Forbidden otherwise."""
+    wanted = {role, *others}
+    if not principal.is_agent or not wanted & principal.roles:
+        raise Forbidden(f"this requires the {' or '.join(sorted(r.value for r in wanted))} role")
 
 
 def login(identity: IdentityProvider, agent_tokens: AgentTokenVerifier, username: object, password: object

@@ -27,7 +27,7 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
-from chalicelib.services import contacts, fanout, frames, queue_position, routing, tenants
+from chalicelib.services import contacts, fanout, frames, holding, notifications, queue_position, routing, tenants
 
 WAIT_EXPIRED = "wait.expired"
 
@@ -52,6 +52,14 @@ class ChatRequest:
     #: Routing context (ROUTE-1): the queue the page asks for, and a skill at a minimum level {skill, min_level}.
     queue: object = None
     skill: object = None
+    #: The visitor agreed to the processing of what they write (ASYNC-6): required when the tenant asks for it.
+    consent: object = None
+
+
+class Blocked(Forbidden):
+    """An agent blocked this visitor (ASYNC-15)."""
+
+    code = "blocked"
 
 
 def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None,
@@ -60,6 +68,8 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if visitor.kind is not PrincipalKind.VISITOR:
         raise Forbidden("only a visitor starts a conversation")
     request = request or ChatRequest()
+    if request.consent not in (None, True, False):
+        raise InvalidInput("'consent' must be true or false", field="consent")
     context = _page(request.page)
     info = VisitorInfo(name=_optional_text("visitor_name", request.visitor_name, 120),
                        email=_optional_email(request.visitor_email), ip=request.ip[:64])
@@ -72,11 +82,15 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         signed = identities.verify(tenant.identity_secret, request.identity)
         info = replace(info, name=signed.name or info.name, email=signed.email or info.email,
                        external_id=signed.external_id)
-    existing = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
-    if existing:
-        return existing[0]
-    route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
+    existing, blocked = deps.conversations.visitor_state(visitor.tenant, visitor.id)
+    if blocked:
+        raise Blocked("you cannot start a conversation", field="visitor")
+    if existing is not None:
+        return existing
     settings = tenant.settings
+    if settings.consent_required and request.consent is not True:
+        raise InvalidInput("the visitor must agree before anything is stored ('consent': true)", field="consent")
+    route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
     connections = set(deps.connections.of(visitor))
     if connection_id:
         connections.add(connection_id)
@@ -94,19 +108,24 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         rule=route.rule.id,
         priority=route.priority,
         skill=(route.skill.skill, route.skill.min_level) if route.skill else None,
+        # Its rule lets conversations wait in a group: the visitor may leave and be answered later (ASYNC-9).
+        asynchronous=any(group.threshold >= 1 for group in route.groups),
+        consent_at=now if request.consent is True else None,
     )
     try:
         deps.conversations.create(conversation)
     except Conflict:
         # Another tab of the same visitor won the race; both tabs share its conversation.
-        existing = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
-        if not existing:
+        won = deps.conversations.open_for_visitor(visitor.tenant, visitor.id)
+        if not won:
             raise
-        return existing[0]
+        return won[0]
     if first is not None:
         send_message(deps, visitor, connection_id, conversation.id, first[0], first[1], 0)
-    deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=visitor.tenant, payload={"conversation_id": conversation.id}),
-                    now + timedelta(seconds=settings.max_wait_seconds), now)
+    if not conversation.asynchronous:  # an asynchronous one waits as long as it takes (ASYNC-11)
+        deps.timers.arm(Timer(kind=WAIT_EXPIRED, tenant=visitor.tenant,
+                              payload={"conversation_id": conversation.id}),
+                        now + timedelta(seconds=settings.max_wait_seconds), now)
     try:
         placed = routing.admit(deps, conversation, route)
     except Unavailable:
@@ -269,6 +288,10 @@ def send_message(
         conversation = view.conversation
         if not conversation.status.is_open:
             raise Conflict(f"the conversation is {conversation.status.value}", field="conversation_id")
+        if sender.is_agent and conversation.status is not ConversationStatus.ASSIGNED:
+            raise Conflict("the conversation is not on your desk", field="conversation_id")
+        if not sender.is_agent and conversation.visitor_blocked:
+            raise Blocked("your messages are refused in this conversation", field="conversation_id")
         stored = rules.find_retry(view.recent, who, client_id)
         if stored is not None:
             return stored
@@ -293,8 +316,20 @@ def send_message(
             continue
         fanout.to_conversation(deps, conversation, {"type": "message", "message": frames.message(message)},
                                exclude=connection_id)
+        if conversation.asynchronous:
+            _after_async_message(deps, conversation, message)
         return message
     raise Conflict("too many concurrent writers; retry", field="conversation_id")
+
+
+def _after_async_message(deps: Deps, conversation: Conversation, message: Message) -> None:
+    """A visitor's message wakes a snoozed conversation (ASYNC-10); an agent's answer to a visitor who is away
+    arms the email that tells them (ASYNC-2)."""
+    if message.sender.kind is PrincipalKind.VISITOR:
+        if conversation.status is ConversationStatus.SNOOZED:
+            holding.wake(deps, conversation)
+        return
+    notifications.answer_written(deps, conversation, message)
 
 
 def _back_off(attempt: int) -> None:

@@ -30,19 +30,35 @@ def conversation(c: Conversation, last_seq: int | None = None) -> dict[str, Any]
         "rating": c.rating,
         "offer": {"id": c.offer.id, "agent_id": c.offer.agent_id, "expires_at": iso(c.offer.expires_at)}
         if c.offer else None,
+        "asynchronous": c.asynchronous,
+        "snooze": snooze(c),
+        "reservation": reservation(c),
+        "visitor_blocked": c.visitor_blocked,
     }
     if last_seq is not None:
         out["last_seq"] = last_seq
     return out
 
 
+def snooze(c: Conversation) -> dict[str, Any] | None:
+    return {"until": iso(c.snooze.until), "kept": c.snooze.kept} if c.snooze else None
+
+
+def reservation(c: Conversation) -> dict[str, Any] | None:
+    if c.reservation is None:
+        return None
+    return {"until": iso(c.reservation.until), "transfer_from": c.reservation.transfer_from or None}
+
+
 def for_visitor(c: Conversation) -> dict[str, Any]:
     """What the visitor's side may see: not the IP, the wrap-up or the offer. An offer is internal: the visitor
     is still waiting."""
     full = conversation(c)
-    view = {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page")}
-    if c.status is ConversationStatus.OFFERED:
-        view["status"] = ConversationStatus.WAITING.value
+    view = {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page", "asynchronous")}
+    view["notification"] = {"email": c.notification.email, "enabled": c.notification.enabled}
+    if c.status in (ConversationStatus.OFFERED, ConversationStatus.SNOOZED, ConversationStatus.RESERVED):
+        view["status"] = ConversationStatus.WAITING.value  # who holds it meanwhile is internal
+        view["agent"] = None
     return view
 
 

@@ -33,6 +33,7 @@ from chalicelib.domain.routing import (
     Route,
     RoutingConfig,
     RoutingContext,
+    can_take,
     conversation_list,
     conversation_need,
     eligible,
@@ -151,13 +152,15 @@ def serve_group(deps: Deps, conversation: Conversation) -> Conversation | None:
 def pull(deps: Deps, agent: Agent) -> list[Conversation]:
     """An agent with free capacity takes the next waiting conversations of their groups: an inbound call, then an
     outbound call, then a chat, then an email (CHAT-12); within a medium, priority then arrival (ROUTE-5)."""
+    if agent.status is not AgentStatus.AVAILABLE:
+        return []
+    offered = _take_reserved(deps, agent) if agent.reserved > 0 else []
+    current: Agent | None = deps.agents.get(agent.tenant, agent.id) if offered else agent
     config = tenants.routing_of(deps, agent.tenant)
     groups = [config.groups[g] for g in agent.active_queues if g in config.groups]
-    if not groups or agent.status is not AgentStatus.AVAILABLE:
-        return []
+    if not groups or current is None:
+        return offered
     counts = deps.routing.counts(agent.tenant, groups)
-    offered: list[Conversation] = []
-    current: Agent | None = agent
     for _ in range(2 * (agent.capacity + agent.call_capacity + agent.email_capacity) + 2):
         if current is None:
             break
@@ -182,6 +185,27 @@ def pull(deps: Deps, agent: Agent) -> list[Conversation]:
         current = deps.agents.get(agent.tenant, agent.id)
     for group_id in {c.queue for c in offered}:
         queue_position.announce(deps, agent.tenant, group_id)  # everyone behind moved up
+    return offered
+
+
+def _take_reserved(deps: Deps, agent: Agent) -> list[Conversation]:
+    """The conversations waiting for this agent alone (kept after a snooze, transferred to them: ASYNC-13) come
+    before their groups' queues, oldest reservation first, as far as their capacity goes."""
+    offered: list[Conversation] = []
+    current: Agent | None = agent
+    waiting = deps.conversations.linked_to_agent(agent.tenant, agent.id, "reserved", agent.capacity + 1)
+    for conversation in sorted(waiting, key=lambda c: c.reservation.until if c.reservation else c.created_at):
+        if current is None or not can_take(routing_view(current), Medium(conversation.medium).channel):
+            break
+        if conversation.status is not ConversationStatus.RESERVED or conversation.agent_id != agent.id:
+            continue
+        try:
+            offered.append(_offer(deps, conversation, current))
+        except AssignmentLost as lost:
+            if lost.reason in _AGENT_LOST:
+                break
+            continue
+        current = deps.agents.get(agent.tenant, agent.id)
     return offered
 
 

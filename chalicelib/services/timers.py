@@ -8,13 +8,16 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
-from chalicelib.services import conversations, offers, presence, routing, routing_admin
+from chalicelib.services import conversations, holding, notifications, offers, presence, routing, routing_admin
 
 _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     **presence.HANDLERS,
     routing.OFFER_EXPIRED: offers.expired,
     conversations.WAIT_EXPIRED: conversations.wait_expired,
     routing_admin.REINDEX: routing_admin.reindex,
+    holding.SNOOZE_ENDED: holding.snooze_ended,
+    holding.RESERVATION_EXPIRED: holding.reservation_expired,
+    notifications.NOTIFY: notifications.notify_visitor,
 }
 
 

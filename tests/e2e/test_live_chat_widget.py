@@ -200,17 +200,33 @@ def test_the_visitor_downloads_the_transcript_and_rates_the_chat_once(
     alice.close()
 
 
+# Live chat only: the tenant's group lets nobody wait (threshold 0). With a group that lets conversations wait,
+# conversations are asynchronous and only an agent closes them (ASYNC-11): no dissuasion then.
+SYNCHRONOUS = {"groups": [{"id": "default", "name": "Default", "threshold": 0}],
+               "rules": [{"id": "everything", "name": "Everything", "groups": ["default"]}]}
+
+
 @pytest.mark.demo_settings(max_wait_seconds=5)
 def test_the_dissuasion_screen_appears_after_the_maximum_wait(
         open_widget: OpenWidget, start_stack: Callable[..., str]) -> None:
-    url = start_stack()  # max_wait_seconds=5, and no agent is available
+    url = start_stack()  # max_wait_seconds=5
+    status, _ = rest(url, "PUT", "/tenants/demo/routing", SYNCHRONOUS,
+                     token=rest(url, "POST", "/auth/login", {"username": "ada", "password": DEMO_PASSWORD})[1][
+                         "id_token"])
+    assert status == 200
+    alice = agent(url, "alice")
+    alice.ask("set_status", status="available")
     page, dialogs = open_widget(url)
 
+    # Alice refuses the chat (she goes Away): it waits at its place, and nobody else can take it.
     write(page, "Anyone there?")
+    conversation_id = current_conversation(page)
+    offer = alice.expect("offer", lambda f: f["conversation"]["id"] == conversation_id)
+    assert offer["conversation"]["asynchronous"] is False
+    alice.ask("reject_offer", conversation_id=conversation_id, offer_id=offer["offer"]["id"])
     expect(page.get_by_test_id("guichet-waiting")).to_be_visible()
     expect(page.get_by_test_id("guichet-position")).to_have_text("1")
     expect(page.get_by_test_id("guichet-estimate")).to_have_text("about 3 min")  # one handling time, 180 s
-    conversation_id = current_conversation(page)
 
     dissuasion = page.get_by_test_id("guichet-dissuasion")
     expect(dissuasion).to_be_visible(timeout=15_000)
@@ -221,7 +237,8 @@ def test_the_dissuasion_screen_appears_after_the_maximum_wait(
                         token=stored(page, VISITOR_KEY))
     assert (status, read["status"]) == (200, "dissuaded")
 
-    # Later, the visitor starts again: a new message opens a new conversation.
+    # Later, Alice is back and the visitor starts again: a new message opens a new conversation.
+    alice.ask("set_status", status="available")
     page.get_by_test_id("guichet-restart").click()
     expect(dissuasion).to_be_hidden()
     expect(page.get_by_test_id("guichet-input")).to_be_focused()
@@ -230,6 +247,8 @@ def test_the_dissuasion_screen_appears_after_the_maximum_wait(
     expect(page.get_by_test_id("guichet-position")).to_have_text("1")
     expect(page.get_by_test_id("guichet-message")).to_have_text(["Back again"])
     page.wait_for_function("([key, old]) => localStorage.getItem(key) !== old", arg=[CONVERSATION_KEY, conversation_id])
+    assert alice.expect("offer", lambda f: f["conversation"]["id"] != conversation_id)
+    alice.close()
     assert dialogs == []
 
 

@@ -17,7 +17,9 @@ from chalicelib.domain.model import (
     Conversation,
     ConversationStatus,
     Message,
+    Notification,
     Offer,
+    PageContext,
     Principal,
     WrapUp,
 )
@@ -73,6 +75,7 @@ class FakeConversations:
         self.msgs: dict[tuple[str, str], dict[int, Message]] = {}
         self.open_by_visitor: dict[tuple[str, str], str] = {}
         self.by_agent: dict[tuple[str, str], list[str]] = {}
+        self.blocked: set[tuple[str, str]] = set()
         self.lock = threading.Lock()
         self.puts = 0
 
@@ -156,6 +159,63 @@ class FakeConversations:
                                                                          queue_shard=None)
             self.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
             return True
+
+    def visitor_state(self, tenant: str, visitor_id: str) -> tuple[Conversation | None, bool]:
+        found = self.open_for_visitor(tenant, visitor_id)
+        return (found[0] if found else None), (tenant, visitor_id) in self.blocked
+
+    def block_visitor(self, conversation: Conversation, agent_id: str, now: datetime) -> None:
+        with self.lock:
+            c = self.items[(conversation.tenant, conversation.id)]
+            if c.status is not ConversationStatus.ASSIGNED or c.agent_id != agent_id:
+                raise Conflict("not on your desk", field="conversation_id")
+            self.items[(c.tenant, c.id)] = replace(c, visitor_blocked=True)
+            self.blocked.add((c.tenant, c.visitor_id))
+
+    def set_notification(self, tenant: str, conversation_id: str, notification: Notification) -> None:
+        self._change_open(tenant, conversation_id, notification=notification)
+
+    def set_page(self, tenant: str, conversation_id: str, page: PageContext) -> None:
+        self._change_open(tenant, conversation_id, page=page)
+
+    def mark_read(self, tenant: str, conversation_id: str, seq: int) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            self.items[(tenant, conversation_id)] = replace(c, visitor_read_seq=max(seq, c.visitor_read_seq))
+
+    def claim_notification(self, tenant: str, conversation_id: str, seq: int) -> bool:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if c.notified_seq >= seq:
+                return False
+            self.items[(tenant, conversation_id)] = replace(c, notified_seq=seq)
+            return True
+
+    def release_notification(self, tenant: str, conversation_id: str, seq: int, previous: int) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if c.notified_seq == seq:
+                self.items[(tenant, conversation_id)] = replace(c, notified_seq=previous)
+
+    def of_visitor(self, tenant: str, visitor_id: str, limit: int) -> list[Conversation]:
+        mine = [c for (t, _), c in self.items.items() if t == tenant and c.visitor_id == visitor_id]
+        return sorted(mine, key=lambda c: (c.created_at, c.id), reverse=True)[:limit]
+
+    def linked_to_agent(self, tenant: str, agent_id: str, kind: str, limit: int) -> list[Conversation]:
+        status = {"reserved": ConversationStatus.RESERVED, "snoozed": ConversationStatus.SNOOZED}[kind]
+        return [c for (t, _), c in self.items.items() if t == tenant and c.agent_id == agent_id
+                and c.status is status][:limit]
+
+    def held_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
+        held = (ConversationStatus.ASSIGNED, ConversationStatus.RESERVED, ConversationStatus.SNOOZED)
+        return [c for (t, _), c in self.items.items() if t == tenant and c.queue == group and c.status in held][:limit]
+
+    def _change_open(self, tenant: str, conversation_id: str, **changes: Any) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if not c.status.is_open:
+                raise Conflict("the conversation has ended", field="conversation_id")
+            self.items[(tenant, conversation_id)] = replace(c, **changes)
 
 
 class FakeAgents:

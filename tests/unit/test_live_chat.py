@@ -202,52 +202,54 @@ def test_typing_reaches_the_other_side_only(deps: Deps) -> None:
     assert frames_of(deps, "v1-conn", "typing") == []
 
 
-def test_a_chat_waiting_past_the_maximum_is_dissuaded_once(deps: Deps) -> None:
+def synchronous(deps: Deps) -> None:
+    """The tenant's only group lets nobody wait (threshold 0): live chat only, no asynchronous conversation."""
+    tenant = deps.tenants.get("demo")
+    assert tenant is not None
+    groups = {g: replace(group, threshold=0) for g, group in tenant.routing.groups.items()}
+    deps.tenants.put(replace(tenant, routing=replace(tenant.routing, groups=groups)))
+
+
+def waiting_after_a_reject(deps: Deps) -> str:
+    """A synchronous chat that waits: offered to Alice, who rejects it (it goes back to its place)."""
+    synchronous(deps)
+    agents.set_status(deps, ALICE, "available")
     c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    offers.reject(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and stored.status is ConversationStatus.WAITING and not stored.asynchronous
+    return c.id
+
+
+def test_a_chat_waiting_past_the_maximum_is_dissuaded_once(deps: Deps) -> None:
+    conversation_id = waiting_after_a_reject(deps)
     assert isinstance(deps.timers, FakeTimers)
     (_, fire_at), = [t for t in deps.timers.armed if t[0].kind == "wait.expired"]
-    assert fire_at == c.created_at + timedelta(seconds=TenantSettings().max_wait_seconds)
+    stored = deps.conversations.get("demo", conversation_id)
+    assert stored is not None
+    assert fire_at == stored.created_at + timedelta(seconds=TenantSettings().max_wait_seconds)
     assert fire_armed(deps, "wait.expired", times=2) == [True, False]
-    stored = deps.conversations.get("demo", c.id)
+    stored = deps.conversations.get("demo", conversation_id)
     assert stored is not None and stored.status is ConversationStatus.DISSUADED
     (frame,) = frames_of(deps, "v1-conn", "conversation.dissuaded")
     assert "come back" in str(frame["texts"])
     assert deps.conversations.open_for_visitor("demo", "v1") == []
 
 
-def test_waiting_visitors_learn_their_position(deps: Deps) -> None:
-    for n in range(3):
-        conversations.start_conversation(deps, visitor(n), f"v{n}-conn", None)
-    positions = [frames_of(deps, f"v{n}-conn", "queue.position")[-1]["position"] for n in range(3)]
-    assert positions == [1, 2, 3]
-    deps.agents.put(Agent(tenant="demo", id="alice", name="Alice", capacity=1))
-    agents.set_status(deps, ALICE, "available")  # takes the first: the others move up
-    assert [frames_of(deps, f"v{n}-conn", "queue.position")[-1]["position"] for n in (1, 2)] == [1, 2]
-
-
-def test_the_visitor_never_sees_an_offer_only_that_they_wait(deps: Deps) -> None:
-    from chalicelib.services import frames
-
-    agents.set_status(deps, ALICE, "available")
+def test_an_asynchronous_conversation_is_never_dissuaded(deps: Deps) -> None:
+    """ASYNC-11: with a group that lets conversations wait, only an agent closes it; no maximum-wait timer."""
     c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
-    assert c.status is ConversationStatus.OFFERED
-    shown = frames.for_visitor(c)
-    assert shown["status"] == "waiting" and "offer" not in shown and "visitor" not in shown
-
-
-def test_a_visitor_whose_offer_was_rejected_with_nobody_else_learns_their_place(deps: Deps) -> None:
-    agents.set_status(deps, ALICE, "available")
-    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
-    assert frames_of(deps, "v1-conn", "queue.position") == []
-    offers.reject(deps, ALICE, c.id, offer_to(deps, ALICE)["id"])
-    assert frames_of(deps, "v1-conn", "queue.position")[-1]["position"] == 1
+    assert c.asynchronous and c.status is ConversationStatus.WAITING
+    assert fire_armed(deps, "wait.expired") == []
+    stored = deps.conversations.get("demo", c.id)
+    assert stored is not None and stored.status is ConversationStatus.WAITING
 
 
 def test_nothing_can_be_written_into_a_dissuaded_conversation(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, visitor(1), "v1-conn", None)
+    conversation_id = waiting_after_a_reject(deps)
     fire_armed(deps, "wait.expired")
     with pytest.raises(Conflict):
-        conversations.send_message(deps, visitor(1), "v1-conn", c.id, "late", "still there?")
+        conversations.send_message(deps, visitor(1), "v1-conn", conversation_id, "late", "still there?")
 
 
 def test_an_offer_timing_out_leaves_an_offline_agent_offline(deps: Deps) -> None:

@@ -436,8 +436,9 @@ function start(config) {
   ui.transcriptHtml.addEventListener('click', () => downloadTranscript('html'));
   ui.rateButtons.forEach((button) => button.addEventListener('click', () => chooseRating(Number(button.dataset.rating))));
   ui.ratingForm.addEventListener('submit', submitRating);
-  ui.restart.addEventListener('click', () => {
+  ui.restart.addEventListener('click', async () => {
     beginNewConversation();
+    await checkAvailability(); // a while has passed: whether an agent can answer now decides what the visitor sees
     (canWrite() ? ui.input : ui.notice).focus();
   });
   ui.logo.addEventListener('error', () => { ui.logo.hidden = true; });

@@ -1,0 +1,83 @@
+"""Signed links and addresses of notification emails (ASYNC-2).
+
+- A *resume link* reopens the widget on one conversation for its visitor: ``r1.<payload>.<signature>``, payload
+  base64url JSON ``{"t": tenant, "v": visitor id, "c": conversation id, "exp": epoch}``, HMAC-SHA256 with the
+  deployment's visitor secret (the same key as visitor tokens, another prefix, so neither passes for the other).
+- A *reply key* names a conversation in its reply-to address ``reply+<key>@<inbound domain>``: 20 lowercase base32
+  characters of an HMAC of the tenant and conversation, stable, so every email of a conversation has the same one;
+  mail systems may change the case of an address, so the key has none.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Unauthorized
+
+PREFIX = "r1"
+LIFETIME = timedelta(days=30)
+REPLY_KEY_CHARS = 20
+
+
+@dataclass(frozen=True)
+class Resume:
+    tenant: str
+    visitor_id: str
+    conversation_id: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def resume_token(secret: bytes, resume: Resume, now: datetime) -> str:
+    claims = {"t": resume.tenant, "v": resume.visitor_id, "c": resume.conversation_id,
+              "exp": int((now + LIFETIME).timestamp())}
+    signed = f"{PREFIX}.{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+    return f"{signed}.{_b64(hmac.new(secret, signed.encode('ascii'), hashlib.sha256).digest())}"
+
+
+def verify_resume(secret: bytes, token: str, now: datetime) -> Resume:
+    """What a resume link names, or Unauthorized when it is malformed, forged or expired."""
+    parts = token.split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise Unauthorized("malformed link")
+    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+    try:
+        given = _unb64(parts[2])
+        claims = json.loads(_unb64(parts[1]))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unauthorized("malformed link") from exc
+    if not hmac.compare_digest(expected, given):
+        raise Unauthorized("the link's signature does not verify")
+    if not isinstance(claims, dict) or not all(isinstance(claims.get(k), str) for k in ("t", "v", "c")):
+        raise Unauthorized("malformed link")
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= now.timestamp():
+        raise Unauthorized("the link has expired")
+    return Resume(tenant=claims["t"], visitor_id=claims["v"], conversation_id=claims["c"])
+
+
+def reply_key(secret: bytes, tenant: str, conversation_id: str) -> str:
+    digest = hmac.new(secret, f"reply|{tenant}|{conversation_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:REPLY_KEY_CHARS]
+
+
+def reply_key_of(address: str) -> str | None:
+    """The key of a ``reply+<key>@domain`` address, else None."""
+    local = address.strip().strip("<>").split("@", 1)[0].lower()
+    if not local.startswith("reply+"):
+        return None
+    key = local[len("reply+"):]
+    if len(key) != REPLY_KEY_CHARS or not all(c in "abcdefghijklmnopqrstuvwxyz234567" for c in key):
+        return None
+    return key

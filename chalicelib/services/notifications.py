@@ -1,0 +1,113 @@
+"""Emails that tell an away visitor an agent answered (ASYNC-2, ASYNC-3).
+
+Each answer of an agent in an asynchronous conversation, while the visitor has no open connection, arms a short
+timer (SQS delay, `notify_delay_seconds`). When it fires, it sends nothing if a later answer came (that one's timer
+speaks for the burst), if the visitor is back or has read the answers, or if they switched notifications off; else
+it records that an email covers the answers up to this one (a conditional write: a timer delivered twice sends one
+email) and sends it: the brand as sender, its logo, the agent's name, the latest messages, a signed link that
+reopens the widget on the conversation (on the rating form if it was closed) and a per-conversation reply-to.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from chalicelib.domain import links
+from chalicelib.domain.model import Conversation, ConversationStatus, Message, Principal, PrincipalKind
+from chalicelib.ports import Deps, Email, Timer
+from chalicelib.services import tenants
+
+NOTIFY = "visitor.notify"
+LATEST = 6  # messages quoted in an email
+LINK_PARAMETER = "guichet_resume"  # the widget opens the conversation the link names
+
+
+def answer_written(deps: Deps, conversation: Conversation, message: Message) -> None:
+    """An agent answered in an asynchronous conversation: if the visitor is away and wants emails, arm the
+    debounced email."""
+    if not conversation.notification.enabled or not conversation.notification.email:
+        return
+    visitor = Principal(conversation.tenant, conversation.visitor_id, PrincipalKind.VISITOR)
+    if deps.connections.of(visitor):
+        return  # the answer reached them; the widget counts it on its badge while minimised (ASYNC-4)
+    now = deps.clock.now()
+    delay = tenants.settings_of(deps, conversation.tenant).notify_delay_seconds
+    deps.timers.arm(Timer(NOTIFY, conversation.tenant, {"conversation_id": conversation.id, "seq": message.seq}),
+                    now + timedelta(seconds=delay), now)
+
+
+def notify_visitor(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    """Timer: send the email for a burst of answers ending with message `seq`; True if one was sent."""
+    seq = payload.get("seq")
+    if not isinstance(seq, int):
+        return False
+    view = deps.conversations.view_for_send(tenant, str(payload.get("conversation_id", "")), None)
+    if view is None or deps.mailer is None or deps.secrets is None:
+        return False
+    conversation = view.conversation
+    if not conversation.notification.enabled or not conversation.notification.email:
+        return False
+    recent = sorted(view.recent, key=lambda m: m.seq)
+    answers = [m for m in recent if m.sender.kind is PrincipalKind.AGENT]
+    if not answers or answers[-1].seq != seq:
+        return False  # a later answer's timer covers this burst
+    if conversation.visitor_read_seq >= seq or conversation.notified_seq >= seq:
+        return False  # they came back and read it, or an email already told them
+    visitor = Principal(tenant, conversation.visitor_id, PrincipalKind.VISITOR)
+    if deps.connections.of(visitor):
+        return False  # back on the site: the widget shows the answers
+    previous = conversation.notified_seq
+    if not deps.conversations.claim_notification(tenant, conversation.id, seq):
+        return False
+    try:
+        deps.mailer.send(compose(deps, conversation, recent[-LATEST:], answers[-1]))
+    except Exception:
+        deps.conversations.release_notification(tenant, conversation.id, seq, previous)
+        raise  # the timer is delivered again
+    return True
+
+
+def compose(deps: Deps, conversation: Conversation, latest: list[Message], answer: Message) -> Email:
+    assert deps.secrets is not None
+    tenant = deps.tenants.get(conversation.tenant)
+    brand = tenant.name if tenant else conversation.tenant
+    settings = tenants.settings_of(deps, conversation.tenant)
+    key = deps.secrets.visitor_token_key()
+    token = links.resume_token(key, links.Resume(conversation.tenant, conversation.visitor_id, conversation.id),
+                               deps.clock.now())
+    link = resume_url(conversation.page.url if conversation.page else "", token)
+    agent = answer.sender.name or "An agent"
+    closed = conversation.status is ConversationStatus.CLOSED
+    subject = f"{agent} answered you" if not closed else f"{agent} answered you — how did it go?"
+    lines = [f"{agent} from {brand} answered your message:", ""]
+    for m in latest:
+        who = "You" if m.sender.kind is PrincipalKind.VISITOR else (m.sender.name or "Agent")
+        lines.append(f"{who}: {m.text}")
+    lines += ["", ("Rate the conversation: " if closed else "Continue the conversation: ") + link, "",
+              "You can also answer this email.",
+              "To stop these emails, open the conversation and switch email notifications off."]
+    e = html.escape
+    logo = f'<img src="{e(settings.logo_url)}" alt="{e(brand)}" height="40"><br>' if settings.logo_url else ""
+    quoted = "".join(
+        f'<p><b>{e("You" if m.sender.kind is PrincipalKind.VISITOR else (m.sender.name or "Agent"))}</b>: '
+        f"{e(m.text)}</p>" for m in latest)
+    action = "Rate the conversation" if closed else "Continue the conversation"
+    body = (f"<!doctype html><html><body>{logo}<p>{e(agent)} from {e(brand)} answered your message:</p>{quoted}"
+            f'<p><a href="{e(link)}">{e(action)}</a></p><p>You can also answer this email.</p></body></html>')
+    reply_to = None
+    if deps.reply_domain:
+        reply_to = f"reply+{links.reply_key(key, conversation.tenant, conversation.id)}@{deps.reply_domain}"
+    return Email(to=conversation.notification.email, subject=subject, text="\n".join(lines) + "\n", html=body,
+                 reply_to=reply_to, sender_name=brand)
+
+
+def resume_url(page_url: str, token: str) -> str:
+    """The brand's page the visitor wrote from, with the link's token in the fragment (never sent to a server)."""
+    parts = urlsplit(page_url) if page_url else None
+    if parts is None or parts.scheme not in ("http", "https"):
+        return f"#{LINK_PARAMETER}={token}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, f"{LINK_PARAMETER}={token}"))
+
