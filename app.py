@@ -23,6 +23,7 @@ from chalicelib.services import (
     holding,
     routing,
     routing_admin,
+    sales,
     supervision,
     tenants,
     timers,
@@ -127,12 +128,42 @@ def login() -> dict[str, Any]:
 @_rest
 def open_visitor_session(tenant: str) -> Response:
     c = bootstrap.container()
+    body = _body()
     session = visitors.open_session(
-        tenant, _body().get("visitor_token"), tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
-        clock=c.deps.clock,
+        tenant, body.get("visitor_token"), tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
+        clock=c.deps.clock, identity=body.get("identity"), resume=body.get("resume"),
     )
     return _json(201, {"visitor_id": session.visitor_id, "visitor_token": session.token,
-                       "expires_at": frames.iso(session.expires_at)})
+                       "expires_at": frames.iso(session.expires_at), "conversation_id": session.conversation_id,
+                       "identified": session.identified})
+
+
+@app.route("/tenants/{tenant}/visitors/me/history", methods=["GET"])
+@_rest
+def visitor_history(tenant: str) -> dict[str, Any]:
+    """Visitors: their conversations, newest first, unless they hid their history (ASYNC-5)."""
+    return visitors.history(bootstrap.container().deps, _caller(tenant))
+
+
+@app.route("/tenants/{tenant}/visitors/me/preferences", methods=["PUT"])
+@_rest
+def visitor_preferences(tenant: str) -> dict[str, Any]:
+    """Visitors: {"hide_history": true|false}."""
+    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), _body().get("hide_history"))
+    return {"hide_history": hidden}
+
+
+@app.route("/tenants/{tenant}/sales", methods=["POST"])
+@_rest
+def post_sale(tenant: str) -> Response:
+    """The brand's server: a sale, signed with the tenant's identity secret (X-Guichet-Signature), credited to the
+    last agent who wrote to the visitor within the attribution window (ASYNC-12)."""
+    request = app.current_request
+    raw = request.raw_body if request else b""
+    signature = request.headers.get("x-guichet-signature") if request else None
+    body = raw.encode() if isinstance(raw, str) else (raw or b"")
+    sale = sales.report_sale(bootstrap.container().deps, tenant, body, signature)
+    return _json(201, sales.sale_frame(sale))
 
 
 @app.route("/tenants/{tenant}/me", methods=["GET"])

@@ -70,6 +70,7 @@ def _build() -> Container:
         mailer=mailer,
         secrets=secrets,
         reply_domain=config.reply_domain,
+        sales=dynamodb.DynamoSales(),
     )
     return Container(
         deps=deps,

@@ -22,6 +22,7 @@ from chalicelib.domain.model import (
     WrapUp,
 )
 from chalicelib.domain.routing import AgentSettings, Channel, Group, RoutingConfig, SkillNeed, Waiting
+from chalicelib.domain.sales import Sale
 from chalicelib.domain.settings import TenantSettings
 
 
@@ -127,6 +128,16 @@ class ConversationRepository(Protocol):
 
     def linked_to_agent(self, tenant: str, agent_id: str, kind: str, limit: int) -> list[Conversation]:
         """The agent's "reserved" conversations (waiting for them alone) or "snoozed" ones they keep."""
+        ...
+
+    def history_hidden(self, tenant: str, visitor_id: str) -> bool:
+        """Whether the visitor asked to hide their history (ASYNC-5)."""
+        ...
+
+    def set_history_hidden(self, tenant: str, visitor_id: str, hidden: bool) -> None: ...
+
+    def last_agent_message(self, tenant: str, conversation_id: str, before: datetime) -> Message | None:
+        """The newest message an agent wrote in the conversation at or before `before` (sales attribution)."""
         ...
 
     def held_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
@@ -339,6 +350,14 @@ class Mailer(Protocol):
     def send(self, email: Email) -> str: ...
 
 
+class SaleRepository(Protocol):
+    def get(self, tenant: str, order_id: str) -> Sale | None: ...
+
+    def record(self, sale: Sale) -> Sale:
+        """Store a sale once per order id; returns the one stored (a concurrent first report wins)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
@@ -359,3 +378,4 @@ class Deps:
     secrets: SecretStore | None = None
     #: The domain whose mail SES receives for the app: replies to notification emails (empty: no reply-to).
     reply_domain: str = ""
+    sales: SaleRepository | None = None

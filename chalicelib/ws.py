@@ -108,8 +108,8 @@ def _block(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set_notification(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    chosen = follow_up.set_notification(deps, caller.principal, frame.get("conversation_id"), frame.get("email"),
-                                        frame.get("enabled", True))
+    chosen = follow_up.set_notification(deps, caller.principal, frame.get("conversation_id"),
+                                        frame.get("email", follow_up.KEEP), frame.get("enabled", follow_up.KEEP))
     return {"notification": follow_up.notification_frame(chosen)}
 
 

@@ -98,6 +98,7 @@ from chalicelib.domain.routing import (
 )
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
+from chalicelib.domain.sales import Credit, Sale
 from chalicelib.domain.settings import from_json as settings_from_json
 from chalicelib.ports import AssignmentLost, ConversationView, GroupCount, SeqTaken, Tenant
 
@@ -109,6 +110,8 @@ CONN = "CONN#"
 CONV = "CONV#"
 CASE = "CASE#"
 POINTER = "POINTER"
+PREFS = "PREFS"
+SALE = "SALE"
 RECENT_WITHOUT_CURSOR = 10  # how far back a resend without `after_seq` is recognised
 PACK_TEXT_ABOVE_BYTES = 600  # below this, deflate rarely wins enough to matter
 MAX_CATCH_UP = 500  # a sender further behind than this is not checked for a resend beyond it
@@ -158,7 +161,13 @@ def _held_pk(tenant: str, group: str) -> str:
     return f"T#{tenant}#HELD#{group}"
 
 
-RESERVED_LINK = "RSV#"  # in an agent's partition: a conversation waiting for that agent alone
+RESERVED_LINK = "RSV#"  # in an agent's partition: a conversation waiting for that agent alone, soonest end first
+
+
+def _reserved_sk(conversation_id: str, reservation: Reservation | None) -> str:
+    """An RSV# link sorts by the end of its reservation, so a pull reads the oldest reservations first."""
+    until = _stamp(reservation.until) if reservation is not None else ""
+    return f"{RESERVED_LINK}{until}#{conversation_id}"
 SNOOZED_LINK = "SNZ#"  # in an agent's partition: a conversation the agent snoozed and keeps
 BLOCKED = "OPEN#BLOCKED"  # in a visitor's partition, next to OPEN: one Query reads both
 
@@ -462,9 +471,28 @@ class RosterItem(_Item):
     """A member of a group (sort key: the agent id)."""
 
 
+class VisitorPrefsItem(_Item):
+    """A visitor's choices (``T#<t>#VISITOR#<id>`` / ``PREFS``): hide their history (ASYNC-5)."""
+
+    hide_history = BooleanAttribute(null=True)
+
+
+class SaleItem(_Item):
+    """A sale the brand reported (``T#<t>#SALE#<order id>`` / ``SALE``) and the agent it was credited to."""
+
+    visitor_id = UnicodeAttribute()
+    amount = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    agent_id = UnicodeAttribute(null=True)
+    agent_name = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    credited_message_at = UTCDateTimeAttribute(null=True)
+
+
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
-    ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem,
+    ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
 )
 
 
@@ -801,6 +829,27 @@ class DynamoConversations:
                                consistent_read=True, limit=limit)
         return self._many(tenant, [link.conversation_id or "" for link in links])
 
+    def history_hidden(self, tenant: str, visitor_id: str) -> bool:
+        try:
+            item = VisitorPrefsItem.get(_principal_pk(tenant, PrincipalKind.VISITOR, visitor_id), PREFS,
+                                        consistent_read=True)
+        except DoesNotExist:
+            return False
+        return bool(item.hide_history)
+
+    def set_history_hidden(self, tenant: str, visitor_id: str, hidden: bool) -> None:
+        VisitorPrefsItem(_principal_pk(tenant, PrincipalKind.VISITOR, visitor_id), PREFS, hide_history=hidden).save()
+
+    def last_agent_message(self, tenant: str, conversation_id: str, before: datetime) -> Message | None:
+        """Reads backwards from the newest message, a page at a time, to the newest agent message at or before."""
+        limit_ms = int(before.timestamp() * 1000)
+        for part in ConversationPart.query(_conv_pk(tenant, conversation_id), ConversationPart.sk.startswith(MSG),
+                                           scan_index_forward=False, consistent_read=True, page_size=50):
+            if isinstance(part, MessageItem) and part.sender_kind == PrincipalKind.AGENT.value \
+                    and part.sent_at_ms <= limit_ms:
+                return part.to_domain(tenant)
+        return None
+
     def held_in(self, tenant: str, group: str, limit: int) -> list[Conversation]:
         """A group's conversations held by agents (on a desk, reserved or snoozed), oldest first (may lag)."""
         entries = Gsi1Entry.gsi1.query(_held_pk(tenant, group), limit=limit)
@@ -913,6 +962,12 @@ def _write_agent(tx: _Tx, before: Agent, after: Agent, config: RoutingConfig, *,
     tx.named_update(name, AgentItem(_principal_pk(after.tenant, PrincipalKind.AGENT, after.id), PROFILE),
                     actions=actions, condition=AgentItem.version == before.version)
     return replace(after, version=before.version + 1, index_keys=keys)
+
+
+def _reserved_count(delta: int) -> list[Any]:
+    """Count an agent's reservations up or down, as a new revision of the agent: a concurrent change of theirs
+    (going Available, say) then retries on a fresh read and sees the reservation it must pull."""
+    return [AgentItem.reserved.add(delta), AgentItem.version.add(1)]
 
 
 def _load_field(channel: Channel) -> str:
@@ -1133,9 +1188,10 @@ class DynamoAssignments(_RoutingConfigs):
         condition = (ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation)
         extra: list[Any] = []
         if conversation.status is ConversationStatus.RESERVED and conversation.reservation is not None:
-            tx.named_delete("none", LinkItem(agent_pk, f"{RESERVED_LINK}{conversation.id}"))
+            tx.named_delete("none", LinkItem(agent_pk, _reserved_sk(conversation.id, conversation.reservation)))
             extra.append(AgentItem.reserved.add(-1))
-            actions += [ConversationItem.reservation_id.remove(), ConversationItem.reservation_until.remove()]
+            actions += [ConversationItem.reservation_id.remove(), ConversationItem.reservation_until.remove(),
+                        ConversationItem.agent_id.remove(), ConversationItem.agent_name.remove()]
             condition = (ConversationItem.status == ConversationStatus.RESERVED.value) \
                 & (ConversationItem.agent_id == agent.id) \
                 & (ConversationItem.reservation_id == conversation.reservation.id)
@@ -1292,13 +1348,13 @@ class DynamoAssignments(_RoutingConfigs):
             elif status is ConversationStatus.SNOOZED and previous:
                 tx.named_delete("none", LinkItem(previous_pk, f"{SNOOZED_LINK}{conversation.id}"))
             elif status is ConversationStatus.RESERVED and not same_reservation:
-                tx.named_delete("none", LinkItem(previous_pk, f"{RESERVED_LINK}{conversation.id}"))
-                tx.named_update("none", AgentItem(previous_pk, PROFILE), actions=[AgentItem.reserved.add(-1)],
+                tx.named_delete("none", LinkItem(previous_pk, _reserved_sk(conversation.id, conversation.reservation)))
+                tx.named_update("none", AgentItem(previous_pk, PROFILE), actions=_reserved_count(-1),
                                 condition=AgentItem.pk.exists())
             if not same_reservation:
-                tx.named_save("none", LinkItem(to_pk, f"{RESERVED_LINK}{conversation.id}",
+                tx.named_save("none", LinkItem(to_pk, _reserved_sk(conversation.id, reservation),
                                                conversation_id=conversation.id, created_at=reservation.until))
-                tx.named_update("agent_gone", AgentItem(to_pk, PROFILE), actions=[AgentItem.reserved.add(1)],
+                tx.named_update("agent_gone", AgentItem(to_pk, PROFILE), actions=_reserved_count(+1),
                                 condition=AgentItem.pk.exists())
             actions: list[Any] = [ConversationItem.status.set(ConversationStatus.RESERVED.value),
                                   ConversationItem.agent_id.set(to.id), ConversationItem.agent_name.set(to.name),
@@ -1343,8 +1399,8 @@ class DynamoAssignments(_RoutingConfigs):
                 tx.named_delete("none", LinkItem(holder_pk, f"{CONV}{conversation.id}"))
                 _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
             elif status is ConversationStatus.RESERVED:
-                tx.named_delete("none", LinkItem(holder_pk, f"{RESERVED_LINK}{conversation.id}"))
-                tx.named_update("none", AgentItem(holder_pk, PROFILE), actions=[AgentItem.reserved.add(-1)],
+                tx.named_delete("none", LinkItem(holder_pk, _reserved_sk(conversation.id, conversation.reservation)))
+                tx.named_update("none", AgentItem(holder_pk, PROFILE), actions=_reserved_count(-1),
                                 condition=AgentItem.pk.exists())
             elif conversation.agent_id:  # snoozed and kept
                 tx.named_delete("none", LinkItem(holder_pk, f"{SNOOZED_LINK}{conversation.id}"))
@@ -1597,3 +1653,37 @@ class DynamoContacts:
     def cases(self, tenant: str, contact_id: str) -> list[Case]:
         items = CaseItem.query(_contact_pk(tenant, contact_id), CaseItem.sk.startswith(CASE), consistent_read=True)
         return sorted((item.to_domain(tenant) for item in items), key=lambda c: c.closed_at, reverse=True)
+
+
+class DynamoSales:
+    """Reported sales, one item per order id (a repeat of the report finds the first one)."""
+
+    def get(self, tenant: str, order_id: str) -> Sale | None:
+        try:
+            item = SaleItem.get(_sale_pk(tenant, order_id), SALE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        credit = Credit(item.agent_id, item.agent_name or "", item.conversation_id or "", item.credited_message_at) \
+            if item.agent_id and item.credited_message_at else None
+        return Sale(tenant=tenant, order_id=order_id, visitor_id=item.visitor_id, at=item.at, amount=item.amount or "",
+                    currency=item.currency or "", credit=credit)
+
+    def record(self, sale: Sale) -> Sale:
+        credit = sale.credit
+        item = SaleItem(_sale_pk(sale.tenant, sale.order_id), SALE, visitor_id=sale.visitor_id,
+                        amount=sale.amount or None, currency=sale.currency or None, at=sale.at,
+                        agent_id=credit.agent_id if credit else None,
+                        agent_name=(credit.agent_name or None) if credit else None,
+                        conversation_id=credit.conversation_id if credit else None,
+                        credited_message_at=credit.last_message_at if credit else None)
+        try:
+            item.save(condition=SaleItem.pk.does_not_exist())
+        except PutError as exc:
+            if not _failed_condition(exc):
+                raise
+            return self.get(sale.tenant, sale.order_id) or sale
+        return sale
+
+
+def _sale_pk(tenant: str, order_id: str) -> str:
+    return f"T#{tenant}#SALE#{order_id}"

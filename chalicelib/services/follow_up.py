@@ -14,18 +14,25 @@ from chalicelib.services import fanout
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 
 
-def set_notification(deps: Deps, visitor: Principal, conversation_id: object, email: object = None,
-                     enabled: object = True) -> Notification:
-    """Set, change or delete (None or "") the visitor's email, and switch the emails on or off."""
+KEEP = object()  # a field the request leaves as it is
+
+
+def set_notification(deps: Deps, visitor: Principal, conversation_id: object, email: object = KEEP,
+                     enabled: object = KEEP) -> Notification:
+    """Set, change or delete (null or "") the visitor's email, and/or switch the emails on or off; a field left
+    out stays as it is."""
     conversation = _own(deps, visitor, conversation_id)
-    if email is not None and not isinstance(email, str):
-        raise InvalidInput("'email' must be an email address, or null to delete it", field="email")
-    address = (email or "").strip()
-    if address and (len(address) > 320 or not _EMAIL.match(address)):
-        raise InvalidInput("'email' is not an email address", field="email")
-    if not isinstance(enabled, bool):
+    address = conversation.notification.email
+    if email is not KEEP:
+        if email is not None and not isinstance(email, str):
+            raise InvalidInput("'email' must be an email address, or null to delete it", field="email")
+        address = (email or "").strip()
+        if address and (len(address) > 320 or not _EMAIL.match(address)):
+            raise InvalidInput("'email' is not an email address", field="email")
+    wanted = conversation.notification.enabled if enabled is KEEP else enabled
+    if not isinstance(wanted, bool):
         raise InvalidInput("'enabled' must be true or false", field="enabled")
-    notification = Notification(email=address, enabled=enabled)
+    notification = Notification(email=address, enabled=wanted)
     deps.conversations.set_notification(visitor.tenant, conversation.id, notification)
     return notification
 

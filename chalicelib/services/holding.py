@@ -62,6 +62,8 @@ def snooze(deps: Deps, agent: Principal, conversation_id: object, duration: obje
                       agent_id=conversation.agent_id if keep else None,
                       agent_name=conversation.agent_name if keep else None)
     _tell_desks(deps, agent, {"type": "conversation.snoozed", "conversation": frames.conversation(snoozed)})
+    _leaves_desks(deps, conversation)
+    _tell_visitor(deps, snoozed)
     _freed(deps, agent)
     return snoozed
 
@@ -94,6 +96,8 @@ def transfer(deps: Deps, by: Principal, conversation_id: object, to_agent: objec
     if (to_agent in (None, "")) == (to_queue in (None, "")):
         raise InvalidInput("give either 'to_agent' or 'to_queue'", field="to_agent")
     conversation = _held(deps, by, conversation_id)
+    if conversation.agent_id != by.id:
+        _not_from_a_connected_desk(deps, conversation)
     if to_queue not in (None, ""):
         if not isinstance(to_queue, str) or to_queue not in tenants.routing_of(deps, by.tenant).groups:
             raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
@@ -113,7 +117,7 @@ def transfer(deps: Deps, by: Principal, conversation_id: object, to_agent: objec
     reserved = _reserve(deps, conversation, target, holder, transfer_from=conversation.agent_id or by.id)
     if reserved is None:
         raise Conflict("the conversation changed; reload it", field="conversation_id")
-    return reserved
+    return deps.conversations.get(by.tenant, conversation.id) or reserved  # offered to them at once, maybe
 
 
 def release(deps: Deps, supervisor: Principal, conversation_id: object) -> Conversation:
@@ -125,11 +129,16 @@ def release(deps: Deps, supervisor: Principal, conversation_id: object) -> Conve
     if conversation.status not in (ConversationStatus.ASSIGNED, ConversationStatus.RESERVED,
                                    ConversationStatus.SNOOZED):
         raise Conflict(f"a {conversation.status.value} conversation is not held by an agent", field="conversation_id")
+    _not_from_a_connected_desk(deps, conversation)
+    return _to_queue(deps, conversation, conversation.queue, by=supervisor)
+
+
+def _not_from_a_connected_desk(deps: Deps, conversation: Conversation) -> None:
+    """ASYNC-14: nobody takes a conversation from the desk of an agent who is connected with it."""
     if conversation.status is ConversationStatus.ASSIGNED and conversation.agent_id:
-        holder = Principal(supervisor.tenant, conversation.agent_id, PrincipalKind.AGENT)
+        holder = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT)
         if deps.connections.of(holder):
             raise Conflict("the agent is connected with this conversation on their desk", field="conversation_id")
-    return _to_queue(deps, conversation, conversation.queue, by=supervisor)
 
 
 def reservation_expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
@@ -208,9 +217,9 @@ def _reserve(deps: Deps, conversation: Conversation, to: Agent, holder: Agent | 
         previous = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT)
         _tell_desks(deps, previous, {"type": "conversation.transferred", "conversation": frames.conversation(reserved)})
         if holder is not None:
+            _leaves_desks(deps, conversation)
             _freed(deps, previous)
-    if transfer_from:
-        _tell_visitor(deps, reserved)
+    _tell_visitor(deps, reserved)
     target = Principal(conversation.tenant, to.id, PrincipalKind.AGENT)
     fresh = deps.agents.get(conversation.tenant, to.id)
     offered = routing.pull(deps, fresh) if fresh is not None else []
@@ -233,6 +242,7 @@ def _to_queue(deps: Deps, conversation: Conversation, group_id: str, by: Princip
         _tell_desks(deps, owner, {"type": "conversation.released" if by is not None and by.id != owner.id
                                   else "conversation.transferred", "conversation": frames.conversation(queued)})
         if holder is not None:
+            _leaves_desks(deps, conversation)
             _freed(deps, owner)
     _tell_visitor(deps, queued)
     if routing.serve_group(deps, queued) is None:
@@ -247,6 +257,15 @@ def _freed(deps: Deps, agent: Principal) -> None:
         fresh = deps.agents.get(agent.tenant, agent.id)
     if fresh is not None:
         _tell_desks(deps, agent, {"type": "agent.status", "agent": frames.agent(fresh)})
+
+
+def _leaves_desks(deps: Deps, conversation: Conversation) -> None:
+    """The agent's desks no longer receive the conversation's messages and typing."""
+    if conversation.agent_id:
+        agent = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT)
+        desks = set(deps.connections.of(agent)) & set(conversation.connections)
+        if desks:
+            deps.conversations.remove_connections(conversation.tenant, conversation.id, desks)
 
 
 def _tell_desks(deps: Deps, agent: Principal, frame: dict[str, Any]) -> None:
@@ -299,7 +318,7 @@ def _snooze_end(now: datetime, duration: object, until: object) -> datetime:
     if (duration in (None, "")) == (until in (None, "")):
         raise InvalidInput("give either 'duration' (3h or 24h) or 'until'", field="duration")
     if duration not in (None, ""):
-        if duration not in SNOOZE_PRESETS:
+        if not isinstance(duration, str) or duration not in SNOOZE_PRESETS:
             raise InvalidInput("'duration' must be 3h or 24h", field="duration")
         return now + SNOOZE_PRESETS[str(duration)]
     if not isinstance(until, str):

@@ -86,9 +86,10 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
     for m in latest:
         who = "You" if m.sender.kind is PrincipalKind.VISITOR else (m.sender.name or "Agent")
         lines.append(f"{who}: {m.text}")
-    lines += ["", ("Rate the conversation: " if closed else "Continue the conversation: ") + link, "",
-              "You can also answer this email.",
-              "To stop these emails, open the conversation and switch email notifications off."]
+    lines += ["", ("Rate the conversation: " if closed else "Continue the conversation: ") + link, ""]
+    if deps.reply_domain:
+        lines.append("You can also answer this email.")
+    lines.append("To stop these emails, open the conversation and switch email notifications off.")
     e = html.escape
     logo = f'<img src="{e(settings.logo_url)}" alt="{e(brand)}" height="40"><br>' if settings.logo_url else ""
     quoted = "".join(
@@ -96,7 +97,8 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
         f"{e(m.text)}</p>" for m in latest)
     action = "Rate the conversation" if closed else "Continue the conversation"
     body = (f"<!doctype html><html><body>{logo}<p>{e(agent)} from {e(brand)} answered your message:</p>{quoted}"
-            f'<p><a href="{e(link)}">{e(action)}</a></p><p>You can also answer this email.</p></body></html>')
+            f'<p><a href="{e(link)}">{e(action)}</a></p>'
+            + ("<p>You can also answer this email.</p>" if deps.reply_domain else "") + "</body></html>")
     reply_to = None
     if deps.reply_domain:
         reply_to = f"reply+{links.reply_key(key, conversation.tenant, conversation.id)}@{deps.reply_domain}"

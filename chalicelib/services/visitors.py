@@ -1,13 +1,28 @@
-"""Visitor sessions: a signed token that lets one browser come back to its own conversations."""
+"""Visitor sessions: a signed token that lets one browser come back to its own conversations, and the visitor's
+history (ASYNC-5).
+
+A visitor is anonymous (a random id kept in the browser) unless the brand's page signs their identity: an
+identified visitor gets an id derived from the brand's external id, so their conversations follow them to any
+device. A notification email's link (domain/links.py) opens a session as the visitor it was sent to.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from chalicelib.domain import visitor_tokens
-from chalicelib.domain.errors import InvalidInput, NotFound, Unauthorized
-from chalicelib.ports import Clock, Ids, SecretStore, TenantRepository
+from chalicelib.domain import identity as identities
+from chalicelib.domain import links, visitor_tokens
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.domain.model import Conversation, Principal, PrincipalKind
+from chalicelib.ports import Clock, Deps, Ids, SecretStore, TenantRepository
+from chalicelib.services import frames
+
+HISTORY_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -15,6 +30,9 @@ class VisitorSession:
     visitor_id: str
     token: str
     expires_at: datetime
+    #: The conversation a notification email's link names (the widget opens it), else None.
+    conversation_id: str | None = None
+    identified: bool = False
 
 
 def open_session(
@@ -25,16 +43,34 @@ def open_session(
     secrets: SecretStore,
     ids: Ids,
     clock: Clock,
+    identity: object = None,
+    resume: object = None,
 ) -> VisitorSession:
-    """Issue a fresh token; keep the visitor id of a still-valid previous token of the same tenant."""
-    if tenants.get(tenant) is None:
+    """Issue a fresh token: for the visitor a link names (`resume`), else for the identity the brand signed, else
+    for the visitor of a still-valid previous token of the same tenant, else for a new visitor. A bad link is
+    refused (401); an identity that does not verify is ignored (the visitor stays anonymous)."""
+    found = tenants.get(tenant)
+    if found is None:
         raise NotFound(f"unknown tenant '{tenant}'", field="tenant")
-    if previous_token is not None and not isinstance(previous_token, str):
-        raise InvalidInput("'visitor_token' must be a string", field="visitor_token")
+    for name, value in (("visitor_token", previous_token), ("resume", resume)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be a string", field=name)
     key = secrets.visitor_token_key()
     now = clock.now()
-    visitor_id = None
-    if previous_token:
+    visitor_id, conversation_id, identified = None, None, False
+    if isinstance(resume, str) and resume:
+        named = links.verify_resume(key, resume, now)
+        if named.tenant != tenant:
+            raise Unauthorized("this link is for another tenant")
+        visitor_id, conversation_id = named.visitor_id, named.conversation_id
+    elif identity is not None:
+        try:
+            signed = identities.verify(found.identity_secret, identity)
+        except InvalidInput:
+            signed = None
+        if signed is not None:
+            visitor_id, identified = identified_visitor_id(key, tenant, signed.external_id), True
+    if visitor_id is None and isinstance(previous_token, str) and previous_token:
         try:
             previous = visitor_tokens.verify(key, previous_token, now)
         except Unauthorized:
@@ -43,4 +79,31 @@ def open_session(
             visitor_id = previous.id
     visitor_id = visitor_id or ids.new_id()
     token, expires_at = visitor_tokens.sign(key, tenant, visitor_id, now)
-    return VisitorSession(visitor_id=visitor_id, token=token, expires_at=expires_at)
+    return VisitorSession(visitor_id=visitor_id, token=token, expires_at=expires_at, conversation_id=conversation_id,
+                          identified=identified)
+
+
+def identified_visitor_id(key: bytes, tenant: str, external_id: str) -> str:
+    """The same visitor id for one brand customer on every device (ASYNC-5); not reversible to the external id."""
+    digest = hmac.new(key, f"visitor|{tenant}|{external_id}".encode(), hashlib.sha256).digest()
+    return "x" + base64.b32encode(digest).decode("ascii").lower()[:25]
+
+
+def history(deps: Deps, visitor: Principal) -> dict[str, Any]:
+    """The visitor's conversations, newest first, unless they chose to hide their history."""
+    if visitor.kind is not PrincipalKind.VISITOR:
+        raise Forbidden("visitors only")
+    hidden = deps.conversations.history_hidden(visitor.tenant, visitor.id)
+    found: list[Conversation] = [] if hidden else deps.conversations.of_visitor(visitor.tenant, visitor.id,
+                                                                                HISTORY_PAGE)
+    return {"hidden": hidden, "conversations": [frames.for_visitor(c) for c in found]}
+
+
+def hide_history(deps: Deps, visitor: Principal, hidden: object) -> bool:
+    """The visitor's "hide my history" setting (ASYNC-5)."""
+    if visitor.kind is not PrincipalKind.VISITOR:
+        raise Forbidden("visitors only")
+    if not isinstance(hidden, bool):
+        raise InvalidInput("'hide_history' must be true or false", field="hide_history")
+    deps.conversations.set_history_hidden(visitor.tenant, visitor.id, hidden)
+    return hidden

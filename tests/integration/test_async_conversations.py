@@ -186,9 +186,9 @@ class World:
         return self.deps.routing.counts(self.tenant, [Group(group)])[group].waiting
 
     def links(self, agent_id: str, prefix: str) -> list[str]:
-        return [link.sk[len(prefix):] for link in LinkItem.query(f"T#{self.tenant}#AGENT#{agent_id}",
-                                                                 LinkItem.sk.startswith(prefix),
-                                                                 consistent_read=True)]
+        return [link.conversation_id or "" for link in LinkItem.query(f"T#{self.tenant}#AGENT#{agent_id}",
+                                                                      LinkItem.sk.startswith(prefix),
+                                                                      consistent_read=True)]
 
     # -- timers --------------------------------------------------------------------------------------------------
 
