@@ -250,7 +250,7 @@ def get_availability(tenant: str) -> dict[str, Any]:
     deps = bootstrap.container().deps
     context = routing.context_from_query(dict(params or {}), tenants.routing_of(deps, tenant).skills)
     found = routing.availability(deps, tenant, context)
-    return {"available": found.available, "reason": found.reason}
+    return {"available": found.available, "reason": found.reason, "asynchronous": found.asynchronous}
 
 
 @app.route("/tenants/{tenant}/waiting", methods=["GET"])

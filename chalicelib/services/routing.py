@@ -57,6 +57,8 @@ _AGENT_LOST = ("agent_unavailable", "agent_changed", "already_linked", "transact
 class Availability:
     available: bool
     reason: str | None = None  # "no_rule" or "full" when not available
+    #: The rule lets conversations wait in a group: the visitor may leave a message and be answered later.
+    asynchronous: bool = False
 
 
 def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
@@ -97,7 +99,10 @@ def availability(deps: Deps, tenant_id: str, context: RoutingContext) -> Availab
     if route is None or not route.groups:
         return Availability(False, "no_rule")
     states, _, _ = _states(deps, tenant_id, route, _medium_of(context))
-    return Availability(True) if place(route, states) is not None else Availability(False, "full")
+    waits = any(group.threshold >= 1 for group in route.groups)
+    if place(route, states) is None:
+        return Availability(False, "full", waits)
+    return Availability(True, None, waits)
 
 
 def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:

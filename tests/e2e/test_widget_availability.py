@@ -66,7 +66,7 @@ def until_answered(url: str, expected: dict[str, Any], timeout: float = 10) -> N
         time.sleep(0.2)
 
 
-FULL = {"available": False, "reason": "full"}
+FULL = {"available": False, "reason": "full", "asynchronous": False}  # a synchronous group (threshold 0)
 
 
 def set_routing(url: str, config: dict[str, Any]) -> None:
