@@ -36,7 +36,7 @@ def test_expert_b_gets_the_sale_after_a_forwarded_to_b() -> None:
     messages = [said("a", t, seq=1), said("a", t + timedelta(hours=3), seq=2),
                 said("b", t + timedelta(hours=4), seq=3)]
     sale_at = t + timedelta(hours=10)
-    credit = sales.credit(messages + [said("b", t + timedelta(hours=11), seq=4)], sale_at, WINDOW)
+    credit = sales.credit([*messages, said("b", t + timedelta(hours=11), seq=4)], sale_at, WINDOW)
     assert credit is not None and (credit.agent_id, credit.last_message_at) == ("b", t + timedelta(hours=4))
 
 
