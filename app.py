@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, Response, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, Response, SNSEvent, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, ws
 from chalicelib.domain import routing as routing_policy
@@ -21,6 +21,7 @@ from chalicelib.services import (
     conversations,
     frames,
     holding,
+    inbound,
     routing,
     routing_admin,
     sales,
@@ -429,6 +430,25 @@ def _timer_queue_name() -> str:
     import os
 
     return os.environ.get("TIMER_QUEUE_NAME", "guichet-timers-dev")
+
+
+def _inbound_topic_name() -> str:
+    import os
+
+    return os.environ.get("INBOUND_TOPIC_NAME", "guichet-inbound-dev")
+
+
+@app.on_sns_message(topic=_inbound_topic_name())
+def on_inbound_email(event: SNSEvent) -> None:
+    """SES receipt notifications of replies to notification emails (SNS action): the reply joins its
+    conversation."""
+    try:
+        notification = json.loads(event.message)
+    except ValueError:
+        log.warning("an inbound notification that is not JSON was dropped")
+        return
+    if isinstance(notification, dict):
+        inbound.receive(bootstrap.container().deps, notification)
 
 
 @app.on_sqs_message(queue=_timer_queue_name(), batch_size=10)

@@ -130,6 +130,14 @@ class ConversationRepository(Protocol):
         """The agent's "reserved" conversations (waiting for them alone) or "snoozed" ones they keep."""
         ...
 
+    def remember_reply_key(self, key: str, tenant: str, conversation_id: str) -> None:
+        """Note which conversation the reply address with this key belongs to (idempotent)."""
+        ...
+
+    def reply_target(self, key: str) -> tuple[str, str] | None:
+        """(tenant, conversation id) of a reply address's key, else None."""
+        ...
+
     def history_hidden(self, tenant: str, visitor_id: str) -> bool:
         """Whether the visitor asked to hide their history (ASYNC-5)."""
         ...

@@ -111,6 +111,7 @@ CONV = "CONV#"
 CASE = "CASE#"
 POINTER = "POINTER"
 PREFS = "PREFS"
+REPLY = "REPLY"
 SALE = "SALE"
 RECENT_WITHOUT_CURSOR = 10  # how far back a resend without `after_seq` is recognised
 PACK_TEXT_ABOVE_BYTES = 600  # below this, deflate rarely wins enough to matter
@@ -477,6 +478,14 @@ class VisitorPrefsItem(_Item):
     hide_history = BooleanAttribute(null=True)
 
 
+class ReplyKeyItem(_Item):
+    """``REPLY#<key>`` / ``REPLY``: the conversation a reply address belongs to. Not under a tenant: an inbound email
+    names no tenant, only the key (an HMAC: it cannot be guessed from a conversation id)."""
+
+    tenant = UnicodeAttribute()
+    conversation_id = UnicodeAttribute()
+
+
 class SaleItem(_Item):
     """A sale the brand reported (``T#<t>#SALE#<order id>`` / ``SALE``) and the agent it was credited to."""
 
@@ -493,6 +502,7 @@ class SaleItem(_Item):
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
+    ReplyKeyItem,
 )
 
 
@@ -828,6 +838,16 @@ class DynamoConversations:
         links = LinkItem.query(_principal_pk(tenant, PrincipalKind.AGENT, agent_id), LinkItem.sk.startswith(prefix),
                                consistent_read=True, limit=limit)
         return self._many(tenant, [link.conversation_id or "" for link in links])
+
+    def remember_reply_key(self, key: str, tenant: str, conversation_id: str) -> None:
+        ReplyKeyItem(f"REPLY#{key}", REPLY, tenant=tenant, conversation_id=conversation_id).save()
+
+    def reply_target(self, key: str) -> tuple[str, str] | None:
+        try:
+            item = ReplyKeyItem.get(f"REPLY#{key}", REPLY, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.tenant, item.conversation_id
 
     def history_hidden(self, tenant: str, visitor_id: str) -> bool:
         try:

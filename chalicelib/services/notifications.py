@@ -63,6 +63,9 @@ def notify_visitor(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     if not deps.conversations.claim_notification(tenant, conversation.id, seq):
         return False
     try:
+        if deps.reply_domain and deps.secrets is not None:
+            key = links.reply_key(deps.secrets.visitor_token_key(), tenant, conversation.id)
+            deps.conversations.remember_reply_key(key, tenant, conversation.id)
         deps.mailer.send(compose(deps, conversation, recent[-LATEST:], answers[-1]))
     except Exception:
         deps.conversations.release_notification(tenant, conversation.id, seq, previous)
