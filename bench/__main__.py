@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chat_bench, import_bench, message_bench, routing_bench
+from bench import async_bench, chat_bench, import_bench, message_bench, routing_bench
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 HEADLINE = "message.dynamodb_requests"
@@ -21,6 +21,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "message.posts_per_recipient_connection": ("==", 1),
     "routing.requests_per_decision.spread": ("==", 0),
     "import.ratio_to_boto3": ("<=", 1.5),
+    "async.emails_per_reply_burst": ("==", 1),
 }
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}
 
@@ -40,6 +41,9 @@ def main() -> int:
     chat = chat_bench.run()
     figures.update(chat.figures)
     result.notes.extend(chat.notes)
+    asynchronous = async_bench.run()
+    figures.update(asynchronous.figures)
+    result.notes.extend(asynchronous.notes)
     routing = routing_bench.run()
     figures.update(routing.figures)
     result.notes.extend(routing.notes)
