@@ -19,7 +19,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from chalicelib.domain import links
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import MAX_MESSAGE_CHARS, Message, Principal, PrincipalKind
 from chalicelib.ports import Deps
 from chalicelib.services import conversations
@@ -50,7 +50,11 @@ def receive(deps: Deps, notification: dict[str, Any]) -> Message | None:
     if conversation is None or not conversation.status.is_open:
         log.info("inbound reply to a conversation that ended", extra={"conversation_id": conversation_id})
         return None
-    message = _parse(notification.get("content"), (receipt.get("action") or {}).get("encoding"))
+    try:
+        message = _parse(notification.get("content"), (receipt.get("action") or {}).get("encoding"))
+    except (InvalidInput, ValueError) as unreadable:
+        log.warning("an inbound notification without a readable email was dropped: %s", unreadable)
+        return None
     sender = parseaddr(str(message.get("From", "")))[1].lower()
     if not sender or sender != conversation.notification.email.lower():
         log.info("inbound reply from another address than the visitor's", extra={"conversation_id": conversation_id})
@@ -62,7 +66,7 @@ def receive(deps: Deps, notification: dict[str, Any]) -> Message | None:
     client_id = ("email-" + _CLIENT_ID.sub("", str(mail.get("messageId") or message.get("Message-ID") or "")))[:64]
     try:
         return conversations.send_message(deps, visitor, None, conversation_id, client_id, text)
-    except (Conflict, NotFound, InvalidInput) as refused:
+    except (Conflict, NotFound, InvalidInput, Forbidden) as refused:  # Forbidden: a blocked visitor
         log.info("inbound reply refused: %s", refused.message, extra={"conversation_id": conversation_id})
         return None
 

@@ -20,7 +20,7 @@ from chalicelib import bootstrap
 from chalicelib.domain import links
 from chalicelib.domain.model import Agent, AgentStatus, Principal, PrincipalKind
 from chalicelib.ports import Deps, Email
-from chalicelib.services import conversations, follow_up, inbound, notifications, offers
+from chalicelib.services import conversations, follow_up, holding, inbound, notifications, offers
 from chalicelib.services.conversations import ChatRequest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,3 +122,16 @@ def test_the_sns_handler_stores_the_reply(world: tuple[Deps, str, str, Outbox]) 
     with Client(lambda_app.app, stage_name="dev", project_dir=str(ROOT)) as client:
         client.lambda_.invoke("on_inbound_email", client.events.generate_sns_event(message=json.dumps(notification)))
     assert texts(deps, tenant, conversation_id)[-1] == ("visitor", "Size 42 please.")
+
+
+def test_a_notification_without_content_or_from_a_blocked_visitor_is_dropped_without_failing(
+        world: tuple[Deps, str, str, Outbox]) -> None:
+    deps, tenant, conversation_id, outbox = world
+    reply_to = outbox.sent[0].reply_to
+    assert reply_to is not None
+    no_content = received(reply_to, "zoe@example.com", "Hello")
+    del no_content["content"]  # e.g. an S3 action's notification
+    assert inbound.receive(deps, no_content) is None
+    holding.block(deps, Principal(tenant, "ann", PrincipalKind.AGENT), conversation_id)
+    assert inbound.receive(deps, received(reply_to, "zoe@example.com", "Let me in", message_id="b")) is None
+    assert texts(deps, tenant, conversation_id) == [("agent", "Which size do you need?")]
