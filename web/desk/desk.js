@@ -1,7 +1,9 @@
 // Guichet agent desk: login, status, chat offers (accept / reject with a countdown), one tab per
 // assigned chat with typing indicators and canned answers, the customer's record (shown, or created for a new
 // customer, from the offer card or the chat), and ending a chat with a disposition, saving the chat as a case on
-// that record.
+// that record. Asynchronous conversations (issue 5): marked as such (ASYNC-9), snoozed off the desk into the
+// Snoozed list (ASYNC-10), transferred to a queue or an agent, the visitor blocked (ASYNC-15), the visitor's page
+// kept current (ASYNC-16); supervisors and admins get the Held view (supervisor.js) to release or transfer.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -9,13 +11,15 @@ import {
   loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
   storedMessageElement, syncMissed, transmit as transmitEntry,
 } from '/widget/connection.js';
-import { createSupervisor } from '/desk/supervisor.js';
+import { canSupervise, createHeldView, createSupervisor, formatMoment } from '/desk/supervisor.js';
 
 const SESSION_KEY = 'guichet:desk:session';
 const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
 const TYPING_REFRESH_MS = 4000; // "typing: true" again while the agent keeps typing
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
 const OFFER_MESSAGES_SHOWN = 5;
+const SNOOZE_MIN_MS = 2 * 60 * 1000; // the server wants "until" at least a minute ahead: leave a margin
+const SNOOZE_MAX_MS = 30 * 24 * 3600 * 1000;
 const TICK_MS = 250;
 const DEFAULT_SETTINGS = {
   acceptance_seconds: 30,
@@ -75,7 +79,37 @@ const ui = {
   send: document.querySelector('[data-testid="desk-send"]'),
   waitingToggle: $('waiting-toggle'),
   waitingView: $('waiting-view'),
+  heldToggle: $('held-toggle'),
+  heldView: $('held-view'),
   workspace: $('workspace'),
+  snoozedSection: $('snoozed-section'),
+  snoozedCount: $('snoozed-count'),
+  snoozedList: $('snoozed-list'),
+  reservedSection: $('reserved-section'),
+  reservedList: $('reserved-list'),
+  chatFlags: $('chat-flags'),
+  asyncBanner: $('async-banner'),
+  blockedBanner: $('blocked-banner'),
+  snoozeChat: $('snooze-chat'),
+  transferChat: $('transfer-chat'),
+  blockChat: $('block-chat'),
+  snoozeForm: $('snooze-form'),
+  snoozeUntil: $('snooze-until'),
+  snoozeKeep: $('snooze-keep'),
+  snoozeError: $('snooze-error'),
+  snoozeSubmit: $('snooze-submit'),
+  snoozeCancel: document.querySelector('[data-testid="snooze-cancel"]'),
+  transferForm: $('transfer-form'),
+  transferTarget: $('transfer-target'),
+  transferHelp: $('transfer-help'),
+  transferError: $('transfer-error'),
+  transferSubmit: $('transfer-submit'),
+  transferCancel: document.querySelector('[data-testid="transfer-cancel"]'),
+  blockForm: $('block-form'),
+  blockText: $('block-text'),
+  blockError: $('block-error'),
+  blockSubmit: $('block-submit'),
+  blockCancel: document.querySelector('[data-testid="block-cancel"]'),
 };
 const baseTitle = document.title;
 
@@ -220,6 +254,11 @@ function createApi(base, tenant, token, onUnauthorized) {
     createContact: (fields) => call('POST', '/contacts', fields),
     findContact: (query) => call('GET', `/contacts?${new URLSearchParams(query)}`),
     waiting: () => call('GET', '/waiting'),
+    myHeld: () => call('GET', '/agents/me/held'),
+    held: () => call('GET', '/held'),
+    routing: () => call('GET', '/routing'),
+    release: (id) => call('POST', `${conversationPath(id)}/release`, {}),
+    transfer: (id, target) => call('POST', `${conversationPath(id)}/transfer`, target),
   };
 }
 
@@ -247,6 +286,14 @@ function createDesk(session) {
   let stopped = false;
   let ticker = null;
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
+  // Off the desk but still ours (ASYNC-10, ASYNC-13): conversation id -> conversation (full shape).
+  const snoozed = new Map();
+  const reserved = new Map();
+  let heldGeneration = 0; // a push since a GET agents/me/held started makes its answer stale
+  // Agents the API has named to us (message senders, holders in the held report): id -> name. There is no
+  // route listing a tenant's agents, so these are the transfer targets we can offer.
+  const knownAgents = new Map();
+  let groups = null; // [{id, name}] the tenant's groups (GET /routing for supervisors; else the agent's own queues)
 
   const connection = createConnection({
     url: () => `${config.ws}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`,
@@ -255,9 +302,23 @@ function createDesk(session) {
     onStateChange: showConnection,
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
-  // Supervisors and admins: the Waiting view (supervisor.js), shown once /me confirms the role.
+  // Supervisors and admins: the Waiting and Held views (supervisor.js), shown once /me confirms the role; one at a
+  // time.
   const supervisor = createSupervisor({
     toggle: ui.waitingToggle, view: ui.waitingView, hide: [ui.workspace], load: () => api.waiting(),
+    onShow: () => heldView.close(),
+  });
+  const heldView = createHeldView({
+    toggle: ui.heldToggle,
+    view: ui.heldView,
+    hide: [ui.workspace],
+    load: () => api.held(),
+    groups: () => loadGroups(),
+    me: () => me,
+    release: (id) => api.release(id),
+    transfer: (id, target) => api.transfer(id, target),
+    onShow: () => supervisor.close(),
+    onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 
   const listeners = [
@@ -276,6 +337,19 @@ function createDesk(session) {
     [ui.closeCancel, 'click', hideCloseForm],
     [ui.closeForm, 'submit', (event) => { event.preventDefault(); submitClose(); }],
     [ui.closeForm, 'keydown', (event) => { if (event.key === 'Escape') hideCloseForm(); }],
+    [ui.snoozeChat, 'click', () => openPanel('snooze')],
+    [ui.transferChat, 'click', () => openPanel('transfer')],
+    [ui.blockChat, 'click', () => openPanel('block')],
+    [ui.snoozeCancel, 'click', () => hidePanels()],
+    [ui.transferCancel, 'click', () => hidePanels()],
+    [ui.blockCancel, 'click', () => hidePanels()],
+    [ui.snoozeForm, 'submit', (event) => { event.preventDefault(); submitSnooze(); }],
+    [ui.transferForm, 'submit', (event) => { event.preventDefault(); submitTransfer(); }],
+    [ui.blockForm, 'submit', (event) => { event.preventDefault(); submitBlock(); }],
+    [ui.snoozeUntil, 'input', () => { ui.snoozeForm.querySelector('[value="until"]').checked = true; }],
+    ...[ui.snoozeForm, ui.transferForm, ui.blockForm].map((form) => [form, 'keydown', (event) => {
+      if (event.key === 'Escape') hidePanels();
+    }]),
     [window, 'online', () => connection.retryNow()],
   ];
 
@@ -284,6 +358,8 @@ function createDesk(session) {
     resetView();
     supervisor.start();
     supervisor.setRoles(me?.roles);
+    heldView.start();
+    heldView.setRoles(me?.roles);
     ui.loginView.hidden = true;
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
@@ -291,6 +367,7 @@ function createDesk(session) {
     if (loaded) applySettings(loaded);
     await loadConversations();
     if (stopped) return;
+    loadHeld().catch(() => {});
     ticker = setInterval(tick, TICK_MS);
     connection.open();
   }
@@ -300,6 +377,7 @@ function createDesk(session) {
     clearInterval(ticker);
     connection.close();
     supervisor.stop();
+    heldView.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
   }
@@ -328,6 +406,13 @@ function createDesk(session) {
     ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
     ui.closeForm.hidden = true;
+    ui.snoozeForm.hidden = true;
+    ui.transferForm.hidden = true;
+    ui.blockForm.hidden = true;
+    ui.snoozedList.replaceChildren();
+    ui.reservedList.replaceChildren();
+    ui.snoozedSection.hidden = true;
+    ui.reservedSection.hidden = true;
     ui.typing.hidden = true;
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
@@ -357,7 +442,10 @@ function createDesk(session) {
   function showMe(agent) {
     me = { ...me, ...agent };
     ui.agentName.textContent = me.name ?? '';
-    if (agent.roles) supervisor.setRoles(agent.roles);
+    if (agent.roles) {
+      supervisor.setRoles(agent.roles);
+      heldView.setRoles(agent.roles);
+    }
     if (agent.status) {
       ui.statusSelect.value = agent.status;
       ui.statusSelect.dataset.status = agent.status;
@@ -428,6 +516,7 @@ function createDesk(session) {
     // first REST load and this first connection): read them again.
     if (reconnect) api.me().then(showMe).catch(() => {});
     loadConversations().catch(() => {});
+    if (reconnect) loadHeld().catch(() => {}); // snoozes that woke, reservations made or ended meanwhile
     for (const view of conversations.values()) {
       if (view.conversation.status === 'closed') continue;
       syncConversation(view);
@@ -445,6 +534,7 @@ function createDesk(session) {
         receiveMessage(frame.message);
         break;
       case 'offer':
+        forgetHeld(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
         receiveOffer(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
         break;
       case 'offer.withdrawn':
@@ -454,7 +544,22 @@ function createDesk(session) {
         receiveAssignment(frame.conversation, frame.messages ?? []);
         break;
       case 'conversation.updated':
-        if (conversations.has(frame.conversation.id)) updateConversation(frame.conversation);
+        if (conversations.has(frame.conversation?.id)) updateConversation(frame.conversation);
+        break;
+      case 'conversation.snoozed':
+        conversationSnoozed(frame.conversation);
+        break;
+      case 'conversation.transferred':
+        conversationTransferred(frame.conversation);
+        break;
+      case 'conversation.released':
+        conversationReleased(frame.conversation);
+        break;
+      case 'conversation.reserved':
+        conversationReserved(frame.conversation, frame.reservation);
+        break;
+      case 'conversation.page':
+        receivePage(frame.conversation_id, frame.page);
         break;
       case 'conversation.closed': {
         const view = conversations.get(frame.conversation?.id);
@@ -526,7 +631,7 @@ function createDesk(session) {
     const assignedIds = new Set(assigned.map((conversation) => conversation.id));
     for (const id of knownActive) {
       const view = conversations.get(id);
-      if (view && !assignedIds.has(id)) markClosed(view, {});
+      if (view && !assignedIds.has(id)) settleMissing(view);
     }
     const offeredIds = new Set(offered.map((conversation) => conversation.offer.id));
     for (const entry of [...offers.values()]) {
@@ -619,8 +724,8 @@ function createDesk(session) {
       'data-offer-id': offer.id,
       'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
     },
-    h('header', { class: 'offer-header' }, h('h3', {}, 'New chat'), countdown),
-    details, record, page, ...(custom ? [custom] : []), messages,
+    h('header', { class: 'offer-header' }, h('h3', {}, offerTitle(conversation)), countdown),
+    ...offerFlags(conversation), details, record, page, ...(custom ? [custom] : []), messages,
     h('div', { class: 'offer-actions' }, reject, accept));
     const entry = {
       offer,
@@ -637,6 +742,33 @@ function createDesk(session) {
     reject.addEventListener('click', () => rejectOffer(entry));
     renderOfferRecord(entry);
     return entry;
+  }
+
+  // A conversation back from a snooze, or transferred, is offered like any chat; the offer frame still carries the
+  // reservation it came from (a REST read of the offer no longer does).
+  function offerTitle(conversation) {
+    const { reservation } = conversation;
+    if (reservation?.transfer_from) return 'Transferred chat';
+    if (reservation) return 'Back from snooze';
+    return 'New chat';
+  }
+
+  function offerFlags(conversation) {
+    const flags = [];
+    if (conversation.asynchronous) flags.push(asyncBadge());
+    const from = conversation.reservation?.transfer_from;
+    if (from) {
+      flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' },
+        `Transferred from ${knownAgents.get(from) || 'another agent'}`));
+    } else if (conversation.reservation) {
+      flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' }, 'You snoozed it; it is back'));
+    }
+    return flags.length ? [h('p', { class: 'offer-flags' }, ...flags)] : [];
+  }
+
+  function asyncBadge() {
+    return h('span', { class: 'badge badge--async', 'data-testid': 'async-badge',
+      title: 'Asynchronous: the visitor may answer later; you can snooze it' }, 'Async');
   }
 
   // The offer frame says whether the customer has a record (knownContacts); an offer read again from REST (after
@@ -696,7 +828,8 @@ function createDesk(session) {
         offer_id: entry.offer.id,
       });
       finishOffer(entry);
-      supervisor.close(); // the accepted chat is shown at once, even from the Waiting view
+      supervisor.close(); // the accepted chat is shown at once, even from the Waiting or Held view
+      heldView.close();
       const isNew = !conversations.has(ack.conversation.id);
       const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
       select(view.conversation.id);
@@ -750,6 +883,7 @@ function createDesk(session) {
   // ------------------------------------------------ assigned conversations
 
   function receiveAssignment(conversation, messages) {
+    forgetHeld(conversation.id);
     const entry = offers.get(conversation.id);
     if (entry) finishOffer(entry); // accepted, maybe from another tab
     upsertConversation(conversation);
@@ -832,12 +966,13 @@ function createDesk(session) {
     const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
     const badge = h('span', { class: 'unread', 'data-testid': 'unread-badge', hidden: '' });
     const rating = h('span', { class: 'item-rating', 'data-testid': 'conversation-rating', hidden: '' });
+    const flags = h('span', { class: 'item-flags' });
     const button = h('button', {
       type: 'button',
       class: 'conversation-item',
       'data-testid': 'conversation-item',
       'data-conversation-id': conversation.id,
-    }, title, subtitle, typing, rating, badge);
+    }, title, flags, subtitle, typing, rating, badge);
     const log = h('div', {
       class: 'messages',
       'data-testid': 'desk-messages',
@@ -863,6 +998,8 @@ function createDesk(session) {
       typing,
       badge,
       rating,
+      flags,
+      flagsShown: null,
       log,
       // The customer's record: undefined until known, null when there is none (then a form creates one).
       contact: knownContacts.get(conversation.id),
@@ -879,6 +1016,12 @@ function createDesk(session) {
     view.title.textContent = visitorLabel(conversation);
     view.subtitle.textContent = conversation.page?.title || conversation.page?.url || '';
     view.button.dataset.status = conversation.status;
+    view.button.dataset.asynchronous = String(Boolean(conversation.asynchronous));
+    const flagsKey = `${Boolean(conversation.asynchronous)}:${Boolean(conversation.visitor_blocked)}`;
+    if (view.flagsShown !== flagsKey) {
+      view.flagsShown = flagsKey;
+      view.flags.replaceChildren(...conversationFlags(conversation));
+    }
     view.badge.textContent = String(view.unread);
     view.badge.hidden = view.unread === 0;
     const rated = ratingText(conversation);
@@ -887,12 +1030,23 @@ function createDesk(session) {
     if (rated) view.rating.dataset.rating = String(conversation.rating);
     view.button.setAttribute('aria-label', [
       visitorLabel(conversation),
+      conversation.asynchronous ? 'asynchronous' : '',
+      conversation.visitor_blocked ? 'visitor blocked' : '',
       view.subtitle.textContent,
       conversation.status === 'closed' ? 'closed' : '',
       rated,
       view.unread ? `${view.unread} unread` : '',
     ].filter(Boolean).join(', '));
     if (conversation.id === selectedId) renderChatHeader(view);
+  }
+
+  function conversationFlags(conversation) {
+    const flags = [];
+    if (conversation.asynchronous) flags.push(asyncBadge());
+    if (conversation.visitor_blocked) {
+      flags.push(h('span', { class: 'badge badge--blocked', 'data-testid': 'blocked-badge' }, 'Blocked'));
+    }
+    return flags;
   }
 
   // The brand-signed identity (CHAT-8): a known customer's id, checked by the server, or a new visitor.
@@ -924,6 +1078,7 @@ function createDesk(session) {
     if (previous !== view) {
       ui.input.value = view.draft;
       hideCloseForm();
+      hidePanels();
     }
     selectedId = id;
     view.unread = 0;
@@ -961,6 +1116,15 @@ function createDesk(session) {
     ui.send.disabled = closed;
     ui.canned.disabled = closed;
     ui.closeChat.hidden = closed;
+    ui.chatFlags.replaceChildren(...conversationFlags(conversation));
+    ui.asyncBanner.hidden = closed || !conversation.asynchronous;
+    ui.blockedBanner.hidden = !conversation.visitor_blocked;
+    const onDesk = conversation.status === 'assigned';
+    ui.snoozeChat.hidden = !onDesk || !conversation.asynchronous;
+    ui.transferChat.hidden = !onDesk;
+    ui.blockChat.hidden = !onDesk || Boolean(conversation.visitor_blocked);
+    if (!onDesk) hidePanels();
+    else if (conversation.visitor_blocked && !ui.blockForm.hidden) hidePanels();
   }
 
   // ------------------------------------------------ the customer's record (CHAT-8, CHAT-11)
@@ -1177,6 +1341,423 @@ function createDesk(session) {
     noteTyping();
   }
 
+  // ------------------------------------------------ asynchronous conversations: snooze, transfer, block (ASYNC)
+
+  const panels = () => ({ snooze: [ui.snoozeForm, ui.snoozeChat], transfer: [ui.transferForm, ui.transferChat],
+    block: [ui.blockForm, ui.blockChat] });
+
+  function openPanel(name) {
+    const view = conversations.get(selectedId);
+    if (!view || view.conversation.status !== 'assigned') return;
+    const [form, button] = panels()[name];
+    if (!form.hidden) { // the button toggles its panel
+      hidePanels();
+      return;
+    }
+    hideCloseForm();
+    hidePanels();
+    form.dataset.conversationId = view.conversation.id;
+    form.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    if (name === 'snooze') prepareSnooze();
+    else if (name === 'transfer') prepareTransfer(view);
+    else prepareBlock(view);
+  }
+
+  function hidePanels() {
+    for (const [form, button] of Object.values(panels())) {
+      form.hidden = true;
+      delete form.dataset.conversationId;
+      button.setAttribute('aria-expanded', 'false');
+    }
+  }
+
+  function panelConversation(form) {
+    const view = conversations.get(form.dataset.conversationId);
+    if (!view || view.conversation.status !== 'assigned') {
+      hidePanels();
+      return null;
+    }
+    return view;
+  }
+
+  // ------ snooze (ASYNC-10)
+
+  function prepareSnooze() {
+    hide(ui.snoozeError);
+    ui.snoozeSubmit.disabled = false;
+    ui.snoozeForm.querySelector('[value="3h"]').checked = true;
+    ui.snoozeKeep.checked = true;
+    // The picker works in local time; the server gets the ISO instant (with its Z).
+    const now = serverNow();
+    ui.snoozeUntil.min = localInputValue(now + SNOOZE_MIN_MS);
+    ui.snoozeUntil.max = localInputValue(now + SNOOZE_MAX_MS);
+    ui.snoozeUntil.value = localInputValue(now + 24 * 3600 * 1000);
+    ui.snoozeForm.querySelector('[value="3h"]').focus();
+  }
+
+  async function submitSnooze() {
+    const view = panelConversation(ui.snoozeForm);
+    if (!view) return;
+    const choice = ui.snoozeForm.querySelector('input[name="snooze-for"]:checked')?.value ?? '3h';
+    const fields = { conversation_id: view.conversation.id, keep: ui.snoozeKeep.checked };
+    if (choice === 'until') {
+      const until = Date.parse(ui.snoozeUntil.value); // a datetime-local value is read as local time
+      const now = serverNow();
+      if (!Number.isFinite(until) || until < now + SNOOZE_MIN_MS || until > now + SNOOZE_MAX_MS) {
+        ui.snoozeError.dataset.code = 'invalid_field';
+        showText(ui.snoozeError, 'Choose a time between 2 minutes and 30 days from now.');
+        ui.snoozeUntil.focus();
+        return;
+      }
+      fields.until = new Date(until).toISOString();
+    } else {
+      fields.duration = choice;
+    }
+    hide(ui.snoozeError);
+    ui.snoozeSubmit.disabled = true;
+    try {
+      const ack = await connection.request('snooze', fields);
+      conversationSnoozed({ ...view.conversation, ...ack.conversation });
+    } catch (error) {
+      ui.snoozeError.dataset.code = error.code ?? 'not_connected';
+      showText(ui.snoozeError, error instanceof ServerError ? `The conversation could not be snoozed: ${error.message}`
+        : 'Not connected: the conversation could not be snoozed. Try again in a moment.');
+    } finally {
+      ui.snoozeSubmit.disabled = false;
+    }
+  }
+
+  // From our ack or the push to every desk of ours: off the desk; kept, into the Snoozed list.
+  function conversationSnoozed(conversation) {
+    if (!conversation?.id) return;
+    const fresh = snoozed.get(conversation.id) === undefined;
+    const kept = conversation.snooze?.kept !== false && conversation.agent?.id === me?.id;
+    heldGeneration += 1;
+    const left = leaveDesk(conversation.id);
+    if (kept) {
+      snoozed.set(conversation.id, { ...(snoozed.get(conversation.id) ?? {}), ...conversation });
+      reserved.delete(conversation.id);
+    }
+    renderHeld();
+    if (!left && !fresh) return; // the second of ack and push
+    const until = formatMoment(conversation.snooze?.until);
+    const text = kept
+      ? `Chat with ${visitorLabel(conversation)} snoozed until ${until}: it comes back to you when the visitor writes or then.`
+      : `Chat with ${visitorLabel(conversation)} snoozed until ${until}: it will go back to its queue.`;
+    showNotice(text);
+    announce(text);
+  }
+
+  // ------ transfer
+
+  async function prepareTransfer(view) {
+    hide(ui.transferError);
+    ui.transferSubmit.disabled = false;
+    fillTransferTargets(view);
+    ui.transferTarget.focus();
+    const before = groups;
+    // The queue names come from GET /routing (supervisors and admins); supervisors also learn the agents the held
+    // report names. Both are best effort: the form already offers what we know.
+    const learning = [loadGroups()];
+    if (canSupervise(me?.roles)) learning.push(api.held().then(learnHolders).catch(() => {}));
+    await Promise.all(learning);
+    if (ui.transferForm.dataset.conversationId === view.conversation.id && (before !== groups || learning.length > 1)) {
+      fillTransferTargets(view);
+    }
+  }
+
+  function fillTransferTargets(view) {
+    const chosen = ui.transferTarget.value;
+    const queueOptions = (groups ?? (me?.queues ?? []).map((id) => ({ id, name: id })))
+      .map((group) => new Option(group.name && group.name !== group.id ? `${group.name} (${group.id})` : group.id,
+        `queue:${group.id}`));
+    const agentOptions = agentTargets([me?.id, view.conversation.agent?.id])
+      .map(([id, name]) => new Option(name, `agent:${id}`));
+    const placeholder = new Option('Choose a queue or an agent…', '');
+    placeholder.disabled = true;
+    const queues = h('optgroup', { label: 'Queues' });
+    queues.append(...queueOptions);
+    const agents = h('optgroup', { label: 'Agents' });
+    agents.append(...agentOptions);
+    ui.transferTarget.replaceChildren(placeholder, ...(queueOptions.length ? [queues] : []),
+      ...(agentOptions.length ? [agents] : []));
+    ui.transferTarget.value = [...ui.transferTarget.options].some((o) => o.value === chosen && chosen) ? chosen : '';
+    if (!ui.transferTarget.value) placeholder.selected = true;
+    ui.transferHelp.textContent = agentOptions.length
+      ? 'An agent gets it as an offer (reserved for them for 24 hours if they cannot take it now); a queue offers it to its agents.'
+      : 'A queue offers it to its agents. No other agent is known to this desk yet: the agents listed here are those who wrote in your conversations or, for supervisors, who hold conversations.';
+  }
+
+  // Known agents but those excluded, by name.
+  function agentTargets(excluded) {
+    return [...knownAgents.entries()].filter(([id]) => id && !excluded.includes(id))
+      .sort((a, b) => a[1].localeCompare(b[1]));
+  }
+
+  async function submitTransfer() {
+    const view = panelConversation(ui.transferForm);
+    if (!view) return;
+    const [kind, ...rest] = ui.transferTarget.value.split(':');
+    const target = rest.join(':');
+    if (!target) {
+      ui.transferError.dataset.code = 'missing_field';
+      showText(ui.transferError, 'Choose a queue or an agent.');
+      ui.transferTarget.focus();
+      return;
+    }
+    const fields = { conversation_id: view.conversation.id, ...(kind === 'agent' ? { to_agent: target }
+      : { to_queue: target }) };
+    hide(ui.transferError);
+    ui.transferSubmit.disabled = true;
+    try {
+      const ack = await connection.request('transfer', fields);
+      conversationTransferred({ ...view.conversation, ...ack.conversation });
+    } catch (error) {
+      ui.transferError.dataset.code = error.code ?? 'not_connected';
+      showText(ui.transferError, error instanceof ServerError ? `The conversation could not be transferred: ${error.message}`
+        : 'Not connected: the conversation could not be transferred. Try again in a moment.');
+    } finally {
+      ui.transferSubmit.disabled = false;
+    }
+  }
+
+  // It is not ours any more: moved by us or a supervisor, or our reservation of it ended.
+  function conversationTransferred(conversation) {
+    if (!conversation?.id) return;
+    heldGeneration += 1;
+    const wasReserved = reserved.has(conversation.id);
+    const wasSnoozed = snoozed.has(conversation.id);
+    forgetHeld(conversation.id);
+    const left = leaveDesk(conversation.id);
+    if (!left && !wasReserved && !wasSnoozed) return; // the second of ack and push, or not ours
+    const who = visitorLabel(conversation);
+    // To an agent, it names them (reserved for them, or already offered to them); to a queue, nobody.
+    const target = conversation.agent?.id && conversation.agent.id !== me?.id ? conversation.agent : null;
+    let text;
+    if (target) {
+      learnAgent(target.id, target.name);
+      text = `Chat with ${who} transferred to ${target.name || 'another agent'}.`;
+    } else if (!left && wasReserved && conversation.status === 'waiting') {
+      text = `The chat with ${who} was no longer reserved for you: it went back to its queue.`;
+    } else {
+      text = `Chat with ${who} transferred to the queue ${groupName(conversation.queue)}.`;
+    }
+    showNotice(text);
+    announce(text);
+  }
+
+  function conversationReleased(conversation) {
+    if (!conversation?.id) return;
+    heldGeneration += 1;
+    const held = snoozed.has(conversation.id) || reserved.has(conversation.id);
+    forgetHeld(conversation.id);
+    const left = leaveDesk(conversation.id);
+    if (!left && !held) return;
+    const text = `A supervisor moved the chat with ${visitorLabel(conversation)} to the queue ${groupName(conversation.queue)}.`;
+    showNotice(text);
+    announce(text);
+  }
+
+  // Back from a snooze we kept, or transferred to us, while we could not take it: offered when we can.
+  function conversationReserved(conversation, reservation) {
+    if (!conversation?.id) return;
+    heldGeneration += 1;
+    snoozed.delete(conversation.id);
+    reserved.set(conversation.id, { ...conversation, reservation: reservation ?? conversation.reservation });
+    renderHeld();
+    const text = `${visitorLabel(conversation)} is reserved for you: it is offered to you when you are Available with a free slot.`;
+    showNotice(text);
+    announce(text);
+  }
+
+  // ------ block the visitor (ASYNC-15)
+
+  function prepareBlock(view) {
+    hide(ui.blockError);
+    ui.blockSubmit.disabled = false;
+    ui.blockText.textContent = `${visitorLabel(view.conversation)} will not be able to write in this conversation nor `
+      + 'start a new one. This cannot be undone from the desk. You then end the chat as usual.';
+    ui.blockSubmit.focus();
+  }
+
+  async function submitBlock() {
+    const view = panelConversation(ui.blockForm);
+    if (!view) return;
+    hide(ui.blockError);
+    ui.blockSubmit.disabled = true;
+    try {
+      const ack = await connection.request('block_visitor', { conversation_id: view.conversation.id });
+      updateConversation({ ...ack.conversation, visitor_blocked: true });
+      hidePanels();
+      const text = `${visitorLabel(view.conversation)} is blocked. End the chat when you are done.`;
+      announce(text);
+      ui.closeChat.focus();
+    } catch (error) {
+      ui.blockError.dataset.code = error.code ?? 'not_connected';
+      showText(ui.blockError, error instanceof ServerError ? `The visitor could not be blocked: ${error.message}`
+        : 'Not connected: the visitor could not be blocked. Try again in a moment.');
+    } finally {
+      ui.blockSubmit.disabled = false;
+    }
+  }
+
+  // ------ leaving the desk
+
+  // Takes a conversation off the desk (not to Closed: it goes on elsewhere). False if it was not on it.
+  function leaveDesk(conversationId) {
+    const view = conversations.get(conversationId);
+    if (!view || view.conversation.status === 'closed') return false;
+    stopTyping(view, { tell: false });
+    view.listItem.remove();
+    conversations.delete(conversationId);
+    if (selectedId === conversationId) {
+      selectedId = null;
+      hideCloseForm();
+      hidePanels();
+      ui.input.value = '';
+      ui.typing.hidden = true;
+      ui.logSlot.replaceChildren();
+      ui.chatTitle.textContent = '';
+      ui.chatPane.hidden = true;
+      ui.placeholder.hidden = false;
+      const next = [...conversations.values()].find((other) => other.conversation.status !== 'closed');
+      if (next) select(next.conversation.id);
+    }
+    updateCounts();
+    return true;
+  }
+
+  // A chat the server no longer lists as ours (we were offline meanwhile): closed, or moved on.
+  async function settleMissing(view) {
+    const { id } = view.conversation;
+    try {
+      const conversation = await api.conversation(id);
+      if (conversations.get(id) !== view) return;
+      if (conversation.status === 'closed') markClosed(view, conversation);
+      else if (conversation.status === 'snoozed') conversationSnoozed(conversation);
+      else if (conversation.status !== 'assigned') leaveDesk(id);
+    } catch (error) {
+      if (conversations.get(id) !== view) return;
+      if (error instanceof ApiError && (error.status === 403 || error.status === 404)) leaveDesk(id);
+      else markClosed(view, {});
+    }
+  }
+
+  // ------ the Snoozed and Reserved lists
+
+  async function loadHeld() {
+    const mine = ++heldGeneration;
+    const answer = await api.myHeld();
+    if (stopped || mine !== heldGeneration) return; // a push came meanwhile: it is newer
+    snoozed.clear();
+    reserved.clear();
+    for (const conversation of answer?.snoozed ?? []) snoozed.set(conversation.id, conversation);
+    for (const conversation of answer?.reserved ?? []) reserved.set(conversation.id, conversation);
+    renderHeld();
+  }
+
+  function forgetHeld(conversationId) {
+    if (!conversationId) return;
+    const wasSnoozed = snoozed.delete(conversationId);
+    const wasReserved = reserved.delete(conversationId);
+    if (wasSnoozed || wasReserved) {
+      heldGeneration += 1;
+      renderHeld();
+    }
+  }
+
+  function renderHeld() {
+    const byTime = (key) => (a, b) => String(a[key]?.until ?? '').localeCompare(String(b[key]?.until ?? ''));
+    ui.snoozedList.replaceChildren(...[...snoozed.values()].sort(byTime('snooze')).map(snoozedItem));
+    ui.reservedList.replaceChildren(...[...reserved.values()].sort(byTime('reservation')).map(reservedItem));
+    ui.snoozedSection.hidden = snoozed.size === 0;
+    ui.reservedSection.hidden = reserved.size === 0;
+    ui.snoozedCount.textContent = String(snoozed.size);
+    ui.snoozedCount.dataset.count = String(snoozed.size);
+  }
+
+  function snoozedItem(conversation) {
+    const until = conversation.snooze?.until;
+    return h('li', { class: 'held-item', 'data-testid': 'snoozed-item', 'data-conversation-id': conversation.id },
+      h('span', { class: 'item-title' }, visitorLabel(conversation)),
+      h('span', { class: 'item-subtitle', 'data-testid': 'snoozed-page' }, pageText(conversation.page)),
+      h('span', { class: 'held-when' }, 'Wakes ', momentElement(until, 'snoozed-until')),
+      h('span', { class: 'muted held-note' }, 'or when the visitor writes'));
+  }
+
+  function reservedItem(conversation) {
+    const from = conversation.reservation?.transfer_from;
+    return h('li', { class: 'held-item', 'data-testid': 'reserved-item', 'data-conversation-id': conversation.id },
+      h('span', { class: 'item-title' }, visitorLabel(conversation)),
+      h('span', { class: 'item-subtitle' }, pageText(conversation.page)),
+      h('span', { class: 'muted held-note' }, from ? `Transferred from ${knownAgents.get(from) || 'another agent'}`
+        : 'Back from your snooze'),
+      h('span', { class: 'held-when' }, 'Yours until ', momentElement(conversation.reservation?.until,
+        'reserved-until')),
+      h('span', { class: 'muted held-note' }, 'Offered to you when you are Available with a free slot'));
+  }
+
+  function momentElement(iso, testId) {
+    const time = h('time', { 'data-testid': testId }, formatMoment(iso));
+    const moment = Date.parse(iso);
+    if (Number.isFinite(moment)) {
+      time.setAttribute('datetime', new Date(moment).toISOString());
+      time.title = new Date(moment).toLocaleString();
+    }
+    return time;
+  }
+
+  // ------ the visitor's page (ASYNC-16)
+
+  function receivePage(conversationId, page) {
+    if (!conversationId || !page) return;
+    const view = conversations.get(conversationId);
+    if (view) {
+      view.conversation = { ...view.conversation, page };
+      renderConversation(view);
+    }
+    for (const list of [snoozed, reserved]) {
+      const held = list.get(conversationId);
+      if (held) list.set(conversationId, { ...held, page });
+    }
+    if (snoozed.has(conversationId) || reserved.has(conversationId)) renderHeld();
+  }
+
+  function pageText(page) {
+    return page?.title || page?.url || '';
+  }
+
+  // ------ agents and queues we can name
+
+  // An id without a name is no use in a list of targets.
+  function learnAgent(id, name) {
+    if (id && typeof id === 'string' && name && typeof name === 'string') knownAgents.set(id, name);
+  }
+
+  function learnHolders(report) {
+    for (const item of report?.conversations ?? []) learnAgent(item.agent?.id, item.agent?.name);
+  }
+
+  // The tenant's groups: GET /routing answers supervisors and admins; an agent falls back on their own queues.
+  async function loadGroups() {
+    if (groups) return groups;
+    try {
+      const config = await api.routing();
+      groups = (config?.groups ?? []).map((group) => ({ id: group.id, name: group.name || group.id }));
+    } catch (error) {
+      const fallback = (me?.queues ?? []).map((id) => ({ id, name: id }));
+      if (error instanceof ApiError && error.status === 403) groups = fallback; // not for us: ask once
+      return fallback;
+    }
+    return groups;
+  }
+
+  function groupName(id) {
+    const group = groups?.find((candidate) => candidate.id === id);
+    return group?.name || id || '';
+  }
+
   // ------------------------------------------------ ending a chat
 
   function openCloseForm() {
@@ -1192,6 +1773,7 @@ function createDesk(session) {
     ui.saveAs.value = 'case';
     hide(ui.closeError);
     ui.closeSubmit.disabled = false;
+    hidePanels();
     ui.closeForm.dataset.conversationId = view.conversation.id;
     ui.closeForm.hidden = false;
     ui.closeChat.setAttribute('aria-expanded', 'true');
@@ -1260,6 +1842,7 @@ function createDesk(session) {
 
   // Shows a stored message once, whether it arrives by ack, push, sync or history.
   function showMessage(message, { quiet = false } = {}) {
+    if (message?.sender?.kind === 'agent') learnAgent(message.sender.id, message.sender.name);
     const view = conversations.get(message?.conversation_id);
     if (!view || message.seq === undefined) return;
     view.maxSeq = Math.max(view.maxSeq, message.seq);
@@ -1362,6 +1945,13 @@ function showError(text) {
 
 function showNotice(text) {
   showText(ui.notice, text);
+}
+
+// A <input type="datetime-local"> value (local time, to the minute) for a moment.
+function localInputValue(ms) {
+  const date = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 function formatDuration(ms) {

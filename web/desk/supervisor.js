@@ -1,7 +1,10 @@
-// Guichet desk, supervisor page (issue 4, ASYNC-19): the conversations waiting in each distribution group, with
-// the rule that sent them there, and for a stuck one why it is not distributed (no eligible agent online, all at
-// capacity, or skill level missing). Shown to supervisors and admins only, as a "Waiting" view toggled from the
-// top bar; reads GET /tenants/{tenant}/waiting every REFRESH_MS while open.
+// Guichet desk, supervisor pages, shown to supervisors and admins only as views toggled from the top bar:
+// - Waiting (issue 4, ASYNC-19): the conversations waiting in each distribution group, with the rule that sent them
+//   there, and for a stuck one why it is not distributed (no eligible agent online, all at capacity, or skill level
+//   missing); reads GET /tenants/{tenant}/waiting every REFRESH_MS while open.
+// - Held (issue 5, ASYNC-13, ASYNC-14): the conversations agents hold (on a desk, reserved, snoozed), each with
+//   Release and Transfer (to a queue or an agent), both refused while its agent is connected with it on their desk;
+//   reads GET /tenants/{tenant}/held every REFRESH_MS while open.
 // Visitor text (name, page URL) is only ever set with textContent / Text nodes.
 
 import { ApiError, h } from '/widget/connection.js';
@@ -36,9 +39,57 @@ export function canSupervise(roles) {
   return Array.isArray(roles) && roles.some((role) => SUPERVISING_ROLES.includes(role));
 }
 
+// One load at a time; the next one is planned REFRESH_MS after this one ends, so a slow answer never piles up. A
+// load started before the view closed (or restarted) does not show its answer.
+function createPoller({ view, button, load, onAnswer, onFailure }) {
+  let open = false;
+  let timer = null;
+  let generation = 0;
+  let loading = null;
+
+  async function now() {
+    if (!open) return;
+    clearTimeout(timer);
+    timer = null;
+    if (loading) return;
+    const mine = generation;
+    button.disabled = true;
+    view.setAttribute('aria-busy', 'true');
+    loading = (async () => {
+      try {
+        const answer = await load();
+        if (mine === generation) onAnswer(answer ?? {});
+      } catch (failure) {
+        if (mine === generation) onFailure(failure);
+      }
+    })();
+    await loading;
+    loading = null;
+    button.disabled = false;
+    view.removeAttribute('aria-busy');
+    if (open && mine === generation) timer = setTimeout(now, REFRESH_MS);
+    else if (open) now(); // closed and opened again while this load ran
+  }
+
+  function begin() {
+    open = true;
+    now();
+  }
+
+  function end() {
+    open = false;
+    generation += 1;
+    clearTimeout(timer);
+    timer = null;
+  }
+
+  return { begin, end, now, isOpen: () => open };
+}
+
 // toggle: the top bar's button; view: the (empty) section the page is built in; hide: what the page replaces
-// while it is shown (the conversations and the chat); load(): the GET /waiting answer.
-export function createSupervisor({ toggle, view, hide: replaced, load }) {
+// while it is shown (the conversations and the chat); load(): the GET /waiting answer; onShow(): the view opens
+// (the desk closes the other supervisor view).
+export function createSupervisor({ toggle, view, hide: replaced, load, onShow = () => {} }) {
   const title = h('h2', { id: 'waiting-title', tabindex: '-1' }, 'Waiting conversations');
   const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'waiting-refresh' }, 'Refresh');
   const updated = h('span', { class: 'muted waiting-updated', 'data-testid': 'waiting-updated' });
@@ -56,9 +107,7 @@ export function createSupervisor({ toggle, view, hide: replaced, load }) {
 
   let allowed = false;
   let open = false;
-  let timer = null;
-  let generation = 0; // a load started before the view closed (or restarted) must not show its answer
-  let loading = null;
+  const poller = createPoller({ view, button: refresh, load, onAnswer: render, onFailure: showError });
 
   function setRoles(roles) {
     allowed = canSupervise(roles);
@@ -94,58 +143,32 @@ export function createSupervisor({ toggle, view, hide: replaced, load }) {
   }
 
   function onRefresh() {
-    refreshNow();
+    poller.now();
   }
 
   function show() {
     if (!allowed || open) return;
+    onShow();
     open = true;
     toggle.setAttribute('aria-pressed', 'true');
     view.hidden = false;
     for (const element of replaced) element.hidden = true;
     title.focus();
-    refreshNow();
+    poller.begin();
   }
 
   // Back to the conversations (also when the agent accepts an offer from this view).
   function close() {
     if (!open) return;
     open = false;
-    generation += 1;
-    clearTimeout(timer);
-    timer = null;
+    poller.end();
     toggle.setAttribute('aria-pressed', 'false');
     view.hidden = true;
     for (const element of replaced) element.hidden = false;
   }
 
-  // One load at a time; the next one is planned REFRESH_MS after this one ends, so a slow answer never piles up.
-  async function refreshNow() {
-    if (!open) return;
-    clearTimeout(timer);
-    timer = null;
-    if (loading) return;
-    const mine = generation;
-    refresh.disabled = true;
-    view.setAttribute('aria-busy', 'true');
-    loading = (async () => {
-      try {
-        const answer = await load();
-        if (mine === generation) render(answer ?? {});
-      } catch (failure) {
-        if (mine === generation) showError(failure);
-      }
-    })();
-    await loading;
-    loading = null;
-    refresh.disabled = false;
-    view.removeAttribute('aria-busy');
-    if (open && mine === generation) timer = setTimeout(refreshNow, REFRESH_MS);
-    else if (open) refreshNow(); // closed and opened again while this load ran
-  }
-
   function showError(failure) {
-    const text = errorText(failure);
+    const text = errorText(failure, 'the waiting conversations');
     view.dataset.state = 'error';
     if (error.textContent !== text) error.textContent = text;
     error.hidden = false;
@@ -226,14 +249,338 @@ export function createSupervisor({ toggle, view, hide: replaced, load }) {
   return { start, stop, setRoles, show, close, isOpen: () => open };
 }
 
-function errorText(failure) {
-  if (failure instanceof ApiError) {
-    if (failure.status === 403) return 'You need the supervisor or admin role to see the waiting conversations.';
-    const why = failure.message === `HTTP ${failure.status}` ? failure.message
-      : `${failure.message} (HTTP ${failure.status})`;
-    return `Could not load the waiting conversations: ${why}. Retrying every ${REFRESH_MS / 1000} s.`;
+const HELD_COLUMNS = [
+  ['agent', 'Agent'],
+  ['status', 'Held'],
+  ['group', 'Group'],
+  ['visitor', 'Visitor'],
+  ['page', 'Page'],
+  ['actions', 'Actions'],
+];
+
+// The Held view (ASYNC-13, ASYNC-14). load(): GET /held; groups(): the tenant's groups [{id, name}] (transfer
+// targets); me(): the signed-in supervisor; release(id) and transfer(id, {to_queue} | {to_agent}): the REST calls;
+// onAgents([{id, name}]): the agents the report names (the desk offers them as transfer targets too).
+export function createHeldView({ toggle, view, hide: replaced, load, groups, me, release, transfer,
+  onShow = () => {}, onAgents = () => {} }) {
+  const title = h('h2', { id: 'held-title', tabindex: '-1' }, 'Held conversations');
+  const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'held-refresh' }, 'Refresh');
+  const updated = h('span', { class: 'muted waiting-updated', 'data-testid': 'held-updated' });
+  const intro = h('p', { class: 'muted held-intro' },
+    'Conversations on an agent\'s desk, reserved for an agent, or snoozed. Release puts one back in its group\'s '
+    + 'queue; Transfer hands it to a queue or an agent. Neither takes a conversation from the desk of an agent who '
+    + 'is connected with it.');
+  const error = h('p', { class: 'error banner waiting-error', 'data-testid': 'held-error', role: 'alert', hidden: '' });
+  const notice = h('p', { class: 'notice banner held-notice', 'data-testid': 'held-notice', role: 'status',
+    hidden: '' });
+  // A refused release or transfer; the load error above is cleared by the next load, this one by the next action.
+  const refused = h('p', { class: 'error banner waiting-error', 'data-testid': 'held-action-error', role: 'alert',
+    hidden: '' });
+  const rows = h('tbody', { 'data-testid': 'held-rows' });
+  const table = h('table', { class: 'waiting-table held-table', 'data-testid': 'held-table',
+    'aria-labelledby': 'held-title' },
+  h('thead', {}, h('tr', {}, ...HELD_COLUMNS.map(([, label]) => h('th', { scope: 'col' }, label)))), rows);
+  const empty = h('p', { class: 'muted', 'data-testid': 'held-empty', hidden: '' }, 'No conversation is held by an agent.');
+  const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
+  const count = h('span', { class: 'waiting-count', 'data-testid': 'held-count', hidden: '' });
+
+  let allowed = false;
+  let open = false;
+  let tenantGroups = [];
+  const shown = new Map(); // conversation id -> {row, key}: an unchanged row is kept, with the target chosen in it
+  const busy = new Set(); // conversation ids with a release or transfer under way
+  const poller = createPoller({ view, button: refresh, load: loadAll, onAnswer: render, onFailure: showError });
+
+  async function loadAll() {
+    const [answer, found] = await Promise.all([load(), groups().catch(() => [])]);
+    tenantGroups = Array.isArray(found) ? found : [];
+    return answer;
   }
-  return `Could not load the waiting conversations: not connected. Retrying every ${REFRESH_MS / 1000} s.`;
+
+  function setRoles(roles) {
+    allowed = canSupervise(roles);
+    toggle.hidden = !allowed;
+    if (!allowed) close();
+  }
+
+  function start() {
+    view.replaceChildren(
+      h('div', { class: 'waiting-header' }, title, updated, refresh),
+      intro, error, notice, refused, h('div', { class: 'waiting-table-wrap' }, table), empty, status);
+    toggle.append(' ', count);
+    toggle.setAttribute('aria-pressed', 'false');
+    toggle.addEventListener('click', onToggle);
+    refresh.addEventListener('click', onRefresh);
+  }
+
+  function stop() {
+    close();
+    allowed = false;
+    toggle.hidden = true;
+    toggle.removeEventListener('click', onToggle);
+    refresh.removeEventListener('click', onRefresh);
+    count.remove();
+    toggle.removeAttribute('aria-label');
+    shown.clear();
+    view.replaceChildren();
+    delete view.dataset.state;
+  }
+
+  function onToggle() {
+    if (open) close();
+    else show();
+  }
+
+  function onRefresh() {
+    poller.now();
+  }
+
+  function show() {
+    if (!allowed || open) return;
+    onShow();
+    open = true;
+    toggle.setAttribute('aria-pressed', 'true');
+    view.hidden = false;
+    for (const element of replaced) element.hidden = true;
+    title.focus();
+    poller.begin();
+  }
+
+  function close() {
+    if (!open) return;
+    open = false;
+    poller.end();
+    toggle.setAttribute('aria-pressed', 'false');
+    view.hidden = true;
+    for (const element of replaced) element.hidden = false;
+  }
+
+  function showError(failure) {
+    const text = errorText(failure, 'the held conversations');
+    view.dataset.state = 'error';
+    if (error.textContent !== text) error.textContent = text;
+    error.hidden = false;
+  }
+
+  function showOutcome(text) {
+    refused.textContent = '';
+    refused.hidden = true;
+    notice.textContent = text;
+    notice.hidden = false;
+    status.textContent = text;
+  }
+
+  function showRefusal(text) {
+    notice.textContent = '';
+    notice.hidden = true;
+    refused.textContent = text;
+    refused.hidden = false;
+  }
+
+  function render({ conversations = [] }) {
+    view.dataset.state = 'loaded';
+    error.textContent = '';
+    error.hidden = true;
+    onAgents(conversations.filter((item) => item.agent?.id && item.agent.name)
+      .map((item) => ({ id: item.agent.id, name: item.agent.name })));
+    const agents = namedAgents(conversations);
+    const focused = rows.contains(document.activeElement) ? document.activeElement : null;
+    const next = new Map();
+    const built = conversations.map((item) => {
+      const targets = transferTargets(item, agents);
+      const key = JSON.stringify([item.status, item.agent, item.agent_connected, item.releasable, item.snooze,
+        item.reservation, item.queue, item.visitor?.name, item.visitor?.email, item.page, targets]);
+      const before = shown.get(item.id);
+      if (before && (before.key === key || busy.has(item.id))) {
+        next.set(item.id, before);
+        return before.row;
+      }
+      const row = heldRow(item, targets);
+      if (before) { // keep what the supervisor chose, and where the keyboard was
+        const select = row.querySelector('select');
+        const chosen = before.row.querySelector('select')?.value;
+        if (chosen && [...select.options].some((option) => option.value === chosen)) select.value = chosen;
+        if (focused && before.row.contains(focused)) {
+          row.querySelector(`[data-testid="${focused.dataset.testid}"]`)?.focus();
+        }
+      }
+      next.set(item.id, { row, key });
+      return row;
+    });
+    shown.clear();
+    for (const [id, entry] of next) shown.set(id, entry);
+    rows.replaceChildren(...built);
+    table.hidden = conversations.length === 0;
+    empty.hidden = conversations.length !== 0;
+    updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    count.textContent = String(conversations.length);
+    count.dataset.count = String(conversations.length);
+    count.hidden = false;
+    const said = `${conversations.length} held`;
+    toggle.setAttribute('aria-label', `Held (${said})`);
+  }
+
+  // Every agent the report names, and the supervisor (an agent too), by id.
+  function namedAgents(conversations) {
+    const agents = new Map();
+    const self = me();
+    if (self?.id) agents.set(self.id, `${self.name || 'Me'} (you)`);
+    for (const item of conversations) {
+      if (item.agent?.id && !agents.has(item.agent.id)) agents.set(item.agent.id, item.agent.name || item.agent.id);
+    }
+    return agents;
+  }
+
+  // [[value, label, kind]]: the tenant's groups, then the agents but the one holding it.
+  function transferTargets(item, agents) {
+    const queues = tenantGroups.map((group) => [`queue:${group.id}`, group.name || group.id, 'queue']);
+    const people = [...agents].filter(([id]) => id !== item.agent?.id)
+      .sort((a, b) => a[1].localeCompare(b[1]))
+      .map(([id, name]) => [`agent:${id}`, name, 'agent']);
+    return [...queues, ...people];
+  }
+
+  function heldRow(item, targets) {
+    const cell = (name, ...content) => h('td', { 'data-testid': `held-${name}` }, ...content);
+    const agentName = item.agent?.name || 'No agent';
+    const connected = h('span', {
+      class: `presence presence--${item.agent_connected ? 'on' : 'off'}`,
+      'data-testid': 'held-agent-connected',
+      'data-connected': String(Boolean(item.agent_connected)),
+    }, item.agent_connected ? 'connected' : 'not connected');
+    const releaseButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'held-release' }, 'Release');
+    const actions = [releaseButton];
+    const whyId = `held-why-${item.id}`;
+    const selectId = `held-target-${item.id}`;
+    const select = h('select', { id: selectId, 'data-testid': 'held-transfer-target' });
+    const transferButton = h('button', { type: 'button', 'data-testid': 'held-transfer' }, 'Transfer');
+    if (!item.releasable) { // ASYNC-14: the server refuses both while the agent is connected with it on their desk
+      for (const control of [releaseButton, select, transferButton]) {
+        control.disabled = true;
+        control.setAttribute('aria-describedby', whyId);
+      }
+      actions.push(h('p', { id: whyId, class: 'muted held-why', 'data-testid': 'held-release-why' },
+        `${agentName} is connected with this conversation on their desk: it can be released or transferred once `
+        + 'they disconnect. Until then they can snooze, transfer or end it themselves.'));
+    }
+    const placeholder = new Option('Transfer to…', '');
+    placeholder.disabled = true;
+    placeholder.selected = true;
+    const queues = h('optgroup', { label: 'Queues' });
+    const people = h('optgroup', { label: 'Agents' });
+    for (const [value, label, kind] of targets) (kind === 'queue' ? queues : people).append(new Option(label, value));
+    select.append(placeholder, ...(queues.children.length ? [queues] : []), ...(people.children.length ? [people] : []));
+    actions.push(h('div', { class: 'held-transfer' },
+      h('label', { for: selectId, class: 'visually-hidden' }, `Transfer the conversation with ${visitorName(item)} to`),
+      select, transferButton));
+    const row = h('tr', {
+      class: 'waiting-row held-row',
+      'data-testid': 'held-row',
+      'data-conversation-id': String(item.id ?? ''),
+      'data-status': String(item.status ?? ''),
+      'data-agent-id': String(item.agent?.id ?? ''),
+      'data-releasable': String(Boolean(item.releasable)),
+    },
+    cell('agent', h('span', { class: 'held-agent-name' }, agentName), ' ', connected),
+    cell('status', ...heldStatus(item)),
+    cell('group', groupLabel(item.queue)),
+    cell('visitor', visitorName(item)),
+    cell('page', pageLink(item.page?.url)),
+    cell('actions', ...actions));
+    releaseButton.addEventListener('click', () => act(item, row, async () => {
+      await release(item.id);
+      return `Released: the conversation with ${visitorName(item)} is back in the queue ${groupLabel(item.queue)}.`;
+    }));
+    transferButton.addEventListener('click', () => {
+      const [kind, ...rest] = select.value.split(':');
+      const target = rest.join(':');
+      if (!target) {
+        select.focus();
+        showRefusal('Choose a queue or an agent to transfer to.');
+        return;
+      }
+      const label = select.selectedOptions[0]?.textContent ?? target;
+      act(item, row, async () => {
+        await transfer(item.id, kind === 'agent' ? { to_agent: target } : { to_queue: target });
+        return `Transferred: the conversation with ${visitorName(item)} goes to ${label}.`;
+      });
+    });
+    return row;
+  }
+
+  async function act(item, row, call) {
+    if (busy.has(item.id)) return;
+    busy.add(item.id);
+    const buttons = [...row.querySelectorAll('button, select')];
+    const wasDisabled = buttons.map((button) => button.disabled);
+    buttons.forEach((button) => { button.disabled = true; });
+    try {
+      showOutcome(await call());
+    } catch (failure) {
+      showRefusal(failure instanceof ApiError ? `Not done: ${apiWhy(failure)}.` : 'Not done: not connected. Try again.');
+      buttons.forEach((button, index) => { button.disabled = wasDisabled[index]; });
+    } finally {
+      busy.delete(item.id);
+      shown.delete(item.id); // redrawn from the next answer
+      poller.now();
+    }
+  }
+
+  function groupLabel(id) {
+    const group = tenantGroups.find((candidate) => candidate.id === id);
+    return group?.name || id || '';
+  }
+
+  return { start, stop, setRoles, show, close, isOpen: () => open };
+}
+
+function heldStatus(item) {
+  if (item.status === 'assigned') return ['On desk'];
+  if (item.status === 'reserved') {
+    const from = item.reservation?.transfer_from ? 'transferred' : 'back from snooze';
+    return ['Reserved until ', momentElement(item.reservation?.until), ` (${from})`];
+  }
+  if (item.status === 'snoozed') {
+    return ['Snoozed until ', momentElement(item.snooze?.until),
+      item.snooze?.kept ? ' (kept by the agent)' : ' (then to its queue)'];
+  }
+  return [String(item.status ?? '')];
+}
+
+function visitorName(item) {
+  return item.visitor?.name || item.visitor?.email || 'Not given';
+}
+
+function momentElement(iso) {
+  const time = h('time', {}, formatMoment(iso));
+  const moment = Date.parse(iso);
+  if (Number.isFinite(moment)) {
+    time.setAttribute('datetime', new Date(moment).toISOString());
+    time.title = new Date(moment).toLocaleString();
+  }
+  return time;
+}
+
+// "Tue 14:32" within the week, else the date too (the element's title has the full time).
+export function formatMoment(iso) {
+  const moment = Date.parse(iso);
+  if (!Number.isFinite(moment)) return 'unknown';
+  const days = (moment - Date.now()) / (24 * 3600 * 1000);
+  const options = days < 6 ? { weekday: 'short', hour: '2-digit', minute: '2-digit' }
+    : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  return new Date(moment).toLocaleString(undefined, options);
+}
+
+function errorText(failure, what) {
+  if (failure instanceof ApiError) {
+    if (failure.status === 403) return `You need the supervisor or admin role to see ${what}.`;
+    return `Could not load ${what}: ${apiWhy(failure)}. Retrying every ${REFRESH_MS / 1000} s.`;
+  }
+  return `Could not load ${what}: not connected. Retrying every ${REFRESH_MS / 1000} s.`;
+}
+
+function apiWhy(failure) {
+  return failure.message === `HTTP ${failure.status}` ? failure.message : `${failure.message} (HTTP ${failure.status})`;
 }
 
 // "12 s", "2 min", "1 h 5 min", "3 d 4 h"
