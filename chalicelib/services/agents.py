@@ -5,7 +5,9 @@ from __future__ import annotations
 from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, AgentStatus, Principal
 from chalicelib.ports import Deps
-from chalicelib.services import fanout, frames, routing
+from chalicelib.services import fanout, frames, routing, tenants
+
+DIRECTORY_LIMIT = 500
 
 
 def profile(deps: Deps, principal: Principal) -> Agent:
@@ -53,3 +55,14 @@ def switch_queue(deps: Deps, principal: Principal, queue: object, on: object) ->
         agent = profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     return agent
+
+
+def directory(deps: Deps, principal: Principal) -> list[Agent]:
+    """The tenant's agents (members of its groups), by name: whom a conversation can be transferred to. Read from
+    the groups' rosters; a report, never a routing decision."""
+    profile(deps, principal)
+    config = tenants.routing_of(deps, principal.tenant)
+    ids = dict.fromkeys(agent_id for group in sorted(config.groups)
+                        for agent_id in deps.agents.members(principal.tenant, group))
+    found = deps.agents.get_many(principal.tenant, list(ids)[:DIRECTORY_LIMIT])
+    return sorted(found, key=lambda a: (a.name.lower(), a.id))

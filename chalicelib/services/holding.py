@@ -237,23 +237,28 @@ def _to_queue(deps: Deps, conversation: Conversation, group_id: str, by: Princip
         queued = deps.assignments.requeue(conversation, group)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
-    if conversation.agent_id:
-        owner = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT)
+    owner = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT) \
+        if conversation.agent_id else None
+    if owner is not None:
         _tell_desks(deps, owner, {"type": "conversation.released" if by is not None and by.id != owner.id
                                   else "conversation.transferred", "conversation": frames.conversation(queued)})
         if holder is not None:
             _leaves_desks(deps, conversation)
-            _freed(deps, owner)
     _tell_visitor(deps, queued)
-    if routing.serve_group(deps, queued) is None:
+    # The agent who let it go does not get it back at once: the others of the group are asked first, and the
+    # freed agent's own pull passes over it.
+    if routing.serve_group(deps, queued, exclude=owner.id if owner else None) is None:
         queue_position.announce(deps, queued.tenant, queued.queue)
+    if owner is not None and holder is not None:
+        _freed(deps, owner, skip=frozenset({conversation.id}))
     return deps.conversations.get(conversation.tenant, conversation.id) or queued
 
 
-def _freed(deps: Deps, agent: Principal) -> None:
-    """The agent has a slot more: they pull what waits, and every desk of theirs shows the load."""
+def _freed(deps: Deps, agent: Principal, skip: frozenset[str] = frozenset()) -> None:
+    """The agent has a slot more: they pull what waits (but what they just let go), and every desk of theirs
+    shows the load."""
     fresh = deps.agents.get(agent.tenant, agent.id)
-    if fresh is not None and fresh.status is AgentStatus.AVAILABLE and routing.pull(deps, fresh):
+    if fresh is not None and fresh.status is AgentStatus.AVAILABLE and routing.pull(deps, fresh, skip):
         fresh = deps.agents.get(agent.tenant, agent.id)
     if fresh is not None:
         _tell_desks(deps, agent, {"type": "agent.status", "agent": frames.agent(fresh)})

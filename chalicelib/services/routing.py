@@ -130,17 +130,19 @@ def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:
     raise Unavailable("every group that could take this conversation is full", field="queue")
 
 
-def serve_group(deps: Deps, conversation: Conversation) -> Conversation | None:
+def serve_group(deps: Deps, conversation: Conversation, exclude: str | None = None) -> Conversation | None:
     """A conversation just entered (or re-entered) its group's queue: the ready agents who could take it pull from
     their queues, oldest first, until it is offered or nobody ready takes anything more. Returns the conversation if
-    it was offered."""
+    it was offered. `exclude`: an agent who just let it go (a transfer, a release) and does not pull now."""
     config = tenants.routing_of(deps, conversation.tenant)
     group = config.groups.get(conversation.queue) or Group(conversation.queue)
     channel = Medium(conversation.medium).channel
     need = conversation_need(conversation)
     for _ in range(SERVE_ROUNDS):
         progress = False
-        for agent_id in deps.routing.ready(conversation.tenant, group, channel, need, CANDIDATES):
+        for agent_id in deps.routing.ready(conversation.tenant, group, channel, need, CANDIDATES + 1):
+            if agent_id == exclude:
+                continue
             agent = deps.agents.get(conversation.tenant, agent_id)
             if agent is None:
                 continue
@@ -154,9 +156,10 @@ def serve_group(deps: Deps, conversation: Conversation) -> Conversation | None:
     return None
 
 
-def pull(deps: Deps, agent: Agent) -> list[Conversation]:
+def pull(deps: Deps, agent: Agent, skip: frozenset[str] = frozenset()) -> list[Conversation]:
     """An agent with free capacity takes the next waiting conversations of their groups: an inbound call, then an
-    outbound call, then a chat, then an email (CHAT-12); within a medium, priority then arrival (ROUTE-5)."""
+    outbound call, then a chat, then an email (CHAT-12); within a medium, priority then arrival (ROUTE-5).
+    `skip`: conversations the agent just let go; a queue whose head is one of them gives them nothing now."""
     if agent.status is not AgentStatus.AVAILABLE:
         return []
     offered = _take_reserved(deps, agent) if agent.reserved > 0 else []
@@ -176,7 +179,7 @@ def pull(deps: Deps, agent: Agent) -> list[Conversation]:
                 medium, need = parse_queue_list(queue)
                 if eligible(view, group.id, medium.channel, need):
                     heads.extend(deps.routing.heads(agent.tenant, group.id, queue, shards))
-        choice = next_for(view, heads)
+        choice = next_for(view, [head for head in heads if head.conversation_id not in skip])
         if choice is None:
             break
         found = deps.conversations.view_for_send(agent.tenant, choice.conversation_id, None)

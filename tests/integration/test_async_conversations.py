@@ -453,6 +453,38 @@ def test_transfer_to_an_available_agent_an_offline_one_and_a_queue(world: World)
     assert world.links("a1", "CONV#") == []
 
 
+def test_an_agent_who_lets_a_conversation_go_does_not_get_it_back_at_once(world: World) -> None:
+    """Transferred to its own queue while Available, a conversation goes to another agent of the group, or waits;
+    the agent's own pull passes over it (it comes back to them only on a later pull, if still waiting)."""
+    a1 = world.hire("a1")
+    world.hire("a2", available=False)
+    chats = [world.on_desk("a1", f"v{n}") for n in range(2)]
+    holding.transfer(world.deps, a1, chats[0].id, to_queue="g1")
+    alone = world.get(chats[0].id)
+    assert alone.status is ConversationStatus.WAITING and world.load("a1").active == 1
+    assert len(world.offers_seen("a1", chats[0].id)) == 1  # only the first offer, before the transfer
+    world.status("a2", "available")  # another agent of the group takes it
+    taken = world.get(chats[0].id)
+    assert taken.status is ConversationStatus.OFFERED and taken.offer is not None and taken.offer.agent_id == "a2"
+
+    # Released by a supervisor while a1, no longer connected, is still Available: a2 gets it, not a1.
+    for connection_id in world.deps.connections.of(world.agent("a1")):
+        world.deps.connections.remove(world.agent("a1"), connection_id)
+    holding.release(world.deps, supervisor(world.tenant), chats[1].id)
+    released = world.get(chats[1].id)
+    assert released.status is ConversationStatus.OFFERED and released.offer is not None
+    assert released.offer.agent_id == "a2" and len(world.offers_seen("a1", chats[1].id)) == 1
+
+
+def test_the_agent_directory_lists_the_members_of_the_tenants_groups(world: World) -> None:
+    world.hire("a1", groups=("g1",))
+    world.hire("a2", groups=("g2",), available=False)
+    found = agent_service.directory(world.deps, world.agent("a1"))
+    assert [(a.id, a.status.value) for a in found] == [("a1", "available"), ("a2", "offline")]
+    with pytest.raises(Forbidden):
+        agent_service.directory(world.deps, world.visitor("v1"))
+
+
 def test_transfer_is_refused_for_a_conversation_not_on_the_callers_desk(world: World) -> None:
     world.hire("a1")
     a2 = world.hire("a2", available=False)
