@@ -1,8 +1,9 @@
 """``python -m local``: the whole stack in one process (embedded AWS, demo data, timer pump, gateway).
 
 Environment: ``PORT`` (gateway, default 8000), ``HOST`` (default 127.0.0.1), ``TIMER_PUMP_INTERVAL`` (seconds,
-default 1), ``LOG_LEVEL`` (default INFO). SIGINT/SIGTERM stop everything in reverse order and exit 0; every port is
-released, so the next start works at once.
+default 1), ``LOG_LEVEL`` (default INFO), ``GUICHET_DEMO_SETTINGS`` (see ``local/demo.py``), and, for tests only,
+``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``). SIGINT/SIGTERM stop everything
+in reverse order and exit 0; every port is released, so the next start works at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import socket
 import sys
 from types import ModuleType
 
+from local import reset
 from local.embedded_aws import REPO_ROOT, EmbeddedAws
 from local.gateway import Gateway
 from local.outbox import Outbox
@@ -57,7 +59,8 @@ async def _serve(host: str, port: int, interval: float) -> None:
         env = aws.provision(gateway_port=port)
         app_module = _import_app()
         _seed()
-        gateway = Gateway(app_module, outbox=Outbox(region=aws.region), stage=env.get("GUICHET_STAGE", "local"))
+        outbox = Outbox(region=aws.region)
+        gateway = Gateway(app_module, outbox=outbox, stage=env.get("GUICHET_STAGE", "local"))
         await gateway.start(host, port)
         pump = TimerPump(
             app_module.on_timer,
@@ -67,6 +70,10 @@ async def _serve(host: str, port: int, interval: float) -> None:
             interval=interval,
         )
         pump.start()
+        if reset.enabled():
+            gateway.reset_handler = reset.StackReset(aws=aws, gateway=gateway, pump=pump, outbox=outbox,
+                                                     schedule_group=env.get("SCHEDULE_GROUP"))
+            log.info("POST /__local__/reset is enabled (%s=1)", reset.ENABLED_BY)
         base = f"http://{host}:{port}"
         print(
             f"\nGuichet local stack is up\n"

@@ -16,9 +16,12 @@ import logging
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.moto_server import EmbeddedMoto
+
+if TYPE_CHECKING:
+    from local.provision import ProvisionResult
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = REPO_ROOT / "infra" / "template.yaml"
@@ -64,6 +67,8 @@ class EmbeddedAws:
         self._port = port
         self._server: EmbeddedMoto | None = None
         self.endpoint_url = ""
+        #: what ``provision()`` created (the local reset recreates the table and queues from it)
+        self.provisioned: ProvisionResult | None = None
 
     def start(self) -> str:
         """Start moto, export fake credentials and ``AWS_ENDPOINT_URL``; returns the endpoint URL."""
@@ -85,14 +90,15 @@ class EmbeddedAws:
         mail_from: str | None = None,
     ) -> dict[str, str]:
         """Create the ``infra/`` resources in moto and export the env vars the app reads (see docs/contract.md)."""
-        from local.provision import provision  # written by another part of the project; imported late on purpose
+        from local.provision import provision_stack  # written by another part of the project; imported late on purpose
 
         callbacks = callback_env(gateway_port)
         kwargs: dict[str, Any] = {"region": self.region, "stage": stage}
         kwargs["ws_callback_url"] = callbacks["WS_CALLBACK_URL"]
         if mail_from is not None:
             kwargs["mail_from"] = mail_from
-        env = dict(provision(Path(template_path), self.endpoint_url, **kwargs))
+        self.provisioned = provision_stack(Path(template_path), self.endpoint_url, **kwargs)
+        env = dict(self.provisioned.env)
         env.setdefault("GUICHET_STAGE", stage)
         env.update(callbacks)
         os.environ.update(env)

@@ -13,6 +13,8 @@ Design points:
 - Frames of one connection are handled in order, one at a time; connections are independent.
 - REST calls are serialised: Chalice keeps ``app.current_request`` on the shared app object, so two concurrent
   REST requests in threads could read each other's request (tenant mix-up). WebSocket handlers do not use it.
+- ``POST /__local__/reset`` is a 404 unless ``reset_handler`` is set (``python -m local`` sets it only with
+  ``GUICHET_LOCAL_RESET=1``, see ``local/reset.py``); ``quiesce()`` is the gateway's part of a reset.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import logging
 import mimetypes
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -146,7 +148,17 @@ class Gateway:
             config = Config.create(chalice_stage=stage, app_name="guichet", lambda_timeout=900, lambda_memory_size=512)
             self._rest = LocalGateway(chalice_app, config)
         self._connections: dict[str, _Connection] = {}
+        self._ws_handlers: set[asyncio.Future[None]] = set()  # one per WebSocket request, done after $disconnect
         self._background: set[asyncio.Task[Any]] = set()
+        #: ``POST /__local__/reset`` calls it with the JSON body (demo settings); None: that route is a 404.
+        self.reset_handler: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+        self._reset_lock = asyncio.Lock()
+        self._quiet = False  # set while quiesce() runs: new WebSocket handshakes get 503
+        self._rest_open = asyncio.Event()  # cleared while quiesce() runs: REST requests wait for its end
+        self._rest_open.set()
+        self._rest_running = 0  # REST requests being handled (or waiting for the REST lock)
+        self._rest_idle = asyncio.Event()
+        self._rest_idle.set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -164,6 +176,7 @@ class Gateway:
         app.router.add_route("POST", "/@connections/{connection_id}", self._post_to_connection)
         app.router.add_route("GET", "/@connections/{connection_id}", self._get_connection)
         app.router.add_route("DELETE", "/@connections/{connection_id}", self._delete_connection)
+        app.router.add_route("*", "/__local__/{tail:.*}", self._local_route)
         app.router.add_route("*", "/{tail:.*}", self._rest_route)
         app.on_shutdown.append(self._close_all)
         return app
@@ -197,6 +210,60 @@ class Gateway:
             conn.server_close = conn.server_close or (1001, "Going away")
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"Going away")
+
+    # ---- the local reset --------------------------------------------------------------------------------------
+    async def _local_route(self, request: web.Request) -> web.Response:
+        """``POST /__local__/reset`` with the demo settings as a JSON object: 200 ``{"status": "reset"}`` once the
+        stack is as freshly started, 500 with the error otherwise; 404 when the reset is not enabled."""
+        if self.reset_handler is None or request.match_info["tail"] != "reset":
+            return web.json_response({"message": "Not Found"}, status=404)
+        if request.method != "POST":
+            return web.json_response({"message": "Method Not Allowed"}, status=405)
+        try:
+            overrides = json.loads(await request.read() or b"{}")
+        except ValueError as exc:
+            return web.json_response({"status": "failed", "error": f"the body is not JSON: {exc}"}, status=400)
+        if not isinstance(overrides, dict):
+            return web.json_response({"status": "failed", "error": "the body must be a JSON object"}, status=400)
+        async with self._reset_lock:
+            try:
+                await self.reset_handler(overrides)
+            except Exception as exc:
+                log.exception("local reset failed")
+                return web.json_response({"status": "failed", "error": f"{type(exc).__name__}: {exc}"}, status=500)
+        return web.json_response({"status": "reset"})
+
+    async def quiesce(self, work: Callable[[], None], timeout: float = 20.0) -> None:
+        """Run ``work`` in a thread once no handler runs or can start beside it: every WebSocket closed (1001, as on
+        a stop) and its ``$disconnect`` handled, the REST requests under way answered; new handshakes are refused
+        (503) and new REST requests wait until ``work`` has ended."""
+        self._quiet = True
+        self._rest_open.clear()
+        try:
+            await self._close_every_websocket(timeout)
+            await asyncio.wait_for(self._rest_idle.wait(), timeout)
+            await asyncio.get_running_loop().run_in_executor(self._pool, self._with_rest_held, work)
+        finally:
+            self._quiet = False
+            self._rest_open.set()
+
+    async def _close_every_websocket(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self._ws_handlers:  # a handshake that was under way registers its connection later: loop
+            for conn in list(self._connections.values()):
+                if conn.server_close is None:
+                    conn.server_close = (1001, "Going away")
+                    task = asyncio.create_task(conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"Going away"))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._ws_handlers)} WebSocket(s) still open after {timeout} s")
+            await asyncio.wait(set(self._ws_handlers), timeout=min(remaining, 0.05))
+
+    def _with_rest_held(self, work: Callable[[], None]) -> None:
+        with self._rest_lock:
+            work()
 
     async def _call(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(func, *args))
@@ -239,6 +306,17 @@ class Gateway:
     async def _rest_route(self, request: web.Request) -> web.Response:
         if self._rest is None:
             return _aws_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+        await self._rest_open.wait()
+        self._rest_running += 1
+        self._rest_idle.clear()
+        try:
+            return await self._handle_rest(request)
+        finally:
+            self._rest_running -= 1
+            if not self._rest_running:
+                self._rest_idle.set()
+
+    async def _handle_rest(self, request: web.Request) -> web.Response:
         body = await request.read() or None
         headers = dict(request.headers.items())
         try:
@@ -283,6 +361,17 @@ class Gateway:
         probe = web.WebSocketResponse()
         if not probe.can_prepare(request).ok:
             return web.json_response({"message": "Upgrade Required"}, status=426)
+        if self._quiet:
+            return web.json_response({"message": "Service Unavailable"}, status=503)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._ws_handlers.add(done)
+        try:
+            return await self._serve_websocket(request)
+        finally:
+            self._ws_handlers.discard(done)
+            done.set_result(None)
+
+    async def _serve_websocket(self, request: web.Request) -> web.StreamResponse:
         source_ip = request.remote or "127.0.0.1"
         info = events.WsConnection(
             connection_id=events.new_id(),

@@ -128,6 +128,14 @@ class Outbox:
         result.reverse()
         return result
 
+    def forget(self) -> None:
+        """Forget every email sent so far, as moto's SES backend of a fresh process would (the local reset)."""
+        backend = ses_backends[self._account_id][self._region]
+        with self._lock:
+            backend.sent_messages.clear()
+            backend.sent_message_count = 0
+            self._seen.clear()
+
     def as_json(self) -> list[dict[str, Any]]:
         """The ``/outbox.json`` payload."""
         return [asdict(e) for e in self.emails()]

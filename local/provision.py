@@ -37,6 +37,7 @@ __all__ = [
     "load_template",
     "provision",
     "provision_stack",
+    "recreate",
 ]
 
 #: Resource types that only matter on AWS, with the reason. Anything else unknown is an error.
@@ -611,6 +612,36 @@ def provision(
 ) -> dict[str, str]:
     """Create the template's resources on a fresh moto server and return the app's environment."""
     return provision_stack(template_path, endpoint_url, region, stage, mail_from, ws_callback_url=ws_callback_url).env
+
+
+#: Resource types `recreate` can empty by deleting and creating them again.
+RECREATABLE_TYPES: Final[frozenset[str]] = frozenset({"AWS::DynamoDB::Table", "AWS::SQS::Queue"})
+
+
+def recreate(
+    resource: PhysicalResource, endpoint_url: str, region: str = "us-east-1", clients: dict[str, Any] | None = None
+) -> PhysicalResource:
+    """Delete a provisioned table or queue and create it again from the same (resolved) properties: same name, ARN,
+    URL, indexes, TTL and attributes, and nothing in it (items, messages in flight, delayed messages, stream).
+
+    The local stack's reset uses it (``local/reset.py``); moto deletes at once, so the name is free right away.
+    ``clients``: boto3 clients by service name, kept by the caller across calls (one costs ~50 ms to build)."""
+    if resource.type not in RECREATABLE_TYPES:
+        raise ProvisionError(f"{resource.logical_id} ({resource.type}) cannot be recreated locally")
+    account_id = str(resource.attributes["Arn"]).split(":")[4]
+    ctx = _Context(endpoint_url=endpoint_url, region=region, stage="", account_id=account_id,
+                   _clients=clients if clients is not None else {})
+    props = dict(resource.properties)
+    if resource.type == "AWS::DynamoDB::Table":
+        ctx.client("dynamodb").delete_table(TableName=resource.ref)
+        created = _table(ctx, resource.logical_id, props)
+    else:
+        ctx.client("sqs").delete_queue(QueueUrl=resource.ref)
+        props.setdefault("QueueName", resource.attributes["QueueName"])
+        created = _queue(ctx, resource.logical_id, props)
+    if created.ref != resource.ref or created.attributes.get("Arn") != resource.attributes.get("Arn"):
+        raise ProvisionError(f"{resource.logical_id} came back as {created.ref}, not {resource.ref}")
+    return replace(created, properties=resource.properties)
 
 
 def _parameters(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, str]:

@@ -84,6 +84,7 @@ class TimerPump:
         self._queue_urls: dict[str, str] = {}
         self._completed: set[tuple[str, str]] = set()  # (Arn, LastModificationDate) kept by ActionAfterCompletion NONE
         self._lock = threading.Lock()
+        self._paused = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -103,6 +104,23 @@ class TimerPump:
         if thread is not None:
             thread.join(timeout)
 
+    def pause(self) -> None:
+        """Deliver nothing until ``resume()``; returns once the pass in progress, if any, has finished (a running
+        handler is never interrupted). The local reset (``local/reset.py``) pauses the pump while it wipes."""
+        self._paused.set()
+        with self._lock:
+            pass
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    def forget(self) -> None:
+        """Forget what the pump learnt about the queue and the schedules it fired (the reset recreated them)."""
+        with self._lock:
+            self._queue_arn = None
+            self._queue_urls.clear()
+            self._completed.clear()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -113,9 +131,12 @@ class TimerPump:
 
     # ---- one pass --------------------------------------------------------------------------------------------
     def pump_once(self, now: datetime | None = None) -> PumpResult:
-        """Fire the schedules due at ``now`` (default: current UTC time), then drain the timer queue."""
+        """Fire the schedules due at ``now`` (default: current UTC time), then drain the timer queue (nothing while
+        paused)."""
         with self._lock:
             result = PumpResult()
+            if self._paused.is_set():
+                return result
             if self._group:
                 result.fired = self._fire_due_schedules(now or datetime.now(UTC))
             result.delivered, result.failed = self._drain_queue()
