@@ -48,6 +48,7 @@ SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::CloudFront::Distribution": "the local gateway serves web/ itself",
     "AWS::CloudFront::OriginAccessControl": "the local gateway serves web/ itself",
     "AWS::S3::BucketPolicy": "it grants AWS service principals (CloudFront, SES) absent locally",
+    "AWS::SNS::TopicPolicy": "it grants SES receiving, absent locally (the outbox page stands in for replies)",
 }
 
 #: Properties of a provisioned type that are deliberately not applied locally, with the reason.
@@ -461,6 +462,11 @@ def _email_identity(ctx: _Context, logical_id: str, props: dict[str, Any]) -> Ph
     return PhysicalResource(logical_id, "AWS::SES::EmailIdentity", identity)
 
 
+def _topic(ctx: _Context, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+    arn = str(ctx.client("sns").create_topic(Name=str(props["TopicName"]))["TopicArn"])
+    return PhysicalResource(logical_id, "AWS::SNS::Topic", arn, {"TopicArn": arn, "TopicName": str(props["TopicName"])})
+
+
 _HANDLERS: Final[Mapping[str, _Handler]] = {
     "AWS::DynamoDB::Table": _Handler(
         _table,
@@ -522,6 +528,7 @@ _HANDLERS: Final[Mapping[str, _Handler]] = {
         ),
     ),
     "AWS::SES::EmailIdentity": _Handler(_email_identity, frozenset({"EmailIdentity"})),
+    "AWS::SNS::Topic": _Handler(_topic, frozenset({"TopicName"})),
 }
 
 #: Resource types this module creates.

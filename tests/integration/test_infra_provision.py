@@ -290,6 +290,12 @@ def check_email_identity(aws: Aws, res: PhysicalResource, props: Mapping[str, An
     assert props["EmailIdentity"] in aws.client("ses").list_identities()["Identities"]
 
 
+def check_topic(aws: Aws, res: PhysicalResource, props: Mapping[str, Any]) -> None:
+    attributes = aws.client("sns").get_topic_attributes(TopicArn=res.ref)["Attributes"]
+    assert attributes["TopicArn"] == res.ref == res.attributes["TopicArn"]
+    assert res.ref.endswith(f":{props['TopicName']}") and res.attributes["TopicName"] == props["TopicName"]
+
+
 Checker = Callable[[Aws, PhysicalResource, Mapping[str, Any]], None]
 
 CHECKERS: dict[str, tuple[Checker, frozenset[str]]] = {
@@ -366,6 +372,7 @@ CHECKERS: dict[str, tuple[Checker, frozenset[str]]] = {
         frozenset({"BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption"}),
     ),
     "AWS::SES::EmailIdentity": (check_email_identity, frozenset({"EmailIdentity"})),
+    "AWS::SNS::Topic": (check_topic, frozenset({"TopicName"})),
 }
 
 
@@ -431,7 +438,7 @@ def test_local_resource_matches_template(aws: Aws, drift_stack: ProvisionResult,
 
 
 def test_parameters_are_the_local_ones(drift_stack: ProvisionResult) -> None:
-    assert drift_stack.parameters == {"Stage": STAGE, "MailFrom": MAIL_FROM}
+    assert drift_stack.parameters == {"Stage": STAGE, "MailFrom": MAIL_FROM, "ReplyDomain": ""}
 
 
 # --------------------------------------------------------------------------- the checkers catch drift
@@ -473,8 +480,8 @@ def _write_template(tmp_path: Path, resources: dict[str, Any]) -> Path:
 
 
 def test_unknown_resource_type_fails_loudly(tmp_path: Path) -> None:
-    path = _write_template(tmp_path, {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}})
-    with pytest.raises(ProvisionError, match=r"AWS::SNS::Topic"):
+    path = _write_template(tmp_path, {"Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {}}})
+    with pytest.raises(ProvisionError, match=r"AWS::Kinesis::Stream"):
         provision(path, "http://127.0.0.1:9")
 
 

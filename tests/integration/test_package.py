@@ -31,6 +31,7 @@ CHALICE_FUNCTIONS = (
     "WebsocketMessage",
     "WebsocketDisconnect",
     "OnTimer",
+    "OnInboundEmail",
 )
 
 # cfn-lint rules ignored on the packaged template, with the reason. Keep it empty unless a rule is
@@ -176,6 +177,14 @@ def test_timer_handler_listens_to_the_stack_queue(packaged: tuple[str, Path]) ->
     sqs = [event for event in events.values() if event["Type"] == "SQS"]
     assert len(sqs) == 1
     assert sqs[0]["Properties"]["Queue"] == TIMER_QUEUE_ARN
+
+
+def test_inbound_email_handler_listens_to_the_stack_topic(packaged: tuple[str, Path]) -> None:
+    _, out = packaged
+    events = _template(out)["Resources"]["OnInboundEmail"]["Properties"]["Events"]
+    sns = [event for event in events.values() if event["Type"] == "SNS"]
+    assert len(sns) == 1
+    assert sns[0]["Properties"]["Topic"] == {"Fn::Sub": "${InboundTopic}"}
 
 
 def test_websocket_connect_goes_through_the_authorizer(packaged: tuple[str, Path]) -> None:
