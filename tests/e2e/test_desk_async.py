@@ -1,13 +1,15 @@
 """Asynchronous conversations on the desk (issue 5: ASYNC-9, 10, 13 to 16), in a real browser against a fresh local
 stack per test: an agent snoozes a chat and gets it back as an offer when the visitor writes; a supervisor
-releases a chat held by an agent who left and transfers another to a colleague; an agent blocks a visitor then
-ends the chat; an agent transfers a chat to a queue. The demo's default group lets conversations wait, so every
-demo conversation is asynchronous. Visitors are plain WebSocket clients (the public API), to keep the tests short.
-No alert() may open on any page: visitor text is only ever text."""
+releases a chat held by an agent who left and transfers another to a colleague who holds nothing; an agent blocks a
+visitor then ends the chat; an agent transfers a chat to a queue, and another to a colleague who is Away. The
+transfer pickers list the tenant's agents (GET /tenants/{t}/agents) with their status. The demo's default group
+lets conversations wait, so every demo conversation is asynchronous. Visitors are plain WebSocket clients (the
+public API), to keep the tests short. No alert() may open on any page: visitor text is only ever text."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -85,6 +87,11 @@ def accept(desk: Page, conversation_id: str) -> None:
 
 def held_row(desk: Page, conversation_id: str) -> Locator:
     return desk.locator(f"[data-testid=held-row][data-conversation-id='{conversation_id}']")
+
+
+def agent_choices(picker: Locator) -> Locator:
+    """The agents a transfer picker offers (its "Agents" group), e.g. "Bob Leroy (away)"."""
+    return picker.locator("optgroup[label=Agents] option")
 
 
 def set_status(desk: Page, status: str) -> None:
@@ -178,22 +185,20 @@ def test_b_a_supervisor_releases_a_chat_held_by_an_agent_who_left_and_transfers_
         _, second = api_visitor(stack, url, 2, visitor_name=XSS)
         accept(alice, first)
         accept(alice, second)
-        set_status(alice, "away")  # she keeps her chats; the next one goes to Bob
         # Alice snoozes the second chat and keeps it.
         chat_item(alice, second).click()
         alice.get_by_test_id("snooze-chat").click()
         alice.get_by_test_id("snooze-submit").click()
         snoozed = alice.locator(f"[data-testid=snoozed-item][data-conversation-id='{second}']")
         expect(snoozed).to_have_count(1, timeout=WAIT)
-        bob = open_desk(pages, url, "bob")
-        _, third = api_visitor(stack, url, 3, visitor_name="Cy")
-        accept(bob, third)
 
+        # Bob has not signed in: he holds nothing and never wrote in a chat.
         sam = watch_desk(pages, url, "sam")
         sam.get_by_test_id("held-tab").click()
         expect(sam.get_by_test_id("held-view")).to_be_visible()
-        expect(sam.get_by_test_id("held-row")).to_have_count(3, timeout=REFRESH_WAIT)
-        expect(sam.get_by_test_id("held-count")).to_have_text("3")
+        expect(sam.get_by_test_id("held-row")).to_have_count(2, timeout=REFRESH_WAIT)
+        expect(sam.get_by_test_id("held-count")).to_have_text("2")
+        expect(sam.locator(f"[data-testid=held-row][data-agent-id='{bob_id}']")).to_have_count(0)
 
         # Alice is connected with the first chat on her desk: Release and Transfer are disabled and say why, and
         # the server refuses both.
@@ -210,18 +215,28 @@ def test_b_a_supervisor_releases_a_chat_held_by_an_agent_who_left_and_transfers_
                                          token=sam_token)
             assert status == 409 and answer["code"] == "conflict", (action, status, answer)
 
-        # The snoozed second chat goes to Bob: it leaves Alice's Snoozed list, and Bob gets it as an offer.
+        # The snoozed second chat goes to Bob: the picker lists the tenant's agents with their status, but not
+        # Alice, who holds it. It leaves Alice's Snoozed list, is reserved for Bob, and offered to him once he is
+        # Available.
         row = held_row(sam, second)
         expect(row).to_have_attribute("data-status", "snoozed")
         expect(row.get_by_test_id("held-status")).to_contain_text("Snoozed until")
         expect(row.get_by_test_id("held-visitor")).to_have_text(XSS)
         expect(row.get_by_test_id("held-release")).to_be_enabled()
-        row.get_by_test_id("held-transfer-target").select_option(label="Bob Leroy")
+        picker = row.get_by_test_id("held-transfer-target")
+        picker.focus()  # the picker opens: the agents are read again (unless a few seconds old)
+        expect(agent_choices(picker)).to_have_text(["Ada Admin (offline)", "Bob Leroy (offline)",
+                                                    "Sam Durand (you, offline)"])
+        picker.select_option(label="Bob Leroy (offline)")
         row.get_by_test_id("held-transfer").click()
-        expect(sam.get_by_test_id("held-notice")).to_contain_text("goes to Bob Leroy", timeout=WAIT)
+        expect(sam.get_by_test_id("held-notice")).to_contain_text("goes to Bob Leroy.", timeout=WAIT)
         expect(sam.get_by_test_id("held-action-error")).to_be_hidden()
         expect(snoozed).to_have_count(0, timeout=WAIT)
         expect(alice.get_by_test_id("desk-notice")).to_contain_text("transferred to Bob Leroy")
+        row = held_row(sam, second)
+        expect(row).to_have_attribute("data-status", "reserved", timeout=REFRESH_WAIT)
+        expect(row).to_have_attribute("data-agent-id", bob_id)
+        bob = open_desk(pages, url, "bob")
         offer = offer_of(bob, second)
         expect(offer).to_have_count(1, timeout=WAIT)
         expect(offer.locator("h3")).to_have_text("Transferred chat")
@@ -242,7 +257,7 @@ def test_b_a_supervisor_releases_a_chat_held_by_an_agent_who_left_and_transfers_
         expect(held_row(sam, first)).to_have_count(0, timeout=REFRESH_WAIT)
         # Back in its queue, it is offered to the one agent Available: Bob.
         expect(offer_of(bob, first)).to_have_count(1, timeout=WAIT)
-        expect(sam.get_by_test_id("held-row")).to_have_count(2)
+        expect(sam.get_by_test_id("held-row")).to_have_count(1)
     assert pages.dialogs == []
 
 
@@ -287,22 +302,29 @@ def test_d_an_agent_transfers_a_chat_to_a_queue_and_it_leaves_the_desk(start_sta
     with ExitStack() as stack:
         _, conversation_id = api_visitor(stack, url, 1, visitor_name="Dee")
         accept(alice, conversation_id)
-        set_status(alice, "away")
         bob = open_desk(pages, url, "bob")
 
         alice.get_by_test_id("transfer-chat").click()
         form = alice.get_by_test_id("transfer-form")
         expect(form).to_be_visible()
-        # A plain agent may not read the routing: their own queues are the choice.
-        form.get_by_test_id("transfer-target").select_option("queue:default")
+        picker = form.get_by_test_id("transfer-target")
+        # A plain agent may not read the routing: their own queues are the choice; the agents are the tenant's but
+        # herself.
+        expect(picker.locator("optgroup[label=Queues] option")).to_have_text(["default"])
+        expect(agent_choices(picker)).to_have_text(["Ada Admin (offline)", "Bob Leroy (available)",
+                                                    "Sam Durand (offline)"], timeout=WAIT)
+        picker.select_option("queue:default")
         form.get_by_test_id("transfer-submit").click()
         expect(chat_item(alice, conversation_id)).to_have_count(0, timeout=WAIT)
         expect(alice.get_by_test_id("desk-notice")).to_contain_text("transferred to the queue default")
         expect(alice.locator("#chat-placeholder")).to_be_visible()
 
+        # Alice is still Available, but what she let go goes to the group's other agents: Bob.
         offer = offer_of(bob, conversation_id)
         expect(offer).to_have_count(1, timeout=WAIT)
         accept(bob, conversation_id)
+        expect(offer_of(alice, conversation_id)).to_have_count(0)
+        expect(chat_item(alice, conversation_id)).to_have_count(0)
         held = json.dumps(rest(url, "GET", "/tenants/demo/agents/me/held", token=login(url, "alice")["id_token"]))
         assert conversation_id not in held
     assert pages.dialogs == []
@@ -334,4 +356,54 @@ def test_e_a_kept_chat_that_wakes_while_the_agent_is_away_waits_in_reserved_then
         expect(offer).to_have_count(1, timeout=WAIT)
         expect(offer.get_by_test_id("offer-message").last).to_have_text("Any news?")
         expect(reserved).to_have_count(0)
+    assert pages.dialogs == []
+
+
+def test_f_an_agent_transfers_a_chat_to_a_colleague_who_is_away_and_holds_nothing(start_stack: StartStack,
+                                                                                   pages: Pages) -> None:
+    url = start_stack()
+    alice = open_desk(pages, url, "alice")
+    with ExitStack() as stack:
+        _, conversation_id = api_visitor(stack, url, 1, visitor_name="Flo")
+        accept(alice, conversation_id)
+        # Bob signs in after the chat went to Alice: he holds nothing and never wrote in a chat.
+        bob = open_desk(pages, url, "bob")
+
+        alice.get_by_test_id("transfer-chat").click()
+        form = alice.get_by_test_id("transfer-form")
+        picker = form.get_by_test_id("transfer-target")
+        expect(agent_choices(picker)).to_have_text(["Ada Admin (offline)", "Bob Leroy (available)",
+                                                    "Sam Durand (offline)"], timeout=WAIT)
+        expect(form.get_by_test_id("transfer-help")).to_contain_text("reserved for them")
+        form.get_by_test_id("transfer-cancel").click()
+        expect(form).to_be_hidden()
+
+        # Bob goes Away: the picker asks for the agents each time it opens (its copy is kept a few seconds).
+        set_status(bob, "away")
+        deadline = time.monotonic() + 15
+        while True:
+            alice.get_by_test_id("transfer-chat").click()
+            expect(form.get_by_test_id("transfer-help")).to_have_attribute("data-agents", "loaded", timeout=WAIT)
+            if "Bob Leroy (away)" in agent_choices(picker).all_text_contents():
+                break
+            assert time.monotonic() < deadline, agent_choices(picker).all_text_contents()
+            form.get_by_test_id("transfer-cancel").click()
+            alice.wait_for_timeout(500)
+        picker.select_option(label="Bob Leroy (away)")
+        form.get_by_test_id("transfer-submit").click()
+        expect(chat_item(alice, conversation_id)).to_have_count(0, timeout=WAIT)
+        expect(alice.get_by_test_id("desk-notice")).to_contain_text("transferred to Bob Leroy")
+
+        # Reserved for Bob while he is Away, then offered to him when he is Available.
+        reserved = bob.locator(f"[data-testid=reserved-item][data-conversation-id='{conversation_id}']")
+        expect(reserved).to_have_count(1, timeout=WAIT)
+        expect(reserved).to_contain_text("Transferred from")
+        expect(offer_of(bob, conversation_id)).to_have_count(0)
+        set_status(bob, "available")
+        offer = offer_of(bob, conversation_id)
+        expect(offer).to_have_count(1, timeout=WAIT)
+        expect(offer.locator("h3")).to_have_text("Transferred chat")
+        accept(bob, conversation_id)
+        expect(bob.locator("[data-testid=desk-message][data-kind=visitor]").first).to_have_text(
+            "Hello from visitor 1", timeout=WAIT)
     assert pages.dialogs == []

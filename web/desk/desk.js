@@ -11,7 +11,9 @@ import {
   loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
   storedMessageElement, syncMissed, transmit as transmitEntry,
 } from '/widget/connection.js';
-import { canSupervise, createHeldView, createSupervisor, formatMoment } from '/desk/supervisor.js';
+import {
+  agentLabel, createAgentDirectory, createHeldView, createSupervisor, formatMoment,
+} from '/desk/supervisor.js';
 
 const SESSION_KEY = 'guichet:desk:session';
 const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
@@ -257,6 +259,7 @@ function createApi(base, tenant, token, onUnauthorized) {
     myHeld: () => call('GET', '/agents/me/held'),
     held: () => call('GET', '/held'),
     routing: () => call('GET', '/routing'),
+    agents: () => call('GET', '/agents'),
     release: (id) => call('POST', `${conversationPath(id)}/release`, {}),
     transfer: (id, target) => call('POST', `${conversationPath(id)}/transfer`, target),
   };
@@ -290,9 +293,15 @@ function createDesk(session) {
   const snoozed = new Map();
   const reserved = new Map();
   let heldGeneration = 0; // a push since a GET agents/me/held started makes its answer stale
-  // Agents the API has named to us (message senders, holders in the held report): id -> name. There is no
-  // route listing a tenant's agents, so these are the transfer targets we can offer.
+  // Agents the API has named to us (the tenant's agents, message senders, holders in the held report): id -> name,
+  // to say who transferred a chat. The transfer pickers list the tenant's agents (GET /agents, asked when a picker
+  // opens, kept a few seconds); these names are their fallback when that list cannot be read.
   const knownAgents = new Map();
+  const directory = createAgentDirectory(async () => {
+    const answer = await api.agents();
+    for (const agent of answer?.agents ?? []) learnAgent(agent?.id, agent?.name);
+    return answer;
+  });
   let groups = null; // [{id, name}] the tenant's groups (GET /routing for supervisors; else the agent's own queues)
 
   const connection = createConnection({
@@ -314,6 +323,7 @@ function createDesk(session) {
     hide: [ui.workspace],
     load: () => api.held(),
     groups: () => loadGroups(),
+    agents: directory,
     me: () => me,
     release: (id) => api.release(id),
     transfer: (id, target) => api.transfer(id, target),
@@ -1454,26 +1464,25 @@ function createDesk(session) {
   async function prepareTransfer(view) {
     hide(ui.transferError);
     ui.transferSubmit.disabled = false;
-    fillTransferTargets(view);
+    const fresh = directory.list(); // asked now, unless the copy is a few seconds old
+    fillTransferTargets(view, 'loading');
     ui.transferTarget.focus();
-    const before = groups;
-    // The queue names come from GET /routing (supervisors and admins); supervisors also learn the agents the held
-    // report names. Both are best effort: the form already offers what we know.
-    const learning = [loadGroups()];
-    if (canSupervise(me?.roles)) learning.push(api.held().then(learnHolders).catch(() => {}));
-    await Promise.all(learning);
-    if (ui.transferForm.dataset.conversationId === view.conversation.id && (before !== groups || learning.length > 1)) {
-      fillTransferTargets(view);
+    // The queue names come from GET /routing (supervisors and admins), the agents from GET /agents; both best
+    // effort: the form already offers what we know.
+    const [, listed] = await Promise.all([loadGroups(), fresh.then(() => 'loaded', () => 'failed')]);
+    if (ui.transferForm.dataset.conversationId === view.conversation.id && !ui.transferForm.hidden) {
+      fillTransferTargets(view, listed);
     }
   }
 
-  function fillTransferTargets(view) {
+  // listed: 'loading', 'loaded' or 'failed' (the tenant's agents, GET /agents).
+  function fillTransferTargets(view, listed) {
     const chosen = ui.transferTarget.value;
     const queueOptions = (groups ?? (me?.queues ?? []).map((id) => ({ id, name: id })))
       .map((group) => new Option(group.name && group.name !== group.id ? `${group.name} (${group.id})` : group.id,
         `queue:${group.id}`));
     const agentOptions = agentTargets([me?.id, view.conversation.agent?.id])
-      .map(([id, name]) => new Option(name, `agent:${id}`));
+      .map(({ id, label }) => new Option(label, `agent:${id}`));
     const placeholder = new Option('Choose a queue or an agent…', '');
     placeholder.disabled = true;
     const queues = h('optgroup', { label: 'Queues' });
@@ -1484,15 +1493,25 @@ function createDesk(session) {
       ...(agentOptions.length ? [agents] : []));
     ui.transferTarget.value = [...ui.transferTarget.options].some((o) => o.value === chosen && chosen) ? chosen : '';
     if (!ui.transferTarget.value) placeholder.selected = true;
-    ui.transferHelp.textContent = agentOptions.length
+    let help = agentOptions.length
       ? 'An agent gets it as an offer (reserved for them for 24 hours if they cannot take it now); a queue offers it to its agents.'
-      : 'A queue offers it to its agents. No other agent is known to this desk yet: the agents listed here are those who wrote in your conversations or, for supervisors, who hold conversations.';
+      : 'A queue offers it to its agents.';
+    if (listed === 'loading') help += ' Loading the agents…';
+    else if (listed === 'failed') {
+      help += agentOptions.length ? ' The list of agents could not be loaded: those shown are the ones this desk knows.'
+        : ' The list of agents could not be loaded: close and open this panel to try again.';
+    } else if (!agentOptions.length) help += ' There is no other agent in your team.';
+    ui.transferHelp.dataset.agents = listed;
+    ui.transferHelp.textContent = help;
   }
 
-  // Known agents but those excluded, by name.
+  // [{id, label}]: the tenant's agents but those excluded, by name, with their status ("Bob Leroy (away)"); the
+  // agents this desk knows by name while that list has never been read.
   function agentTargets(excluded) {
-    return [...knownAgents.entries()].filter(([id]) => id && !excluded.includes(id))
-      .sort((a, b) => a[1].localeCompare(b[1]));
+    const listed = directory.cached() ?? [...knownAgents.entries()].map(([id, name]) => ({ id, name, status: '' }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return listed.filter((agent) => agent.id && !excluded.includes(agent.id))
+      .map((agent) => ({ id: agent.id, label: agentLabel(agent, me?.id) }));
   }
 
   async function submitTransfer() {
@@ -1733,10 +1752,6 @@ function createDesk(session) {
   // An id without a name is no use in a list of targets.
   function learnAgent(id, name) {
     if (id && typeof id === 'string' && name && typeof name === 'string') knownAgents.set(id, name);
-  }
-
-  function learnHolders(report) {
-    for (const item of report?.conversations ?? []) learnAgent(item.agent?.id, item.agent?.name);
   }
 
   // The tenant's groups: GET /routing answers supervisors and admins; an agent falls back on their own queues.

@@ -5,11 +5,14 @@
 // - Held (issue 5, ASYNC-13, ASYNC-14): the conversations agents hold (on a desk, reserved, snoozed), each with
 //   Release and Transfer (to a queue or an agent), both refused while its agent is connected with it on their desk;
 //   reads GET /tenants/{tenant}/held every REFRESH_MS while open.
+// - The transfer pickers (here and on the desk) list the tenant's agents from GET /tenants/{tenant}/agents with their
+//   status, asked when a picker opens and kept AGENTS_CACHE_MS (createAgentDirectory).
 // Visitor text (name, page URL) is only ever set with textContent / Text nodes.
 
 import { ApiError, h } from '/widget/connection.js';
 
 export const REFRESH_MS = 5000;
+export const AGENTS_CACHE_MS = 4000; // a transfer picker opened within this long reuses the last list of agents
 const SUPERVISING_ROLES = ['supervisor', 'admin'];
 const MEDIA = {
   chat: 'Chat',
@@ -37,6 +40,43 @@ const COLUMNS = [
 
 export function canSupervise(roles) {
   return Array.isArray(roles) && roles.some((role) => SUPERVISING_ROLES.includes(role));
+}
+
+// The tenant's agents for the transfer pickers. fetch(): GET /agents. list() answers the copy younger than maxAge,
+// else asks the server (one request at a time, shared by every picker); a failure rejects and keeps the old copy,
+// which cached() still answers. Each agent is {id, name, status}, by name as the server sorts them.
+export function createAgentDirectory(fetch, maxAge = AGENTS_CACHE_MS) {
+  let copy = null;
+  let fetchedAt = 0;
+  let pending = null;
+
+  function list() {
+    if (copy && Date.now() - fetchedAt < maxAge) return Promise.resolve(copy);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const answer = await fetch();
+          copy = (Array.isArray(answer?.agents) ? answer.agents : [])
+            .filter((agent) => agent && typeof agent.id === 'string' && agent.id)
+            .map((agent) => ({ id: agent.id, name: typeof agent.name === 'string' && agent.name ? agent.name : agent.id,
+              status: typeof agent.status === 'string' ? agent.status : '' }));
+          fetchedAt = Date.now();
+          return copy;
+        } finally {
+          pending = null;
+        }
+      })();
+    }
+    return pending;
+  }
+
+  return { list, cached: () => copy };
+}
+
+// "Bob Leroy (away)"; "Sam Durand (you, available)" for the signed-in agent.
+export function agentLabel(agent, selfId) {
+  const notes = [...(agent.id === selfId ? ['you'] : []), ...(agent.status ? [agent.status] : [])];
+  return notes.length ? `${agent.name} (${notes.join(', ')})` : agent.name;
 }
 
 // One load at a time; the next one is planned REFRESH_MS after this one ends, so a slow answer never piles up. A
@@ -259,9 +299,10 @@ const HELD_COLUMNS = [
 ];
 
 // The Held view (ASYNC-13, ASYNC-14). load(): GET /held; groups(): the tenant's groups [{id, name}] (transfer
-// targets); me(): the signed-in supervisor; release(id) and transfer(id, {to_queue} | {to_agent}): the REST calls;
-// onAgents([{id, name}]): the agents the report names (the desk offers them as transfer targets too).
-export function createHeldView({ toggle, view, hide: replaced, load, groups, me, release, transfer,
+// targets); agents: the tenant's agents (createAgentDirectory), asked when the view opens and when a picker gets
+// the focus; me(): the signed-in supervisor; release(id) and transfer(id, {to_queue} | {to_agent}): the REST calls;
+// onAgents([{id, name}]): the agents the report names (the desk names them too).
+export function createHeldView({ toggle, view, hide: replaced, load, groups, agents: directory, me, release, transfer,
   onShow = () => {}, onAgents = () => {} }) {
   const title = h('h2', { id: 'held-title', tabindex: '-1' }, 'Held conversations');
   const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'held-refresh' }, 'Refresh');
@@ -287,14 +328,34 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
   let allowed = false;
   let open = false;
   let tenantGroups = [];
-  const shown = new Map(); // conversation id -> {row, key}: an unchanged row is kept, with the target chosen in it
+  let report = []; // the last answer's conversations
+  const shown = new Map(); // conversation id -> {row, key, item}: an unchanged row is kept, with the target chosen
   const busy = new Set(); // conversation ids with a release or transfer under way
   const poller = createPoller({ view, button: refresh, load: loadAll, onAnswer: render, onFailure: showError });
 
   async function loadAll() {
-    const [answer, found] = await Promise.all([load(), groups().catch(() => [])]);
+    // The agents are read when the view opens and when a picker gets the focus (refreshAgents), and waited for here
+    // only until there is a list; best effort: without one the pickers offer the agents the report names.
+    const agents = directory.cached() ? null : directory.list().catch(() => null);
+    const [answer, found] = await Promise.all([load(), groups().catch(() => []), agents]);
     tenantGroups = Array.isArray(found) ? found : [];
     return answer;
+  }
+
+  // The view opens, or a picker gets the focus (it is about to open): the agents again, unless the copy is fresh;
+  // the pickers are refilled in place, keeping what is chosen.
+  function refreshAgents() {
+    directory.list().then(() => {
+      if (open) refillPickers();
+    }).catch(() => {});
+  }
+
+  function refillPickers() {
+    const agents = agentChoices(report);
+    for (const { row, item } of shown.values()) {
+      const select = row.querySelector('select');
+      if (select) fillTargets(select, transferTargets(item, agents));
+    }
   }
 
   function setRoles(roles) {
@@ -344,6 +405,7 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
     for (const element of replaced) element.hidden = true;
     title.focus();
     poller.begin();
+    refreshAgents();
   }
 
   function close() {
@@ -381,18 +443,20 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
     view.dataset.state = 'loaded';
     error.textContent = '';
     error.hidden = true;
+    report = conversations;
     onAgents(conversations.filter((item) => item.agent?.id && item.agent.name)
       .map((item) => ({ id: item.agent.id, name: item.agent.name })));
-    const agents = namedAgents(conversations);
+    const agents = agentChoices(conversations);
     const focused = rows.contains(document.activeElement) ? document.activeElement : null;
     const next = new Map();
     const built = conversations.map((item) => {
       const targets = transferTargets(item, agents);
       const key = JSON.stringify([item.status, item.agent, item.agent_connected, item.releasable, item.snooze,
-        item.reservation, item.queue, item.visitor?.name, item.visitor?.email, item.page, targets]);
+        item.reservation, item.queue, item.visitor?.name, item.visitor?.email, item.page]);
       const before = shown.get(item.id);
       if (before && (before.key === key || busy.has(item.id))) {
-        next.set(item.id, before);
+        fillTargets(before.row.querySelector('select'), targets); // in place: an open picker stays open
+        next.set(item.id, { ...before, item });
         return before.row;
       }
       const row = heldRow(item, targets);
@@ -404,7 +468,7 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
           row.querySelector(`[data-testid="${focused.dataset.testid}"]`)?.focus();
         }
       }
-      next.set(item.id, { row, key });
+      next.set(item.id, { row, key, item });
       return row;
     });
     shown.clear();
@@ -420,24 +484,58 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
     toggle.setAttribute('aria-label', `Held (${said})`);
   }
 
-  // Every agent the report names, and the supervisor (an agent too), by id.
-  function namedAgents(conversations) {
-    const agents = new Map();
+  // [{id, name, status}]: the tenant's agents (GET /agents, by name), and the supervisor (an agent too) if no group
+  // has them; until the agents could be read once, those the report names.
+  function agentChoices(conversations) {
     const self = me();
-    if (self?.id) agents.set(self.id, `${self.name || 'Me'} (you)`);
-    for (const item of conversations) {
-      if (item.agent?.id && !agents.has(item.agent.id)) agents.set(item.agent.id, item.agent.name || item.agent.id);
+    const known = directory.cached();
+    let agents;
+    if (known) {
+      agents = [...known];
+    } else {
+      const named = new Map();
+      for (const item of conversations) {
+        if (item.agent?.id && !named.has(item.agent.id)) {
+          named.set(item.agent.id, { id: item.agent.id, name: item.agent.name || item.agent.id, status: '' });
+        }
+      }
+      agents = [...named.values()].sort((a, b) => a.name.localeCompare(b.name));
+    }
+    if (self?.id && !agents.some((agent) => agent.id === self.id)) {
+      agents.push({ id: self.id, name: self.name || 'Me', status: '' });
     }
     return agents;
   }
 
-  // [[value, label, kind]]: the tenant's groups, then the agents but the one holding it.
+  // [[value, label, kind, name]]: the tenant's groups, then the agents but the one holding it.
   function transferTargets(item, agents) {
-    const queues = tenantGroups.map((group) => [`queue:${group.id}`, group.name || group.id, 'queue']);
-    const people = [...agents].filter(([id]) => id !== item.agent?.id)
-      .sort((a, b) => a[1].localeCompare(b[1]))
-      .map(([id, name]) => [`agent:${id}`, name, 'agent']);
+    const selfId = me()?.id;
+    const queues = tenantGroups.map((group) => [`queue:${group.id}`, group.name || group.id, 'queue',
+      group.name || group.id]);
+    const people = agents.filter((agent) => agent.id !== item.agent?.id)
+      .map((agent) => [`agent:${agent.id}`, agentLabel(agent, selfId), 'agent', agent.name]);
     return [...queues, ...people];
+  }
+
+  // The picker's options from targets, keeping the one chosen if it is still there; untouched when nothing changed.
+  function fillTargets(select, targets) {
+    const key = JSON.stringify(targets);
+    if (!select || select.dataset.targets === key) return;
+    const chosen = select.value;
+    const placeholder = new Option('Transfer to…', '');
+    placeholder.disabled = true;
+    const queues = h('optgroup', { label: 'Queues' });
+    const people = h('optgroup', { label: 'Agents' });
+    for (const [value, label, kind, name] of targets) {
+      const option = new Option(label, value);
+      option.dataset.name = name;
+      (kind === 'queue' ? queues : people).append(option);
+    }
+    select.replaceChildren(placeholder, ...(queues.children.length ? [queues] : []),
+      ...(people.children.length ? [people] : []));
+    select.dataset.targets = key;
+    if (chosen && targets.some(([value]) => value === chosen)) select.value = chosen;
+    else placeholder.selected = true;
   }
 
   function heldRow(item, targets) {
@@ -463,13 +561,8 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
         `${agentName} is connected with this conversation on their desk: it can be released or transferred once `
         + 'they disconnect. Until then they can snooze, transfer or end it themselves.'));
     }
-    const placeholder = new Option('Transfer to…', '');
-    placeholder.disabled = true;
-    placeholder.selected = true;
-    const queues = h('optgroup', { label: 'Queues' });
-    const people = h('optgroup', { label: 'Agents' });
-    for (const [value, label, kind] of targets) (kind === 'queue' ? queues : people).append(new Option(label, value));
-    select.append(placeholder, ...(queues.children.length ? [queues] : []), ...(people.children.length ? [people] : []));
+    fillTargets(select, targets);
+    select.addEventListener('focus', refreshAgents);
     actions.push(h('div', { class: 'held-transfer' },
       h('label', { for: selectId, class: 'visually-hidden' }, `Transfer the conversation with ${visitorName(item)} to`),
       select, transferButton));
@@ -499,7 +592,7 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, me,
         showRefusal('Choose a queue or an agent to transfer to.');
         return;
       }
-      const label = select.selectedOptions[0]?.textContent ?? target;
+      const label = select.selectedOptions[0]?.dataset.name || target;
       act(item, row, async () => {
         await transfer(item.id, kind === 'agent' ? { to_agent: target } : { to_queue: target });
         return `Transferred: the conversation with ${visitorName(item)} goes to ${label}.`;
