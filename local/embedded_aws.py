@@ -58,6 +58,9 @@ def callback_env(gateway_port: int, host: str = "127.0.0.1") -> dict[str, str]:
     return {"WS_CALLBACK_URL": url, "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": url}
 
 
+LOCAL_REPLY_DOMAIN = "reply.guichet.local"
+
+
 class EmbeddedAws:
     """Owns the moto server's lifecycle; ``start()`` binds a free port so a second run never collides."""
 
@@ -100,6 +103,8 @@ class EmbeddedAws:
         self.provisioned = provision_stack(Path(template_path), self.endpoint_url, **kwargs)
         env = dict(self.provisioned.env)
         env.setdefault("GUICHET_STAGE", stage)
+        # Notification emails carry a reply-to locally too: the outbox page sends the visitor's replies back.
+        env["REPLY_DOMAIN"] = env.get("REPLY_DOMAIN") or LOCAL_REPLY_DOMAIN
         env.update(callbacks)
         os.environ.update(env)
         return env

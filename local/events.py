@@ -207,6 +207,39 @@ def sqs_event(records: Iterable[Event]) -> Event:
     return {"Records": list(records)}
 
 
+def sns_event(message: str, topic_arn: str, region: str = "us-east-1") -> Event:
+    """The SNS event envelope Lambda gets for one published message."""
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic_arn}:{new_id()}",
+        "Sns": {"Type": "Notification", "MessageId": new_id(), "TopicArn": topic_arn, "Subject": None,
+                "Message": message, "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                "MessageAttributes": {}},
+    }]}
+
+
+def ses_received(reply_to: str, sender: str, subject: str, text: str, message_id: str) -> Event:
+    """What an SES receipt rule with an SNS action publishes for one received email (UTF-8 content)."""
+    from email.message import EmailMessage
+
+    mime = EmailMessage()
+    mime["From"] = sender
+    mime["To"] = reply_to
+    mime["Subject"] = subject
+    mime["Message-ID"] = f"<{message_id}@guichet.local>"
+    mime.set_content(text)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    return {
+        "notificationType": "Received",
+        "receipt": {"timestamp": now, "recipients": [reply_to], "spamVerdict": {"status": "PASS"},
+                    "virusVerdict": {"status": "PASS"}, "spfVerdict": {"status": "PASS"},
+                    "dkimVerdict": {"status": "PASS"},
+                    "action": {"type": "SNS", "topicArn": "local", "encoding": "UTF8"}},
+        "mail": {"timestamp": now, "source": sender, "messageId": message_id, "destination": [reply_to]},
+        "content": mime.as_string(),
+    }
+
+
 def lambda_context(function_name: str, timeout_s: int = 900, memory_mb: int = 512) -> LambdaContext:
     """A fake Lambda context (request id, remaining time) for handlers that log or read it."""
     return LambdaContext(function_name=function_name, memory_size=memory_mb, max_runtime_ms=timeout_s * 1000)

@@ -27,6 +27,7 @@ import functools
 import json
 import logging
 import mimetypes
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -172,6 +173,7 @@ class Gateway:
         app.router.add_get("/desk/{path:.*}", functools.partial(self._static, "desk"))
         app.router.add_get("/outbox", self._outbox_page)
         app.router.add_get("/outbox.json", self._outbox_json)
+        app.router.add_post("/outbox/reply", self._outbox_reply)
         app.router.add_get("/ws", self._websocket)
         app.router.add_route("POST", "/@connections/{connection_id}", self._post_to_connection)
         app.router.add_route("GET", "/@connections/{connection_id}", self._get_connection)
@@ -296,6 +298,26 @@ class Gateway:
 
     async def _outbox_json(self, _request: web.Request) -> web.Response:
         return web.json_response({"emails": self._outbox.as_json()})
+
+    async def _outbox_reply(self, request: web.Request) -> web.Response:
+        """The visitor answers an email of the outbox: what SES receiving would publish to the inbound topic
+        (a "Received" notification with the whole email) reaches ``on_inbound_email``, as SNS would deliver it.
+        A form post (the outbox page) goes back to the page; a JSON post (tests) gets {"status": "delivered"}."""
+        as_json = request.content_type == "application/json"
+        fields: Any = await (request.json() if as_json else request.post())
+        wanted, text = str(fields.get("id", "")), str(fields.get("text", ""))
+        mail = next((m for m in self._outbox.emails() if m.id == wanted), None)
+        handler = getattr(self._module, "on_inbound_email", None)
+        if mail is None or not mail.reply_to or not mail.to or not text.strip() or handler is None:
+            return web.json_response({"error": "no such email with a reply-to, or no text"}, status=400)
+        notification = events.ses_received(mail.reply_to[0], mail.to[0], f"Re: {mail.subject}", text,
+                                           events.new_id())
+        topic = f"arn:aws:sns:{self._region}:123456789012:{os.environ.get('INBOUND_TOPIC_NAME', 'inbound')}"
+        event = events.sns_event(json.dumps(notification), topic, self._region)
+        await self._call(handler, event, events.lambda_context("on_inbound_email"))
+        if as_json:
+            return web.json_response({"status": "delivered"})
+        raise web.HTTPSeeOther("/outbox")
 
     # ---- REST API --------------------------------------------------------------------------------------------
     def _rest_call(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def _from_raw(msg_id: str, source: str | None, destinations: list[str], raw: str
     return OutboxEmail(
         id=msg_id,
         kind="raw",
-        source=source or str(parsed.get("From", "")),
+        source=str(parsed.get("From", "")) or source or "",  # what the recipient sees: "Brand <address>"
         to=to,
         cc=[str(a) for a in parsed.get_all("Cc", [])],
         reply_to=[str(a) for a in parsed.get_all("Reply-To", [])],
@@ -170,13 +170,20 @@ def _render_email(mail: OutboxEmail) -> str:
         parts.append(f'<iframe sandbox="" referrerpolicy="no-referrer" srcdoc="{esc(mail.html, quote=True)}"></iframe>')
     if mail.text is not None:
         parts.append(f"<pre>{esc(mail.text)}</pre>")
+    if mail.reply_to:
+        # What the visitor's mail program would send back to the reply-to address (SES receiving, locally).
+        parts.append(f'<form method="post" action="/outbox/reply"><input type="hidden" name="id" '
+                     f'value="{esc(mail.id, quote=True)}"><textarea name="text" rows="3" required '
+                     f'aria-label="Reply as {esc(", ".join(mail.to), quote=True)}"></textarea>'
+                     f"<button>Reply as the recipient</button></form>")
     parts.append("</article>")
     return "\n".join(parts)
 
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'">
 <title>Outbox ({count})</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; }}
@@ -185,6 +192,7 @@ dl {{ display: grid; grid-template-columns: 6rem 1fr; margin: 0 0 .5rem; }}
 dt {{ font-weight: bold; }} dd {{ margin: 0; }}
 pre {{ white-space: pre-wrap; background: #f6f6f6; padding: .5rem; }}
 iframe {{ width: 100%; height: 20rem; border: 1px solid #ddd; }}
+form {{ display: flex; gap: .5rem; align-items: flex-start; }} textarea {{ flex: 1; }}
 </style></head>
 <body><h1>Outbox</h1><p>{count} email(s) sent through SES (moto). <a href="/outbox">Refresh</a>
  &middot; <a href="/outbox.json">JSON</a></p>
