@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import json
 import random
 import re
 import threading
@@ -32,6 +33,7 @@ from chalicelib.adapters.dynamodb import AgentItem, ConversationItem, CounterIte
 from chalicelib.adapters.mail import SesMailer
 from chalicelib.adapters.timers import timer_body
 from chalicelib.domain import links
+from chalicelib.domain import sales as sale_rules
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import (
     Agent,
@@ -52,6 +54,7 @@ from chalicelib.services import (
     offers,
     routing,
     routing_admin,
+    sales,
     tenants,
     timers,
 )
@@ -815,3 +818,64 @@ def test_wake_release_expiry_and_pull_race_without_an_ownership_violation(own_aw
             violations.append(f"{cid} still {status.value} after every timer was delivered")
     assert violations == []
     assert sum(len(v) for v in log.offers.values()) > 0  # the pulls did take conversations during the race
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sales (ASYNC-12), with the controllable clock
+
+
+def _report(world: World, visitor_id: str, order_id: str) -> Any:
+    """The brand's signed report of a sale made now (the world's clock) by this visitor."""
+    secret = world.deps.tenants.get(world.tenant)
+    assert secret is not None
+    body = json.dumps({"order_id": order_id, "visitor_id": visitor_id}).encode()
+    return sales.report_sale(world.deps, world.tenant, body, sale_rules.signature(secret.identity_secret, body))
+
+
+def _writes(world: World, agent_id: str, conversation_id: str, text: str) -> None:
+    conversations.send_message(world.deps, replace(world.agent(agent_id), name=agent_id.upper()), None,
+                               conversation_id, f"{agent_id}-{uuid.uuid4().hex[:8]}", text)
+
+
+def test_the_reference_example_a_then_b_then_sale_then_c_credits_b(world: World) -> None:
+    """Operator A <> visitor, A snoozes; operator B <> visitor, B snoozes; sale; operator C <> visitor; close."""
+    a = world.hire("a")
+    chat = world.on_desk("a", "v1")
+    _writes(world, "a", chat.id, "Hello, I am A")
+    world.clock.advance(minutes=10)
+    holding.snooze(world.deps, a, chat.id, duration="3h", keep=False)
+    world.status("a", "away")
+    b = world.hire("b")
+    world.clock.advance(minutes=30)
+    conversations.send_message(world.deps, world.visitor("v1"), None, chat.id, "v-2", "Still there?")  # wakes it
+    world.accept("b", chat.id)
+    _writes(world, "b", chat.id, "B here, let me check")
+    world.clock.advance(minutes=5)
+    holding.snooze(world.deps, b, chat.id, duration="24h", keep=True)
+    world.clock.advance(hours=20)
+    sale = _report(world, "v1", "order-1")
+    assert sale.credit is not None and sale.credit.agent_id == "b"
+    world.status("b", "away")
+    world.hire("c")
+    world.clock.advance(hours=4)  # B's snooze ends while B is away: reserved for B, who does not come back
+    assert world.deliver(holding.SNOOZE_ENDED, chat.id) == [False, True]  # A's was woken by the visitor
+    world.clock.advance(hours=24)
+    assert world.deliver(holding.RESERVATION_EXPIRED, chat.id) == [True]  # to the queue: C gets it
+    world.accept("c", chat.id)
+    _writes(world, "c", chat.id, "C here")
+    again = _report(world, "v1", "order-1")  # the same order reported again keeps its credit
+    assert again.credit is not None and again.credit.agent_id == "b"
+
+
+def test_no_credit_when_the_last_agent_message_is_older_than_the_window(world: World) -> None:
+    """The expert writes on Monday, snoozes a week without a word; the sale comes on Thursday: nobody is credited;
+    at 47 h, the expert would have been."""
+    expert = world.hire("a")
+    chat = world.on_desk("a", "v1")
+    _writes(world, "a", chat.id, "Here is my advice")
+    holding.snooze(world.deps, expert, chat.id, until=(world.clock.now() + timedelta(days=7)).isoformat())
+    world.clock.advance(hours=47)
+    early = _report(world, "v1", "order-47h")
+    assert early.credit is not None and early.credit.agent_id == "a"
+    world.clock.advance(hours=25)  # Thursday
+    assert _report(world, "v1", "order-thursday").credit is None
