@@ -220,7 +220,7 @@ export function syncMissed(connection, conversationId, afterSeq, showMessage) {
 }
 
 // Sends the outbox entry clientMessageId ({text, element}). The ack's message and any messages
-// it reports missed go to showMessage. A refusal by the server calls onFailed(entry); on
+// it reports missed go to showMessage. A refusal by the server calls onFailed(entry, error); on
 // ConnectionLost the entry stays in the outbox, to be resent with the same id after reconnect.
 export function transmit(connection, { outbox, clientMessageId, conversationId, afterSeq, showMessage, onFailed }) {
   const entry = outbox.get(clientMessageId);
@@ -236,7 +236,7 @@ export function transmit(connection, { outbox, clientMessageId, conversationId, 
       (ack.messages ?? []).forEach((message) => showMessage(message));
     })
     .catch((error) => {
-      if (error instanceof ServerError) onFailed(entry);
+      if (error instanceof ServerError) onFailed(entry, error);
     });
 }
 

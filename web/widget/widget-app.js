@@ -9,6 +9,11 @@
 // GET /tenants/{tenant}/availability with the page's URL and custom data; when no agent group can take the visitor
 // it shows no launcher (or, with data-unavailable="message", the tenant's "unavailable" text instead of the
 // composer). The state is on the host element (data-availability) and in a `guichet:availability` event on window.
+// Asynchronous conversations (the rule lets them wait; docs/widget.md): the asynchronous welcome, consent before the
+// first message when the tenant asks for it, an email for the answers and a settings panel (the gear), minimise
+// instead of close with a badge of unread agent messages and a read mark, the previous conversations, a session
+// opened with the page's signed identity, a notification email's link (#guichet_resume=...) that reopens its
+// conversation, and the page the visitor is on told to the agent.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -26,6 +31,9 @@ const AVAILABILITY_SECONDS = 30; // re-check interval while no conversation is o
 const AVAILABILITY_RETRY_MS = 2000; // first retry after a failed check; doubles up to the interval
 const AVAILABILITY_EVENT = 'guichet:availability';
 const RANK = { waiting: 0, offered: 0, assigned: 1, closed: 2, dissuaded: 2 };
+const RESUME_PARAMETER = 'guichet_resume'; // a notification email's link: #guichet_resume=<token>
+const EMAIL_PATTERN = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$/; // as the server checks it
+const EMAIL_MAX = 320;
 
 // The tenant's texts, as the server's defaults; GET /widget answers the tenant's own.
 const BRAND_TEXTS = {
@@ -36,6 +44,9 @@ const BRAND_TEXTS = {
     unavailable: 'Our agents are not available right now.',
     dissuasion: 'All our agents are busy. Please come back a little later.',
     ended: 'This conversation has ended. Thank you!',
+    welcome_async: 'Hello! Leave us a message and we will answer as soon as we can. If nobody answers at once,'
+      + ' come back later: our agents usually reply within a few hours.',
+    consent: 'To answer you, we store what you write in this conversation. Do you agree?',
   },
   fr: {
     title: 'Discutez avec nous',
@@ -44,6 +55,9 @@ const BRAND_TEXTS = {
     unavailable: 'Nos conseillers ne sont pas disponibles pour le moment.',
     dissuasion: 'Tous nos conseillers sont occupés. Merci de revenir un peu plus tard.',
     ended: 'Cette conversation est terminée. Merci !',
+    welcome_async: "Bonjour ! Laissez-nous un message et nous vous répondrons dès que possible. Si vous n'avez"
+      + ' pas de réponse immédiate, revenez plus tard : nos conseillers répondent en quelques heures.',
+    consent: "Pour vous répondre, nous conservons ce que vous écrivez dans cette conversation. D'accord ?",
   },
 };
 
@@ -87,6 +101,39 @@ const UI_TEXTS = {
     rateFailed: 'Your rating could not be sent. Please try again.',
     newChatHint: 'Write a new message below to start another conversation.',
     restart: 'Start a new conversation',
+    minimise: 'Minimise chat',
+    unread: (count) => (count === 1 ? '1 new message' : `${count} new messages`),
+    settings: 'Settings',
+    back: 'Back to the conversation',
+    consentAgree: 'I agree',
+    consentFirst: 'Please agree first: nothing you write is stored before.',
+    blocked: 'You can no longer send messages here.',
+    inviteText: 'Leave your email address and we will write to you when an agent answers.',
+    emailLabel: 'Email address',
+    inviteSave: 'Notify me',
+    inviteSkip: 'No thanks',
+    inviteDone: (email) => `We will write to ${email} when an agent answers. You can change this in the settings.`,
+    invalidEmail: 'Please enter an email address such as name@example.com.',
+    notifyLegend: 'Emails when an agent answers',
+    notifyUnavailable: 'You can choose this during a conversation that may wait for an answer.',
+    notifyOn: 'Email me when an agent answers',
+    saveEmail: 'Save',
+    deleteEmail: 'Delete my email address',
+    emailSaved: (email) => `Saved: we will write to ${email}.`,
+    emailDeleted: 'Your email address was deleted.',
+    notifyEnabled: 'Emails are on.',
+    notifyDisabled: 'Emails are off.',
+    hideHistory: 'Hide my history',
+    historyHidden: 'Your previous conversations are hidden.',
+    historyShown: 'Your previous conversations are shown.',
+    settingsFailed: 'This could not be saved. Please try again.',
+    settingsEnded: 'This conversation has ended: its emails can no longer change.',
+    history: (count) => `Your previous conversations (${count})`,
+    historyItem: (date, status) => `${date} · ${status}`,
+    historyStatus: (status) => ({ closed: 'Closed', dissuaded: 'Not answered', assigned: 'In progress' }[status] || 'Waiting'),
+    historyLoading: 'Loading…',
+    historyFailed: 'These messages could not be loaded.',
+    historyEmpty: 'No messages.',
   },
   fr: {
     close: 'Fermer la discussion',
@@ -126,6 +173,39 @@ const UI_TEXTS = {
     rateFailed: "Votre note n'a pas pu être envoyée. Merci de réessayer.",
     newChatHint: 'Écrivez un nouveau message ci-dessous pour démarrer une autre conversation.',
     restart: 'Démarrer une nouvelle conversation',
+    minimise: 'Réduire la discussion',
+    unread: (count) => (count === 1 ? '1 nouveau message' : `${count} nouveaux messages`),
+    settings: 'Paramètres',
+    back: 'Retour à la conversation',
+    consentAgree: "J'accepte",
+    consentFirst: "Merci d'accepter d'abord : rien de ce que vous écrivez n'est conservé avant.",
+    blocked: 'Vous ne pouvez plus envoyer de messages ici.',
+    inviteText: "Laissez votre adresse e-mail et nous vous écrirons dès qu'un conseiller vous aura répondu.",
+    emailLabel: 'Adresse e-mail',
+    inviteSave: 'Me prévenir',
+    inviteSkip: 'Non merci',
+    inviteDone: (email) => `Nous écrirons à ${email} dès qu'un conseiller vous aura répondu. Vous pouvez le changer dans les paramètres.`,
+    invalidEmail: 'Saisissez une adresse e-mail comme nom@exemple.fr.',
+    notifyLegend: 'E-mails quand un conseiller répond',
+    notifyUnavailable: 'Vous pourrez le choisir pendant une conversation qui peut attendre une réponse.',
+    notifyOn: "M'écrire quand un conseiller répond",
+    saveEmail: 'Enregistrer',
+    deleteEmail: 'Supprimer mon adresse e-mail',
+    emailSaved: (email) => `Enregistré : nous écrirons à ${email}.`,
+    emailDeleted: 'Votre adresse e-mail a été supprimée.',
+    notifyEnabled: 'Les e-mails sont activés.',
+    notifyDisabled: 'Les e-mails sont désactivés.',
+    hideHistory: 'Masquer mon historique',
+    historyHidden: 'Vos conversations précédentes sont masquées.',
+    historyShown: 'Vos conversations précédentes sont affichées.',
+    settingsFailed: "Cela n'a pas pu être enregistré. Merci de réessayer.",
+    settingsEnded: 'Cette conversation est terminée : ses e-mails ne peuvent plus changer.',
+    history: (count) => `Vos conversations précédentes (${count})`,
+    historyItem: (date, status) => `${date} · ${status}`,
+    historyStatus: (status) => ({ closed: 'Terminée', dissuaded: 'Sans réponse', assigned: 'En cours' }[status] || 'En attente'),
+    historyLoading: 'Chargement…',
+    historyFailed: "Ces messages n'ont pas pu être chargés.",
+    historyEmpty: 'Aucun message.',
   },
 };
 
@@ -170,7 +250,8 @@ function readConfig(data) {
     tenant: data.tenant,
     api,
     ws: data.ws || defaultWsUrl(api),
-    overrides: { title: data.title, welcome: data.greeting },
+    // data-greeting replaces the opening message, whether answers may wait (welcome_async) or not (welcome).
+    overrides: { title: data.title, welcome: data.greeting, welcome_async: data.greeting },
     custom: parseObject(data.custom, 'data-custom'),
     identity: Object.keys(identity).length > 0 ? identity : null,
     // What the page asks of the agents, for routing: the availability check and the chat request.
@@ -216,6 +297,27 @@ function isOpenStatus(status) {
 
 const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
+function isEmail(text) {
+  return text.length <= EMAIL_MAX && EMAIL_PATTERN.test(text);
+}
+
+// A notification email's link ends with #guichet_resume=<token>: the token is taken, and removed from the address
+// bar at once (history.replaceState), so that it is neither bookmarked nor shared with the page's own scripts later.
+function takeResumeLink() {
+  const fragment = location.hash.slice(1);
+  const found = new RegExp(`(?:^|&)${RESUME_PARAMETER}=([^&]*)`).exec(fragment);
+  if (!found) return null;
+  const rest = (fragment.slice(0, found.index) + fragment.slice(found.index + found[0].length)).replace(/^&/, '');
+  try {
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  } catch { /* a sandboxed page: the fragment stays */ }
+  try {
+    return decodeURIComponent(found[1]) || null;
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------- REST
 
 function createApi(base, tenant, getToken) {
@@ -226,6 +328,8 @@ function createApi(base, tenant, getToken) {
     settings: () => call('GET', '/widget'),
     availability: (query) => publicCall('GET', `/availability?${query}`),
     createVisitor: (body) => call('POST', '/visitors', body),
+    history: () => call('GET', '/visitors/me/history'),
+    preferences: (body) => call('PUT', '/visitors/me/preferences', body),
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
@@ -249,17 +353,25 @@ function buildUi() {
   const stylesheet = h('link', { rel: 'stylesheet', href: new URL('widget.css', import.meta.url).href });
 
   const launcherLabel = h('span', { class: 'launcher-label' });
-  const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: '' });
+  // The count of unread agent messages while minimised (ASYNC-4); screen readers get it from unreadLabel.
+  const badge = h('span', { class: 'badge', 'data-testid': 'guichet-badge', 'aria-hidden': 'true', hidden: '' });
+  const unreadLabel = h('span', { class: 'visually-hidden' });
   const launcher = h('button', {
     type: 'button',
     class: 'launcher',
     'data-testid': 'guichet-launcher',
     'aria-expanded': 'false',
     'aria-controls': 'panel',
-  }, launcherLabel, badge);
+  }, launcherLabel, badge, unreadLabel);
 
   const logo = h('img', { class: 'logo', 'data-testid': 'guichet-logo', alt: '', hidden: '' });
   const title = h('h2', { id: 'title', class: 'title', 'data-testid': 'guichet-title' });
+  const settingsButton = h('button', {
+    type: 'button', class: 'header-button', 'data-testid': 'guichet-settings-button', 'aria-expanded': 'false',
+    'aria-controls': 'settings',
+  }, '⚙');
+  // In asynchronous mode the messenger is only minimised (ASYNC-7): the close control gives way to this one.
+  const minimise = h('button', { type: 'button', class: 'header-button', 'data-testid': 'guichet-minimise', hidden: '' }, '−');
   const close = h('button', { type: 'button', class: 'close', 'data-testid': 'guichet-close' }, '×');
   const connection = h('p', { class: 'connection', 'data-testid': 'guichet-connection', hidden: '' });
   // Announces stage changes and new agent messages to screen readers (the log itself stays quiet).
@@ -268,6 +380,36 @@ function buildUi() {
   });
 
   const intro = h('p', { class: 'intro', 'data-testid': 'guichet-welcome' });
+
+  // GDPR (ASYNC-6): the tenant's text and an "I agree" button, before the first message of a conversation.
+  const consentText = h('p', { id: 'consent-text', class: 'stage-text', 'data-testid': 'guichet-consent-text' });
+  const consentAgree = h('button', { type: 'button', class: 'primary', 'data-testid': 'guichet-consent-agree' });
+  const consent = h('section', {
+    class: 'stage consent', 'data-testid': 'guichet-consent', 'aria-labelledby': 'consent-text', hidden: '',
+  }, consentText, h('div', { class: 'actions' }, consentAgree));
+
+  // The visitor's previous conversations (ASYNC-5): a collapsible list; each opens its messages, read-only.
+  const historySummary = h('summary', { 'data-testid': 'guichet-history-summary' });
+  const historyList = h('ul', { class: 'history-list', 'data-testid': 'guichet-history-list' });
+  const history = h('details', { class: 'history', 'data-testid': 'guichet-history', hidden: '' },
+    historySummary, historyList);
+
+  // After the first message of an asynchronous conversation: leave an email to hear of answers (ASYNC-2).
+  const inviteText = h('p', { id: 'invite-text' });
+  const inviteLabel = h('label', { class: 'visually-hidden', for: 'invite-email' });
+  const inviteEmail = h('input', {
+    id: 'invite-email', class: 'field', type: 'email', autocomplete: 'email', maxlength: String(EMAIL_MAX),
+    'data-testid': 'guichet-invite-email', 'aria-describedby': 'invite-text invite-error',
+  });
+  const inviteError = h('p', {
+    id: 'invite-error', class: 'field-error', 'data-testid': 'guichet-invite-error', 'aria-live': 'polite', hidden: '',
+  });
+  const inviteSave = h('button', { type: 'submit', class: 'primary', 'data-testid': 'guichet-invite-save' });
+  const inviteSkip = h('button', { type: 'button', class: 'secondary', 'data-testid': 'guichet-invite-skip' });
+  const invite = h('form', {
+    class: 'stage invite', 'data-testid': 'guichet-invite', 'aria-labelledby': 'invite-text', novalidate: '', hidden: '',
+  }, inviteText, inviteLabel, inviteEmail, inviteError, h('div', { class: 'actions' }, inviteSave, inviteSkip));
+  const inviteDone = h('p', { class: 'hint', 'data-testid': 'guichet-invite-done', hidden: '' });
 
   const waitingText = h('p', { class: 'waiting-text' });
   const positionLabel = h('span');
@@ -322,7 +464,36 @@ function buildUi() {
     class: 'stage dissuasion', 'data-testid': 'guichet-dissuasion', 'aria-labelledby': 'dissuasion-text', hidden: '',
   }, dissuasionText, dissuasionHint, restart);
 
-  const body = h('div', { class: 'body' }, intro, waiting, status, messages, typing, end, dissuasion);
+  const body = h('div', { class: 'body' }, history, intro, waiting, status, messages, invite, inviteDone, typing, end,
+    dissuasion);
+
+  // Settings (a gear in the header): the email for answers and whether to send them (ASYNC-3), "hide my history"
+  // (ASYNC-5). Shown in place of the conversation.
+  const settingsTitle = h('h3', { id: 'settings-title', class: 'settings-title', tabindex: '-1' });
+  const notifyLegend = h('legend');
+  const notifyHint = h('p', { class: 'hint', 'data-testid': 'guichet-settings-notify-hint' });
+  const settingsEmailLabel = h('label', { for: 'settings-email' });
+  const settingsEmail = h('input', {
+    id: 'settings-email', class: 'field', type: 'email', autocomplete: 'email', maxlength: String(EMAIL_MAX),
+    'data-testid': 'guichet-settings-email',
+  });
+  const settingsSave = h('button', { type: 'submit', class: 'primary', 'data-testid': 'guichet-settings-email-save' });
+  const settingsDelete = h('button', { type: 'button', class: 'secondary', 'data-testid': 'guichet-settings-email-delete' });
+  const notifyOn = h('input', { id: 'settings-notify', type: 'checkbox', 'data-testid': 'guichet-settings-notify' });
+  const notifyOnLabel = h('label', { for: 'settings-notify' });
+  const notifyFieldset = h('fieldset', {}, notifyLegend, notifyHint, settingsEmailLabel, settingsEmail,
+    h('div', { class: 'actions' }, settingsSave, settingsDelete), h('div', { class: 'check' }, notifyOn, notifyOnLabel));
+  const notifyForm = h('form', { class: 'notify-form', novalidate: '' }, notifyFieldset);
+  const hideHistory = h('input', { id: 'settings-hide-history', type: 'checkbox', 'data-testid': 'guichet-settings-hide-history' });
+  const hideHistoryLabel = h('label', { for: 'settings-hide-history' });
+  const settingsStatus = h('p', {
+    class: 'settings-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'guichet-settings-status',
+  });
+  const settingsBack = h('button', { type: 'button', class: 'secondary', 'data-testid': 'guichet-settings-back' });
+  const settings = h('section', {
+    id: 'settings', class: 'settings', 'data-testid': 'guichet-settings', 'aria-labelledby': 'settings-title', hidden: '',
+  }, settingsTitle, notifyForm, h('div', { class: 'check' }, hideHistory, hideHistoryLabel), settingsStatus,
+  h('div', { class: 'actions' }, settingsBack));
   // The tenant's "unavailable" text, in place of the composer while no chat can be started. A status region that
   // stays in the page (empty when not needed), so that screen readers announce the text when it appears; focused
   // when the panel opens on it.
@@ -345,13 +516,17 @@ function buildUi() {
   const form = h('form', { class: 'composer' }, inputLabel, input, h('div', { class: 'composer-side' }, send, counter));
 
   const panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' },
-    h('header', { class: 'header' }, logo, title, close),
-    connection, announcer, body, notice, error, form);
+    h('header', { class: 'header' }, logo, title, settingsButton, minimise, close),
+    connection, announcer, settings, body, notice, error, consent, form);
 
   root.append(stylesheet, panel, launcher);
   document.body.append(host);
   return {
-    host, root, launcher, launcherLabel, badge, panel, logo, title, close, connection, announcer, body, intro,
+    host, root, launcher, launcherLabel, badge, unreadLabel, panel, logo, title, settingsButton, minimise, close,
+    connection, announcer, body, intro, consent, consentText, consentAgree, history, historySummary, historyList,
+    invite, inviteText, inviteLabel, inviteEmail, inviteError, inviteSave, inviteSkip, inviteDone,
+    settings, settingsTitle, notifyForm, notifyFieldset, notifyLegend, notifyHint, settingsEmailLabel, settingsEmail,
+    settingsSave, settingsDelete, notifyOn, notifyOnLabel, hideHistory, hideHistoryLabel, settingsStatus, settingsBack,
     waiting, waitingText, positionLabel, position, estimateLabel, estimate, status, messages, typing,
     end, endText, transcriptLabel, transcriptText, transcriptHtml, rateButtons, rateLegend, commentLabel, comment,
     rateSubmit, ratingForm, ratingDone, endHint, dissuasion, dissuasionText, dissuasionHint, restart, notice, error,
@@ -366,6 +541,8 @@ function start(config) {
   const tokenKey = `guichet:${tenant}:visitor`;
   const conversationKey = `guichet:${tenant}:conversation`; // the conversation to resume after a reload
   const panelKey = `guichet:${tenant}:panel`; // per tab: was the panel open
+  const readKey = `guichet:${tenant}:read`; // {conversation_id, seq}: the messages the visitor has seen (badge)
+  const inviteKey = `guichet:${tenant}:invite`; // the conversation whose email invitation was answered or skipped
   const ui = buildUi();
   const state = {
     token: storage.get(tokenKey),
@@ -401,7 +578,24 @@ function start(config) {
     refusedContext: new Set(), // 'name=value' of check parameters the server refused: left out afterwards
     wasEngaged: false,
     missingEndpointWarned: false,
+    identityWarned: false,
+    readTimer: null,
+    availabilityAsync: false, // the availability answer: conversations of this page's rule may wait (ASYNC-1)
+    consentRequired: false, // the server asked for consent though the settings were not loaded yet
+    consented: false, // the visitor agreed to the tenant's consent text for the conversation to come (ASYNC-6)
+    resumeLink: takeResumeLink(), // a notification email's link token, used once to open the session
+    linkConversationId: null, // the conversation the link names
+    view: 'chat', // or 'settings'
+    history: null, // GET /visitors/me/history: {hidden, conversations}
+    historyLoading: null,
+    historyAgain: false,
+    readSeq: 0, // the highest seq shown to the visitor with the panel open, in the current conversation
+    readAcked: 0, // the read mark the server acknowledged, in the current conversation
+    lastAgentSeq: 0, // the highest seq of an agent message shown, in the current conversation
+    pageReported: false, // the `page` action was sent for this page load
+    inviteDoneFor: null, // the conversation whose email the visitor just left (the confirmation shows)
   };
+  const historyItems = new Map(); // conversation id -> its entry in the list of previous conversations
   const api = createApi(apiBase, tenant, () => state.token);
   const connection = createConnection({
     url: () => `${wsBase}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(state.token)}`,
@@ -413,10 +607,29 @@ function start(config) {
 
   ui.launcher.addEventListener('click', () => (ui.panel.hidden ? openPanel() : closePanel()));
   ui.close.addEventListener('click', closePanel);
-  // Escape closes the panel from anywhere in the widget (the launcher included); focus goes back to the launcher.
+  ui.minimise.addEventListener('click', closePanel);
+  // Escape leaves the settings, else closes (minimises) the panel from anywhere in the widget (the launcher
+  // included); focus goes back to the launcher.
   ui.root.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && !ui.panel.hidden) closePanel();
+    if (event.key !== 'Escape' || ui.panel.hidden) return;
+    if (state.view === 'settings' && ui.settings.contains(ui.root.activeElement)) showChat();
+    else closePanel();
   });
+  ui.settingsButton.addEventListener('click', () => (state.view === 'settings' ? showChat() : showSettings()));
+  ui.settingsBack.addEventListener('click', showChat);
+  ui.consentAgree.addEventListener('click', agree);
+  ui.invite.addEventListener('submit', (event) => {
+    event.preventDefault();
+    leaveEmail();
+  });
+  ui.inviteSkip.addEventListener('click', skipInvite);
+  ui.notifyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    saveSettingsEmail();
+  });
+  ui.settingsDelete.addEventListener('click', deleteSettingsEmail);
+  ui.notifyOn.addEventListener('change', () => switchNotifications(ui.notifyOn.checked));
+  ui.hideHistory.addEventListener('change', () => chooseHistoryHidden(ui.hideHistory.checked));
   ui.form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitInput();
@@ -447,7 +660,9 @@ function start(config) {
     if (state.checkFailures > 0) checkAvailability();
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') checkAvailability();
+    if (document.visibilityState !== 'visible') return;
+    checkAvailability();
+    noteSeen(); // what the open panel shows is seen now
   });
   window.addEventListener('offline', () => connection.drop());
   new MutationObserver(() => {
@@ -461,11 +676,12 @@ function start(config) {
   applyTexts();
   loadSettings();
   // A visitor who was chatting before a reload is reconnected at once (the badge counts what arrives), with the
-  // launcher shown as before; the others are offered chat only if an agent group can take them.
-  if (state.token && storage.get(conversationKey)) {
+  // launcher shown as before; the others are offered chat only if an agent group can take them. A notification
+  // email's link opens the panel on its conversation.
+  if (state.resumeLink || (state.token && storage.get(conversationKey))) {
     state.resuming = true;
     render();
-    if (session.get(panelKey) === 'open') openPanel();
+    if (state.resumeLink || session.get(panelKey) === 'open') openPanel();
     else ensureInitialized();
     state.initialized.finally(() => {
       state.resuming = false;
@@ -518,8 +734,24 @@ function start(config) {
     ui.launcherLabel.textContent = brand('title');
     ui.title.textContent = brand('title');
     ui.close.setAttribute('aria-label', t('close'));
+    ui.minimise.setAttribute('aria-label', t('minimise'));
+    ui.settingsButton.setAttribute('aria-label', t('settings'));
     ui.messages.setAttribute('aria-label', t('messages'));
-    ui.intro.textContent = brand('welcome');
+    ui.consentAgree.textContent = t('consentAgree');
+    ui.inviteText.textContent = t('inviteText');
+    ui.inviteLabel.textContent = t('emailLabel');
+    ui.inviteSave.textContent = t('inviteSave');
+    ui.inviteSkip.textContent = t('inviteSkip');
+    ui.settingsTitle.textContent = t('settings');
+    ui.notifyLegend.textContent = t('notifyLegend');
+    ui.notifyHint.textContent = t('notifyUnavailable');
+    ui.settingsEmailLabel.textContent = t('emailLabel');
+    ui.settingsSave.textContent = t('saveEmail');
+    ui.settingsDelete.textContent = t('deleteEmail');
+    ui.notifyOnLabel.textContent = t('notifyOn');
+    ui.hideHistoryLabel.textContent = t('hideHistory');
+    ui.settingsBack.textContent = t('back');
+    setUnread(state.unread);
     ui.waitingText.textContent = brand('waiting');
     ui.positionLabel.textContent = t('position');
     ui.estimateLabel.textContent = t('estimate');
@@ -545,6 +777,7 @@ function start(config) {
     showConnection(state.connected);
     updateCounter();
     render();
+    renderHistory();
   }
 
   // ------------------------------------------------ stages
@@ -568,9 +801,32 @@ function start(config) {
   function render() {
     const current = stage();
     const conversation = state.conversation;
+    const waits = isAsynchronous();
     ui.panel.dataset.stage = current;
+    ui.panel.dataset.mode = waits ? 'asynchronous' : 'live';
     renderAvailability();
-    ui.intro.hidden = current !== 'welcome' || !canWrite();
+    // ASYNC-1: answers may not be immediate. The asynchronous welcome stays at the top of an open asynchronous
+    // conversation, as the conversation's first words.
+    ui.intro.textContent = brand(waits ? 'welcome_async' : 'welcome');
+    ui.intro.hidden = !((current === 'welcome' && canWrite()) || (waits && hasOpenConversation()));
+    // ASYNC-7: an asynchronous conversation is only minimised, never closed by the visitor.
+    ui.close.hidden = waits;
+    ui.minimise.hidden = !waits;
+    const asking = consentPending();
+    ui.consent.hidden = !asking || state.view === 'settings';
+    ui.consentText.textContent = brand('consent');
+    ui.input.disabled = asking;
+    ui.send.disabled = asking;
+    ui.invite.hidden = !invitePending();
+    const email = conversation?.notification?.email;
+    const confirmed = Boolean(email) && state.inviteDoneFor === conversation.id && hasOpenConversation();
+    ui.inviteDone.textContent = confirmed ? t('inviteDone', email) : '';
+    ui.inviteDone.hidden = !confirmed;
+    const inSettings = state.view === 'settings';
+    ui.settings.hidden = !inSettings;
+    ui.body.hidden = inSettings;
+    ui.settingsButton.setAttribute('aria-expanded', String(inSettings));
+    if (inSettings) renderSettings();
     ui.waiting.hidden = current !== 'waiting';
     ui.end.hidden = current !== 'end';
     ui.dissuasion.hidden = current !== 'dissuaded';
@@ -610,7 +866,7 @@ function start(config) {
     const focusInForm = !ui.panel.hidden && ui.form.contains(ui.root.activeElement);
     const notice = writable ? '' : brand('unavailable');
     if (ui.notice.textContent !== notice) ui.notice.textContent = notice;
-    ui.form.hidden = !writable;
+    ui.form.hidden = !writable || state.view === 'settings';
     if (focusInForm && !writable) ui.notice.focus(); // the message box is gone: focus goes to the reason why
     else if (writable && !ui.panel.hidden && ui.root.activeElement === ui.notice) ui.input.focus();
     ui.launcher.hidden = !launcherShown();
@@ -645,13 +901,15 @@ function start(config) {
     setUnread(0);
     render();
     if (canWrite()) {
-      ui.input.focus();
+      (consentPending() ? ui.consentAgree : ui.input).focus();
       ensureInitialized();
     } else {
       ui.notice.focus(); // read out at once: no chat can be started now
     }
+    noteSeen();
   }
 
+  // Hides the panel (minimises it): nothing ends, and the badge counts the agent's messages meanwhile.
   function closePanel() {
     ui.panel.hidden = true;
     ui.launcher.setAttribute('aria-expanded', 'false');
@@ -659,6 +917,12 @@ function start(config) {
     stopTyping();
     ui.launcher.focus();
     render(); // with no agent to answer, the launcher may go now
+  }
+
+  // Whether answers may wait (ASYNC-1, ASYNC-7): the conversation says so once there is one, else the availability
+  // check (the rule of this page lets conversations wait in a group).
+  function isAsynchronous() {
+    return state.conversation ? state.conversation.asynchronous === true : state.availabilityAsync;
   }
 
   function ensureInitialized() {
@@ -673,13 +937,84 @@ function start(config) {
     state.unread = count;
     ui.badge.textContent = String(count);
     ui.badge.hidden = count === 0;
+    ui.unreadLabel.textContent = count === 0 ? '' : ` (${t('unread', count)})`;
   }
 
   async function initialize() {
     await obtainToken();
+    const previous = refreshHistory();
     await resume();
     hideError();
     connection.open();
+    await previous;
+  }
+
+  // ------------------------------------------------ consent (ASYNC-6)
+
+  function consentNeeded() {
+    return state.settings?.consent_required === true || state.consentRequired;
+  }
+
+  // Before the first message of a conversation, while the tenant asks for consent and the visitor has not agreed:
+  // the message box is disabled and nothing is sent.
+  function consentPending() {
+    return consentNeeded() && !state.consented && !engaged() && canWrite();
+  }
+
+  function agree() {
+    state.consented = true;
+    hideError();
+    render();
+    ui.input.focus();
+  }
+
+  // ------------------------------------------------ read marks and the badge (ASYNC-4)
+
+  function storedReadMark(conversationId) {
+    try {
+      const mark = JSON.parse(storage.get(readKey) || 'null');
+      return mark?.conversation_id === conversationId && Number.isInteger(mark.seq) ? mark.seq : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  // What the panel shows is seen when it is open on a visible page: the read mark rises, and the server hears of
+  // it (no email is sent for answers already read).
+  function noteSeen() {
+    const conversation = state.conversation;
+    if (!conversation || ui.panel.hidden || document.visibilityState === 'hidden') return;
+    if (state.lastAgentSeq > state.readSeq) {
+      state.readSeq = state.maxSeq;
+      storage.set(readKey, JSON.stringify({ conversation_id: conversation.id, seq: state.readSeq }));
+    }
+    clearTimeout(state.readTimer);
+    state.readTimer = setTimeout(sendRead, 100); // one frame for a page of history, not one per message
+  }
+
+  function sendRead() {
+    const conversation = state.conversation;
+    const seq = state.readSeq;
+    if (!conversation || seq <= state.readAcked || !connection.isOpen()) return; // sent after (re)connecting
+    connection.request('read', { conversation_id: conversation.id, seq })
+      .then((ack) => {
+        if (state.conversation?.id === conversation.id) state.readAcked = Math.max(state.readAcked, Number(ack.seq) || seq);
+      })
+      .catch(() => {});
+  }
+
+  // ------------------------------------------------ the page the visitor is on (ASYNC-16)
+
+  // Once per page load, for a conversation this page did not start (start_conversation carries its page).
+  function reportPage() {
+    const conversation = state.conversation;
+    if (state.pageReported || !hasOpenConversation()) return;
+    state.pageReported = true;
+    const page = { url: pageUrl(), title: document.title.slice(0, 512) };
+    if (conversation.page?.url === page.url && (conversation.page?.title ?? '') === page.title) return;
+    connection.request('page', { conversation_id: conversation.id, page }).catch((error) => {
+      if (!(error instanceof ServerError)) state.pageReported = false; // not sent: again after reconnecting
+    });
   }
 
   // ------------------------------------------------ availability
@@ -729,8 +1064,12 @@ function start(config) {
     state.checking = true;
     let next = config.availabilityMs;
     try {
-      const { available, reason } = await fetchAvailability();
+      const { available, reason, asynchronous } = await fetchAvailability();
       state.checkFailures = 0;
+      if (asynchronous !== state.availabilityAsync) {
+        state.availabilityAsync = asynchronous; // the opening message and the minimise control follow it
+        render();
+      }
       setAvailability(available, reason);
     } catch (error) {
       // The network or the server failed: the previous state stays; on the first check, no chat is offered yet.
@@ -754,7 +1093,11 @@ function start(config) {
         const query = parameters.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
         const answer = await api.availability(query.join('&'));
         const available = answer?.available === true;
-        return { available, reason: available || typeof answer?.reason !== 'string' ? null : answer.reason };
+        return {
+          available,
+          reason: available || typeof answer?.reason !== 'string' ? null : answer.reason,
+          asynchronous: answer?.asynchronous === true, // the rule lets conversations wait (ASYNC-1)
+        };
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         if (error.status === 400) {
@@ -771,7 +1114,7 @@ function start(config) {
           // An API without the availability route (deployed before it): chat is offered, as it was then.
           if (!state.missingEndpointWarned) console.warn('Guichet widget: the API has no availability route.');
           state.missingEndpointWarned = true;
-          return { available: true, reason: null };
+          return { available: true, reason: null, asynchronous: false };
         }
         throw error;
       }
@@ -824,6 +1167,24 @@ function start(config) {
   // start_conversation answered `unavailable` (every group filled up since the last check): nothing was created.
   // What the visitor wrote goes back into the message box, and the tenant's text replaces the composer.
   function refusedAsUnavailable() {
+    takeBackOutbox();
+    hideError();
+    setAvailability(false, 'full');
+  }
+
+  // The server refused to start the conversation without the visitor's consent (the settings had not loaded when
+  // they wrote): nothing was stored; what they wrote goes back into the message box until they agree.
+  function refusedForConsent() {
+    state.consentRequired = true;
+    state.consented = false;
+    takeBackOutbox();
+    hideError();
+    render();
+    if (!ui.panel.hidden) ui.consentAgree.focus();
+  }
+
+  // What waited for a refused start goes back into the message box, not shown as sent.
+  function takeBackOutbox() {
     const texts = [];
     for (const entry of state.outbox.values()) {
       clearTimeout(entry.timer);
@@ -834,27 +1195,61 @@ function start(config) {
     state.outbox.clear();
     ui.input.value = [...texts, ui.input.value].filter((text) => text.trim()).join('\n');
     updateCounter();
-    hideError();
-    setAvailability(false, 'full');
   }
 
   // ------------------------------------------------ visitor token and resume
 
+  // POST /visitors: a fresh token for the visitor a notification email's link names (once), else for the identity
+  // the brand signed on the page (the same visitor, and history, on any device: ASYNC-5), else for the visitor of
+  // the stored token, else for a new visitor. A refused link or token falls back to the next way.
   async function obtainToken() {
-    let visitor;
-    try {
-      visitor = await api.createVisitor(state.token ? { visitor_token: state.token } : {});
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.status >= 500 || !state.token) throw error;
-      visitor = await api.createVisitor({}); // the stored token was refused: start as a new visitor
+    const link = state.resumeLink;
+    state.resumeLink = null; // a link is used once
+    const identity = pageIdentity();
+    const known = identity ? { identity } : {};
+    const attempts = [];
+    if (link) attempts.push({ ...known, resume: link });
+    if (state.token) attempts.push({ ...known, visitor_token: state.token });
+    attempts.push(known);
+    if (identity) attempts.push({});
+    let visitor = null;
+    for (const [index, body] of attempts.entries()) {
+      try {
+        visitor = await api.createVisitor(body);
+        break;
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status >= 500 || index === attempts.length - 1) throw error;
+        if (body.resume) console.warn('Guichet widget: the link is not valid or has expired; the chat opens as usual.');
+      }
+    }
+    if (identity && visitor.identified === false && !state.identityWarned) {
+      state.identityWarned = true;
+      console.warn('Guichet widget: the identity was not accepted (its signature does not match); the visitor stays anonymous.');
     }
     state.token = visitor.visitor_token;
     storage.set(tokenKey, state.token);
+    if (link && visitor.conversation_id) state.linkConversationId = visitor.conversation_id;
+  }
+
+  async function ensureToken() {
+    if (!state.token) await obtainToken();
   }
 
   // The open conversation (waiting, offered or in progress); else the last one if it ended unrated, so that a
   // reload keeps the end screen. A waiting visitor sees "…" until the next queue.position push.
   async function resume() {
+    // A notification email's link: its conversation, open or closed (then the rating form: the end screen).
+    const linked = state.linkConversationId;
+    state.linkConversationId = null;
+    if (linked) {
+      const conversation = await api.conversation(linked).catch(() => null);
+      if (conversation?.id) {
+        if (state.conversation?.id !== conversation.id) clearLog();
+        setConversation(conversation);
+        await loadHistory(conversation.id);
+        return;
+      }
+    }
     const { conversations = [] } = await api.openConversations();
     const open = conversations.find((conversation) => isOpenStatus(conversation.status));
     if (open) {
@@ -879,18 +1274,28 @@ function start(config) {
 
   // ------------------------------------------------ conversation
 
-  function setConversation(conversation) {
-    if (state.conversation?.id !== conversation.id) {
+  // fromRead: the conversation comes from a REST read, which may race a push; pushes come in order, and an
+  // asynchronous conversation may really go back to waiting (transferred to a queue, released).
+  function setConversation(conversation, fromRead = false) {
+    const changed = state.conversation?.id !== conversation.id;
+    const wasOpen = hasOpenConversation();
+    if (changed) {
       state.maxSeq = 0;
       if (state.queue?.conversationId !== conversation.id) state.queue = null;
       state.dissuasionTexts = null;
       state.rating = 0;
       state.rated = false;
       state.peerTyping = null;
-    } else if (RANK[conversation.status] < RANK[state.conversation.status]) {
+      state.readSeq = storedReadMark(conversation.id);
+      state.readAcked = 0;
+      state.lastAgentSeq = 0;
+    } else if (fromRead && RANK[conversation.status] < RANK[state.conversation.status]) {
       return; // an older copy (a REST read racing a push): keep the newer state
     }
     state.conversation = conversation;
+    if (!isOpenStatus(conversation.status)) state.consented = false; // the next conversation asks again
+    if (changed) renderHistory(); // the list leaves out the conversation on screen
+    if (wasOpen && !isOpenStatus(conversation.status)) refreshHistory(); // it ended: it joins the list later
     if (isOpenStatus(conversation.status)) {
       storage.set(conversationKey, conversation.id);
     } else {
@@ -906,9 +1311,9 @@ function start(config) {
     render();
   }
 
-  function updateConversation(conversation) {
+  function updateConversation(conversation, fromRead = false) {
     if (!conversation?.id || !isCurrent(conversation.id)) return;
-    setConversation(conversation);
+    setConversation(conversation, fromRead);
   }
 
   function hasOpenConversation() {
@@ -931,7 +1336,7 @@ function start(config) {
       .then(async (conversation) => {
         if (hasOpenConversation() || state.starting || !isOpenStatus(conversation.status)) return;
         clearLog();
-        setConversation(conversation);
+        setConversation(conversation, true);
         await loadHistory(conversation.id);
       })
       .catch(() => {})
@@ -946,10 +1351,12 @@ function start(config) {
     state.rating = 0;
     state.rated = false;
     state.peerTyping = null;
+    state.consented = false;
     clearLog();
     storage.remove(conversationKey);
     hideError();
     render();
+    renderHistory(); // the conversation that ended joins the list
   }
 
   function clearLog() {
@@ -991,9 +1398,16 @@ function start(config) {
     if (typeof context.name === 'string' && context.name.trim()) fields.visitor_name = context.name.trim().slice(0, 120);
     if (typeof context.email === 'string' && context.email.trim()) fields.visitor_email = context.email.trim();
     // Signed by the brand's server; the server checks the signature and shows the visitor as verified.
-    const identity = isPlainObject(context.identity) ? context.identity : config.identity;
+    const identity = pageIdentity();
     if (identity) fields.identity = identity;
+    if (state.consented) fields.consent = true; // ASYNC-6: the visitor agreed to the tenant's text
     return fields;
+  }
+
+  // window.guichetContext.identity wins over data-identity.
+  function pageIdentity() {
+    const context = pageContext();
+    return isPlainObject(context.identity) ? context.identity : config.identity;
   }
 
   // A brand page's bad custom data or identity must not keep the visitor from chatting: it is dropped.
@@ -1001,7 +1415,7 @@ function start(config) {
     try {
       return await connection.request('start_conversation', fields);
     } catch (error) {
-      if (!(error instanceof ServerError) || error.code === 'unavailable') throw error;
+      if (!(error instanceof ServerError) || error.code === 'unavailable' || error.field === 'consent') throw error;
       if (error.code === 'conflict' && !retried) {
         await delay(300); // another tab opened it at the same moment: this answers with that conversation
         return requestStart(fields, true);
@@ -1028,15 +1442,18 @@ function start(config) {
           state.queue = { conversationId: conversation.id, position: ack.position, estimate: null };
         }
         state.starting = null;
+        state.pageReported = true; // the request carried this page
         setConversation(conversation);
         flushOutbox();
       })
       .catch((error) => {
         if (error instanceof ServerError && error.code === 'unavailable') {
           refusedAsUnavailable();
+        } else if (error instanceof ServerError && error.field === 'consent') {
+          refusedForConsent();
         } else if (error instanceof ServerError) { // refused for good: the messages waiting for it are not sent
           for (const clientMessageId of [...state.outbox.keys()]) markFailed(clientMessageId);
-          showError(error.message || t('notSentError'));
+          showError(error.code === 'blocked' ? t('blocked') : (error.message || t('notSentError')));
         } // a lost connection: the outbox starts it again after reconnecting
       })
       .finally(() => {
@@ -1053,6 +1470,11 @@ function start(config) {
   function submitInput() {
     const text = ui.input.value.trim();
     if (!text || !canWrite()) return;
+    if (consentPending()) { // nothing is sent before the visitor agrees
+      showError(t('consentFirst'));
+      ui.consentAgree.focus();
+      return;
+    }
     if (text.length > maxChars()) {
       showError(t('tooLong', maxChars()));
       return;
@@ -1151,9 +1573,9 @@ function start(config) {
       conversationId: state.conversation.id,
       afterSeq: state.maxSeq,
       showMessage,
-      onFailed: () => {
+      onFailed: (_entry, error) => {
         markFailed(clientMessageId);
-        showError(t('notSentError'));
+        showError(error?.code === 'blocked' ? t('blocked') : t('notSentError'));
       },
     });
   }
@@ -1197,6 +1619,264 @@ function start(config) {
     state.typingSentAt = Date.now();
     if (!state.conversation) return;
     connection.request('typing', { conversation_id: state.conversation.id, typing }).catch(() => {});
+  }
+
+  // ------------------------------------------------ email for answers (ASYNC-2, ASYNC-3)
+
+  // After the first message of an asynchronous conversation, until the visitor leaves an email or says no.
+  function invitePending() {
+    const conversation = state.conversation;
+    return Boolean(conversation && isOpenStatus(conversation.status) && conversation.asynchronous === true
+      && !conversation.notification?.email && state.inviteDoneFor !== conversation.id
+      && storage.get(inviteKey) !== conversation.id);
+  }
+
+  // set_notification on the open conversation; a field left out stays as it is. Resolves to the new settings.
+  async function saveNotification(fields) {
+    const conversation = state.conversation;
+    if (!conversation || !hasOpenConversation()) throw new ServerError({ code: 'conflict' });
+    const ack = await connection.request('set_notification', { conversation_id: conversation.id, ...fields });
+    const notification = isPlainObject(ack.notification) ? ack.notification : { ...conversation.notification, ...fields };
+    if (state.conversation?.id === conversation.id) state.conversation = { ...state.conversation, notification };
+    render();
+    return notification;
+  }
+
+  function notSaved(error) {
+    if (error instanceof ServerError && error.field === 'email') return t('invalidEmail');
+    if (error instanceof ServerError && error.code === 'conflict') return t('settingsEnded');
+    return t('settingsFailed');
+  }
+
+  function showInviteError(text) {
+    ui.inviteError.textContent = text;
+    ui.inviteError.hidden = !text;
+    if (text) ui.inviteEmail.setAttribute('aria-invalid', 'true');
+    else ui.inviteEmail.removeAttribute('aria-invalid');
+  }
+
+  async function leaveEmail() {
+    const email = ui.inviteEmail.value.trim();
+    if (!isEmail(email)) {
+      showInviteError(t('invalidEmail'));
+      ui.inviteEmail.focus();
+      return;
+    }
+    const conversationId = state.conversation?.id;
+    ui.inviteSave.disabled = true;
+    try {
+      const saved = await saveNotification({ email, enabled: true });
+      showInviteError('');
+      ui.inviteEmail.value = '';
+      storage.set(inviteKey, conversationId);
+      state.inviteDoneFor = conversationId;
+      render();
+      announce(t('inviteDone', saved.email || email));
+      if (!ui.input.disabled) ui.input.focus(); // the form is gone
+    } catch (error) {
+      showInviteError(notSaved(error));
+    } finally {
+      ui.inviteSave.disabled = false;
+    }
+  }
+
+  function skipInvite() {
+    if (state.conversation) storage.set(inviteKey, state.conversation.id);
+    showInviteError('');
+    render();
+    if (!ui.input.disabled) ui.input.focus();
+  }
+
+  // ------------------------------------------------ settings (ASYNC-3, ASYNC-5)
+
+  function showSettings() {
+    state.view = 'settings';
+    ui.settingsStatus.textContent = '';
+    fillSettings();
+    render();
+    ui.settingsTitle.focus();
+    if (state.token) refreshHistory().then(() => { ui.hideHistory.checked = state.history?.hidden === true; });
+  }
+
+  function showChat() {
+    state.view = 'chat';
+    render();
+    ui.settingsButton.focus();
+  }
+
+  // Emails can be chosen while an asynchronous conversation is open.
+  function notificationsOffered() {
+    return hasOpenConversation() && state.conversation.asynchronous === true;
+  }
+
+  function fillSettings() {
+    const offered = notificationsOffered();
+    const notification = state.conversation?.notification;
+    ui.settingsEmail.value = offered ? notification?.email ?? '' : '';
+    ui.settingsEmail.removeAttribute('aria-invalid');
+    ui.notifyOn.checked = offered && notification?.enabled !== false;
+    ui.hideHistory.checked = state.history?.hidden === true;
+  }
+
+  function renderSettings() {
+    const offered = notificationsOffered();
+    ui.notifyFieldset.disabled = !offered;
+    ui.notifyHint.hidden = offered;
+    ui.settingsDelete.disabled = !offered || !state.conversation.notification?.email;
+  }
+
+  function settingsSaid(text) {
+    ui.settingsStatus.textContent = text;
+  }
+
+  async function saveSettingsEmail() {
+    const email = ui.settingsEmail.value.trim();
+    if (email && !isEmail(email)) {
+      ui.settingsEmail.setAttribute('aria-invalid', 'true');
+      settingsSaid(t('invalidEmail'));
+      ui.settingsEmail.focus();
+      return;
+    }
+    ui.settingsEmail.removeAttribute('aria-invalid');
+    try {
+      const saved = await saveNotification({ email: email || null }); // an empty box deletes the address
+      settingsSaid(saved.email ? t('emailSaved', saved.email) : t('emailDeleted'));
+      if (saved.email && state.conversation) storage.set(inviteKey, state.conversation.id);
+    } catch (error) {
+      settingsSaid(notSaved(error));
+    }
+  }
+
+  async function deleteSettingsEmail() {
+    try {
+      await saveNotification({ email: null });
+      ui.settingsEmail.value = '';
+      settingsSaid(t('emailDeleted'));
+      ui.settingsEmail.focus(); // the button is disabled now
+    } catch (error) {
+      settingsSaid(notSaved(error));
+    }
+  }
+
+  async function switchNotifications(enabled) {
+    try {
+      const saved = await saveNotification({ enabled }); // the address stays as it is
+      ui.notifyOn.checked = saved.enabled !== false;
+      settingsSaid(saved.enabled === false ? t('notifyDisabled') : t('notifyEnabled'));
+    } catch (error) {
+      ui.notifyOn.checked = !enabled;
+      settingsSaid(notSaved(error));
+    }
+  }
+
+  async function chooseHistoryHidden(hidden) {
+    try {
+      await ensureToken();
+      await api.preferences({ hide_history: hidden });
+      state.history = { ...(state.history ?? { conversations: [] }), hidden };
+      renderHistory();
+      settingsSaid(hidden ? t('historyHidden') : t('historyShown'));
+      await refreshHistory();
+    } catch {
+      ui.hideHistory.checked = !hidden;
+      settingsSaid(t('settingsFailed'));
+    }
+  }
+
+  // ------------------------------------------------ previous conversations (ASYNC-5)
+
+  // GET /visitors/me/history; a call while one is under way asks for one more after it.
+  function refreshHistory() {
+    if (!state.token) return Promise.resolve();
+    if (state.historyLoading) {
+      state.historyAgain = true;
+      return state.historyLoading;
+    }
+    state.historyLoading = api.history()
+      .then((answer) => {
+        state.history = {
+          hidden: answer?.hidden === true,
+          conversations: Array.isArray(answer?.conversations) ? answer.conversations.filter((c) => c?.id) : [],
+        };
+        renderHistory();
+      })
+      .catch(() => {}) // the list stays as it was
+      .finally(() => {
+        state.historyLoading = null;
+        if (state.historyAgain) {
+          state.historyAgain = false;
+          refreshHistory();
+        }
+      });
+    return state.historyLoading;
+  }
+
+  // The list leaves out the conversation on screen; nothing shows when the visitor hid their history.
+  function renderHistory() {
+    const found = state.history;
+    const previous = found && !found.hidden
+      ? found.conversations.filter((conversation) => conversation.id !== state.conversation?.id) : [];
+    ui.history.hidden = previous.length === 0;
+    ui.historySummary.textContent = t('history', previous.length);
+    ui.historyList.replaceChildren(...previous.map(historyItem));
+  }
+
+  // One entry: a button with the date and status that shows or hides the conversation's messages (read-only).
+  function historyItem(conversation) {
+    let item = historyItems.get(conversation.id);
+    if (!item) {
+      const logId = `history-${historyItems.size + 1}`;
+      const button = h('button', {
+        type: 'button', class: 'history-item', 'data-testid': 'guichet-history-item', 'aria-expanded': 'false',
+        'aria-controls': logId,
+      });
+      const log = h('div', {
+        id: logId, class: 'history-messages', 'data-testid': 'guichet-history-messages', role: 'log', 'aria-live': 'off',
+        hidden: '',
+      });
+      item = { conversation, button, log, element: h('li', {}, button, log), loaded: false };
+      const opened = item;
+      button.addEventListener('click', () => toggleHistoryItem(opened));
+      historyItems.set(conversation.id, item);
+    }
+    item.conversation = conversation;
+    item.button.dataset.conversationId = conversation.id;
+    item.button.dataset.status = conversation.status;
+    item.button.textContent = t('historyItem', formatDate(conversation.created_at), t('historyStatus', conversation.status));
+    return item.element;
+  }
+
+  async function toggleHistoryItem(item) {
+    const open = item.button.getAttribute('aria-expanded') !== 'true';
+    item.button.setAttribute('aria-expanded', String(open));
+    item.log.hidden = !open;
+    if (!open || item.loaded) return;
+    item.loaded = true;
+    item.log.replaceChildren(h('p', { class: 'hint' }, t('historyLoading')));
+    const found = [];
+    let afterSeq = 0;
+    try {
+      await loadPages(api, item.conversation.id, () => afterSeq, (message) => {
+        afterSeq = Math.max(afterSeq, message.seq);
+        found.push(message);
+      });
+    } catch {
+      item.loaded = false; // tried again on the next opening
+      item.log.replaceChildren(h('p', { class: 'hint' }, t('historyFailed')));
+      return;
+    }
+    const shown = found.map((message) => {
+      const element = renderMessage(message.sender, message.text, 'stored', 'guichet-history-message');
+      if (message.sent_at) element.title = new Date(message.sent_at).toLocaleString();
+      return element;
+    });
+    item.log.replaceChildren(...(shown.length > 0 ? shown : [h('p', { class: 'hint' }, t('historyEmpty'))]));
+  }
+
+  function formatDate(iso) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return '';
+    return date.toLocaleString(state.lang === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
   }
 
   // ------------------------------------------------ end screen
@@ -1271,8 +1951,12 @@ function start(config) {
     const conversationId = state.conversation.id;
     syncMissed(conversationId);
     // The status may have changed while we were away (an agent joined, the chat ended or was withdrawn).
-    if (!firstConnection) api.conversation(conversationId).then(updateConversation).catch(() => {});
+    if (!firstConnection) {
+      api.conversation(conversationId).then((conversation) => updateConversation(conversation, true)).catch(() => {});
+    }
     flushOutbox();
+    reportPage();
+    sendRead();
   }
 
   function syncMissed(conversationId) {
@@ -1341,7 +2025,6 @@ function start(config) {
     state.peerTyping = null;
     render();
     announce(t('agentSays', message.sender?.name || t('agent'), message.text));
-    if (ui.panel.hidden) setUnread(state.unread + 1);
   }
 
   // Shows a stored message of the current conversation once, whether it arrives by ack, push, sync or history.
@@ -1359,17 +2042,23 @@ function start(config) {
     placeInOrder(ui.messages, element, (other) =>
       other.dataset.conversationId === message.conversation_id && Number(other.dataset.seq) > message.seq);
     if (ui.messages.lastElementChild === element) scrollToEnd();
+    if (message.sender?.kind === 'agent') {
+      state.lastAgentSeq = Math.max(state.lastAgentSeq, message.seq);
+      // Counted on the launcher's badge while minimised, however it arrived (push, sync or a reload's history).
+      if (ui.panel.hidden && message.seq > state.readSeq) setUnread(state.unread + 1);
+    }
     render(); // the outbox may have emptied
+    noteSeen();
     return true;
   }
 
   // Only agents' names are shown; the visitor's own messages need none.
-  function renderMessage(sender, text, messageState) {
+  function renderMessage(sender, text, messageState, testId = 'guichet-message') {
     return renderMessageElement({
       sender,
       text,
       state: messageState,
-      testId: 'guichet-message',
+      testId,
       label: (author, kind) => (kind === 'agent' ? author.name || t('agent') : undefined),
     });
   }
