@@ -299,8 +299,10 @@ def test_a_french_page_gets_the_widget_in_french_with_the_brand_look(
 
     expect(page.get_by_test_id("guichet-launcher")).to_contain_text("Parlez-nous")
     expect(page.get_by_test_id("guichet-title")).to_have_text("Parlez-nous")
+    # The demo's group lets conversations wait: the asynchronous welcome (ASYNC-1), in French.
     expect(page.get_by_test_id("guichet-welcome")).to_have_text(
-        "Bonjour ! Posez-nous votre question, un conseiller vous répond.")
+        "Bonjour ! Laissez-nous un message et nous vous répondrons dès que possible. Si vous n'avez pas de réponse"
+        " immédiate, revenez plus tard : nos conseillers répondent en quelques heures.")
     expect(page.get_by_test_id("guichet-input")).to_have_attribute("placeholder", "Écrivez votre message…")
     expect(page.get_by_test_id("guichet-send")).to_have_text("Envoyer")
     expect(page.get_by_test_id("guichet-logo")).to_have_attribute("src", "https://cdn.example/logo.png")

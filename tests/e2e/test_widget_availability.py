@@ -314,7 +314,7 @@ def test_a_page_asking_for_a_queue_is_routed_by_the_rule_of_that_queue(
     url = start_stack()
     set_routing(url, {"groups": [{"id": "default", "name": "Default", "threshold": 100}],
                       "rules": [{"id": "billing", "groups": ["default"], "match": {"queue": "billing"}}]})
-    until_answered(url, {"available": False, "reason": "no_rule"})  # a page that names no queue
+    until_answered(url, {"available": False, "reason": "no_rule", "asynchronous": False})  # names no queue
 
     elsewhere = visit(url, attributes=' data-unavailable="message"')
     expect(elsewhere.host).to_have_attribute("data-availability", "unavailable")
