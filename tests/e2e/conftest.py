@@ -1,15 +1,17 @@
-"""e2e fixtures: the real local stack (`python -m local`) in a subprocess, and Debian's chromium driven by
-Playwright (never a downloaded browser)."""
+"""e2e fixtures: the real local stack (`python -m local`) in a subprocess, reset between tests rather than rebooted
+(see StackPool), and Debian's chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,20 +39,24 @@ def _free_port() -> int:
 class LocalStack:
     """`python -m local` in a subprocess on a free port; stopped with Ctrl-C, which must exit 0.
 
-    Creating one only launches the process; `wait_until_up()` waits for its /health, so that a stack can boot in the
-    background while another test runs."""
+    Started with `GUICHET_LOCAL_RESET=1` (unless `resettable=False`), so that `reset()` can bring it back to the
+    state of a fresh start with other demo settings (see local/reset.py). Creating one only launches the process;
+    `wait_until_up()` waits for its /health."""
 
-    def __init__(self, log_dir: Path, settings: dict[str, object] | None = None) -> None:
+    def __init__(self, log_dir: Path, settings: dict[str, object] | None = None, *, resettable: bool = True) -> None:
         port = _free_port()
         self.settings: dict[str, object] = dict(settings or {})
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1",
                "GUICHET_DEMO_SETTINGS": json.dumps(self.settings)}
+        env.pop("GUICHET_LOCAL_RESET", None)
+        if resettable:
+            env["GUICHET_LOCAL_RESET"] = "1"
         self.log_path = log_dir / f"local-stack-{port}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=self._log,
                                         stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
-        self._interrupted = False
+        self.interrupted = False
 
     def wait_until_up(self) -> str:
         deadline = time.monotonic() + 90
@@ -66,12 +72,33 @@ class LocalStack:
                 raise RuntimeError(f"the local stack did not start: see {self.log_path}")
             time.sleep(0.1)
 
+    @property
+    def aws_endpoint(self) -> str:
+        """The stack's embedded moto, as its start-up banner prints it (tests look at queues and schedules there)."""
+        found = re.search(r"moto \(AWS\)\s+(\S+)", self.log_path.read_text())
+        assert found, f"no moto endpoint in {self.log_path}"
+        return found.group(1)
+
+    def reset(self, settings: dict[str, object]) -> None:
+        """Back to the state of a fresh start with these demo settings (`POST /__local__/reset`); fails loudly."""
+        request = urllib.request.Request(f"{self.url}/__local__/reset", method="POST",
+                                         data=json.dumps(settings).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                body = json.loads(answer.read())
+        except urllib.error.HTTPError as failed:
+            raise RuntimeError(f"the reset of {self.url} failed ({failed.code}): {failed.read().decode()}; "
+                               f"see {self.log_path}") from failed
+        assert body == {"status": "reset"}, body
+        self.settings = dict(settings)
+
     def interrupt(self) -> None:
         """Ctrl-C (once: a second one would cut the clean stop short), without waiting: `stop()` later checks that
         it exited 0."""
-        if not self._interrupted and self.process.poll() is None:
+        if not self.interrupted and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        self._interrupted = True
+        self.interrupted = True
 
     def stop(self) -> None:
         self.interrupt()
@@ -84,73 +111,50 @@ class LocalStack:
             self._log.close()
 
 
-def _settings_key(settings: dict[str, object]) -> str:
-    return json.dumps(settings, sort_keys=True)
-
-
 class StackPool:
-    """Stacks for the whole session: each test still gets a fresh stack of its own, but a finished test's stack is
-    stopped (Ctrl-C) without waiting for it (about 2.5 s each): every stack's clean exit is checked when the session
-    ends. Optionally (LOOKAHEAD), the stacks that the next tests will ask for (known from the collected items and
-    their `demo_settings` marks) boot in the background while the current test runs."""
+    """Warm stacks for the whole session, reset rather than rebooted.
 
-    # Stacks booting ahead of need (0: none). Off by default: on a machine already short of CPU, a stack booting
-    # next to a test made the first request of a test without agents (the widget's start_conversation) miss its
-    # 5-second expect in test_live_chat_widget.py; try it with GUICHET_E2E_BOOT_AHEAD=1 on a quiet machine.
-    LOOKAHEAD = int(os.environ.get("GUICHET_E2E_BOOT_AHEAD", "0"))
+    Each test that asks for a fresh stack (`start_stack`) gets one that no other test holds, in the state of a
+    fresh start with its demo settings: an idle stack that an earlier test released is reset
+    (`POST /__local__/reset`, a fraction of a second) instead of a new `python -m local` being booted (6-9 s of
+    CPU). A stack is booted only when none is idle (the first test, or a test holding two). Released stacks wait
+    in the pool; all of them are stopped with Ctrl-C at the end of the session, and each must exit 0.
 
-    def __init__(self, log_dir: Path, session: pytest.Session) -> None:
+    Why it is safe: the reset happens when the next test takes the stack, after the previous test's teardown
+    (its browser contexts and sockets closed), and it answers only once the stack is as freshly started: timer
+    pump paused, every WebSocket closed and its $disconnect handled, timer queue and schedules emptied, outbox
+    forgotten, table recreated, the app's caches dropped and the demo seeded again with the same logins and agent
+    ids (tests/e2e/test_local_reset.py checks it). A failed reset fails the test and the stack is not reused."""
+
+    def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
-        self.session = session
-        self.spares: dict[str, list[LocalStack]] = {}
-        self.stopping: list[LocalStack] = []
-        self.shared: LocalStack | None = None
+        self.idle: list[LocalStack] = []
+        self.every: list[LocalStack] = []
 
-    def take(self, settings: dict[str, object], node: pytest.Item | None = None) -> LocalStack:
-        """A stack with these demo settings that no test used yet, up; then start booting the next ones."""
-        waiting = self.spares.get(_settings_key(settings), [])
-        stack = waiting.pop(0) if waiting else LocalStack(self.log_dir, settings)
-        if node is not None:
-            self._boot_ahead(node)
-        try:
-            stack.wait_until_up()
-        except BaseException:
-            self.stopping.append(stack)
-            raise
+    def take(self, settings: dict[str, object]) -> LocalStack:
+        """A stack that no test holds, as freshly started with these demo settings."""
+        if self.idle:
+            stack = self.idle.pop()
+            try:
+                stack.reset(settings)
+            except BaseException:
+                stack.interrupt()  # not reused; its clean exit is still checked at the end
+                raise
+            return stack
+        stack = LocalStack(self.log_dir, settings)
+        self.every.append(stack)
+        stack.wait_until_up()
         return stack
 
     def release(self, stack: LocalStack) -> None:
-        stack.interrupt()
-        self.stopping.append(stack)
-
-    def _boot_ahead(self, node: pytest.Item) -> None:
-        items = self.session.items
-        if node not in items:
-            return
-        needed: dict[str, int] = {}
-        shared_needed = self.shared is None
-        for item in items[items.index(node) + 1:]:
-            if sum(needed.values()) >= self.LOOKAHEAD:
-                break
-            fixtures = getattr(item, "fixturenames", ())
-            if "start_stack" in fixtures:
-                key = _settings_key(stack_settings(item))
-                needed[key] = needed.get(key, 0) + 1
-            if "stack_url" in fixtures and shared_needed:
-                shared_needed = False
-                needed[_settings_key({})] = needed.get(_settings_key({}), 0) + 1
-        for key, count in needed.items():
-            spares = self.spares.setdefault(key, [])
-            while len(spares) < count:
-                spares.append(LocalStack(self.log_dir, json.loads(key)))
+        if not stack.interrupted:
+            self.idle.append(stack)
 
     def close(self) -> None:
-        for spares in self.spares.values():
-            self.stopping.extend(spares)
-            for stack in spares:
-                stack.interrupt()
+        for stack in self.every:
+            stack.interrupt()
         unclean = []
-        for stack in self.stopping:
+        for stack in self.every:
             try:
                 stack.stop()
             except AssertionError as failed:
@@ -170,16 +174,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack_pool(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
-    pool = StackPool(tmp_path_factory.mktemp("stacks"), request.session)
+def stack_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
+    pool = StackPool(tmp_path_factory.mktemp("stacks"))
     yield pool
     pool.close()
 
 
 @pytest.fixture(scope="session")
 def stack_url(stack_pool: StackPool) -> Iterator[str]:
-    """One stack with the demo's default settings, shared by tests that do not depend on agents' state."""
-    stack = stack_pool.shared = stack_pool.take({})
+    """One stack with the demo's default settings, shared by tests that do not depend on agents' state (taken from
+    the pool for the whole session, never reset meanwhile)."""
+    stack = stack_pool.take({})
     yield stack.url
     stack_pool.release(stack)
 
@@ -187,11 +192,12 @@ def stack_url(stack_pool: StackPool) -> Iterator[str]:
 @pytest.fixture
 def start_stack(request: pytest.FixtureRequest, stack_pool: StackPool) -> Iterator[Callable[..., str]]:
     """start_stack(): a fresh stack for this test alone, with the demo settings of its `demo_settings` mark (e.g. a
-    5-second acceptance interval); start_stack(**settings) starts one with those settings instead."""
+    5-second acceptance interval); start_stack(**settings) gives one with those settings instead. "Fresh": a warm
+    stack of the pool reset to that state, or a new one (see StackPool)."""
     started: list[LocalStack] = []
 
     def start(**settings: object) -> str:
-        stack = stack_pool.take(settings or stack_settings(request.node), request.node)
+        stack = stack_pool.take(settings or stack_settings(request.node))
         started.append(stack)
         return stack.url
 
