@@ -30,7 +30,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -157,7 +157,7 @@ class Gateway:
         self._quiet = False  # set while quiesce() runs: new WebSocket handshakes get 503
         self._rest_open = asyncio.Event()  # cleared while quiesce() runs: REST requests wait for its end
         self._rest_open.set()
-        self._rest_running = 0  # REST requests being handled (or waiting for the REST lock)
+        self._rest_running = 0  # REST requests (and outbox replies) being handled, or waiting for the REST lock
         self._rest_idle = asyncio.Event()
         self._rest_idle.set()
         self._runner: web.AppRunner | None = None
@@ -314,7 +314,8 @@ class Gateway:
                                            events.new_id())
         topic = f"arn:aws:sns:{self._region}:123456789012:{os.environ.get('INBOUND_TOPIC_NAME', 'inbound')}"
         event = events.sns_event(json.dumps(notification), topic, self._region)
-        await self._call(handler, event, events.lambda_context("on_inbound_email"))
+        async with self._handling():
+            await self._call(handler, event, events.lambda_context("on_inbound_email"))
         if as_json:
             return web.json_response({"status": "delivered"})
         raise web.HTTPSeeOther("/outbox")
@@ -328,11 +329,17 @@ class Gateway:
     async def _rest_route(self, request: web.Request) -> web.Response:
         if self._rest is None:
             return _aws_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+        async with self._handling():
+            return await self._handle_rest(request)
+
+    @contextlib.asynccontextmanager
+    async def _handling(self) -> AsyncIterator[None]:
+        """Around a handler called by a request (REST, outbox reply): waits while a reset runs, which waits for it."""
         await self._rest_open.wait()
         self._rest_running += 1
         self._rest_idle.clear()
         try:
-            return await self._handle_rest(request)
+            yield
         finally:
             self._rest_running -= 1
             if not self._rest_running:
