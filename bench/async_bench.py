@@ -15,20 +15,14 @@ from collections import Counter
 from typing import Any
 
 from bench import capacity
-from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, open_socket, stack
+from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket
 from bench.meter import Meter
 
 ANSWERS = ("Hello! Which size do you ride?", "We have it in blue and in red.", "Delivery takes two days.")
 
 
 def run() -> Result:
-    meter = Meter()
-    meter.install()
-    try:
-        with stack(meter) as (recorder, _env):
-            return _conversation(meter, recorder)
-    finally:
-        meter.uninstall()
+    return metered(_conversation)
 
 
 def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bench import capacity
-from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, open_socket, stack, text_of
+from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket, text_of
 from bench.meter import Meter
 
 MESSAGES_EACH_WAY = 10
@@ -43,13 +43,7 @@ class Prices:
 
 
 def run() -> Result:
-    meter = Meter()
-    meter.install()
-    try:
-        with stack(meter) as (recorder, _env):
-            return _chat(meter, recorder)
-    finally:
-        meter.uninstall()
+    return metered(_chat)
 
 
 class Counted:

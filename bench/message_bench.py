@@ -15,7 +15,7 @@ import socket
 import threading
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -214,14 +214,19 @@ class Result:
     notes: list[str]
 
 
-def run() -> Result:
+def metered(workload: Callable[[Meter, ConnectionsRecorder], Result]) -> Result:
+    """Run a bench workload on a fresh stack with every AWS request metered."""
     meter = Meter()
     meter.install()
     try:
         with stack(meter) as (recorder, _env):
-            return _conversation(meter, recorder)
+            return workload(meter, recorder)
     finally:
         meter.uninstall()
+
+
+def run() -> Result:
+    return metered(_conversation)
 
 
 def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:

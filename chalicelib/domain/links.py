@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.visitor_tokens import signed_claims
 
 PREFIX = "r1"
 LIFETIME = timedelta(days=30)
@@ -35,10 +35,6 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def resume_token(secret: bytes, resume: Resume, now: datetime) -> str:
     claims = {"t": resume.tenant, "v": resume.visitor_id, "c": resume.conversation_id,
               "exp": int((now + LIFETIME).timestamp())}
@@ -48,22 +44,7 @@ def resume_token(secret: bytes, resume: Resume, now: datetime) -> str:
 
 def verify_resume(secret: bytes, token: str, now: datetime) -> Resume:
     """What a resume link names, or Unauthorized when it is malformed, forged or expired."""
-    parts = token.split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
-        raise Unauthorized("malformed link")
-    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
-    try:
-        given = _unb64(parts[2])
-        claims = json.loads(_unb64(parts[1]))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unauthorized("malformed link") from exc
-    if not hmac.compare_digest(expected, given):
-        raise Unauthorized("the link's signature does not verify")
-    if not isinstance(claims, dict) or not all(isinstance(claims.get(k), str) for k in ("t", "v", "c")):
-        raise Unauthorized("malformed link")
-    exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= now.timestamp():
-        raise Unauthorized("the link has expired")
+    claims = signed_claims(secret, token, now, PREFIX, ("t", "v", "c"), "link")
     return Resume(tenant=claims["t"], visitor_id=claims["v"], conversation_id=claims["c"])
 
 

@@ -41,20 +41,28 @@ def sign(secret: bytes, tenant: str, visitor_id: str, now: datetime) -> tuple[st
 
 def verify(secret: bytes, token: str, now: datetime) -> Principal:
     """The visitor the token names, or Unauthorized when it is malformed, forged or expired."""
+    claims = signed_claims(secret, token, now, PREFIX, ("t", "v"), "visitor token")
+    return Principal(tenant=claims["t"], id=claims["v"], kind=PrincipalKind.VISITOR)
+
+
+def signed_claims(secret: bytes, token: str, now: datetime, prefix: str, names: tuple[str, ...],
+                  what: str) -> dict[str, str]:
+    """The string claims `names` of a ``<prefix>.<payload>.<signature>`` token signed with `secret` (HMAC-SHA256),
+    or Unauthorized naming `what` when it is malformed, forged or past its ``exp``."""
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != PREFIX:
-        raise Unauthorized("malformed visitor token")
+    if len(parts) != 3 or parts[0] != prefix:
+        raise Unauthorized(f"malformed {what}")
     expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
     try:
         given = _unb64(parts[2])
         claims = json.loads(_unb64(parts[1]))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Unauthorized("malformed visitor token") from exc
+        raise Unauthorized(f"malformed {what}") from exc
     if not hmac.compare_digest(expected, given):
-        raise Unauthorized("visitor token signature does not verify")
-    if not isinstance(claims, dict) or not all(isinstance(claims.get(k), str) for k in ("t", "v")):
-        raise Unauthorized("malformed visitor token")
+        raise Unauthorized(f"{what} signature does not verify")
+    if not isinstance(claims, dict) or not all(isinstance(claims.get(k), str) for k in names):
+        raise Unauthorized(f"malformed {what}")
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= now.timestamp():
-        raise Unauthorized("visitor token expired")
-    return Principal(tenant=claims["t"], id=claims["v"], kind=PrincipalKind.VISITOR)
+        raise Unauthorized(f"{what} expired")
+    return {k: claims[k] for k in names}

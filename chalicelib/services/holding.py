@@ -27,6 +27,7 @@ from chalicelib.domain.model import (
     Role,
     Snooze,
 )
+from chalicelib.domain.moments import parse_moment
 from chalicelib.domain.routing import Group
 from chalicelib.ports import AssignmentLost, Deps, Timer
 from chalicelib.services import agents, fanout, frames, queue_position, routing, tenants
@@ -326,14 +327,7 @@ def _snooze_end(now: datetime, duration: object, until: object) -> datetime:
         if not isinstance(duration, str) or duration not in SNOOZE_PRESETS:
             raise InvalidInput("'duration' must be 3h or 24h", field="duration")
         return now + SNOOZE_PRESETS[str(duration)]
-    if not isinstance(until, str):
-        raise InvalidInput("'until' must be an ISO 8601 time", field="until")
-    try:
-        moment = datetime.fromisoformat(until.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput("'until' must be an ISO 8601 time", field="until") from exc
-    if moment.tzinfo is None:
-        raise InvalidInput("'until' must carry a time zone (e.g. Z)", field="until")
+    moment = parse_moment("until", until)
     if not now + timedelta(minutes=1) <= moment <= now + MAX_SNOOZE:
         raise InvalidInput("'until' must be between one minute and 30 days from now", field="until")
     return moment

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain import sales as rules
 from chalicelib.domain.errors import InvalidInput, MissingField, NotFound
+from chalicelib.domain.moments import parse_moment
 from chalicelib.ports import Deps
 from chalicelib.services import tenants, visitors
 from chalicelib.services.frames import iso
@@ -80,14 +81,4 @@ def _text(body: dict[str, Any], name: str, limit: int, required: bool = False) -
 
 
 def _moment(value: object, now: datetime) -> datetime:
-    if value in (None, ""):
-        return now
-    if not isinstance(value, str):
-        raise InvalidInput("'at' must be an ISO 8601 time", field="at")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput("'at' must be an ISO 8601 time", field="at") from exc
-    if moment.tzinfo is None:
-        raise InvalidInput("'at' must carry a time zone (e.g. Z)", field="at")
-    return moment
+    return now if value in (None, "") else parse_moment("at", value)
