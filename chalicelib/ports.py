@@ -130,12 +130,12 @@ class ConversationRepository(Protocol):
         """The agent's "reserved" conversations (waiting for them alone) or "snoozed" ones they keep."""
         ...
 
-    def remember_reply_key(self, key: str, tenant: str, conversation_id: str) -> None:
-        """Note which conversation the reply address with this key belongs to (idempotent)."""
+    def remember_reply_key(self, tenant: str, key: str, conversation_id: str) -> None:
+        """Note which conversation of the tenant the reply address with this key belongs to (idempotent)."""
         ...
 
-    def reply_target(self, key: str) -> tuple[str, str] | None:
-        """(tenant, conversation id) of a reply address's key, else None."""
+    def reply_target(self, tenant: str, key: str) -> str | None:
+        """The id of the tenant's conversation a reply address's key names, else None."""
         ...
 
     def history_hidden(self, tenant: str, visitor_id: str) -> bool:

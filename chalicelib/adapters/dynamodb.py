@@ -479,10 +479,9 @@ class VisitorPrefsItem(_Item):
 
 
 class ReplyKeyItem(_Item):
-    """``REPLY#<key>`` / ``REPLY``: the conversation a reply address belongs to. Not under a tenant: an inbound email
-    names no tenant, only the key (an HMAC: it cannot be guessed from a conversation id)."""
+    """``T#<t>#REPLY#<key>`` / ``REPLY``: the conversation a reply address ``reply+<t>.<key>@…`` belongs to (the key
+    is an HMAC: it cannot be guessed from a conversation id)."""
 
-    tenant = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
 
 
@@ -839,15 +838,15 @@ class DynamoConversations:
                                consistent_read=True, limit=limit)
         return self._many(tenant, [link.conversation_id or "" for link in links])
 
-    def remember_reply_key(self, key: str, tenant: str, conversation_id: str) -> None:
-        ReplyKeyItem(f"REPLY#{key}", REPLY, tenant=tenant, conversation_id=conversation_id).save()
+    def remember_reply_key(self, tenant: str, key: str, conversation_id: str) -> None:
+        ReplyKeyItem(f"T#{tenant}#REPLY#{key}", REPLY, conversation_id=conversation_id).save()
 
-    def reply_target(self, key: str) -> tuple[str, str] | None:
+    def reply_target(self, tenant: str, key: str) -> str | None:
         try:
-            item = ReplyKeyItem.get(f"REPLY#{key}", REPLY, consistent_read=True)
+            item = ReplyKeyItem.get(f"T#{tenant}#REPLY#{key}", REPLY, consistent_read=True)
         except DoesNotExist:
             return None
-        return item.tenant, item.conversation_id
+        return item.conversation_id
 
     def history_hidden(self, tenant: str, visitor_id: str) -> bool:
         try:

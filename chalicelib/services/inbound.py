@@ -1,10 +1,11 @@
 """A visitor's answer by email lands in the conversation (ASYNC-2).
 
-Notification emails carry the reply-to ``reply+<key>@<reply domain>`` (domain/links.py). SES receives mail for that
-domain and publishes it to an SNS topic (a receipt rule with an SNS action; infra/template.yaml); each notification
-holds the whole MIME message. The reply is stored as the visitor's message when the key names a conversation that
-is still open and the sender is the address the visitor gave; the SES message id makes it idempotent (SNS delivers
-at least once). Quoted text (lines starting with ">" and what follows "On ... wrote:") is left out.
+Notification emails carry the reply-to ``reply+<tenant>.<key>@<reply domain>`` (domain/links.py). SES receives
+mail for that domain and publishes it to an SNS topic (a receipt rule with an SNS action; infra/template.yaml);
+each notification holds the whole MIME message. The reply is stored as the visitor's message when the key names a
+conversation that is still open and the sender is the address the visitor gave; the SES message id makes it
+idempotent (SNS delivers at least once). Quoted text (lines starting with ">" and what follows "On ... wrote:") is
+left out.
 """
 
 from __future__ import annotations
@@ -37,15 +38,15 @@ def receive(deps: Deps, notification: dict[str, Any]) -> Message | None:
     receipt = notification.get("receipt") or {}
     mail = notification.get("mail") or {}
     recipients = list(receipt.get("recipients") or []) + list(mail.get("destination") or [])
-    keys = [k for k in (links.reply_key_of(r) for r in recipients if isinstance(r, str)) if k]
-    if not keys:
+    targets = [t for t in (links.reply_target_of(r) for r in recipients if isinstance(r, str)) if t]
+    if not targets:
         log.info("inbound mail to no reply address", extra={"recipients": recipients})
         return None
-    target = deps.conversations.reply_target(keys[0])
-    if target is None:
+    tenant, key = targets[0]
+    conversation_id = deps.conversations.reply_target(tenant, key)
+    if conversation_id is None:
         log.info("inbound mail with an unknown reply key")
         return None
-    tenant, conversation_id = target
     conversation = deps.conversations.get(tenant, conversation_id)
     if conversation is None or not conversation.status.is_open:
         log.info("inbound reply to a conversation that ended", extra={"conversation_id": conversation_id})

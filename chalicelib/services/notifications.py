@@ -63,9 +63,9 @@ def notify_visitor(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     if not deps.conversations.claim_notification(tenant, conversation.id, seq):
         return False
     try:
-        if deps.reply_domain and deps.secrets is not None:
+        if _reply_to(deps, conversation) is not None and deps.secrets is not None:
             key = links.reply_key(deps.secrets.visitor_token_key(), tenant, conversation.id)
-            deps.conversations.remember_reply_key(key, tenant, conversation.id)
+            deps.conversations.remember_reply_key(tenant, key, conversation.id)
         deps.mailer.send(compose(deps, conversation, recent[-LATEST:], answers[-1]))
     except Exception:
         deps.conversations.release_notification(tenant, conversation.id, seq, previous)
@@ -90,7 +90,8 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
         who = "You" if m.sender.kind is PrincipalKind.VISITOR else (m.sender.name or "Agent")
         lines.append(f"{who}: {m.text}")
     lines += ["", ("Rate the conversation: " if closed else "Continue the conversation: ") + link, ""]
-    if deps.reply_domain:
+    reply_to = _reply_to(deps, conversation)
+    if reply_to:
         lines.append("You can also answer this email.")
     lines.append("To stop these emails, open the conversation and switch email notifications off.")
     e = html.escape
@@ -101,10 +102,7 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
     action = "Rate the conversation" if closed else "Continue the conversation"
     body = (f"<!doctype html><html><body>{logo}<p>{e(agent)} from {e(brand)} answered your message:</p>{quoted}"
             f'<p><a href="{e(link)}">{e(action)}</a></p>'
-            + ("<p>You can also answer this email.</p>" if deps.reply_domain else "") + "</body></html>")
-    reply_to = None
-    if deps.reply_domain:
-        reply_to = f"reply+{links.reply_key(key, conversation.tenant, conversation.id)}@{deps.reply_domain}"
+            + ("<p>You can also answer this email.</p>" if reply_to else "") + "</body></html>")
     return Email(to=conversation.notification.email, subject=subject, text="\n".join(lines) + "\n", html=body,
                  reply_to=reply_to, sender_name=brand)
 
@@ -116,3 +114,12 @@ def resume_url(page_url: str, token: str) -> str:
         return f"#{LINK_PARAMETER}={token}"
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, f"{LINK_PARAMETER}={token}"))
 
+
+
+def _reply_to(deps: Deps, conversation: Conversation) -> str | None:
+    """``reply+<tenant>.<key>@<reply domain>``, or None without a reply domain (or for a tenant id no address holds)."""
+    if not deps.reply_domain or deps.secrets is None:
+        return None
+    key = links.reply_key(deps.secrets.visitor_token_key(), conversation.tenant, conversation.id)
+    local = links.reply_local_part(conversation.tenant, key)
+    return f"{local}@{deps.reply_domain}" if local else None

@@ -45,7 +45,7 @@ def world(stack: Any, tenant: str) -> tuple[Deps, str, str, Outbox]:
     deps.agents.put(Agent(tenant=tenant, id="ann", name="Ann", status=AgentStatus.AVAILABLE))
     visitor = Principal(tenant, "v1", PrincipalKind.VISITOR)
     started = conversations.start_conversation(deps, visitor, None, ChatRequest(
-        page={"url": "https://shop.example/p", "title": "P"}))
+        consent=True, page={"url": "https://shop.example/p", "title": "P"}))
     follow_up.set_notification(deps, visitor, started.id, "Zoe@Example.com")
     stored = deps.conversations.get(tenant, started.id)
     assert stored is not None and stored.offer is not None
@@ -109,7 +109,7 @@ def test_a_reply_from_another_address_or_to_a_forged_key_is_dropped(world: tuple
     reply_to = outbox.sent[0].reply_to
     assert reply_to is not None
     assert inbound.receive(deps, received(reply_to, "mallory@example.com", "Refund me")) is None
-    forged = f"reply+{'a' * links.REPLY_KEY_CHARS}@{DOMAIN}"
+    forged = f"reply+{tenant}.{'a' * links.REPLY_KEY_CHARS}@{DOMAIN}"
     assert inbound.receive(deps, received(forged, "zoe@example.com", "Hello", message_id="x")) is None
     assert texts(deps, tenant, conversation_id) == [("agent", "Which size do you need?")]
 

@@ -55,7 +55,7 @@ def hire(tenant: str, agent_id: str, *, groups: tuple[str, ...] = ("default",), 
 
 def start(tenant: str, visitor: str, **request: Any) -> Conversation:
     who = Principal(tenant=tenant, id=visitor, kind=PrincipalKind.VISITOR)
-    return conversations.start_conversation(deps(), who, None, ChatRequest(**request))
+    return conversations.start_conversation(deps(), who, None, ChatRequest(consent=True, **request))
 
 
 def status(tenant: str, agent_id: str, wanted: str) -> Agent:
@@ -75,7 +75,7 @@ def test_cascade_fills_group_1_then_group_2_and_the_next_visitor_is_not_engaged(
     placed = [start(tenant, f"v{i}") for i in range(5)]
     assert [c.queue for c in placed] == ["g1", "g1", "g1", "g2", "g2"]
     assert all(c.status is ConversationStatus.WAITING and c.queue_shard is not None for c in placed)
-    assert routing.availability(deps(), tenant, RoutingContext()) == routing.Availability(False, "full")
+    assert routing.availability(deps(), tenant, RoutingContext()) == routing.Availability(False, "full", True)
 
     with pytest.raises(Unavailable):
         start(tenant, "v5")
@@ -93,7 +93,7 @@ def test_cascade_fills_group_1_then_group_2_and_the_next_visitor_is_not_engaged(
 def test_a_synchronous_group_engages_only_when_an_agent_can_answer_now(tenant: str) -> None:
     configure(tenant, [{"id": "live", "threshold": 0}], [{"id": "all", "groups": ["live"]}])
     hire(tenant, "a1", groups=("live",), online=False, capacity=1)
-    assert routing.availability(deps(), tenant, RoutingContext()) == routing.Availability(False, "full")
+    assert routing.availability(deps(), tenant, RoutingContext()) == routing.Availability(False, "full", False)
     with pytest.raises(Unavailable):
         start(tenant, "v1")
 
