@@ -60,7 +60,7 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
 
     mark = recorder.mark()
     with meter.window() as calls:
-        started = send(widget, {"action": "start_conversation", "id": "start",
+        started = send(widget, {"action": "start_conversation", "consent": True, "id": "start",
                                 "page": {"url": "https://acme.example/bike", "title": "Bike"},
                                 "message": {"client_message_id": "v1", "text": "Is the blue bike in stock?"}})
         conversation_id = started["conversation"]["id"]

@@ -89,7 +89,7 @@ def _chat(meter: Meter, recorder: ConnectionsRecorder) -> Result:
 
     mark = recorder.mark()
     with meter.window() as calls:
-        conversation_id = send(widget, {"action": "start_conversation", "id": "start",
+        conversation_id = send(widget, {"action": "start_conversation", "consent": True, "id": "start",
                                         "page": {"url": "https://acme.example/bike", "title": "Bike"}})[
             "conversation"]["id"]
         counted.invocations += 1

@@ -248,7 +248,7 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     ack = desk.send({"action": "set_status", "id": "s", "status": "available"})
     assert ack is not None and ack["agent"]["status"] == "available", ack
     widget = open_socket(recorder, tenant, visitor_token)
-    ack = widget.send({"action": "start_conversation", "id": "c", "page": {"url": "https://acme.example/shop",
+    ack = widget.send({"action": "start_conversation", "consent": True, "id": "c", "page": {"url": "https://acme.example/shop",
                                                                           "title": "Shop"}})
     assert ack is not None and ack["conversation"]["status"] == "waiting", ack
     conversation_id = ack["conversation"]["id"]

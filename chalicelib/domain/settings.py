@@ -60,9 +60,9 @@ class TenantSettings:
     average_handle_seconds: int = 180  # for the waiting screen's estimate
     accent_colour: str = "#1f6feb"
     logo_url: str = ""
-    #: GDPR (ASYNC-6): the visitor agrees before the first message, and nothing is stored before. Off until the
-    #: widget asks for it (issue 5 is under way); a brand whose site already collects consent may leave it off.
-    consent_required: bool = False
+    #: GDPR (ASYNC-6): the visitor agrees before the first message, and nothing is stored before. A brand whose
+    #: site already collects that consent may switch it off.
+    consent_required: bool = True
     #: An email tells an away visitor of answers this long after the last of a burst (ASYNC-2).
     notify_delay_seconds: int = 120
     #: A snoozed or transferred conversation waits this long for its agent, then for its group (ASYNC-13).

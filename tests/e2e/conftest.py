@@ -162,11 +162,17 @@ class StackPool:
         assert not unclean, "\n".join(unclean)
 
 
+#: The demo tenant of the browser tests asks no GDPR consent (ASYNC-6, on by default) unless a test's mark says so:
+#: the consent step has its own tests (test_widget_async.py: nothing is sent before "I agree"); in every other test it
+#: would only be one more click before the first message. The WebSocket clients send `consent: true` anyway.
+BASE_SETTINGS: dict[str, object] = {"consent_required": False}
+
+
 def stack_settings(item: pytest.Item) -> dict[str, object]:
-    """The demo settings a test's own stack is started with: its `demo_settings` mark, e.g.
-    `@pytest.mark.demo_settings(acceptance_seconds=5)`, or none."""
+    """The demo settings a test's own stack is started with: BASE_SETTINGS with its `demo_settings` mark, e.g.
+    `@pytest.mark.demo_settings(acceptance_seconds=5)`, applied over them."""
     mark = item.get_closest_marker("demo_settings")
-    return dict(mark.kwargs) if mark else {}
+    return {**BASE_SETTINGS, **(mark.kwargs if mark else {})}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -184,7 +190,7 @@ def stack_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
 def stack_url(stack_pool: StackPool) -> Iterator[str]:
     """One stack with the demo's default settings, shared by tests that do not depend on agents' state (taken from
     the pool for the whole session, never reset meanwhile)."""
-    stack = stack_pool.take({})
+    stack = stack_pool.take(dict(BASE_SETTINGS))
     yield stack.url
     stack_pool.release(stack)
 
@@ -197,7 +203,7 @@ def start_stack(request: pytest.FixtureRequest, stack_pool: StackPool) -> Iterat
     started: list[LocalStack] = []
 
     def start(**settings: object) -> str:
-        stack = stack_pool.take(settings or stack_settings(request.node))
+        stack = stack_pool.take({**BASE_SETTINGS, **settings} if settings else stack_settings(request.node))
         started.append(stack)
         return stack.url
 

@@ -55,7 +55,7 @@ def api_visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[Cli
     """A visitor who opens a chat with a first message through the public API; returns its socket and the id."""
     token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
     socket: ClientConnection = stack.enter_context(connect(ws_url(url, token), open_timeout=10))
-    started = ask(socket, {"action": "start_conversation", "id": f"start-{n}", **request,
+    started = ask(socket, {"action": "start_conversation", "consent": True, "id": f"start-{n}", **request,
                            "message": {"client_message_id": f"m-{n}", "text": f"Hello from visitor {n}"}})
     assert started["type"] == "ack", started
     assert started["conversation"]["asynchronous"] is True, started

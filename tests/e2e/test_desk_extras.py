@@ -81,7 +81,7 @@ def visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[ClientC
     """A visitor who opens a chat and writes in it; returns their socket, token and conversation id."""
     token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
     socket = stack.enter_context(connect(ws_url(url, token), open_timeout=10))
-    started = ask(socket, {"action": "start_conversation", "id": f"start-{n}", **request})
+    started = ask(socket, {"action": "start_conversation", "consent": True, "id": f"start-{n}", **request})
     assert started["type"] == "ack", started
     conversation_id = started["conversation"]["id"]
     say(socket, conversation_id, f"m-{n}", f"Hello from visitor {n}")

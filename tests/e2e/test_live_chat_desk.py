@@ -81,7 +81,7 @@ def api_visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[Cli
     token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
     socket = stack.enter_context(connect(ws_url(url, token),
                                          open_timeout=10))
-    started = ask(socket, {"action": "start_conversation", "id": f"start-{n}", **request})
+    started = ask(socket, {"action": "start_conversation", "consent": True, "id": f"start-{n}", **request})
     assert started["type"] == "ack", started
     sent = ask(socket, {"action": "send_message", "id": f"send-{n}", "conversation_id": started["conversation"]["id"],
                         "client_message_id": f"m-{n}", "text": f"Hello from visitor {n}", "after_seq": 0})

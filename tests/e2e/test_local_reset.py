@@ -138,7 +138,7 @@ def test_a_reset_leaves_the_state_of_a_fresh_start_with_the_new_settings(stack: 
         assert ask(desk, {"action": "set_status", "id": "s1", "status": "available"})["type"] == "ack"
         visitor_token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
         visitor = sockets.enter_context(connect(ws_url(url, visitor_token), open_timeout=10))
-        started = ask(visitor, {"action": "start_conversation", "id": "v1"})
+        started = ask(visitor, {"action": "start_conversation", "consent": True, "id": "v1"})
         assert started["type"] == "ack", started
         conversation = started["conversation"]["id"]
         assert next_offer(desk)["conversation"]["id"] == conversation
@@ -191,7 +191,7 @@ def test_a_reset_leaves_the_state_of_a_fresh_start_with_the_new_settings(stack: 
         assert ask(desk, {"action": "set_status", "id": "s1", "status": "available"})["type"] == "ack"
         visitor = sockets.enter_context(connect(ws_url(url, rest(url, "POST", "/tenants/demo/visitors")
                                                        ["visitor_token"]), open_timeout=10))
-        started = ask(visitor, {"action": "start_conversation", "id": "v1"})
+        started = ask(visitor, {"action": "start_conversation", "consent": True, "id": "v1"})
         assert started["type"] == "ack", started
         assert next_offer(desk)["conversation"]["id"] == started["conversation"]["id"]
     assert me(url, "bob")["active"] == 1

@@ -46,7 +46,7 @@ def test_a_reply_to_the_notification_email_reaches_the_agent(start_stack: Callab
     with ExitStack() as stack:
         visitor_token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
         widget = stack.enter_context(connect(ws_url(url, visitor_token), open_timeout=10))
-        started = ask(widget, {"action": "start_conversation", "id": "s",
+        started = ask(widget, {"action": "start_conversation", "consent": True, "id": "s",
                                "page": {"url": f"{url}/", "title": "Home"},
                                "message": {"client_message_id": "v1", "text": f"Is it waterproof? {XSS}"}})
         conversation_id = started["conversation"]["id"]

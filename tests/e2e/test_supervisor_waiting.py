@@ -68,7 +68,7 @@ def start_chat(stack: ExitStack, url: str, n: int, page_url: str, name: str) -> 
     """A visitor opens a chat from `page_url` with a first message; returns its id once the server says it waits."""
     token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
     socket: ClientConnection = stack.enter_context(connect(ws_url(url, token), open_timeout=10))
-    started = ask(socket, {"action": "start_conversation", "id": f"start-{n}", "visitor_name": name,
+    started = ask(socket, {"action": "start_conversation", "consent": True, "id": f"start-{n}", "visitor_name": name,
                            "page": {"url": page_url, "title": f"Page {n}"},
                            "message": {"client_message_id": f"m-{n}", "text": f"Hello from visitor {n}"}})
     assert started["type"] == "ack", started

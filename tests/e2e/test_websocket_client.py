@@ -37,7 +37,7 @@ def test_a_resend_after_reconnecting_is_stored_once(stack_url: str, visitor: str
     frame = {"action": "send_message", "client_message_id": "resend-1", "text": "Is my order shipped?",
              "after_seq": 0}
     with connect(ws_url(stack_url, visitor), open_timeout=10) as socket:
-        conversation = ask(socket, {"action": "start_conversation", "id": "s"})["conversation"]
+        conversation = ask(socket, {"action": "start_conversation", "consent": True, "id": "s"})["conversation"]
         first = ask(socket, {**frame, "id": "1", "conversation_id": conversation["id"]})
     with connect(ws_url(stack_url, visitor), open_timeout=10) as socket:  # the ack was "lost": resend
         again = ask(socket, {**frame, "id": "2", "conversation_id": conversation["id"]})

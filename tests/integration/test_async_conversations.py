@@ -155,6 +155,7 @@ class World:
 
     def start(self, visitor_id: str, text: str = "Hello, anyone there?", **request: Any) -> Conversation:
         request.setdefault("page", {"url": "https://shop.example/products?id=7", "title": "Products"})
+        request.setdefault("consent", True)  # the visitor agreed (ASYNC-6)
         return conversations.start_conversation(
             self.deps, self.visitor(visitor_id), None,
             ChatRequest(message={"client_message_id": f"m-{uuid.uuid4().hex[:8]}", "text": text}, **request))
@@ -681,10 +682,10 @@ def test_visitor_text_is_escaped_in_the_html_part(world: World) -> None:
 
 
 def test_nothing_is_stored_before_consent(world: World) -> None:
-    tenants.change_settings(world.deps, admin(world.tenant), {"consent_required": True})
+    assert tenants.settings_of(world.deps, world.tenant).consent_required  # by default
     world.hire("a1")
     with pytest.raises(InvalidInput) as refused:
-        world.start("v1")
+        world.start("v1", consent=None)
     assert refused.value.field == "consent"
     assert world.deps.conversations.open_for_visitor(world.tenant, "v1") == []
     assert world.deps.conversations.of_visitor(world.tenant, "v1", 10) == []

@@ -111,7 +111,7 @@ def test_a_visitor_cannot_read_another_visitors_conversation(http: Any, tenant: 
 
     owner = visitor_token(http, tenant)
     socket = Socket(f"own-{tenant}", tenant, owner)
-    socket.send({"action": "start_conversation", "id": "c"})
+    socket.send({"action": "start_conversation", "consent": True, "id": "c"})
     conversation_id = bootstrap.container().deps.conversations.open_for_visitor(
         tenant, jwt_free_visitor_id(owner))[0].id
     intruder = visitor_token(http, tenant)

@@ -11,6 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from chalicelib import bootstrap
 from chalicelib.domain.model import Principal, PrincipalKind
 from chalicelib.services import conversations
+from chalicelib.services.conversations import ChatRequest
+
+AGREED = ChatRequest(consent=True)  # what the widget sends once the visitor agreed (ASYNC-6)
 
 THREADS = 16
 
@@ -19,7 +22,7 @@ def test_racing_senders_get_unique_gapless_sequence_numbers(own_aws: str) -> Non
     tenant = own_aws
     deps = bootstrap.container().deps
     visitor = Principal(tenant, "v-race", PrincipalKind.VISITOR)
-    conversation = conversations.start_conversation(deps, visitor, None, None)
+    conversation = conversations.start_conversation(deps, visitor, None, AGREED)
     per_thread = 4
 
     def send(thread: int) -> list[int]:

@@ -191,7 +191,7 @@ def test_two_thousand_conversations_race_through_the_engine_without_a_violation(
                 topic = str(int(who.id[1:]) % 5)
                 custom = {"topic": topic} if topic != "4" else {}
                 try:
-                    conversations.start_conversation(deps, who, None, ChatRequest(custom=custom))
+                    conversations.start_conversation(deps, who, None, ChatRequest(consent=True, custom=custom))
                 except Unavailable:
                     with record.lock:
                         record.refused += 1

@@ -85,7 +85,8 @@ def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
     assert acks(connections_api, desk.id, "s1")[0]["agent"]["status"] == "available"
 
     widget = Socket(f"widget-{tenant}", tenant, visitor_token(http, tenant))
-    widget.send({"action": "start_conversation", "id": "c1", "page": {"url": "https://brand/p", "title": "P"}})
+    widget.send({"action": "start_conversation", "consent": True, "id": "c1",
+                 "page": {"url": "https://brand/p", "title": "P"}})
     (started,) = acks(connections_api, widget.id, "c1")
     conversation = started["conversation"]
     assert conversation["status"] == "waiting"  # offered to Ann; the visitor just waits
@@ -116,7 +117,7 @@ def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(
 def test_a_resent_message_is_stored_once(http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
     token = visitor_token(http, tenant)
     widget = Socket(f"w-{tenant}", tenant, token)
-    widget.send({"action": "start_conversation", "id": "c"})
+    widget.send({"action": "start_conversation", "consent": True, "id": "c"})
     conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
     frame = {"action": "send_message", "conversation_id": conversation_id, "client_message_id": "same",
              "text": "once", "after_seq": 0}
@@ -152,7 +153,7 @@ def test_a_gone_connection_is_removed_and_the_others_still_receive(
     desk.send({"action": "set_status", "status": "available"})
     token = visitor_token(http, tenant)
     tab1, tab2 = Socket(f"t1-{tenant}", tenant, token), Socket(f"t2-{tenant}", tenant, token)
-    tab1.send({"action": "start_conversation", "id": "c"})
+    tab1.send({"action": "start_conversation", "consent": True, "id": "c"})
     conversation_id = acks(connections_api, tab1.id, "c")[0]["conversation"]["id"]
     accept(desk, connections_api)
     connections_api.gone.add(tab1.id)
@@ -165,7 +166,7 @@ def test_a_gone_connection_is_removed_and_the_others_still_receive(
 
 def test_disconnect_unsubscribes_the_connection(http: Any, tenant: str, connections_api: ConnectionsApi) -> None:
     widget = Socket(f"dc-{tenant}", tenant, visitor_token(http, tenant))
-    widget.send({"action": "start_conversation", "id": "c"})
+    widget.send({"action": "start_conversation", "consent": True, "id": "c"})
     conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
     widget.close()
     stored = bootstrap.container().deps.conversations.get(tenant, conversation_id)
@@ -177,7 +178,7 @@ def test_every_key_written_by_the_slice_carries_the_tenant(http: Any, tenant: st
     desk = Socket(f"k-{tenant}", tenant, login(http, make_agent(tenant)))
     desk.send({"action": "set_status", "status": "available"})
     widget = Socket(f"kw-{tenant}", tenant, visitor_token(http, tenant))
-    widget.send({"action": "start_conversation", "id": "c"})
+    widget.send({"action": "start_conversation", "consent": True, "id": "c"})
     conversation_id = acks(connections_api, widget.id, "c")[0]["conversation"]["id"]
     accept(desk, connections_api)
     widget.send({"action": "send_message", "conversation_id": conversation_id, "client_message_id": "m",
@@ -208,7 +209,7 @@ def test_a_brand_signed_identity_reaches_the_agent_as_verified(http: Any, tenant
     widget = Socket(f"idw-{tenant}", tenant, visitor_token(http, tenant))
     signed = {"external_id": "c-42", "name": "Zoé", "email": "zoe@example.org",
               "signature": identity.sign(secret, "c-42", "Zoé", "zoe@example.org")}
-    widget.send({"action": "start_conversation", "id": "s", "identity": signed})
+    widget.send({"action": "start_conversation", "consent": True, "id": "s", "identity": signed})
     (offer,) = connections_api.of(desk.id, "offer")
     assert offer["conversation"]["visitor"]["verified"] is True
     assert offer["conversation"]["visitor"]["external_id"] == "c-42"
@@ -220,7 +221,7 @@ def test_a_reloaded_waiting_screen_reads_its_position(http: Any, tenant: str,
     ids = []
     for n, token in enumerate(tokens):
         socket = Socket(f"pos{n}-{tenant}", tenant, token)
-        socket.send({"action": "start_conversation", "id": "s"})
+        socket.send({"action": "start_conversation", "consent": True, "id": "s"})
         ids.append(acks(connections_api, socket.id, "s")[0]["conversation"]["id"])
     views = [get(http, f"/tenants/{tenant}/conversations/{cid}", token).json_body for cid, token in zip(ids, tokens,
                                                                                                         strict=True)]

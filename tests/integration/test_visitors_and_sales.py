@@ -60,7 +60,7 @@ def chat_with(tenant: str, visitor_id: str, agent_id: str) -> str:
     """The visitor starts a conversation that the (only available) agent accepts; returns its id."""
     who = Principal(tenant, visitor_id, PrincipalKind.VISITOR)
     deps().agents.put(Agent(tenant=tenant, id=agent_id, name=agent_id.title(), status=AgentStatus.AVAILABLE))
-    started = conversations.start_conversation(deps(), who, None, ChatRequest())
+    started = conversations.start_conversation(deps(), who, None, ChatRequest(consent=True))
     stored = deps().conversations.get(tenant, started.id)
     assert stored is not None and stored.offer is not None and stored.offer.agent_id == agent_id
     offers.accept(deps(), Principal(tenant, agent_id, PrincipalKind.AGENT), started.id, stored.offer.id)

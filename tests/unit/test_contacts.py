@@ -40,7 +40,7 @@ def last_offer(deps: Deps) -> dict[str, Any]:
 def chat(deps: Deps, **request: Any) -> str:
     """A visitor starts a chat that Alice is offered and accepts; returns its id."""
     agents.set_status(deps, ALICE, "available")
-    started = conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(**request))
+    started = conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(consent=True, **request))
     offer = last_offer(deps)["offer"]
     offers.accept(deps, ALICE, started.id, offer["id"])
     return started.id
@@ -108,7 +108,8 @@ def test_visitors_cannot_create_or_read_records(deps: Deps) -> None:
 def test_the_offer_carries_the_record_found_by_the_visitors_email(deps: Deps) -> None:
     known = contacts.create_contact(deps, ALICE, {"name": "Zoé Martin", "email": "zoe@example.org"})
     agents.set_status(deps, ALICE, "available")
-    conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(visitor_email="ZOE@example.org"))
+    conversations.start_conversation(deps, VISITOR, None,
+                                     conversations.ChatRequest(consent=True, visitor_email="ZOE@example.org"))
     contact = last_offer(deps)["contact"]
     assert contact == {"id": known.id, "name": "Zoé Martin", "email": "zoe@example.org", "phone": "",
                        "external_id": "", "created_at": "2026-11-21T09:00:00Z", "case_count": 0}
@@ -116,7 +117,8 @@ def test_the_offer_carries_the_record_found_by_the_visitors_email(deps: Deps) ->
 
 def test_the_offer_carries_no_record_for_a_new_customer(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "available")
-    conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(visitor_email="new@example.org"))
+    conversations.start_conversation(deps, VISITOR, None,
+                                     conversations.ChatRequest(consent=True, visitor_email="new@example.org"))
     assert last_offer(deps)["contact"] is None
 
 
@@ -126,7 +128,7 @@ def test_a_verified_visitor_is_found_by_external_id(deps: Deps) -> None:
     signed = {"external_id": "cust-42", "name": "Zoé Martin", "email": "zoe@example.org",
               "signature": identity.sign(SECRET, "cust-42", "Zoé Martin", "zoe@example.org")}
     agents.set_status(deps, ALICE, "available")
-    conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(identity=signed))
+    conversations.start_conversation(deps, VISITOR, None, conversations.ChatRequest(consent=True, identity=signed))
     contact = last_offer(deps)["contact"]
     assert contact["id"] == by_id.id != by_email.id
 

@@ -11,6 +11,8 @@ from chalicelib.services import agents, connections, conversations, offers
 from chalicelib.services.conversations import ChatRequest
 from tests.unit.fakes import FakeConversations, FakePush, make_deps
 
+AGREED = ChatRequest(consent=True)  # what the widget sends once the visitor agreed (ASYNC-6)
+
 VISITOR = Principal("demo", "v1", PrincipalKind.VISITOR)
 ALICE = Principal("demo", "alice", PrincipalKind.AGENT, name="Alice", roles=frozenset({Role.AGENT}))
 BOB = Principal("demo", "bob", PrincipalKind.AGENT, name="Bob", roles=frozenset({Role.AGENT}))
@@ -45,7 +47,7 @@ def accept_offers(deps: Deps, agent: Principal, connection_id: str) -> list[str]
 
 
 def test_a_conversation_waits_while_no_agent_is_available(deps: Deps) -> None:
-    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", ChatRequest(page={"url": "https://shop/x",
+    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", ChatRequest(consent=True, page={"url": "https://shop/x",
                                                                                               "title": "X"}))
     assert conversation.status is ConversationStatus.WAITING
     assert conversation.connections == {"vis-1"}
@@ -53,7 +55,7 @@ def test_a_conversation_waits_while_no_agent_is_available(deps: Deps) -> None:
 
 
 def test_an_agent_who_becomes_available_takes_the_waiting_conversation(deps: Deps) -> None:
-    waiting = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    waiting = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     agent = agents.set_status(deps, ALICE, "available")
     assert agent.active == 1  # the offer holds one slot
     assert accept_offers(deps, ALICE, "alice-1") == [waiting.id]
@@ -69,24 +71,24 @@ def test_a_new_conversation_goes_to_the_longest_idle_available_agent(deps: Deps)
     agents.set_status(deps, BOB, "available")
     deps.clock.advance(seconds=5)  # type: ignore[attr-defined]
     agents.set_status(deps, ALICE, "available")
-    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     assert conversation.offer is not None and conversation.offer.agent_id == "bob"
 
 
 def test_an_away_agent_gets_nothing(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "away")
-    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    conversation = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     assert conversation.status is ConversationStatus.WAITING
 
 
 def test_starting_twice_returns_the_open_conversation(deps: Deps) -> None:
-    first = conversations.start_conversation(deps, VISITOR, "vis-1", None)
-    assert conversations.start_conversation(deps, VISITOR, "vis-1", None).id == first.id
+    first = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
+    assert conversations.start_conversation(deps, VISITOR, "vis-1", AGREED).id == first.id
 
 
 def test_messages_get_increasing_sequence_numbers_and_reach_the_other_side(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "available")
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     accept_offers(deps, ALICE, "alice-1")
     first = conversations.send_message(deps, VISITOR, "vis-1", c.id, "m1", "Hello")
     reply = conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Hi, how can I help?", first.seq)
@@ -98,7 +100,7 @@ def test_messages_get_increasing_sequence_numbers_and_reach_the_other_side(deps:
 
 
 def test_a_resent_message_is_stored_once(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     first = conversations.send_message(deps, VISITOR, "vis-1", c.id, "same-id", "Hello", 0)
     again = conversations.send_message(deps, VISITOR, "vis-2", c.id, "same-id", "Hello", 0)
     assert again == first
@@ -107,7 +109,7 @@ def test_a_resent_message_is_stored_once(deps: Deps) -> None:
 
 def test_a_resend_is_recognised_even_after_many_later_messages(deps: Deps) -> None:
     agents.set_status(deps, ALICE, "available")
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     accept_offers(deps, ALICE, "alice-1")
     first = conversations.send_message(deps, VISITOR, "vis-1", c.id, "early", "Hello", 0)
     for n in range(30):
@@ -118,7 +120,7 @@ def test_a_resend_is_recognised_even_after_many_later_messages(deps: Deps) -> No
 def test_a_gone_connection_is_forgotten_and_the_others_still_receive(deps: Deps) -> None:
     connections.connect(deps, VISITOR, "vis-2")
     agents.set_status(deps, ALICE, "available")
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     accept_offers(deps, ALICE, "alice-1")
     push(deps).gone.add("vis-1")
     conversations.send_message(deps, ALICE, "alice-1", c.id, "r1", "Still there?")
@@ -129,7 +131,7 @@ def test_a_gone_connection_is_forgotten_and_the_others_still_receive(deps: Deps)
 
 
 def test_only_participants_write(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     stranger = Principal("demo", "v2", PrincipalKind.VISITOR)
     with pytest.raises(NotFound):
         conversations.send_message(deps, stranger, "x", c.id, "m1", "hi")
@@ -141,7 +143,7 @@ def test_only_participants_write(deps: Deps) -> None:
 
 
 def test_a_too_long_message_is_refused_and_nothing_is_stored(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     with pytest.raises(InvalidInput) as refused:
         conversations.send_message(deps, VISITOR, "vis-1", c.id, "m1", "x" * 1941)
     assert refused.value.field == "text"
@@ -149,7 +151,7 @@ def test_a_too_long_message_is_refused_and_nothing_is_stored(deps: Deps) -> None
 
 
 def test_a_closed_conversation_takes_no_message(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     assert isinstance(deps.conversations, FakeConversations)
     deps.conversations.items[("demo", c.id)] = replace(c, status=ConversationStatus.CLOSED)
     with pytest.raises(Conflict):
@@ -158,11 +160,11 @@ def test_a_closed_conversation_takes_no_message(deps: Deps) -> None:
 
 def test_agents_cannot_start_conversations(deps: Deps) -> None:
     with pytest.raises(Forbidden):
-        conversations.start_conversation(deps, ALICE, "alice-1", None)
+        conversations.start_conversation(deps, ALICE, "alice-1", AGREED)
 
 
 def test_history_returns_what_came_after_a_sequence(deps: Deps) -> None:
-    c = conversations.start_conversation(deps, VISITOR, "vis-1", None)
+    c = conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
     for n in range(5):
         conversations.send_message(deps, VISITOR, "vis-1", c.id, f"m{n}", f"text {n}")
     assert [m.seq for m in conversations.history(deps, VISITOR, c.id, "3")] == [4, 5]
@@ -173,8 +175,8 @@ def test_history_returns_what_came_after_a_sequence(deps: Deps) -> None:
 def test_an_agent_at_capacity_is_not_given_more(deps: Deps) -> None:
     deps.agents.put(Agent(tenant="demo", id="alice", name="Alice", capacity=1))
     agents.set_status(deps, ALICE, "available")
-    conversations.start_conversation(deps, VISITOR, "vis-1", None)
-    second = conversations.start_conversation(deps, Principal("demo", "v2", PrincipalKind.VISITOR), None, None)
+    conversations.start_conversation(deps, VISITOR, "vis-1", AGREED)
+    second = conversations.start_conversation(deps, Principal("demo", "v2", PrincipalKind.VISITOR), None, AGREED)
     assert second.status is ConversationStatus.WAITING
     agent = deps.agents.get("demo", "alice")
     assert agent is not None and agent.active == 1 and agent.status is AgentStatus.AVAILABLE

@@ -36,7 +36,7 @@ def test_an_error_frame_names_the_field_and_echoes_the_request_id(deps: Deps) ->
 
 
 def test_a_request_is_acknowledged_with_its_result(deps: Deps) -> None:
-    reply = ws.handle(deps, VISITOR, "conn", json.dumps({"id": 3, "action": "start_conversation"}))
+    reply = ws.handle(deps, VISITOR, "conn", json.dumps({"id": 3, "action": "start_conversation", "consent": True}))
     assert reply is not None and reply["type"] == "ack" and reply["id"] == 3
     assert reply["action"] == "start_conversation" and reply["conversation"]["status"] == "waiting"
 
