@@ -28,6 +28,7 @@ first) for the waiting screen's positions.
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 import zlib
@@ -1043,7 +1044,7 @@ class _RoutingConfigs:
 
 
 class DynamoAgents(_RoutingConfigs):
-    _STATUS_RETRIES = 5
+    _STATUS_RETRIES = 12
 
     def get(self, tenant: str, agent_id: str) -> Agent | None:
         try:
@@ -1123,7 +1124,7 @@ class DynamoAgents(_RoutingConfigs):
         """Apply a change to the agent on the exact revision read, with their ready-list entries and memberships
         (retried when a concurrent offer or close won)."""
         config = self.routing(tenant)
-        for _ in range(self._STATUS_RETRIES):
+        for attempt in range(self._STATUS_RETRIES):
             current = self.get(tenant, agent_id)
             if current is None:
                 raise Conflict("the agent has no profile")
@@ -1135,10 +1136,17 @@ class DynamoAgents(_RoutingConfigs):
                 tx.commit()
             except TransactWriteError as exc:
                 if tx.failed(exc) in ("agent_changed", "transaction_conflict"):
+                    _step_aside(attempt)
                     continue
                 raise
             return written
         raise Conflict("the agent's state keeps changing; retry")
+
+
+def _step_aside(attempt: int) -> None:
+    """A busy agent's item changes with every offer and close: a write that lost to one waits a jittered, growing
+    moment before reading again, so that it does not lose to a whole run of them."""
+    time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempt)))  # noqa: S311 - jitter, not security
 
 
 def agent_item(agent: Agent) -> AgentItem:
@@ -1463,7 +1471,7 @@ class DynamoAssignments(_RoutingConfigs):
     def _with_fresh_agent(self, agent: Agent, attempt: Callable[[_Tx, Agent], None]) -> None:
         """Run a transaction that lowers an agent's load, re-reading the agent when a concurrent change won."""
         current = agent
-        for _ in range(self._AGENT_RETRIES):
+        for retry in range(self._AGENT_RETRIES):
             tx = _Tx()
             attempt(tx, current)
             try:
@@ -1473,6 +1481,8 @@ class DynamoAssignments(_RoutingConfigs):
                 reason = tx.failed(exc)
                 if reason not in ("agent_changed", "transaction_conflict"):
                     raise AssignmentLost(reason) from exc
+            if retry:
+                _step_aside(retry)
             fresh = DynamoAgents(self._tenants).get(agent.tenant, agent.id)
             if fresh is None:
                 raise AssignmentLost("agent_gone")
