@@ -273,8 +273,7 @@ def get_held(tenant: str) -> dict[str, Any]:
 def list_agents(tenant: str) -> dict[str, Any]:
     """Agents: the tenant's agents with their status and queues (whom to transfer a conversation to)."""
     found = agents.directory(bootstrap.container().deps, _caller(tenant))
-    return {"agents": [{"id": a.id, "name": a.name, "status": a.status.value, "queues": list(a.queues)}
-                       for a in found]}
+    return {"agents": [frames.directory_entry(a) for a in found]}
 
 
 @app.route("/tenants/{tenant}/agents/me/held", methods=["GET"])

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from bench import capacity
-from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket
+from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket, seed_tenant
 from bench.meter import Meter
 
 ANSWERS = ("Hello! Which size do you ride?", "We have it in blue and in red.", "Delivery takes two days.")
@@ -27,19 +27,9 @@ def run() -> Result:
 
 def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     import app as lambda_app
-    from chalicelib import bootstrap
-    from chalicelib.domain.model import Role
-    from chalicelib.services import tenants, visitors
     from local import events
 
-    c = bootstrap.container()
-    tenant = "acme"
-    tenants.create_tenant(c.deps, tenant, "Acme")
-    tenants.create_agent(c.deps, c.identity, tenant=tenant, username="ann", password="Bench-Passw0rd!", name="Ann",
-                         roles=[Role.AGENT])
-    agent_token = c.identity.login("ann", "Bench-Passw0rd!").id_token
-    session = visitors.open_session(tenant, None, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
-                                    clock=c.deps.clock)
+    tenant, agent_token, session = seed_tenant()
     desk = open_socket(recorder, tenant, agent_token)
     widget = open_socket(recorder, tenant, session.token)
 

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from bench import capacity
-from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket, text_of
+from bench.message_bench import (
+    ConnectionsRecorder,
+    Result,
+    Socket,
+    accept_offer,
+    metered,
+    open_socket,
+    seed_tenant,
+    text_of,
+)
 from bench.meter import Meter
 
 MESSAGES_EACH_WAY = 10
@@ -57,24 +66,14 @@ class Counted:
 def _chat(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     import app as lambda_app
     from chalicelib import bootstrap
-    from chalicelib.domain.model import Principal, PrincipalKind, Role
-    from chalicelib.services import conversations, tenants, visitors
+    from chalicelib.domain.model import Principal, PrincipalKind
+    from chalicelib.services import conversations
     from local import events
 
     c = bootstrap.container()
-    tenant = "acme"
-    tenants.create_tenant(c.deps, tenant, "Acme")
     # Live chat: a group that lets nobody wait (threshold 0), so the chat is synchronous, as before asynchronous
     # conversations existed (bench/async_bench.py measures those).
-    found = c.deps.tenants.get(tenant)
-    assert found is not None
-    live = {g: replace(group, threshold=0) for g, group in found.routing.groups.items()}
-    c.deps.tenants.put(replace(found, routing=replace(found.routing, groups=live)))
-    tenants.create_agent(c.deps, c.identity, tenant=tenant, username="ann", password="Bench-Passw0rd!", name="Ann",
-                         roles=[Role.AGENT])
-    agent_token = c.identity.login("ann", "Bench-Passw0rd!").id_token
-    session = visitors.open_session(tenant, None, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
-                                    clock=c.deps.clock)
+    tenant, agent_token, session = seed_tenant(live=True)
     desk = open_socket(recorder, tenant, agent_token)
     assert (desk.send({"action": "set_status", "id": "s", "status": "available"}) or {}).get("type") == "ack"
     widget = open_socket(recorder, tenant, session.token)

@@ -17,7 +17,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -229,27 +229,39 @@ def run() -> Result:
     return metered(_conversation)
 
 
-def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
-    import app  # noqa: F401 - the Lambda entry module, imported once the environment is set
+def seed_tenant(*, live: bool = False) -> tuple[str, str, Any]:
+    """The bench tenant Acme and its agent Ann, on the fresh stack; returns the tenant, Ann's ID token and a new
+    visitor's session. `live`: its group lets nobody wait (threshold 0), so chats are synchronous."""
     from chalicelib import bootstrap
     from chalicelib.domain.model import Role
     from chalicelib.services import tenants, visitors
 
     c = bootstrap.container()
     tenant = "acme"
-    tenants.create_tenant(c.deps, tenant, "Acme")
+    created = tenants.create_tenant(c.deps, tenant, "Acme")
+    if live:
+        groups = {g: replace(group, threshold=0) for g, group in created.routing.groups.items()}
+        c.deps.tenants.put(replace(created, routing=replace(created.routing, groups=groups)))
     tenants.create_agent(c.deps, c.identity, tenant=tenant, username="ann", password=PASSWORD, name="Ann",
                          roles=[Role.AGENT])
     agent_token = c.identity.login("ann", PASSWORD).id_token
-    visitor_token = visitors.open_session(tenant, None, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
-                                          clock=c.deps.clock).token
+    session = visitors.open_session(tenant, None, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
+                                    clock=c.deps.clock)
+    return tenant, agent_token, session
+
+
+def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
+    import app  # noqa: F401 - the Lambda entry module, imported once the environment is set
+
+    tenant, agent_token, session = seed_tenant()
+    visitor_token = session.token
 
     desk = open_socket(recorder, tenant, agent_token)
     ack = desk.send({"action": "set_status", "id": "s", "status": "available"})
     assert ack is not None and ack["agent"]["status"] == "available", ack
     widget = open_socket(recorder, tenant, visitor_token)
-    ack = widget.send({"action": "start_conversation", "consent": True, "id": "c", "page": {"url": "https://acme.example/shop",
-                                                                          "title": "Shop"}})
+    ack = widget.send({"action": "start_conversation", "consent": True, "id": "c",
+                       "page": {"url": "https://acme.example/shop", "title": "Shop"}})
     assert ack is not None and ack["conversation"]["status"] == "waiting", ack
     conversation_id = ack["conversation"]["id"]
     accept_offer(desk, recorder)

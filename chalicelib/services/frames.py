@@ -100,6 +100,11 @@ def agent(a: Agent) -> dict[str, Any]:
     }
 
 
+def directory_entry(a: Agent) -> dict[str, Any]:
+    """An agent as a transfer picker lists them (GET /tenants/{t}/agents)."""
+    return {"id": a.id, "name": a.name, "status": a.status.value, "queues": list(a.queues)}
+
+
 def contact(c: Contact | None, case_count: int = 0) -> dict[str, Any] | None:
     """A customer's record (CHAT-8), with how many cases it holds; None for no record."""
     if c is None:
