@@ -102,6 +102,13 @@ def _query(name: str) -> str | None:
     return params.get(name) if params else None
 
 
+def _visitor_origin(tenant: str, caller: Principal | None = None) -> None:
+    """A visitor's (or the widget's public) request comes from the tenant's site origins, when it lists them."""
+    request = app.current_request
+    origin = request.headers.get("origin") if request else None
+    tenants.check_origin(bootstrap.container().deps, tenant, origin, caller)
+
+
 # --- REST -----------------------------------------------------------------------------------------------------------
 
 
@@ -128,6 +135,7 @@ def login() -> dict[str, Any]:
 @app.route("/tenants/{tenant}/visitors", methods=["POST"])
 @_rest
 def open_visitor_session(tenant: str) -> Response:
+    _visitor_origin(tenant)
     c = bootstrap.container()
     body = _body()
     session = visitors.open_session(
@@ -143,6 +151,7 @@ def open_visitor_session(tenant: str) -> Response:
 @_rest
 def visitor_history(tenant: str) -> dict[str, Any]:
     """Visitors: their conversations, newest first, unless they hid their history (ASYNC-5)."""
+    _visitor_origin(tenant)
     return visitors.history(bootstrap.container().deps, _caller(tenant))
 
 
@@ -150,6 +159,7 @@ def visitor_history(tenant: str) -> dict[str, Any]:
 @_rest
 def visitor_preferences(tenant: str) -> dict[str, Any]:
     """Visitors: {"hide_history": true|false}."""
+    _visitor_origin(tenant)
     hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), _body().get("hide_history"))
     return {"hide_history": hidden}
 
@@ -171,6 +181,7 @@ def post_sale(tenant: str) -> Response:
 @_rest
 def me(tenant: str) -> dict[str, Any]:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     if not principal.is_agent:
         return {"kind": "visitor", "id": principal.id}
     return {**frames.agent(agents.profile(bootstrap.container().deps, principal)),
@@ -188,6 +199,7 @@ def put_status(tenant: str) -> dict[str, Any]:
 @_rest
 def list_conversations(tenant: str) -> dict[str, Any]:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     found = conversations.open_conversations(bootstrap.container().deps, principal)
     return {"conversations": [frames.for_principal(c, principal) for c in found]}
 
@@ -196,6 +208,7 @@ def list_conversations(tenant: str) -> dict[str, Any]:
 @_rest
 def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     deps = bootstrap.container().deps
     found = conversations.participant_view(deps, principal, conversation_id)
     view = frames.for_principal(found, principal)
@@ -208,6 +221,7 @@ def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
 @_rest
 def list_messages(tenant: str, conversation_id: str) -> dict[str, Any]:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     found = conversations.history(bootstrap.container().deps, principal, conversation_id, _query("after_seq"),
                                   _query("limit"))
     return {"messages": [frames.message(m) for m in found]}
@@ -217,6 +231,7 @@ def list_messages(tenant: str, conversation_id: str) -> dict[str, Any]:
 @_rest
 def get_transcript(tenant: str, conversation_id: str) -> Response:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     content_type, body = conversations.transcript(bootstrap.container().deps, principal, conversation_id,
                                                   _query("format"))
     extension = "html" if content_type.startswith("text/html") else "txt"
@@ -230,6 +245,7 @@ def get_transcript(tenant: str, conversation_id: str) -> Response:
 @_rest
 def post_rating(tenant: str, conversation_id: str) -> Response:
     principal = _caller(tenant)
+    _visitor_origin(tenant, principal)
     body = _body()
     rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.get("rating"),
                                 body.get("comment"))
@@ -240,6 +256,7 @@ def post_rating(tenant: str, conversation_id: str) -> Response:
 @_rest
 def widget_settings(tenant: str) -> dict[str, Any]:
     """Public: the widget's look and texts."""
+    _visitor_origin(tenant)
     return tenants.settings_of(bootstrap.container().deps, tenant).public()
 
 
@@ -247,6 +264,7 @@ def widget_settings(tenant: str) -> dict[str, Any]:
 @_rest
 def get_availability(tenant: str) -> dict[str, Any]:
     """Public: whether a new visitor would be engaged now (ROUTE-4); the widget asks before offering chat."""
+    _visitor_origin(tenant)
     params = app.current_request.query_params if app.current_request else None
     deps = bootstrap.container().deps
     context = routing.context_from_query(dict(params or {}), tenants.routing_of(deps, tenant).skills)
@@ -387,6 +405,8 @@ def ws_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         principal = auth.authenticate(params.get("token"), params.get("tenant"), secrets=c.secrets,
                                       agent_tokens=c.agent_tokens, clock=c.deps.clock)
+        origin = next((v for k, v in (event.get("headers") or {}).items() if k.lower() == "origin"), None)
+        tenants.check_origin(c.deps, principal.tenant, origin, principal)
     except Unauthorized as exc:
         raise Exception("Unauthorized") from exc  # API Gateway's contract for a 401
     except Forbidden:

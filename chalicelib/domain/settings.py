@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from chalicelib.domain import origins
 from chalicelib.domain.errors import InvalidInput
 
 LANGUAGES = ("en", "fr")
@@ -69,11 +70,17 @@ class TenantSettings:
     reservation_hours: int = 24
     #: A sale is credited to the last agent who wrote to the visitor at most this long before it (ASYNC-12).
     sale_attribution_hours: int = 48
+    #: The brand's site: where an email's link goes when the visitor's page is not on an allowed origin (issue 11).
+    site_url: str = ""
+    #: The brand's site origins (`scheme://host[:port]`): emails link only to them (else to `site_url`), and when set,
+    #: visitors' requests must come from one of them (`Origin`). See chalicelib/domain/origins.py.
+    site_origins: tuple[str, ...] = ()
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["dispositions"] = list(self.dispositions)
+        out["site_origins"] = list(self.site_origins)
         out["canned_answers"] = [asdict(c) for c in self.canned_answers]
         out["texts"] = {lang: dict(t) for lang, t in self.texts.items()}
         return out
@@ -131,6 +138,8 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
         if not isinstance(value, str) or not _COLOUR.match(value):
             raise InvalidInput("'accent_colour' must look like #1f6feb", field=name)
         return value
+    if name in ("site_url", "site_origins"):
+        return _site(name, value)
     if name == "logo_url":
         if not isinstance(value, str) or (value and not value.startswith("https://")) or len(value) > 1024:
             raise InvalidInput("'logo_url' must be empty or an https:// URL", field=name)
@@ -149,3 +158,17 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
 
 def _short_text(value: object, limit: int) -> bool:
     return isinstance(value, str) and len(value.strip()) > 0 and len(value) <= limit
+
+
+def _site(name: str, value: Any) -> Any:
+    if name == "site_url":
+        if not isinstance(value, str) or (value and origins.origin_of(value) is None):
+            raise InvalidInput("'site_url' must be empty or an absolute http(s) URL of at most 2048 characters, "
+                               "with no user name and an ASCII host (its xn-- form)", field=name)
+        return value
+    if not isinstance(value, list) or len(value) > origins.MAX_ORIGINS or not all(
+            isinstance(v, str) and origins.parse_origin(v) == v for v in value):
+        raise InvalidInput(f"'site_origins' must be a list of at most {origins.MAX_ORIGINS} origins written as "
+                           "browsers send them: scheme://host[:port], http or https, a lowercase (xn--) host, no "
+                           "default port, no path and no trailing slash", field=name)
+    return tuple(value)

@@ -6,6 +6,10 @@ speaks for the burst), if the visitor is back or has read the answers, or if the
 it records that an email covers the answers up to this one (a conditional write: a timer delivered twice sends one
 email) and sends it: the brand as sender, its logo, the agent's name, the latest messages, a signed link that
 reopens the widget on the conversation (on the rating form if it was closed) and a per-conversation reply-to.
+
+The link opens the visitor's page only when it is on one of the brand's own origins, else the brand's `site_url`,
+else there is none (domain/origins.py): the page URL comes from the visitor, who could name any page and any
+address and have the brand email that person a link to it.
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from chalicelib.domain import links
+from chalicelib.domain import links, origins
 from chalicelib.domain.model import Conversation, ConversationStatus, Message, Principal, PrincipalKind
 from chalicelib.ports import Deps, Email, Timer
 from chalicelib.services import tenants
@@ -81,7 +84,8 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
     key = deps.secrets.visitor_token_key()
     token = links.resume_token(key, links.Resume(conversation.tenant, conversation.visitor_id, conversation.id),
                                deps.clock.now())
-    link = resume_url(conversation.page.url if conversation.page else "", token)
+    base = origins.link_base(conversation.page.url if conversation.page else "", settings)
+    link = resume_url(base, token) if base is not None else None
     agent = answer.sender.name or "An agent"
     closed = conversation.status is ConversationStatus.CLOSED
     subject = f"{agent} answered you" if not closed else f"{agent} answered you — how did it go?"
@@ -89,10 +93,12 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
     for m in latest:
         who = "You" if m.sender.kind is PrincipalKind.VISITOR else (m.sender.name or "Agent")
         lines.append(f"{who}: {m.text}")
-    lines += ["", ("Rate the conversation: " if closed else "Continue the conversation: ") + link, ""]
+    lines.append("")
+    if link is not None:
+        lines += [("Rate the conversation: " if closed else "Continue the conversation: ") + link, ""]
     reply_to = _reply_to(deps, conversation)
     if reply_to:
-        lines.append("You can also answer this email.")
+        lines.append("You can also answer this email." if link is not None else "You can answer this email.")
     lines.append("To stop these emails, open the conversation and switch email notifications off.")
     e = html.escape
     logo = f'<img src="{e(settings.logo_url)}" alt="{e(brand)}" height="40"><br>' if settings.logo_url else ""
@@ -101,19 +107,17 @@ def compose(deps: Deps, conversation: Conversation, latest: list[Message], answe
         f"{e(m.text)}</p>" for m in latest)
     action = "Rate the conversation" if closed else "Continue the conversation"
     body = (f"<!doctype html><html><body>{logo}<p>{e(agent)} from {e(brand)} answered your message:</p>{quoted}"
-            f'<p><a href="{e(link)}">{e(action)}</a></p>'
-            + ("<p>You can also answer this email.</p>" if reply_to else "") + "</body></html>")
+            + (f'<p><a href="{e(link)}">{e(action)}</a></p>' if link is not None else "")
+            + (f"<p>You can {'also ' if link is not None else ''}answer this email.</p>" if reply_to else "")
+            + "</body></html>")
     return Email(to=conversation.notification.email, subject=subject, text="\n".join(lines) + "\n", html=body,
                  reply_to=reply_to, sender_name=brand)
 
 
-def resume_url(page_url: str, token: str) -> str:
-    """The brand's page the visitor wrote from, with the link's token in the fragment (never sent to a server)."""
-    parts = urlsplit(page_url) if page_url else None
-    if parts is None or parts.scheme not in ("http", "https"):
-        return f"#{LINK_PARAMETER}={token}"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, f"{LINK_PARAMETER}={token}"))
-
+def resume_url(base: str, token: str) -> str:
+    """`base` (a page of the brand's site, origins.link_base) with the link's token in the fragment (never sent to a
+    server)."""
+    return f"{base.split('#', 1)[0]}#{LINK_PARAMETER}={token}"
 
 
 def _reply_to(deps: Deps, conversation: Conversation) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from chalicelib.domain import origins
 from chalicelib.domain import settings as rules
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
@@ -41,6 +42,17 @@ def settings_of(deps: Deps, tenant_id: str) -> TenantSettings:
     if tenant is None:
         raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
     return tenant.settings
+
+
+def check_origin(deps: Deps, tenant_id: str, origin: str | None, caller: Principal | None = None) -> None:
+    """A visitor's request (or the widget's public one, `caller` None) comes from one of the tenant's `site_origins`
+    (its `Origin` header) when it lists some; Forbidden (field `origin`) otherwise. Agents are not checked: the desk
+    is not on the brand's site. Reads the tenant through the repository's cache."""
+    if caller is not None and caller.is_agent:
+        return
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is not None and not origins.origin_allowed(origin, tenant.settings):
+        raise Forbidden("this page's origin may not use this tenant's widget", field="origin")
 
 
 def change_settings(deps: Deps, admin: Principal, changes: object) -> TenantSettings:
