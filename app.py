@@ -9,9 +9,9 @@ from typing import Any
 
 from chalice.app import Chalice, Response, SNSEvent, SQSEvent, WebsocketEvent
 
-from chalicelib import bootstrap, ws
+from chalicelib import bootstrap, boundary, ws
 from chalicelib.domain import routing as routing_policy
-from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, InvalidInput, Unauthorized
+from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, RateLimited, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.services import (
     agents,
@@ -46,12 +46,15 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "conflict": 409,
     "unavailable": 409,
+    "rate_limited": 429,
     "internal": 500,
 }
 
 
 def _json(status: int, body: Any) -> Response:
-    return Response(body=json.dumps(body), status_code=status, headers={"Content-Type": "application/json"})
+    # Stored text is valid Unicode (the boundary refuses lone surrogates); scrub() keeps it so for older items.
+    return Response(body=boundary.scrub(json.dumps(body, ensure_ascii=False)), status_code=status,
+                    headers={"Content-Type": "application/json"})
 
 
 def _rest(handler: Callable[..., Any]) -> Callable[..., Response]:
@@ -59,12 +62,17 @@ def _rest(handler: Callable[..., Any]) -> Callable[..., Response]:
 
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         try:
+            for name, value in kwargs.items():  # the route's path parameters
+                boundary.path_parameter(name, value)
             result = handler(*args, **kwargs)
         except DomainError as exc:
             body = {"code": exc.code, "message": exc.message}
             if exc.field:
                 body["field"] = exc.field
-            return _json(STATUS_BY_CODE.get(exc.code, 400), body)
+            response = _json(STATUS_BY_CODE.get(exc.code, 400), body)
+            if isinstance(exc, RateLimited):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if isinstance(result, Response):
             return result
         return _json(200, result)
@@ -74,17 +82,14 @@ def _rest(handler: Callable[..., Any]) -> Callable[..., Response]:
     return wrapped
 
 
-def _body() -> dict[str, Any]:
-    raw = app.current_request.raw_body if app.current_request else b""
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise InvalidInput("the request body is not valid JSON", field="body") from exc
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object", field="body")
-    return body
+def _body(model: str) -> Any:
+    """The request's JSON body as `chalicelib/boundary/models.<model>` (docs/limits.md)."""
+    return boundary.rest_body(model, app.current_request.raw_body if app.current_request else b"")
+
+
+def _domain_checked_body() -> dict[str, Any]:
+    """A body whose every field the domain checks (settings, routing): as JSON, within the boundary's limits."""
+    return dict(_body("DomainChecked").model_extra or {})
 
 
 def _caller(tenant: str) -> Principal:
@@ -97,9 +102,9 @@ def _caller(tenant: str) -> Principal:
     )
 
 
-def _query(name: str) -> str | None:
-    params = app.current_request.query_params if app.current_request else None
-    return params.get(name) if params else None
+def _query(model: str) -> Any:
+    """The request's query as `chalicelib/boundary/models.<model>`."""
+    return boundary.rest_query(model, app.current_request.query_params if app.current_request else None)
 
 
 def _visitor_origin(tenant: str, caller: Principal | None = None) -> None:
@@ -107,6 +112,12 @@ def _visitor_origin(tenant: str, caller: Principal | None = None) -> None:
     request = app.current_request
     origin = request.headers.get("origin") if request else None
     tenants.check_origin(bootstrap.container().deps, tenant, origin, caller)
+
+
+def _source_ip() -> str:
+    """The caller's address as API Gateway saw it (per-visitor limits count new visitors by it)."""
+    context = app.current_request.context if app.current_request else {}
+    return str((context.get("identity") or {}).get("sourceIp") or "")
 
 
 # --- REST -----------------------------------------------------------------------------------------------------------
@@ -121,9 +132,9 @@ def health() -> dict[str, str]:
 @app.route("/auth/login", methods=["POST"])
 @_rest
 def login() -> dict[str, Any]:
-    body = _body()
+    body = _body("Login")
     c = bootstrap.container()
-    result, principal = auth.login(c.identity, c.agent_tokens, body.get("username"), body.get("password"))
+    result, principal = auth.login(c.identity, c.agent_tokens, body.username, body.password)
     return {
         "id_token": result.id_token,
         "expires_in": result.expires_in,
@@ -137,10 +148,11 @@ def login() -> dict[str, Any]:
 def open_visitor_session(tenant: str) -> Response:
     _visitor_origin(tenant)
     c = bootstrap.container()
-    body = _body()
+    body = _body("OpenVisitorSession")
     session = visitors.open_session(
-        tenant, body.get("visitor_token"), tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
-        clock=c.deps.clock, identity=body.get("identity"), resume=body.get("resume"),
+        tenant, body.visitor_token, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
+        clock=c.deps.clock, identity=body.identity.model_dump() if body.identity else None, resume=body.resume,
+        rate_limits=c.deps.rate_limits, source_ip=_source_ip(),
     )
     return _json(201, {"visitor_id": session.visitor_id, "visitor_token": session.token,
                        "expires_at": frames.iso(session.expires_at), "conversation_id": session.conversation_id,
@@ -160,7 +172,7 @@ def visitor_history(tenant: str) -> dict[str, Any]:
 def visitor_preferences(tenant: str) -> dict[str, Any]:
     """Visitors: {"hide_history": true|false}."""
     _visitor_origin(tenant)
-    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), _body().get("hide_history"))
+    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), _body("VisitorPreferences").hide_history)
     return {"hide_history": hidden}
 
 
@@ -173,7 +185,7 @@ def post_sale(tenant: str) -> Response:
     raw = request.raw_body if request else b""
     signature = request.headers.get("x-guichet-signature") if request else None
     body = raw.encode() if isinstance(raw, str) else (raw or b"")
-    sale = sales.report_sale(bootstrap.container().deps, tenant, body, signature)
+    sale = sales.report_sale(bootstrap.container().deps, tenant, body, signature, _body("Sale").model_dump())
     return _json(201, sales.sale_frame(sale))
 
 
@@ -192,7 +204,7 @@ def me(tenant: str) -> dict[str, Any]:
 @_rest
 def put_status(tenant: str) -> dict[str, Any]:
     principal = _caller(tenant)
-    return frames.agent(agents.set_status(bootstrap.container().deps, principal, _body().get("status")))
+    return frames.agent(agents.set_status(bootstrap.container().deps, principal, _body("AgentStatus").status))
 
 
 @app.route("/tenants/{tenant}/conversations", methods=["GET"])
@@ -222,8 +234,9 @@ def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
 def list_messages(tenant: str, conversation_id: str) -> dict[str, Any]:
     principal = _caller(tenant)
     _visitor_origin(tenant, principal)
-    found = conversations.history(bootstrap.container().deps, principal, conversation_id, _query("after_seq"),
-                                  _query("limit"))
+    query = _query("MessagesQuery")
+    found = conversations.history(bootstrap.container().deps, principal, conversation_id, query.after_seq,
+                                  query.limit)
     return {"messages": [frames.message(m) for m in found]}
 
 
@@ -233,9 +246,9 @@ def get_transcript(tenant: str, conversation_id: str) -> Response:
     principal = _caller(tenant)
     _visitor_origin(tenant, principal)
     content_type, body = conversations.transcript(bootstrap.container().deps, principal, conversation_id,
-                                                  _query("format"))
+                                                  _query("TranscriptQuery").format)
     extension = "html" if content_type.startswith("text/html") else "txt"
-    return Response(body=body, status_code=200, headers={
+    return Response(body=boundary.scrub(body), status_code=200, headers={
         "Content-Type": content_type,
         "Content-Disposition": f'attachment; filename="conversation-{conversation_id}.{extension}"',
     })
@@ -246,9 +259,8 @@ def get_transcript(tenant: str, conversation_id: str) -> Response:
 def post_rating(tenant: str, conversation_id: str) -> Response:
     principal = _caller(tenant)
     _visitor_origin(tenant, principal)
-    body = _body()
-    rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.get("rating"),
-                                body.get("comment"))
+    body = _body("Rating")
+    rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.rating, body.comment)
     return _json(201, {"conversation_id": conversation_id, "rating": rating})
 
 
@@ -265,9 +277,10 @@ def widget_settings(tenant: str) -> dict[str, Any]:
 def get_availability(tenant: str) -> dict[str, Any]:
     """Public: whether a new visitor would be engaged now (ROUTE-4); the widget asks before offering chat."""
     _visitor_origin(tenant)
-    params = app.current_request.query_params if app.current_request else None
+    query = _query("AvailabilityQuery")
     deps = bootstrap.container().deps
-    context = routing.context_from_query(dict(params or {}), tenants.routing_of(deps, tenant).skills)
+    context = routing.availability_context(deps, tenant, url=query.url, queue=query.queue, custom=query.custom,
+                                           skill=query.skill, level=query.level)
     found = routing.availability(deps, tenant, context)
     return {"available": found.available, "reason": found.reason, "asynchronous": found.asynchronous}
 
@@ -312,9 +325,9 @@ def post_release(tenant: str, conversation_id: str) -> dict[str, Any]:
 @_rest
 def post_transfer(tenant: str, conversation_id: str) -> dict[str, Any]:
     """The holding agent, a supervisor or an admin: to another agent ({"to_agent"}) or a queue ({"to_queue"})."""
-    body = _body()
-    moved = holding.transfer(bootstrap.container().deps, _caller(tenant), conversation_id, body.get("to_agent"),
-                             body.get("to_queue"))
+    body = _body("Transfer")
+    moved = holding.transfer(bootstrap.container().deps, _caller(tenant), conversation_id, body.to_agent,
+                             body.to_queue)
     return frames.conversation(moved)
 
 
@@ -330,7 +343,7 @@ def get_settings(tenant: str) -> dict[str, Any]:
 @app.route("/tenants/{tenant}/settings", methods=["PUT"])
 @_rest
 def put_settings(tenant: str) -> dict[str, Any]:
-    return tenants.change_settings(bootstrap.container().deps, _caller(tenant), _body()).to_json()
+    return tenants.change_settings(bootstrap.container().deps, _caller(tenant), _domain_checked_body()).to_json()
 
 
 @app.route("/tenants/{tenant}/routing", methods=["GET"])
@@ -346,7 +359,7 @@ def get_routing(tenant: str) -> dict[str, Any]:
 def put_routing(tenant: str) -> dict[str, Any]:
     """Admins: replace the routing configuration."""
     deps = bootstrap.container().deps
-    return routing_policy.config_to_json(routing_admin.replace_routing_config(deps, _caller(tenant), _body()))
+    return routing_policy.config_to_json(routing_admin.replace_routing_config(deps, _caller(tenant), _domain_checked_body()))
 
 
 @app.route("/tenants/{tenant}/agents/{agent_id}/settings", methods=["GET"])
@@ -360,7 +373,7 @@ def get_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
 def put_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
     """Admins: an agent's capacity per channel, skills, groups and routing flags."""
     deps = bootstrap.container().deps
-    return frames.agent(routing_admin.change_agent_settings(deps, _caller(tenant), agent_id, _body()))
+    return frames.agent(routing_admin.change_agent_settings(deps, _caller(tenant), agent_id, _domain_checked_body()))
 
 
 @app.route("/tenants/{tenant}/identity-secret", methods=["GET"])
@@ -374,7 +387,7 @@ def get_identity_secret(tenant: str) -> dict[str, str]:
 @_rest
 def create_contact(tenant: str) -> Response:
     """Agents: the record of a new customer (CHAT-8)."""
-    contact = contacts.create_contact(bootstrap.container().deps, _caller(tenant), _body())
+    contact = contacts.create_contact(bootstrap.container().deps, _caller(tenant), _body("NewContact").model_dump())
     return _json(201, frames.contact(contact))
 
 
@@ -382,7 +395,8 @@ def create_contact(tenant: str) -> Response:
 @_rest
 def find_contacts(tenant: str) -> dict[str, Any]:
     """Agents: the record holding an email (or an external id), as a list of 0 or 1."""
-    found = contacts.find_contact(bootstrap.container().deps, _caller(tenant), _query("email"), _query("external_id"))
+    query = _query("ContactsQuery")
+    found = contacts.find_contact(bootstrap.container().deps, _caller(tenant), query.email, query.external_id)
     return {"contacts": [frames.contact(*found)] if found else []}
 
 

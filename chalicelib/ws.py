@@ -7,17 +7,23 @@ never closes the connection.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import agents, conversations, follow_up, frames, holding, offers
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from chalicelib.boundary import frames as f
+
 MAX_ID_CHARS = 64
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -26,16 +32,12 @@ class Caller:
     source_ip: str = ""
 
 
-Handler = Callable[[Deps, Caller, dict[str, Any]], dict[str, Any]]
-
-
-def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    request = conversations.ChatRequest(page=frame.get("page"), custom=frame.get("custom"),
-                                        visitor_name=frame.get("visitor_name"),
-                                        visitor_email=frame.get("visitor_email"), identity=frame.get("identity"),
-                                        message=frame.get("message"), ip=caller.source_ip,
-                                        queue=frame.get("queue"), skill=frame.get("skill"),
-                                        consent=frame.get("consent"))
+def _start(deps: Deps, caller: Caller, frame: f.StartConversation) -> dict[str, Any]:
+    request = conversations.ChatRequest(
+        page=frame.page.model_dump() if frame.page else None, custom=frame.custom, visitor_name=frame.visitor_name,
+        visitor_email=frame.visitor_email, identity=frame.identity.model_dump() if frame.identity else None,
+        message=frame.message.model_dump() if frame.message else None, ip=caller.source_ip, queue=frame.queue,
+        skill=frame.skill.model_dump() if frame.skill else None, consent=frame.consent)
     conversation = conversations.start_conversation(deps, caller.principal, caller.connection_id, request)
     answer: dict[str, Any] = {"conversation": frames.for_visitor(conversation)}
     place = conversations.position(deps, conversation)
@@ -44,100 +46,96 @@ def _start(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _send(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    message = conversations.send_message(
-        deps, caller.principal, caller.connection_id, frame.get("conversation_id"), frame.get("client_message_id"),
-        frame.get("text"), frame.get("after_seq"),
-    )
+def _send(deps: Deps, caller: Caller, frame: f.SendMessage) -> dict[str, Any]:
+    message = conversations.send_message(deps, caller.principal, caller.connection_id, frame.conversation_id,
+                                         frame.client_message_id, frame.text, frame.after_seq)
     return {"message": frames.message(message)}
 
 
-def _sync(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
+def _sync(deps: Deps, caller: Caller, frame: f.Sync) -> dict[str, Any]:
     page = conversations.PUSH_PAGE
-    found = conversations.history(deps, caller.principal, frame.get("conversation_id"), frame.get("after_seq"),
-                                  frame.get("limit"), max_page=page)
-    return {"conversation_id": frame["conversation_id"], "messages": [frames.message(m) for m in found],
+    found = conversations.history(deps, caller.principal, frame.conversation_id, frame.after_seq, frame.limit,
+                                  max_page=page)
+    return {"conversation_id": frame.conversation_id, "messages": [frames.message(m) for m in found],
             "more": len(found) == page}
 
 
-def _set_status(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"agent": frames.agent(agents.set_status(deps, caller.principal, frame.get("status")))}
+def _set_status(deps: Deps, caller: Caller, frame: f.SetStatus) -> dict[str, Any]:
+    return {"agent": frames.agent(agents.set_status(deps, caller.principal, frame.status))}
 
 
-def _switch_queue(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"agent": frames.agent(agents.switch_queue(deps, caller.principal, frame.get("queue"), frame.get("on")))}
+def _switch_queue(deps: Deps, caller: Caller, frame: f.SwitchQueue) -> dict[str, Any]:
+    return {"agent": frames.agent(agents.switch_queue(deps, caller.principal, frame.queue, frame.on))}
 
 
-def _accept(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    accepted = offers.accept(deps, caller.principal, frame.get("conversation_id"), frame.get("offer_id"))
+def _accept(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    accepted = offers.accept(deps, caller.principal, frame.conversation_id, frame.offer_id)
     return {"conversation": frames.conversation(accepted)}
 
 
-def _reject(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"agent": frames.agent(offers.reject(deps, caller.principal, frame.get("conversation_id"),
-                                                frame.get("offer_id")))}
+def _reject(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    return {"agent": frames.agent(offers.reject(deps, caller.principal, frame.conversation_id, frame.offer_id))}
 
 
-def _close(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    closed = conversations.close_conversation(deps, caller.principal, frame.get("conversation_id"),
-                                              frame.get("disposition"), frame.get("notes"), frame.get("saved_as"),
-                                              frame.get("contact_id"))
+def _close(deps: Deps, caller: Caller, frame: f.CloseConversation) -> dict[str, Any]:
+    closed = conversations.close_conversation(deps, caller.principal, frame.conversation_id, frame.disposition,
+                                              frame.notes, frame.saved_as, frame.contact_id)
     return {"conversation": frames.conversation(closed)}
 
 
-def _typing(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    conversations.typing(deps, caller.principal, caller.connection_id, frame.get("conversation_id"),
-                         frame.get("typing"))
+def _typing(deps: Deps, caller: Caller, frame: f.Typing) -> dict[str, Any]:
+    conversations.typing(deps, caller.principal, caller.connection_id, frame.conversation_id, frame.typing)
     return {}
 
 
-def _snooze(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    snoozed = holding.snooze(deps, caller.principal, frame.get("conversation_id"), frame.get("duration"),
-                             frame.get("until"), frame.get("keep", True))
+def _snooze(deps: Deps, caller: Caller, frame: f.Snooze) -> dict[str, Any]:
+    snoozed = holding.snooze(deps, caller.principal, frame.conversation_id, frame.duration, frame.until, frame.keep)
     return {"conversation": frames.conversation(snoozed)}
 
 
-def _transfer(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    moved = holding.transfer(deps, caller.principal, frame.get("conversation_id"), frame.get("to_agent"),
-                             frame.get("to_queue"))
+def _transfer(deps: Deps, caller: Caller, frame: f.Transfer) -> dict[str, Any]:
+    moved = holding.transfer(deps, caller.principal, frame.conversation_id, frame.to_agent, frame.to_queue)
     return {"conversation": frames.conversation(moved)}
 
 
-def _block(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"conversation": frames.conversation(holding.block(deps, caller.principal, frame.get("conversation_id")))}
+def _block(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"conversation": frames.conversation(holding.block(deps, caller.principal, frame.conversation_id))}
 
 
-def _set_notification(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    chosen = follow_up.set_notification(deps, caller.principal, frame.get("conversation_id"),
-                                        frame.get("email", follow_up.KEEP), frame.get("enabled", follow_up.KEEP))
+def _set_notification(deps: Deps, caller: Caller, frame: f.SetNotification) -> dict[str, Any]:
+    given = frame.model_fields_set
+    chosen = follow_up.set_notification(deps, caller.principal, frame.conversation_id,
+                                        frame.email if "email" in given else follow_up.KEEP,
+                                        frame.enabled if "enabled" in given else follow_up.KEEP)
     return {"notification": follow_up.notification_frame(chosen)}
 
 
-def _page(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    page = follow_up.update_page(deps, caller.principal, frame.get("conversation_id"), frame.get("page"))
+def _page(deps: Deps, caller: Caller, frame: f.PageChanged) -> dict[str, Any]:
+    page = follow_up.update_page(deps, caller.principal, frame.conversation_id, frame.page.model_dump())
     return {"page": {"url": page.url, "title": page.title}}
 
 
-def _read(deps: Deps, caller: Caller, frame: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": follow_up.mark_read(deps, caller.principal, frame.get("conversation_id"), frame.get("seq"))}
+def _read(deps: Deps, caller: Caller, frame: f.Read) -> dict[str, Any]:
+    return {"seq": follow_up.mark_read(deps, caller.principal, frame.conversation_id, frame.seq)}
 
 
-ACTIONS: dict[str, Handler] = {
-    "start_conversation": _start,
-    "send_message": _send,
-    "sync": _sync,
-    "set_status": _set_status,
-    "switch_queue": _switch_queue,
-    "accept_offer": _accept,
-    "reject_offer": _reject,
-    "close_conversation": _close,
-    "typing": _typing,
-    "snooze": _snooze,
-    "transfer": _transfer,
-    "block_visitor": _block,
-    "set_notification": _set_notification,
-    "page": _page,
-    "read": _read,
+#: action -> (the name of its model in boundary/frames.py, its handler)
+ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
+    "start_conversation": ("StartConversation", _start),
+    "send_message": ("SendMessage", _send),
+    "sync": ("Sync", _sync),
+    "set_status": ("SetStatus", _set_status),
+    "switch_queue": ("SwitchQueue", _switch_queue),
+    "accept_offer": ("Offer", _accept),
+    "reject_offer": ("Offer", _reject),
+    "close_conversation": ("CloseConversation", _close),
+    "typing": ("Typing", _typing),
+    "snooze": ("Snooze", _snooze),
+    "transfer": ("Transfer", _transfer),
+    "block_visitor": ("OnConversation", _block),
+    "set_notification": ("SetNotification", _set_notification),
+    "page": ("PageChanged", _page),
+    "read": ("Read", _read),
 }
 
 
@@ -159,13 +157,21 @@ def handle(deps: Deps, principal: Principal, connection_id: str, body: str | Non
             raise MissingField("action")
         if not isinstance(action, str):
             raise _UnknownAction("'action' must be a string", field="action")
-        handler = ACTIONS.get(action)
-        if handler is None:
-            raise _UnknownAction(f"unknown action '{action}'", field="action")
-        result = handler(deps, Caller(principal, connection_id, source_ip), frame)
+        known = ACTIONS.get(action)
+        if known is None:
+            raise _UnknownAction(f"unknown action '{action[:40]}'", field="action")
+        model_name, handler = known
+        result = handler(deps, Caller(principal, connection_id, source_ip), _validated(model_name, frame))
         return {"type": "ack", "id": request_id, "action": action, **result}
     except DomainError as exc:
         return error_frame(exc, request_id)
+
+
+def _validated(model_name: str, frame: dict[str, Any]) -> BaseModel:
+    from chalicelib.boundary import frames as models  # pydantic: loaded on the first frame, not at a cold import
+
+    model: type[BaseModel] = getattr(models, model_name)
+    return boundary.validate(model, frame, "frame")
 
 
 def error_frame(exc: DomainError, request_id: str | int | None = None) -> dict[str, Any]:
@@ -181,17 +187,10 @@ class _UnknownAction(DomainError):
     code = "unknown_action"
 
 
-class _InvalidJson(DomainError):
-    code = "invalid_json"
-
-
 def _parse(body: str | None) -> dict[str, Any]:
-    try:
-        frame = json.loads(body or "")
-    except ValueError as exc:
-        raise _InvalidJson("the frame is not valid JSON") from exc
+    frame = boundary.load_json(body, limit=boundary.MAX_FRAME_BYTES, what="frame")
     if not isinstance(frame, dict):
-        raise _InvalidJson("the frame must be a JSON object")
+        raise boundary.InvalidJson("the frame must be a JSON object")
     return frame
 
 

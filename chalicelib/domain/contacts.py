@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain import emails
 from chalicelib.domain.errors import InvalidInput, MissingField
 
 MAX_NAME_CHARS = 120
@@ -14,7 +15,6 @@ MAX_EXTERNAL_ID_CHARS = 128
 MAX_NOTES_CHARS = 4000
 SAVED_AS = ("case", "draft")
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+ ]+$")
 
 
@@ -63,10 +63,7 @@ def valid_name(value: object) -> str:
 
 
 def valid_email(value: object) -> str:
-    email = _text("email", value, 320)
-    if email and not _EMAIL.match(email):
-        raise InvalidInput("'email' is not an email address", field="email")
-    return email
+    return emails.valid_email("email", value)
 
 
 def valid_phone(value: object) -> str:

@@ -13,6 +13,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from chalicelib.domain import emails
 from chalicelib.domain.errors import InvalidInput
 
 FIELDS = ("external_id", "name", "email")
@@ -43,6 +44,8 @@ def verify(secret: str, claimed: object) -> SignedIdentity:
         raise InvalidInput("'identity' needs external_id, and name and email as short texts", field="identity")
     signature = claimed.get("signature")
     expected = sign(secret, values["external_id"], values["name"], values["email"])
-    if not secret or not isinstance(signature, str) or not hmac.compare_digest(signature, expected):
+    if not secret or not isinstance(signature, str) or not signature.isascii() or not hmac.compare_digest(
+            signature, expected):
         raise InvalidInput("'identity' is not signed by the brand", field="identity")
-    return SignedIdentity(**values)
+    return SignedIdentity(values["external_id"], values["name"], emails.valid_email("identity.email",
+                                                                                     values["email"]))

@@ -50,7 +50,7 @@ def signed_claims(secret: bytes, token: str, now: datetime, prefix: str, names: 
     """The string claims `names` of a ``<prefix>.<payload>.<signature>`` token signed with `secret` (HMAC-SHA256),
     or Unauthorized naming `what` when it is malformed, forged or past its ``exp``."""
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != prefix:
+    if not token.isascii() or len(parts) != 3 or parts[0] != prefix:
         raise Unauthorized(f"malformed {what}")
     expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
     try:

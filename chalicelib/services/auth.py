@@ -7,6 +7,8 @@ from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, Unau
 from chalicelib.domain.model import Principal, Role
 from chalicelib.ports import AgentTokenVerifier, Clock, IdentityProvider, LoginResult, SecretStore
 
+MAX_TOKEN_CHARS = 8192
+
 
 def authenticate(
     token: str | None,
@@ -19,6 +21,8 @@ def authenticate(
     """The caller of a request aimed at `tenant`; Unauthorized without valid credentials, Forbidden across tenants."""
     if not token:
         raise Unauthorized("a bearer token is required")
+    if not token.isascii() or len(token) > MAX_TOKEN_CHARS:  # tokens are base64url: anything else is forged
+        raise Unauthorized("malformed token")
     if visitor_tokens.is_visitor_token(token):
         principal = visitor_tokens.verify(secrets.visitor_token_key(), token, clock.now())
     else:

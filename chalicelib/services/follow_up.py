@@ -4,15 +4,11 @@ notification email is not sent for answers already read)."""
 
 from __future__ import annotations
 
-import re
-
+from chalicelib.domain import emails
 from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Conversation, Notification, PageContext, Principal, PrincipalKind
 from chalicelib.ports import Deps
 from chalicelib.services import fanout
-
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
-
 
 KEEP = object()  # a field the request leaves as it is
 
@@ -26,9 +22,7 @@ def set_notification(deps: Deps, visitor: Principal, conversation_id: object, em
     if email is not KEEP:
         if email is not None and not isinstance(email, str):
             raise InvalidInput("'email' must be an email address, or null to delete it", field="email")
-        address = (email or "").strip()
-        if address and (len(address) > 320 or not _EMAIL.match(address)):
-            raise InvalidInput("'email' is not an email address", field="email")
+        address = emails.valid_email("email", email)
     wanted = conversation.notification.enabled if enabled is KEEP else enabled
     if not isinstance(wanted, bool):
         raise InvalidInput("'enabled' must be true or false", field="enabled")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from chalicelib.domain.errors import InvalidInput, Unavailable
+from chalicelib.domain.errors import InvalidInput, NotFound, Unavailable
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -69,27 +69,20 @@ def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
     return route
 
 
-def context_from_query(params: dict[str, str], skills: tuple[str, ...]) -> RoutingContext:
-    """The availability check's query: url, queue, skill and level, and custom.<name>=<value> entries."""
-    queue = params.get("queue") or "default"
-    if len(queue) > 40:
-        raise InvalidInput("'queue' must be a queue name of at most 40 characters", field="queue")
-    url = params.get("url") or ""
-    if len(url) > 2000:
-        raise InvalidInput("'url' must be at most 2000 characters", field="url")
-    custom = {k[len("custom."):]: v[:200] for k, v in params.items() if k.startswith("custom.")}
-    if len(custom) > 20:
-        raise InvalidInput("at most 20 custom.<name> parameters", field="custom")
-    skill = None
-    if params.get("skill"):
-        level = params.get("level") or "1"
-        if not level.isdigit() or not 1 <= int(level) <= 5:
-            raise InvalidInput("'level' must be a whole number from 1 to 5", field="level")
+def availability_context(deps: Deps, tenant_id: str, *, url: str, queue: str, custom: dict[str, str],
+                         skill: str | None, level: int) -> RoutingContext:
+    """What the availability check weighs (the boundary checked each value's type and size): NotFound for an unknown
+    tenant, InvalidInput (`skill`) for a skill the tenant does not have."""
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
+    need = None
+    if skill:
         try:
-            skill = skill_need_from_json({"skill": params["skill"], "min_level": int(level)}, "skill", skills)
+            need = skill_need_from_json({"skill": skill, "min_level": level}, "skill", tenant.routing.skills)
         except InvalidInput as bad:
             raise InvalidInput(bad.message, field="skill") from bad
-    return RoutingContext(queue=queue, channel=Channel.CHAT, url=url, custom=custom, skill=skill)
+    return RoutingContext(queue=queue or "default", channel=Channel.CHAT, url=url, custom=custom, skill=need)
 
 
 def availability(deps: Deps, tenant_id: str, context: RoutingContext) -> Availability:

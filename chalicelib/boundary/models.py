@@ -1,0 +1,114 @@
+"""One model per REST body and query (app.py validates each request with one of these before calling a service).
+
+The tenant's settings, its routing configuration and an agent's routing settings are objects whose every field is
+checked by the domain (domain/settings.py, domain/routing.py), which names the field at fault; the boundary gives
+them the size, nesting and Unicode checks of every body (boundary.load_json).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
+
+from chalicelib.boundary.fields import (
+    Body,
+    Custom,
+    Email,
+    Id,
+    Identity,
+    Moment,
+    Name,
+    Query,
+    Seq,
+    Text40,
+    Text128,
+    Text320,
+    Text1000,
+    Token,
+)
+from chalicelib.domain.contacts import MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS
+
+Level = Annotated[int, Field(ge=1, le=5)]
+PageSize = Annotated[int, Field(ge=1, le=200)]
+
+
+def _number_text(value: object) -> object:
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class Login(Body):
+    username: Text128
+    password: Annotated[str, StringConstraints(max_length=256)]
+
+
+class OpenVisitorSession(Body):
+    visitor_token: Token | None = None
+    resume: Token | None = None
+    identity: Identity | None = None
+
+
+class VisitorPreferences(Body):
+    hide_history: bool
+
+
+class Sale(Body):
+    order_id: Text128
+    amount: Annotated[str, BeforeValidator(_number_text), StringConstraints(max_length=32)] | None = None
+    currency: Annotated[str, StringConstraints(max_length=3)] | None = None
+    at: Moment | None = None
+    visitor_id: Text128 | None = None
+    external_id: Text320 | None = None
+
+
+class AgentStatus(Body):
+    status: Literal["available", "away", "offline"]
+
+
+class Rating(Body):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Text1000 | None = None
+
+
+class Transfer(Body):
+    to_agent: Id | None = None
+    to_queue: Name | None = None
+
+
+class NewContact(Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)]
+    email: Email | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE_CHARS)] | None = None
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True,
+                                                  max_length=MAX_EXTERNAL_ID_CHARS)] | None = None
+
+
+class DomainChecked(Body):
+    """A JSON object whose fields the domain checks one by one (settings, routing): kept whole in `model_extra`."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# --- queries ----------------------------------------------------------------------------------------------------
+
+
+class MessagesQuery(Query):
+    after_seq: Seq | None = None
+    limit: PageSize | None = None
+
+
+class TranscriptQuery(Query):
+    format: Literal["text", "html"] | None = None
+
+
+class ContactsQuery(Query):
+    email: Text320 | None = None
+    external_id: Text128 | None = None
+
+
+class AvailabilityQuery(Query):
+    url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    queue: Text40 = ""
+    skill: Name | None = None
+    level: Level = 1
+    custom: Custom = {}  # from the custom.<name>=<value> parameters
