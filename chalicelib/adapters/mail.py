@@ -9,19 +9,20 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 from chalicelib.adapters.aws import client
+from chalicelib.boundary import scrub
 from chalicelib.ports import Email
 
 
 def mime(email: Email, sender: str) -> bytes:
     message = EmailMessage()
-    message["From"] = formataddr((email.sender_name, sender)) if email.sender_name else sender
+    message["From"] = formataddr((scrub(email.sender_name), sender)) if email.sender_name else sender
     message["To"] = str(Address(addr_spec=email.to))
-    message["Subject"] = email.subject
+    message["Subject"] = scrub(email.subject)
     if email.reply_to:
         message["Reply-To"] = email.reply_to
-    message.set_content(email.text)
+    message.set_content(scrub(email.text))  # texts stored before the boundary refused lone surrogates
     if email.html is not None:
-        message.add_alternative(email.html, subtype="html")
+        message.add_alternative(scrub(email.html), subtype="html")
     return message.as_bytes()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters.aws import client, error_code
+from chalicelib.boundary import scrub
 from chalicelib.domain.errors import ConnectionGone
 
 
@@ -16,7 +17,9 @@ class ApiGatewayPush:
 
     def send(self, connection_id: str, frame: Mapping[str, Any]) -> None:
         api = client("apigatewaymanagementapi", self._callback_url)
-        data = json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # Valid UTF-8 whatever was stored: a lone surrogate (refused at the boundary, but maybe stored before) would
+        # make the frame undecodable for the client.
+        data = scrub(json.dumps(frame, separators=(",", ":"), ensure_ascii=False)).encode("utf-8")
         try:
             api.post_to_connection(ConnectionId=connection_id, Data=data)
         except api.exceptions.GoneException as exc:

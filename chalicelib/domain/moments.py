@@ -6,6 +6,8 @@ from datetime import datetime
 
 from chalicelib.domain.errors import InvalidInput
 
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
 
 def parse_moment(name: str, value: object) -> datetime:
     """`value` as an aware datetime; InvalidInput naming the field `name` otherwise."""
@@ -17,4 +19,6 @@ def parse_moment(name: str, value: object) -> datetime:
         raise InvalidInput(f"'{name}' must be an ISO 8601 time", field=name) from exc
     if moment.tzinfo is None:
         raise InvalidInput(f"'{name}' must carry a time zone (e.g. Z)", field=name)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # also keeps the arithmetic on it clear of datetime's bounds
+        raise InvalidInput(f"'{name}' must be a time between the years {FIRST_YEAR} and {LAST_YEAR}", field=name)
     return moment

@@ -15,13 +15,16 @@ address and have the brand email that person a link to it.
 from __future__ import annotations
 
 import html
+import logging
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.domain import links, origins
+from chalicelib.domain import emails, links, origins
 from chalicelib.domain.model import Conversation, ConversationStatus, Message, Principal, PrincipalKind
 from chalicelib.ports import Deps, Email, Timer
 from chalicelib.services import tenants
+
+log = logging.getLogger("guichet")
 
 NOTIFY = "visitor.notify"
 LATEST = 6  # messages quoted in an email
@@ -52,6 +55,12 @@ def notify_visitor(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
         return False
     conversation = view.conversation
     if not conversation.notification.enabled or not conversation.notification.email:
+        return False
+    try:
+        emails.mailable(conversation.notification.email)
+    except ValueError:  # stored before addresses were checked: retrying would only fill the dead-letter queue
+        log.warning("notification not sent: the stored address cannot be mailed",
+                    extra={"tenant": tenant, "conversation_id": conversation.id})
         return False
     recent = sorted(view.recent, key=lambda m: m.seq)
     answers = [m for m in recent if m.sender.kind is PrincipalKind.AGENT]

@@ -170,3 +170,21 @@ def test_a_visitor_token_with_non_ascii_characters_is_unauthorized_not_a_crash()
 
     with pytest.raises(Unauthorized):
         verify(b"k", "v1.é.x", datetime.now(UTC))
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59Z"])
+def test_a_time_outside_the_years_2000_to_2199_is_a_field_error_not_an_overflow(moment: str) -> None:
+    from chalicelib.domain.moments import parse_moment
+
+    with pytest.raises(InvalidInput) as caught:
+        parse_moment("until", moment)
+    assert caught.value.field == "until"
+
+
+def test_an_email_built_from_text_stored_with_a_lone_surrogate_still_encodes() -> None:
+    from chalicelib.adapters.mail import mime
+    from chalicelib.ports import Email
+
+    raw = mime(Email(to="zoe@example.org", subject="Ann \ud800 answered", text="hi \udfff", html="<p>\ud800</p>",
+                     sender_name="Brand \ud800"), "noreply@example.org")
+    assert "\ufffd".encode() in raw or b"=EF=BF=BD" in raw or b"77+9" in raw  # U+FFFD, in whichever encoding
