@@ -44,6 +44,7 @@ def _build() -> Container:
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
     from chalicelib.adapters.mail import SesMailer
     from chalicelib.adapters.push import ApiGatewayPush
+    from chalicelib.adapters.rate_limits import DynamoRateLimits
     from chalicelib.adapters.secrets import SecretsManagerKeys
     from chalicelib.adapters.system import RandomIds, UtcClock
     from chalicelib.adapters.timers import QueueAndSchedulerTimers
@@ -71,6 +72,7 @@ def _build() -> Container:
         secrets=secrets,
         reply_domain=config.reply_domain,
         sales=dynamodb.DynamoSales(),
+        rate_limits=DynamoRateLimits(),
     )
     return Container(
         deps=deps,

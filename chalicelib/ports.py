@@ -21,6 +21,7 @@ from chalicelib.domain.model import (
     Snooze,
     WrapUp,
 )
+from chalicelib.domain.rate_limits import Window
 from chalicelib.domain.routing import AgentSettings, Channel, Group, RoutingConfig, SkillNeed, Waiting
 from chalicelib.domain.sales import Sale
 from chalicelib.domain.settings import TenantSettings
@@ -49,6 +50,9 @@ class ConversationView:
 
     conversation: Conversation
     recent: Sequence[Message]
+    #: The visitor's pace stored with the newest message: how many messages the visitor sent in that message's
+    #: minute, up to it (domain/rate_limits.py).
+    visitor_pace: int = 0
 
 
 class ConversationRepository(Protocol):
@@ -60,8 +64,9 @@ class ConversationRepository(Protocol):
         """The conversation with its newest message and every message after `after_seq` (the newest few if None)."""
         ...
 
-    def put_message(self, message: Message) -> None:
-        """Store a message under its sequence number; raises SeqTaken if another message holds that number."""
+    def put_message(self, message: Message, visitor_pace: int = 0) -> None:
+        """Store a message under its sequence number, with the visitor's pace as of it; raises SeqTaken if another
+        message holds that number."""
         ...
 
     def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]: ...
@@ -366,6 +371,15 @@ class SaleRepository(Protocol):
         ...
 
 
+class RateLimits(Protocol):
+    """Counters of what visitors start (sessions, conversations) in fixed windows, shared by every container."""
+
+    def take(self, tenant: str, kind: str, key: str, limit: int, window: Window) -> bool:
+        """Count one more `kind` for `key` in the window unless it already counts `limit`: True if counted, False
+        (and nothing counted) if the limit is reached. Atomic: racing callers never get more than `limit`."""
+        ...
+
+
 @dataclass(frozen=True)
 class Deps:
     """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
@@ -387,3 +401,5 @@ class Deps:
     #: The domain whose mail SES receives for the app: replies to notification emails (empty: no reply-to).
     reply_domain: str = ""
     sales: SaleRepository | None = None
+    #: Per-visitor limits on new sessions and conversations (None: not counted).
+    rate_limits: RateLimits | None = None

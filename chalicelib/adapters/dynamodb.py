@@ -21,6 +21,8 @@ Item layout (pk / sk):
   - ``T#<t>#GROUP#<group>#<shard>`` / ``COUNT``: how many conversations wait in that shard of the group (``n``, kept
     below the shard's share of the threshold: ROUTE-4) and in each of its queues (``q:<queue>``).
   - ``T#<t>#ROSTER#<group>`` / agent id: the group's members, for reports and re-indexing (never for a decision).
+- ``T#<t>#LIMIT#<kind>#<key>`` / ``W#<window start>``: per-visitor counters of sessions and conversations, written
+  by adapters/rate_limits.py.
 GSI ``gsi1`` (keys, plus connections) lists a group's waiting conversations (``T#<t>#WAITING#<group>``, oldest
 first) for the waiting screen's positions.
 """
@@ -342,6 +344,8 @@ class MessageItem(ConversationPart, discriminator="m"):
     text = UnicodeAttribute(attr_name="x", null=True)
     packed_text = BinaryAttribute(attr_name="z", null=True, legacy_encoding=False)
     sent_at_ms = NumberAttribute(attr_name="at")
+    #: How many messages the visitor sent in this message's minute, up to it (domain/rate_limits.py); absent: 0.
+    visitor_pace = NumberAttribute(attr_name="v", null=True)
 
     def set_text(self, text: str) -> None:
         """Long texts are stored deflated when that is smaller: a write unit is 1 KB, and chat text packs well."""
@@ -620,6 +624,7 @@ class DynamoConversations:
         page = 3 if after_seq is not None else 1 + RECENT_WITHOUT_CURSOR
         conversation: Conversation | None = None
         recent: list[Message] = []
+        pace = 0
         results = ConversationPart.query(
             _conv_pk(tenant, conversation_id),
             ConversationPart.sk >= MSG,
@@ -631,6 +636,8 @@ class DynamoConversations:
             if isinstance(part, ConversationItem):
                 conversation = part.to_domain(tenant)
             elif isinstance(part, MessageItem):
+                if not recent:
+                    pace = int(part.visitor_pace or 0)
                 recent.append(part.to_domain(tenant))
                 seq = recent[-1].seq
                 if after_seq is None:
@@ -641,9 +648,9 @@ class DynamoConversations:
                     break
         if conversation is None:
             return None
-        return ConversationView(conversation=conversation, recent=recent)
+        return ConversationView(conversation=conversation, recent=recent, visitor_pace=pace)
 
-    def put_message(self, message: Message) -> None:
+    def put_message(self, message: Message, visitor_pace: int = 0) -> None:
         item = MessageItem(
             _conv_pk(message.tenant, message.conversation_id),
             _msg_sk(message.seq),
@@ -652,6 +659,7 @@ class DynamoConversations:
             sender_id=message.sender.id,
             sender_name=message.sender.name or None,
             sent_at_ms=int(message.sent_at.timestamp() * 1000),
+            visitor_pace=visitor_pace or None,
         )
         item.set_text(message.text)
         request = item.get_save_kwargs_from_instance(

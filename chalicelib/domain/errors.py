@@ -55,6 +55,17 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+class RateLimited(DomainError):
+    """A visitor went over a per-visitor limit (sessions, conversations or messages in a window): nothing was stored;
+    the same request succeeds after `retry_after` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 class ConnectionGone(Exception):
     """A WebSocket connection no longer exists (API Gateway answered 410 Gone)."""
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from chalicelib.domain import origins
+from chalicelib.domain import rate_limits as limits
 from chalicelib.domain.errors import InvalidInput
 
 LANGUAGES = ("en", "fr")
@@ -70,6 +71,12 @@ class TenantSettings:
     reservation_hours: int = 24
     #: A sale is credited to the last agent who wrote to the visitor at most this long before it (ASYNC-12).
     sale_attribution_hours: int = 48
+    #: Per-visitor limits (docs/limits.md): new sessions per hour (a new visitor counts against its network address,
+    #: which a NAT shares: generous), conversations started per hour and messages per minute (a fast typist sends
+    #: about 10). Going over answers 429 / `rate_limited` and stores nothing.
+    visitor_sessions_per_hour: int = 200
+    visitor_conversations_per_hour: int = 20
+    visitor_messages_per_minute: int = 30
     #: The brand's site: where an email's link goes when the visitor's page is not on an allowed origin (issue 11).
     site_url: str = ""
     #: The brand's site origins (`scheme://host[:port]`): emails link only to them (else to `site_url`), and when set,
@@ -93,7 +100,10 @@ class TenantSettings:
 
 
 _INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "average_handle_seconds": (10, 7200),
-               "notify_delay_seconds": (5, 3600), "reservation_hours": (1, 168), "sale_attribution_hours": (1, 720)}
+               "notify_delay_seconds": (5, 3600), "reservation_hours": (1, 168), "sale_attribution_hours": (1, 720),
+               "visitor_sessions_per_hour": limits.SESSIONS_PER_HOUR,
+               "visitor_conversations_per_hour": limits.CONVERSATIONS_PER_HOUR,
+               "visitor_messages_per_minute": limits.MESSAGES_PER_MINUTE}
 
 
 def updated(current: TenantSettings, changes: object) -> TenantSettings:

@@ -27,7 +27,17 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
-from chalicelib.services import contacts, fanout, frames, holding, notifications, queue_position, routing, tenants
+from chalicelib.services import (
+    contacts,
+    fanout,
+    frames,
+    holding,
+    limits,
+    notifications,
+    queue_position,
+    routing,
+    tenants,
+)
 
 WAIT_EXPIRED = "wait.expired"
 
@@ -91,6 +101,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if settings.consent_required and request.consent is not True:
         raise InvalidInput("the visitor must agree before anything is stored ('consent': true)", field="consent")
     route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
+    limits.conversation_started(deps, visitor, settings, deps.clock.now())  # over the limit: nothing stored
     connections = set(deps.connections.of(visitor))
     if connection_id:
         connections.add(connection_id)
@@ -295,6 +306,8 @@ def send_message(
         stored = rules.find_retry(view.recent, who, client_id)
         if stored is not None:
             return stored
+        sent_at = rules.sent_time(deps.clock.now())
+        pace = limits.message_pace(deps, sender, view, sent_at)  # a visitor over the limit: nothing stored
         message = Message(
             tenant=sender.tenant,
             conversation_id=conversation_id,
@@ -302,10 +315,10 @@ def send_message(
             client_message_id=client_id,
             sender=who,
             text=body,
-            sent_at=rules.sent_time(deps.clock.now()),
+            sent_at=sent_at,
         )
         try:
-            deps.conversations.put_message(message)
+            deps.conversations.put_message(message, pace)
         except SeqTaken as taken:
             # Someone wrote first under this number. If it was this very message (a concurrent resend), it is
             # stored; otherwise read the newest number again, after a jittered pause.

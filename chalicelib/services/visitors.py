@@ -19,8 +19,8 @@ from chalicelib.domain import identity as identities
 from chalicelib.domain import links, visitor_tokens
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.domain.model import Conversation, Principal, PrincipalKind
-from chalicelib.ports import Clock, Deps, Ids, SecretStore, TenantRepository
-from chalicelib.services import frames
+from chalicelib.ports import Clock, Deps, Ids, RateLimits, SecretStore, TenantRepository
+from chalicelib.services import frames, limits
 
 HISTORY_PAGE = 20
 
@@ -45,10 +45,13 @@ def open_session(
     clock: Clock,
     identity: object = None,
     resume: object = None,
+    rate_limits: RateLimits | None = None,
+    source_ip: str = "",
 ) -> VisitorSession:
     """Issue a fresh token: for the visitor a link names (`resume`), else for the identity the brand signed, else
     for the visitor of a still-valid previous token of the same tenant, else for a new visitor. A bad link is
-    refused (401); an identity that does not verify is ignored (the visitor stays anonymous)."""
+    refused (401); an identity that does not verify is ignored (the visitor stays anonymous). Sessions count
+    against `visitor_sessions_per_hour` (RateLimited over it): a new visitor's against `source_ip`."""
     found = tenants.get(tenant)
     if found is None:
         raise NotFound(f"unknown tenant '{tenant}'", field="tenant")
@@ -77,6 +80,7 @@ def open_session(
             previous = None  # an expired or foreign token simply starts a new visitor
         if previous is not None and previous.tenant == tenant:
             visitor_id = previous.id
+    limits.session_opened(rate_limits, tenant, found.settings, key, visitor_id, source_ip, now)
     visitor_id = visitor_id or ids.new_id()
     token, expires_at = visitor_tokens.sign(key, tenant, visitor_id, now)
     return VisitorSession(visitor_id=visitor_id, token=token, expires_at=expires_at, conversation_id=conversation_id,

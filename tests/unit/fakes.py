@@ -23,6 +23,7 @@ from chalicelib.domain.model import (
     Principal,
     WrapUp,
 )
+from chalicelib.domain.rate_limits import Window
 from chalicelib.domain.routing import (
     AgentSettings,
     Channel,
@@ -73,6 +74,7 @@ class FakeConversations:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Conversation] = {}
         self.msgs: dict[tuple[str, str], dict[int, Message]] = {}
+        self.paces: dict[tuple[str, str, int], int] = {}
         self.open_by_visitor: dict[tuple[str, str], str] = {}
         self.by_agent: dict[tuple[str, str], list[str]] = {}
         self.blocked: set[tuple[str, str]] = set()
@@ -96,14 +98,16 @@ class FakeConversations:
             return None
         stored = sorted(self.msgs.get((tenant, conversation_id), {}).values(), key=lambda m: -m.seq)
         recent = stored[:10] if after_seq is None else [m for m in stored if m.seq > after_seq] or stored[:1]
-        return ConversationView(conversation=conversation, recent=recent)
+        pace = self.paces.get((tenant, conversation_id, stored[0].seq), 0) if stored else 0
+        return ConversationView(conversation=conversation, recent=recent, visitor_pace=pace)
 
-    def put_message(self, message: Message) -> None:
+    def put_message(self, message: Message, visitor_pace: int = 0) -> None:
         with self.lock:
             box = self.msgs.setdefault((message.tenant, message.conversation_id), {})
             if message.seq in box:
                 raise SeqTaken(box[message.seq])
             box[message.seq] = message
+            self.paces[(message.tenant, message.conversation_id, message.seq)] = visitor_pace
             self.puts += 1
 
     def messages(self, tenant: str, conversation_id: str, after_seq: int, limit: int) -> list[Message]:
@@ -440,6 +444,22 @@ class FakeTimers:
         self.armed.append((timer, fire_at))
 
 
+class FakeRateLimits:
+    """Counters per (tenant, kind, key, window start), refused at the limit like the conditional update."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, str, int], int] = {}
+        self.lock = threading.Lock()
+
+    def take(self, tenant: str, kind: str, key: str, limit: int, window: Window) -> bool:
+        with self.lock:
+            counted = self.counts.get((tenant, kind, key, window.start), 0)
+            if counted >= limit:
+                return False
+            self.counts[(tenant, kind, key, window.start)] = counted + 1
+            return True
+
+
 class FakeKeys:
     def __init__(self, key: bytes = b"k" * 32) -> None:
         self.key = key
@@ -477,4 +497,5 @@ def make_deps(*tenants: str) -> Deps:
         timers=FakeTimers(),
         clock=FakeClock(),
         ids=SequentialIds(),
+        rate_limits=FakeRateLimits(),
     )
