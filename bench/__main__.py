@@ -20,7 +20,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "message.dynamodb_wcu": ("<=", 1),
     "message.posts_per_recipient_connection": ("==", 1),
     "routing.requests_per_decision.spread": ("==", 0),
-    "import.ratio_to_boto3": ("<=", 1.5),
+    "import.ratio_to_boto3": ("<=", 1.0),
     "async.emails_per_reply_burst": ("==", 1),
 }
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}

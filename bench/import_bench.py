@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPETITIONS = 7
+#: the entry module with the input boundary's models, as a REST or WebSocket function holds it after its first request
+BOUNDARY = "app, chalicelib.boundary.models, chalicelib.boundary.frames"
 _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
 
@@ -30,15 +32,20 @@ def run(env: dict[str, str] | None = None, repetitions: int = REPETITIONS) -> di
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    for module in ("app", "boto3"):  # warm-up: compile bytecode, fill the OS file cache
+    for module in ("app", "boto3", BOUNDARY):  # warm-up: compile bytecode, fill the OS file cache
         cold_import_seconds(module, env)
-    app_times, boto3_times = [], []
+    app_times, boto3_times, boundary_times = [], [], []
     for _ in range(repetitions):
         app_times.append(cold_import_seconds("app", env))
         boto3_times.append(cold_import_seconds("boto3", env))
+        boundary_times.append(cold_import_seconds(BOUNDARY, env))
     app_median, boto3_median = statistics.median(app_times), statistics.median(boto3_times)
+    boundary_median = statistics.median(boundary_times)
     return {
         "import.app_ms": round(app_median * 1000, 1),
         "import.boto3_ms": round(boto3_median * 1000, 1),
         "import.ratio_to_boto3": round(app_median / boto3_median, 3),
+        # what the first client request adds to a REST or WebSocket function's cold start (pydantic and the models)
+        "import.app_with_boundary_ms": round(boundary_median * 1000, 1),
+        "import.boundary_ratio_to_boto3": round(boundary_median / boto3_median, 3),
     }
