@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -200,3 +201,109 @@ def test_websocket_connect_goes_through_the_authorizer(packaged: tuple[str, Path
     stage = resources["WebsocketAPIStage"]["Properties"]["StageName"]
     callback = _template(out)["Globals"]["Function"]["Environment"]["Variables"]["WS_CALLBACK_URL"]["Fn::Sub"]
     assert callback.endswith(f"/{stage}")
+
+
+# --------------------------------------------------------------------------- throttling (docs/deploy.md)
+
+DEPLOY_GUIDE = ROOT / "docs" / "deploy.md"
+# (route as app.py declares it, method) -> (requests per second, burst) with the template's defaults; ("*", "*")
+# is every method without a row of its own (ResourcePath "/*", HttpMethod "*").
+REST_THROTTLING = {
+    ("*", "*"): (100, 200),
+    ("/tenants/{tenant}/widget", "GET"): (500, 1000),
+    ("/tenants/{tenant}/availability", "GET"): (500, 1000),
+    ("/auth/login", "POST"): (5, 10),
+    ("/tenants/{tenant}/visitors", "POST"): (20, 40),
+    ("/tenants/{tenant}/contacts", "POST"): (10, 20),
+    ("/tenants/{tenant}/sales", "POST"): (10, 20),
+    ("/tenants/{tenant}/conversations/{conversation_id}/transcript", "GET"): (10, 20),
+    ("/tenants/{tenant}/routing", "PUT"): (1, 5),
+}
+WEBSOCKET_DEFAULT_THROTTLING = (500, 1000)
+WEBSOCKET_ROUTE_THROTTLING = {"$connect": (50, 100)}
+# AWS's default regional quotas: requests per second and burst for the account (REST and WebSocket together),
+# new WebSocket connections per second.
+ACCOUNT_RATE, ACCOUNT_BURST, ACCOUNT_NEW_CONNECTIONS = 10_000, 5_000, 500
+
+
+def _default(value: Any, parameters: dict[str, Any]) -> float:
+    """A throttling value as deployed when no parameter is overridden: a template parameter's default."""
+    assert isinstance(value, dict) and set(value) == {"Ref"}, f"{value} should be a template parameter"
+    return float(parameters[value["Ref"]]["Default"])
+
+
+def _limits(settings: dict[str, Any], parameters: dict[str, Any]) -> tuple[float, float]:
+    return (
+        _default(settings["ThrottlingRateLimit"], parameters),
+        _default(settings["ThrottlingBurstLimit"], parameters),
+    )
+
+
+def _rest_throttling(template: dict[str, Any]) -> dict[tuple[str, str], tuple[float, float]]:
+    settings = template["Resources"]["RestAPI"]["Properties"].get("MethodSettings", [])
+    # ResourcePath is "/" then the path with each "/" written "~1": "/~1auth~1login" is /auth/login.
+    return {
+        (setting["ResourcePath"][1:].replace("~1", "/") or "/", setting["HttpMethod"]): _limits(
+            setting, template["Parameters"]
+        )
+        for setting in settings
+    }
+
+
+def test_rest_stage_throttles_every_method_and_costly_routes_harder(packaged: tuple[str, Path]) -> None:
+    _, out = packaged
+    throttling = _rest_throttling(_template(out))
+    assert throttling == REST_THROTTLING
+    for rate, burst in throttling.values():
+        assert 0 < rate <= burst <= ACCOUNT_BURST
+        assert rate <= ACCOUNT_RATE
+
+
+def test_every_throttled_rest_route_is_a_route_of_the_api(packaged: tuple[str, Path]) -> None:
+    # A route renamed in app.py would leave its limit on a path that no longer exists.
+    _, out = packaged
+    template = _template(out)
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    routes = {(path, method.upper()) for path, methods in paths.items() for method in methods}
+    per_route = set(_rest_throttling(template)) - {("*", "*")}
+    assert per_route
+    assert per_route - routes == set()
+
+
+def test_throttled_rest_answers_can_be_read_by_the_widget_and_the_desk(packaged: tuple[str, Path]) -> None:
+    # Both run on other origins than the API: without this header a 429 looks like a network failure.
+    _, out = packaged
+    responses = _template(out)["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert responses["THROTTLED"]["ResponseParameters"]["Headers"] == {"Access-Control-Allow-Origin": "'*'"}
+
+
+def test_websocket_stage_throttles_frames_and_new_connections_harder(packaged: tuple[str, Path]) -> None:
+    _, out = packaged
+    template = _template(out)
+    stage = template["Resources"]["WebsocketAPIStage"]["Properties"]
+    parameters = template["Parameters"]
+    assert _limits(stage["DefaultRouteSettings"], parameters) == WEBSOCKET_DEFAULT_THROTTLING
+    per_route = {key: _limits(settings, parameters) for key, settings in stage["RouteSettings"].items()}
+    assert per_route == WEBSOCKET_ROUTE_THROTTLING
+    route_keys = {
+        definition["Properties"]["RouteKey"]
+        for definition in template["Resources"].values()
+        if definition["Type"] == "AWS::ApiGatewayV2::Route"
+    }
+    assert set(per_route) <= route_keys
+    connect_rate, connect_burst = per_route["$connect"]
+    assert connect_rate <= ACCOUNT_NEW_CONNECTIONS
+    assert connect_rate <= connect_burst
+
+
+def test_deploy_guide_states_every_throttling_value_with_its_parameter() -> None:
+    parameters = yaml.safe_load(MERGE_TEMPLATE.read_text(encoding="utf-8"))["Parameters"]
+    throttling = {name: spec for name, spec in parameters.items() if name.endswith(("RateLimit", "BurstLimit"))}
+    assert len(throttling) == 16
+    guide = DEPLOY_GUIDE.read_text(encoding="utf-8")
+    assert "## Throttling and abuse limits" in guide
+    section = guide.split("## Throttling and abuse limits", 1)[1].split("\n## ", 1)[0]
+    stated = [(name, value) for value, name in re.findall(r"\| (\d+) \(`(\w+)`\)", section)]
+    assert {name for name, _ in stated} == set(throttling)
+    wrong = [(name, value) for name, value in stated if value != str(throttling[name]["Default"])]
+    assert wrong == []
