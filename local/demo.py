@@ -25,11 +25,21 @@ AGENTS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 
 
 def demo_settings(overrides: Mapping[str, object] | None = None) -> settings.TenantSettings:
-    """The demo tenant's settings: the defaults changed by `overrides`, or else by `GUICHET_DEMO_SETTINGS` (JSON, e.g.
-    '{"acceptance_seconds": 5}'), so that a test can have a stack with short timers. Invalid ones raise."""
+    """The demo tenant's settings: the defaults, with the local stack as the brand's site, changed by `overrides`, or
+    else by `GUICHET_DEMO_SETTINGS` (JSON, e.g. '{"acceptance_seconds": 5}'), so that a test can have a stack with
+    short timers. Invalid ones raise."""
     if overrides is None:
         overrides = json.loads(os.environ.get("GUICHET_DEMO_SETTINGS") or "{}")
-    return settings.updated(settings.TenantSettings(), overrides)
+    return settings.updated(settings.TenantSettings(), {"site_url": site_url(), **overrides})
+
+
+def site_url() -> str:
+    """The demo brand page's address (`/` of the gateway): emails link to it, so their links keep working; no
+    `site_origins`, so that clients without an `Origin` header (tests' WebSocket clients) are not refused."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"  # listening everywhere: this machine's own address works
+    return f"http://{f'[{host}]' if ':' in host else host}:{os.environ.get('PORT', '8000')}/"
 
 
 def seed(overrides: Mapping[str, object] | None = None) -> list[tuple[str, str]]:

@@ -30,13 +30,13 @@ def ws_event(kind: str, connection_id: str, *, authorizer: dict[str, Any] | None
     return event
 
 
-def authorize(tenant: str | None, token: str | None) -> dict[str, Any]:
-    """Run the $connect authorizer as API Gateway does; returns its policy answer."""
+def authorize(tenant: str | None, token: str | None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run the $connect authorizer as API Gateway does (with the handshake's `headers`); returns its policy answer."""
     query = {k: v for k, v in (("tenant", tenant), ("token", token)) if v is not None}
     event = {
         "type": "REQUEST",
         "methodArn": "arn:aws:execute-api:us-east-1:123456789012:asasasas/prod/$connect",
-        "headers": {}, "multiValueHeaders": {},
+        "headers": dict(headers or {}), "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
         "stageVariables": {},

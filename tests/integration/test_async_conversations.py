@@ -616,6 +616,8 @@ def answered_three_times(world: World, visitor_text: str = "Where is my order?",
 
 
 def test_three_answers_to_an_away_visitor_send_one_email(world: World) -> None:
+    # The page the visitor wrote from is on the brand's site, so the link opens it (tests/integration/test_origins.py).
+    tenants.change_settings(world.deps, admin(world.tenant), {"site_origins": ["https://shop.example"]})
     chat, address = answered_three_times(world)
     armed = world.timers.of(notifications.NOTIFY, chat.id)
     assert len(armed) == 3
