@@ -831,8 +831,10 @@ def _report(world: World, visitor_id: str, order_id: str) -> Any:
     """The brand's signed report of a sale made now (the world's clock) by this visitor."""
     secret = world.deps.tenants.get(world.tenant)
     assert secret is not None
-    body = json.dumps({"order_id": order_id, "visitor_id": visitor_id}).encode()
-    return sales.report_sale(world.deps, world.tenant, body, sale_rules.signature(secret.identity_secret, body))
+    fields = {"order_id": order_id, "visitor_id": visitor_id}
+    body = json.dumps(fields).encode()
+    return sales.report_sale(world.deps, world.tenant, body, sale_rules.signature(secret.identity_secret, body),
+                             fields)
 
 
 def _writes(world: World, agent_id: str, conversation_id: str, text: str) -> None:
