@@ -108,6 +108,7 @@ const UI_TEXTS = {
     consentAgree: 'I agree',
     consentFirst: 'Please agree first: nothing you write is stored before.',
     blocked: 'You can no longer send messages here.',
+    rateLimited: 'You are writing faster than we can read. Please wait a moment, then try again.',
     inviteText: 'Leave your email address and we will write to you when an agent answers.',
     emailLabel: 'Email address',
     inviteSave: 'Notify me',
@@ -180,6 +181,7 @@ const UI_TEXTS = {
     consentAgree: "J'accepte",
     consentFirst: "Merci d'accepter d'abord : rien de ce que vous écrivez n'est conservé avant.",
     blocked: 'Vous ne pouvez plus envoyer de messages ici.',
+    rateLimited: 'Vous écrivez plus vite que nous ne lisons. Patientez un instant, puis réessayez.',
     inviteText: "Laissez votre adresse e-mail et nous vous écrirons dès qu'un conseiller vous aura répondu.",
     emailLabel: 'Adresse e-mail',
     inviteSave: 'Me prévenir',
@@ -1218,7 +1220,10 @@ function start(config) {
         visitor = await api.createVisitor(body);
         break;
       } catch (error) {
-        if (!(error instanceof ApiError) || error.status >= 500 || index === attempts.length - 1) throw error;
+        // A server failure or a limit (429: too many sessions) is not a refused token: keep the stored session.
+        if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429 || index === attempts.length - 1) {
+          throw error;
+        }
         if (body.resume) console.warn('Guichet widget: the link is not valid or has expired; the chat opens as usual.');
       }
     }
@@ -1229,6 +1234,13 @@ function start(config) {
     state.token = visitor.visitor_token;
     storage.set(tokenKey, state.token);
     if (link && visitor.conversation_id) state.linkConversationId = visitor.conversation_id;
+  }
+
+  // What the visitor reads when the server refused what they sent for good (else the server's message).
+  function refusalText(error) {
+    if (error?.code === 'blocked') return t('blocked');
+    if (error?.code === 'rate_limited') return t('rateLimited');
+    return null;
   }
 
   async function ensureToken() {
@@ -1453,7 +1465,7 @@ function start(config) {
           refusedForConsent();
         } else if (error instanceof ServerError) { // refused for good: the messages waiting for it are not sent
           for (const clientMessageId of [...state.outbox.keys()]) markFailed(clientMessageId);
-          showError(error.code === 'blocked' ? t('blocked') : (error.message || t('notSentError')));
+          showError(refusalText(error) || error.message || t('notSentError'));
         } // a lost connection: the outbox starts it again after reconnecting
       })
       .finally(() => {
@@ -1575,7 +1587,7 @@ function start(config) {
       showMessage,
       onFailed: (_entry, error) => {
         markFailed(clientMessageId);
-        showError(error?.code === 'blocked' ? t('blocked') : t('notSentError'));
+        showError(refusalText(error) || t('notSentError'));
       },
     });
   }
