@@ -92,8 +92,8 @@ def arm_a_long_timer(stack: LocalStack) -> None:
 
 
 def table(stack: LocalStack) -> list[str]:
-    """Every item of the stack's table, sorted, with agent ids written as usernames and the tenant's identity
-    secret (random at each seeding) masked."""
+    """Every item of the stack's table, sorted, with agent ids written as usernames, the tenant's identity secret
+    (random at each seeding) masked, and its site URL (the stack's own page, local/demo.py) written as `<site>`."""
     ddb = aws(stack, "dynamodb")
     (name,) = ddb.list_tables()["TableNames"]
     items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
@@ -102,7 +102,7 @@ def table(stack: LocalStack) -> list[str]:
     for item in items:
         if "identity_secret" in item:
             item["identity_secret"] = {"S": "*"}
-        text = json.dumps(item, sort_keys=True)
+        text = json.dumps(item, sort_keys=True).replace(f"{stack.url}/", "<site>/")
         rows.append(re.sub("|".join(map(re.escape, ids)), lambda m: f"<{ids[m.group(0)]}>", text))
     return sorted(rows)
 
