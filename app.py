@@ -172,7 +172,8 @@ def visitor_history(tenant: str) -> dict[str, Any]:
 def visitor_preferences(tenant: str) -> dict[str, Any]:
     """Visitors: {"hide_history": true|false}."""
     _visitor_origin(tenant)
-    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), _body("VisitorPreferences").hide_history)
+    wanted = _body("VisitorPreferences").hide_history
+    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), wanted)
     return {"hide_history": hidden}
 
 
@@ -359,7 +360,8 @@ def get_routing(tenant: str) -> dict[str, Any]:
 def put_routing(tenant: str) -> dict[str, Any]:
     """Admins: replace the routing configuration."""
     deps = bootstrap.container().deps
-    return routing_policy.config_to_json(routing_admin.replace_routing_config(deps, _caller(tenant), _domain_checked_body()))
+    config = routing_admin.replace_routing_config(deps, _caller(tenant), _domain_checked_body())
+    return routing_policy.config_to_json(config)
 
 
 @app.route("/tenants/{tenant}/agents/{agent_id}/settings", methods=["GET"])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-import re
 import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.domain import emails
 from chalicelib.domain import identity as identities
 from chalicelib.domain import messages as rules
 from chalicelib.domain import transcript as transcripts
@@ -395,9 +395,6 @@ def _page(page: object) -> PageContext | None:
     return PageContext(url=url, title=title)
 
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
-
-
 def _optional_text(name: str, value: object, limit: int) -> str:
     if value is None:
         return ""
@@ -407,10 +404,7 @@ def _optional_text(name: str, value: object, limit: int) -> str:
 
 
 def _optional_email(value: object) -> str:
-    email = _optional_text("visitor_email", value, 320)
-    if email and not _EMAIL.match(email):
-        raise InvalidInput("'visitor_email' is not an email address", field="visitor_email")
-    return email
+    return emails.valid_email("visitor_email", value)
 
 
 def _first_message(value: object) -> tuple[str, str] | None:
