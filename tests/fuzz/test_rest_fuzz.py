@@ -1,0 +1,136 @@
+"""Schemathesis against docs/openapi.yaml on the fuzz's local stack: no 5xx on any operation, and every answer one
+the document declares (status code, content type, body schema).
+
+Three passes over the document, each with valid and invalid inputs (schemathesis' positive and negative modes): as
+`ada` (admin and agent) on every operation but the visitor-only ones, as a visitor on the routes visitors call, and
+with generated bearer tokens (anyone, forged, garbage) on every authenticated route. Path parameters are the demo
+tenant nine times in ten, and a known conversation, agent or contact id half of the time, so that the fuzz gets past
+403 and 404. `POST /sales` is signed with the tenant's identity secret half of the time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.fuzz.support import SEED, TENANT, Demo, call
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "openapi.yaml"
+#: Examples per operation and pass; about 60 s on 2 cores for the three passes (GUICHET_FUZZ_EXAMPLES changes it).
+EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "12"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _schema(*, with_tokens: bool) -> Any:
+    config = schemathesis.Config.from_dict({
+        "generation": {"mode": "all", "with-security-parameters": with_tokens},
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+    })
+    return schemathesis.openapi.from_path(DOC, config=config)
+
+
+VISITOR_ONLY = ["getVisitorHistory", "putVisitorPreferences", "rateConversation"]
+EITHER = ["me", "listConversations", "getConversation", "listMessages", "getTranscript"]
+PUBLIC = ["health", "login", "openVisitorSession", "getWidgetSettings", "getAvailability", "reportSale"]
+AS_AGENT = _schema(with_tokens=False).exclude(operation_id=VISITOR_ONLY)
+AS_VISITOR = _schema(with_tokens=False).include(operation_id=VISITOR_ONLY + EITHER)
+WITH_ANY_TOKEN = _schema(with_tokens=True).exclude(operation_id=PUBLIC)
+
+#: Ids that exist on the fuzz's stack, filled in by the `known_ids` fixture before anything is generated.
+KNOWN: dict[str, list[str]] = {}
+
+
+def _path_parameters(context: schemathesis.HookContext, path_parameters: dict[str, Any] | None) -> Any:
+    """The demo tenant nine times in ten; a known id half of the time."""
+    if not path_parameters:
+        return st.just(path_parameters)
+    choices: dict[str, st.SearchStrategy[Any]] = {}
+    for name, value in path_parameters.items():
+        if name == "tenant":
+            choices[name] = st.sampled_from([TENANT] * 9 + [value])
+        elif KNOWN.get(name):
+            choices[name] = st.sampled_from([*KNOWN[name], value])
+        else:
+            choices[name] = st.just(value)
+    return st.fixed_dictionaries(choices)
+
+
+for _schema_of_a_pass in (AS_AGENT, AS_VISITOR, WITH_ANY_TOKEN):
+    _schema_of_a_pass.hook("flatmap_path_parameters")(_path_parameters)
+
+
+@pytest.fixture(scope="module")
+def known_ids(demo: Demo) -> dict[str, list[str]]:
+    contact = call(demo.url, "POST", f"/tenants/{TENANT}/contacts",
+                   {"name": "Fuzz Contact", "email": "fuzz@example.org"}, token=demo.agent_token)
+    assert contact.status == 201, contact
+    secret = call(demo.url, "GET", f"/tenants/{TENANT}/identity-secret", token=demo.agent_token)
+    assert secret.status == 200, secret
+    KNOWN.update(conversation_id=[demo.conversation_id], agent_id=[demo.agent_id], contact_id=[contact.body["id"]],
+                 secret=[secret.body["secret"]])
+    return KNOWN
+
+
+def _signed(case: schemathesis.Case) -> dict[str, Any]:
+    """Half of the sales (by their body) are signed as the brand's server signs them: the exact bytes sent, with the
+    tenant's identity secret; the others keep the generated signature."""
+    raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
+    if hashlib.sha256(raw).digest()[0] % 2:
+        return {}
+    signature = hmac.new(KNOWN["secret"][0].encode(), raw, hashlib.sha256).hexdigest()
+    return {"headers": {"X-Guichet-Signature": signature}, "data": raw}
+
+
+def _fuzz(demo: Demo, case: schemathesis.Case, token: str | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    extra: dict[str, Any] = {}
+    if case.operation.definition.raw.get("operationId") == "reportSale" and not isinstance(case.body, NotSet):
+        extra = _signed(case)
+        headers.update(extra.pop("headers", {}))
+    case.call_and_validate(base_url=demo.url, headers=headers, checks=CHECKS, timeout=30, **extra)
+
+
+def _bounded(test: Callable[..., None]) -> Callable[..., None]:
+    """Hypothesis' bounds for one pass: EXAMPLES per operation, the run's seed, no example database, no shrinking
+    (a failure is reported as found; replay it with its seed)."""
+    return seed(SEED)(settings(max_examples=EXAMPLES, deadline=None, database=None,
+                               suppress_health_check=list(HealthCheck),
+                               phases=[Phase.explicit, Phase.generate])(test))
+
+
+@AS_AGENT.parametrize()
+@_bounded
+def test_every_operation_answers_an_agent_as_documented_and_never_5xx(case: schemathesis.Case, demo: Demo,
+                                                                      known_ids: dict[str, list[str]]) -> None:
+    _fuzz(demo, case, demo.agent_token)
+
+
+@AS_VISITOR.parametrize()
+@_bounded
+def test_every_visitor_route_answers_a_visitor_as_documented_and_never_5xx(case: schemathesis.Case, demo: Demo,
+                                                                           known_ids: dict[str, list[str]]) -> None:
+    _fuzz(demo, case, demo.visitor_token)
+
+
+@WITH_ANY_TOKEN.parametrize()
+@_bounded
+def test_every_authenticated_route_answers_any_token_as_documented_and_never_5xx(
+        case: schemathesis.Case, demo: Demo, known_ids: dict[str, list[str]]) -> None:
+    _fuzz(demo, case, None)
