@@ -79,6 +79,7 @@ def _rest(handler: Callable[..., Any]) -> Callable[..., Response]:
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
+    wrapped.__wrapped__ = handler  # type: ignore[attr-defined]  # for readers of the route table (tests)
     return wrapped
 
 

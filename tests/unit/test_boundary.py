@@ -188,3 +188,31 @@ def test_an_email_built_from_text_stored_with_a_lone_surrogate_still_encodes() -
     raw = mime(Email(to="zoe@example.org", subject="Ann \ud800 answered", text="hi \udfff", html="<p>\ud800</p>",
                      sender_name="Brand \ud800"), "noreply@example.org")
     assert "\ufffd".encode() in raw or b"=EF=BF=BD" in raw or b"77+9" in raw  # U+FFFD, in whichever encoding
+
+
+def test_every_websocket_action_has_a_model_at_the_boundary() -> None:
+    from pydantic import BaseModel
+
+    from chalicelib.boundary import frames as models
+    from chalicelib.ws import ACTIONS
+
+    for action, (model_name, _) in ACTIONS.items():
+        model = getattr(models, model_name, None)
+        assert isinstance(model, type) and issubclass(model, BaseModel), action
+
+
+def test_every_rest_route_that_reads_a_body_or_query_reads_it_through_the_boundary() -> None:
+    import inspect
+
+    import app as lambda_app
+
+    unchecked, checked = [], 0
+    for path, methods in lambda_app.app.routes.items():
+        for method, entry in methods.items():
+            source = inspect.getsource(inspect.unwrap(entry.view_function))
+            checked += "_body(" in source or "_query(" in source
+            for raw in ("raw_body", "json_body", "query_params", ".get(\""):
+                if raw in source and "_body(" not in source and "_query(" not in source:
+                    unchecked.append(f"{method} {path}: {raw}")
+    assert unchecked == []
+    assert checked >= 15  # the routes with a body or a query
