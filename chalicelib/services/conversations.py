@@ -27,17 +27,8 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
-from chalicelib.services import (
-    contacts,
-    fanout,
-    frames,
-    holding,
-    limits,
-    notifications,
-    queue_position,
-    routing,
-    tenants,
-)
+from chalicelib.services import contacts, fanout, frames, holding, notifications, queue_position, routing, tenants
+from chalicelib.services.limits import conversation_started, message_pace
 
 WAIT_EXPIRED = "wait.expired"
 
@@ -101,7 +92,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if settings.consent_required and request.consent is not True:
         raise InvalidInput("the visitor must agree before anything is stored ('consent': true)", field="consent")
     route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
-    limits.conversation_started(deps, visitor, settings, deps.clock.now())  # over the limit: nothing stored
+    conversation_started(deps, visitor, settings, deps.clock.now())  # over the limit: nothing stored
     connections = set(deps.connections.of(visitor))
     if connection_id:
         connections.add(connection_id)
@@ -307,7 +298,7 @@ def send_message(
         if stored is not None:
             return stored
         sent_at = rules.sent_time(deps.clock.now())
-        pace = limits.message_pace(deps, sender, view, sent_at)  # a visitor over the limit: nothing stored
+        pace = message_pace(deps, sender, view, sent_at)  # a visitor over the limit: nothing stored
         message = Message(
             tenant=sender.tenant,
             conversation_id=conversation_id,
