@@ -17,6 +17,7 @@ from chalice.test import Client
 
 import app as lambda_app
 from chalicelib import bootstrap
+from chalicelib.domain import rate_limits
 from chalicelib.domain.errors import RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind
 from chalicelib.services import conversations, visitors
@@ -78,6 +79,8 @@ def test_a_new_visitor_over_the_session_limit_gets_429_with_retry_after(http: An
     # The counters are tenant-prefixed items with the table's TTL attribute, and hold no address.
     counters = items_under(f"T#{tenant}#LIMIT#")
     assert sorted(int(c["n"]) for c in counters) == [1, 10]
+    by_address = rate_limits.source_key(bootstrap.container().secrets.visitor_token_key(), "127.0.0.1")
+    assert {c["pk"] for c in counters if int(c["n"]) == 10} == {f"T#{tenant}#LIMIT#sessions#{by_address}"}
     assert all(int(c["expires_at"]) > 0 and "127.0.0.1" not in json.dumps(c, default=str) for c in counters)
 
 
