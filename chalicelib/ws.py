@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import boundary
-from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
+from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import agents, conversations, follow_up, frames, holding, offers
@@ -56,8 +56,9 @@ def _sync(deps: Deps, caller: Caller, frame: f.Sync) -> dict[str, Any]:
     page = conversations.PUSH_PAGE
     found = conversations.history(deps, caller.principal, frame.conversation_id, frame.after_seq, frame.limit,
                                   max_page=page)
-    return {"conversation_id": frame.conversation_id, "messages": [frames.message(m) for m in found],
-            "more": len(found) == page}
+    answer = {"conversation_id": frame.conversation_id, "more": True}
+    messages = frames.messages_that_fit(answer, [frames.message(m) for m in found], newest=False)
+    return {**answer, "messages": messages, "more": len(found) == page or len(messages) < len(found)}
 
 
 def _set_status(deps: Deps, caller: Caller, frame: f.SetStatus) -> dict[str, Any]:
@@ -180,6 +181,8 @@ def error_frame(exc: DomainError, request_id: str | int | None = None) -> dict[s
         frame["id"] = request_id
     if exc.field:
         frame["field"] = exc.field
+    if isinstance(exc, RateLimited):
+        frame["retry_after"] = exc.retry_after
     return frame
 
 
