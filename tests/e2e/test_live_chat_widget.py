@@ -348,3 +348,29 @@ def test_the_counter_stops_at_1940_characters_and_longer_messages_are_refused(
                 assert answer["field"] == "text"
     finally:
         client.close()
+
+
+def test_a_visitor_over_the_message_limit_is_told_to_wait_and_the_message_is_not_stored(
+        open_widget: OpenWidget, start_stack: Callable[..., str]) -> None:
+    import time
+
+    url = start_stack(visitor_messages_per_minute=5)  # the lowest a tenant can set
+    if time.time() % 60 > 40:  # the limit counts per clock minute: all six messages go in the same one
+        time.sleep(61 - time.time() % 60)
+    page, dialogs = open_widget(url)
+    for n in range(1, 6):
+        write(page, f"message {n}")
+        expect(page.get_by_test_id("guichet-message")).to_have_count(n)
+        expect(page.get_by_test_id("guichet-message").nth(n - 1)).not_to_have_attribute("data-state", "failed")
+    write(page, "message 6")
+    expect(page.get_by_test_id("guichet-error")).to_have_text(
+        "You are writing faster than we can read. Please wait a moment, then try again.")
+    expect(page.get_by_test_id("guichet-message").nth(5)).to_have_attribute("data-state", "failed")
+    client = Client(url, stored(page, VISITOR_KEY))
+    try:
+        texts = [m["text"] for m in client.ask("sync", conversation_id=stored(page, CONVERSATION_KEY),
+                                                limit=20)["messages"]]
+    finally:
+        client.close()
+    assert texts == [f"message {n}" for n in range(1, 6)]
+    assert dialogs == []
