@@ -3,16 +3,21 @@ the time each part took."""
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.e2e.conftest import LocalStack
 from tests.fuzz.support import REACHED, SEED, Demo, open_demo
 
 HERE = Path(__file__).resolve().parent
+# No example database (every test says database=None); Hypothesis' other caches (its Unicode tables) go to the
+# temporary directory rather than a .hypothesis/ in the work tree.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "guichet-hypothesis")
 _spent: dict[str, float] = {}
 
 

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.fuzz.support import SEED, TENANT, Demo, call
+from tests.fuzz.support import REACHED, SEED, TENANT, Demo, call
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.yaml"
@@ -42,6 +43,7 @@ def _schema(*, with_tokens: bool) -> Any:
     config = schemathesis.Config.from_dict({
         "generation": {"mode": "all", "with-security-parameters": with_tokens},
         "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        "output": {"sanitization": {"enabled": False}},  # a failure shows the exact token sent, to replay it
     })
     return schemathesis.openapi.from_path(DOC, config=config)
 
@@ -72,8 +74,27 @@ def _path_parameters(context: schemathesis.HookContext, path_parameters: dict[st
     return st.fixed_dictionaries(choices)
 
 
+def _short_query(context: schemathesis.HookContext, query: dict[str, Any] | None) -> bool:
+    """Leave out queries whose request line would pass 8 KB: the gateway refuses those before Guichet runs (aiohttp
+    locally, API Gateway on AWS), which docs/openapi.yaml states once."""
+    return len(urllib.parse.urlencode(query or {}, doseq=True)) <= 6000
+
+
+def _routable(context: schemathesis.HookContext, path_parameters: dict[str, Any] | None) -> bool:
+    """Leave out path parameters holding a line break (percent-encoded here): the local gateway's catch-all route does
+    not match them, so aiohttp answers its own 404 in text instead of Guichet's 400 (a local-only gap)."""
+    return not any(code in str(value).upper() for value in (path_parameters or {}).values() for code in ("%0A", "%0D"))
+
+
+def _count(context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response) -> None:
+    REACHED[f"rest {response.status_code}"] += 1
+
+
 for _schema_of_a_pass in (AS_AGENT, AS_VISITOR, WITH_ANY_TOKEN):
     _schema_of_a_pass.hook("flatmap_path_parameters")(_path_parameters)
+    _schema_of_a_pass.hook("filter_query")(_short_query)
+    _schema_of_a_pass.hook("filter_path_parameters")(_routable)
+    _schema_of_a_pass.hook("after_call")(_count)
 
 
 @pytest.fixture(scope="module")
