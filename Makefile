@@ -7,7 +7,7 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint types unit integration e2e bench package chromium venv clean
+.PHONY: run test lint types unit integration e2e fuzz bench package chromium venv clean
 
 run: venv
 	$(BIN)/python -m local
@@ -29,6 +29,10 @@ integration: venv
 
 e2e: venv chromium
 	$(BIN)/python -m pytest tests/e2e -q
+
+# Property-based fuzzing of every REST route and WebSocket frame (docs/testing.md); GUICHET_FUZZ_SEED=<n> replays a run.
+fuzz: venv
+	$(BIN)/python -m pytest tests/fuzz -q
 
 bench: venv
 	$(BIN)/python -m bench
