@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +83,31 @@ def message(m: Message) -> dict[str, Any]:
         "text": m.text,
         "sent_at": iso(m.sent_at),
     }
+
+
+PUSH_BYTES = 128 * 1024  # API Gateway refuses a bigger frame (PostToConnection): the whole push would fail
+_ENVELOPE_BYTES = 1024  # what ws.py adds to an ack ("type", "action" and an "id" of up to 64 characters)
+
+
+def size(frame: Mapping[str, Any]) -> int:
+    """The bytes of `frame` as adapters/push.py sends it: compact JSON in UTF-8."""
+    return len(json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def messages_that_fit(frame: Mapping[str, Any], messages: list[dict[str, Any]], *, newest: bool
+                      ) -> list[dict[str, Any]]:
+    """As many of `messages` (frame.message shapes) as fit in one push of `frame`: the newest ones (an offer, an
+    assignment: the desk reads the rest with GET .../messages) or the oldest ones (a sync page: `more` asks for the
+    rest). A text of 1,940 control characters takes 11,640 bytes (each escaped as \\u0000), so the 10 or 15 messages a
+    frame may carry do not always fit."""
+    room = PUSH_BYTES - _ENVELOPE_BYTES - size({**frame, "messages": []})
+    kept: list[dict[str, Any]] = []
+    for m in reversed(messages) if newest else messages:
+        room -= size(m) + 1  # and its comma
+        if room < 0:
+            break
+        kept.append(m)
+    return kept[::-1] if newest else kept
 
 
 def agent(a: Agent) -> dict[str, Any]:

@@ -24,11 +24,10 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     assigned = replace(assigned, connections=conversation.connections | set(connections))
     view = deps.conversations.view_for_send(agent.tenant, conversation.id, None)
     newest = sorted(view.recent, key=lambda m: m.seq) if view else []
-    fanout.to_connections(deps, connections, {
-        "type": "conversation.assigned",
-        "conversation": frames.conversation(assigned, newest[-1].seq if newest else 0),
-        "messages": [frames.message(m) for m in newest],
-    })
+    frame: dict[str, Any] = {"type": "conversation.assigned",
+                             "conversation": frames.conversation(assigned, newest[-1].seq if newest else 0)}
+    frame["messages"] = frames.messages_that_fit(frame, [frames.message(m) for m in newest], newest=True)
+    fanout.to_connections(deps, connections, frame)
     fanout.to_connections(deps, sorted(conversation.connections),
                           {"type": "conversation.updated", "conversation": frames.for_visitor(assigned)})
     # Every open desk of the agent shows the same load. Accepting leaves it as it was (the offer's slot becomes the

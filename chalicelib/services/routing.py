@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, NotFound, Unavailable
 from chalicelib.domain.model import (
@@ -256,13 +257,14 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: Conversat
     newest = sorted(view.recent, key=lambda m: m.seq) if view else []
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
     desks = deps.connections.of(principal)
-    fanout.to_connections(deps, desks, {
+    frame: dict[str, Any] = {
         "type": "offer",
         "offer": frames.offer(offered, settings.reject_allowed),
         "conversation": frames.conversation(offered, newest[-1].seq if newest else 0),
-        "messages": [frames.message(m) for m in newest],
         "contact": contacts.card_for(deps, offered),  # the customer's record pops up (CHAT-8); None if new
-    })
+    }
+    frame["messages"] = frames.messages_that_fit(frame, [frames.message(m) for m in newest], newest=True)
+    fanout.to_connections(deps, desks, frame)
     # Every open desk of the agent shows the slot the offer holds (the transaction moved exactly this one).
     fanout.to_connections(deps, desks, {"type": "agent.status", "agent": frames.agent(_holding(agent, offered))})
     return offered
