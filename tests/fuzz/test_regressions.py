@@ -142,6 +142,21 @@ def test_a_lone_surrogate_in_a_text_a_name_or_a_page_title_gets_an_invalid_field
         _frame_error(the_answer(socket, frame.format(c=conversation_id)), "invalid_field", field, request_id=1)
 
 
+@pytest.mark.parametrize(("who", "frame", "field"), [
+    # found by test_ws_fuzz.py: seeds 1111 and 2503259683
+    ("agent", '{"action": "set_status", "id": 3, "status": "\\ud800"}', "status"),
+    ("agent", '{"action": "transfer", "id": 3, "conversation_id": "c-1", "to_agent": "\\ud800\\ud800", '
+              '"to_queue": "sales"}', "to_agent"),
+    ("visitor", '{"action": "reject_offer", "id": 3, "conversation_id": {"\\ud800": " "}, "offer_id": "o-1"}',
+     "conversation_id"),
+])
+def test_a_field_error_for_a_lone_surrogate_anywhere_in_a_frame_echoes_the_frames_id(demo: Demo, who: str,
+                                                                                    frame: str, field: str) -> None:
+    token = demo.agent_token if who == "agent" else demo.new_visitor()
+    with ws_connect(demo.url, token) as socket:
+        _frame_error(the_answer(socket, frame), "invalid_field", field, request_id=3)
+
+
 # --- numbers with no bound ------------------------------------------------------------------------------------------
 
 
