@@ -136,7 +136,8 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
     if name == "dispositions":
         if not isinstance(value, list) or not value or not all(_short_text(v, 80) for v in value):
             raise InvalidInput("'dispositions' must be a non-empty list of texts of 1-80 characters", field=name)
-        return tuple(value)
+        # Kept trimmed, as an agent's choice is when a chat is closed: " Resolved" could never be chosen.
+        return tuple(v.strip() for v in value)
     if name == "canned_answers":
         if not isinstance(value, list) or not all(
             isinstance(c, dict) and _short_text(c.get("title"), 80) and _short_text(c.get("text"), 1940)
