@@ -26,6 +26,7 @@ from chalicelib.boundary.fields import (
     Text320,
     Text1000,
     Token,
+    Url,
 )
 from chalicelib.domain.contacts import MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS
 
@@ -107,7 +108,7 @@ class ContactsQuery(Query):
 
 
 class AvailabilityQuery(Query):
-    url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    url: Url = ""  # as page.url: the page a chat starts from
     queue: Text40 = ""
     skill: Name | None = None
     level: Level = 1

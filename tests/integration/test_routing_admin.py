@@ -174,7 +174,7 @@ def test_availability_is_public_and_names_a_bad_parameter(http: Any, tenant: str
     assert (open_to_all.status_code, open_to_all.json_body) == (
         200, {"available": True, "reason": None, "asynchronous": True})
     for query, field in [("skill=latin", "skill"), ("skill=billing&level=9", "level"), (f"queue={'q' * 41}", "queue"),
-                         (f"url={'u' * 2001}", "url")]:
+                         (f"url={'u' * 2049}", "url")]:
         refused = http.get(f"{base}?{query}")
         assert (refused.status_code, refused.json_body["code"], refused.json_body["field"]) == \
             (400, "invalid_field", field), query

@@ -1125,7 +1125,7 @@ function start(config) {
 
   function availabilityParameters() {
     const context = pageContext();
-    const parameters = [['url', pageUrl().slice(0, 2000)]]; // the check takes 2,000 characters, the chat 2,048
+    const parameters = [['url', pageUrl().slice(0, 2048)]]; // as the chat's page.url: at most 2,048 characters
     for (const [name, value] of Object.entries(routingNeeds(context))) {
       if (value !== undefined) parameters.push([name, value]);
     }
