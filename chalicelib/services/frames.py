@@ -94,6 +94,20 @@ def size(frame: Mapping[str, Any]) -> int:
     return len(json.dumps(frame, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
+#: A REST answer stays well under Lambda's 6 MB response limit, with room for the rest of it and JSON's spacing.
+REST_BYTES = 4_500_000
+
+
+def rows_that_fit(rows: list[dict[str, Any]], budget: int = REST_BYTES) -> tuple[list[dict[str, Any]], bool]:
+    """The first `rows` whose JSON fits in `budget` bytes, and whether any was left out (a report over many groups,
+    or of conversations holding long texts, would otherwise fail as a whole)."""
+    for n, row in enumerate(rows):
+        budget -= size(row) + 2
+        if budget < 0:
+            return rows[:n], True
+    return rows, False
+
+
 def messages_that_fit(frame: Mapping[str, Any], messages: list[dict[str, Any]], *, newest: bool
                       ) -> list[dict[str, Any]]:
     """As many of `messages` (frame.message shapes) as fit in one push of `frame`: the newest ones (an offer, an

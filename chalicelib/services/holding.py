@@ -174,13 +174,14 @@ def held_report(deps: Deps, supervisor: Principal) -> dict[str, Any]:
     holders = {c.agent_id for c in held if c.agent_id}
     connected = {a for a in holders
                  if deps.connections.of(Principal(supervisor.tenant, a, PrincipalKind.AGENT))}
-    return {"conversations": [{
+    rows, truncated = frames.rows_that_fit([{
         **frames.conversation(c),
         "snooze": frames.snooze(c),
         "reservation": frames.reservation(c),
         "agent_connected": c.agent_id in connected,
         "releasable": c.status is not ConversationStatus.ASSIGNED or c.agent_id not in connected,
-    } for c in held]}
+    } for c in held])
+    return {"conversations": rows, "truncated": truncated}
 
 
 def agent_held(deps: Deps, agent: Principal) -> dict[str, Any]:

@@ -63,8 +63,10 @@ def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
                 "page_url": c.page.url if c.page else None,
                 "stuck": {"reason": reason.value, "text": STUCK_TEXT[reason]} if reason else None,
             })
+    rows, truncated = frames.rows_that_fit(rows)
     return {
         "waiting": rows,
+        "truncated": truncated,
         "groups": [{"id": g.id, "name": g.name or g.id, "threshold": g.threshold, "waiting": counts[g.id].waiting}
                    for g in groups],
     }

@@ -216,3 +216,13 @@ def test_every_rest_route_that_reads_a_body_or_query_reads_it_through_the_bounda
                     unchecked.append(f"{method} {path}: {raw}")
     assert unchecked == []
     assert checked >= 15  # the routes with a body or a query
+
+
+def test_a_report_is_cut_to_stay_under_lambdas_response_limit_and_says_so() -> None:
+    from chalicelib.services.frames import rows_that_fit, size
+
+    rows = [{"id": n, "text": "\U00020000" * 1940} for n in range(20)]
+    kept, truncated = rows_that_fit(rows, budget=50_000)
+    assert truncated and 0 < len(kept) < 20 and kept == rows[:len(kept)]
+    assert sum(size(r) + 2 for r in kept) <= 50_000
+    assert rows_that_fit(rows[:2], budget=50_000) == (rows[:2], False)

@@ -214,7 +214,7 @@ export function createSupervisor({ toggle, view, hide: replaced, load, onShow = 
     error.hidden = false;
   }
 
-  function render({ waiting = [], groups = [] }) {
+  function render({ waiting = [], groups = [], truncated = false }) {
     view.dataset.state = 'loaded';
     error.textContent = '';
     error.hidden = true;
@@ -224,7 +224,8 @@ export function createSupervisor({ toggle, view, hide: replaced, load, onShow = 
     rows.replaceChildren(...waiting.map((item) => row(item, now)));
     table.hidden = waiting.length === 0;
     empty.hidden = waiting.length !== 0;
-    updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}`;
+    // A report too large for one answer lists the oldest conversations only; the groups' counts stay whole.
+    updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}${truncated ? ' · the oldest only' : ''}`;
     const stuck = waiting.filter((item) => item.stuck).length;
     count.textContent = String(waiting.length);
     count.dataset.count = String(waiting.length);
