@@ -148,9 +148,11 @@ def handle(deps: Deps, principal: Principal, connection_id: str, body: str | Non
         frame = _parse(body)
         raw_id = frame.get("id")
         if raw_id is not None:
-            if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool) or len(str(raw_id)) > MAX_ID_CHARS:
+            if not isinstance(raw_id, (str, int)) or isinstance(raw_id, bool) or len(str(raw_id)) > MAX_ID_CHARS or (
+                    isinstance(raw_id, str) and not boundary.is_unicode(raw_id)):
                 raise InvalidInput("'id' must be a short string or number", field="id")
             request_id = raw_id
+        boundary.check_tree(frame, "frame")  # nesting and Unicode, with the id known so that an error echoes it
         action = frame.get("action")
         if action == "ping":
             return {"type": "pong", "id": request_id}
@@ -191,7 +193,7 @@ class _UnknownAction(DomainError):
 
 
 def _parse(body: str | None) -> dict[str, Any]:
-    frame = boundary.load_json(body, limit=boundary.MAX_FRAME_BYTES, what="frame")
+    frame = boundary.load_json(body, limit=boundary.MAX_FRAME_BYTES, what="frame", check=False)
     if not isinstance(frame, dict):
         raise boundary.InvalidJson("the frame must be a JSON object")
     return frame

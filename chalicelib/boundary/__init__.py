@@ -35,8 +35,9 @@ class InvalidJson(DomainError):
     code = "invalid_json"
 
 
-def load_json(raw: str | bytes | None, *, limit: int, what: str = "body") -> Any:
-    """`raw` decoded as JSON, or InvalidJson / InvalidInput. Empty input is None."""
+def load_json(raw: str | bytes | None, *, limit: int, what: str = "body", check: bool = True) -> Any:
+    """`raw` decoded as JSON, or InvalidJson / InvalidInput. Empty input is None. With `check=False` the caller runs
+    `check_tree` itself (ws.py first reads the frame's id, so that the error can echo it)."""
     if raw is None or raw in ("", b""):
         return None
     size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
@@ -48,7 +49,8 @@ def load_json(raw: str | bytes | None, *, limit: int, what: str = "body") -> Any
         raise InvalidJson(f"the {what} is nested more than {MAX_DEPTH} levels deep") from exc
     except ValueError as exc:  # also UnicodeDecodeError: bytes that are not UTF-8
         raise InvalidJson(f"the {what} is not valid JSON") from exc
-    check_tree(value, what)
+    if check:
+        check_tree(value, what)
     return value
 
 

@@ -226,3 +226,17 @@ def test_a_report_is_cut_to_stay_under_lambdas_response_limit_and_says_so() -> N
     assert truncated and 0 < len(kept) < 20 and kept == rows[:len(kept)]
     assert sum(size(r) + 2 for r in kept) <= 50_000
     assert rows_that_fit(rows[:2], budget=50_000) == (rows[:2], False)
+
+
+@pytest.mark.parametrize("frame", [
+    '{"action": "set_status", "id": "r1", "status": "\\ud800"}',
+    '{"id": "r1", "action": "transfer", "conversation_id": "c1", "to_agent": "\\udfff"}',
+    '{"action": "send_message", "id": "r1", "\\ud800": 1}',
+    '{"action": "ping", "id": "r1", "x": ' + "[" * 20 + "]" * 20 + "}",
+])
+def test_a_frame_refused_for_its_unicode_or_nesting_still_echoes_its_id(frame: str) -> None:
+    from chalicelib.domain.model import Principal, PrincipalKind
+    from chalicelib.ws import handle
+
+    answer = handle(None, Principal("t", "v", PrincipalKind.VISITOR), "c", frame)  # type: ignore[arg-type]
+    assert answer["type"] == "error" and answer["id"] == "r1", answer
