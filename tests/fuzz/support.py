@@ -39,6 +39,24 @@ SERVER_FAILURE = re.compile(r"Traceback \(most recent call last\)|ws_\w+ failed|
 REACHED: Counter[str] = Counter()
 
 
+@dataclass(frozen=True)
+class Raw:
+    """JSON text written as is: literals Python's json cannot produce (1e400, -Infinity), very deep nesting."""
+
+    text: str
+
+
+def render(value: Any) -> str:
+    """JSON text of `value`; lone surrogates come out as their raw escapes ("\\ud800"), NaN as NaN."""
+    if isinstance(value, Raw):
+        return value.text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{render(key)}: {render(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render(item) for item in value) + "]"
+    return json.dumps(value)
+
+
 @dataclass
 class Answer:
     status: int

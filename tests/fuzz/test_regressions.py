@@ -128,6 +128,13 @@ def test_a_lone_surrogate_in_a_rest_text_is_refused_with_400_naming_the_field(de
     assert str(answer.body.get("field", "")).startswith(field), answer
 
 
+def test_a_lone_surrogate_in_a_visitor_identity_is_refused_with_400_not_500(demo: Demo) -> None:
+    # found by test_rest_fuzz.py (seed 4343) on the code before the boundary, which answered 500
+    raw = (b'{"identity": {"external_id": "C-1234", "name": "Zo\\u00e9 Martin", "email": "zoe@example.com", '
+           b'"signature": "<hex HMAC-SHA256, a\\udfffbsee docs/widget.md>"}}')
+    _error(call(demo.url, "POST", f"/tenants/{TENANT}/visitors", raw_body=raw), 400, "identity.signature")
+
+
 @pytest.mark.parametrize(("frame", "field"), [
     ('{{"action": "send_message", "id": 1, "conversation_id": "{c}", "client_message_id": "m-s", '
      '"text": "\\ud800"}}', "text"),

@@ -5,8 +5,9 @@ Three passes over the document, each with valid and invalid inputs (schemathesis
 `ada` (admin and agent) on every operation but the visitor-only ones, as a visitor on the routes visitors call, and
 with generated Authorization headers on every authenticated route (real tokens, altered or cut ones, any text sent
 as UTF-8, other schemes). Path parameters are the demo tenant nine times in ten, and a known conversation, agent or
-contact id half of the time, so that the fuzz gets past 403 and 404. `POST /sales` is signed with the tenant's identity
-secret half of the time."""
+contact id half of the time, so that the fuzz gets past 403 and 404. Half of the JSON bodies get a hostile value
+schemathesis does not generate (a lone surrogate, deep nesting, 1e400, NaN, a huge integer), written as raw JSON text.
+`POST /sales` is signed with the tenant's identity secret half of the time."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.fuzz.support import REACHED, SEED, TENANT, Demo, call
+from tests.fuzz.support import REACHED, SEED, TENANT, Demo, Raw, call, render
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.yaml"
@@ -143,23 +144,68 @@ def known_ids(demo: Demo) -> dict[str, list[str]]:
     return KNOWN
 
 
-def _signed(case: schemathesis.Case) -> dict[str, Any]:
-    """Half of the sales (by their body) are signed as the brand's server signs them: the exact bytes sent, with the
+#: What half of the JSON bodies get in one place (a value, or a string that gets it), sent as raw JSON text: what
+#: schemathesis does not generate (lone surrogates, nesting past the limit of 16, numbers no float holds, NaN).
+HOSTILE = ["\ud800", "a\udfffb", Raw("[" * 17 + "]" * 17), Raw("[" * 3000 + "]" * 3000), Raw("1e400"), Raw("NaN"),
+           Raw("-Infinity"), 10**40, -(2**63) - 1]
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
+    if isinstance(value, list) and value:
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, (*path, i))]
+    return [path]
+
+
+def _planted(value: Any, path: tuple[Any, ...], hostile: Any) -> Any:
+    if not path:
+        if isinstance(hostile, str) and isinstance(value, str):
+            return value[: len(value) // 2] + hostile + value[len(value) // 2:]
+        return hostile
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _planted(value[path[0]], path[1:], hostile)
+    return copy
+
+
+def _hostile_body(body: Any) -> bytes | None:
+    """Half of the JSON bodies (chosen by their content, so a seed replays them), with one hostile value planted
+    in one of their leaves, or as a key of an object: the JSON text, else None."""
+    digest = hashlib.sha256(repr(body).encode("utf-8", "surrogatepass")).digest()
+    if digest[0] % 2 or isinstance(body, NotSet | bytes):
+        return None
+    hostile = HOSTILE[digest[1] % len(HOSTILE)]
+    if isinstance(body, dict) and digest[2] % 4 == 0 and isinstance(hostile, str):
+        mutated: Any = {**body, hostile: 1}
+    else:
+        leaves = _leaves(body)
+        mutated = _planted(body, leaves[digest[3] % len(leaves)], hostile)
+    return render(mutated).encode()
+
+
+def _signature(raw: bytes) -> dict[str, str]:
+    """Half of the sales (by their bytes) are signed as the brand's server signs them: the exact bytes sent, with the
     tenant's identity secret; the others keep the generated signature."""
-    raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
     if hashlib.sha256(raw).digest()[0] % 2:
         return {}
-    signature = hmac.new(KNOWN["secret"][0].encode(), raw, hashlib.sha256).hexdigest()
-    return {"headers": {"X-Guichet-Signature": signature}, "data": raw}
+    return {"X-Guichet-Signature": hmac.new(KNOWN["secret"][0].encode(), raw, hashlib.sha256).hexdigest()}
 
 
 def _fuzz(demo: Demo, case: schemathesis.Case, token: str | None) -> None:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    extra: dict[str, Any] = {}
+    raw = _hostile_body(case.body)
     if case.operation.definition.raw.get("operationId") == "reportSale" and not isinstance(case.body, NotSet):
-        extra = _signed(case)
-        headers.update(extra.pop("headers", {}))
-    case.call_and_validate(base_url=demo.url, headers=headers, checks=CHECKS, timeout=30, **extra)
+        if raw is None:
+            raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
+        headers.update(_signature(raw))
+    extra = {"data": raw} if raw is not None else {}
+    try:
+        case.call_and_validate(base_url=demo.url, headers=headers, checks=CHECKS, timeout=30, **extra)
+    except (AssertionError, BaseExceptionGroup) as failure:  # schemathesis' FailureGroup is a BaseExceptionGroup
+        if raw is None:
+            raise
+        # schemathesis' curl shows the generated body, not the one sent
+        raise AssertionError(f"{failure}\nThe body sent was not the generated one but: {raw[:4000]!r}") from failure
 
 
 def _bounded(test: Callable[..., None]) -> Callable[..., None]:

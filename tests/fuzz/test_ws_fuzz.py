@@ -22,30 +22,12 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
-from tests.fuzz.support import REACHED, SEED, WS_ERROR_CODES, Demo, ask, next_answer, ws_connect
+from tests.fuzz.support import REACHED, SEED, WS_ERROR_CODES, Demo, Raw, ask, next_answer, render, ws_connect
 
 #: Frames per connection; about 30 s for both (GUICHET_FUZZ_FRAMES changes it).
 FRAMES = int(os.environ.get("GUICHET_FUZZ_FRAMES", "150"))
 MAX_FRAME_BYTES = 32 * 1024  # a bigger frame is API Gateway's to refuse (it closes the connection, code 1009)
 MAX_ID_CHARS = 64
-
-
-@dataclass(frozen=True)
-class Raw:
-    """JSON text written as is: literals Python's json cannot produce (1e400, -Infinity), very deep nesting."""
-
-    text: str
-
-
-def render(value: Any) -> str:
-    """JSON text of `value`; lone surrogates come out as their raw escapes ("\\ud800"), NaN as NaN."""
-    if isinstance(value, Raw):
-        return value.text
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{render(key)}: {render(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(render(item) for item in value) + "]"
-    return json.dumps(value)
 
 
 def plain_json(value: Any) -> bool:
