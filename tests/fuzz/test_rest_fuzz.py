@@ -36,8 +36,8 @@ from tests.fuzz.support import REACHED, SEED, TENANT, Demo, Raw, call, render
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.yaml"
-#: Examples per operation and pass; about 35 s on 2 cores for the three passes (GUICHET_FUZZ_EXAMPLES changes it).
-EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "25"))
+#: Examples per operation and pass; about 30 s on 2 cores for the three passes (GUICHET_FUZZ_EXAMPLES changes it).
+EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

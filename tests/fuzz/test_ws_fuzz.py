@@ -24,8 +24,8 @@ from websockets.sync.client import ClientConnection
 
 from tests.fuzz.support import REACHED, SEED, WS_ERROR_CODES, Demo, Raw, ask, next_answer, render, ws_connect
 
-#: Frames per connection; about 30 s for both (GUICHET_FUZZ_FRAMES changes it).
-FRAMES = int(os.environ.get("GUICHET_FUZZ_FRAMES", "150"))
+#: Frames per connection; 10 to 30 s for both on 2 cores, depending on the load (GUICHET_FUZZ_FRAMES changes it).
+FRAMES = int(os.environ.get("GUICHET_FUZZ_FRAMES", "400"))
 MAX_FRAME_BYTES = 32 * 1024  # a bigger frame is API Gateway's to refuse (it closes the connection, code 1009)
 MAX_ID_CHARS = 64
 
