@@ -31,10 +31,10 @@ MAX_ID_CHARS = 64
 
 
 def plain_json(value: Any) -> bool:
-    """Whether `value` is JSON that any parser reads: no Raw text, no NaN or Infinity, at most 16 levels deep (the
-    boundary's limit; lone surrogates are fine: they are refused as fields, with the frame's id)."""
+    """Whether `value` (parsed) is JSON the boundary reads: no NaN or Infinity, at most 16 levels deep (lone
+    surrogates are fine: they are refused as fields, with the frame's id)."""
     def walk(node: Any, depth: int) -> bool:
-        if depth > 16 or isinstance(node, Raw) or (isinstance(node, float) and not math.isfinite(node)):
+        if depth > 16 or (isinstance(node, float) and not math.isfinite(node)):
             return False
         if isinstance(node, list):
             return all(walk(item, depth + 1) for item in node)
@@ -192,13 +192,11 @@ class Speaker:
     sent: int = 0
 
 
-def parsed(frame: Any, text: str) -> Any:
-    """What the server reads from the frame: the generated value, or the raw text's JSON (None if it is not)."""
-    if not isinstance(frame, str):
-        return frame
+def parsed(text: str) -> Any:
+    """What the server reads from the frame's text (Python's json, as the handler's), or None if it is not JSON."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -232,7 +230,7 @@ def exchange(speaker: Speaker, frame: Any, text: str) -> None:
         assert isinstance(answer.get("message"), str), f"no message: {answer}; {sent}"
         assert isinstance(answer.get("field", ""), str), f"a field that is not a name: {answer}; {sent}"
     REACHED[f"ws {speaker.who} {answer.get('action') or answer.get('code') or answer['type']}"] += 1
-    value = parsed(frame, text)
+    value = parsed(text)
     if must_echo(value):
         assert "id" in answer and answer["id"] == value["id"] and type(answer["id"]) is type(value["id"]), \
             f"the id is not echoed: {answer}; {sent}"
