@@ -173,8 +173,8 @@ def visitor_history(tenant: str) -> dict[str, Any]:
 def visitor_preferences(tenant: str) -> dict[str, Any]:
     """Visitors: {"hide_history": true|false}."""
     _visitor_origin(tenant)
-    wanted = _body("VisitorPreferences").hide_history
-    hidden = visitors.hide_history(bootstrap.container().deps, _caller(tenant), wanted)
+    visitor = _caller(tenant)  # who asks first: a bad token is 401 whatever the body
+    hidden = visitors.hide_history(bootstrap.container().deps, visitor, _body("VisitorPreferences").hide_history)
     return {"hide_history": hidden}
 
 
@@ -327,9 +327,9 @@ def post_release(tenant: str, conversation_id: str) -> dict[str, Any]:
 @_rest
 def post_transfer(tenant: str, conversation_id: str) -> dict[str, Any]:
     """The holding agent, a supervisor or an admin: to another agent ({"to_agent"}) or a queue ({"to_queue"})."""
+    caller = _caller(tenant)
     body = _body("Transfer")
-    moved = holding.transfer(bootstrap.container().deps, _caller(tenant), conversation_id, body.to_agent,
-                             body.to_queue)
+    moved = holding.transfer(bootstrap.container().deps, caller, conversation_id, body.to_agent, body.to_queue)
     return frames.conversation(moved)
 
 
@@ -398,8 +398,9 @@ def create_contact(tenant: str) -> Response:
 @_rest
 def find_contacts(tenant: str) -> dict[str, Any]:
     """Agents: the record holding an email (or an external id), as a list of 0 or 1."""
+    caller = _caller(tenant)
     query = _query("ContactsQuery")
-    found = contacts.find_contact(bootstrap.container().deps, _caller(tenant), query.email, query.external_id)
+    found = contacts.find_contact(bootstrap.container().deps, caller, query.email, query.external_id)
     return {"contacts": [frames.contact(*found)] if found else []}
 
 
