@@ -56,11 +56,9 @@ Email = Annotated[str, StringConstraints(max_length=emails.MAX_EMAIL_CHARS + 66)
 Url = Annotated[str, StringConstraints(max_length=2048)]
 # Texts of at most so many characters (code points)
 Text40 = Annotated[str, StringConstraints(max_length=40)]
-Text64 = Annotated[str, StringConstraints(max_length=64)]
 Text80 = Annotated[str, StringConstraints(max_length=80)]
 Text120 = Annotated[str, StringConstraints(max_length=120)]
 Text128 = Annotated[str, StringConstraints(max_length=128)]
-Text256 = Annotated[str, StringConstraints(max_length=256)]
 Text320 = Annotated[str, StringConstraints(max_length=320)]
 Text512 = Annotated[str, StringConstraints(max_length=512)]
 Text1000 = Annotated[str, StringConstraints(max_length=1000)]
