@@ -52,7 +52,7 @@ Name = Annotated[str, _pattern(_NAME, "must be a name of 1-40 lower-case letters
                                       "letter or digit")]
 Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
 MessageText = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
-Email = Annotated[str, StringConstraints(max_length=emails.MAX_EMAIL_CHARS + 66), AfterValidator(_mailable)]
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_mailable)]  # trimmed, then at most 254
 Url = Annotated[str, StringConstraints(max_length=2048)]
 # Texts of at most so many characters (code points)
 Text40 = Annotated[str, StringConstraints(max_length=40)]
