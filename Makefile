@@ -7,7 +7,7 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint types unit integration e2e fuzz bench package chromium venv clean
+.PHONY: run test lint types unit integration e2e fuzz bench package chromium venv vendor clean
 
 run: venv
 	$(BIN)/python -m local
@@ -50,6 +50,19 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	rm -f $(VENV)/.deps-* && touch $@
+
+# Front-end libraries (web/vendor/README.md), committed so that `make run` needs no network: refetched, pinned, from npm.
+HTM_VERSION := 3.1.1
+PREACT_VERSION := 10.29.8
+vendor:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) >/dev/null && \
+	 mkdir htm preact && tar xzf htm-$(HTM_VERSION).tgz -C htm && tar xzf preact-$(PREACT_VERSION).tgz -C preact) && \
+	mkdir -p web/vendor && \
+	cp "$$tmp/htm/package/preact/standalone.module.js" web/vendor/htm-preact-standalone.module.js && \
+	cp "$$tmp/htm/package/LICENSE" web/vendor/LICENSE-htm && \
+	cp "$$tmp/preact/package/LICENSE" web/vendor/LICENSE-preact && \
+	sha256sum web/vendor/htm-preact-standalone.module.js
 
 # Browser tests drive Debian's chromium through Playwright; Playwright never downloads a browser here.
 chromium:

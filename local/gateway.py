@@ -171,6 +171,7 @@ class Gateway:
         app.router.add_get("/widget/{path:.*}", functools.partial(self._static, "widget"))
         app.router.add_get("/desk", functools.partial(self._static, "desk"))
         app.router.add_get("/desk/{path:.*}", functools.partial(self._static, "desk"))
+        app.router.add_get("/vendor/{path:.*}", functools.partial(self._static, "vendor"))
         app.router.add_get("/outbox", self._outbox_page)
         app.router.add_get("/outbox.json", self._outbox_json)
         app.router.add_post("/outbox/reply", self._outbox_reply)
