@@ -10,8 +10,6 @@ as local/outbox.py does.
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import json
 import random
 import re
@@ -21,12 +19,9 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb import AgentItem, ConversationItem, CounterItem, LinkItem, QueueItem
@@ -60,6 +55,7 @@ from chalicelib.services import (
 )
 from chalicelib.services.conversations import Blocked, ChatRequest
 from tests.integration.conftest import ConnectionsApi
+from tests.integration.mailbox import part, sent_to
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared helpers (kept in this file on purpose)
@@ -576,27 +572,6 @@ def test_a_blocked_visitor_can_neither_write_nor_start_again(world: World) -> No
 
 # ---------------------------------------------------------------------------------------------------------------
 # 8. The debounced email
-
-
-def sent_to(address: str) -> list[EmailMessage]:
-    """The raw messages moto's in-process SES backend stored for `address`, parsed."""
-    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    found = []
-    for message in list(backend.sent_messages):
-        raw = getattr(message, "raw_data", None)
-        if raw is None:
-            continue
-        parsed = email.message_from_string(raw, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        if address in str(parsed.get("To", "")):
-            found.append(parsed)
-    return found
-
-
-def part(message: EmailMessage, subtype: str) -> str:
-    body = message.get_body(preferencelist=(subtype,))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 def answered_three_times(world: World, visitor_text: str = "Where is my order?", *, enabled: bool = True,

@@ -12,18 +12,13 @@ each answers with exactly what was stored.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import html
 import json
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from chalice.test import Client
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 import app as lambda_app
 from chalicelib.domain.model import Role
@@ -48,6 +43,7 @@ from tests.integration.extremes import (
     login_user,
     stripped,
 )
+from tests.integration.mailbox import part, sent_to
 
 PUSH_LIMIT = 128 * 1024  # API Gateway's PostToConnection refuses a bigger frame (PayloadTooLargeException)
 
@@ -62,26 +58,6 @@ def visitor_view_of(kind: Extreme) -> dict[str, Any]:
     """The visitor as agents see it: the signed identity's name and email win over what the widget said."""
     return {"name": kind.identity["name"], "email": kind.stored_email, "external_id": kind.identity["external_id"],
             "verified": True}
-
-
-def sent_to(address: str) -> list[EmailMessage]:
-    """The raw messages moto's in-process SES backend holds for `address`, parsed."""
-    found = []
-    for message in list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages):
-        raw = getattr(message, "raw_data", None)
-        if raw is None:
-            continue
-        parsed = email.message_from_string(raw, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        if str(parsed.get("To", "")) == address:
-            found.append(parsed)
-    return found
-
-
-def part(message: EmailMessage, subtype: str) -> str:
-    body = message.get_body(preferencelist=(subtype,))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 def size(frame: dict[str, Any]) -> int:

@@ -1,0 +1,32 @@
+"""The emails the app sent through SES, as moto's in-process SES backend keeps them (the session's moto server runs
+in this process)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+
+def sent_to(address: str) -> list[EmailMessage]:
+    """The raw messages sent to `address` (its To header holds it), parsed."""
+    found = []
+    for message in list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages):
+        raw = getattr(message, "raw_data", None)
+        if raw is None:
+            continue
+        parsed = email.message_from_string(raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        if address in str(parsed.get("To", "")):
+            found.append(parsed)
+    return found
+
+
+def part(message: EmailMessage, subtype: str) -> str:
+    """The text of the message's `plain` or `html` part."""
+    body = message.get_body(preferencelist=(subtype,))
+    assert isinstance(body, EmailMessage)
+    return str(body.get_content())
