@@ -1,0 +1,64 @@
+"""Tenants: their configuration through a per-container cache, and the routing configuration it holds.
+
+The item layout: docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters.dynamodb.items import TenantItem
+from chalicelib.domain.routing import (
+    RoutingConfig,
+)
+from chalicelib.domain.routing import config_from_json as routing_from_json
+from chalicelib.domain.routing import config_to_json as routing_to_json
+from chalicelib.domain.settings import from_json as settings_from_json
+from chalicelib.ports import Tenant
+
+
+class DynamoTenants:
+    """A tenant's configuration, read through a per-container cache.
+
+    Every routing decision, close and queue announcement needs the tenant's settings, which change a few times a
+    year; like Powertools' parameters, a container keeps what it read for `max_age_seconds`. A change made in this
+    container is seen at once; other warm containers see it within that time."""
+
+    def __init__(self, max_age_seconds: float = 5.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._max_age = max_age_seconds
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, Tenant | None]] = {}
+
+    def get(self, tenant: str) -> Tenant | None:
+        cached = self._cache.get(tenant)
+        now = self._monotonic()
+        if cached is not None and now - cached[0] < self._max_age:
+            return cached[1]
+        try:
+            item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
+        except DoesNotExist:
+            return None  # not cached: a tenant created a moment later is found at once
+        found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
+                       identity_secret=item.identity_secret or "",
+                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig())
+        self._cache[tenant] = (now, found)
+        return found
+
+    def put(self, tenant: Tenant) -> None:
+        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
+                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing)).save()
+        self._cache[tenant.id] = (self._monotonic(), tenant)
+
+
+class _RoutingConfigs:
+    """The tenant's routing configuration, through the tenants' per-container cache."""
+
+    def __init__(self, tenants: DynamoTenants | None) -> None:
+        self._tenants = tenants or DynamoTenants()
+
+    def routing(self, tenant: str) -> RoutingConfig:
+        found = self._tenants.get(tenant)
+        return found.routing if found is not None else RoutingConfig()
