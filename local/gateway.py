@@ -10,7 +10,8 @@ Design points:
   so there is no deadlock.
 - ``$connect`` runs the REQUEST authorizer and the connect handler BEFORE the upgrade is accepted, so a refusal is
   an HTTP error on the handshake (401/403/4xx/500), as on AWS.
-- Frames of one connection are handled in order, one at a time; connections are independent.
+- Frames of one connection are handled in order, one at a time; connections are independent. A message may come
+  in several frames of at most 32 KB (128 KB in all); a bigger frame or message closes with 1009 (``ws_limits``).
 - REST calls are serialised: Chalice keeps ``app.current_request`` on the shared app object, so two concurrent
   REST requests in threads could read each other's request (tenant mix-up). WebSocket handlers do not use it.
 - ``POST /__local__/reset`` is a 404 unless ``reset_handler`` is set (``python -m local`` sets it only with
@@ -44,13 +45,13 @@ from multidict import CIMultiDict
 
 from local import events
 from local.outbox import Outbox
+from local.ws_limits import MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, LimitedWebSocketResponse
 
 log = logging.getLogger("local.gateway")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEB_ROOT = REPO_ROOT / "web"
 
-MAX_FRAME_BYTES = 32 * 1024  # API Gateway WebSocket frame limit
 MAX_POST_BYTES = 128 * 1024  # PostToConnection Data limit (botocore model: max 131072)
 _HOP_BY_HOP = {"connection", "upgrade"}  # API Gateway does not forward these on $connect
 _CLOSE_REASONS = {
@@ -132,6 +133,7 @@ class Gateway:
         api_id: str = "guichetlcl",
         region: str = "us-east-1",
         max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
         workers: int = 32,
     ) -> None:
         self._module = app_module
@@ -141,6 +143,7 @@ class Gateway:
         self._api_id = api_id
         self._region = region
         self._max_frame_bytes = max_frame_bytes
+        self._max_message_bytes = max_message_bytes
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
         self._rest_lock = threading.Lock()
         chalice_app = getattr(app_module, "app", None)
@@ -429,7 +432,8 @@ class Gateway:
             return web.Response(status=status, text=str(result.get("body") or ""))
         protocol = (result.get("headers") or {}).get("Sec-WebSocket-Protocol")
 
-        ws = web.WebSocketResponse(max_msg_size=self._max_frame_bytes + 1, protocols=(protocol,) if protocol else ())
+        ws = LimitedWebSocketResponse(frame_bytes=self._max_frame_bytes, message_bytes=self._max_message_bytes,
+                                      protocols=(protocol,) if protocol else ())
         await ws.prepare(request)
         conn = _Connection(info=info, ws=ws, user_agent=request.headers.get("User-Agent", ""))
         self._connections[info.connection_id] = conn

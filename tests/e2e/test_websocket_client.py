@@ -1,10 +1,12 @@
 """A real WebSocket client against the local stack: refused handshakes, error frames on a connection that stays
-open, and a resend that is stored once."""
+open, API Gateway's size limits, and a resend that is stored once."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.e2e.helpers import ask, rest, ws_url
@@ -31,6 +33,20 @@ def test_bad_frames_get_error_frames_and_the_connection_stays_open(stack_url: st
         missing = ask(socket, {"action": "send_message", "id": "b", "text": "hi", "client_message_id": "c"})
         assert (missing["code"], missing["field"]) == ("missing_field", "conversation_id")
         assert ask(socket, {"action": "ping", "id": "p"}) == {"type": "pong", "id": "p"}
+
+
+def test_a_message_over_32_kb_in_frames_is_refused_and_a_frame_over_32_kb_closes_1009(stack_url: str,
+                                                                                    visitor: str) -> None:
+    text = json.dumps({"action": "ping", "id": "big", "pad": "x" * (96 * 1024)})
+    with connect(ws_url(stack_url, visitor), open_timeout=10) as socket:
+        socket.send([text[i:i + 32 * 1024] for i in range(0, len(text), 32 * 1024)])  # reassembled by the gateway
+        answer = json.loads(socket.recv(timeout=10))
+        assert (answer["type"], answer["code"], answer["field"]) == ("error", "invalid_field", "frame")
+        assert ask(socket, {"action": "ping", "id": "p"}) == {"type": "pong", "id": "p"}  # still open
+        socket.send(text)  # one frame of 96 KB: API Gateway closes the connection, nothing answers
+        with pytest.raises(ConnectionClosed) as closed:
+            socket.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
 def test_a_resend_after_reconnecting_is_stored_once(stack_url: str, visitor: str) -> None:

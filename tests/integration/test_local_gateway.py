@@ -30,6 +30,7 @@ from local import events
 from local.embedded_aws import EmbeddedAws
 from local.gateway import Gateway, GatewayThread
 from local.timer_pump import TimerPump, at_due_time
+from local.ws_limits import FrameSizes
 
 SAMPLES = Path("/work/shared/aws-events")
 REGION = "us-east-1"
@@ -343,6 +344,59 @@ def test_oversize_frame_closes_1009(gateway: str, rec: Recorder) -> None:
     with open_ws(gateway) as ws:  # exactly 32 KB is still fine
         ws.send("x" * (32 * 1024 - 5))
         assert str(ws.recv(timeout=5)).startswith("echo:x")
+
+
+def test_a_message_of_128_kb_in_frames_of_32_kb_is_handed_whole(gateway: str, rec: Recorder) -> None:
+    text = os.urandom(64 * 1024).hex()[: 128 * 1024 - len("echo:")]  # the echo is exactly 128 KB
+    frames = [text[i:i + 32 * 1024] for i in range(0, len(text), 32 * 1024)]
+    assert len(frames) == 4 and max(map(len, frames)) == 32 * 1024
+    with open_ws(gateway) as ws:
+        ws.send(frames)  # one message: a text frame, then continuation frames
+        assert ws.recv(timeout=5) == "echo:" + text
+        assert rec.message[-1]["body"] == text
+        ws.send("still open")
+        assert ws.recv(timeout=5) == "echo:still open"
+
+
+def test_a_message_over_128_kb_closes_1009(gateway: str, rec: Recorder) -> None:
+    with open_ws(gateway) as ws:
+        ws.send(["x" * (32 * 1024)] * 4 + ["x"])  # every frame fits, the message does not
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    wait_for(lambda: rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == 1009)
+
+
+def test_a_continuation_frame_over_32_kb_closes_1009(gateway: str, rec: Recorder) -> None:
+    with open_ws(gateway) as ws:
+        ws.send("before")
+        assert ws.recv(timeout=5) == "echo:before"
+        ws.send(["x" * 100, "x" * (32 * 1024 + 1)])
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    wait_for(lambda: rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == 1009)
+
+
+def test_frame_sizes_follow_the_stream_whatever_its_chunking() -> None:
+    def frame(opcode: int, length: int, *, fin: bool = True) -> bytes:
+        head = bytes([(0x80 if fin else 0) | opcode])
+        if length < 126:
+            head += bytes([0x80 | length])
+        elif length < 65536:
+            head += bytes([0x80 | 126]) + length.to_bytes(2, "big")
+        else:
+            head += bytes([0x80 | 127]) + length.to_bytes(8, "big")
+        return head + b"mask" + b"p" * length
+
+    ok = frame(0x1, 32 * 1024, fin=False) + frame(0x9, 125) + frame(0x0, 0, fin=False) + frame(0x0, 200)
+    big = frame(0x0, 70_000)
+    stream = ok + frame(0x1, 5) + big
+    for chunk in (1, 7, 4096, len(stream)):
+        sizes = FrameSizes(32 * 1024)
+        found = [(start, at) for start in range(0, len(stream), chunk)
+                 if (at := sizes.oversize_at(stream[start:start + chunk])) is not None]
+        assert len(found) == 1 and sum(found[0]) == len(stream) - 70_000, chunk  # just past the big frame's header
 
 
 def test_stop_closes_connections_with_going_away(aws: EmbeddedAws, web_root: Path) -> None:
