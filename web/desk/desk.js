@@ -7,15 +7,20 @@
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
-  ApiError, MAX_LENGTH, ServerError, conversationPath, createConnection, createTenantCall, defaultWsUrl, h,
-  loadHistory as loadPages, messagesPath, newId, placeInOrder, renderMessage as renderMessageElement,
-  storedMessageElement, syncMissed, transmit as transmitEntry,
+  ApiError, MAX_LENGTH, ServerError, h, loadHistory as loadPages, newId, placeInOrder,
+  renderMessage as renderMessageElement, storedMessageElement, transmit as transmitEntry,
 } from '/widget/connection.js';
+import { alerts } from '/desk/alerts.js';
+import { createApi, signIn } from '/desk/api.js';
+import { readConfig } from '/desk/config.js';
+import { renderQueues } from '/desk/queues.js';
+import { clearSession, loadSession, saveSession } from '/desk/session.js';
+import { createDeskSocket } from '/desk/socket.js';
+import { createDeskStore } from '/desk/store.js';
 import {
   agentLabel, createAgentDirectory, createHeldView, createSupervisor, formatMoment,
 } from '/desk/supervisor.js';
 
-const SESSION_KEY = 'guichet:desk:session';
 const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
 const TYPING_REFRESH_MS = 4000; // "typing: true" again while the agent keeps typing
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
@@ -31,7 +36,7 @@ const DEFAULT_SETTINGS = {
   canned_answers: [],
 };
 
-const config = readConfig();
+const config = readConfig(import.meta.url);
 const $ = (id) => document.getElementById(id);
 const ui = {
   loginView: $('login-view'),
@@ -117,51 +122,12 @@ const baseTitle = document.title;
 
 let desk = null; // the signed-in desk, see startDesk
 
-// ---------------------------------------------------------------- configuration
-
-function readConfig() {
-  const script = [...document.querySelectorAll('script[src]')].find((s) => s.src === import.meta.url);
-  const data = script?.dataset ?? {};
-  const api = new URL(data.api || location.origin, location.href).href.replace(/\/+$/, '');
-  return { api, ws: data.ws || defaultWsUrl(api) };
-}
-
 // ---------------------------------------------------------------- session
-
-function loadSession() {
-  try {
-    const session = JSON.parse(sessionStorage.getItem(SESSION_KEY));
-    if (!session?.id_token || (session.expires_at && session.expires_at < Date.now())) return null;
-    return session;
-  } catch {
-    return null;
-  }
-}
-
-function saveSession(session) {
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
-}
-
-function clearSession() {
-  sessionStorage.removeItem(SESSION_KEY);
-}
 
 async function login(username, password) {
   hide(ui.loginError);
   try {
-    const response = await fetch(`${config.api}/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, body);
-    const session = {
-      id_token: body.id_token,
-      tenant: body.tenant,
-      agent: body.agent,
-      expires_at: body.expires_in ? Date.now() + body.expires_in * 1000 : null,
-    };
+    const session = await signIn(config.api, username, password);
     saveSession(session);
     ui.loginPassword.value = '';
     startDesk(session);
@@ -178,93 +144,6 @@ function showLogin(message) {
   ui.loginUsername.focus();
 }
 
-// ---------------------------------------------------------------- offer alerts: a beep and a notification
-
-// Browsers allow sound and the notification prompt only after a user gesture: prepare() runs on
-// the sign-in click, or on the first click or key press of a restored session. Both are optional:
-// a denied permission or a blocked AudioContext just means no sound or no notification.
-const alerts = (() => {
-  let audio = null;
-
-  function prepare() {
-    try {
-      const AudioContextClass = window.AudioContext || window.webkitAudioContext;
-      if (!audio && AudioContextClass) audio = new AudioContextClass();
-      if (audio?.state === 'suspended') audio.resume().catch(() => {});
-    } catch {
-      audio = null;
-    }
-    try {
-      if ('Notification' in window && Notification.permission === 'default') {
-        Promise.resolve(Notification.requestPermission()).catch(() => {});
-      }
-    } catch {
-      // an old browser with the callback-only API, or a context that forbids asking
-    }
-  }
-
-  // One oscillator plays both notes, so that one offer is one sound (and can be counted as such).
-  function beep() {
-    if (!audio || audio.state !== 'running') return;
-    try {
-      const start = audio.currentTime;
-      const oscillator = audio.createOscillator();
-      const gain = audio.createGain();
-      oscillator.type = 'sine';
-      gain.gain.setValueAtTime(0.0001, start);
-      [[0, 880], [0.18, 1175]].forEach(([offset, frequency]) => {
-        oscillator.frequency.setValueAtTime(frequency, start + offset);
-        gain.gain.setValueAtTime(0.0001, start + offset);
-        gain.gain.exponentialRampToValueAtTime(0.2, start + offset + 0.02);
-        gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.15);
-      });
-      oscillator.connect(gain).connect(audio.destination);
-      oscillator.start(start);
-      oscillator.stop(start + 0.34);
-    } catch {
-      // no sound is not an error
-    }
-  }
-
-  function notify(title, body, tag) {
-    try {
-      if (!('Notification' in window) || Notification.permission !== 'granted') return;
-      const notification = new Notification(title, { body, tag }); // plain text, never markup
-      notification.onclick = () => {
-        window.focus();
-        notification.close();
-      };
-    } catch {
-      // e.g. a browser that only shows notifications from a service worker
-    }
-  }
-
-  return { prepare, beep, notify };
-})();
-
-// ---------------------------------------------------------------- REST
-
-function createApi(base, tenant, token, onUnauthorized) {
-  const call = createTenantCall({ base, tenant, getToken: () => token, onUnauthorized });
-  return {
-    me: () => call('GET', '/me'),
-    settings: () => call('GET', '/settings'),
-    setStatus: (status) => call('PUT', '/agents/me/status', { status }),
-    openConversations: () => call('GET', '/conversations'),
-    conversation: (id) => call('GET', conversationPath(id)),
-    messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
-    createContact: (fields) => call('POST', '/contacts', fields),
-    findContact: (query) => call('GET', `/contacts?${new URLSearchParams(query)}`),
-    waiting: () => call('GET', '/waiting'),
-    myHeld: () => call('GET', '/agents/me/held'),
-    held: () => call('GET', '/held'),
-    routing: () => call('GET', '/routing'),
-    agents: () => call('GET', '/agents'),
-    release: (id) => call('POST', `${conversationPath(id)}/release`, {}),
-    transfer: (id, target) => call('POST', `${conversationPath(id)}/transfer`, target),
-  };
-}
-
 // ---------------------------------------------------------------- the desk
 
 function startDesk(session) {
@@ -278,10 +157,8 @@ function startDesk(session) {
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const conversations = new Map(); // conversation id -> ConversationView (see createConversationView)
-  const offers = new Map(); // conversation id -> OfferView (see showOffer)
-  const finishedOffers = new Set(); // offer ids accepted, rejected, withdrawn or expired: never shown again
-  const knownContacts = new Map(); // conversation id -> the customer's record from its offer, or null: none
+  const store = createDeskStore({ me: session.agent ?? null });
+  const { conversations, offers, finishedOffers, knownContacts, snoozed, reserved, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
   let selectedId = null;
@@ -289,14 +166,7 @@ function createDesk(session) {
   let stopped = false;
   let ticker = null;
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
-  // Off the desk but still ours (ASYNC-10, ASYNC-13): conversation id -> conversation (full shape).
-  const snoozed = new Map();
-  const reserved = new Map();
   let heldGeneration = 0; // a push since a GET agents/me/held started makes its answer stale
-  // Agents the API has named to us (the tenant's agents, message senders, holders in the held report): id -> name,
-  // to say who transferred a chat. The transfer pickers list the tenant's agents (GET /agents, asked when a picker
-  // opens, kept a few seconds); these names are their fallback when that list cannot be read.
-  const knownAgents = new Map();
   const directory = createAgentDirectory(async () => {
     const answer = await api.agents();
     for (const agent of answer?.agents ?? []) learnAgent(agent?.id, agent?.name);
@@ -304,8 +174,10 @@ function createDesk(session) {
   });
   let groups = null; // [{id, name}] the tenant's groups (GET /routing for supervisors; else the agent's own queues)
 
-  const connection = createConnection({
-    url: () => `${config.ws}?tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`,
+  const connection = createDeskSocket({
+    ws: config.ws,
+    tenant,
+    token,
     onOpen: handleConnected,
     onFrame: handleFrame,
     onStateChange: showConnection,
@@ -451,6 +323,7 @@ function createDesk(session) {
 
   function showMe(agent) {
     me = { ...me, ...agent };
+    store.set({ me });
     ui.agentName.textContent = me.name ?? '';
     if (agent.roles) {
       supervisor.setRoles(agent.roles);
@@ -479,13 +352,7 @@ function createDesk(session) {
 
   // CHAT-4: one switch per queue the agent belongs to; offers come only from the queues switched on.
   function showQueues() {
-    const off = new Set(me?.queues_off ?? []);
-    ui.queues.replaceChildren(...(me?.queues ?? []).map((queue) => {
-      const box = h('input', { type: 'checkbox', 'data-testid': 'queue-toggle', 'data-queue': queue });
-      box.checked = !off.has(queue);
-      box.addEventListener('change', () => switchQueue(queue, box.checked));
-      return h('label', { class: 'queue-toggle' }, box, ` ${queue}`);
-    }));
+    renderQueues(ui.queues, me, switchQueue);
   }
 
   async function switchQueue(queue, on) {
@@ -535,7 +402,7 @@ function createDesk(session) {
   }
 
   function syncConversation(view) {
-    syncMissed(connection, view.conversation.id, () => view.maxSeq, showMessage);
+    connection.sync(view.conversation.id, () => view.maxSeq, showMessage);
   }
 
   function handleFrame(frame) {

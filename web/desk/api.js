@@ -1,0 +1,41 @@
+// The desk's one REST client: sign-in, then every tenant route the desk and the supervisor views call.
+
+import { ApiError, conversationPath, createTenantCall, messagesPath } from '/widget/connection.js';
+
+// POST /auth/login; answers the session to keep (see session.js), or throws an ApiError.
+export async function signIn(base, username, password) {
+  const response = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return {
+    id_token: body.id_token,
+    tenant: body.tenant,
+    agent: body.agent,
+    expires_at: body.expires_in ? Date.now() + body.expires_in * 1000 : null,
+  };
+}
+
+export function createApi(base, tenant, token, onUnauthorized) {
+  const call = createTenantCall({ base, tenant, getToken: () => token, onUnauthorized });
+  return {
+    me: () => call('GET', '/me'),
+    settings: () => call('GET', '/settings'),
+    setStatus: (status) => call('PUT', '/agents/me/status', { status }),
+    openConversations: () => call('GET', '/conversations'),
+    conversation: (id) => call('GET', conversationPath(id)),
+    messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
+    createContact: (fields) => call('POST', '/contacts', fields),
+    findContact: (query) => call('GET', `/contacts?${new URLSearchParams(query)}`),
+    waiting: () => call('GET', '/waiting'),
+    myHeld: () => call('GET', '/agents/me/held'),
+    held: () => call('GET', '/held'),
+    routing: () => call('GET', '/routing'),
+    agents: () => call('GET', '/agents'),
+    release: (id) => call('POST', `${conversationPath(id)}/release`, {}),
+    transfer: (id, target) => call('POST', `${conversationPath(id)}/transfer`, target),
+  };
+}
