@@ -17,7 +17,7 @@ from chalicelib.domain.model import MAX_MESSAGE_CHARS
 MAX_SEQ = 2**31 - 1  # message sequence numbers grow by one per message; no conversation comes near
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{0,128}$")  # "" is a missing id, as the services say
 _CLIENT_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # queues, groups and skills (domain/routing.py)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # queues, groups and skills (domain/routing/config.py)
 
 
 class Body(BaseModel):

@@ -1,7 +1,7 @@
 """One model per REST body and query (app.py validates each request with one of these before calling a service).
 
 The tenant's settings, its routing configuration and an agent's routing settings are objects whose every field is
-checked by the domain (domain/settings.py, domain/routing.py), which names the field at fault; the boundary gives
+checked by the domain (domain/settings.py, domain/routing/), which names the field at fault; the boundary gives
 them the size, nesting and Unicode checks of every body (boundary.load_json).
 """
 

@@ -1,7 +1,7 @@
 """The routing engine (ROUTE-1 to ROUTE-7, CHAT-12): where a new conversation goes, and what an agent who frees
 capacity gets next.
 
-The policy is pure (domain/routing.py). This module reads what one decision needs from the routing index (group
+The policy is pure (domain/routing/). This module reads what one decision needs from the routing index (group
 counters, the heads of a few sorted ready lists and queues), so a decision costs the same whatever the number of
 agents, and makes each assignment one conditional transaction; a lost race moves on to the next candidate.
 

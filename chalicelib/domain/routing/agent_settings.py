@@ -1,0 +1,99 @@
+"""An admin's change to one agent's routing settings (capacity, skills, groups, flags), checked and applied.
+
+The words used: chalicelib/domain/routing/__init__.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.model import Agent
+from chalicelib.domain.routing.config import _enum, _int
+from chalicelib.domain.routing.media import MAX_LEVEL, Channel
+from chalicelib.domain.routing.rules import RoutingConfig
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """An admin's change to one agent; a field left out (None) keeps its value."""
+
+    capacity: Mapping[Channel, int] | None = None
+    skills: Mapping[str, int] | None = None
+    groups: tuple[str, ...] | None = None
+    route_first: bool | None = None
+    multi_channel: bool | None = None
+
+
+MAX_CAPACITY = 50
+
+
+def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettings:
+    """Checked against the tenant's routing configuration: known skills and groups only."""
+    if not isinstance(data, dict):
+        raise InvalidInput("send a JSON object", field="body")
+    known = {"capacity", "skills", "groups", "route_first", "multi_channel"}
+    for key in data:
+        if key not in known:
+            raise InvalidInput(f"unknown field; use {', '.join(sorted(known))}", field=str(key))
+    capacity: dict[Channel, int] | None = None
+    if "capacity" in data:
+        raw = data["capacity"]
+        if not isinstance(raw, dict) or not raw:
+            raise InvalidInput("must map channels (chat, call, email) to a number of conversations",
+                               field="capacity")
+        capacity = {}
+        for name, value in raw.items():
+            channel = _enum(Channel, name, f"capacity.{name}")
+            capacity[channel] = _int(value, f"capacity.{name}", 0, MAX_CAPACITY)
+    skills: dict[str, int] | None = None
+    if "skills" in data:
+        raw = data["skills"]
+        if not isinstance(raw, dict) or len(raw) > 50:
+            raise InvalidInput("must map at most 50 skill names to a level from 1 to 5", field="skills")
+        skills = {}
+        for name, level in raw.items():
+            if name not in config.skills:
+                raise InvalidInput(f"unknown skill '{name}'; the tenant's skills are set in its routing",
+                                   field=f"skills.{name}")
+            skills[name] = _int(level, f"skills.{name}", 1, MAX_LEVEL)
+    groups: tuple[str, ...] | None = None
+    if "groups" in data:
+        raw = data["groups"]
+        if not isinstance(raw, list) or len(raw) > 20:
+            raise InvalidInput("must list at most 20 group ids", field="groups")
+        for i, group_id in enumerate(raw):
+            if not isinstance(group_id, str) or group_id not in config.groups:
+                raise InvalidInput(f"unknown group '{group_id}'", field=f"groups[{i}]")
+        if len(set(raw)) != len(raw):
+            raise InvalidInput("a group is listed twice", field="groups")
+        groups = tuple(raw)
+    flags: dict[str, bool | None] = {}
+    for name in ("route_first", "multi_channel"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise InvalidInput("must be true or false", field=name)
+        flags[name] = value
+    return AgentSettings(capacity=capacity, skills=skills, groups=groups, route_first=flags["route_first"],
+                         multi_channel=flags["multi_channel"])
+
+
+def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
+    """The agent after an admin's change; switched-off groups the agent no longer belongs to are forgotten."""
+    changed = agent
+    if settings.capacity is not None:
+        cap = settings.capacity
+        changed = replace(changed, capacity=cap.get(Channel.CHAT, changed.capacity),
+                          call_capacity=cap.get(Channel.CALL, changed.call_capacity),
+                          email_capacity=cap.get(Channel.EMAIL, changed.email_capacity))
+    if settings.skills is not None:
+        changed = replace(changed, skills=dict(settings.skills))
+    if settings.groups is not None:
+        changed = replace(changed, queues=settings.groups,
+                          queues_off=tuple(q for q in changed.queues_off if q in settings.groups))
+    if settings.route_first is not None:
+        changed = replace(changed, route_first=settings.route_first)
+    if settings.multi_channel is not None:
+        changed = replace(changed, multi_channel=settings.multi_channel)
+    return changed
