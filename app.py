@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, Response, SNSEvent, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, Request, Response, SNSEvent, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, boundary, ws
+from chalicelib.adapters import telemetry
 from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import ConnectionGone, DomainError, Forbidden, RateLimited, Unauthorized
 from chalicelib.domain.model import Principal
@@ -34,7 +35,7 @@ from chalicelib.services import (
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = True
-log = logging.getLogger("guichet")
+log = logging.getLogger("guichet")  # JSON lines through Powertools' Logger (docs/operations.md)
 
 STATUS_BY_CODE = {
     "blocked": 403,
@@ -49,6 +50,19 @@ STATUS_BY_CODE = {
     "rate_limited": 429,
     "internal": 500,
 }
+
+
+@app.middleware("all")
+def _telemetry(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every invocation: its log keys (tenant, conversation_id, correlation_id), then its metrics flushed once."""
+    telemetry.bind(**telemetry.keys_of(event.to_original_event() if isinstance(event, Request) else event.to_dict()))
+    try:
+        return get_response(event)
+    finally:
+        log.debug("invocation handled")  # LOG_LEVEL=DEBUG: one line per invocation, with its keys
+        built = bootstrap.built()
+        if built is not None:
+            built.deps.metrics.flush()
 
 
 def _json(status: int, body: Any) -> Response:
@@ -498,7 +512,20 @@ def on_inbound_email(event: SNSEvent) -> None:
 
 
 @app.on_sqs_message(queue=_timer_queue_name(), batch_size=10)
-def on_timer(event: SQSEvent) -> None:
+def on_timer(event: SQSEvent) -> dict[str, Any]:
+    """Each record on its own: a failing one is listed in `batchItemFailures` and SQS redelivers only it
+    (ReportBatchItemFailures, infra/template.yaml; docs/operations.md)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     deps = bootstrap.container().deps
-    for record in event:
-        timers.fire(deps, record.body)
+
+    def fire(record: Any) -> None:
+        telemetry.bind(**telemetry.record_keys(record.message_id, record.body))
+        try:
+            timers.fire(deps, record.body)
+        except Exception:
+            log.exception("timer failed; SQS delivers it again")
+            raise
+
+    return dict(process_partial_response(event=event.to_dict(), record_handler=fire,
+                                         processor=BatchProcessor(event_type=EventType.SQS)))

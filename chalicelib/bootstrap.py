@@ -32,6 +32,11 @@ def container() -> Container:
     return _container
 
 
+def built() -> Container | None:
+    """The wiring if something built it already (app.py flushes its metrics), else None."""
+    return _container
+
+
 def reset() -> None:
     """Forget the wiring (tests and the local stack call this after changing the environment)."""
     global _container
@@ -47,6 +52,7 @@ def _build() -> Container:
     from chalicelib.adapters.rate_limits import DynamoRateLimits
     from chalicelib.adapters.secrets import SecretsManagerKeys
     from chalicelib.adapters.system import RandomIds, UtcClock
+    from chalicelib.adapters.telemetry import EmfMetrics
     from chalicelib.adapters.timers import QueueAndSchedulerTimers
 
     config = settings()
@@ -73,6 +79,7 @@ def _build() -> Container:
         reply_domain=config.reply_domain,
         sales=dynamodb.DynamoSales(),
         rate_limits=DynamoRateLimits(),
+        metrics=EmfMetrics(config.stage),
     )
     return Container(
         deps=deps,

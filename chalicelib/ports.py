@@ -380,6 +380,25 @@ class RateLimits(Protocol):
         ...
 
 
+class Metrics(Protocol):
+    """Business counts (docs/operations.md): `name` is one of a few fixed names, never built from data."""
+
+    def count(self, name: str, n: int = 1) -> None: ...
+
+    def flush(self) -> None:
+        """Publish what was counted (once per invocation, by app.py)."""
+
+
+class NoMetrics:
+    """Counts nothing (the default of a Deps built without metrics)."""
+
+    def count(self, name: str, n: int = 1) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Deps:
     """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
@@ -403,3 +422,4 @@ class Deps:
     sales: SaleRepository | None = None
     #: Per-visitor limits on new sessions and conversations (None: not counted).
     rate_limits: RateLimits | None = None
+    metrics: Metrics = field(default_factory=NoMetrics)

@@ -6,9 +6,12 @@ moto stores Scheduler schedules but never fires them, and nothing polls SQS for 
     ``ScheduleExpressionTimezone``) has its ``Target.Input`` sent to its ``Target.Arn`` queue, as Scheduler would,
     then is deleted (``ActionAfterCompletion=DELETE``) or remembered as done (``NONE``);
 (b) the timer queue is drained (moto honours ``DelaySeconds`` and visibility timeouts) and ``on_timer`` is called
-    with one record per message; a message is deleted only when the handler returned, otherwise it becomes visible
-    again after the visibility timeout and is retried, which is the at-least-once delivery the handlers are
-    written for (they are idempotent).
+    with batches of ``batch_size`` records (1 by default: Lambda may hand any batch up to the mapping's size), as
+    the event source mapping does with ``ReportBatchItemFailures``: when the handler returns, every message of the
+    batch is deleted except those its ``batchItemFailures`` names; when it raises (or names an id the batch does not
+    hold), none is. What is not deleted becomes visible again after the
+    visibility timeout and is retried, which is the at-least-once delivery the handlers are written for (they are
+    idempotent).
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class TimerPump:
         endpoint_url: str | None = None,
         interval: float = 1.0,
         max_batches: int = 20,
+        batch_size: int = 1,
     ) -> None:
         self._handler = handler
         self._queue_url = queue_url
@@ -78,6 +82,7 @@ class TimerPump:
         self._region = region
         self._interval = interval
         self._max_batches = max_batches
+        self._batch_size = batch_size
         self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
         self._scheduler = boto3.client("scheduler", region_name=region, endpoint_url=endpoint_url)
         self._queue_arn: str | None = None
@@ -232,19 +237,45 @@ class TimerPump:
             ).get("Messages", [])
             if not messages:
                 break
-            for message in messages:
-                if self._deliver(message):
-                    delivered += 1
-                else:
-                    failed += 1
+            for start in range(0, len(messages), self._batch_size):
+                batch = messages[start:start + self._batch_size]
+                done = self._deliver(batch)
+                delivered += done
+                failed += len(batch) - done
         return delivered, failed
 
-    def _deliver(self, message: dict[str, Any]) -> bool:
-        event = events.sqs_event([events.sqs_record(message, self._arn_of_queue(), self._region)])
+    def _deliver(self, messages: list[dict[str, Any]]) -> int:
+        """Hand one batch to the handler; delete what it did not report as failed. Returns how many were deleted."""
+        event = events.sqs_event([events.sqs_record(m, self._arn_of_queue(), self._region) for m in messages])
+        ids = [m["MessageId"] for m in messages]
         try:
-            self._handler(event, events.lambda_context("on_timer"))
+            answer = self._handler(event, events.lambda_context("on_timer"))
         except Exception:
-            log.exception("on_timer failed for message %s; it will be retried", message.get("MessageId"))
-            return False
-        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return True
+            log.exception("on_timer failed for messages %s; they will be retried", ids)
+            return 0
+        failures = batch_item_failures(answer, ids)
+        if failures is None:
+            log.error("on_timer answered an invalid batchItemFailures %r; the whole batch will be retried", answer)
+            return 0
+        if failures:
+            log.warning("on_timer reported messages %s as failed; they will be retried", sorted(failures))
+        done = 0
+        for message in messages:
+            if message["MessageId"] not in failures:
+                self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+                done += 1
+        return done
+
+
+def batch_item_failures(answer: Any, ids: list[str]) -> set[str] | None:
+    """The message ids a handler's answer reports as failed, as Lambda reads it: no answer (or none listed) means
+    none; None when the answer is invalid (an item without an id of the batch), which fails the whole batch."""
+    if not isinstance(answer, dict) or not answer.get("batchItemFailures"):
+        return set()
+    failures: set[str] = set()
+    for item in answer["batchItemFailures"]:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in ids:
+            return None
+        failures.add(identifier)
+    return failures

@@ -122,6 +122,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
         if not won:
             raise
         return won[0]
+    deps.metrics.count("ConversationsStarted")
     if first is not None:
         send_message(deps, visitor, connection_id, conversation.id, first[0], first[1], 0)
     if not conversation.asynchronous:  # an asynchronous one waits as long as it takes (ASYNC-11)
@@ -318,6 +319,7 @@ def send_message(
             known = None if known is None else max(known, message.seq - 1)
             _back_off(attempt)
             continue
+        deps.metrics.count("Messages")
         fanout.to_conversation(deps, conversation, {"type": "message", "message": frames.message(message)},
                                exclude=connection_id)
         if conversation.asynchronous:

@@ -25,7 +25,7 @@ from chalicelib.domain.model import MAX_MESSAGE_CHARS, Message, Principal, Princ
 from chalicelib.ports import Deps
 from chalicelib.services import conversations
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("guichet.inbound")
 _QUOTE_HEADER = re.compile(r"^\s*(On .+ wrote:|Le .+ a écrit\s?:|-----\s?Original Message\s?-----)\s*$",
                            re.IGNORECASE)
 _CLIENT_ID = re.compile(r"[^A-Za-z0-9._:-]")
@@ -40,7 +40,7 @@ def receive(deps: Deps, notification: dict[str, Any]) -> Message | None:
     recipients = list(receipt.get("recipients") or []) + list(mail.get("destination") or [])
     targets = [t for t in (links.reply_target_of(r) for r in recipients if isinstance(r, str)) if t]
     if not targets:
-        log.info("inbound mail to no reply address", extra={"recipients": recipients})
+        log.info("inbound mail to no reply address", extra={"recipients": len(recipients)})  # never an address
         return None
     tenant, key = targets[0]
     conversation_id = deps.conversations.reply_target(tenant, key)

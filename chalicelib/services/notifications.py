@@ -79,6 +79,7 @@ def notify_visitor(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
             key = links.reply_key(deps.secrets.visitor_token_key(), tenant, conversation.id)
             deps.conversations.remember_reply_key(tenant, key, conversation.id)
         deps.mailer.send(compose(deps, conversation, recent[-LATEST:], answers[-1]))
+        deps.metrics.count("EmailsSent")
     except Exception:
         deps.conversations.release_notification(tenant, conversation.id, seq, previous)
         raise  # the timer is delivered again

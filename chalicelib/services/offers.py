@@ -20,6 +20,7 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
         deps.assignments.accept(conversation, profile, offer, connections, deps.clock.now())
     except AssignmentLost as lost:
         raise Conflict("this offer is no longer valid", field="offer_id") from lost
+    deps.metrics.count("Accepts")
     assigned = conversation.assigned_to(profile)
     assigned = replace(assigned, connections=conversation.connections | set(connections))
     view = deps.conversations.view_for_send(agent.tenant, conversation.id, None)
@@ -59,6 +60,7 @@ def expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
         _withdraw(deps, conversation, profile, conversation.offer.id, "timeout")
     except Conflict:
         return False  # accepted or rejected meanwhile
+    deps.metrics.count("OfferTimeouts")
     return True
 
 

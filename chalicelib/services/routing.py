@@ -248,6 +248,7 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: Conversat
     expires_at = now + timedelta(seconds=settings.acceptance_seconds)
     offer = Offer(id=deps.ids.new_id(), agent_id=agent.id, expires_at=expires_at)
     deps.assignments.offer(conversation, agent, offer, now)
+    deps.metrics.count("Offers")
     offered = conversation.offered_to(agent, offer)
     # Withdrawn server-side even if the desk is closed (CHAT-7); the timer names the offer, so a late or
     # duplicate delivery after an accept or a reject finds nothing to do.

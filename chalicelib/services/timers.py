@@ -33,4 +33,8 @@ def fire(deps: Deps, body: str) -> bool:
     tenant = timer.get("tenant")
     if handler is None or not isinstance(tenant, str):
         raise InvalidInput(f"unknown timer {timer.get('kind')!r}", field="kind")
-    return handler(deps, tenant, timer)
+    changed = handler(deps, tenant, timer)
+    deps.metrics.count("TimersFired")
+    if not changed:
+        deps.metrics.count("TimersStale")  # its re-check found nothing to do: dropped
+    return changed

@@ -180,6 +180,14 @@ def test_timer_handler_listens_to_the_stack_queue(packaged: tuple[str, Path]) ->
     assert sqs[0]["Properties"]["Queue"] == TIMER_QUEUE_ARN
 
 
+def test_timer_batches_report_their_failed_records(packaged: tuple[str, Path]) -> None:
+    """on_timer answers batchItemFailures: SQS redelivers only those records (docs/operations.md)."""
+    _, out = packaged
+    events = _template(out)["Resources"]["OnTimer"]["Properties"]["Events"]
+    (sqs,) = [event for event in events.values() if event["Type"] == "SQS"]
+    assert sqs["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
 def test_inbound_email_handler_listens_to_the_stack_topic(packaged: tuple[str, Path]) -> None:
     _, out = packaged
     events = _template(out)["Resources"]["OnInboundEmail"]["Properties"]["Events"]

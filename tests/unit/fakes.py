@@ -481,6 +481,21 @@ class FakeAgentTokens:
                          roles=frozenset({Role.AGENT}))
 
 
+class FakeMetrics:
+    """The counts in `counts`; `flushed` the ones published (one dict per flush)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.flushed: list[dict[str, int]] = []
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def flush(self) -> None:
+        self.flushed.append(dict(self.counts))
+        self.counts.clear()
+
+
 def make_deps(*tenants: str) -> Deps:
     conversations = FakeConversations()
     agents = FakeAgents()
@@ -498,4 +513,5 @@ def make_deps(*tenants: str) -> Deps:
         clock=FakeClock(),
         ids=SequentialIds(),
         rate_limits=FakeRateLimits(),
+        metrics=FakeMetrics(),
     )
