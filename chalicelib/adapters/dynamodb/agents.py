@@ -19,12 +19,7 @@ from chalicelib.adapters.dynamodb.keys import PROFILE, _principal_pk, _ready_pk,
 from chalicelib.adapters.dynamodb.tenants import _RoutingConfigs
 from chalicelib.adapters.dynamodb.transactions import _Tx
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import (
-    Agent,
-    AgentStatus,
-    Conversation,
-    PrincipalKind,
-)
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, PrincipalKind
 from chalicelib.domain.routing import (
     AgentSettings,
     Channel,

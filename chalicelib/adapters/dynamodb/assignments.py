@@ -48,12 +48,7 @@ from chalicelib.domain.model import (
     Snooze,
     WrapUp,
 )
-from chalicelib.domain.routing import (
-    Group,
-    can_take,
-    routing_view,
-    shard_of,
-)
+from chalicelib.domain.routing import Group, can_take, routing_view, shard_of
 from chalicelib.ports import AssignmentLost
 
 

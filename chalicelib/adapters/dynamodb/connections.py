@@ -9,9 +9,7 @@ from datetime import datetime
 
 from chalicelib.adapters.dynamodb.items import LinkItem
 from chalicelib.adapters.dynamodb.keys import CONN, CONNECTION_TTL, _principal_pk
-from chalicelib.domain.model import (
-    Principal,
-)
+from chalicelib.domain.model import Principal
 
 
 class DynamoConnections:

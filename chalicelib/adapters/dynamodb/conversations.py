@@ -45,14 +45,7 @@ from chalicelib.adapters.dynamodb.routing_index import _dequeue, _in_queue_as_re
 from chalicelib.adapters.dynamodb.table import Gsi1Entry, connection
 from chalicelib.adapters.dynamodb.transactions import _failed_condition, _Tx
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.model import (
-    Conversation,
-    ConversationStatus,
-    Message,
-    Notification,
-    PageContext,
-    PrincipalKind,
-)
+from chalicelib.domain.model import Conversation, ConversationStatus, Message, Notification, PageContext, PrincipalKind
 from chalicelib.ports import ConversationView, SeqTaken
 
 

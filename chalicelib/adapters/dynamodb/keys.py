@@ -8,14 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chalicelib.domain.contacts import normalize_email
-from chalicelib.domain.model import (
-    Conversation,
-    PrincipalKind,
-    Reservation,
-)
-from chalicelib.domain.routing import (
-    waiting_key,
-)
+from chalicelib.domain.model import Conversation, PrincipalKind, Reservation
+from chalicelib.domain.routing import waiting_key
 
 STATE = "STATE"
 PROFILE = "PROFILE"

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.dynamodb.items import TenantItem
-from chalicelib.domain.routing import (
-    RoutingConfig,
-)
+from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
 from chalicelib.domain.settings import from_json as settings_from_json
