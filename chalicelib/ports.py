@@ -221,6 +221,11 @@ class RoutingIndex(Protocol):
         """Put a placed conversation in the group's queue while it has room (ROUTE-4); None when it is full."""
         ...
 
+    def move(self, conversation: Conversation, group: Group) -> Conversation:
+        """A waiting conversation goes from its group's queue to `group`'s, at its place whatever the threshold
+        (its own group left the configuration); Conflict if it no longer waits where it was read."""
+        ...
+
 
 class AssignmentLost(Exception):
     """An assignment transaction lost a race: the agent filled up or left, or the conversation was taken."""

@@ -30,7 +30,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.moments import parse_moment
 from chalicelib.domain.routing import Group
 from chalicelib.ports import AssignmentLost, Deps, Timer
-from chalicelib.services import agents, fanout, frames, queue_position, routing, tenants
+from chalicelib.services import agents, fanout, frames, queue_position, routing, routing_admin, tenants
 from chalicelib.services.auth import require_role
 
 SNOOZE_ENDED = "snooze.ended"
@@ -233,7 +233,8 @@ def _reserve(deps: Deps, conversation: Conversation, to: Agent, holder: Agent | 
 
 def _to_queue(deps: Deps, conversation: Conversation, group_id: str, by: Principal | None = None) -> Conversation:
     config = tenants.routing_of(deps, conversation.tenant)
-    group = config.groups.get(group_id) or Group(group_id)
+    # Its group may have left the configuration while an agent held it: then it goes where it would be routed now.
+    group = config.groups.get(group_id) or routing_admin.group_now_taking(config, conversation) or Group(group_id)
     holder = conversation.agent_id if conversation.status is ConversationStatus.ASSIGNED else None
     try:
         queued = deps.assignments.requeue(conversation, group)

@@ -1,7 +1,8 @@
 """Admins configure routing (groups, rules, skills, fairness) and each agent's routing settings (ROUTE-1 to 7).
 
 Supervisors read the configuration; only admins change it. Every change is checked field by field first, so a
-refused request changes nothing."""
+refused request changes nothing. A change that removes a group moves the conversations waiting in it to the group
+that now takes them (`rehome`, docs/supervisor.md)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import routing as policy
-from chalicelib.domain.errors import Forbidden, NotFound
-from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
-from chalicelib.domain.routing import RoutingConfig
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.model import Agent, Conversation, Principal, PrincipalKind, Role
+from chalicelib.domain.routing import Group, Medium, RoutingConfig, RoutingContext
 from chalicelib.ports import Deps, Tenant, Timer
-from chalicelib.services import fanout, frames, routing
+from chalicelib.services import fanout, frames, queue_position, routing, tenants
 from chalicelib.services.auth import require_role
 
 
@@ -36,18 +37,26 @@ def replace_routing_config(deps: Deps, admin: Principal, body: object) -> Routin
     now = deps.clock.now()
     deps.timers.arm(Timer(kind=REINDEX, tenant=admin.tenant, payload={"groups": groups}),
                     now + timedelta(seconds=REINDEX_AFTER_SECONDS), now)
+    if set(tenant.routing.groups) - set(config.groups):
+        # An offer made from a removed group's queue before the change puts its conversation back there when it is
+        # rejected or times out: one more pass once every such offer has ended.
+        later = now + timedelta(seconds=tenant.settings.acceptance_seconds + REINDEX_AFTER_SECONDS)
+        deps.timers.arm(Timer(kind=REINDEX, tenant=admin.tenant, payload={"groups": groups, "pass": 2}), later, now)
     return config
 
 
 REINDEX = "routing.reindex"
 REINDEX_AFTER_SECONDS = 15
+REHOME_PAGE = 200  # conversations read at a time from a removed group's queue
 
 
 def reindex(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     """Timer and admin change: rewrite where the routing index lists every member of these groups (after the
-    groups, skills, shards or fairness changed), then let those who now have room pull. True if anyone changed."""
-    changed = False
-    members = {a for g in payload.get("groups", []) if isinstance(g, str) for a in deps.agents.members(tenant, g)}
+    groups, skills, shards or fairness changed), then let those who now have room pull; and move what waits in a
+    group the configuration no longer has to the group that now takes it. True if anyone or anything changed."""
+    groups = [g for g in payload.get("groups", []) if isinstance(g, str)]
+    changed = rehome(deps, tenant, groups) > 0
+    members = {a for g in groups for a in deps.agents.members(tenant, g)}
     for agent_id in sorted(members):
         before = deps.agents.get(tenant, agent_id)
         after = deps.agents.reindex(tenant, agent_id)
@@ -55,6 +64,57 @@ def reindex(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
             changed = True
             routing.pull(deps, after)
     return changed
+
+
+def rehome(deps: Deps, tenant: str, group_ids: list[str]) -> int:
+    """The conversations waiting in those of `group_ids` that left the configuration go to the group that now takes
+    them (`group_now_taking`), at their place by priority and arrival whatever its threshold, each in one
+    conditional move; then the ready agents there pull. A repeated pass finds nothing left: it moves nothing.
+    Returns how many moved."""
+    config = tenants.routing_of(deps, tenant)
+    moved = 0
+    targets: set[str] = set()
+    for group_id in group_ids:
+        if group_id in config.groups:
+            continue
+        while True:
+            batch = deps.conversations.waiting_in(tenant, group_id, REHOME_PAGE)
+            progress = False
+            for conversation in batch:
+                target = group_now_taking(config, conversation)
+                if target is None:
+                    continue  # already moved (the list may lag)
+                try:
+                    there = deps.routing.move(conversation, target)
+                except Conflict:
+                    continue  # offered or ended meanwhile; an offer that ends puts it back here, for the next pass
+                progress = True
+                moved += 1
+                targets.add(target.id)
+                routing.serve_group(deps, there)
+            if len(batch) < REHOME_PAGE or not progress:
+                break
+    for group_id in sorted(targets):
+        queue_position.announce(deps, tenant, group_id)  # the newcomers learn their place, and so do the others
+    return moved
+
+
+def group_now_taking(config: RoutingConfig, conversation: Conversation) -> Group | None:
+    """Where a conversation goes when its group left the configuration: the first configured group of the rule
+    that took it, if that rule is still there; else of the first rule that matches it now (its channel, page and
+    custom data; the queue its page asked for is not kept, so a rule that matches on `queue` does not); else the
+    configuration's first group, so that nothing is stranded. None while its group is configured."""
+    if conversation.queue in config.groups:
+        return None
+    same_rule = next((r.groups for r in config.rules if r.id == conversation.rule), ())
+    context = RoutingContext(channel=Medium(conversation.medium).channel, custom=conversation.custom,
+                             url=conversation.page.url if conversation.page else "")
+    route = policy.route_for(config, context)
+    now_matching = tuple(g.id for g in route.groups) if route else ()
+    for group_id in (*same_rule, *now_matching, *config.groups):
+        if group_id in config.groups:
+            return config.groups[group_id]
+    return None
 
 
 def agent_settings(deps: Deps, caller: Principal, agent_id: str) -> Agent:

@@ -303,6 +303,15 @@ class FakeRoutingIndex:
             self.conversations.items[(conversation.tenant, conversation.id)] = queued
             return queued
 
+    def move(self, conversation: Conversation, group: Group) -> Conversation:
+        with self.conversations.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.WAITING or stored.queue != conversation.queue:
+                raise Conflict("the conversation no longer waits there", field="conversation_id")
+            moved = replace(stored, queue=group.id, queue_shard=0)
+            self.conversations.items[(conversation.tenant, conversation.id)] = moved
+            return moved
+
 
 @dataclass
 class FakeAssignments:

@@ -168,3 +168,27 @@ class DynamoRoutingIndex(_RoutingConfigs):
                 raise Conflict("the conversation is no longer waiting", field="conversation_id") from exc
             return replace(placed, queue_shard=shard)
         return None
+
+    def move(self, conversation: Conversation, group: Group) -> Conversation:
+        """A waiting conversation leaves its group's queue for another group's (its own left the configuration), at
+        its place by priority and arrival whatever the threshold (the visitor was engaged already): one conditional
+        transaction. Conflict if it no longer waits in the queue shard it was read in."""
+        shard = shard_of(conversation.id, group.shards)
+        moved = replace(conversation, queue=group.id, queue_shard=shard)
+        tx = _Tx()
+        tx.named_update(
+            "moved",
+            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+            actions=[ConversationItem.queue.set(group.id), ConversationItem.queue_shard.set(shard),
+                     ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, group.id)),
+                     ConversationItem.gsi1sk.set(_waiting_sk(conversation))],
+            condition=(ConversationItem.status == ConversationStatus.WAITING.value)
+            & (ConversationItem.queue == conversation.queue) & _in_queue_as_read(conversation),
+        )
+        _dequeue(tx, conversation)
+        _enqueue(tx, moved, shard, room=None)
+        try:
+            tx.commit()
+        except TransactWriteError as exc:
+            raise Conflict("the conversation no longer waits there", field="conversation_id") from exc
+        return moved
