@@ -13,6 +13,8 @@ import {
 import { alerts } from '/desk/alerts.js';
 import { createApi, signIn } from '/desk/api.js';
 import { readConfig } from '/desk/config.js';
+import { renderChatRecord, renderOfferRecord as renderOfferContact } from '/desk/contact.js';
+import { customEntries, customList, pageLink } from '/desk/details.js';
 import { renderQueues } from '/desk/queues.js';
 import { clearSession, loadSession, saveSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
@@ -653,16 +655,14 @@ function createDesk(session) {
   function renderOfferRecord(entry) {
     const { conversation } = entry;
     const contact = knownContacts.get(conversation.id);
-    if (contact) {
-      entry.record.replaceChildren(contactCard(contact));
-    } else if (contact === null) {
-      entry.record.replaceChildren(
-        h('p', { class: 'muted', 'data-testid': 'offer-no-contact' }, 'New customer: no record yet'),
-        contactForm(conversation, 'offer', () => {
-          if (offers.get(conversation.id) === entry) renderOfferRecord(entry); // now with the record
-        }));
-    } else {
-      entry.record.replaceChildren();
+    renderOfferContact(entry.record, {
+      contact,
+      conversation,
+      save: (fields) => saveContact(conversation, fields, () => {
+        if (offers.get(conversation.id) === entry) renderOfferRecord(entry); // now with the record
+      }),
+    });
+    if (contact === undefined) {
       findContactFor(conversation).then((found) => {
         if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
         if (offers.get(conversation.id) === entry) renderOfferRecord(entry);
@@ -1037,119 +1037,28 @@ function createDesk(session) {
       : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
     if (view.contactShown === shown) return;
     view.contactShown = shown;
-    if (view.contact) {
-      view.contactBox.replaceChildren(contactCard(view.contact));
-    } else if (shown === 'form') {
-      view.contactBox.replaceChildren(contactForm(view.conversation, 'chat', (contact) => {
+    renderChatRecord(view.contactBox, {
+      shown: shown.split(':')[0],
+      contact: view.contact,
+      conversation: view.conversation,
+      save: (fields) => saveContact(view.conversation, fields, (contact) => {
         view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
         renderConversation(view);
-      }));
-    } else if (shown === 'none') {
-      view.contactBox.replaceChildren(h('p', { class: 'muted' }, 'No customer record.'));
-    } else {
-      view.contactBox.replaceChildren();
-    }
-  }
-
-  function contactCard(contact) {
-    const count = Number(contact.case_count) || 0;
-    return h('section', {
-      class: 'contact-card',
-      'data-testid': 'contact-card',
-      'data-contact-id': contact.id ?? '',
-      'aria-label': 'Customer record',
-    },
-    h('h4', {}, 'Customer record'),
-    h('p', { class: 'contact-card-name', 'data-testid': 'contact-card-name' }, contact.name ?? ''),
-    ...(contact.email ? [h('p', { 'data-testid': 'contact-card-email' }, contact.email)] : []),
-    ...(contact.phone ? [h('p', { 'data-testid': 'contact-card-phone' }, contact.phone)] : []),
-    h('p', { class: 'muted', 'data-testid': 'contact-card-cases', 'data-count': String(count) },
-      `${count} earlier case${count === 1 ? '' : 's'}`));
-  }
-
-  // A form prefilled with what the visitor gave; `where` ('offer' or 'chat') keeps the ids of the offer card's form
-  // and the chat pane's apart. onSaved(contact) runs once the record exists.
-  function contactForm(conversation, where, onSaved) {
-    const visitor = conversation.visitor ?? {};
-    const key = `${where}-${conversation.id}`;
-    const field = (label, testId, attributes, value) => {
-      const input = h('input', { id: `${testId}-${key}`, 'data-testid': testId, ...attributes });
-      input.value = value ?? '';
-      return [h('label', { for: input.id }, label), input];
-    };
-    const [nameLabel, name] = field('Name', 'contact-name', { type: 'text', maxlength: '120', autocomplete: 'off' },
-      visitor.name);
-    const [emailLabel, email] = field('Email', 'contact-email', { type: 'email', maxlength: '320', autocomplete: 'off' },
-      visitor.email);
-    const [phoneLabel, phone] = field('Phone', 'contact-phone', { type: 'tel', maxlength: '32', autocomplete: 'off' },
-      '');
-    const error = h('p', { class: 'error', 'data-testid': 'contact-error', role: 'alert', hidden: '' });
-    const save = h('button', { type: 'submit', 'data-testid': 'contact-save' }, 'Save record');
-    const form = h('form', { class: 'contact-form', 'data-testid': 'contact-form', 'aria-label': 'Create customer record',
-      novalidate: '' },
-    h('h4', {}, 'Create customer record'), nameLabel, name, emailLabel, email, phoneLabel, phone, error,
-    h('div', { class: 'contact-actions' }, save));
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      saveContact(conversation, { name, email, phone, error, save }, onSaved);
+      }),
     });
-    return form;
   }
 
-  async function saveContact(conversation, form, onSaved) {
-    const visitor = conversation.visitor ?? {};
-    const fields = { name: form.name.value.trim() };
-    if (form.email.value.trim()) fields.email = form.email.value.trim();
-    if (form.phone.value.trim()) fields.phone = form.phone.value.trim();
-    if (visitor.verified && visitor.external_id) fields.external_id = visitor.external_id;
-    hide(form.error);
-    form.save.disabled = true;
-    try {
-      const contact = await api.createContact(fields);
-      knownContacts.set(conversation.id, contact); // a chat accepted later starts with this record
-      onSaved(contact);
-      const view = conversations.get(conversation.id);
-      if (view && !view.contact) {
-        view.contact = contact;
-        renderConversation(view);
-      }
-      announce(`Customer record saved for ${contact.name}.`);
-    } catch (error) {
-      form.error.dataset.code = error.code ?? 'not_connected';
-      showText(form.error, contactErrorText(error));
-      form.save.disabled = false;
+  // Creates the record from the form's fields; a refusal is thrown back to the form, which shows it.
+  async function saveContact(conversation, fields, onSaved) {
+    const contact = await api.createContact(fields);
+    knownContacts.set(conversation.id, contact); // a chat accepted later starts with this record
+    onSaved(contact);
+    const view = conversations.get(conversation.id);
+    if (view && !view.contact) {
+      view.contact = contact;
+      renderConversation(view);
     }
-  }
-
-  function contactErrorText(error) {
-    if (!(error instanceof ApiError)) return 'Not connected: the record could not be saved. Try again.';
-    if (error.code === 'conflict') {
-      return `Another customer record already has this ${error.field === 'external_id' ? 'customer id' : 'email'}.`;
-    }
-    return `The record could not be saved: ${error.message}`;
-  }
-
-  // Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text.
-  function pageLink(page) {
-    if (!page?.url) return document.createTextNode(page?.title || 'unknown');
-    const label = page.title ? `${page.title} — ${page.url}` : page.url;
-    let url;
-    try { url = new URL(page.url); } catch { return document.createTextNode(label); }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return document.createTextNode(label);
-    const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
-    link.href = url.href;
-    return link;
-  }
-
-  function customEntries(custom) {
-    return custom && typeof custom === 'object' ? Object.entries(custom) : [];
-  }
-
-  function customList(custom, testId) {
-    const entries = customEntries(custom);
-    if (entries.length === 0) return null;
-    return h('ul', { class: 'custom-data', 'data-testid': testId, 'aria-label': 'Custom data' },
-      ...entries.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
+    announce(`Customer record saved for ${contact.name}.`);
   }
 
   // ------------------------------------------------ typing indicators
