@@ -16,7 +16,8 @@
 // visitor's first message. Everything is described in docs/widget.md.
 //
 // This file is a classic script so that the plain tag works: it reads its own tag while it runs
-// (document.currentScript) and imports the widget itself, widget-app.js, from next to itself.
+// (document.currentScript) and imports the loader, loader.js, from next to itself: the launcher and the
+// availability check. The rest of the widget loads on the first click (loader.js).
 (function loadGuichetWidget() {
   'use strict';
 
@@ -33,7 +34,7 @@
   window[loaded] = true;
 
   const options = { ...script.dataset };
-  import(new URL('widget-app.js', script.src).href)
-    .then((app) => app.mount(options))
+  import(new URL('loader.js', script.src).href)
+    .then((loader) => loader.mount(options))
     .catch((error) => console.warn('Guichet widget: it could not be loaded.', error));
 }());
