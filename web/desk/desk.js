@@ -7,28 +7,31 @@
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
-  ApiError, MAX_LENGTH, ServerError, h, loadHistory as loadPages, newId, placeInOrder,
+  ApiError, ServerError, h, loadHistory as loadPages, newId, placeInOrder,
   renderMessage as renderMessageElement, storedMessageElement, transmit as transmitEntry,
 } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi, signIn } from '/desk/api.js';
+import { createCloseForm } from '/desk/close-form.js';
+import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
+import { createDialogs } from '/desk/dialogs.js';
 import { renderChatRecord, renderOfferRecord as renderOfferContact } from '/desk/contact.js';
-import { customEntries, customList, pageLink } from '/desk/details.js';
+import { conversationFlags, createListItem, renderListItem } from '/desk/conversation-list.js';
+import { customEntries, pageLink } from '/desk/details.js';
+import { renderHeldLists } from '/desk/held-lists.js';
+import { customerLabel, ratingText, visitorLabel } from '/desk/labels.js';
+import { hide, showText } from '/desk/notices.js';
+import { createOfferCard, fillOfferMessages, setOfferBusy, showCountdown } from '/desk/offers.js';
 import { renderQueues } from '/desk/queues.js';
 import { clearSession, loadSession, saveSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
 import { createDeskStore } from '/desk/store.js';
 import {
-  agentLabel, createAgentDirectory, createHeldView, createSupervisor, formatMoment,
+  createAgentDirectory, createHeldView, createSupervisor, formatMoment,
 } from '/desk/supervisor.js';
 
-const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
-const TYPING_REFRESH_MS = 4000; // "typing: true" again while the agent keeps typing
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
-const OFFER_MESSAGES_SHOWN = 5;
-const SNOOZE_MIN_MS = 2 * 60 * 1000; // the server wants "until" at least a minute ahead: leave a margin
-const SNOOZE_MAX_MS = 30 * 24 * 3600 * 1000;
 const TICK_MS = 250;
 const DEFAULT_SETTINGS = {
   acceptance_seconds: 30,
@@ -205,35 +208,53 @@ function createDesk(session) {
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 
+  const closeForm = createCloseForm(ui, {
+    settings: () => settings,
+    selected: () => conversations.get(selectedId),
+    find: (id) => conversations.get(id),
+    serverNow,
+    request: (fields) => connection.request('close_conversation', fields),
+    onClosed: (view, conversation) => markClosed(view, conversation),
+    hidePanels: () => hidePanels(),
+    announce: (text) => announce(text),
+  });
+  const hideCloseForm = closeForm.close;
+  const dialogs = createDialogs(ui, {
+    selected: () => conversations.get(selectedId),
+    find: (id) => conversations.get(id),
+    hideCloseForm: () => hideCloseForm(),
+    serverNow,
+    request: (action, fields) => connection.request(action, fields),
+    onSnoozed: (conversation) => conversationSnoozed(conversation),
+    onTransferred: (conversation) => conversationTransferred(conversation),
+    onBlocked: (view, conversation) => {
+      updateConversation({ ...conversation, visitor_blocked: true });
+      dialogs.close();
+      announce(`${visitorLabel(view.conversation)} is blocked. End the chat when you are done.`);
+      ui.closeChat.focus();
+    },
+    loadGroups: () => loadGroups(),
+    groups: () => groups,
+    me: () => me,
+    directory,
+    knownAgents,
+  });
+  const hidePanels = dialogs.close;
+  const composer = createComposer(ui, {
+    selected: () => conversations.get(selectedId),
+    cannedAnswers: () => settings.canned_answers,
+    socket: connection,
+    send: (view, text) => sendReply(view, text),
+    showError: (text) => showError(text),
+  });
+  const { stopTyping } = composer;
+
   const listeners = [
     [ui.statusSelect, 'change', () => changeStatus(ui.statusSelect.value)],
     [ui.logout, 'click', logout],
-    [ui.composer, 'submit', (event) => { event.preventDefault(); submitReply(); }],
-    [ui.input, 'keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        submitReply();
-      }
-    }],
-    [ui.input, 'input', noteTyping],
-    [ui.canned, 'change', insertCannedAnswer],
-    [ui.closeChat, 'click', openCloseForm],
-    [ui.closeCancel, 'click', hideCloseForm],
-    [ui.closeForm, 'submit', (event) => { event.preventDefault(); submitClose(); }],
-    [ui.closeForm, 'keydown', (event) => { if (event.key === 'Escape') hideCloseForm(); }],
-    [ui.snoozeChat, 'click', () => openPanel('snooze')],
-    [ui.transferChat, 'click', () => openPanel('transfer')],
-    [ui.blockChat, 'click', () => openPanel('block')],
-    [ui.snoozeCancel, 'click', () => hidePanels()],
-    [ui.transferCancel, 'click', () => hidePanels()],
-    [ui.blockCancel, 'click', () => hidePanels()],
-    [ui.snoozeForm, 'submit', (event) => { event.preventDefault(); submitSnooze(); }],
-    [ui.transferForm, 'submit', (event) => { event.preventDefault(); submitTransfer(); }],
-    [ui.blockForm, 'submit', (event) => { event.preventDefault(); submitBlock(); }],
-    [ui.snoozeUntil, 'input', () => { ui.snoozeForm.querySelector('[value="until"]').checked = true; }],
-    ...[ui.snoozeForm, ui.transferForm, ui.blockForm].map((form) => [form, 'keydown', (event) => {
-      if (event.key === 'Escape') hidePanels();
-    }]),
+    ...composer.listeners,
+    ...closeForm.listeners,
+    ...dialogs.listeners,
     [window, 'online', () => connection.retryNow()],
   ];
 
@@ -293,10 +314,7 @@ function createDesk(session) {
     ui.snoozeForm.hidden = true;
     ui.transferForm.hidden = true;
     ui.blockForm.hidden = true;
-    ui.snoozedList.replaceChildren();
-    ui.reservedList.replaceChildren();
-    ui.snoozedSection.hidden = true;
-    ui.reservedSection.hidden = true;
+    renderHeldLists(ui, { snoozed: [], reserved: [], agentName });
     ui.typing.hidden = true;
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
@@ -311,14 +329,7 @@ function createDesk(session) {
 
   function applySettings(loaded) {
     settings = { ...DEFAULT_SETTINGS, ...loaded };
-    const answers = Array.isArray(settings.canned_answers) ? settings.canned_answers : [];
-    ui.canned.replaceChildren(new Option('Canned answers…', ''));
-    answers.forEach((answer, index) => {
-      const option = new Option(answer.title, String(index)); // Option() sets text, never markup
-      option.title = answer.text;
-      ui.canned.append(option);
-    });
-    ui.canned.hidden = answers.length === 0;
+    composer.showCannedAnswers(Array.isArray(settings.canned_answers) ? settings.canned_answers : []);
   }
 
   // ------------------------------------------------ agent and status
@@ -474,12 +485,7 @@ function createDesk(session) {
         finishOffer(entry);
         continue;
       }
-      const text = `${remaining} s`;
-      if (entry.countdown.textContent !== text) {
-        entry.countdown.textContent = text;
-        entry.countdown.dataset.seconds = String(remaining);
-        entry.card.classList.toggle('offer--urgent', remaining <= 5);
-      }
+      showCountdown(entry, remaining);
     }
     for (const view of conversations.values()) {
       if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
@@ -487,7 +493,7 @@ function createDesk(session) {
         renderTyping(view);
       }
     }
-    if (!ui.closeForm.hidden) renderDuration();
+    if (closeForm.isOpen()) closeForm.renderDuration();
   }
 
   function serverNow() {
@@ -570,84 +576,16 @@ function createDesk(session) {
   function showOffer(offer, conversation, messages) {
     const previous = offers.get(conversation.id);
     if (previous) previous.card.remove();
-    const entry = createOfferView(offer, conversation);
+    const entry = createOfferCard({
+      offer, conversation, agentName, onAccept: acceptOffer, onReject: rejectOffer,
+    });
+    renderOfferRecord(entry);
     fillOfferMessages(entry, messages);
     offers.set(conversation.id, entry);
     ui.offerList.append(entry.card);
     renderOffersArea();
     tick();
     return entry;
-  }
-
-  function createOfferView(offer, conversation) {
-    const visitor = conversation.visitor ?? {};
-    const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', role: 'timer' });
-    const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'offer-accept' }, 'Accept');
-    const reject = h('button', { type: 'button', class: 'reject secondary', 'data-testid': 'offer-reject' }, 'Reject');
-    reject.hidden = offer.reject_allowed === false;
-    const messages = h('ol', { class: 'offer-messages', 'data-testid': 'offer-messages', 'aria-label': 'Newest messages' });
-    const details = h('dl', { class: 'offer-visitor', 'data-testid': 'offer-visitor' },
-      h('dt', {}, 'Name'), h('dd', { 'data-testid': 'offer-visitor-name' }, visitor.name || 'Not given'),
-      h('dt', {}, 'Email'), h('dd', { 'data-testid': 'offer-visitor-email' }, visitor.email || 'Not given'),
-      h('dt', {}, 'IP'), h('dd', { 'data-testid': 'offer-visitor-ip' }, visitor.ip || 'Unknown'),
-      h('dt', {}, 'Customer'), h('dd', { 'data-testid': 'offer-customer' }, customerLabel(visitor)));
-    const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
-      h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
-    const custom = customList(conversation.custom, 'offer-custom');
-    // CHAT-8: the record found with the offer, or a form to create one before accepting (see renderOfferRecord).
-    const record = h('div', { class: 'offer-record', 'data-testid': 'offer-record' });
-    const card = h('article', {
-      class: 'offer',
-      'data-testid': 'offer',
-      'data-conversation-id': conversation.id,
-      'data-offer-id': offer.id,
-      'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
-    },
-    h('header', { class: 'offer-header' }, h('h3', {}, offerTitle(conversation)), countdown),
-    ...offerFlags(conversation), details, record, page, ...(custom ? [custom] : []), messages,
-    h('div', { class: 'offer-actions' }, reject, accept));
-    const entry = {
-      offer,
-      conversation,
-      expiresAt: Date.parse(offer.expires_at),
-      card,
-      countdown,
-      accept,
-      reject,
-      messages,
-      record,
-    };
-    accept.addEventListener('click', () => acceptOffer(entry));
-    reject.addEventListener('click', () => rejectOffer(entry));
-    renderOfferRecord(entry);
-    return entry;
-  }
-
-  // A conversation back from a snooze, or transferred, is offered like any chat; the offer frame still carries the
-  // reservation it came from (a REST read of the offer no longer does).
-  function offerTitle(conversation) {
-    const { reservation } = conversation;
-    if (reservation?.transfer_from) return 'Transferred chat';
-    if (reservation) return 'Back from snooze';
-    return 'New chat';
-  }
-
-  function offerFlags(conversation) {
-    const flags = [];
-    if (conversation.asynchronous) flags.push(asyncBadge());
-    const from = conversation.reservation?.transfer_from;
-    if (from) {
-      flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' },
-        `Transferred from ${knownAgents.get(from) || 'another agent'}`));
-    } else if (conversation.reservation) {
-      flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' }, 'You snoozed it; it is back'));
-    }
-    return flags.length ? [h('p', { class: 'offer-flags' }, ...flags)] : [];
-  }
-
-  function asyncBadge() {
-    return h('span', { class: 'badge badge--async', 'data-testid': 'async-badge',
-      title: 'Asynchronous: the visitor may answer later; you can snooze it' }, 'Async');
   }
 
   // The offer frame says whether the customer has a record (knownContacts); an offer read again from REST (after
@@ -670,16 +608,6 @@ function createDesk(session) {
     }
   }
 
-  function fillOfferMessages(entry, messages) {
-    const newest = [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
-    entry.messages.replaceChildren(...newest.map((message) => {
-      const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
-      return h('li', { class: `offer-message offer-message--${kind}`, 'data-testid': 'offer-message', 'data-kind': kind },
-        message.text ?? '');
-    }));
-    entry.messages.hidden = newest.length === 0;
-  }
-
   function finishOffer(entry) {
     finishedOffers.add(entry.offer.id);
     if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
@@ -690,11 +618,6 @@ function createDesk(session) {
   function renderOffersArea() {
     ui.offers.hidden = offers.size === 0;
     document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
-  }
-
-  function setOfferBusy(entry, busy) {
-    entry.accept.disabled = busy;
-    entry.reject.disabled = busy;
   }
 
   async function acceptOffer(entry) {
@@ -823,7 +746,7 @@ function createDesk(session) {
     view.visitorTyping = 0;
     if (view.listItem.parentElement !== ui.closedList) ui.closedList.prepend(view.listItem);
     ui.closedSection.hidden = false;
-    if (view.conversation.id === selectedId && !ui.closeForm.hidden) hideCloseForm();
+    if (view.conversation.id === selectedId && closeForm.isOpen()) hideCloseForm();
     renderConversation(view);
     renderTyping(view);
     updateCounts();
@@ -838,18 +761,6 @@ function createDesk(session) {
   }
 
   function createConversationView(conversation) {
-    const title = h('span', { class: 'item-title' });
-    const subtitle = h('span', { class: 'item-subtitle' });
-    const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
-    const badge = h('span', { class: 'unread', 'data-testid': 'unread-badge', hidden: '' });
-    const rating = h('span', { class: 'item-rating', 'data-testid': 'conversation-rating', hidden: '' });
-    const flags = h('span', { class: 'item-flags' });
-    const button = h('button', {
-      type: 'button',
-      class: 'conversation-item',
-      'data-testid': 'conversation-item',
-      'data-conversation-id': conversation.id,
-    }, title, flags, subtitle, typing, rating, badge);
     const log = h('div', {
       class: 'messages',
       'data-testid': 'desk-messages',
@@ -868,15 +779,7 @@ function createDesk(session) {
       visitorTyping: 0, // when the visitor last said they are typing (0: not typing)
       shown: new Map(), // seq -> element
       outbox: new Map(), // client_message_id -> {text, element}; cleared by acks
-      listItem: h('li', {}, button),
-      button,
-      title,
-      subtitle,
-      typing,
-      badge,
-      rating,
-      flags,
-      flagsShown: null,
+      ...createListItem(conversation, select), // listItem, button, title, subtitle, typing, badge, rating, flags
       log,
       // The customer's record: undefined until known, null when there is none (then a form creates one).
       contact: knownContacts.get(conversation.id),
@@ -884,61 +787,13 @@ function createDesk(session) {
       contactBox: h('div', { class: 'contact-box' }),
       contactShown: null, // what contactBox shows now, so that a re-render keeps what the agent typed
     };
-    button.addEventListener('click', () => select(conversation.id));
     return view;
   }
 
   function renderConversation(view) {
     const { conversation } = view;
-    view.title.textContent = visitorLabel(conversation);
-    view.subtitle.textContent = conversation.page?.title || conversation.page?.url || '';
-    view.button.dataset.status = conversation.status;
-    view.button.dataset.asynchronous = String(Boolean(conversation.asynchronous));
-    const flagsKey = `${Boolean(conversation.asynchronous)}:${Boolean(conversation.visitor_blocked)}`;
-    if (view.flagsShown !== flagsKey) {
-      view.flagsShown = flagsKey;
-      view.flags.replaceChildren(...conversationFlags(conversation));
-    }
-    view.badge.textContent = String(view.unread);
-    view.badge.hidden = view.unread === 0;
-    const rated = ratingText(conversation);
-    view.rating.textContent = rated;
-    view.rating.hidden = rated === '';
-    if (rated) view.rating.dataset.rating = String(conversation.rating);
-    view.button.setAttribute('aria-label', [
-      visitorLabel(conversation),
-      conversation.asynchronous ? 'asynchronous' : '',
-      conversation.visitor_blocked ? 'visitor blocked' : '',
-      view.subtitle.textContent,
-      conversation.status === 'closed' ? 'closed' : '',
-      rated,
-      view.unread ? `${view.unread} unread` : '',
-    ].filter(Boolean).join(', '));
+    renderListItem(view, conversation, view.unread);
     if (conversation.id === selectedId) renderChatHeader(view);
-  }
-
-  function conversationFlags(conversation) {
-    const flags = [];
-    if (conversation.asynchronous) flags.push(asyncBadge());
-    if (conversation.visitor_blocked) {
-      flags.push(h('span', { class: 'badge badge--blocked', 'data-testid': 'blocked-badge' }, 'Blocked'));
-    }
-    return flags;
-  }
-
-  // The brand-signed identity (CHAT-8): a known customer's id, checked by the server, or a new visitor.
-  function customerLabel(visitor) {
-    if (visitor?.verified && visitor.external_id) return `${visitor.external_id} (verified)`;
-    return 'New visitor';
-  }
-
-  function ratingText(conversation) {
-    return Number.isInteger(conversation?.rating) ? `rated ${conversation.rating} / 5` : '';
-  }
-
-  function visitorLabel(conversation) {
-    const visitor = conversation?.visitor ?? {};
-    return visitor.name || visitor.email || `Visitor ${String(conversation?.visitor_id ?? '').slice(0, 8)}`.trim();
   }
 
   // ------------------------------------------------ chat pane
@@ -1001,7 +856,7 @@ function createDesk(session) {
     ui.transferChat.hidden = !onDesk;
     ui.blockChat.hidden = !onDesk || Boolean(conversation.visitor_blocked);
     if (!onDesk) hidePanels();
-    else if (conversation.visitor_blocked && !ui.blockForm.hidden) hidePanels();
+    else if (conversation.visitor_blocked && dialogs.isOpen('block')) hidePanels();
   }
 
   // ------------------------------------------------ the customer's record (CHAT-8, CHAT-11)
@@ -1080,139 +935,8 @@ function createDesk(session) {
     ui.typing.hidden = !typing;
   }
 
-  // Our side: "typing: true" on the first keystroke (again every TYPING_REFRESH_MS while it goes on), "false"
-  // after TYPING_IDLE_MS without one, on send, when the input is emptied, or when the agent switches chats.
-  function noteTyping() {
-    const view = conversations.get(selectedId);
-    if (!view || view.conversation.status === 'closed') return;
-    if (ui.input.value.trim() === '') {
-      stopTyping(view, { tell: true });
-      return;
-    }
-    if (!view.typingSent || Date.now() - view.typingSent > TYPING_REFRESH_MS) {
-      view.typingSent = Date.now();
-      sendTyping(view, true);
-    }
-    clearTimeout(view.typingTimer);
-    view.typingTimer = setTimeout(() => stopTyping(view, { tell: true }), TYPING_IDLE_MS);
-  }
-
-  function stopTyping(view, { tell }) {
-    clearTimeout(view.typingTimer);
-    view.typingTimer = null;
-    if (!view.typingSent) return;
-    view.typingSent = 0;
-    if (tell) sendTyping(view, false);
-  }
-
-  function sendTyping(view, typing) {
-    if (!connection.isOpen()) return;
-    connection.request('typing', { conversation_id: view.conversation.id, typing }).catch(() => {});
-  }
-
-  // ------------------------------------------------ canned answers
-
-  function insertCannedAnswer() {
-    const chosen = ui.canned.value;
-    ui.canned.value = '';
-    const answer = chosen === '' ? null : settings.canned_answers?.[Number(chosen)];
-    if (!answer?.text) return;
-    const { value } = ui.input;
-    const start = ui.input.selectionStart ?? value.length;
-    const end = ui.input.selectionEnd ?? value.length;
-    ui.input.value = value.slice(0, start) + answer.text + value.slice(end);
-    const caret = start + answer.text.length;
-    ui.input.focus();
-    ui.input.setSelectionRange(caret, caret);
-    noteTyping();
-  }
-
-  // ------------------------------------------------ asynchronous conversations: snooze, transfer, block (ASYNC)
-
-  const panels = () => ({ snooze: [ui.snoozeForm, ui.snoozeChat], transfer: [ui.transferForm, ui.transferChat],
-    block: [ui.blockForm, ui.blockChat] });
-
-  function openPanel(name) {
-    const view = conversations.get(selectedId);
-    if (!view || view.conversation.status !== 'assigned') return;
-    const [form, button] = panels()[name];
-    if (!form.hidden) { // the button toggles its panel
-      hidePanels();
-      return;
-    }
-    hideCloseForm();
-    hidePanels();
-    form.dataset.conversationId = view.conversation.id;
-    form.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    if (name === 'snooze') prepareSnooze();
-    else if (name === 'transfer') prepareTransfer(view);
-    else prepareBlock(view);
-  }
-
-  function hidePanels() {
-    for (const [form, button] of Object.values(panels())) {
-      form.hidden = true;
-      delete form.dataset.conversationId;
-      button.setAttribute('aria-expanded', 'false');
-    }
-  }
-
-  function panelConversation(form) {
-    const view = conversations.get(form.dataset.conversationId);
-    if (!view || view.conversation.status !== 'assigned') {
-      hidePanels();
-      return null;
-    }
-    return view;
-  }
-
-  // ------ snooze (ASYNC-10)
-
-  function prepareSnooze() {
-    hide(ui.snoozeError);
-    ui.snoozeSubmit.disabled = false;
-    ui.snoozeForm.querySelector('[value="3h"]').checked = true;
-    ui.snoozeKeep.checked = true;
-    // The picker works in local time; the server gets the ISO instant (with its Z).
-    const now = serverNow();
-    ui.snoozeUntil.min = localInputValue(now + SNOOZE_MIN_MS);
-    ui.snoozeUntil.max = localInputValue(now + SNOOZE_MAX_MS);
-    ui.snoozeUntil.value = localInputValue(now + 24 * 3600 * 1000);
-    ui.snoozeForm.querySelector('[value="3h"]').focus();
-  }
-
-  async function submitSnooze() {
-    const view = panelConversation(ui.snoozeForm);
-    if (!view) return;
-    const choice = ui.snoozeForm.querySelector('input[name="snooze-for"]:checked')?.value ?? '3h';
-    const fields = { conversation_id: view.conversation.id, keep: ui.snoozeKeep.checked };
-    if (choice === 'until') {
-      const until = Date.parse(ui.snoozeUntil.value); // a datetime-local value is read as local time
-      const now = serverNow();
-      if (!Number.isFinite(until) || until < now + SNOOZE_MIN_MS || until > now + SNOOZE_MAX_MS) {
-        ui.snoozeError.dataset.code = 'invalid_field';
-        showText(ui.snoozeError, 'Choose a time between 2 minutes and 30 days from now.');
-        ui.snoozeUntil.focus();
-        return;
-      }
-      fields.until = new Date(until).toISOString();
-    } else {
-      fields.duration = choice;
-    }
-    hide(ui.snoozeError);
-    ui.snoozeSubmit.disabled = true;
-    try {
-      const ack = await connection.request('snooze', fields);
-      conversationSnoozed({ ...view.conversation, ...ack.conversation });
-    } catch (error) {
-      ui.snoozeError.dataset.code = error.code ?? 'not_connected';
-      showText(ui.snoozeError, error instanceof ServerError ? `The conversation could not be snoozed: ${error.message}`
-        : 'Not connected: the conversation could not be snoozed. Try again in a moment.');
-    } finally {
-      ui.snoozeSubmit.disabled = false;
-    }
-  }
+  // ------------------------------------------------ asynchronous conversations: what snooze, transfer and release do
+  // (the panels are dialogs.js)
 
   // From our ack or the push to every desk of ours: off the desk; kept, into the Snoozed list.
   function conversationSnoozed(conversation) {
@@ -1233,88 +957,6 @@ function createDesk(session) {
       : `Chat with ${visitorLabel(conversation)} snoozed until ${until}: it will go back to its queue.`;
     showNotice(text);
     announce(text);
-  }
-
-  // ------ transfer
-
-  async function prepareTransfer(view) {
-    hide(ui.transferError);
-    ui.transferSubmit.disabled = false;
-    const fresh = directory.list(); // asked now, unless the copy is a few seconds old
-    fillTransferTargets(view, 'loading');
-    ui.transferTarget.focus();
-    // The queue names come from GET /routing (supervisors and admins), the agents from GET /agents; both best
-    // effort: the form already offers what we know.
-    const [, listed] = await Promise.all([loadGroups(), fresh.then(() => 'loaded', () => 'failed')]);
-    if (ui.transferForm.dataset.conversationId === view.conversation.id && !ui.transferForm.hidden) {
-      fillTransferTargets(view, listed);
-    }
-  }
-
-  // listed: 'loading', 'loaded' or 'failed' (the tenant's agents, GET /agents).
-  function fillTransferTargets(view, listed) {
-    const chosen = ui.transferTarget.value;
-    const queueOptions = (groups ?? (me?.queues ?? []).map((id) => ({ id, name: id })))
-      .map((group) => new Option(group.name && group.name !== group.id ? `${group.name} (${group.id})` : group.id,
-        `queue:${group.id}`));
-    const agentOptions = agentTargets([me?.id, view.conversation.agent?.id])
-      .map(({ id, label }) => new Option(label, `agent:${id}`));
-    const placeholder = new Option('Choose a queue or an agent…', '');
-    placeholder.disabled = true;
-    const queues = h('optgroup', { label: 'Queues' });
-    queues.append(...queueOptions);
-    const agents = h('optgroup', { label: 'Agents' });
-    agents.append(...agentOptions);
-    ui.transferTarget.replaceChildren(placeholder, ...(queueOptions.length ? [queues] : []),
-      ...(agentOptions.length ? [agents] : []));
-    ui.transferTarget.value = [...ui.transferTarget.options].some((o) => o.value === chosen && chosen) ? chosen : '';
-    if (!ui.transferTarget.value) placeholder.selected = true;
-    let help = agentOptions.length
-      ? 'An agent gets it as an offer (reserved for them for 24 hours if they cannot take it now); a queue offers it to its agents.'
-      : 'A queue offers it to its agents.';
-    if (listed === 'loading') help += ' Loading the agents…';
-    else if (listed === 'failed') {
-      help += agentOptions.length ? ' The list of agents could not be loaded: those shown are the ones this desk knows.'
-        : ' The list of agents could not be loaded: close and open this panel to try again.';
-    } else if (!agentOptions.length) help += ' There is no other agent in your team.';
-    ui.transferHelp.dataset.agents = listed;
-    ui.transferHelp.textContent = help;
-  }
-
-  // [{id, label}]: the tenant's agents but those excluded, by name, with their status ("Bob Leroy (away)"); the
-  // agents this desk knows by name while that list has never been read.
-  function agentTargets(excluded) {
-    const listed = directory.cached() ?? [...knownAgents.entries()].map(([id, name]) => ({ id, name, status: '' }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    return listed.filter((agent) => agent.id && !excluded.includes(agent.id))
-      .map((agent) => ({ id: agent.id, label: agentLabel(agent, me?.id) }));
-  }
-
-  async function submitTransfer() {
-    const view = panelConversation(ui.transferForm);
-    if (!view) return;
-    const [kind, ...rest] = ui.transferTarget.value.split(':');
-    const target = rest.join(':');
-    if (!target) {
-      ui.transferError.dataset.code = 'missing_field';
-      showText(ui.transferError, 'Choose a queue or an agent.');
-      ui.transferTarget.focus();
-      return;
-    }
-    const fields = { conversation_id: view.conversation.id, ...(kind === 'agent' ? { to_agent: target }
-      : { to_queue: target }) };
-    hide(ui.transferError);
-    ui.transferSubmit.disabled = true;
-    try {
-      const ack = await connection.request('transfer', fields);
-      conversationTransferred({ ...view.conversation, ...ack.conversation });
-    } catch (error) {
-      ui.transferError.dataset.code = error.code ?? 'not_connected';
-      showText(ui.transferError, error instanceof ServerError ? `The conversation could not be transferred: ${error.message}`
-        : 'Not connected: the conversation could not be transferred. Try again in a moment.');
-    } finally {
-      ui.transferSubmit.disabled = false;
-    }
   }
 
   // It is not ours any more: moved by us or a supervisor, or our reservation of it ended.
@@ -1364,37 +1006,6 @@ function createDesk(session) {
     const text = `${visitorLabel(conversation)} is reserved for you: it is offered to you when you are Available with a free slot.`;
     showNotice(text);
     announce(text);
-  }
-
-  // ------ block the visitor (ASYNC-15)
-
-  function prepareBlock(view) {
-    hide(ui.blockError);
-    ui.blockSubmit.disabled = false;
-    ui.blockText.textContent = `${visitorLabel(view.conversation)} will not be able to write in this conversation nor `
-      + 'start a new one. This cannot be undone from the desk. You then end the chat as usual.';
-    ui.blockSubmit.focus();
-  }
-
-  async function submitBlock() {
-    const view = panelConversation(ui.blockForm);
-    if (!view) return;
-    hide(ui.blockError);
-    ui.blockSubmit.disabled = true;
-    try {
-      const ack = await connection.request('block_visitor', { conversation_id: view.conversation.id });
-      updateConversation({ ...ack.conversation, visitor_blocked: true });
-      hidePanels();
-      const text = `${visitorLabel(view.conversation)} is blocked. End the chat when you are done.`;
-      announce(text);
-      ui.closeChat.focus();
-    } catch (error) {
-      ui.blockError.dataset.code = error.code ?? 'not_connected';
-      showText(ui.blockError, error instanceof ServerError ? `The visitor could not be blocked: ${error.message}`
-        : 'Not connected: the visitor could not be blocked. Try again in a moment.');
-    } finally {
-      ui.blockSubmit.disabled = false;
-    }
   }
 
   // ------ leaving the desk
@@ -1463,44 +1074,7 @@ function createDesk(session) {
   }
 
   function renderHeld() {
-    const byTime = (key) => (a, b) => String(a[key]?.until ?? '').localeCompare(String(b[key]?.until ?? ''));
-    ui.snoozedList.replaceChildren(...[...snoozed.values()].sort(byTime('snooze')).map(snoozedItem));
-    ui.reservedList.replaceChildren(...[...reserved.values()].sort(byTime('reservation')).map(reservedItem));
-    ui.snoozedSection.hidden = snoozed.size === 0;
-    ui.reservedSection.hidden = reserved.size === 0;
-    ui.snoozedCount.textContent = String(snoozed.size);
-    ui.snoozedCount.dataset.count = String(snoozed.size);
-  }
-
-  function snoozedItem(conversation) {
-    const until = conversation.snooze?.until;
-    return h('li', { class: 'held-item', 'data-testid': 'snoozed-item', 'data-conversation-id': conversation.id },
-      h('span', { class: 'item-title' }, visitorLabel(conversation)),
-      h('span', { class: 'item-subtitle', 'data-testid': 'snoozed-page' }, pageText(conversation.page)),
-      h('span', { class: 'held-when' }, 'Wakes ', momentElement(until, 'snoozed-until')),
-      h('span', { class: 'muted held-note' }, 'or when the visitor writes'));
-  }
-
-  function reservedItem(conversation) {
-    const from = conversation.reservation?.transfer_from;
-    return h('li', { class: 'held-item', 'data-testid': 'reserved-item', 'data-conversation-id': conversation.id },
-      h('span', { class: 'item-title' }, visitorLabel(conversation)),
-      h('span', { class: 'item-subtitle' }, pageText(conversation.page)),
-      h('span', { class: 'muted held-note' }, from ? `Transferred from ${knownAgents.get(from) || 'another agent'}`
-        : 'Back from your snooze'),
-      h('span', { class: 'held-when' }, 'Yours until ', momentElement(conversation.reservation?.until,
-        'reserved-until')),
-      h('span', { class: 'muted held-note' }, 'Offered to you when you are Available with a free slot'));
-  }
-
-  function momentElement(iso, testId) {
-    const time = h('time', { 'data-testid': testId }, formatMoment(iso));
-    const moment = Date.parse(iso);
-    if (Number.isFinite(moment)) {
-      time.setAttribute('datetime', new Date(moment).toISOString());
-      time.title = new Date(moment).toLocaleString();
-    }
-    return time;
+    renderHeldLists(ui, { snoozed: [...snoozed.values()], reserved: [...reserved.values()], agentName });
   }
 
   // ------ the visitor's page (ASYNC-16)
@@ -1519,13 +1093,13 @@ function createDesk(session) {
     if (snoozed.has(conversationId) || reserved.has(conversationId)) renderHeld();
   }
 
-  function pageText(page) {
-    return page?.title || page?.url || '';
-  }
-
   // ------ agents and queues we can name
 
   // An id without a name is no use in a list of targets.
+  function agentName(id) {
+    return knownAgents.get(id);
+  }
+
   function learnAgent(id, name) {
     if (id && typeof id === 'string' && name && typeof name === 'string') knownAgents.set(id, name);
   }
@@ -1547,86 +1121,6 @@ function createDesk(session) {
   function groupName(id) {
     const group = groups?.find((candidate) => candidate.id === id);
     return group?.name || id || '';
-  }
-
-  // ------------------------------------------------ ending a chat
-
-  function openCloseForm() {
-    const view = conversations.get(selectedId);
-    if (!view || view.conversation.status === 'closed') return;
-    const required = Boolean(settings.disposition_required);
-    const empty = new Option(required ? 'Choose a disposition…' : 'No disposition', '');
-    if (required) empty.disabled = true;
-    ui.disposition.replaceChildren(empty, ...(settings.dispositions ?? []).map((name) => new Option(name, name)));
-    ui.disposition.value = '';
-    empty.selected = true;
-    ui.closeNotes.value = '';
-    ui.saveAs.value = 'case';
-    hide(ui.closeError);
-    ui.closeSubmit.disabled = false;
-    hidePanels();
-    ui.closeForm.dataset.conversationId = view.conversation.id;
-    ui.closeForm.hidden = false;
-    ui.closeChat.setAttribute('aria-expanded', 'true');
-    renderDuration();
-    ui.disposition.focus();
-  }
-
-  function hideCloseForm() {
-    ui.closeForm.hidden = true;
-    ui.closeChat.setAttribute('aria-expanded', 'false');
-    delete ui.closeForm.dataset.conversationId;
-  }
-
-  function renderDuration() {
-    const view = conversations.get(ui.closeForm.dataset.conversationId);
-    const started = Date.parse(view?.conversation.created_at);
-    if (!Number.isFinite(started)) {
-      ui.duration.textContent = '--:--';
-      return;
-    }
-    const closedAt = Date.parse(view.conversation.closed_at);
-    const until = Number.isFinite(closedAt) ? closedAt : serverNow();
-    ui.duration.textContent = formatDuration(until - started);
-  }
-
-  async function submitClose() {
-    const view = conversations.get(ui.closeForm.dataset.conversationId);
-    if (!view || view.conversation.status === 'closed') {
-      hideCloseForm();
-      return;
-    }
-    const fields = { conversation_id: view.conversation.id, saved_as: ui.saveAs.value || 'case' };
-    if (ui.disposition.value) fields.disposition = ui.disposition.value;
-    const notes = ui.closeNotes.value.trim();
-    if (notes) fields.notes = notes;
-    if (view.contact?.id) fields.contact_id = view.contact.id; // the record the case is saved on
-    hide(ui.closeError);
-    ui.closeSubmit.disabled = true;
-    try {
-      const ack = await connection.request('close_conversation', fields);
-      markClosed(view, ack.conversation ?? {});
-      hideCloseForm();
-      announce(`Chat with ${visitorLabel(view.conversation)} ended.`);
-    } catch (error) {
-      if (error instanceof ServerError) {
-        ui.closeError.dataset.code = error.code ?? '';
-        showText(ui.closeError, closeErrorText(error));
-        if ((error.field ?? 'disposition') === 'disposition') ui.disposition.focus();
-      } else {
-        ui.closeError.dataset.code = 'not_connected';
-        showText(ui.closeError, 'Not connected: the chat could not be ended. Try again in a moment.');
-      }
-    } finally {
-      ui.closeSubmit.disabled = false;
-    }
-  }
-
-  function closeErrorText(error) {
-    if (error.code === 'missing_field' && (error.field ?? 'disposition') === 'disposition') {
-      return `Choose a disposition before ending the chat (${error.message}).`;
-    }
-    return `The chat could not be ended: ${error.message}`;
   }
 
   // ------------------------------------------------ messages
@@ -1663,17 +1157,8 @@ function createDesk(session) {
     return sender.name || 'Agent';
   }
 
-  function submitReply() {
-    const view = conversations.get(selectedId);
-    const text = ui.input.value.trim();
-    if (!view || !text || view.conversation.status === 'closed') return;
-    if (text.length > MAX_LENGTH) {
-      showError(`Messages are limited to ${MAX_LENGTH} characters.`);
-      return;
-    }
-    stopTyping(view, { tell: true });
-    ui.input.value = '';
-    view.draft = '';
+  // The composer's reply: shown at once as "sending", kept in the outbox until its ack.
+  function sendReply(view, text) {
     hide(ui.error);
     const clientMessageId = newId();
     const element = renderMessage({ kind: 'agent', id: me?.id }, text, 'sending');
@@ -1720,16 +1205,6 @@ function createDesk(session) {
 
 // ---------------------------------------------------------------- notices shared by login and desk
 
-function showText(element, text) {
-  element.textContent = text;
-  element.hidden = false;
-}
-
-function hide(element) {
-  element.textContent = '';
-  element.hidden = true;
-}
-
 function showError(text) {
   showText(ui.error, text);
 }
@@ -1739,18 +1214,6 @@ function showNotice(text) {
 }
 
 // A <input type="datetime-local"> value (local time, to the minute) for a moment.
-function localInputValue(ms) {
-  const date = new Date(ms);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-function formatDuration(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(total / 60))}:${pad(total % 60)}`;
-}
-
 // ---------------------------------------------------------------- bootstrap
 
 ui.loginForm.addEventListener('submit', (event) => {

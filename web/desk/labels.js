@@ -1,0 +1,23 @@
+// How the desk names a visitor, a customer and a rating, and the Async badge: shared by offer cards, the
+// conversation list and the chat pane. Plain text only.
+
+import { h } from '/widget/connection.js';
+
+export function customerLabel(visitor) {
+  if (visitor?.verified && visitor.external_id) return `${visitor.external_id} (verified)`;
+  return 'New visitor';
+}
+
+export function ratingText(conversation) {
+  return Number.isInteger(conversation?.rating) ? `rated ${conversation.rating} / 5` : '';
+}
+
+export function visitorLabel(conversation) {
+  const visitor = conversation?.visitor ?? {};
+  return visitor.name || visitor.email || `Visitor ${String(conversation?.visitor_id ?? '').slice(0, 8)}`.trim();
+}
+
+export function asyncBadge() {
+  return h('span', { class: 'badge badge--async', 'data-testid': 'async-badge',
+    title: 'Asynchronous: the visitor may answer later; you can snooze it' }, 'Async');
+}

@@ -1,0 +1,99 @@
+// Offer cards: who is asking (name, email, IP, customer), the customer's record (filled by the desk, see
+// contact.js), the page, the brand's custom data, the newest messages, a countdown, Accept and Reject.
+// The desk keeps one entry per card (see createOfferCard) and ticks the countdowns.
+
+import { h } from '/widget/connection.js';
+import { customList, pageLink } from '/desk/details.js';
+import { asyncBadge, customerLabel, visitorLabel } from '/desk/labels.js';
+
+const OFFER_MESSAGES_SHOWN = 5;
+
+// agentName(id) names the agent a transferred chat comes from.
+export function createOfferCard({ offer, conversation, agentName, onAccept, onReject }) {
+  const visitor = conversation.visitor ?? {};
+  const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', role: 'timer' });
+  const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'offer-accept' }, 'Accept');
+  const reject = h('button', { type: 'button', class: 'reject secondary', 'data-testid': 'offer-reject' }, 'Reject');
+  reject.hidden = offer.reject_allowed === false;
+  const messages = h('ol', { class: 'offer-messages', 'data-testid': 'offer-messages', 'aria-label': 'Newest messages' });
+  const details = h('dl', { class: 'offer-visitor', 'data-testid': 'offer-visitor' },
+    h('dt', {}, 'Name'), h('dd', { 'data-testid': 'offer-visitor-name' }, visitor.name || 'Not given'),
+    h('dt', {}, 'Email'), h('dd', { 'data-testid': 'offer-visitor-email' }, visitor.email || 'Not given'),
+    h('dt', {}, 'IP'), h('dd', { 'data-testid': 'offer-visitor-ip' }, visitor.ip || 'Unknown'),
+    h('dt', {}, 'Customer'), h('dd', { 'data-testid': 'offer-customer' }, customerLabel(visitor)));
+  const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
+    h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
+  const custom = customList(conversation.custom, 'offer-custom');
+  // CHAT-8: the record found with the offer, or a form to create one before accepting (the desk fills it).
+  const record = h('div', { class: 'offer-record', 'data-testid': 'offer-record' });
+  const card = h('article', {
+    class: 'offer',
+    'data-testid': 'offer',
+    'data-conversation-id': conversation.id,
+    'data-offer-id': offer.id,
+    'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
+  },
+  h('header', { class: 'offer-header' }, h('h3', {}, offerTitle(conversation)), countdown),
+  ...offerFlags(conversation, agentName), details, record, page, ...(custom ? [custom] : []), messages,
+  h('div', { class: 'offer-actions' }, reject, accept));
+  const entry = {
+    offer,
+    conversation,
+    expiresAt: Date.parse(offer.expires_at),
+    card,
+    countdown,
+    accept,
+    reject,
+    messages,
+    record,
+  };
+  accept.addEventListener('click', () => onAccept(entry));
+  reject.addEventListener('click', () => onReject(entry));
+  return entry;
+}
+
+// A conversation back from a snooze, or transferred, is offered like any chat; the offer frame still carries the
+// reservation it came from (a REST read of the offer no longer does).
+function offerTitle(conversation) {
+  const { reservation } = conversation;
+  if (reservation?.transfer_from) return 'Transferred chat';
+  if (reservation) return 'Back from snooze';
+  return 'New chat';
+}
+
+function offerFlags(conversation, agentName) {
+  const flags = [];
+  if (conversation.asynchronous) flags.push(asyncBadge());
+  const from = conversation.reservation?.transfer_from;
+  if (from) {
+    flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' },
+      `Transferred from ${agentName(from) || 'another agent'}`));
+  } else if (conversation.reservation) {
+    flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' }, 'You snoozed it; it is back'));
+  }
+  return flags.length ? [h('p', { class: 'offer-flags' }, ...flags)] : [];
+}
+
+export function fillOfferMessages(entry, messages) {
+  const newest = [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
+  entry.messages.replaceChildren(...newest.map((message) => {
+    const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
+    return h('li', { class: `offer-message offer-message--${kind}`, 'data-testid': 'offer-message', 'data-kind': kind },
+      message.text ?? '');
+  }));
+  entry.messages.hidden = newest.length === 0;
+}
+
+// Seconds left before the server withdraws the offer; the last five are urgent.
+export function showCountdown(entry, remaining) {
+  const text = `${remaining} s`;
+  if (entry.countdown.textContent === text) return;
+  entry.countdown.textContent = text;
+  entry.countdown.dataset.seconds = String(remaining);
+  entry.card.classList.toggle('offer--urgent', remaining <= 5);
+}
+
+export function setOfferBusy(entry, busy) {
+  entry.accept.disabled = busy;
+  entry.reject.disabled = busy;
+}
