@@ -57,6 +57,11 @@ function createApi(base, tenant, getToken) {
 
 export function start(w) {
   const { config, state, keys } = w;
+  Object.assign(keys, {
+    panelKey: `guichet:${config.tenant}:panel`, // per tab: was the panel open
+    readKey: `guichet:${config.tenant}:read`, // {conversation_id, seq}: the messages the visitor has seen (badge)
+    inviteKey: `guichet:${config.tenant}:invite`, // the conversation whose email invitation was answered or skipped
+  });
   const { panelKey } = keys;
   Object.assign(state, {
     maxSeq: 0, // highest seq seen in the current conversation
