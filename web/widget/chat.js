@@ -9,7 +9,10 @@ const SEND_TIMEOUT_MS = 5000; // a message not acknowledged by then shows "Not s
 
 export function install(w) {
   const { state, ui, connection } = w;
-  Object.assign(w, { submitInput, send, flushOutbox, awaitAck, showNotSent, retry, resending, delivered, transmit, markFailed, updateCounter, noteTyping, stopTyping, sendTyping });
+  Object.assign(w, {
+    submitInput, send, flushOutbox, awaitAck, showNotSent, retry, resending, delivered, transmit, markFailed,
+    updateCounter, noteTyping, stopTyping, sendTyping,
+  });
   ui.form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitInput();

@@ -11,7 +11,10 @@ const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 export function install(w) {
   const { state, ui, api, connection } = w;
   const { conversationKey } = w.keys;
-  Object.assign(w, { setConversation, updateConversation, isCurrent, adopt, beginNewConversation, clearLog, chatRequest, requestStart, startConversation, refusedAsUnavailable, takeBackOutbox });
+  Object.assign(w, {
+    setConversation, updateConversation, isCurrent, adopt, beginNewConversation, clearLog, chatRequest, requestStart,
+    startConversation, refusedAsUnavailable, takeBackOutbox,
+  });
 
   // fromRead: the conversation comes from a REST read, which may race a push; pushes come in order, and an
   // asynchronous conversation may really go back to waiting (transferred to a queue, released).

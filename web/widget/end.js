@@ -93,5 +93,8 @@ export function build() {
   const end = h('section', { class: 'stage end', 'data-testid': 'guichet-end', 'aria-labelledby': 'end-text', hidden: '' },
     endText, transcriptLabel, h('div', { class: 'actions' }, transcriptText, transcriptHtml),
     ratingForm, ratingDone, endHint);
-  return { endText, transcriptLabel, transcriptText, transcriptHtml, rateButtons, rateLegend, commentLabel, comment, rateSubmit, ratingForm, ratingDone, endHint, end };
+  return {
+    endText, transcriptLabel, transcriptText, transcriptHtml, rateButtons, rateLegend, commentLabel, comment,
+    rateSubmit, ratingForm, ratingDone, endHint, end,
+  };
 }

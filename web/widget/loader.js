@@ -232,7 +232,8 @@ function start(config) {
       return; // the defaults stay
     }
     const colour = state.settings?.accent_colour;
-    if (typeof colour === 'string' && /^#[0-9a-fA-F]{6}$/.test(colour)) host.style.setProperty('--guichet-tenant-accent', colour); // the page's wins
+    // The page's --guichet-accent wins over this one.
+    if (typeof colour === 'string' && /^#[0-9a-fA-F]{6}$/.test(colour)) host.style.setProperty('--guichet-tenant-accent', colour);
     w.applyTexts();
   }
 

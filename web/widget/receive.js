@@ -1,14 +1,19 @@
 // Guichet widget, stage "chat": what the server pushes (messages, conversation changes, queue positions, the agent's
 // typing) and what a reconnection catches up on. A stored message is shown once, in order.
 
-import { placeInOrder, renderMessage as renderMessageElement, storedMessageElement, syncMissed as syncPages } from './connection.js';
+import {
+  placeInOrder, renderMessage as renderMessageElement, storedMessageElement, syncMissed as syncPages,
+} from './connection.js';
 import { isPlainObject } from './loader.js';
 
 const PEER_TYPING_MS = 10000; // an agent's indicator goes away if their "stopped typing" never comes
 
 export function install(w) {
   const { state, ui, api, connection } = w;
-  Object.assign(w, { handleReconnected, syncMissed, handleFrame, peerTyping, agentMessageArrived, showMessage, renderMessage, scrollToEnd });
+  Object.assign(w, {
+    handleReconnected, syncMissed, handleFrame, peerTyping, agentMessageArrived, showMessage, renderMessage,
+    scrollToEnd,
+  });
 
   function handleReconnected() {
     const firstConnection = !state.connectedOnce;

@@ -7,6 +7,7 @@ import { isPlainObject, storage, isOpenStatus } from './loader.js';
 
 const EMAIL_PATTERN = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$/; // as the server checks it
 const EMAIL_MAX = 320;
+
 function isEmail(text) {
   return text.length <= EMAIL_MAX && EMAIL_PATTERN.test(text);
 }
@@ -14,7 +15,11 @@ function isEmail(text) {
 export function install(w) {
   const { state, ui, api, connection } = w;
   const { inviteKey } = w.keys;
-  Object.assign(w, { invitePending, saveNotification, notSaved, showInviteError, leaveEmail, skipInvite, showSettings, showChat, notificationsOffered, fillSettings, renderSettings, settingsSaid, saveSettingsEmail, deleteSettingsEmail, switchNotifications, chooseHistoryHidden });
+  Object.assign(w, {
+    invitePending, saveNotification, notSaved, showInviteError, leaveEmail, skipInvite, showSettings, showChat,
+    notificationsOffered, fillSettings, renderSettings, settingsSaid, saveSettingsEmail, deleteSettingsEmail,
+    switchNotifications, chooseHistoryHidden,
+  });
   ui.settingsButton.addEventListener('click', () => (state.view === 'settings' ? showChat() : showSettings()));
   ui.settingsBack.addEventListener('click', showChat);
   ui.invite.addEventListener('submit', (event) => {
@@ -234,5 +239,9 @@ export function build() {
     id: 'settings', class: 'settings', 'data-testid': 'guichet-settings', 'aria-labelledby': 'settings-title', hidden: '',
   }, settingsTitle, notifyForm, h('div', { class: 'check' }, hideHistory, hideHistoryLabel), settingsStatus,
   h('div', { class: 'actions' }, settingsBack));
-  return { inviteText, inviteLabel, inviteEmail, inviteError, inviteSave, inviteSkip, invite, inviteDone, settingsTitle, notifyLegend, notifyHint, settingsEmailLabel, settingsEmail, settingsSave, settingsDelete, notifyOn, notifyOnLabel, notifyFieldset, notifyForm, hideHistory, hideHistoryLabel, settingsStatus, settingsBack, settings };
+  return {
+    inviteText, inviteLabel, inviteEmail, inviteError, inviteSave, inviteSkip, invite, inviteDone, settingsTitle,
+    notifyLegend, notifyHint, settingsEmailLabel, settingsEmail, settingsSave, settingsDelete, notifyOn,
+    notifyOnLabel, notifyFieldset, notifyForm, hideHistory, hideHistoryLabel, settingsStatus, settingsBack, settings,
+  };
 }

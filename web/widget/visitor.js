@@ -7,7 +7,10 @@ import { isPlainObject, storage, isOpenStatus } from './loader.js';
 export function install(w) {
   const { config, state, ui, api, connection } = w;
   const { tokenKey, conversationKey, readKey } = w.keys;
-  Object.assign(w, { obtainToken, refusalText, ensureToken, resume, loadHistory, pageIdentity, storedReadMark, noteSeen, sendRead, reportPage });
+  Object.assign(w, {
+    obtainToken, refusalText, ensureToken, resume, loadHistory, pageIdentity, storedReadMark, noteSeen, sendRead,
+    reportPage,
+  });
 
   // POST /visitors: a fresh token for the visitor a notification email's link names (once), else for the identity
   // the brand signed on the page (the same visitor, and history, on any device: ASYNC-5), else for the visitor of
