@@ -3,33 +3,41 @@
 // customer, from the offer card or the chat), and ending a chat with a disposition, saving the chat as a case on
 // that record. Asynchronous conversations (issue 5): marked as such (ASYNC-9), snoozed off the desk into the
 // Snoozed list (ASYNC-10), transferred to a queue or an agent, the visitor blocked (ASYNC-15), the visitor's page
-// kept current (ASYNC-16); supervisors and admins get the Held view (supervisor.js) to release or transfer.
+// kept current (ASYNC-16); supervisors and admins get the Waiting and Held views (supervisor.js).
 // Visitor and agent text is only ever set with textContent / Text nodes.
+//
+// This module signs in and runs the desk: it receives the server's frames and REST answers, keeps the desk's
+// state (store.js) and hands each view its part. Shared: api.js (the one REST client), socket.js (the WebSocket
+// client: reconnect, request ids, sync), store.js, session.js, config.js, notices.js, labels.js. Views and parts:
+// queues.js (the status bar's queue toggles), offers.js (offer cards), conversation-list.js, contact.js (the
+// customer record), details.js (page and custom data), composer.js (reply box, canned answers, our typing),
+// close-form.js, dialogs.js (snooze, transfer, block), held-lists.js (Snoozed and Reserved), alerts.js;
+// Preact + htm (web/vendor/) where a part is a component.
 
 import {
-  ApiError, ServerError, h, loadHistory as loadPages, newId, placeInOrder,
-  renderMessage as renderMessageElement, storedMessageElement, transmit as transmitEntry,
+  ApiError, ServerError, h, loadHistory as loadPages, newId, placeInOrder, storedMessageElement,
+  transmit as transmitEntry,
 } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
-import { createApi, signIn } from '/desk/api.js';
+import { createApi } from '/desk/api.js';
+import { messageElement, renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
-import { createDialogs } from '/desk/dialogs.js';
 import { renderChatRecord, renderOfferRecord as renderOfferContact } from '/desk/contact.js';
-import { conversationFlags, createListItem, renderListItem } from '/desk/conversation-list.js';
-import { customEntries, pageLink } from '/desk/details.js';
-import { renderHeldLists } from '/desk/held-lists.js';
-import { customerLabel, ratingText, visitorLabel } from '/desk/labels.js';
+import { createListItem, renderListItem } from '/desk/conversation-list.js';
+import { createDialogs } from '/desk/dialogs.js';
+import { ui } from '/desk/elements.js';
+import { createHolding } from '/desk/holding.js';
+import { visitorLabel } from '/desk/labels.js';
+import { createLogin } from '/desk/login.js';
 import { hide, showText } from '/desk/notices.js';
-import { createOfferCard, fillOfferMessages, setOfferBusy, showCountdown } from '/desk/offers.js';
-import { renderQueues } from '/desk/queues.js';
-import { clearSession, loadSession, saveSession } from '/desk/session.js';
+import { createOfferArea, fillOfferMessages } from '/desk/offers.js';
+import { clearSession, loadSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
+import { createStatusBar } from '/desk/status-bar.js';
 import { createDeskStore } from '/desk/store.js';
-import {
-  createAgentDirectory, createHeldView, createSupervisor, formatMoment,
-} from '/desk/supervisor.js';
+import { createAgentDirectory, createHeldView, createSupervisor } from '/desk/supervisor.js';
 
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
 const TICK_MS = 250;
@@ -42,112 +50,9 @@ const DEFAULT_SETTINGS = {
 };
 
 const config = readConfig(import.meta.url);
-const $ = (id) => document.getElementById(id);
-const ui = {
-  loginView: $('login-view'),
-  loginForm: $('login-form'),
-  loginUsername: $('login-username'),
-  loginPassword: $('login-password'),
-  loginError: $('login-error'),
-  deskView: $('desk-view'),
-  agentName: $('agent-name'),
-  agentLoad: $('agent-load'),
-  statusSelect: $('status-select'),
-  queues: $('queues'),
-  connection: $('connection'),
-  logout: $('logout'),
-  error: $('desk-error'),
-  notice: $('desk-notice'),
-  announcer: $('announcer'),
-  offers: $('offers'),
-  offerList: $('offer-list'),
-  activeCount: $('active-count'),
-  conversationList: $('conversation-list'),
-  noConversations: $('no-conversations'),
-  closedSection: $('closed-section'),
-  closedList: $('closed-list'),
-  placeholder: $('chat-placeholder'),
-  chatPane: $('chat-pane'),
-  chatTitle: $('chat-title'),
-  chatVisitor: $('chat-visitor'),
-  chatPage: $('chat-page'),
-  chatCustom: $('chat-custom'),
-  chatContact: $('chat-contact'),
-  chatStatus: $('chat-status'),
-  closeChat: $('close-chat'),
-  closeForm: $('close-form'),
-  duration: $('chat-duration'),
-  disposition: $('disposition-select'),
-  closeNotes: $('close-notes'),
-  saveAs: $('save-as'),
-  closeError: $('close-error'),
-  closeCancel: $('close-cancel'),
-  closeSubmit: $('close-submit'),
-  logSlot: $('chat-log-slot'),
-  typing: $('typing-indicator'),
-  composer: $('composer'),
-  canned: $('canned-select'),
-  input: $('desk-input'),
-  send: document.querySelector('[data-testid="desk-send"]'),
-  waitingToggle: $('waiting-toggle'),
-  waitingView: $('waiting-view'),
-  heldToggle: $('held-toggle'),
-  heldView: $('held-view'),
-  workspace: $('workspace'),
-  snoozedSection: $('snoozed-section'),
-  snoozedCount: $('snoozed-count'),
-  snoozedList: $('snoozed-list'),
-  reservedSection: $('reserved-section'),
-  reservedList: $('reserved-list'),
-  chatFlags: $('chat-flags'),
-  asyncBanner: $('async-banner'),
-  blockedBanner: $('blocked-banner'),
-  snoozeChat: $('snooze-chat'),
-  transferChat: $('transfer-chat'),
-  blockChat: $('block-chat'),
-  snoozeForm: $('snooze-form'),
-  snoozeUntil: $('snooze-until'),
-  snoozeKeep: $('snooze-keep'),
-  snoozeError: $('snooze-error'),
-  snoozeSubmit: $('snooze-submit'),
-  snoozeCancel: document.querySelector('[data-testid="snooze-cancel"]'),
-  transferForm: $('transfer-form'),
-  transferTarget: $('transfer-target'),
-  transferHelp: $('transfer-help'),
-  transferError: $('transfer-error'),
-  transferSubmit: $('transfer-submit'),
-  transferCancel: document.querySelector('[data-testid="transfer-cancel"]'),
-  blockForm: $('block-form'),
-  blockText: $('block-text'),
-  blockError: $('block-error'),
-  blockSubmit: $('block-submit'),
-  blockCancel: document.querySelector('[data-testid="block-cancel"]'),
-};
 const baseTitle = document.title;
 
 let desk = null; // the signed-in desk, see startDesk
-
-// ---------------------------------------------------------------- session
-
-async function login(username, password) {
-  hide(ui.loginError);
-  try {
-    const session = await signIn(config.api, username, password);
-    saveSession(session);
-    ui.loginPassword.value = '';
-    startDesk(session);
-  } catch (error) {
-    const unauthorized = error instanceof ApiError && (error.status === 401 || error.status === 403);
-    showText(ui.loginError, unauthorized ? 'Wrong username or password.' : `Sign-in failed: ${error.message}`);
-  }
-}
-
-function showLogin(message) {
-  ui.deskView.hidden = true;
-  ui.loginView.hidden = false;
-  if (message) showText(ui.loginError, message);
-  ui.loginUsername.focus();
-}
 
 // ---------------------------------------------------------------- the desk
 
@@ -163,7 +68,7 @@ function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
   const store = createDeskStore({ me: session.agent ?? null });
-  const { conversations, offers, finishedOffers, knownContacts, snoozed, reserved, knownAgents } = store;
+  const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
   let selectedId = null;
@@ -171,7 +76,6 @@ function createDesk(session) {
   let stopped = false;
   let ticker = null;
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
-  let heldGeneration = 0; // a push since a GET agents/me/held started makes its answer stale
   const directory = createAgentDirectory(async () => {
     const answer = await api.agents();
     for (const agent of answer?.agents ?? []) learnAgent(agent?.id, agent?.name);
@@ -185,7 +89,7 @@ function createDesk(session) {
     token,
     onOpen: handleConnected,
     onFrame: handleFrame,
-    onStateChange: showConnection,
+    onStateChange: (connected) => statusBar.showConnection(connected),
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
   // Supervisors and admins: the Waiting and Held views (supervisor.js), shown once /me confirms the role; one at a
@@ -208,6 +112,39 @@ function createDesk(session) {
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 
+  const statusBar = createStatusBar(ui, {
+    socket: connection,
+    api,
+    me: () => me,
+    onAgent: (agent) => showMe(agent),
+    showError: (text) => showError(text),
+    onAvailable: () => hide(ui.notice),
+  });
+  const offerArea = createOfferArea(ui, {
+    store,
+    baseTitle,
+    agentName,
+    renderRecord: (entry) => renderOfferRecord(entry),
+    request: (action, fields) => connection.request(action, fields),
+    onAccepted: (entry, ack) => offerAccepted(entry, ack),
+    onRejected: (ack) => { if (ack.agent) showMe(ack.agent); },
+    showNotice: (text) => showNotice(text),
+    showError: (text) => showError(text),
+  });
+  const finishOffer = offerArea.finish;
+  const holding = createHolding(ui, {
+    store,
+    api,
+    me: () => me,
+    leaveDesk: (id) => leaveDesk(id),
+    stopped: () => stopped,
+    showNotice: (text) => showNotice(text),
+    announce: (text) => announce(text),
+    learnAgent: (id, name) => learnAgent(id, name),
+    agentName: (id) => agentName(id),
+    groupName: (id) => groupName(id),
+  });
+  const { conversationSnoozed } = holding;
   const closeForm = createCloseForm(ui, {
     settings: () => settings,
     selected: () => conversations.get(selectedId),
@@ -226,7 +163,7 @@ function createDesk(session) {
     serverNow,
     request: (action, fields) => connection.request(action, fields),
     onSnoozed: (conversation) => conversationSnoozed(conversation),
-    onTransferred: (conversation) => conversationTransferred(conversation),
+    onTransferred: (conversation) => holding.conversationTransferred(conversation),
     onBlocked: (view, conversation) => {
       updateConversation({ ...conversation, visitor_blocked: true });
       dialogs.close();
@@ -250,7 +187,7 @@ function createDesk(session) {
   const { stopTyping } = composer;
 
   const listeners = [
-    [ui.statusSelect, 'change', () => changeStatus(ui.statusSelect.value)],
+    ...statusBar.listeners,
     [ui.logout, 'click', logout],
     ...composer.listeners,
     ...closeForm.listeners,
@@ -272,7 +209,7 @@ function createDesk(session) {
     if (loaded) applySettings(loaded);
     await loadConversations();
     if (stopped) return;
-    loadHeld().catch(() => {});
+    holding.load().catch(() => {});
     ticker = setInterval(tick, TICK_MS);
     connection.open();
   }
@@ -293,7 +230,7 @@ function createDesk(session) {
     clearSession();
     desk = null;
     resetView();
-    showLogin(message);
+    loginView.show(message);
   }
 
   async function logout() {
@@ -314,14 +251,14 @@ function createDesk(session) {
     ui.snoozeForm.hidden = true;
     ui.transferForm.hidden = true;
     ui.blockForm.hidden = true;
-    renderHeldLists(ui, { snoozed: [], reserved: [], agentName });
+    holding.clear();
     ui.typing.hidden = true;
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
     ui.input.value = '';
     hide(ui.error);
     hide(ui.notice);
-    showConnection(false);
+    statusBar.showConnection(false);
     updateCounts();
   }
 
@@ -337,67 +274,15 @@ function createDesk(session) {
   function showMe(agent) {
     me = { ...me, ...agent };
     store.set({ me });
-    ui.agentName.textContent = me.name ?? '';
     if (agent.roles) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
     }
-    if (agent.status) {
-      ui.statusSelect.value = agent.status;
-      ui.statusSelect.dataset.status = agent.status;
-    }
-    showQueues();
-    showLoad();
+    statusBar.showAgent(me, agent);
     updateCounts();
   }
 
-  // The server's count of the agent's slots in use (chats and pending offers), from /me and agent.status pushes:
-  // every open desk of the agent shows the same load.
-  function showLoad() {
-    const active = Number(me?.active);
-    const capacity = Number(me?.capacity);
-    ui.agentLoad.hidden = !Number.isFinite(active) || !capacity;
-    if (ui.agentLoad.hidden) return;
-    ui.agentLoad.textContent = `${active} / ${capacity} chats`;
-    ui.agentLoad.dataset.active = String(active);
-    ui.agentLoad.dataset.capacity = String(capacity);
-  }
-
-  // CHAT-4: one switch per queue the agent belongs to; offers come only from the queues switched on.
-  function showQueues() {
-    renderQueues(ui.queues, me, switchQueue);
-  }
-
-  async function switchQueue(queue, on) {
-    try {
-      showMe((await connection.request('switch_queue', { queue, on })).agent);
-    } catch (error) {
-      showQueues(); // back to what the server holds
-      showError(`Could not switch the queue: ${error.message}`);
-    }
-  }
-
-  async function changeStatus(status) {
-    const previous = me?.status;
-    try {
-      const agent = connection.isOpen()
-        ? (await connection.request('set_status', { status })).agent
-        : await api.setStatus(status);
-      showMe(agent);
-      if (agent.status === 'available') hide(ui.notice);
-    } catch (error) {
-      if (previous) ui.statusSelect.value = previous;
-      showError(`Could not change status: ${error.message}`);
-    }
-  }
-
   // ------------------------------------------------ connection
-
-  function showConnection(connected) {
-    const text = connected ? 'connected' : 'disconnected';
-    ui.connection.textContent = text;
-    ui.connection.dataset.state = text;
-  }
 
   function handleConnected() {
     const reconnect = connectedOnce;
@@ -406,7 +291,7 @@ function createDesk(session) {
     // first REST load and this first connection): read them again.
     if (reconnect) api.me().then(showMe).catch(() => {});
     loadConversations().catch(() => {});
-    if (reconnect) loadHeld().catch(() => {}); // snoozes that woke, reservations made or ended meanwhile
+    if (reconnect) holding.load().catch(() => {}); // snoozes that woke, reservations made or ended meanwhile
     for (const view of conversations.values()) {
       if (view.conversation.status === 'closed') continue;
       syncConversation(view);
@@ -424,11 +309,11 @@ function createDesk(session) {
         receiveMessage(frame.message);
         break;
       case 'offer':
-        forgetHeld(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
+        holding.forget(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
         receiveOffer(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
         break;
       case 'offer.withdrawn':
-        offerWithdrawn(frame);
+        offerArea.withdrawn(frame);
         break;
       case 'conversation.assigned':
         receiveAssignment(frame.conversation, frame.messages ?? []);
@@ -440,13 +325,13 @@ function createDesk(session) {
         conversationSnoozed(frame.conversation);
         break;
       case 'conversation.transferred':
-        conversationTransferred(frame.conversation);
+        holding.conversationTransferred(frame.conversation);
         break;
       case 'conversation.released':
-        conversationReleased(frame.conversation);
+        holding.conversationReleased(frame.conversation);
         break;
       case 'conversation.reserved':
-        conversationReserved(frame.conversation, frame.reservation);
+        holding.conversationReserved(frame.conversation, frame.reservation);
         break;
       case 'conversation.page':
         receivePage(frame.conversation_id, frame.page);
@@ -478,15 +363,7 @@ function createDesk(session) {
 
   function tick() {
     const now = serverNow();
-    for (const entry of [...offers.values()]) {
-      const remaining = Math.ceil((entry.expiresAt - now) / 1000);
-      if (remaining <= 0) {
-        // The server withdraws it (and pushes offer.withdrawn, which brings the notice); no use waiting.
-        finishOffer(entry);
-        continue;
-      }
-      showCountdown(entry, remaining);
-    }
+    offerArea.tick(now); // an offer past its time: the server withdraws it (and pushes offer.withdrawn, a notice)
     for (const view of conversations.values()) {
       if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
         view.visitorTyping = 0;
@@ -574,16 +451,7 @@ function createDesk(session) {
   }
 
   function showOffer(offer, conversation, messages) {
-    const previous = offers.get(conversation.id);
-    if (previous) previous.card.remove();
-    const entry = createOfferCard({
-      offer, conversation, agentName, onAccept: acceptOffer, onReject: rejectOffer,
-    });
-    renderOfferRecord(entry);
-    fillOfferMessages(entry, messages);
-    offers.set(conversation.id, entry);
-    ui.offerList.append(entry.card);
-    renderOffersArea();
+    const entry = offerArea.show(offer, conversation, messages);
     tick();
     return entry;
   }
@@ -608,82 +476,22 @@ function createDesk(session) {
     }
   }
 
-  function finishOffer(entry) {
-    finishedOffers.add(entry.offer.id);
-    if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
-    entry.card.remove();
-    renderOffersArea();
-  }
-
-  function renderOffersArea() {
-    ui.offers.hidden = offers.size === 0;
-    document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
-  }
-
-  async function acceptOffer(entry) {
-    setOfferBusy(entry, true);
-    try {
-      const ack = await connection.request('accept_offer', {
-        conversation_id: entry.conversation.id,
-        offer_id: entry.offer.id,
-      });
-      finishOffer(entry);
-      supervisor.close(); // the accepted chat is shown at once, even from the Waiting or Held view
-      heldView.close();
-      const isNew = !conversations.has(ack.conversation.id);
-      const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
-      select(view.conversation.id);
-      ui.input.focus();
-      // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
-      if (isNew) loadHistory(view).catch(() => {});
-    } catch (error) {
-      if (error instanceof ServerError) {
-        finishOffer(entry);
-        showNotice(`This chat can no longer be accepted (${error.message}).`);
-      } else {
-        setOfferBusy(entry, false);
-        showError('Not connected: the offer could not be accepted. Try again.');
-      }
-    }
-  }
-
-  async function rejectOffer(entry) {
-    setOfferBusy(entry, true);
-    try {
-      const ack = await connection.request('reject_offer', {
-        conversation_id: entry.conversation.id,
-        offer_id: entry.offer.id,
-      });
-      finishOffer(entry);
-      if (ack.agent) showMe(ack.agent);
-      showNotice('Chat rejected: you are now Away.');
-    } catch (error) {
-      if (error instanceof ServerError && error.code === 'forbidden') {
-        entry.reject.hidden = true; // rejecting was switched off since the offer was shown
-        setOfferBusy(entry, false);
-        showNotice('Rejecting chats is not allowed: please accept this chat.');
-      } else if (error instanceof ServerError) {
-        finishOffer(entry);
-        showNotice(`This offer is no longer valid (${error.message}).`);
-      } else {
-        setOfferBusy(entry, false);
-        showError('Not connected: the offer could not be rejected. Try again.');
-      }
-    }
-  }
-
-  function offerWithdrawn(frame) {
-    const entry = offers.get(frame.conversation_id);
-    if (entry && entry.offer.id === frame.offer_id) finishOffer(entry);
-    if (frame.offer_id) finishedOffers.add(frame.offer_id);
-    if (frame.reason === 'timeout') showNotice('Offer expired: you are now Away.');
-    else if (frame.reason === 'rejected') showNotice('Chat rejected: you are now Away.');
+  // Accepted: the chat is shown at once, even from the Waiting or Held view.
+  function offerAccepted(entry, ack) {
+    supervisor.close();
+    heldView.close();
+    const isNew = !conversations.has(ack.conversation.id);
+    const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
+    select(view.conversation.id);
+    ui.input.focus();
+    // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
+    if (isNew) loadHistory(view).catch(() => {});
   }
 
   // ------------------------------------------------ assigned conversations
 
   function receiveAssignment(conversation, messages) {
-    forgetHeld(conversation.id);
+    holding.forget(conversation.id);
     const entry = offers.get(conversation.id);
     if (entry) finishOffer(entry); // accepted, maybe from another tab
     upsertConversation(conversation);
@@ -825,37 +633,12 @@ function createDesk(session) {
 
   function renderChatHeader(view) {
     const { conversation } = view;
-    const visitor = conversation.visitor ?? {};
-    ui.chatTitle.textContent = visitorLabel(conversation);
-    ui.chatVisitor.textContent = [
-      visitor.name ? `Name: ${visitor.name}` : '',
-      visitor.email ? `Email: ${visitor.email}` : '',
-      visitor.ip ? `IP: ${visitor.ip}` : '',
-      `Customer: ${customerLabel(visitor)}`,
-    ].filter(Boolean).join(' · ');
-    ui.chatVisitor.hidden = ui.chatVisitor.textContent === '';
-    ui.chatPage.replaceChildren(pageLink(conversation.page));
-    const custom = customEntries(conversation.custom);
-    ui.chatCustom.replaceChildren(...custom.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
-    ui.chatCustom.hidden = custom.length === 0;
+    renderHeader(ui, conversation);
     lookUpContact(view);
     renderContact(view);
     ui.chatContact.replaceChildren(view.contactBox);
-    const rated = ratingText(conversation);
-    ui.chatStatus.textContent = rated ? `Status: ${conversation.status} · ${rated}` : `Status: ${conversation.status}`;
-    const closed = conversation.status === 'closed';
-    ui.input.disabled = closed;
-    ui.send.disabled = closed;
-    ui.canned.disabled = closed;
-    ui.closeChat.hidden = closed;
-    ui.chatFlags.replaceChildren(...conversationFlags(conversation));
-    ui.asyncBanner.hidden = closed || !conversation.asynchronous;
-    ui.blockedBanner.hidden = !conversation.visitor_blocked;
-    const onDesk = conversation.status === 'assigned';
-    ui.snoozeChat.hidden = !onDesk || !conversation.asynchronous;
-    ui.transferChat.hidden = !onDesk;
-    ui.blockChat.hidden = !onDesk || Boolean(conversation.visitor_blocked);
-    if (!onDesk) hidePanels();
+    renderChatState(ui, conversation);
+    if (conversation.status !== 'assigned') hidePanels();
     else if (conversation.visitor_blocked && dialogs.isOpen('block')) hidePanels();
   }
 
@@ -930,83 +713,11 @@ function createDesk(session) {
     const typing = Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
     view.typing.hidden = !typing;
     view.button.dataset.typing = String(typing);
-    if (view.conversation.id !== selectedId) return;
-    ui.typing.textContent = typing ? `${view.conversation.visitor?.name || 'The visitor'} is typing…` : '';
-    ui.typing.hidden = !typing;
+    if (view.conversation.id === selectedId) renderTypingLine(ui, view.conversation, typing);
   }
 
-  // ------------------------------------------------ asynchronous conversations: what snooze, transfer and release do
-  // (the panels are dialogs.js)
-
-  // From our ack or the push to every desk of ours: off the desk; kept, into the Snoozed list.
-  function conversationSnoozed(conversation) {
-    if (!conversation?.id) return;
-    const fresh = snoozed.get(conversation.id) === undefined;
-    const kept = conversation.snooze?.kept !== false && conversation.agent?.id === me?.id;
-    heldGeneration += 1;
-    const left = leaveDesk(conversation.id);
-    if (kept) {
-      snoozed.set(conversation.id, { ...(snoozed.get(conversation.id) ?? {}), ...conversation });
-      reserved.delete(conversation.id);
-    }
-    renderHeld();
-    if (!left && !fresh) return; // the second of ack and push
-    const until = formatMoment(conversation.snooze?.until);
-    const text = kept
-      ? `Chat with ${visitorLabel(conversation)} snoozed until ${until}: it comes back to you when the visitor writes or then.`
-      : `Chat with ${visitorLabel(conversation)} snoozed until ${until}: it will go back to its queue.`;
-    showNotice(text);
-    announce(text);
-  }
-
-  // It is not ours any more: moved by us or a supervisor, or our reservation of it ended.
-  function conversationTransferred(conversation) {
-    if (!conversation?.id) return;
-    heldGeneration += 1;
-    const wasReserved = reserved.has(conversation.id);
-    const wasSnoozed = snoozed.has(conversation.id);
-    forgetHeld(conversation.id);
-    const left = leaveDesk(conversation.id);
-    if (!left && !wasReserved && !wasSnoozed) return; // the second of ack and push, or not ours
-    const who = visitorLabel(conversation);
-    // To an agent, it names them (reserved for them, or already offered to them); to a queue, nobody.
-    const target = conversation.agent?.id && conversation.agent.id !== me?.id ? conversation.agent : null;
-    let text;
-    if (target) {
-      learnAgent(target.id, target.name);
-      text = `Chat with ${who} transferred to ${target.name || 'another agent'}.`;
-    } else if (!left && wasReserved && conversation.status === 'waiting') {
-      text = `The chat with ${who} was no longer reserved for you: it went back to its queue.`;
-    } else {
-      text = `Chat with ${who} transferred to the queue ${groupName(conversation.queue)}.`;
-    }
-    showNotice(text);
-    announce(text);
-  }
-
-  function conversationReleased(conversation) {
-    if (!conversation?.id) return;
-    heldGeneration += 1;
-    const held = snoozed.has(conversation.id) || reserved.has(conversation.id);
-    forgetHeld(conversation.id);
-    const left = leaveDesk(conversation.id);
-    if (!left && !held) return;
-    const text = `A supervisor moved the chat with ${visitorLabel(conversation)} to the queue ${groupName(conversation.queue)}.`;
-    showNotice(text);
-    announce(text);
-  }
-
-  // Back from a snooze we kept, or transferred to us, while we could not take it: offered when we can.
-  function conversationReserved(conversation, reservation) {
-    if (!conversation?.id) return;
-    heldGeneration += 1;
-    snoozed.delete(conversation.id);
-    reserved.set(conversation.id, { ...conversation, reservation: reservation ?? conversation.reservation });
-    renderHeld();
-    const text = `${visitorLabel(conversation)} is reserved for you: it is offered to you when you are Available with a free slot.`;
-    showNotice(text);
-    announce(text);
-  }
+  // ------------------------------------------------ asynchronous conversations (the panels: dialogs.js; the held
+  // chats: holding.js)
 
   // ------ leaving the desk
 
@@ -1050,33 +761,6 @@ function createDesk(session) {
     }
   }
 
-  // ------ the Snoozed and Reserved lists
-
-  async function loadHeld() {
-    const mine = ++heldGeneration;
-    const answer = await api.myHeld();
-    if (stopped || mine !== heldGeneration) return; // a push came meanwhile: it is newer
-    snoozed.clear();
-    reserved.clear();
-    for (const conversation of answer?.snoozed ?? []) snoozed.set(conversation.id, conversation);
-    for (const conversation of answer?.reserved ?? []) reserved.set(conversation.id, conversation);
-    renderHeld();
-  }
-
-  function forgetHeld(conversationId) {
-    if (!conversationId) return;
-    const wasSnoozed = snoozed.delete(conversationId);
-    const wasReserved = reserved.delete(conversationId);
-    if (wasSnoozed || wasReserved) {
-      heldGeneration += 1;
-      renderHeld();
-    }
-  }
-
-  function renderHeld() {
-    renderHeldLists(ui, { snoozed: [...snoozed.values()], reserved: [...reserved.values()], agentName });
-  }
-
   // ------ the visitor's page (ASYNC-16)
 
   function receivePage(conversationId, page) {
@@ -1086,11 +770,7 @@ function createDesk(session) {
       view.conversation = { ...view.conversation, page };
       renderConversation(view);
     }
-    for (const list of [snoozed, reserved]) {
-      const held = list.get(conversationId);
-      if (held) list.set(conversationId, { ...held, page });
-    }
-    if (snoozed.has(conversationId) || reserved.has(conversationId)) renderHeld();
+    holding.receivePage(conversationId, page);
   }
 
   // ------ agents and queues we can name
@@ -1148,13 +828,7 @@ function createDesk(session) {
   }
 
   function renderMessage(sender, text, state) {
-    return renderMessageElement({ sender, text, state, testId: 'desk-message', label: senderLabel });
-  }
-
-  function senderLabel(sender, kind) {
-    if (kind === 'visitor') return sender?.name || 'Visitor';
-    if (!sender || sender.id === me?.id) return 'You';
-    return sender.name || 'Agent';
+    return messageElement(sender, text, state, me?.id);
   }
 
   // The composer's reply: shown at once as "sending", kept in the outbox until its ack.
@@ -1216,10 +890,10 @@ function showNotice(text) {
 // A <input type="datetime-local"> value (local time, to the minute) for a moment.
 // ---------------------------------------------------------------- bootstrap
 
-ui.loginForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  alerts.prepare(); // a user gesture: unlock the offer sound, ask once for notifications
-  login(ui.loginUsername.value.trim(), ui.loginPassword.value);
+const loginView = createLogin(ui, {
+  api: config.api,
+  onSubmit: () => alerts.prepare(), // a user gesture: unlock the offer sound, ask once for notifications
+  onSession: (session) => startDesk(session),
 });
 
 const saved = loadSession();
@@ -1228,5 +902,5 @@ if (saved) {
   for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, () => alerts.prepare(), { once: true });
   startDesk(saved);
 } else {
-  showLogin();
+  loginView.show();
 }

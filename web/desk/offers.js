@@ -1,15 +1,16 @@
 // Offer cards: who is asking (name, email, IP, customer), the customer's record (filled by the desk, see
 // contact.js), the page, the brand's custom data, the newest messages, a countdown, Accept and Reject.
-// The desk keeps one entry per card (see createOfferCard) and ticks the countdowns.
+// createOfferArea keeps the cards of the offers pending (the store's `offers`, conversation id -> entry) and
+// answers them; the desk ticks the countdowns.
 
-import { h } from '/widget/connection.js';
+import { ServerError, h } from '/widget/connection.js';
 import { customList, pageLink } from '/desk/details.js';
 import { asyncBadge, customerLabel, visitorLabel } from '/desk/labels.js';
 
 const OFFER_MESSAGES_SHOWN = 5;
 
 // agentName(id) names the agent a transferred chat comes from.
-export function createOfferCard({ offer, conversation, agentName, onAccept, onReject }) {
+function createOfferCard({ offer, conversation, agentName, onAccept, onReject }) {
   const visitor = conversation.visitor ?? {};
   const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', role: 'timer' });
   const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'offer-accept' }, 'Accept');
@@ -85,7 +86,7 @@ export function fillOfferMessages(entry, messages) {
 }
 
 // Seconds left before the server withdraws the offer; the last five are urgent.
-export function showCountdown(entry, remaining) {
+function showCountdown(entry, remaining) {
   const text = `${remaining} s`;
   if (entry.countdown.textContent === text) return;
   entry.countdown.textContent = text;
@@ -93,7 +94,106 @@ export function showCountdown(entry, remaining) {
   entry.card.classList.toggle('offer--urgent', remaining <= 5);
 }
 
-export function setOfferBusy(entry, busy) {
+function setOfferBusy(entry, busy) {
   entry.accept.disabled = busy;
   entry.reject.disabled = busy;
+}
+
+// The offers section: shows, ticks and answers the cards. deps: store (offers, finishedOffers); baseTitle, the
+// page's title without the count of offers; agentName(id);
+// renderRecord(entry) the customer's record on the card; request(action, fields); onAccepted(entry, ack);
+// onRejected(ack); showNotice(text), showError(text).
+export function createOfferArea(ui, deps) {
+  const { offers, finishedOffers } = deps.store;
+  const { baseTitle } = deps;
+
+  function show(offer, conversation, messages) {
+    const previous = offers.get(conversation.id);
+    if (previous) previous.card.remove();
+    const entry = createOfferCard({
+      offer, conversation, agentName: deps.agentName, onAccept: accept, onReject: reject,
+    });
+    deps.renderRecord(entry);
+    fillOfferMessages(entry, messages);
+    offers.set(conversation.id, entry);
+    ui.offerList.append(entry.card);
+    render();
+    return entry;
+  }
+
+  function finish(entry) {
+    finishedOffers.add(entry.offer.id);
+    if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
+    entry.card.remove();
+    render();
+  }
+
+  function render() {
+    ui.offers.hidden = offers.size === 0;
+    document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
+  }
+
+  // now: the server's clock. An offer past its time is dropped (the server withdraws it and says so).
+  function tick(now) {
+    for (const entry of [...offers.values()]) {
+      const remaining = Math.ceil((entry.expiresAt - now) / 1000);
+      if (remaining <= 0) finish(entry);
+      else showCountdown(entry, remaining);
+    }
+  }
+
+  async function accept(entry) {
+    setOfferBusy(entry, true);
+    try {
+      const ack = await deps.request('accept_offer', {
+        conversation_id: entry.conversation.id,
+        offer_id: entry.offer.id,
+      });
+      finish(entry);
+      deps.onAccepted(entry, ack);
+    } catch (error) {
+      if (error instanceof ServerError) {
+        finish(entry);
+        deps.showNotice(`This chat can no longer be accepted (${error.message}).`);
+      } else {
+        setOfferBusy(entry, false);
+        deps.showError('Not connected: the offer could not be accepted. Try again.');
+      }
+    }
+  }
+
+  async function reject(entry) {
+    setOfferBusy(entry, true);
+    try {
+      const ack = await deps.request('reject_offer', {
+        conversation_id: entry.conversation.id,
+        offer_id: entry.offer.id,
+      });
+      finish(entry);
+      deps.onRejected(ack);
+      deps.showNotice('Chat rejected: you are now Away.');
+    } catch (error) {
+      if (error instanceof ServerError && error.code === 'forbidden') {
+        entry.reject.hidden = true; // rejecting was switched off since the offer was shown
+        setOfferBusy(entry, false);
+        deps.showNotice('Rejecting chats is not allowed: please accept this chat.');
+      } else if (error instanceof ServerError) {
+        finish(entry);
+        deps.showNotice(`This offer is no longer valid (${error.message}).`);
+      } else {
+        setOfferBusy(entry, false);
+        deps.showError('Not connected: the offer could not be rejected. Try again.');
+      }
+    }
+  }
+
+  function withdrawn(frame) {
+    const entry = offers.get(frame.conversation_id);
+    if (entry && entry.offer.id === frame.offer_id) finish(entry);
+    if (frame.offer_id) finishedOffers.add(frame.offer_id);
+    if (frame.reason === 'timeout') deps.showNotice('Offer expired: you are now Away.');
+    else if (frame.reason === 'rejected') deps.showNotice('Chat rejected: you are now Away.');
+  }
+
+  return { show, finish, render, tick, withdrawn };
 }
