@@ -14,13 +14,10 @@
 // close-form.js, dialogs.js (snooze, transfer, block), held-lists.js (Snoozed and Reserved), alerts.js;
 // Preact + htm (web/vendor/) where a part is a component.
 
-import {
-  ApiError, ServerError, h, loadHistory as loadPages, newId, placeInOrder, storedMessageElement,
-  transmit as transmitEntry,
-} from '/widget/connection.js';
+import { ApiError, h, loadHistory as loadPages } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
-import { messageElement, renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
+import { renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
@@ -31,6 +28,7 @@ import { ui } from '/desk/elements.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLogin } from '/desk/login.js';
+import { createMessages } from '/desk/messages.js';
 import { hide, showText } from '/desk/notices.js';
 import { createOfferArea, fillOfferMessages } from '/desk/offers.js';
 import { clearSession, loadSession } from '/desk/session.js';
@@ -177,11 +175,23 @@ function createDesk(session) {
     knownAgents,
   });
   const hidePanels = dialogs.close;
+  const messageLog = createMessages({
+    conversations,
+    selectedId: () => selectedId,
+    me: () => me,
+    socket: connection,
+    learnAgent: (id, name) => learnAgent(id, name),
+    onVisitorWrote: (view) => renderTyping(view),
+    onUnread: (view) => renderConversation(view),
+    showError: (text) => showError(text),
+    hideError: () => hide(ui.error),
+  });
+  const showMessage = messageLog.show;
   const composer = createComposer(ui, {
     selected: () => conversations.get(selectedId),
     cannedAnswers: () => settings.canned_answers,
     socket: connection,
-    send: (view, text) => sendReply(view, text),
+    send: (view, text) => messageLog.send(view, text),
     showError: (text) => showError(text),
   });
   const { stopTyping } = composer;
@@ -295,7 +305,7 @@ function createDesk(session) {
     for (const view of conversations.values()) {
       if (view.conversation.status === 'closed') continue;
       syncConversation(view);
-      flushOutbox(view);
+      messageLog.flushOutbox(view);
     }
   }
 
@@ -801,71 +811,6 @@ function createDesk(session) {
   function groupName(id) {
     const group = groups?.find((candidate) => candidate.id === id);
     return group?.name || id || '';
-  }
-
-  // ------------------------------------------------ messages
-
-  // Shows a stored message once, whether it arrives by ack, push, sync or history.
-  function showMessage(message, { quiet = false } = {}) {
-    if (message?.sender?.kind === 'agent') learnAgent(message.sender.id, message.sender.name);
-    const view = conversations.get(message?.conversation_id);
-    if (!view || message.seq === undefined) return;
-    view.maxSeq = Math.max(view.maxSeq, message.seq);
-    if (view.shown.has(message.seq)) return;
-
-    const element = storedMessageElement(message, view.outbox, ({ sender, text }) => renderMessage(sender, text, 'sent'));
-    view.shown.set(message.seq, element);
-    placeInOrder(view.log, element, (other) => Number(other.dataset.seq) > message.seq);
-
-    if (message.sender?.kind === 'visitor' && view.visitorTyping) {
-      view.visitorTyping = 0; // the widget stops typing when it sends
-      renderTyping(view);
-    }
-    if (!quiet && message.sender?.kind === 'visitor' && view.conversation.id !== selectedId) {
-      view.unread += 1;
-      renderConversation(view);
-    }
-  }
-
-  function renderMessage(sender, text, state) {
-    return messageElement(sender, text, state, me?.id);
-  }
-
-  // The composer's reply: shown at once as "sending", kept in the outbox until its ack.
-  function sendReply(view, text) {
-    hide(ui.error);
-    const clientMessageId = newId();
-    const element = renderMessage({ kind: 'agent', id: me?.id }, text, 'sending');
-    view.log.append(element);
-    view.log.scrollTop = view.log.scrollHeight;
-    view.outbox.set(clientMessageId, { text, element });
-    transmit(view, clientMessageId); // if offline, resent by handleConnected
-  }
-
-  function flushOutbox(view) {
-    for (const clientMessageId of view.outbox.keys()) transmit(view, clientMessageId);
-  }
-
-  // The server's reason for refusing a message goes to the banner; the shared transmit only marks it failed.
-  const reportingConnection = {
-    request: (action, fields) => connection.request(action, fields).catch((error) => {
-      if (error instanceof ServerError) showError(`Message not sent: ${error.message}`);
-      throw error;
-    }),
-  };
-
-  function transmit(view, clientMessageId) {
-    transmitEntry(reportingConnection, {
-      outbox: view.outbox,
-      clientMessageId,
-      conversationId: view.conversation.id,
-      afterSeq: view.maxSeq,
-      showMessage,
-      onFailed: (entry) => {
-        view.outbox.delete(clientMessageId);
-        entry.element.dataset.state = 'failed';
-      },
-    });
   }
 
   // ------------------------------------------------ notices

@@ -34,7 +34,8 @@ function ReservedItem({ conversation, agentName }) {
       <span class="item-subtitle">${pageText(conversation.page)}</span>
       <span class="muted held-note">${from ? `Transferred from ${agentName(from) || 'another agent'}`
         : 'Back from your snooze'}</span>
-      <span class="held-when">Yours until <${Moment} iso=${conversation.reservation?.until} testId="reserved-until" /></span>
+      <span class="held-when">Yours until <${Moment} iso=${conversation.reservation?.until} testId="reserved-until" />
+      </span>
       <span class="muted held-note">Offered to you when you are Available with a free slot</span>
     </li>`;
 }

@@ -100,7 +100,8 @@ export function createHolding(ui, deps) {
   }
 
   function render() {
-    renderHeldLists(ui, { snoozed: [...snoozed.values()], reserved: [...reserved.values()], agentName: deps.agentName });
+    const { agentName } = deps;
+    renderHeldLists(ui, { snoozed: [...snoozed.values()], reserved: [...reserved.values()], agentName });
   }
 
   // ASYNC-16: the visitor's page of a held chat.
