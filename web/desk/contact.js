@@ -89,3 +89,89 @@ export function renderChatRecord(container, { shown, contact, conversation, save
   };
   render(views[shown]?.() ?? null, container);
 }
+
+// The desk's side of the records: found with the offer (the store's knownContacts: conversation id -> record, or
+// null for none), else looked up by the brand-signed external id or the email; created from either form.
+// deps: store (knownContacts, offers, conversations); api (findContact, createContact); renderConversation(view);
+// announce(text).
+export function createRecords(deps) {
+  const { knownContacts, offers, conversations } = deps.store;
+
+  // The offer frame says whether the customer has a record; an offer read again from REST (after a reload or a
+  // reconnect) does not, so the record is looked up as the chat pane does.
+  function renderOffer(entry) {
+    const { conversation } = entry;
+    const contact = knownContacts.get(conversation.id);
+    renderOfferRecord(entry.record, {
+      contact,
+      conversation,
+      save: (fields) => save(conversation, fields, () => {
+        if (offers.get(conversation.id) === entry) renderOffer(entry); // now with the record
+      }),
+    });
+    if (contact === undefined) {
+      find(conversation).then((found) => {
+        if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
+        if (offers.get(conversation.id) === entry) renderOffer(entry);
+      });
+    }
+  }
+
+  // After a reload the offer is gone: find the record again by the signed external id or the email.
+  function lookUp(view) {
+    if (view.contact !== undefined || view.contactLookup) return;
+    view.contactLookup = true;
+    find(view.conversation).then((found) => {
+      if (view.contact !== undefined) return;
+      view.contact = knownContacts.get(view.conversation.id) ?? found; // a record created meanwhile wins
+      deps.renderConversation(view);
+    });
+  }
+
+  // The customer's record by the brand-signed external id, else by email; null when none (or the search failed).
+  async function find(conversation) {
+    const visitor = conversation.visitor ?? {};
+    const query = visitor.verified && visitor.external_id ? { external_id: visitor.external_id }
+      : visitor.email ? { email: visitor.email } : null;
+    if (!query) return null;
+    try {
+      const { contacts: found = [] } = await deps.api.findContact(query);
+      return found[0] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  // The chat pane's record; drawn again only when what it shows changes, so that a form keeps what the agent typed.
+  function renderChat(view) {
+    const closed = view.conversation.status === 'closed';
+    const shown = view.contact ? `card:${view.contact.id}:${view.contact.case_count ?? 0}`
+      : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
+    if (view.contactShown === shown) return;
+    view.contactShown = shown;
+    renderChatRecord(view.contactBox, {
+      shown: shown.split(':')[0],
+      contact: view.contact,
+      conversation: view.conversation,
+      save: (fields) => save(view.conversation, fields, (contact) => {
+        view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
+        deps.renderConversation(view);
+      }),
+    });
+  }
+
+  // Creates the record from the form's fields; a refusal is thrown back to the form, which shows it.
+  async function save(conversation, fields, onSaved) {
+    const contact = await deps.api.createContact(fields);
+    knownContacts.set(conversation.id, contact); // a chat accepted later starts with this record
+    onSaved(contact);
+    const view = conversations.get(conversation.id);
+    if (view && !view.contact) {
+      view.contact = contact;
+      deps.renderConversation(view);
+    }
+    deps.announce(`Customer record saved for ${contact.name}.`);
+  }
+
+  return { renderOffer, lookUp, renderChat };
+}

@@ -1,10 +1,11 @@
 // The conversation list: one button per chat on the desk (title, flags, page, typing, rating, unread count),
-// which selects it. The desk keeps the item's elements on its conversation view and renders them again on change.
+// which selects it, and the count of chats in progress. A conversation view (createConversationView) holds what
+// the desk keeps per chat: its list item, its message log, its outbox, typing and the customer's record.
 
 import { h } from '/widget/connection.js';
 import { asyncBadge, ratingText, visitorLabel } from '/desk/labels.js';
 
-export function createListItem(conversation, onSelect) {
+function createListItem(conversation, onSelect) {
   const title = h('span', { class: 'item-title' });
   const subtitle = h('span', { class: 'item-subtitle' });
   const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
@@ -58,4 +59,43 @@ export function conversationFlags(conversation) {
     flags.push(h('span', { class: 'badge badge--blocked', 'data-testid': 'blocked-badge' }, 'Blocked'));
   }
   return flags;
+}
+
+// contact: the customer's record if known (undefined: not yet, null: none); onSelect(id).
+export function createConversationView(conversation, contact, onSelect) {
+  const log = h('div', {
+    class: 'messages',
+    'data-testid': 'desk-messages',
+    role: 'log',
+    'aria-live': 'polite',
+    'aria-label': 'Messages',
+    tabindex: '0',
+  });
+  return {
+    conversation,
+    maxSeq: 0,
+    unread: 0,
+    draft: '',
+    typingSent: 0, // when we last told the visitor we are typing (0: we are not)
+    typingTimer: null,
+    visitorTyping: 0, // when the visitor last said they are typing (0: not typing)
+    shown: new Map(), // seq -> element
+    outbox: new Map(), // client_message_id -> {text, element}; cleared by acks
+    ...createListItem(conversation, onSelect), // listItem, button, title, subtitle, typing, badge, rating, flags
+    log,
+    // The customer's record: undefined until known, null when there is none (then a form creates one).
+    contact,
+    contactLookup: false,
+    contactBox: h('div', { class: 'contact-box' }),
+    contactShown: null, // what contactBox shows now, so that a re-render keeps what the agent typed
+  };
+}
+
+// views: every conversation view of the desk.
+export function renderCounts(ui, views) {
+  const active = views.filter((view) => view.conversation.status !== 'closed').length;
+  ui.activeCount.textContent = String(active); // the load, offers included, is in the top bar
+  ui.activeCount.dataset.count = String(active);
+  ui.activeCount.title = `${active} chat${active === 1 ? '' : 's'} in progress`;
+  ui.noConversations.hidden = active > 0;
 }

@@ -14,28 +14,29 @@
 // close-form.js, dialogs.js (snooze, transfer, block), held-lists.js (Snoozed and Reserved), alerts.js;
 // Preact + htm (web/vendor/) where a part is a component.
 
-import { ApiError, h, loadHistory as loadPages } from '/widget/connection.js';
+import { ApiError, loadHistory as loadPages } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
 import { renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
-import { renderChatRecord, renderOfferRecord as renderOfferContact } from '/desk/contact.js';
-import { createListItem, renderListItem } from '/desk/conversation-list.js';
+import { createRecords } from '/desk/contact.js';
+import { createConversationView, renderCounts, renderListItem } from '/desk/conversation-list.js';
 import { createDialogs } from '/desk/dialogs.js';
 import { ui } from '/desk/elements.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
+import { createNames } from '/desk/names.js';
 import { hide, showText } from '/desk/notices.js';
 import { createOfferArea, fillOfferMessages } from '/desk/offers.js';
 import { clearSession, loadSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
 import { createStatusBar } from '/desk/status-bar.js';
 import { createDeskStore } from '/desk/store.js';
-import { createAgentDirectory, createHeldView, createSupervisor } from '/desk/supervisor.js';
+import { createHeldView, createSupervisor } from '/desk/supervisor.js';
 
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
 const TICK_MS = 250;
@@ -74,12 +75,8 @@ function createDesk(session) {
   let stopped = false;
   let ticker = null;
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
-  const directory = createAgentDirectory(async () => {
-    const answer = await api.agents();
-    for (const agent of answer?.agents ?? []) learnAgent(agent?.id, agent?.name);
-    return answer;
-  });
-  let groups = null; // [{id, name}] the tenant's groups (GET /routing for supervisors; else the agent's own queues)
+  const names = createNames({ api, store, me: () => me });
+  const { directory, agentName, learnAgent, loadGroups, groupName } = names;
 
   const connection = createDeskSocket({
     ws: config.ws,
@@ -122,7 +119,7 @@ function createDesk(session) {
     store,
     baseTitle,
     agentName,
-    renderRecord: (entry) => renderOfferRecord(entry),
+    renderRecord: (entry) => records.renderOffer(entry),
     request: (action, fields) => connection.request(action, fields),
     onAccepted: (entry, ack) => offerAccepted(entry, ack),
     onRejected: (ack) => { if (ack.agent) showMe(ack.agent); },
@@ -169,12 +166,18 @@ function createDesk(session) {
       ui.closeChat.focus();
     },
     loadGroups: () => loadGroups(),
-    groups: () => groups,
+    groups: () => names.groups(),
     me: () => me,
     directory,
     knownAgents,
   });
   const hidePanels = dialogs.close;
+  const records = createRecords({
+    store,
+    api,
+    renderConversation: (view) => renderConversation(view),
+    announce: (text) => announce(text),
+  });
   const messageLog = createMessages({
     conversations,
     selectedId: () => selectedId,
@@ -466,26 +469,6 @@ function createDesk(session) {
     return entry;
   }
 
-  // The offer frame says whether the customer has a record (knownContacts); an offer read again from REST (after
-  // a reload or a reconnect) does not, so the record is looked up as the chat pane does.
-  function renderOfferRecord(entry) {
-    const { conversation } = entry;
-    const contact = knownContacts.get(conversation.id);
-    renderOfferContact(entry.record, {
-      contact,
-      conversation,
-      save: (fields) => saveContact(conversation, fields, () => {
-        if (offers.get(conversation.id) === entry) renderOfferRecord(entry); // now with the record
-      }),
-    });
-    if (contact === undefined) {
-      findContactFor(conversation).then((found) => {
-        if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
-        if (offers.get(conversation.id) === entry) renderOfferRecord(entry);
-      });
-    }
-  }
-
   // Accepted: the chat is shown at once, even from the Waiting or Held view.
   function offerAccepted(entry, ack) {
     supervisor.close();
@@ -531,7 +514,7 @@ function createDesk(session) {
       updateConversation(conversation);
       return existing;
     }
-    const view = createConversationView(conversation);
+    const view = createConversationView(conversation, knownContacts.get(conversation.id), select);
     conversations.set(conversation.id, view);
     if (conversation.status === 'closed') ui.closedList.append(view.listItem);
     else ui.conversationList.append(view.listItem);
@@ -571,41 +554,7 @@ function createDesk(session) {
   }
 
   function updateCounts() {
-    const active = [...conversations.values()].filter((view) => view.conversation.status !== 'closed').length;
-    ui.activeCount.textContent = String(active); // the load, offers included, is in the top bar
-    ui.activeCount.dataset.count = String(active);
-    ui.activeCount.title = `${active} chat${active === 1 ? '' : 's'} in progress`;
-    ui.noConversations.hidden = active > 0;
-  }
-
-  function createConversationView(conversation) {
-    const log = h('div', {
-      class: 'messages',
-      'data-testid': 'desk-messages',
-      role: 'log',
-      'aria-live': 'polite',
-      'aria-label': 'Messages',
-      tabindex: '0',
-    });
-    const view = {
-      conversation,
-      maxSeq: 0,
-      unread: 0,
-      draft: '',
-      typingSent: 0, // when we last told the visitor we are typing (0: we are not)
-      typingTimer: null,
-      visitorTyping: 0, // when the visitor last said they are typing (0: not typing)
-      shown: new Map(), // seq -> element
-      outbox: new Map(), // client_message_id -> {text, element}; cleared by acks
-      ...createListItem(conversation, select), // listItem, button, title, subtitle, typing, badge, rating, flags
-      log,
-      // The customer's record: undefined until known, null when there is none (then a form creates one).
-      contact: knownContacts.get(conversation.id),
-      contactLookup: false,
-      contactBox: h('div', { class: 'contact-box' }),
-      contactShown: null, // what contactBox shows now, so that a re-render keeps what the agent typed
-    };
-    return view;
+    renderCounts(ui, [...conversations.values()]);
   }
 
   function renderConversation(view) {
@@ -644,69 +593,12 @@ function createDesk(session) {
   function renderChatHeader(view) {
     const { conversation } = view;
     renderHeader(ui, conversation);
-    lookUpContact(view);
-    renderContact(view);
+    records.lookUp(view); // the customer's record (contact.js)
+    records.renderChat(view);
     ui.chatContact.replaceChildren(view.contactBox);
     renderChatState(ui, conversation);
     if (conversation.status !== 'assigned') hidePanels();
     else if (conversation.visitor_blocked && dialogs.isOpen('block')) hidePanels();
-  }
-
-  // ------------------------------------------------ the customer's record (CHAT-8, CHAT-11)
-
-  // After a reload the offer is gone: find the record again by the signed external id or the email.
-  function lookUpContact(view) {
-    if (view.contact !== undefined || view.contactLookup) return;
-    view.contactLookup = true;
-    findContactFor(view.conversation).then((found) => {
-      if (view.contact !== undefined) return;
-      view.contact = knownContacts.get(view.conversation.id) ?? found; // a record created meanwhile wins
-      renderConversation(view);
-    });
-  }
-
-  // The customer's record by the brand-signed external id, else by email; null when none (or the search failed).
-  async function findContactFor(conversation) {
-    const visitor = conversation.visitor ?? {};
-    const query = visitor.verified && visitor.external_id ? { external_id: visitor.external_id }
-      : visitor.email ? { email: visitor.email } : null;
-    if (!query) return null;
-    try {
-      const { contacts: found = [] } = await api.findContact(query);
-      return found[0] ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  function renderContact(view) {
-    const closed = view.conversation.status === 'closed';
-    const shown = view.contact ? `card:${view.contact.id}:${view.contact.case_count ?? 0}`
-      : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
-    if (view.contactShown === shown) return;
-    view.contactShown = shown;
-    renderChatRecord(view.contactBox, {
-      shown: shown.split(':')[0],
-      contact: view.contact,
-      conversation: view.conversation,
-      save: (fields) => saveContact(view.conversation, fields, (contact) => {
-        view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
-        renderConversation(view);
-      }),
-    });
-  }
-
-  // Creates the record from the form's fields; a refusal is thrown back to the form, which shows it.
-  async function saveContact(conversation, fields, onSaved) {
-    const contact = await api.createContact(fields);
-    knownContacts.set(conversation.id, contact); // a chat accepted later starts with this record
-    onSaved(contact);
-    const view = conversations.get(conversation.id);
-    if (view && !view.contact) {
-      view.contact = contact;
-      renderConversation(view);
-    }
-    announce(`Customer record saved for ${contact.name}.`);
   }
 
   // ------------------------------------------------ typing indicators
@@ -781,36 +673,6 @@ function createDesk(session) {
       renderConversation(view);
     }
     holding.receivePage(conversationId, page);
-  }
-
-  // ------ agents and queues we can name
-
-  // An id without a name is no use in a list of targets.
-  function agentName(id) {
-    return knownAgents.get(id);
-  }
-
-  function learnAgent(id, name) {
-    if (id && typeof id === 'string' && name && typeof name === 'string') knownAgents.set(id, name);
-  }
-
-  // The tenant's groups: GET /routing answers supervisors and admins; an agent falls back on their own queues.
-  async function loadGroups() {
-    if (groups) return groups;
-    try {
-      const config = await api.routing();
-      groups = (config?.groups ?? []).map((group) => ({ id: group.id, name: group.name || group.id }));
-    } catch (error) {
-      const fallback = (me?.queues ?? []).map((id) => ({ id, name: id }));
-      if (error instanceof ApiError && error.status === 403) groups = fallback; // not for us: ask once
-      return fallback;
-    }
-    return groups;
-  }
-
-  function groupName(id) {
-    const group = groups?.find((candidate) => candidate.id === id);
-    return group?.name || id || '';
   }
 
   // ------------------------------------------------ notices
