@@ -131,6 +131,7 @@ function start(config) {
   const unreadLabel = element('span', { class: 'visually-hidden' });
   const launcher = element('button', {
     type: 'button', class: 'launcher', 'data-testid': 'guichet-launcher', 'aria-expanded': 'false', 'aria-controls': 'panel',
+    hidden: '', // until the availability check answers, or the conversation to resume is on screen
   }, launcherLabel, badge, unreadLabel);
   root.append(element('link', { rel: 'stylesheet', href: new URL('launcher.css', import.meta.url).href }), launcher);
   document.body.append(host);
@@ -183,11 +184,11 @@ function start(config) {
 
   w.applyTexts();
   loadSettings();
-  // A visitor who was chatting before a reload is reconnected at once, with the launcher shown; a notification
-  // email's link opens the panel on its conversation. The others are offered chat if an agent group can take them.
+  // A visitor who was chatting before a reload is reconnected at once; a notification email's link opens the panel
+  // on its conversation. The launcher shows with the panel as it was (app.js), in the same task. The others are
+  // offered chat if an agent group can take them.
   if (state.resumeLink || (state.token && storage.get(keys.conversationKey))) {
     state.resuming = true;
-    w.render();
     loadRest().then((loaded) => {
       if (loaded) return w.resumeConversation();
       state.resuming = false;
