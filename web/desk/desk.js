@@ -14,15 +14,14 @@
 // close-form.js, dialogs.js (snooze, transfer, block), held-lists.js (Snoozed and Reserved), alerts.js;
 // Preact + htm (web/vendor/) where a part is a component.
 
-import { ApiError, loadHistory as loadPages } from '/widget/connection.js';
+import { ApiError } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
-import { renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
 import { createRecords } from '/desk/contact.js';
-import { createConversationView, renderCounts, renderListItem } from '/desk/conversation-list.js';
+import { createConversations } from '/desk/conversations.js';
 import { createDialogs } from '/desk/dialogs.js';
 import { ui } from '/desk/elements.js';
 import { createHolding } from '/desk/holding.js';
@@ -70,13 +69,28 @@ function createDesk(session) {
   const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
-  let selectedId = null;
   let connectedOnce = false;
   let stopped = false;
   let ticker = null;
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
   const names = createNames({ api, store, me: () => me });
   const { directory, agentName, learnAgent, loadGroups, groupName } = names;
+  const chats = createConversations(ui, {
+    store,
+    api,
+    get holding() { return holding; },
+    finishOffer: (entry) => offerArea.finish(entry),
+    showMessage: (message, options) => messageLog.show(message, options),
+    announce: (text) => announce(text),
+    stopTyping: (view, options) => composer.stopTyping(view, options),
+    get closeForm() { return closeForm; },
+    get dialogs() { return dialogs; },
+    get records() { return records; },
+  });
+  const {
+    loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
+    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, settleMissing, receivePage,
+  } = chats;
 
   const connection = createDeskSocket({
     ws: config.ws,
@@ -142,7 +156,7 @@ function createDesk(session) {
   const { conversationSnoozed } = holding;
   const closeForm = createCloseForm(ui, {
     settings: () => settings,
-    selected: () => conversations.get(selectedId),
+    selected: () => chats.selected(),
     find: (id) => conversations.get(id),
     serverNow,
     request: (fields) => connection.request('close_conversation', fields),
@@ -152,7 +166,7 @@ function createDesk(session) {
   });
   const hideCloseForm = closeForm.close;
   const dialogs = createDialogs(ui, {
-    selected: () => conversations.get(selectedId),
+    selected: () => chats.selected(),
     find: (id) => conversations.get(id),
     hideCloseForm: () => hideCloseForm(),
     serverNow,
@@ -180,7 +194,7 @@ function createDesk(session) {
   });
   const messageLog = createMessages({
     conversations,
-    selectedId: () => selectedId,
+    selectedId: () => chats.selectedId(),
     me: () => me,
     socket: connection,
     learnAgent: (id, name) => learnAgent(id, name),
@@ -191,13 +205,12 @@ function createDesk(session) {
   });
   const showMessage = messageLog.show;
   const composer = createComposer(ui, {
-    selected: () => conversations.get(selectedId),
+    selected: () => chats.selected(),
     cannedAnswers: () => settings.canned_answers,
     socket: connection,
     send: (view, text) => messageLog.send(view, text),
     showError: (text) => showError(text),
   });
-  const { stopTyping } = composer;
 
   const listeners = [
     ...statusBar.listeners,
@@ -434,14 +447,10 @@ function createDesk(session) {
       const view = upsertConversation(conversation);
       if (isNew) await loadHistory(view);
     }));
-    if (selectedId === null) {
+    if (chats.selectedId() === null) {
       const first = [...conversations.values()].find((view) => view.conversation.status !== 'closed');
       if (first) select(first.conversation.id);
     }
-  }
-
-  async function loadHistory(view) {
-    await loadPages(api, view.conversation.id, () => view.maxSeq, (message) => showMessage(message, { quiet: true }));
   }
 
   // ------------------------------------------------ offers
@@ -479,200 +488,6 @@ function createDesk(session) {
     ui.input.focus();
     // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
     if (isNew) loadHistory(view).catch(() => {});
-  }
-
-  // ------------------------------------------------ assigned conversations
-
-  function receiveAssignment(conversation, messages) {
-    holding.forget(conversation.id);
-    const entry = offers.get(conversation.id);
-    if (entry) finishOffer(entry); // accepted, maybe from another tab
-    upsertConversation(conversation);
-    messages.forEach((message) => showMessage(message, { quiet: true }));
-    if (selectedId === null || conversations.get(selectedId)?.conversation.status === 'closed') select(conversation.id);
-    announce(`New conversation: ${visitorLabel(conversations.get(conversation.id).conversation)}`);
-  }
-
-  async function receiveMessage(message) {
-    if (!conversations.has(message.conversation_id)) {
-      // A message for a conversation we have not heard of yet (e.g. the assignment frame was missed).
-      try {
-        const conversation = await api.conversation(message.conversation_id);
-        if (conversation.status !== 'assigned' && !conversations.has(conversation.id)) return;
-        const view = upsertConversation(conversation);
-        await loadHistory(view);
-      } catch {
-        return;
-      }
-    }
-    showMessage(message);
-  }
-
-  function upsertConversation(conversation) {
-    const existing = conversations.get(conversation.id);
-    if (existing) {
-      updateConversation(conversation);
-      return existing;
-    }
-    const view = createConversationView(conversation, knownContacts.get(conversation.id), select);
-    conversations.set(conversation.id, view);
-    if (conversation.status === 'closed') ui.closedList.append(view.listItem);
-    else ui.conversationList.append(view.listItem);
-    renderConversation(view);
-    updateCounts();
-    return view;
-  }
-
-  function updateConversation(conversation) {
-    const view = conversations.get(conversation.id);
-    if (!view) return;
-    if (view.conversation.status === 'closed' && conversation.status !== 'closed') return; // a late frame
-    view.conversation = { ...view.conversation, ...conversation };
-    renderConversation(view);
-  }
-
-  // The visitor rated a chat after it ended.
-  function receiveRating(frame) {
-    const view = conversations.get(frame.conversation_id);
-    const rating = Number(frame.rating);
-    if (!view || !Number.isInteger(rating)) return;
-    view.conversation = { ...view.conversation, rating };
-    renderConversation(view);
-    announce(`${visitorLabel(view.conversation)} rated the chat ${rating} out of 5.`);
-  }
-
-  function markClosed(view, conversation) {
-    view.conversation = { ...view.conversation, ...conversation, status: 'closed' };
-    stopTyping(view, { tell: false });
-    view.visitorTyping = 0;
-    if (view.listItem.parentElement !== ui.closedList) ui.closedList.prepend(view.listItem);
-    ui.closedSection.hidden = false;
-    if (view.conversation.id === selectedId && closeForm.isOpen()) hideCloseForm();
-    renderConversation(view);
-    renderTyping(view);
-    updateCounts();
-  }
-
-  function updateCounts() {
-    renderCounts(ui, [...conversations.values()]);
-  }
-
-  function renderConversation(view) {
-    const { conversation } = view;
-    renderListItem(view, conversation, view.unread);
-    if (conversation.id === selectedId) renderChatHeader(view);
-  }
-
-  // ------------------------------------------------ chat pane
-
-  function select(id) {
-    const view = conversations.get(id);
-    if (!view) return;
-    const previous = conversations.get(selectedId);
-    if (previous && previous !== view) {
-      previous.button.removeAttribute('aria-current');
-      previous.draft = ui.input.value;
-      stopTyping(previous, { tell: true });
-    }
-    if (previous !== view) {
-      ui.input.value = view.draft;
-      hideCloseForm();
-      hidePanels();
-    }
-    selectedId = id;
-    view.unread = 0;
-    view.button.setAttribute('aria-current', 'true');
-    renderConversation(view);
-    renderTyping(view);
-    ui.placeholder.hidden = true;
-    ui.chatPane.hidden = false;
-    ui.logSlot.replaceChildren(view.log); // each conversation keeps its own log element
-    view.log.scrollTop = view.log.scrollHeight;
-  }
-
-  function renderChatHeader(view) {
-    const { conversation } = view;
-    renderHeader(ui, conversation);
-    records.lookUp(view); // the customer's record (contact.js)
-    records.renderChat(view);
-    ui.chatContact.replaceChildren(view.contactBox);
-    renderChatState(ui, conversation);
-    if (conversation.status !== 'assigned') hidePanels();
-    else if (conversation.visitor_blocked && dialogs.isOpen('block')) hidePanels();
-  }
-
-  // ------------------------------------------------ typing indicators
-
-  function receiveTyping(frame) {
-    if (frame.sender?.kind !== 'visitor') return;
-    const view = conversations.get(frame.conversation_id);
-    if (!view || view.conversation.status === 'closed') return;
-    view.visitorTyping = frame.typing ? Date.now() : 0;
-    renderTyping(view);
-  }
-
-  function renderTyping(view) {
-    const typing = Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
-    view.typing.hidden = !typing;
-    view.button.dataset.typing = String(typing);
-    if (view.conversation.id === selectedId) renderTypingLine(ui, view.conversation, typing);
-  }
-
-  // ------------------------------------------------ asynchronous conversations (the panels: dialogs.js; the held
-  // chats: holding.js)
-
-  // ------ leaving the desk
-
-  // Takes a conversation off the desk (not to Closed: it goes on elsewhere). False if it was not on it.
-  function leaveDesk(conversationId) {
-    const view = conversations.get(conversationId);
-    if (!view || view.conversation.status === 'closed') return false;
-    stopTyping(view, { tell: false });
-    view.listItem.remove();
-    conversations.delete(conversationId);
-    if (selectedId === conversationId) {
-      selectedId = null;
-      hideCloseForm();
-      hidePanels();
-      ui.input.value = '';
-      ui.typing.hidden = true;
-      ui.logSlot.replaceChildren();
-      ui.chatTitle.textContent = '';
-      ui.chatPane.hidden = true;
-      ui.placeholder.hidden = false;
-      const next = [...conversations.values()].find((other) => other.conversation.status !== 'closed');
-      if (next) select(next.conversation.id);
-    }
-    updateCounts();
-    return true;
-  }
-
-  // A chat the server no longer lists as ours (we were offline meanwhile): closed, or moved on.
-  async function settleMissing(view) {
-    const { id } = view.conversation;
-    try {
-      const conversation = await api.conversation(id);
-      if (conversations.get(id) !== view) return;
-      if (conversation.status === 'closed') markClosed(view, conversation);
-      else if (conversation.status === 'snoozed') conversationSnoozed(conversation);
-      else if (conversation.status !== 'assigned') leaveDesk(id);
-    } catch (error) {
-      if (conversations.get(id) !== view) return;
-      if (error instanceof ApiError && (error.status === 403 || error.status === 404)) leaveDesk(id);
-      else markClosed(view, {});
-    }
-  }
-
-  // ------ the visitor's page (ASYNC-16)
-
-  function receivePage(conversationId, page) {
-    if (!conversationId || !page) return;
-    const view = conversations.get(conversationId);
-    if (view) {
-      view.conversation = { ...view.conversation, page };
-      renderConversation(view);
-    }
-    holding.receivePage(conversationId, page);
   }
 
   // ------------------------------------------------ notices

@@ -1,0 +1,219 @@
+// The chats on the desk: one conversation view each (conversation-list.js), assigned, updated, rated, closed or
+// taken off the desk by the server's frames; which one the chat pane shows (the selection) and its header, record,
+// state and typing line. The desk calls these on frames and REST answers.
+
+import { ApiError, loadHistory as loadPages } from '/widget/connection.js';
+import { renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
+import { createConversationView, renderCounts, renderListItem } from '/desk/conversation-list.js';
+import { visitorLabel } from '/desk/labels.js';
+
+// deps (read when used, so the desk may create them after this): store (conversations, offers, knownContacts);
+// api; holding; finishOffer(entry); showMessage(message, options); announce(text); stopTyping(view, options);
+// closeForm; dialogs; records.
+export function createConversations(ui, deps) {
+  const { conversations, offers, knownContacts } = deps.store;
+  let selectedId = null;
+
+  async function loadHistory(view) {
+    const show = (message) => deps.showMessage(message, { quiet: true });
+    await loadPages(deps.api, view.conversation.id, () => view.maxSeq, show);
+  }
+
+  // ------------------------------------------------ assigned conversations
+
+  function receiveAssignment(conversation, messages) {
+    deps.holding.forget(conversation.id);
+    const entry = offers.get(conversation.id);
+    if (entry) deps.finishOffer(entry); // accepted, maybe from another tab
+    upsertConversation(conversation);
+    messages.forEach((message) => deps.showMessage(message, { quiet: true }));
+    if (selectedId === null || conversations.get(selectedId)?.conversation.status === 'closed') select(conversation.id);
+    deps.announce(`New conversation: ${visitorLabel(conversations.get(conversation.id).conversation)}`);
+  }
+
+  async function receiveMessage(message) {
+    if (!conversations.has(message.conversation_id)) {
+      // A message for a conversation we have not heard of yet (e.g. the assignment frame was missed).
+      try {
+        const conversation = await deps.api.conversation(message.conversation_id);
+        if (conversation.status !== 'assigned' && !conversations.has(conversation.id)) return;
+        const view = upsertConversation(conversation);
+        await loadHistory(view);
+      } catch {
+        return;
+      }
+    }
+    deps.showMessage(message);
+  }
+
+  function upsertConversation(conversation) {
+    const existing = conversations.get(conversation.id);
+    if (existing) {
+      updateConversation(conversation);
+      return existing;
+    }
+    const view = createConversationView(conversation, knownContacts.get(conversation.id), select);
+    conversations.set(conversation.id, view);
+    if (conversation.status === 'closed') ui.closedList.append(view.listItem);
+    else ui.conversationList.append(view.listItem);
+    renderConversation(view);
+    updateCounts();
+    return view;
+  }
+
+  function updateConversation(conversation) {
+    const view = conversations.get(conversation.id);
+    if (!view) return;
+    if (view.conversation.status === 'closed' && conversation.status !== 'closed') return; // a late frame
+    view.conversation = { ...view.conversation, ...conversation };
+    renderConversation(view);
+  }
+
+  // The visitor rated a chat after it ended.
+  function receiveRating(frame) {
+    const view = conversations.get(frame.conversation_id);
+    const rating = Number(frame.rating);
+    if (!view || !Number.isInteger(rating)) return;
+    view.conversation = { ...view.conversation, rating };
+    renderConversation(view);
+    deps.announce(`${visitorLabel(view.conversation)} rated the chat ${rating} out of 5.`);
+  }
+
+  function markClosed(view, conversation) {
+    view.conversation = { ...view.conversation, ...conversation, status: 'closed' };
+    deps.stopTyping(view, { tell: false });
+    view.visitorTyping = 0;
+    if (view.listItem.parentElement !== ui.closedList) ui.closedList.prepend(view.listItem);
+    ui.closedSection.hidden = false;
+    if (view.conversation.id === selectedId && deps.closeForm.isOpen()) deps.closeForm.close();
+    renderConversation(view);
+    renderTyping(view);
+    updateCounts();
+  }
+
+  function updateCounts() {
+    renderCounts(ui, [...conversations.values()]);
+  }
+
+  function renderConversation(view) {
+    const { conversation } = view;
+    renderListItem(view, conversation, view.unread);
+    if (conversation.id === selectedId) renderChatHeader(view);
+  }
+
+  // ------------------------------------------------ chat pane
+
+  function select(id) {
+    const view = conversations.get(id);
+    if (!view) return;
+    const previous = conversations.get(selectedId);
+    if (previous && previous !== view) {
+      previous.button.removeAttribute('aria-current');
+      previous.draft = ui.input.value;
+      deps.stopTyping(previous, { tell: true });
+    }
+    if (previous !== view) {
+      ui.input.value = view.draft;
+      deps.closeForm.close();
+      deps.dialogs.close();
+    }
+    selectedId = id;
+    view.unread = 0;
+    view.button.setAttribute('aria-current', 'true');
+    renderConversation(view);
+    renderTyping(view);
+    ui.placeholder.hidden = true;
+    ui.chatPane.hidden = false;
+    ui.logSlot.replaceChildren(view.log); // each conversation keeps its own log element
+    view.log.scrollTop = view.log.scrollHeight;
+  }
+
+  function renderChatHeader(view) {
+    const { conversation } = view;
+    renderHeader(ui, conversation);
+    deps.records.lookUp(view); // the customer's record (contact.js)
+    deps.records.renderChat(view);
+    ui.chatContact.replaceChildren(view.contactBox);
+    renderChatState(ui, conversation);
+    if (conversation.status !== 'assigned') deps.dialogs.close();
+    else if (conversation.visitor_blocked && deps.dialogs.isOpen('block')) deps.dialogs.close();
+  }
+
+  // ------------------------------------------------ typing indicators
+
+  function receiveTyping(frame) {
+    if (frame.sender?.kind !== 'visitor') return;
+    const view = conversations.get(frame.conversation_id);
+    if (!view || view.conversation.status === 'closed') return;
+    view.visitorTyping = frame.typing ? Date.now() : 0;
+    renderTyping(view);
+  }
+
+  function renderTyping(view) {
+    const typing = Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
+    view.typing.hidden = !typing;
+    view.button.dataset.typing = String(typing);
+    if (view.conversation.id === selectedId) renderTypingLine(ui, view.conversation, typing);
+  }
+
+  // ------------------------------------------------ leaving the desk
+
+  // Takes a conversation off the desk (not to Closed: it goes on elsewhere). False if it was not on it.
+  function leaveDesk(conversationId) {
+    const view = conversations.get(conversationId);
+    if (!view || view.conversation.status === 'closed') return false;
+    deps.stopTyping(view, { tell: false });
+    view.listItem.remove();
+    conversations.delete(conversationId);
+    if (selectedId === conversationId) {
+      selectedId = null;
+      deps.closeForm.close();
+      deps.dialogs.close();
+      ui.input.value = '';
+      ui.typing.hidden = true;
+      ui.logSlot.replaceChildren();
+      ui.chatTitle.textContent = '';
+      ui.chatPane.hidden = true;
+      ui.placeholder.hidden = false;
+      const next = [...conversations.values()].find((other) => other.conversation.status !== 'closed');
+      if (next) select(next.conversation.id);
+    }
+    updateCounts();
+    return true;
+  }
+
+  // A chat the server no longer lists as ours (we were offline meanwhile): closed, or moved on.
+  async function settleMissing(view) {
+    const { id } = view.conversation;
+    try {
+      const conversation = await deps.api.conversation(id);
+      if (conversations.get(id) !== view) return;
+      if (conversation.status === 'closed') markClosed(view, conversation);
+      else if (conversation.status === 'snoozed') deps.holding.conversationSnoozed(conversation);
+      else if (conversation.status !== 'assigned') leaveDesk(id);
+    } catch (error) {
+      if (conversations.get(id) !== view) return;
+      if (error instanceof ApiError && (error.status === 403 || error.status === 404)) leaveDesk(id);
+      else markClosed(view, {});
+    }
+  }
+
+  // ------------------------------------------------ the visitor's page (ASYNC-16)
+
+  function receivePage(conversationId, page) {
+    if (!conversationId || !page) return;
+    const view = conversations.get(conversationId);
+    if (view) {
+      view.conversation = { ...view.conversation, page };
+      renderConversation(view);
+    }
+    deps.holding.receivePage(conversationId, page);
+  }
+
+  return {
+    selectedId: () => selectedId,
+    selected: () => conversations.get(selectedId),
+    loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
+    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, settleMissing, receivePage,
+  };
+}
