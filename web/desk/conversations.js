@@ -210,7 +210,38 @@ export function createConversations(ui, deps) {
     deps.holding.receivePage(conversationId, page);
   }
 
+  // ------------------------------------------------ after a reload or a reconnect (GET /conversations)
+
+  // The ids of the chats in progress on the desk, before the GET.
+  function activeIds() {
+    return new Set([...conversations.values()]
+      .filter((view) => view.conversation.status !== 'closed').map((view) => view.conversation.id));
+  }
+
+  // What changed while we were not listening: chats of knownActive the server no longer lists (closed, moved on).
+  function settleAll(assigned, knownActive) {
+    const assignedIds = new Set(assigned.map((conversation) => conversation.id));
+    for (const id of knownActive) {
+      const view = conversations.get(id);
+      if (view && !assignedIds.has(id)) settleMissing(view);
+    }
+  }
+
+  // The chats the server lists as ours, a new one with its history; the first selected if none is.
+  async function showAssigned(assigned) {
+    await Promise.all(assigned.map(async (conversation) => {
+      const isNew = !conversations.has(conversation.id);
+      const view = upsertConversation(conversation);
+      if (isNew) await loadHistory(view);
+    }));
+    if (selectedId === null) {
+      const first = [...conversations.values()].find((view) => view.conversation.status !== 'closed');
+      if (first) select(first.conversation.id);
+    }
+  }
+
   return {
+    activeIds, settleAll, showAssigned,
     selectedId: () => selectedId,
     selected: () => conversations.get(selectedId),
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,

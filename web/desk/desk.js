@@ -7,12 +7,13 @@
 // Visitor and agent text is only ever set with textContent / Text nodes.
 //
 // This module signs in and runs the desk: it receives the server's frames and REST answers, keeps the desk's
-// state (store.js) and hands each view its part. Shared: api.js (the one REST client), socket.js (the WebSocket
-// client: reconnect, request ids, sync), store.js, session.js, config.js, notices.js, labels.js. Views and parts:
-// queues.js (the status bar's queue toggles), offers.js (offer cards), conversation-list.js, contact.js (the
-// customer record), details.js (page and custom data), composer.js (reply box, canned answers, our typing),
-// close-form.js, dialogs.js (snooze, transfer, block), held-lists.js (Snoozed and Reserved), alerts.js;
-// Preact + htm (web/vendor/) where a part is a component.
+// state (store.js) and hands each part its own. Shared: api.js (the one REST client), socket.js (the WebSocket
+// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, notices.js, labels.js,
+// names.js. Views and parts: login.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
+// conversations.js (the chats on the desk and the selection) with conversation-list.js; chat-pane.js, messages.js,
+// composer.js (reply box, canned answers, our typing); contact.js (the customer record) and details.js;
+// close-form.js; dialogs.js (snooze, transfer, block); holding.js with held-lists.js (Snoozed and Reserved);
+// alerts.js; supervisor.js (Waiting and Held). Preact + htm (web/vendor/) where a part is a component.
 
 import { ApiError } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
@@ -30,7 +31,7 @@ import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
 import { hide, showText } from '/desk/notices.js';
-import { createOfferArea, fillOfferMessages } from '/desk/offers.js';
+import { createOfferArea } from '/desk/offers.js';
 import { clearSession, loadSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
 import { createStatusBar } from '/desk/status-bar.js';
@@ -89,7 +90,7 @@ function createDesk(session) {
   });
   const {
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
-    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, settleMissing, receivePage,
+    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, receivePage,
   } = chats;
 
   const connection = createDeskSocket({
@@ -140,7 +141,6 @@ function createDesk(session) {
     showNotice: (text) => showNotice(text),
     showError: (text) => showError(text),
   });
-  const finishOffer = offerArea.finish;
   const holding = createHolding(ui, {
     store,
     api,
@@ -406,51 +406,21 @@ function createDesk(session) {
   // ------------------------------------------------ conversations and offers from REST
 
   async function loadConversations() {
-    const knownActive = new Set([...conversations.values()]
-      .filter((view) => view.conversation.status !== 'closed').map((view) => view.conversation.id));
+    const knownActive = chats.activeIds();
     const knownOffers = new Set([...offers.values()].map((entry) => entry.offer.id));
     const { conversations: open = [] } = await api.openConversations();
     if (stopped) return;
     const assigned = open.filter((conversation) => conversation.status === 'assigned');
     const offered = open.filter((conversation) => conversation.status === 'offered' && conversation.offer &&
       (!conversation.offer.agent_id || conversation.offer.agent_id === me?.id));
-
-    // What changed while we were not listening: chats closed, offers withdrawn.
-    const assignedIds = new Set(assigned.map((conversation) => conversation.id));
-    for (const id of knownActive) {
-      const view = conversations.get(id);
-      if (view && !assignedIds.has(id)) settleMissing(view);
-    }
-    const offeredIds = new Set(offered.map((conversation) => conversation.offer.id));
-    for (const entry of [...offers.values()]) {
-      if (knownOffers.has(entry.offer.id) && !offeredIds.has(entry.offer.id)) finishOffer(entry);
-    }
-
-    for (const conversation of offered) {
-      const { offer } = conversation;
-      if (finishedOffers.has(offer.id) || offers.get(conversation.id)?.offer.id === offer.id) continue;
-      if (conversations.get(conversation.id)?.conversation.status === 'assigned') continue; // accepted meanwhile
-      const entry = showOffer({
-        id: offer.id,
-        conversation_id: conversation.id,
-        expires_at: offer.expires_at,
-        reject_allowed: settings.reject_allowed,
-      }, conversation, []);
-      // The offered agent may not be allowed to read the messages yet; the card then shows none.
-      api.messages(conversation.id, 0)
-        .then(({ messages = [] }) => { if (offers.get(conversation.id) === entry) fillOfferMessages(entry, messages); })
-        .catch(() => {});
-    }
-
-    await Promise.all(assigned.map(async (conversation) => {
-      const isNew = !conversations.has(conversation.id);
-      const view = upsertConversation(conversation);
-      if (isNew) await loadHistory(view);
-    }));
-    if (chats.selectedId() === null) {
-      const first = [...conversations.values()].find((view) => view.conversation.status !== 'closed');
-      if (first) select(first.conversation.id);
-    }
+    chats.settleAll(assigned, knownActive);
+    offerArea.resync(offered, knownOffers, {
+      rejectAllowed: settings.reject_allowed,
+      isAssigned: (id) => conversations.get(id)?.conversation.status === 'assigned',
+      show: showOffer,
+      loadMessages: async (id) => (await api.messages(id, 0)).messages ?? [],
+    });
+    await chats.showAssigned(assigned);
   }
 
   // ------------------------------------------------ offers

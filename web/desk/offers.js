@@ -75,7 +75,7 @@ function offerFlags(conversation, agentName) {
   return flags.length ? [h('p', { class: 'offer-flags' }, ...flags)] : [];
 }
 
-export function fillOfferMessages(entry, messages) {
+function fillOfferMessages(entry, messages) {
   const newest = [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
   entry.messages.replaceChildren(...newest.map((message) => {
     const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
@@ -195,5 +195,30 @@ export function createOfferArea(ui, deps) {
     else if (frame.reason === 'rejected') deps.showNotice('Chat rejected: you are now Away.');
   }
 
-  return { show, finish, render, tick, withdrawn };
+  // After a reload or a reconnect, from GET /conversations: offers shown before (knownOffers, their ids) that the
+  // server no longer lists are gone; those it lists are shown. show(offer, conversation, messages) shows a card;
+  // isAssigned(id): accepted meanwhile; loadMessages(id) answers the newest messages.
+  function resync(offered, knownOffers, { rejectAllowed, isAssigned, show: showCard, loadMessages }) {
+    const offeredIds = new Set(offered.map((conversation) => conversation.offer.id));
+    for (const entry of [...offers.values()]) {
+      if (knownOffers.has(entry.offer.id) && !offeredIds.has(entry.offer.id)) finish(entry);
+    }
+    for (const conversation of offered) {
+      const { offer } = conversation;
+      if (finishedOffers.has(offer.id) || offers.get(conversation.id)?.offer.id === offer.id) continue;
+      if (isAssigned(conversation.id)) continue;
+      const entry = showCard({
+        id: offer.id,
+        conversation_id: conversation.id,
+        expires_at: offer.expires_at,
+        reject_allowed: rejectAllowed,
+      }, conversation, []);
+      // The offered agent may not be allowed to read the messages yet; the card then shows none.
+      loadMessages(conversation.id)
+        .then((messages) => { if (offers.get(conversation.id) === entry) fillOfferMessages(entry, messages); })
+        .catch(() => {});
+    }
+  }
+
+  return { show, finish, render, tick, withdrawn, resync };
 }
