@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 
 from chalicelib.adapters.dynamodb.items import ConversationItem, CounterItem, QueueItem, ReadyItem
@@ -149,15 +150,7 @@ class DynamoRoutingIndex(_RoutingConfigs):
             if room <= 0:
                 continue
             tx = _Tx()
-            tx.named_update(
-                "moved",
-                ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
-                actions=[ConversationItem.queue.set(group.id), ConversationItem.queue_shard.set(shard),
-                         ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, group.id)),
-                         ConversationItem.gsi1sk.set(_waiting_sk(conversation))],
-                condition=(ConversationItem.status == ConversationStatus.WAITING.value)
-                & ConversationItem.queue_shard.does_not_exist(),
-            )
+            _into_queue(tx, conversation, group, shard, ConversationItem.queue_shard.does_not_exist())
             _enqueue(tx, placed, shard, room)
             try:
                 tx.commit()
@@ -176,15 +169,8 @@ class DynamoRoutingIndex(_RoutingConfigs):
         shard = shard_of(conversation.id, group.shards)
         moved = replace(conversation, queue=group.id, queue_shard=shard)
         tx = _Tx()
-        tx.named_update(
-            "moved",
-            ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
-            actions=[ConversationItem.queue.set(group.id), ConversationItem.queue_shard.set(shard),
-                     ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, group.id)),
-                     ConversationItem.gsi1sk.set(_waiting_sk(conversation))],
-            condition=(ConversationItem.status == ConversationStatus.WAITING.value)
-            & (ConversationItem.queue == conversation.queue) & _in_queue_as_read(conversation),
-        )
+        _into_queue(tx, conversation, group, shard,
+                    (ConversationItem.queue == conversation.queue) & _in_queue_as_read(conversation))
         _dequeue(tx, conversation)
         _enqueue(tx, moved, shard, room=None)
         try:
@@ -192,3 +178,16 @@ class DynamoRoutingIndex(_RoutingConfigs):
         except TransactWriteError as exc:
             raise Conflict("the conversation no longer waits there", field="conversation_id") from exc
         return moved
+
+
+def _into_queue(tx: _Tx, conversation: Conversation, group: Group, shard: int, where: Condition) -> None:
+    """The conversation's state names `group` and `shard` and is listed in the group's waiting index, on condition
+    that it still waits and `where` holds (the update named "moved" of enqueue and move)."""
+    tx.named_update(
+        "moved",
+        ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
+        actions=[ConversationItem.queue.set(group.id), ConversationItem.queue_shard.set(shard),
+                 ConversationItem.gsi1pk.set(_waiting_pk(conversation.tenant, group.id)),
+                 ConversationItem.gsi1sk.set(_waiting_sk(conversation))],
+        condition=(ConversationItem.status == ConversationStatus.WAITING.value) & where,
+    )
