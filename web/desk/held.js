@@ -5,7 +5,7 @@
 
 import { ApiError, h } from '/widget/connection.js';
 import {
-  agentLabel, apiWhy, canSupervise, createPoller, errorText, momentElement, pageLink, visitorName,
+  agentLabel, apiWhy, createPoller, createToggledView, errorText, momentElement, pageLink, visitorName,
 } from '/desk/supervisor-shared.js';
 
 const HELD_COLUMNS = [
@@ -44,13 +44,17 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, age
   const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
   const count = h('span', { class: 'waiting-count', 'data-testid': 'held-count', hidden: '' });
 
-  let allowed = false;
-  let open = false;
   let tenantGroups = [];
   let report = []; // the last answer's conversations
   const shown = new Map(); // conversation id -> {row, key, item}: an unchanged row is kept, with the target chosen
   const busy = new Set(); // conversation ids with a release or transfer under way
   const poller = createPoller({ view, button: refresh, load: loadAll, onAnswer: render, onFailure: showError });
+  const frame = createToggledView({
+    toggle, view, hide: replaced, title, refresh, count, poller, onShow, onOpen: refreshAgents,
+    onStop: () => shown.clear(),
+    header: h('div', { class: 'waiting-header' }, title, updated, refresh),
+    body: [intro, error, notice, refused, h('div', { class: 'waiting-table-wrap' }, table), empty, status],
+  });
 
   async function loadAll() {
     // The agents are read when the view opens and when a picker gets the focus (refreshAgents), and waited for here
@@ -65,7 +69,7 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, age
   // the pickers are refilled in place, keeping what is chosen.
   function refreshAgents() {
     directory.list().then(() => {
-      if (open) refillPickers();
+      if (frame.isOpen()) refillPickers();
     }).catch(() => {});
   }
 
@@ -75,65 +79,6 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, age
       const select = row.querySelector('select');
       if (select) fillTargets(select, transferTargets(item, agents));
     }
-  }
-
-  function setRoles(roles) {
-    allowed = canSupervise(roles);
-    toggle.hidden = !allowed;
-    if (!allowed) close();
-  }
-
-  function start() {
-    view.replaceChildren(
-      h('div', { class: 'waiting-header' }, title, updated, refresh),
-      intro, error, notice, refused, h('div', { class: 'waiting-table-wrap' }, table), empty, status);
-    toggle.append(' ', count);
-    toggle.setAttribute('aria-pressed', 'false');
-    toggle.addEventListener('click', onToggle);
-    refresh.addEventListener('click', onRefresh);
-  }
-
-  function stop() {
-    close();
-    allowed = false;
-    toggle.hidden = true;
-    toggle.removeEventListener('click', onToggle);
-    refresh.removeEventListener('click', onRefresh);
-    count.remove();
-    toggle.removeAttribute('aria-label');
-    shown.clear();
-    view.replaceChildren();
-    delete view.dataset.state;
-  }
-
-  function onToggle() {
-    if (open) close();
-    else show();
-  }
-
-  function onRefresh() {
-    poller.now();
-  }
-
-  function show() {
-    if (!allowed || open) return;
-    onShow();
-    open = true;
-    toggle.setAttribute('aria-pressed', 'true');
-    view.hidden = false;
-    for (const element of replaced) element.hidden = true;
-    title.focus();
-    poller.begin();
-    refreshAgents();
-  }
-
-  function close() {
-    if (!open) return;
-    open = false;
-    poller.end();
-    toggle.setAttribute('aria-pressed', 'false');
-    view.hidden = true;
-    for (const element of replaced) element.hidden = false;
   }
 
   function showError(failure) {
@@ -343,7 +288,7 @@ export function createHeldView({ toggle, view, hide: replaced, load, groups, age
     return group?.name || id || '';
   }
 
-  return { start, stop, setRoles, show, close, isOpen: () => open };
+  return frame;
 }
 
 function heldStatus(item) {

@@ -105,6 +105,76 @@ export function createPoller({ view, button, load, onAnswer, onFailure }) {
 
   return { begin, end, now, isOpen: () => open };
 }
+// What both supervisor views do around their report: shown to supervisors and admins only (setRoles), toggled from
+// the top bar in place of what `hide` lists, polled while open (`poller`), emptied when the desk stops. `header` and
+// `body` are the view's elements; onShow() runs as it opens (the desk closes the other view), onOpen() once open,
+// onStop() when the desk stops.
+export function createToggledView({ toggle, view, hide: replaced, title, refresh, count, header, body, poller,
+  onShow = () => {}, onOpen = () => {}, onStop = () => {} }) {
+  let allowed = false;
+  let open = false;
+
+  function setRoles(roles) {
+    allowed = canSupervise(roles);
+    toggle.hidden = !allowed;
+    if (!allowed) close();
+  }
+
+  function start() {
+    view.replaceChildren(header, ...body);
+    toggle.append(' ', count);
+    toggle.setAttribute('aria-pressed', 'false');
+    toggle.addEventListener('click', onToggle);
+    refresh.addEventListener('click', onRefresh);
+  }
+
+  function stop() {
+    close();
+    allowed = false;
+    toggle.hidden = true;
+    toggle.removeEventListener('click', onToggle);
+    refresh.removeEventListener('click', onRefresh);
+    count.remove();
+    toggle.removeAttribute('aria-label');
+    onStop();
+    view.replaceChildren();
+    delete view.dataset.state;
+  }
+
+  function onToggle() {
+    if (open) close();
+    else show();
+  }
+
+  function onRefresh() {
+    poller.now();
+  }
+
+  function show() {
+    if (!allowed || open) return;
+    onShow();
+    open = true;
+    toggle.setAttribute('aria-pressed', 'true');
+    view.hidden = false;
+    for (const element of replaced) element.hidden = true;
+    title.focus();
+    poller.begin();
+    onOpen();
+  }
+
+  // Back to the conversations (also when the agent accepts an offer from this view).
+  function close() {
+    if (!open) return;
+    open = false;
+    poller.end();
+    toggle.setAttribute('aria-pressed', 'false');
+    view.hidden = true;
+    for (const element of replaced) element.hidden = false;
+  }
+
+  return { start, stop, setRoles, show, close, isOpen: () => open };
+}
+
 export function visitorName(item) {
   return item.visitor?.name || item.visitor?.email || 'Not given';
 }

@@ -4,7 +4,7 @@
 // REFRESH_MS while open. Visitor text is only ever set with textContent / Text nodes.
 
 import { h } from '/widget/connection.js';
-import { canSupervise, createPoller, errorText, pageLink, relative } from '/desk/supervisor-shared.js';
+import { createPoller, createToggledView, errorText, pageLink, relative } from '/desk/supervisor-shared.js';
 
 const MEDIA = {
   chat: 'Chat',
@@ -49,67 +49,12 @@ export function createSupervisor({ toggle, view, hide: replaced, load, onShow = 
   const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
   const count = h('span', { class: 'waiting-count', 'data-testid': 'waiting-count', hidden: '' });
 
-  let allowed = false;
-  let open = false;
   const poller = createPoller({ view, button: refresh, load, onAnswer: render, onFailure: showError });
-
-  function setRoles(roles) {
-    allowed = canSupervise(roles);
-    toggle.hidden = !allowed;
-    if (!allowed) close();
-  }
-
-  function start() {
-    view.replaceChildren(
-      h('div', { class: 'waiting-header' }, title, updated, refresh),
-      error, groupsLine, h('div', { class: 'waiting-table-wrap' }, table), empty, status);
-    toggle.append(' ', count);
-    toggle.setAttribute('aria-pressed', 'false');
-    toggle.addEventListener('click', onToggle);
-    refresh.addEventListener('click', onRefresh);
-  }
-
-  function stop() {
-    close();
-    allowed = false;
-    toggle.hidden = true;
-    toggle.removeEventListener('click', onToggle);
-    refresh.removeEventListener('click', onRefresh);
-    count.remove();
-    toggle.removeAttribute('aria-label');
-    view.replaceChildren();
-    delete view.dataset.state;
-  }
-
-  function onToggle() {
-    if (open) close();
-    else show();
-  }
-
-  function onRefresh() {
-    poller.now();
-  }
-
-  function show() {
-    if (!allowed || open) return;
-    onShow();
-    open = true;
-    toggle.setAttribute('aria-pressed', 'true');
-    view.hidden = false;
-    for (const element of replaced) element.hidden = true;
-    title.focus();
-    poller.begin();
-  }
-
-  // Back to the conversations (also when the agent accepts an offer from this view).
-  function close() {
-    if (!open) return;
-    open = false;
-    poller.end();
-    toggle.setAttribute('aria-pressed', 'false');
-    view.hidden = true;
-    for (const element of replaced) element.hidden = false;
-  }
+  const frame = createToggledView({
+    toggle, view, hide: replaced, title, refresh, count, poller, onShow,
+    header: h('div', { class: 'waiting-header' }, title, updated, refresh),
+    body: [error, groupsLine, h('div', { class: 'waiting-table-wrap' }, table), empty, status],
+  });
 
   function showError(failure) {
     const text = errorText(failure, 'the waiting conversations');
@@ -191,5 +136,5 @@ export function createSupervisor({ toggle, view, hide: replaced, load, onShow = 
     stuckCell);
   }
 
-  return { start, stop, setRoles, show, close, isOpen: () => open };
+  return frame;
 }
