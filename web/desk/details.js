@@ -1,22 +1,46 @@
 // What the visitor's page told us, shown on offer cards and in the chat header: the page as a link, and the
-// brand's custom data. Visitor text only ever goes into Text nodes.
+// brand's custom data, as Preact components. Visitor text is only ever rendered as text.
 
+import { html } from '/vendor/htm-preact-standalone.module.js';
 import { h } from '/widget/connection.js';
 
-// Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text.
-export function pageLink(page) {
-  if (!page?.url) return document.createTextNode(page?.title || 'unknown');
-  const label = page.title ? `${page.title} — ${page.url}` : page.url;
+// Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text. Answers the href, or null.
+function safeHref(rawUrl) {
   let url;
-  try { url = new URL(page.url); } catch { return document.createTextNode(label); }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return document.createTextNode(label);
-  const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
-  link.href = url.href;
-  return link;
+  try { url = new URL(rawUrl); } catch { return null; }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+}
+
+export function PageLink({ page }) {
+  if (!page?.url) return page?.title || 'unknown';
+  const label = page.title ? `${page.title} — ${page.url}` : page.url;
+  const href = safeHref(page.url);
+  return href ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${label}</a>` : label;
 }
 
 export function customEntries(custom) {
   return custom && typeof custom === 'object' ? Object.entries(custom) : [];
+}
+
+// The brand's custom data as a list, or nothing when there is none.
+export function CustomData({ custom, testId }) {
+  const entries = customEntries(custom);
+  if (entries.length === 0) return null;
+  return html`
+    <ul class="custom-data" data-testid=${testId} aria-label="Custom data">
+      ${entries.map(([key, value]) => html`<li key=${key}>${`${key}: ${value}`}</li>`)}
+    </ul>`;
+}
+
+// Transitional DOM versions, for the parts not yet drawn by Preact; removed once no part calls them.
+export function pageLink(page) {
+  if (!page?.url) return document.createTextNode(page?.title || 'unknown');
+  const label = page.title ? `${page.title} — ${page.url}` : page.url;
+  const href = safeHref(page.url);
+  if (!href) return document.createTextNode(label);
+  const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
+  link.href = href;
+  return link;
 }
 
 export function customList(custom, testId) {

@@ -1,6 +1,7 @@
-// How the desk names a visitor, a customer and a rating, and the Async badge: shared by offer cards, the
-// conversation list and the chat pane. Plain text only.
+// How the desk names a visitor, a customer and a rating, and the Async and Blocked badges: shared by offer cards,
+// the conversation list and the chat pane. Plain text only.
 
+import { html } from '/vendor/htm-preact-standalone.module.js';
 import { h } from '/widget/connection.js';
 
 export function customerLabel(visitor) {
@@ -17,7 +18,21 @@ export function visitorLabel(conversation) {
   return visitor.name || visitor.email || `Visitor ${String(conversation?.visitor_id ?? '').slice(0, 8)}`.trim();
 }
 
+// Transitional DOM version, for the parts not yet drawn by Preact.
 export function asyncBadge() {
   return h('span', { class: 'badge badge--async', 'data-testid': 'async-badge',
     title: 'Asynchronous: the visitor may answer later; you can snooze it' }, 'Async');
+}
+
+export function AsyncBadge() {
+  return html`<span class="badge badge--async" data-testid="async-badge"
+    title="Asynchronous: the visitor may answer later; you can snooze it">Async</span>`;
+}
+
+// The Async and Blocked badges of a conversation, in the list and in the chat pane's header.
+export function ConversationFlags({ conversation }) {
+  return html`
+    ${conversation.asynchronous ? html`<${AsyncBadge} />` : null}
+    ${conversation.visitor_blocked
+      ? html`<span class="badge badge--blocked" data-testid="blocked-badge">Blocked</span>` : null}`;
 }
