@@ -80,6 +80,18 @@ export function renderOfferRecord(container, { contact, conversation, save }) {
       : null, container);
 }
 
+// The chat pane's record of a conversation view (view.contact: the record, null for none, undefined while it is
+// looked up): the card, the form (open chat without one), or a note (closed chat without one). `records` is what
+// createRecords answered. The chat header renders this component.
+export function ChatRecord({ view, records }) {
+  const { contact, conversation } = view;
+  if (contact) return html`<${ContactCard} contact=${contact} />`;
+  if (contact === undefined) return null;
+  if (conversation.status === 'closed') return html`<p class="muted">No customer record.</p>`;
+  return html`<${ContactForm} key=${conversation.id} conversation=${conversation} where="chat"
+    save=${(fields) => records.saveFromChat(view, fields)} />`;
+}
+
 // The chat pane's record; `shown` is 'card', 'form', 'none' (a closed chat without one) or 'loading'.
 export function renderChatRecord(container, { shown, contact, conversation, save }) {
   const views = {
@@ -160,6 +172,14 @@ export function createRecords(deps) {
     });
   }
 
+  // The chat form's save (ChatRecord): the record goes on the view, sent as contact_id when the chat ends (CHAT-11).
+  function saveFromChat(view, fields) {
+    return save(view.conversation, fields, (contact) => {
+      view.contact = contact;
+      deps.renderConversation(view);
+    });
+  }
+
   // Creates the record from the form's fields; a refusal is thrown back to the form, which shows it.
   async function save(conversation, fields, onSaved) {
     const contact = await deps.api.createContact(fields);
@@ -173,5 +193,5 @@ export function createRecords(deps) {
     deps.announce(`Customer record saved for ${contact.name}.`);
   }
 
-  return { renderOffer, lookUp, renderChat };
+  return { renderOffer, lookUp, renderChat, saveFromChat };
 }

@@ -66,7 +66,7 @@ function startDesk(session) {
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const store = createDeskStore({ me: session.agent ?? null });
+  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS });
   const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
@@ -292,6 +292,7 @@ function createDesk(session) {
 
   function applySettings(loaded) {
     settings = { ...DEFAULT_SETTINGS, ...loaded };
+    store.set({ settings });
     composer.showCannedAnswers(Array.isArray(settings.canned_answers) ? settings.canned_answers : []);
   }
 
