@@ -1,47 +1,25 @@
-"""The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory."""
+"""Ports of the conversations' storage: conversations and their messages, the routing index, and the
+assignments (offers, holding). The package's __init__ re-exports every name."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import (
     Agent,
-    AgentStatus,
     Conversation,
     Message,
     Notification,
     Offer,
     PageContext,
-    Principal,
     Reservation,
     Snooze,
     WrapUp,
 )
-from chalicelib.domain.rate_limits import Window
-from chalicelib.domain.routing import AgentSettings, Channel, Group, RoutingConfig, SkillNeed, Waiting
-from chalicelib.domain.sales import Sale
-from chalicelib.domain.settings import TenantSettings
-
-
-@dataclass(frozen=True)
-class Tenant:
-    id: str
-    name: str
-    settings: TenantSettings = field(default_factory=TenantSettings)
-    #: HMAC key with which the brand signs its logged-in customers' identity; never shown to agents or visitors.
-    identity_secret: str = ""
-    #: Groups, rules, skills and fairness (ROUTE-1 to ROUTE-7).
-    routing: RoutingConfig = field(default_factory=RoutingConfig)
-
-
-class TenantRepository(Protocol):
-    def get(self, tenant: str) -> Tenant | None: ...
-
-    def put(self, tenant: Tenant) -> None: ...
+from chalicelib.domain.routing import Channel, Group, SkillNeed, Waiting
 
 
 @dataclass(frozen=True)
@@ -166,34 +144,6 @@ class SeqTaken(Exception):
         self.holder = holder
 
 
-class AgentRepository(Protocol):
-    def get(self, tenant: str, agent_id: str) -> Agent | None: ...
-
-    def put(self, agent: Agent) -> None: ...
-
-    def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent: ...
-
-    def switch_queues(self, tenant: str, agent_id: str, queues_off: frozenset[str]) -> Agent:
-        """Record which of the agent's queues are switched off (their availability follows)."""
-        ...
-
-    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
-        """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
-        ...
-
-    def get_many(self, tenant: str, agent_ids: Sequence[str]) -> list[Agent]:
-        """Several agents by id (reports only), in any order; unknown ids are left out."""
-        ...
-
-    def reindex(self, tenant: str, agent_id: str) -> Agent | None:
-        """Rewrite where the routing index lists the agent, for the tenant's current routing configuration."""
-        ...
-
-    def members(self, tenant: str, group: str) -> list[str]:
-        """The ids of a group's agents (reports and re-indexing only: a routing decision never reads this)."""
-        ...
-
-
 @dataclass(frozen=True)
 class GroupCount:
     """What waits in one distribution group."""
@@ -269,162 +219,3 @@ class Assignments(Protocol):
     def requeue(self, conversation: Conversation, group: Group) -> Conversation:
         """A held conversation (on a desk, reserved or snoozed) goes to the group's queue at its original place."""
         ...
-
-
-class ContactRepository(Protocol):
-    """Customers' records (CHAT-8, OMNI-3), found by key only: an email or an external id points to one contact."""
-
-    def find(self, tenant: str, *, email: str | None = None, external_id: str | None = None) -> Contact | None:
-        """The contact that email (case-insensitive) or that external id points to, else None."""
-        ...
-
-    def get(self, tenant: str, contact_id: str) -> Contact | None: ...
-
-    def create(self, contact: Contact) -> None:
-        """Store a new contact with its pointers in one transaction; Conflict (field email or external_id) if
-        another contact holds that email or external id."""
-        ...
-
-    def add_case(self, case: Case) -> None:
-        """Save a conversation's log on the contact's record (one case per conversation; a repeat overwrites)."""
-        ...
-
-    def cases(self, tenant: str, contact_id: str) -> list[Case]:
-        """The contact's cases, newest first."""
-        ...
-
-
-class ConnectionRepository(Protocol):
-    def add(self, principal: Principal, connection_id: str, now: datetime) -> None: ...
-
-    def remove(self, principal: Principal, connection_id: str) -> None: ...
-
-    def of(self, principal: Principal) -> list[str]: ...
-
-
-class Push(Protocol):
-    def send(self, connection_id: str, frame: Mapping[str, Any]) -> None:
-        """Deliver one frame to one WebSocket connection; raises ConnectionGone on 410."""
-        ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class Ids(Protocol):
-    def new_id(self) -> str: ...
-
-
-class SecretStore(Protocol):
-    def visitor_token_key(self) -> bytes: ...
-
-
-class AgentTokenVerifier(Protocol):
-    def verify(self, token: str) -> Principal:
-        """The agent the ID token names; raises Unauthorized if forged, expired, or for another pool or client."""
-        ...
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    id_token: str
-    expires_in: int
-
-
-class IdentityProvider(Protocol):
-    def login(self, username: str, password: str) -> LoginResult: ...
-
-    def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
-        """Create a confirmed user bound to a tenant; returns its stable id (sub)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Timer:
-    kind: str
-    tenant: str
-    payload: Mapping[str, Any]
-
-
-class Timers(Protocol):
-    def arm(self, timer: Timer, fire_at: datetime, now: datetime) -> None:
-        """Deliver `timer` to the timer handler at `fire_at`, at least once."""
-        ...
-
-
-@dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str | None = None
-    reply_to: str | None = None
-    #: The display name of the sender (the brand); the address is the deployment's verified identity.
-    sender_name: str = ""
-
-
-class Mailer(Protocol):
-    def send(self, email: Email) -> str: ...
-
-
-class SaleRepository(Protocol):
-    def get(self, tenant: str, order_id: str) -> Sale | None: ...
-
-    def record(self, sale: Sale) -> Sale:
-        """Store a sale once per order id; returns the one stored (a concurrent first report wins)."""
-        ...
-
-
-class RateLimits(Protocol):
-    """Counters of what visitors start (sessions, conversations) in fixed windows, shared by every container."""
-
-    def take(self, tenant: str, kind: str, key: str, limit: int, window: Window) -> bool:
-        """Count one more `kind` for `key` in the window unless it already counts `limit`: True if counted, False
-        (and nothing counted) if the limit is reached. Atomic: racing callers never get more than `limit`."""
-        ...
-
-
-class Metrics(Protocol):
-    """Business counts (docs/operations.md): `name` is one of a few fixed names, never built from data."""
-
-    def count(self, name: str, n: int = 1) -> None: ...
-
-    def flush(self) -> None:
-        """Publish what was counted (once per invocation, by app.py)."""
-
-
-class NoMetrics:
-    """Counts nothing (the default of a Deps built without metrics)."""
-
-    def count(self, name: str, n: int = 1) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class Deps:
-    """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
-
-    tenants: TenantRepository
-    conversations: ConversationRepository
-    agents: AgentRepository
-    assignments: Assignments
-    routing: RoutingIndex
-    connections: ConnectionRepository
-    contacts: ContactRepository
-    push: Push
-    timers: Timers
-    clock: Clock
-    ids: Ids
-    mailer: Mailer | None = None
-    #: Signs and checks the links of notification emails and their reply-to addresses.
-    secrets: SecretStore | None = None
-    #: The domain whose mail SES receives for the app: replies to notification emails (empty: no reply-to).
-    reply_domain: str = ""
-    sales: SaleRepository | None = None
-    #: Per-visitor limits on new sessions and conversations (None: not counted).
-    rate_limits: RateLimits | None = None
-    metrics: Metrics = field(default_factory=NoMetrics)

@@ -1,0 +1,99 @@
+"""The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory.
+
+One module per concern (conversations, directory, edges); this package re-exports every name, and holds `Deps`,
+the bundle services receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chalicelib.ports.conversations import (
+    AssignmentLost,
+    Assignments,
+    ConversationRepository,
+    ConversationView,
+    GroupCount,
+    RoutingIndex,
+    SeqTaken,
+)
+from chalicelib.ports.directory import (
+    AgentRepository,
+    ConnectionRepository,
+    ContactRepository,
+    RateLimits,
+    SaleRepository,
+    Tenant,
+    TenantRepository,
+)
+from chalicelib.ports.edges import (
+    AgentTokenVerifier,
+    Clock,
+    Email,
+    IdentityProvider,
+    Ids,
+    LoginResult,
+    Mailer,
+    Metrics,
+    NoMetrics,
+    Push,
+    SecretStore,
+    Timer,
+    Timers,
+)
+
+__all__ = [
+    "AgentRepository",
+    "AgentTokenVerifier",
+    "AssignmentLost",
+    "Assignments",
+    "Clock",
+    "ConnectionRepository",
+    "ContactRepository",
+    "ConversationRepository",
+    "ConversationView",
+    "Deps",
+    "Email",
+    "GroupCount",
+    "IdentityProvider",
+    "Ids",
+    "LoginResult",
+    "Mailer",
+    "Metrics",
+    "NoMetrics",
+    "Push",
+    "RateLimits",
+    "RoutingIndex",
+    "SaleRepository",
+    "SecretStore",
+    "SeqTaken",
+    "Tenant",
+    "TenantRepository",
+    "Timer",
+    "Timers",
+]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The ports one user intent may need, handed to services as a bundle (built once in bootstrap)."""
+
+    tenants: TenantRepository
+    conversations: ConversationRepository
+    agents: AgentRepository
+    assignments: Assignments
+    routing: RoutingIndex
+    connections: ConnectionRepository
+    contacts: ContactRepository
+    push: Push
+    timers: Timers
+    clock: Clock
+    ids: Ids
+    mailer: Mailer | None = None
+    #: Signs and checks the links of notification emails and their reply-to addresses.
+    secrets: SecretStore | None = None
+    #: The domain whose mail SES receives for the app: replies to notification emails (empty: no reply-to).
+    reply_domain: str = ""
+    sales: SaleRepository | None = None
+    #: Per-visitor limits on new sessions and conversations (None: not counted).
+    rate_limits: RateLimits | None = None
+    metrics: Metrics = field(default_factory=NoMetrics)
