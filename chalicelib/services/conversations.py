@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.domain import emails
 from chalicelib.domain import identity as identities
 from chalicelib.domain import messages as rules
 from chalicelib.domain import transcript as transcripts
@@ -27,7 +26,9 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
+from chalicelib.services import chat_request as parse
 from chalicelib.services import contacts, fanout, frames, holding, notifications, queue_position, routing, tenants
+from chalicelib.services.chat_request import ChatRequest as ChatRequest  # re-exported: callers build it here
 from chalicelib.services.limits import conversation_started, message_pace
 
 WAIT_EXPIRED = "wait.expired"
@@ -35,26 +36,6 @@ WAIT_EXPIRED = "wait.expired"
 _SEQ_RACE_RETRIES = 64  # bounded by how many writers race on one conversation
 MAX_PAGE = 200  # REST answers
 PUSH_PAGE = 15  # 15 messages of 1,940 characters of up to 4 UTF-8 bytes fit one 128 KB WebSocket push
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """What the widget sends with a chat request (CHAT-1): the page, the brand's custom data, the visitor's name."""
-
-    page: object = None
-    custom: object = None
-    visitor_name: object = None
-    visitor_email: object = None
-    identity: object = None  # signed by the brand: see domain/identity.py
-    #: The visitor's first message ({"client_message_id", "text"}): stored before the chat is offered, so the
-    #: agent reads it with the offer.
-    message: object = None
-    ip: str = ""
-    #: Routing context (ROUTE-1): the queue the page asks for, and a skill at a minimum level {skill, min_level}.
-    queue: object = None
-    skill: object = None
-    #: The visitor agreed to the processing of what they write (ASYNC-6): required when the tenant asks for it.
-    consent: object = None
 
 
 class Blocked(Forbidden):
@@ -71,11 +52,11 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     request = request or ChatRequest()
     if request.consent not in (None, True, False):
         raise InvalidInput("'consent' must be true or false", field="consent")
-    context = _page(request.page)
-    info = VisitorInfo(name=_optional_text("visitor_name", request.visitor_name, 120),
-                       email=_optional_email(request.visitor_email), ip=request.ip[:64])
-    custom = _custom(request.custom)
-    first = _first_message(request.message)
+    context = parse.page(request.page)
+    info = VisitorInfo(name=parse.optional_text("visitor_name", request.visitor_name, 120),
+                       email=parse.optional_email(request.visitor_email), ip=request.ip[:64])
+    custom = parse.custom(request.custom)
+    first = parse.first_message(request.message)
     tenant = deps.tenants.get(visitor.tenant)
     if tenant is None:
         raise NotFound(f"unknown tenant '{visitor.tenant}'", field="tenant")
@@ -156,12 +137,12 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
     the customer's record: the one the agent chose (`contact_id`, for a new customer) or the one the visitor's
     identity or email points to."""
     settings = tenants.settings_of(deps, agent.tenant)
-    conversation = participant_view(deps, agent, _required_str("conversation_id", conversation_id))
+    conversation = participant_view(deps, agent, parse.required_str("conversation_id", conversation_id))
     if not agent.is_agent:
         raise Forbidden("only an agent closes a conversation")
     if conversation.status is not ConversationStatus.ASSIGNED:
         raise Conflict("the conversation is not in progress", field="conversation_id")
-    chosen = _optional_text("disposition", disposition, 80)
+    chosen = parse.optional_text("disposition", disposition, 80)
     if chosen and chosen not in settings.dispositions:
         raise InvalidInput(f"'disposition' must be one of: {', '.join(settings.dispositions)}", field="disposition")
     if settings.disposition_required and not chosen:
@@ -169,7 +150,7 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
     kind = saved_as or "case"
     if kind not in ("case", "draft"):
         raise InvalidInput("'saved_as' must be 'case' or 'draft'", field="saved_as")
-    wrap_up = WrapUp(closed_at=deps.clock.now(), disposition=chosen, notes=_optional_text("notes", notes, 4000),
+    wrap_up = WrapUp(closed_at=deps.clock.now(), disposition=chosen, notes=parse.optional_text("notes", notes, 4000),
                      saved_as=str(kind))
     record = contacts.chosen_contact(deps, agent.tenant, contact_id)  # refused before anything changes
     profile = deps.agents.get(agent.tenant, agent.id)
@@ -196,12 +177,12 @@ def rate(deps: Deps, visitor: Principal, conversation_id: object, rating: object
     """The visitor rates a closed chat from 1 to 5, once, with an optional comment."""
     if visitor.kind is not PrincipalKind.VISITOR:
         raise Forbidden("only the visitor rates a conversation")
-    conversation = participant_view(deps, visitor, _required_str("conversation_id", conversation_id))
+    conversation = participant_view(deps, visitor, parse.required_str("conversation_id", conversation_id))
     if rating is None:
         raise MissingField("rating")
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidInput("'rating' must be an integer from 1 to 5", field="rating")
-    deps.conversations.rate(visitor.tenant, conversation.id, rating, _optional_text("comment", comment, 1000),
+    deps.conversations.rate(visitor.tenant, conversation.id, rating, parse.optional_text("comment", comment, 1000),
                             deps.clock.now())
     if conversation.agent_id:
         assigned = Principal(tenant=visitor.tenant, id=conversation.agent_id, kind=PrincipalKind.AGENT)
@@ -212,7 +193,7 @@ def rate(deps: Deps, visitor: Principal, conversation_id: object, rating: object
 
 def transcript(deps: Deps, principal: Principal, conversation_id: object, fmt: object) -> tuple[str, str]:
     """The whole chat log as ("text/plain" or "text/html", body)."""
-    conversation = participant_view(deps, principal, _required_str("conversation_id", conversation_id))
+    conversation = participant_view(deps, principal, parse.required_str("conversation_id", conversation_id))
     kind = fmt or "text"
     if kind not in ("text", "html"):
         raise InvalidInput("'format' must be 'text' or 'html'", field="format")
@@ -233,7 +214,7 @@ def transcript(deps: Deps, principal: Principal, conversation_id: object, fmt: o
 
 def typing(deps: Deps, who: Principal, connection_id: str | None, conversation_id: object, active: object) -> None:
     """Typing indicators both ways (CHAT-9); nothing is stored."""
-    conversation = participant_view(deps, who, _required_str("conversation_id", conversation_id))
+    conversation = participant_view(deps, who, parse.required_str("conversation_id", conversation_id))
     if not isinstance(active, bool):
         raise InvalidInput("'typing' must be true or false", field="typing")
     if conversation.status is not ConversationStatus.ASSIGNED:
@@ -279,10 +260,10 @@ def send_message(
     A resend with the same client message id returns the stored message instead of storing it twice. The sender's
     `after_seq` (the highest sequence it had seen when it wrote the message) bounds what must be read to be sure.
     """
-    conversation_id = _required_str("conversation_id", conversation_id)
+    conversation_id = parse.required_str("conversation_id", conversation_id)
     client_id = rules.validate_client_message_id(client_message_id)
     body = rules.validate_text(text)
-    known = _optional_seq("after_seq", after_seq)
+    known = parse.optional_seq("after_seq", after_seq)
     who = Sender(kind=sender.kind, id=sender.id, name=sender.name)
     for attempt in range(_SEQ_RACE_RETRIES):
         view = deps.conversations.view_for_send(sender.tenant, conversation_id, known)
@@ -363,9 +344,9 @@ def position(deps: Deps, conversation: Conversation) -> int | None:
 def history(deps: Deps, principal: Principal, conversation_id: object, after_seq: object, limit: object = None,
             *, max_page: int = MAX_PAGE) -> list[Message]:
     """Messages after `after_seq`, oldest first, at most `limit` (capped at `max_page`)."""
-    conversation = participant_view(deps, principal, _required_str("conversation_id", conversation_id))
-    since = _optional_seq("after_seq", after_seq) or 0
-    size = min(_optional_seq("limit", limit) or max_page, max_page)
+    conversation = participant_view(deps, principal, parse.required_str("conversation_id", conversation_id))
+    since = parse.optional_seq("after_seq", after_seq) or 0
+    size = min(parse.optional_seq("limit", limit) or max_page, max_page)
     return deps.conversations.messages(principal.tenant, conversation.id, since, size)
 
 
@@ -373,66 +354,3 @@ def open_conversations(deps: Deps, principal: Principal) -> list[Conversation]:
     if principal.kind is PrincipalKind.VISITOR:
         return deps.conversations.open_for_visitor(principal.tenant, principal.id)
     return deps.conversations.open_for_agent(principal.tenant, principal.id)
-
-
-def _page(page: object) -> PageContext | None:
-    if page is None:
-        return None
-    if not isinstance(page, dict):
-        raise InvalidInput("'page' must be an object with 'url' and 'title'", field="page")
-    url, title = page.get("url"), page.get("title", "")
-    if not isinstance(url, str) or len(url) > 2048:
-        raise InvalidInput("'page.url' must be a string of at most 2048 characters", field="page.url")
-    if not isinstance(title, str) or len(title) > 512:
-        raise InvalidInput("'page.title' must be a string of at most 512 characters", field="page.title")
-    return PageContext(url=url, title=title)
-
-
-def _optional_text(name: str, value: object, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(f"'{name}' must be a text of at most {limit} characters", field=name)
-    return value.strip()
-
-
-def _optional_email(value: object) -> str:
-    return emails.valid_email("visitor_email", value)
-
-
-def _first_message(value: object) -> tuple[str, str] | None:
-    """Checked before anything is stored, so a bad first message leaves no conversation behind."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidInput("'message' must be an object with 'client_message_id' and 'text'", field="message")
-    return rules.validate_client_message_id(value.get("client_message_id")), rules.validate_text(value.get("text"))
-
-
-def _custom(value: object) -> dict[str, str]:
-    """The brand's custom data (CHAT-1): at most 20 short string fields."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or len(value) > 20 or not all(
-            isinstance(k, str) and 0 < len(k) <= 40 and isinstance(v, str | int | float | bool) and len(str(v)) <= 200
-            for k, v in value.items()):
-        raise InvalidInput("'custom' must be an object of at most 20 fields of short values", field="custom")
-    return {k: str(v) for k, v in value.items()}
-
-
-def _required_str(name: str, value: object) -> str:
-    if value is None or value == "":
-        raise MissingField(name)
-    if not isinstance(value, str) or len(value) > 128:
-        raise InvalidInput(f"'{name}' must be a string", field=name)
-    return value
-
-
-def _optional_seq(name: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(f"'{name}' must be a non-negative integer", field=name)
-    return value
