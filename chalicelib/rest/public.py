@@ -1,0 +1,129 @@
+"""Public and visitor routes: health, sign-in, visitor sessions, history and preferences, the widget's settings and
+availability, ratings, and the brand server's sales (docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import bootstrap
+from chalicelib.rest.http import (
+    authenticated,
+    current_request,
+    json_response,
+    request_body,
+    request_query,
+    rest,
+    source_ip,
+    visitor_origin,
+)
+from chalicelib.services import (
+    auth,
+    conversations,
+    frames,
+    routing,
+    sales,
+    tenants,
+    visitors,
+)
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/health", methods=["GET"])
+@rest
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@bp.route("/auth/login", methods=["POST"])
+@rest
+def login() -> dict[str, Any]:
+    body = request_body("Login")
+    c = bootstrap.container()
+    result, principal = auth.login(c.identity, c.agent_tokens, body.username, body.password)
+    return {
+        "id_token": result.id_token,
+        "expires_in": result.expires_in,
+        "tenant": principal.tenant,
+        "agent": {"id": principal.id, "name": principal.name, "roles": sorted(r.value for r in principal.roles)},
+    }
+
+
+@bp.route("/tenants/{tenant}/visitors", methods=["POST"])
+@rest
+def open_visitor_session(tenant: str) -> Response:
+    visitor_origin(tenant)
+    c = bootstrap.container()
+    body = request_body("OpenVisitorSession")
+    session = visitors.open_session(
+        tenant, body.visitor_token, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
+        clock=c.deps.clock, identity=body.identity.model_dump() if body.identity else None, resume=body.resume,
+        rate_limits=c.deps.rate_limits, source_ip=source_ip(),
+    )
+    return json_response(201, {"visitor_id": session.visitor_id, "visitor_token": session.token,
+                       "expires_at": frames.iso(session.expires_at), "conversation_id": session.conversation_id,
+                       "identified": session.identified})
+
+
+@bp.route("/tenants/{tenant}/visitors/me/history", methods=["GET"])
+@rest
+def visitor_history(tenant: str) -> dict[str, Any]:
+    """Visitors: their conversations, newest first, unless they hid their history (ASYNC-5)."""
+    visitor_origin(tenant)
+    return visitors.history(bootstrap.container().deps, authenticated(tenant))
+
+
+@bp.route("/tenants/{tenant}/visitors/me/preferences", methods=["PUT"])
+@rest
+def visitor_preferences(tenant: str) -> dict[str, Any]:
+    """Visitors: {"hide_history": true|false}."""
+    visitor_origin(tenant)
+    visitor = authenticated(tenant)  # who asks first: a bad token is 401 whatever the body
+    hidden = visitors.hide_history(bootstrap.container().deps, visitor, request_body("VisitorPreferences").hide_history)
+    return {"hide_history": hidden}
+
+
+@bp.route("/tenants/{tenant}/sales", methods=["POST"])
+@rest
+def post_sale(tenant: str) -> Response:
+    """The brand's server: a sale, signed with the tenant's identity secret (X-Guichet-Signature), credited to the
+    last agent who wrote to the visitor within the attribution window (ASYNC-12)."""
+    request = current_request()
+    raw = request.raw_body if request else b""
+    signature = request.headers.get("x-guichet-signature") if request else None
+    body = raw.encode() if isinstance(raw, str) else (raw or b"")
+    sale = sales.report_sale(bootstrap.container().deps, tenant, body, signature, request_body("Sale").model_dump())
+    return json_response(201, sales.sale_frame(sale))
+
+
+@bp.route("/tenants/{tenant}/widget", methods=["GET"])
+@rest
+def widget_settings(tenant: str) -> dict[str, Any]:
+    """Public: the widget's look and texts."""
+    visitor_origin(tenant)
+    return tenants.settings_of(bootstrap.container().deps, tenant).public()
+
+
+@bp.route("/tenants/{tenant}/availability", methods=["GET"])
+@rest
+def get_availability(tenant: str) -> dict[str, Any]:
+    """Public: whether a new visitor would be engaged now (ROUTE-4); the widget asks before offering chat."""
+    visitor_origin(tenant)
+    query = request_query("AvailabilityQuery")
+    deps = bootstrap.container().deps
+    context = routing.availability_context(deps, tenant, url=query.url, queue=query.queue, custom=query.custom,
+                                           skill=query.skill, level=query.level)
+    found = routing.availability(deps, tenant, context)
+    return {"available": found.available, "reason": found.reason, "asynchronous": found.asynchronous}
+
+
+@bp.route("/tenants/{tenant}/conversations/{conversation_id}/rating", methods=["POST"])
+@rest
+def post_rating(tenant: str, conversation_id: str) -> Response:
+    principal = authenticated(tenant)
+    visitor_origin(tenant, principal)
+    body = request_body("Rating")
+    rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.rating, body.comment)
+    return json_response(201, {"conversation_id": conversation_id, "rating": rating})
