@@ -130,7 +130,7 @@ export function createOfferArea(ui, deps) {
   const area = {
     accept,
     reject,
-    agentName: (id) => deps.agentName(id),
+    agentName: deps.agentName,
     get records() { return deps.records; },
   };
   const unmount = mount(ui.offersSlot, OfferList, store, { area });
@@ -151,9 +151,14 @@ export function createOfferArea(ui, deps) {
     return entry;
   }
 
-  function finish(entry) {
+  // Accepted, rejected, withdrawn or expired: never shown again.
+  function drop(entry) {
     finishedOffers.add(entry.offer.id);
     if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
+  }
+
+  function finish(entry) {
+    drop(entry);
     changed();
   }
 
@@ -164,8 +169,7 @@ export function createOfferArea(ui, deps) {
     for (const entry of [...offers.values()]) {
       const remaining = Math.ceil((entry.expiresAt - now) / 1000);
       if (remaining <= 0) {
-        finishedOffers.add(entry.offer.id);
-        offers.delete(entry.conversation.id);
+        drop(entry);
         moved = true;
       } else if (entry.remaining !== remaining) {
         entry.remaining = remaining;
