@@ -1,6 +1,6 @@
 // The customer's record (CHAT-8, CHAT-11): its card, or a form to create it prefilled with what the visitor gave,
-// on the offer card and in the chat pane. The desk passes save(fields), which creates the record (REST) and answers
-// it; a refusal is shown in the form.
+// on the offer card (OfferRecord) and in the chat pane (ChatRecord). createRecords looks the records up and creates
+// them (REST); a refusal is shown in the form.
 
 import { ApiError } from '/widget/connection.js';
 import { html, render, useState } from '/vendor/htm-preact-standalone.module.js';
@@ -71,13 +71,17 @@ export function contactErrorText(error) {
   return `The record could not be saved: ${error.message}`;
 }
 
-// The offer card's record: the card, or for a new customer a note and the form; nothing while it is looked up.
-export function renderOfferRecord(container, { contact, conversation, save }) {
-  render(contact ? html`<${ContactCard} contact=${contact} />`
-    : contact === null ? html`
-      <p class="muted" data-testid="offer-no-contact">New customer: no record yet</p>
-      <${ContactForm} key=${conversation.id} conversation=${conversation} where="offer" save=${save} />`
-      : null, container);
+// The offer card's record (the store's knownContacts: the record, null for none, undefined while it is looked up):
+// the card, or for a new customer a note and the form; nothing while it is looked up. `records` is what
+// createRecords answered. The offer card renders this component.
+export function OfferRecord({ conversation, store, records }) {
+  const contact = store.knownContacts.get(conversation.id);
+  if (contact) return html`<${ContactCard} contact=${contact} />`;
+  if (contact === undefined) return null;
+  return html`
+    <p class="muted" data-testid="offer-no-contact">New customer: no record yet</p>
+    <${ContactForm} key=${conversation.id} conversation=${conversation} where="offer"
+      save=${(fields) => records.saveFromOffer(conversation, fields)} />`;
 }
 
 // The chat pane's record of a conversation view (view.contact: the record, null for none, undefined while it is
@@ -104,29 +108,23 @@ export function renderChatRecord(container, { shown, contact, conversation, save
 
 // The desk's side of the records: found with the offer (the store's knownContacts: conversation id -> record, or
 // null for none), else looked up by the brand-signed external id or the email; created from either form.
-// deps: store (knownContacts, offers, conversations); api (findContact, createContact); renderConversation(view);
+// deps: store (knownContacts, conversations, changed); api (findContact, createContact); renderConversation(view);
 // announce(text).
 export function createRecords(deps) {
-  const { knownContacts, offers, conversations } = deps.store;
+  const { knownContacts, conversations } = deps.store;
+
+  const offerLookups = new Set(); // conversation ids whose offer's record is being looked up
 
   // The offer frame says whether the customer has a record; an offer read again from REST (after a reload or a
-  // reconnect) does not, so the record is looked up as the chat pane does.
-  function renderOffer(entry) {
-    const { conversation } = entry;
-    const contact = knownContacts.get(conversation.id);
-    renderOfferRecord(entry.record, {
-      contact,
-      conversation,
-      save: (fields) => save(conversation, fields, () => {
-        if (offers.get(conversation.id) === entry) renderOffer(entry); // now with the record
-      }),
+  // reconnect) does not, so the record is looked up as the chat pane does. The offer card (OfferRecord) shows it.
+  function lookUpOffer(conversation) {
+    if (knownContacts.has(conversation.id) || offerLookups.has(conversation.id)) return;
+    offerLookups.add(conversation.id);
+    find(conversation).then((found) => {
+      offerLookups.delete(conversation.id);
+      if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
+      deps.store.changed();
     });
-    if (contact === undefined) {
-      find(conversation).then((found) => {
-        if (!knownContacts.has(conversation.id)) knownContacts.set(conversation.id, found);
-        if (offers.get(conversation.id) === entry) renderOffer(entry);
-      });
-    }
   }
 
   // After a reload the offer is gone: find the record again by the signed external id or the email.
@@ -172,6 +170,11 @@ export function createRecords(deps) {
     });
   }
 
+  // The offer card form's save (OfferRecord): the card then shows the record, and the chat starts with it.
+  function saveFromOffer(conversation, fields) {
+    return save(conversation, fields, () => deps.store.changed());
+  }
+
   // The chat form's save (ChatRecord): the record goes on the view, sent as contact_id when the chat ends (CHAT-11).
   function saveFromChat(view, fields) {
     return save(view.conversation, fields, (contact) => {
@@ -193,5 +196,5 @@ export function createRecords(deps) {
     deps.announce(`Customer record saved for ${contact.name}.`);
   }
 
-  return { renderOffer, lookUp, renderChat, saveFromChat };
+  return { lookUpOffer, lookUp, renderChat, saveFromOffer, saveFromChat };
 }

@@ -134,7 +134,7 @@ function createDesk(session) {
     store,
     baseTitle,
     agentName,
-    renderRecord: (entry) => records.renderOffer(entry),
+    get records() { return records; },
     request: (action, fields) => connection.request(action, fields),
     onAccepted: (entry, ack) => offerAccepted(entry, ack),
     onRejected: (ack) => { if (ack.agent) showMe(ack.agent); },
@@ -243,6 +243,7 @@ function createDesk(session) {
   function stop() {
     stopped = true;
     clearInterval(ticker);
+    offerArea.stop();
     connection.close();
     supervisor.stop();
     heldView.stop();
@@ -269,8 +270,6 @@ function createDesk(session) {
     ui.conversationList.replaceChildren();
     ui.closedList.replaceChildren();
     ui.closedSection.hidden = true;
-    ui.offerList.replaceChildren();
-    ui.offers.hidden = true;
     ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
     ui.closeForm.hidden = true;
@@ -456,7 +455,7 @@ function createDesk(session) {
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);
-    ui.input.focus();
+    document.getElementById('desk-input').focus();
     // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
     if (isNew) loadHistory(view).catch(() => {});
   }

@@ -1,56 +1,33 @@
-// Offer cards: who is asking (name, email, IP, customer), the customer's record (filled by the desk, see
-// contact.js), the page, the brand's custom data, the newest messages, a countdown, Accept and Reject.
-// createOfferArea keeps the cards of the offers pending (the store's `offers`, conversation id -> entry) and
-// answers them; the desk ticks the countdowns.
+// Offer cards: who is asking (name, email, IP, customer), the customer's record (contact.js's OfferRecord), the
+// page, the brand's custom data, the newest messages, a countdown, Accept and Reject. The offers pending are the
+// store's `offers` (conversation id -> OfferView); createOfferArea changes them (shown, ticked, answered,
+// withdrawn, read again from REST) and the OfferList component draws them all from the store.
 
-import { ServerError, h } from '/widget/connection.js';
-import { customList, pageLink } from '/desk/details.js';
-import { asyncBadge, customerLabel, visitorLabel } from '/desk/labels.js';
+import { ServerError } from '/widget/connection.js';
+import { html } from '/vendor/htm-preact-standalone.module.js';
+import { OfferRecord } from '/desk/contact.js';
+import { CustomData, PageLink } from '/desk/details.js';
+import { AsyncBadge, customerLabel, visitorLabel } from '/desk/labels.js';
+import { mount } from '/desk/store.js';
 
 const OFFER_MESSAGES_SHOWN = 5;
+const URGENT_SECONDS = 5; // the last seconds of the countdown stand out
 
-// agentName(id) names the agent a transferred chat comes from.
-function createOfferCard({ offer, conversation, agentName, onAccept, onReject }) {
-  const visitor = conversation.visitor ?? {};
-  const countdown = h('span', { class: 'countdown', 'data-testid': 'offer-countdown', role: 'timer' });
-  const accept = h('button', { type: 'button', class: 'accept', 'data-testid': 'offer-accept' }, 'Accept');
-  const reject = h('button', { type: 'button', class: 'reject secondary', 'data-testid': 'offer-reject' }, 'Reject');
-  reject.hidden = offer.reject_allowed === false;
-  const messages = h('ol', { class: 'offer-messages', 'data-testid': 'offer-messages', 'aria-label': 'Newest messages' });
-  const details = h('dl', { class: 'offer-visitor', 'data-testid': 'offer-visitor' },
-    h('dt', {}, 'Name'), h('dd', { 'data-testid': 'offer-visitor-name' }, visitor.name || 'Not given'),
-    h('dt', {}, 'Email'), h('dd', { 'data-testid': 'offer-visitor-email' }, visitor.email || 'Not given'),
-    h('dt', {}, 'IP'), h('dd', { 'data-testid': 'offer-visitor-ip' }, visitor.ip || 'Unknown'),
-    h('dt', {}, 'Customer'), h('dd', { 'data-testid': 'offer-customer' }, customerLabel(visitor)));
-  const page = h('p', { class: 'offer-page', 'data-testid': 'offer-page' },
-    h('span', { class: 'muted' }, 'Page: '), pageLink(conversation.page));
-  const custom = customList(conversation.custom, 'offer-custom');
-  // CHAT-8: the record found with the offer, or a form to create one before accepting (the desk fills it).
-  const record = h('div', { class: 'offer-record', 'data-testid': 'offer-record' });
-  const card = h('article', {
-    class: 'offer',
-    'data-testid': 'offer',
-    'data-conversation-id': conversation.id,
-    'data-offer-id': offer.id,
-    'aria-label': `Chat offer: ${visitorLabel(conversation)}`,
-  },
-  h('header', { class: 'offer-header' }, h('h3', {}, offerTitle(conversation)), countdown),
-  ...offerFlags(conversation, agentName), details, record, page, ...(custom ? [custom] : []), messages,
-  h('div', { class: 'offer-actions' }, reject, accept));
-  const entry = {
+// One pending offer, as the store keeps it; the controller below changes it in place.
+function createOfferView(offer, conversation, messages) {
+  return {
     offer,
     conversation,
     expiresAt: Date.parse(offer.expires_at),
-    card,
-    countdown,
-    accept,
-    reject,
-    messages,
-    record,
+    remaining: null, // seconds left, set by tick (null until the first tick)
+    messages: newestMessages(messages),
+    busy: false, // an answer (accept or reject) is on its way
+    rejectAllowed: offer.reject_allowed !== false,
   };
-  accept.addEventListener('click', () => onAccept(entry));
-  reject.addEventListener('click', () => onReject(entry));
-  return entry;
+}
+
+function newestMessages(messages) {
+  return [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
 }
 
 // A conversation back from a snooze, or transferred, is offered like any chat; the offer frame still carries the
@@ -62,88 +39,153 @@ function offerTitle(conversation) {
   return 'New chat';
 }
 
-function offerFlags(conversation, agentName) {
-  const flags = [];
-  if (conversation.asynchronous) flags.push(asyncBadge());
+// agentName(id) names the agent a transferred chat comes from.
+function OfferFlags({ conversation, agentName }) {
   const from = conversation.reservation?.transfer_from;
-  if (from) {
-    flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' },
-      `Transferred from ${agentName(from) || 'another agent'}`));
-  } else if (conversation.reservation) {
-    flags.push(h('span', { class: 'offer-origin', 'data-testid': 'offer-origin' }, 'You snoozed it; it is back'));
-  }
-  return flags.length ? [h('p', { class: 'offer-flags' }, ...flags)] : [];
+  const origin = from ? `Transferred from ${agentName(from) || 'another agent'}`
+    : conversation.reservation ? 'You snoozed it; it is back' : null;
+  if (!conversation.asynchronous && !origin) return null;
+  return html`
+    <p class="offer-flags">
+      ${conversation.asynchronous ? html`<${AsyncBadge} />` : null}
+      ${origin ? html`<span class="offer-origin" data-testid="offer-origin">${origin}</span>` : null}
+    </p>`;
 }
 
-function fillOfferMessages(entry, messages) {
-  const newest = [...messages].sort((a, b) => a.seq - b.seq).slice(-OFFER_MESSAGES_SHOWN);
-  entry.messages.replaceChildren(...newest.map((message) => {
-    const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
-    return h('li', { class: `offer-message offer-message--${kind}`, 'data-testid': 'offer-message', 'data-kind': kind },
-      message.text ?? '');
-  }));
-  entry.messages.hidden = newest.length === 0;
+function OfferVisitor({ visitor }) {
+  return html`
+    <dl class="offer-visitor" data-testid="offer-visitor">
+      <dt>Name</dt><dd data-testid="offer-visitor-name">${visitor.name || 'Not given'}</dd>
+      <dt>Email</dt><dd data-testid="offer-visitor-email">${visitor.email || 'Not given'}</dd>
+      <dt>IP</dt><dd data-testid="offer-visitor-ip">${visitor.ip || 'Unknown'}</dd>
+      <dt>Customer</dt><dd data-testid="offer-customer">${customerLabel(visitor)}</dd>
+    </dl>`;
 }
 
-// Seconds left before the server withdraws the offer; the last five are urgent.
-function showCountdown(entry, remaining) {
-  const text = `${remaining} s`;
-  if (entry.countdown.textContent === text) return;
-  entry.countdown.textContent = text;
-  entry.countdown.dataset.seconds = String(remaining);
-  entry.card.classList.toggle('offer--urgent', remaining <= 5);
+function OfferMessages({ messages }) {
+  return html`
+    <ol class="offer-messages" data-testid="offer-messages" aria-label="Newest messages" hidden=${!messages.length}>
+      ${messages.map((message, index) => {
+        const kind = message.sender?.kind === 'agent' ? 'agent' : 'visitor';
+        return html`<li key=${message.seq ?? index} class=${`offer-message offer-message--${kind}`} data-testid="offer-message"
+                        data-kind=${kind}>${message.text ?? ''}</li>`;
+      })}
+    </ol>`;
 }
 
-function setOfferBusy(entry, busy) {
-  entry.accept.disabled = busy;
-  entry.reject.disabled = busy;
+// Seconds left before the server withdraws the offer.
+function Countdown({ remaining }) {
+  const known = remaining !== null;
+  return html`<span class="countdown" data-testid="offer-countdown" role="timer"
+                    data-seconds=${known ? String(remaining) : undefined}>${known ? `${remaining} s` : ''}</span>`;
 }
 
-// The offers section: shows, ticks and answers the cards. deps: store (offers, finishedOffers); baseTitle, the
-// page's title without the count of offers; agentName(id);
-// renderRecord(entry) the customer's record on the card; request(action, fields); onAccepted(entry, ack);
-// onRejected(ack); showNotice(text), showError(text).
+// area: what createOfferArea answered (accept, reject, agentName, records).
+function OfferCard({ entry, store, area }) {
+  const { offer, conversation, remaining, busy } = entry;
+  const urgent = remaining !== null && remaining <= URGENT_SECONDS;
+  return html`
+    <article class=${urgent ? 'offer offer--urgent' : 'offer'} data-testid="offer"
+             data-conversation-id=${conversation.id} data-offer-id=${offer.id}
+             aria-label=${`Chat offer: ${visitorLabel(conversation)}`}>
+      <header class="offer-header"><h3>${offerTitle(conversation)}</h3><${Countdown} remaining=${remaining} /></header>
+      <${OfferFlags} conversation=${conversation} agentName=${area.agentName} />
+      <${OfferVisitor} visitor=${conversation.visitor ?? {}} />
+      <div class="offer-record" data-testid="offer-record">
+        <${OfferRecord} conversation=${conversation} store=${store} records=${area.records} />
+      </div>
+      <p class="offer-page" data-testid="offer-page"><span class="muted">Page: </span><${PageLink}
+        page=${conversation.page} /></p>
+      <${CustomData} custom=${conversation.custom} testId="offer-custom" />
+      <${OfferMessages} messages=${entry.messages} />
+      <div class="offer-actions">
+        <button type="button" class="reject secondary" data-testid="offer-reject" hidden=${!entry.rejectAllowed}
+                disabled=${busy} onClick=${() => area.reject(entry)}>Reject</button>
+        <button type="button" class="accept" data-testid="offer-accept" disabled=${busy}
+                onClick=${() => area.accept(entry)}>Accept</button>
+      </div>
+    </article>`;
+}
+
+// The offers section, hidden while no offer is pending.
+function OfferList({ store, area }) {
+  const entries = [...store.offers.values()];
+  return html`
+    <section id="offers" class="offers" aria-labelledby="offers-title" hidden=${entries.length === 0}>
+      <h2 id="offers-title" class="visually-hidden">Chat offers</h2>
+      <div id="offer-list" class="offer-list" data-testid="offer-list">
+        ${entries.map((entry) => html`<${OfferCard} key=${entry.offer.id} entry=${entry} store=${store}
+                                                    area=${area} />`)}
+      </div>
+    </section>`;
+}
+
+// The offers section: shows, ticks and answers the cards, drawn into ui.offersSlot. deps: store (offers,
+// finishedOffers, knownContacts); baseTitle, the page's title without the count of offers; agentName(id); records
+// (contact.js's createRecords, read when used); request(action, fields); onAccepted(entry, ack); onRejected(ack);
+// showNotice(text), showError(text).
 export function createOfferArea(ui, deps) {
-  const { offers, finishedOffers } = deps.store;
-  const { baseTitle } = deps;
+  const { store, baseTitle } = deps;
+  const { offers, finishedOffers } = store;
+  const area = {
+    accept,
+    reject,
+    agentName: deps.agentName,
+    get records() { return deps.records; },
+  };
+  const unmount = mount(ui.offersSlot, OfferList, store, { area });
 
+  // Every change goes through here: the page's title counts the offers, and the list is drawn again.
+  function changed() {
+    document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
+    store.changed();
+  }
+
+  // A new offer for a conversation replaces its previous one, at the end of the list.
   function show(offer, conversation, messages) {
-    const previous = offers.get(conversation.id);
-    if (previous) previous.card.remove();
-    const entry = createOfferCard({
-      offer, conversation, agentName: deps.agentName, onAccept: accept, onReject: reject,
-    });
-    deps.renderRecord(entry);
-    fillOfferMessages(entry, messages);
+    const entry = createOfferView(offer, conversation, messages);
+    offers.delete(conversation.id);
     offers.set(conversation.id, entry);
-    ui.offerList.append(entry.card);
-    render();
+    deps.records.lookUpOffer(conversation); // the record, unless the offer frame said
+    changed();
     return entry;
   }
 
-  function finish(entry) {
+  // Accepted, rejected, withdrawn or expired: never shown again.
+  function drop(entry) {
     finishedOffers.add(entry.offer.id);
     if (offers.get(entry.conversation.id) === entry) offers.delete(entry.conversation.id);
-    entry.card.remove();
-    render();
   }
 
-  function render() {
-    ui.offers.hidden = offers.size === 0;
-    document.title = offers.size ? `(${offers.size}) ${baseTitle}` : baseTitle;
+  function finish(entry) {
+    drop(entry);
+    changed();
   }
 
-  // now: the server's clock. An offer past its time is dropped (the server withdraws it and says so).
+  // now: the server's clock. An offer past its time is dropped (the server withdraws it and says so). The list is
+  // drawn again only when a countdown shows another second.
   function tick(now) {
+    let moved = false;
     for (const entry of [...offers.values()]) {
       const remaining = Math.ceil((entry.expiresAt - now) / 1000);
-      if (remaining <= 0) finish(entry);
-      else showCountdown(entry, remaining);
+      if (remaining <= 0) {
+        drop(entry);
+        moved = true;
+      } else if (entry.remaining !== remaining) {
+        entry.remaining = remaining;
+        moved = true;
+      }
     }
+    if (moved) changed();
+  }
+
+  function setBusy(entry, busy) {
+    entry.busy = busy;
+    changed();
   }
 
   async function accept(entry) {
-    setOfferBusy(entry, true);
+    setBusy(entry, true);
     try {
       const ack = await deps.request('accept_offer', {
         conversation_id: entry.conversation.id,
@@ -156,14 +198,14 @@ export function createOfferArea(ui, deps) {
         finish(entry);
         deps.showNotice(`This chat can no longer be accepted (${error.message}).`);
       } else {
-        setOfferBusy(entry, false);
+        setBusy(entry, false);
         deps.showError('Not connected: the offer could not be accepted. Try again.');
       }
     }
   }
 
   async function reject(entry) {
-    setOfferBusy(entry, true);
+    setBusy(entry, true);
     try {
       const ack = await deps.request('reject_offer', {
         conversation_id: entry.conversation.id,
@@ -174,14 +216,14 @@ export function createOfferArea(ui, deps) {
       deps.showNotice('Chat rejected: you are now Away.');
     } catch (error) {
       if (error instanceof ServerError && error.code === 'forbidden') {
-        entry.reject.hidden = true; // rejecting was switched off since the offer was shown
-        setOfferBusy(entry, false);
+        entry.rejectAllowed = false; // rejecting was switched off since the offer was shown
+        setBusy(entry, false);
         deps.showNotice('Rejecting chats is not allowed: please accept this chat.');
       } else if (error instanceof ServerError) {
         finish(entry);
         deps.showNotice(`This offer is no longer valid (${error.message}).`);
       } else {
-        setOfferBusy(entry, false);
+        setBusy(entry, false);
         deps.showError('Not connected: the offer could not be rejected. Try again.');
       }
     }
@@ -215,10 +257,20 @@ export function createOfferArea(ui, deps) {
       }, conversation, []);
       // The offered agent may not be allowed to read the messages yet; the card then shows none.
       loadMessages(conversation.id)
-        .then((messages) => { if (offers.get(conversation.id) === entry) fillOfferMessages(entry, messages); })
+        .then((messages) => {
+          if (offers.get(conversation.id) !== entry) return;
+          entry.messages = newestMessages(messages);
+          changed();
+        })
         .catch(() => {});
     }
   }
 
-  return { show, finish, render, tick, withdrawn, resync };
+  // The desk signs out: no more cards, and the title without a count.
+  function stop() {
+    unmount();
+    document.title = baseTitle;
+  }
+
+  return { show, finish, tick, withdrawn, resync, stop };
 }
