@@ -608,17 +608,10 @@ def provision_stack(
     )
 
 
-def provision(
-    template_path: Path,
-    endpoint_url: str,
-    region: str = "us-east-1",
-    stage: str = "local",
-    mail_from: str = "noreply@guichet.local",
-    *,
-    ws_callback_url: str = "http://127.0.0.1:8000",
-) -> dict[str, str]:
-    """Create the template's resources on a fresh moto server and return the app's environment."""
-    return provision_stack(template_path, endpoint_url, region, stage, mail_from, ws_callback_url=ws_callback_url).env
+def provision(template_path: Path, endpoint_url: str, **options: Any) -> dict[str, str]:
+    """Create the template's resources on a fresh moto server and return the app's environment (the options are
+    provision_stack's)."""
+    return provision_stack(template_path, endpoint_url, **options).env
 
 
 #: Resource types `recreate` can empty by deleting and creating them again.
