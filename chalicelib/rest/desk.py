@@ -8,21 +8,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap, boundary
-from chalicelib.rest.http import (
-    authenticated,
-    json_response,
-    request_body,
-    request_query,
-    rest,
-    visitor_origin,
-)
-from chalicelib.services import (
-    agents,
-    contacts,
-    conversations,
-    frames,
-    holding,
-)
+from chalicelib.rest.http import authenticated, json_response, request_body, request_query, rest, visitor_origin
+from chalicelib.services import agents, contacts, conversations, frames, holding
 
 bp = Blueprint(__name__)
 

@@ -18,15 +18,7 @@ from chalicelib.rest.http import (
     source_ip,
     visitor_origin,
 )
-from chalicelib.services import (
-    auth,
-    conversations,
-    frames,
-    routing,
-    sales,
-    tenants,
-    visitors,
-)
+from chalicelib.services import auth, conversations, frames, routing, sales, tenants, visitors
 
 bp = Blueprint(__name__)
 

@@ -10,18 +10,8 @@ from chalice.app import Blueprint
 from chalicelib import bootstrap
 from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import Forbidden
-from chalicelib.rest.http import (
-    authenticated,
-    domain_checked_body,
-    rest,
-)
-from chalicelib.services import (
-    frames,
-    holding,
-    routing_admin,
-    supervision,
-    tenants,
-)
+from chalicelib.rest.http import authenticated, domain_checked_body, rest
+from chalicelib.services import frames, holding, routing_admin, supervision, tenants
 
 bp = Blueprint(__name__)
 
