@@ -180,10 +180,9 @@ function HeldRow({ item, targets, busy, groupName, actions }) {
     <tr class="waiting-row held-row" data-testid="held-row" data-conversation-id=${String(item.id ?? '')}
         data-status=${String(item.status ?? '')} data-agent-id=${String(item.agent?.id ?? '')}
         data-releasable=${String(Boolean(item.releasable))}>
-      <td data-testid="held-agent"><span class="held-agent-name">${agentName}</span>${' '}<span
-        class=${`presence presence--${item.agent_connected ? 'on' : 'off'}`} data-testid="held-agent-connected"
-        data-connected=${String(Boolean(item.agent_connected))}>${item.agent_connected ? 'connected' : 'not connected'}
-      </span></td>
+      <td data-testid="held-agent">
+        <span class="held-agent-name">${agentName}</span>${' '}<${Presence} connected=${item.agent_connected} />
+      </td>
       <td data-testid="held-status"><${HeldStatus} item=${item} /></td>
       <td data-testid="held-group">${groupName}</td>
       <td data-testid="held-visitor">${visitorName(item)}</td>
@@ -192,12 +191,10 @@ function HeldRow({ item, targets, busy, groupName, actions }) {
         <button type="button" class="secondary" data-testid="held-release" ...${locked}
                 onClick=${() => actions.release(item, groupName)}>Release</button>
         ${item.releasable ? null : html`
-          <p id=${whyId} class="muted held-why" data-testid="held-release-why">${`${agentName} is connected with this `
-            + 'conversation on their desk: it can be released or transferred once they disconnect. Until then they '
-            + 'can snooze, transfer or end it themselves.'}</p>`}
+          <p id=${whyId} class="muted held-why" data-testid="held-release-why">${lockedText(agentName)}</p>`}
         <div class="held-transfer">
-          <label for=${selectId} class="visually-hidden">${`Transfer the conversation with ${visitorName(item)} to`}
-          </label>
+          <label for=${selectId} class="visually-hidden">
+            ${`Transfer the conversation with ${visitorName(item)} to`}</label>
           <select id=${selectId} data-testid="held-transfer-target" ref=${picker} value=${value} ...${locked}
                   onFocus=${actions.refreshAgents} onChange=${(event) => choose(event.currentTarget.value)}>
             ${options}
@@ -206,6 +203,18 @@ function HeldRow({ item, targets, busy, groupName, actions }) {
         </div>
       </td>
     </tr>`;
+}
+
+function Presence({ connected: on }) {
+  const connected = Boolean(on);
+  return html`
+    <span class=${`presence presence--${connected ? 'on' : 'off'}`} data-testid="held-agent-connected"
+          data-connected=${String(connected)}>${connected ? 'connected' : 'not connected'}</span>`;
+}
+
+function lockedText(agentName) {
+  return `${agentName} is connected with this conversation on their desk: it can be released or transferred once `
+    + 'they disconnect. Until then they can snooze, transfer or end it themselves.';
 }
 
 // targets: [[value, label, kind, name]]; the queues and the agents in their groups, after a placeholder.

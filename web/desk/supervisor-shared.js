@@ -174,13 +174,15 @@ export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: 
 function SupervisorToggle({ state, name, label, summarize, controls }) {
   const report = state[name]?.report;
   const summary = report ? summarize(report) : null;
+  const count = summary ? String(summary.count) : undefined;
   return html`
     <button id=${`${name}-toggle`} type="button" class="secondary waiting-toggle" data-testid=${`${name}-tab`}
             aria-pressed=${String(state.supervisorView === name)} aria-controls=${`${name}-view`}
             aria-label=${summary ? `${label} (${summary.said})` : undefined}
-            hidden=${!canSupervise(state.me?.roles)} onClick=${controls.toggle}>${label} <span
-      class="waiting-count" data-testid=${`${name}-count`} data-count=${summary ? String(summary.count) : undefined}
-      hidden=${!summary}>${summary ? String(summary.count) : ''}</span></button>`;
+            hidden=${!canSupervise(state.me?.roles)} onClick=${controls.toggle}>
+      ${label}${' '}<span class="waiting-count" data-testid=${`${name}-count`} data-count=${count}
+                          hidden=${!summary}>${count ?? ''}</span>
+    </button>`;
 }
 
 // A view's frame: its heading (which gets the focus as the view opens), when it was updated, Refresh, then the
