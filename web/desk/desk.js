@@ -105,20 +105,18 @@ function createDesk(session) {
   // Supervisors and admins: the Waiting and Held views (supervisor.js), shown once /me confirms the role; one at a
   // time.
   const supervisor = createSupervisor({
-    toggle: ui.waitingToggle, view: ui.waitingView, hide: [ui.workspace], load: () => api.waiting(),
-    onShow: () => heldView.close(),
+    store, toggleSlot: ui.waitingToggleSlot, viewSlot: ui.waitingSlot, hide: [ui.workspace], load: () => api.waiting(),
   });
   const heldView = createHeldView({
-    toggle: ui.heldToggle,
-    view: ui.heldView,
+    store,
+    toggleSlot: ui.heldToggleSlot,
+    viewSlot: ui.heldSlot,
     hide: [ui.workspace],
     load: () => api.held(),
     groups: () => loadGroups(),
     agents: directory,
-    me: () => me,
     release: (id) => api.release(id),
     transfer: (id, target) => api.transfer(id, target),
-    onShow: () => supervisor.close(),
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 

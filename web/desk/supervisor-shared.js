@@ -7,12 +7,15 @@
 //   reads GET /tenants/{tenant}/held every REFRESH_MS while open.
 // - The transfer pickers (here and on the desk) list the tenant's agents from GET /tenants/{tenant}/agents with their
 //   status, asked when a picker opens and kept AGENTS_CACHE_MS (createAgentDirectory).
-// Visitor text (name, page URL) is only ever set with textContent / Text nodes.
+// Visitor text (name, page URL) is only ever rendered as text.
 
-// This module: what both views share (roles, the agents directory, the poller, moments, error texts, page links);
-// the views are waiting.js and held.js, and supervisor.js exports them all.
+// This module: what both views share (roles, the agents directory, the poller, the frame of a view and its toggle
+// as Preact components over the desk's store, moments, error texts, page links); the views are waiting.js and
+// held.js, and supervisor.js exports them all.
 
-import { ApiError, h } from '/widget/connection.js';
+import { ApiError } from '/widget/connection.js';
+import { html, useLayoutEffect, useRef } from '/vendor/htm-preact-standalone.module.js';
+import { mount } from '/desk/store.js';
 
 export const REFRESH_MS = 5000;
 export const AGENTS_CACHE_MS = 4000; // a transfer picker opened within this long reuses the last list of agents
@@ -60,12 +63,13 @@ export function agentLabel(agent, selfId) {
 }
 
 // One load at a time; the next one is planned REFRESH_MS after this one ends, so a slow answer never piles up. A
-// load started before the view closed (or restarted) does not show its answer.
-export function createPoller({ view, button, load, onAnswer, onFailure }) {
+// load started before the view closed (or restarted) does not show its answer. onLoading(true | false) brackets
+// each load.
+export function createPoller({ load, onLoading, onAnswer, onFailure }) {
   let open = false;
   let timer = null;
   let generation = 0;
-  let loading = null;
+  let loading = false;
 
   async function now() {
     if (!open) return;
@@ -73,22 +77,18 @@ export function createPoller({ view, button, load, onAnswer, onFailure }) {
     timer = null;
     if (loading) return;
     const mine = generation;
-    button.disabled = true;
-    view.setAttribute('aria-busy', 'true');
-    loading = (async () => {
-      try {
-        const answer = await load();
-        if (mine === generation) onAnswer(answer ?? {});
-      } catch (failure) {
-        if (mine === generation) onFailure(failure);
-      }
-    })();
-    await loading;
-    loading = null;
-    button.disabled = false;
-    view.removeAttribute('aria-busy');
+    loading = true;
+    onLoading(true);
+    try {
+      const answer = await load();
+      if (mine === generation) onAnswer(answer ?? {});
+    } catch (failure) {
+      if (mine === generation) onFailure(failure);
+    }
+    loading = false;
     if (open && mine === generation) timer = setTimeout(now, REFRESH_MS);
-    else if (open) now(); // closed and opened again while this load ran
+    if (open && mine !== generation) now(); // closed and opened again while this load ran
+    else onLoading(false);
   }
 
   function begin() {
@@ -105,88 +105,122 @@ export function createPoller({ view, button, load, onAnswer, onFailure }) {
 
   return { begin, end, now, isOpen: () => open };
 }
-// What both supervisor views do around their report: shown to supervisors and admins only (setRoles), toggled from
-// the top bar in place of what `hide` lists, polled while open (`poller`), emptied when the desk stops. `header` and
-// `body` are the view's elements; onShow() runs as it opens (the desk closes the other view), onOpen() once open,
-// onStop() when the desk stops.
-export function createToggledView({ toggle, view, hide: replaced, title, refresh, count, header, body, poller,
-  onShow = () => {}, onOpen = () => {}, onStop = () => {} }) {
-  let allowed = false;
-  let open = false;
 
-  function setRoles(roles) {
-    allowed = canSupervise(roles);
-    toggle.hidden = !allowed;
-    if (!allowed) close();
-  }
+// What both supervisor views do around their report. The store holds it in state[name] ({report, loading, failure,
+// loadedAt} and the view's own `initial` keys) and which view is shown in state.supervisorView ('waiting', 'held' or
+// null: one at a time). Shown to supervisors and admins only (the store's me), toggled from the top bar in place of
+// what `hide` lists, polled while shown: the toggle is drawn into toggleSlot, the view by View (with viewProps) into
+// viewSlot. answered(answer) is the state the view keeps from a load; `what` names the report in error texts;
+// onOpen() runs once the view is shown. The desk calls start(), setRoles(roles), close() and stop().
+export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: replaced, label, summarize, View,
+  viewProps = {}, initial = {}, load, answered, what, onOpen = () => {} }) {
+  const update = (patch) => store.set({ [name]: { ...store.state[name], ...patch } });
+  const isOpen = () => store.state.supervisorView === name;
+  const poller = createPoller({
+    load,
+    onLoading: (loading) => update({ loading }),
+    onAnswer: (answer) => update({ ...answered(answer), failure: null, loadedAt: Date.now() }),
+    onFailure: (failure) => update({ failure: errorText(failure, what) }),
+  });
+  const controls = { toggle, refresh: () => poller.now() };
+  let undo = [];
 
   function start() {
-    view.replaceChildren(header, ...body);
-    toggle.append(' ', count);
-    toggle.setAttribute('aria-pressed', 'false');
-    toggle.addEventListener('click', onToggle);
-    refresh.addEventListener('click', onRefresh);
+    update({ report: null, loading: false, failure: null, loadedAt: null, ...initial });
+    undo = [
+      store.subscribe(() => { if (poller.isOpen() && !isOpen()) poller.end(); }), // the other view was shown
+      mount(toggleSlot, SupervisorToggle, store, { name, label, summarize, controls }),
+      mount(viewSlot, View, store, { ...viewProps, controls }),
+    ];
   }
 
   function stop() {
     close();
-    allowed = false;
-    toggle.hidden = true;
-    toggle.removeEventListener('click', onToggle);
-    refresh.removeEventListener('click', onRefresh);
-    count.remove();
-    toggle.removeAttribute('aria-label');
-    onStop();
-    view.replaceChildren();
-    delete view.dataset.state;
+    for (const step of undo) step();
+    undo = [];
   }
 
-  function onToggle() {
-    if (open) close();
+  // The roles changed: a view they no longer allow closes (its toggle follows the store's me).
+  function setRoles(roles) {
+    if (!canSupervise(roles)) close();
+  }
+
+  function toggle() {
+    if (isOpen()) close();
     else show();
   }
 
-  function onRefresh() {
-    poller.now();
-  }
-
   function show() {
-    if (!allowed || open) return;
-    onShow();
-    open = true;
-    toggle.setAttribute('aria-pressed', 'true');
-    view.hidden = false;
+    if (!canSupervise(store.state.me?.roles) || isOpen()) return;
+    store.set({ supervisorView: name });
     for (const element of replaced) element.hidden = true;
-    title.focus();
     poller.begin();
     onOpen();
   }
 
   // Back to the conversations (also when the agent accepts an offer from this view).
   function close() {
-    if (!open) return;
-    open = false;
+    if (!isOpen()) return;
     poller.end();
-    toggle.setAttribute('aria-pressed', 'false');
-    view.hidden = true;
+    store.set({ supervisorView: null });
     for (const element of replaced) element.hidden = false;
   }
 
-  return { start, stop, setRoles, show, close, isOpen: () => open };
+  return { start, stop, setRoles, show, close, isOpen, update, refresh: controls.refresh };
+}
+
+// The top bar's button of a view: aria-pressed while it is shown; once loaded, the count summarize(report) gives
+// ({count, said}) and an accessible name that says it.
+function SupervisorToggle({ state, name, label, summarize, controls }) {
+  const report = state[name]?.report;
+  const summary = report ? summarize(report) : null;
+  const count = summary ? String(summary.count) : undefined;
+  return html`
+    <button id=${`${name}-toggle`} type="button" class="secondary waiting-toggle" data-testid=${`${name}-tab`}
+            aria-pressed=${String(state.supervisorView === name)} aria-controls=${`${name}-view`}
+            aria-label=${summary ? `${label} (${summary.said})` : undefined}
+            hidden=${!canSupervise(state.me?.roles)} onClick=${controls.toggle}>
+      ${label}${' '}<span class="waiting-count" data-testid=${`${name}-count`} data-count=${count}
+                          hidden=${!summary}>${count ?? ''}</span>
+    </button>`;
+}
+
+// A view's frame: its heading (which gets the focus as the view opens), when it was updated, Refresh, then the
+// view's own content (children). `view` is its state[name].
+export function SupervisorFrame({ name, className, title, updated, view, open, controls, children }) {
+  const heading = useRef(null);
+  useLayoutEffect(() => {
+    if (open) heading.current.focus();
+  }, [open]);
+  const loadState = view.failure ? 'error' : view.report ? 'loaded' : undefined;
+  return html`
+    <section id=${`${name}-view`} class=${className} data-testid=${`${name}-view`} aria-labelledby=${`${name}-title`}
+             hidden=${!open} data-state=${loadState} aria-busy=${view.loading ? 'true' : undefined}>
+      <div class="waiting-header">
+        <h2 id=${`${name}-title`} tabindex="-1" ref=${heading}>${title}</h2>
+        <span class="muted waiting-updated" data-testid=${`${name}-updated`}>${updated}</span>
+        <button type="button" class="secondary" data-testid=${`${name}-refresh`} disabled=${view.loading}
+                onClick=${controls.refresh}>Refresh</button>
+      </div>
+      ${children}
+    </section>`;
+}
+
+// "Updated 14:32:05" for a load at `at` (ms), or nothing before the first.
+export function updatedText(at) {
+  return at ? `Updated ${new Date(at).toLocaleTimeString()}` : '';
 }
 
 export function visitorName(item) {
   return item.visitor?.name || item.visitor?.email || 'Not given';
 }
 
-export function momentElement(iso) {
-  const time = h('time', {}, formatMoment(iso));
+// A <time> for an ISO moment with the exact time in its title; `text` says it (formatMoment by default).
+export function Moment({ iso, text = formatMoment(iso) }) {
   const moment = Date.parse(iso);
-  if (Number.isFinite(moment)) {
-    time.setAttribute('datetime', new Date(moment).toISOString());
-    time.title = new Date(moment).toLocaleString();
-  }
-  return time;
+  const exact = Number.isFinite(moment)
+    ? { datetime: new Date(moment).toISOString(), title: new Date(moment).toLocaleString() } : {};
+  return html`<time ...${exact}>${text}</time>`;
 }
 
 // "Tue 14:32" within the week, else the date too (the element's title has the full time).
@@ -224,12 +258,10 @@ export function relative(ms) {
 }
 
 // Only http(s) URLs become links: a visitor-supplied javascript: URL stays inert text.
-export function pageLink(value) {
-  if (!value) return h('span', { class: 'muted' }, '—');
+export function PageLink({ url: value }) {
+  if (!value) return html`<span class="muted">—</span>`;
   let url;
-  try { url = new URL(value); } catch { return document.createTextNode(value); }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return document.createTextNode(value);
-  const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, value);
-  link.href = url.href;
-  return link;
+  try { url = new URL(value); } catch { return value; }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return value;
+  return html`<a href=${url.href} target="_blank" rel="noopener noreferrer">${value}</a>`;
 }
