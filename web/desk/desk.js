@@ -30,12 +30,12 @@ import { visitorLabel } from '/desk/labels.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
-import { hide, showText } from '/desk/notices.js';
+import { Notices, createNotices } from '/desk/notices.js';
 import { createOfferArea } from '/desk/offers.js';
 import { clearSession, loadSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
-import { createStatusBar } from '/desk/status-bar.js';
-import { createDeskStore } from '/desk/store.js';
+import { AgentBar, SessionBar, createStatusBar } from '/desk/status-bar.js';
+import { createDeskStore, mount } from '/desk/store.js';
 import { createHeldView, createSupervisor } from '/desk/supervisor.js';
 
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
@@ -57,16 +57,20 @@ let desk = null; // the signed-in desk, see startDesk
 
 function startDesk(session) {
   desk?.stop();
-  desk = createDesk(session);
-  desk.start().catch((error) => {
-    if (!(error instanceof ApiError && error.status === 401)) showError(`Could not load the desk: ${error.message}`);
+  const started = createDesk(session);
+  desk = started;
+  started.start().catch((error) => {
+    if (!(error instanceof ApiError && error.status === 401)) started.showError(`Could not load the desk: ${error.message}`);
   });
 }
 
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS });
+  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS, connected: false,
+    error: null, notice: null, announcement: null });
+  const notices = createNotices(store);
+  const { showError, showNotice, announce } = notices;
   const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
@@ -99,7 +103,7 @@ function createDesk(session) {
     token,
     onOpen: handleConnected,
     onFrame: handleFrame,
-    onStateChange: (connected) => statusBar.showConnection(connected),
+    onStateChange: (connected) => store.set({ connected }),
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
   // Supervisors and admins: the Waiting and Held views (supervisor.js), shown once /me confirms the role; one at a
@@ -122,13 +126,13 @@ function createDesk(session) {
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 
-  const statusBar = createStatusBar(ui, {
+  const statusBar = createStatusBar({
+    store,
     socket: connection,
     api,
-    me: () => me,
     onAgent: (agent) => showMe(agent),
     showError: (text) => showError(text),
-    onAvailable: () => hide(ui.notice),
+    onAvailable: () => notices.hideNotice(),
   });
   const offerArea = createOfferArea(ui, {
     store,
@@ -201,7 +205,7 @@ function createDesk(session) {
     onVisitorWrote: (view) => renderTyping(view),
     onUnread: (view) => renderConversation(view),
     showError: (text) => showError(text),
-    hideError: () => hide(ui.error),
+    hideError: () => notices.hideError(),
   });
   const showMessage = messageLog.show;
   const composer = createComposer(ui, {
@@ -213,22 +217,26 @@ function createDesk(session) {
   });
 
   const listeners = [
-    ...statusBar.listeners,
-    [ui.logout, 'click', logout],
     ...composer.listeners,
     ...closeForm.listeners,
     ...dialogs.listeners,
     [window, 'online', () => connection.retryNow()],
   ];
+  let unmount = [];
 
   async function start() {
     for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
+    unmount = [
+      mount(ui.agentBar, AgentBar, store, { bar: statusBar }),
+      mount(ui.sessionBar, SessionBar, store, { onLogout: logout }),
+      mount(ui.deskNotices, Notices, store),
+    ];
     resetView();
     supervisor.start();
     supervisor.setRoles(me?.roles);
     heldView.start();
     heldView.setRoles(me?.roles);
-    ui.loginView.hidden = true;
+    loginView.hide();
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
     showMe(agent);
@@ -248,6 +256,7 @@ function createDesk(session) {
     heldView.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
+    for (const stopDrawing of unmount) stopDrawing();
   }
 
   function endSession(message) {
@@ -282,9 +291,6 @@ function createDesk(session) {
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
     ui.input.value = '';
-    hide(ui.error);
-    hide(ui.notice);
-    statusBar.showConnection(false);
     updateCounts();
   }
 
@@ -305,7 +311,6 @@ function createDesk(session) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
     }
-    statusBar.showAgent(me, agent);
     updateCounts();
   }
 
@@ -461,26 +466,9 @@ function createDesk(session) {
     if (isNew) loadHistory(view).catch(() => {});
   }
 
-  // ------------------------------------------------ notices
-
-  function announce(text) {
-    ui.announcer.textContent = text;
-  }
-
-  return { start, stop };
+  return { start, stop, showError };
 }
 
-// ---------------------------------------------------------------- notices shared by login and desk
-
-function showError(text) {
-  showText(ui.error, text);
-}
-
-function showNotice(text) {
-  showText(ui.notice, text);
-}
-
-// A <input type="datetime-local"> value (local time, to the minute) for a moment.
 // ---------------------------------------------------------------- bootstrap
 
 const loginView = createLogin(ui, {
