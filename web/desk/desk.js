@@ -23,7 +23,7 @@ import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
 import { createRecords } from '/desk/contact.js';
 import { createConversations } from '/desk/conversations.js';
-import { createDialogs } from '/desk/dialogs.js';
+import { ChatPanels, createDialogs } from '/desk/dialogs.js';
 import { ui } from '/desk/elements.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
@@ -67,7 +67,7 @@ function startDesk(session) {
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS, connected: false,
+  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS, connected: false, panel: null,
     error: null, notice: null, announcement: null });
   const notices = createNotices(store);
   const { showError, showNotice, announce } = notices;
@@ -158,21 +158,17 @@ function createDesk(session) {
     groupName: (id) => groupName(id),
   });
   const { conversationSnoozed } = holding;
-  const closeForm = createCloseForm(ui, {
-    settings: () => settings,
+  const closeForm = createCloseForm({
+    store,
     selected: () => chats.selected(),
-    find: (id) => conversations.get(id),
     serverNow,
     request: (fields) => connection.request('close_conversation', fields),
     onClosed: (view, conversation) => markClosed(view, conversation),
-    hidePanels: () => hidePanels(),
     announce: (text) => announce(text),
   });
-  const hideCloseForm = closeForm.close;
-  const dialogs = createDialogs(ui, {
+  const dialogs = createDialogs({
+    store,
     selected: () => chats.selected(),
-    find: (id) => conversations.get(id),
-    hideCloseForm: () => hideCloseForm(),
     serverNow,
     request: (action, fields) => connection.request(action, fields),
     onSnoozed: (conversation) => conversationSnoozed(conversation),
@@ -181,7 +177,7 @@ function createDesk(session) {
       updateConversation({ ...conversation, visitor_blocked: true });
       dialogs.close();
       announce(`${visitorLabel(view.conversation)} is blocked. End the chat when you are done.`);
-      ui.closeChat.focus();
+      document.getElementById('close-chat')?.focus();
     },
     loadGroups: () => loadGroups(),
     groups: () => names.groups(),
@@ -189,7 +185,6 @@ function createDesk(session) {
     directory,
     knownAgents,
   });
-  const hidePanels = dialogs.close;
   const records = createRecords({
     store,
     api,
@@ -216,10 +211,18 @@ function createDesk(session) {
     showError: (text) => showError(text),
   });
 
+  // The chat header's action buttons are static in index.html until the chat header is a component, which then
+  // calls closeForm.open / dialogs.open itself and renders aria-expanded from state.panel: until then, done here.
+  const panelButtons = [['close', ui.closeChat], ['snooze', ui.snoozeChat], ['transfer', ui.transferChat],
+    ['block', ui.blockChat]];
+  const showOpenPanel = ({ panel }) => {
+    for (const [name, button] of panelButtons) button.setAttribute('aria-expanded', String(panel === name));
+  };
+
   const listeners = [
     ...composer.listeners,
-    ...closeForm.listeners,
-    ...dialogs.listeners,
+    ...panelButtons.map(([name, button]) => [button, 'click',
+      () => (name === 'close' ? closeForm.open() : dialogs.open(name))]),
     [window, 'online', () => connection.retryNow()],
   ];
   let unmount = [];
@@ -230,6 +233,8 @@ function createDesk(session) {
       mount(ui.agentBar, AgentBar, store, { bar: statusBar }),
       mount(ui.sessionBar, SessionBar, store, { onLogout: logout }),
       mount(ui.deskNotices, Notices, store),
+      mount(ui.panelsSlot, ChatPanels, store, { closeForm, dialogs }),
+      store.subscribe(showOpenPanel),
     ];
     resetView();
     supervisor.start();
@@ -282,10 +287,6 @@ function createDesk(session) {
     ui.offers.hidden = true;
     ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
-    ui.closeForm.hidden = true;
-    ui.snoozeForm.hidden = true;
-    ui.transferForm.hidden = true;
-    ui.blockForm.hidden = true;
     holding.clear();
     ui.typing.hidden = true;
     ui.placeholder.hidden = false;
@@ -402,7 +403,6 @@ function createDesk(session) {
         renderTyping(view);
       }
     }
-    if (closeForm.isOpen()) closeForm.renderDuration();
   }
 
   function serverNow() {

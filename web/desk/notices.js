@@ -22,17 +22,6 @@ export function createNotices(store) {
 
 const Said = ({ text }) => text;
 
-// A form's error line (close-form.js, dialogs.js): plain text only.
-export function showText(element, text) {
-  element.textContent = text;
-  element.hidden = false;
-}
-
-export function hide(element) {
-  element.textContent = '';
-  element.hidden = true;
-}
-
 const shown = (note) => note && html`<${Said} key=${note.id} text=${note.text} />`;
 
 export function Notices({ state }) {
