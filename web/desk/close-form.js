@@ -92,7 +92,8 @@ export function CloseForm({ shown, error, busy, view, form, settings }) {
       <textarea id="close-notes" data-testid="close-notes" rows="2" maxlength="4000" value=${notes}
                 onInput=${(event) => setNotes(event.currentTarget.value)}></textarea>
       <label for="save-as">Save the chat log as</label>
-      <select id="save-as" data-testid="save-as" value=${saveAs} onChange=${(event) => setSaveAs(event.currentTarget.value)}>
+      <select id="save-as" data-testid="save-as" value=${saveAs}
+              onChange=${(event) => setSaveAs(event.currentTarget.value)}>
         <option value="case">A case on the customer's record</option>
         <option value="draft">A draft</option>
       </select>

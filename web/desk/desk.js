@@ -8,8 +8,8 @@
 //
 // This module signs in and runs the desk: it receives the server's frames and REST answers, keeps the desk's
 // state (store.js) and hands each part its own. Shared: api.js (the one REST client), socket.js (the WebSocket
-// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, notices.js, labels.js,
-// names.js. Views and parts: login.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
+// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, labels.js, names.js.
+// Views and parts: login.js; notices.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
 // conversations.js (the chats on the desk and the selection) with conversation-list.js; chat-pane.js, messages.js,
 // composer.js (reply box, canned answers, our typing); contact.js (the customer record) and details.js;
 // close-form.js; dialogs.js (snooze, transfer, block); holding.js with held-lists.js (Snoozed and Reserved);
@@ -57,10 +57,10 @@ let desk = null; // the signed-in desk, see startDesk
 
 function startDesk(session) {
   desk?.stop();
-  const started = createDesk(session);
-  desk = started;
-  started.start().catch((error) => {
-    if (!(error instanceof ApiError && error.status === 401)) started.showError(`Could not load the desk: ${error.message}`);
+  desk = createDesk(session);
+  const { showError } = desk;
+  desk.start().catch((error) => {
+    if (!(error instanceof ApiError && error.status === 401)) showError(`Could not load the desk: ${error.message}`);
   });
 }
 

@@ -182,14 +182,15 @@ const submitWith = (handler) => (event) => {
 };
 
 function PanelError({ name, error }) {
-  return html`<p id=${`${name}-error`} class="error" data-testid=${`${name}-error`} role="alert" data-code=${error?.code}
-    hidden=${!error}>${error?.text ?? ''}</p>`;
+  return html`<p id=${`${name}-error`} class="error" data-testid=${`${name}-error`} role="alert"
+    data-code=${error?.code} hidden=${!error}>${error?.text ?? ''}</p>`;
 }
 
 function PanelActions({ name, dialogs, children }) {
   return html`
     <div class="form-actions">
-      <button type="button" class="secondary" data-testid=${`${name}-cancel`} onClick=${() => dialogs.close()}>Cancel</button>
+      <button type="button" class="secondary" data-testid=${`${name}-cancel`}
+              onClick=${() => dialogs.close()}>Cancel</button>
       ${children}
     </div>`;
 }
@@ -251,7 +252,8 @@ function TransferForm({ shown, dialogs, error, busy, view, agentsListed }) {
         ${queues.length ? html`<optgroup label="Queues">${options(queues)}</optgroup>` : null}
         ${agents.length ? html`<optgroup label="Agents">${options(agents)}</optgroup>` : null}
       </select>
-      <p id="transfer-help" class="muted help" data-testid="transfer-help" data-agents=${shown ? agentsListed : undefined}>
+      <p id="transfer-help" class="muted help" data-testid="transfer-help"
+         data-agents=${shown ? agentsListed : undefined}>
         ${shown ? transferHelp(agents.length > 0, agentsListed) : ''}</p>
       <${PanelError} name="transfer" error=${error} />
       <${PanelActions} name="transfer" dialogs=${dialogs}>

@@ -74,6 +74,7 @@ function AgentLoad({ agent }) {
 export function SessionBar({ state, onLogout }) {
   const text = state.connected ? 'connected' : 'disconnected';
   return html`
-    <span id="connection" class="connection" data-testid="desk-connection" data-state=${text} role="status">${text}</span>
+    <span id="connection" class="connection" data-testid="desk-connection" data-state=${text}
+          role="status">${text}</span>
     <button id="logout" type="button" data-testid="logout" onClick=${onLogout}>Log out</button>`;
 }
