@@ -8,8 +8,8 @@
 //
 // This module signs in and runs the desk: it receives the server's frames and REST answers, keeps the desk's
 // state (store.js) and hands each part its own. Shared: api.js (the one REST client), socket.js (the WebSocket
-// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, notices.js, labels.js,
-// names.js. Views and parts: login.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
+// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, labels.js, names.js.
+// Views and parts: login.js; notices.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
 // conversations.js (the chats on the desk and the selection) with conversation-list.js; chat-pane.js, messages.js,
 // composer.js (reply box, canned answers, our typing); contact.js (the customer record) and details.js;
 // close-form.js; dialogs.js (snooze, transfer, block); holding.js with held-lists.js (Snoozed and Reserved);
@@ -23,19 +23,19 @@ import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
 import { createRecords } from '/desk/contact.js';
 import { createConversations } from '/desk/conversations.js';
-import { createDialogs } from '/desk/dialogs.js';
+import { ChatPanels, createDialogs } from '/desk/dialogs.js';
 import { ui } from '/desk/elements.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
-import { hide, showText } from '/desk/notices.js';
+import { Notices, createNotices } from '/desk/notices.js';
 import { createOfferArea } from '/desk/offers.js';
 import { clearSession, loadSession } from '/desk/session.js';
 import { createDeskSocket } from '/desk/socket.js';
-import { createStatusBar } from '/desk/status-bar.js';
-import { createDeskStore } from '/desk/store.js';
+import { AgentBar, SessionBar, createStatusBar } from '/desk/status-bar.js';
+import { createDeskStore, mount } from '/desk/store.js';
 import { createHeldView, createSupervisor } from '/desk/supervisor.js';
 
 const TYPING_STALE_MS = 10 * 1000; // the visitor's indicator goes out if nothing refreshes it (a lost "false")
@@ -58,6 +58,7 @@ let desk = null; // the signed-in desk, see startDesk
 function startDesk(session) {
   desk?.stop();
   desk = createDesk(session);
+  const { showError } = desk;
   desk.start().catch((error) => {
     if (!(error instanceof ApiError && error.status === 401)) showError(`Could not load the desk: ${error.message}`);
   });
@@ -66,7 +67,10 @@ function startDesk(session) {
 function createDesk(session) {
   const { tenant, id_token: token } = session;
   const api = createApi(config.api, tenant, token, () => endSession('Your session has expired. Please sign in again.'));
-  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS });
+  const store = createDeskStore({ me: session.agent ?? null, settings: DEFAULT_SETTINGS, connected: false, panel: null,
+    error: null, notice: null, announcement: null });
+  const notices = createNotices(store);
+  const { showError, showNotice, announce } = notices;
   const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
@@ -99,7 +103,7 @@ function createDesk(session) {
     token,
     onOpen: handleConnected,
     onFrame: handleFrame,
-    onStateChange: (connected) => statusBar.showConnection(connected),
+    onStateChange: (connected) => store.set({ connected }),
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
   // Supervisors and admins: the Waiting and Held views (supervisor.js), shown once /me confirms the role; one at a
@@ -120,13 +124,13 @@ function createDesk(session) {
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
 
-  const statusBar = createStatusBar(ui, {
+  const statusBar = createStatusBar({
+    store,
     socket: connection,
     api,
-    me: () => me,
     onAgent: (agent) => showMe(agent),
     showError: (text) => showError(text),
-    onAvailable: () => hide(ui.notice),
+    onAvailable: () => notices.hideNotice(),
   });
   const offerArea = createOfferArea(ui, {
     store,
@@ -152,21 +156,17 @@ function createDesk(session) {
     groupName: (id) => groupName(id),
   });
   const { conversationSnoozed } = holding;
-  const closeForm = createCloseForm(ui, {
-    settings: () => settings,
+  const closeForm = createCloseForm({
+    store,
     selected: () => chats.selected(),
-    find: (id) => conversations.get(id),
     serverNow,
     request: (fields) => connection.request('close_conversation', fields),
     onClosed: (view, conversation) => markClosed(view, conversation),
-    hidePanels: () => hidePanels(),
     announce: (text) => announce(text),
   });
-  const hideCloseForm = closeForm.close;
-  const dialogs = createDialogs(ui, {
+  const dialogs = createDialogs({
+    store,
     selected: () => chats.selected(),
-    find: (id) => conversations.get(id),
-    hideCloseForm: () => hideCloseForm(),
     serverNow,
     request: (action, fields) => connection.request(action, fields),
     onSnoozed: (conversation) => conversationSnoozed(conversation),
@@ -175,7 +175,7 @@ function createDesk(session) {
       updateConversation({ ...conversation, visitor_blocked: true });
       dialogs.close();
       announce(`${visitorLabel(view.conversation)} is blocked. End the chat when you are done.`);
-      ui.closeChat.focus();
+      document.getElementById('close-chat')?.focus();
     },
     loadGroups: () => loadGroups(),
     groups: () => names.groups(),
@@ -183,7 +183,6 @@ function createDesk(session) {
     directory,
     knownAgents,
   });
-  const hidePanels = dialogs.close;
   const records = createRecords({
     store,
     api,
@@ -199,7 +198,7 @@ function createDesk(session) {
     onVisitorWrote: (view) => renderTyping(view),
     onUnread: (view) => renderConversation(view),
     showError: (text) => showError(text),
-    hideError: () => hide(ui.error),
+    hideError: () => notices.hideError(),
   });
   const showMessage = messageLog.show;
   const composer = createComposer(ui, {
@@ -210,23 +209,37 @@ function createDesk(session) {
     showError: (text) => showError(text),
   });
 
+  // The chat header's action buttons are static in index.html until the chat header is a component, which then
+  // calls closeForm.open / dialogs.open itself and renders aria-expanded from state.panel: until then, done here.
+  const panelButtons = [['close', ui.closeChat], ['snooze', ui.snoozeChat], ['transfer', ui.transferChat],
+    ['block', ui.blockChat]];
+  const showOpenPanel = ({ panel }) => {
+    for (const [name, button] of panelButtons) button.setAttribute('aria-expanded', String(panel === name));
+  };
+
   const listeners = [
-    ...statusBar.listeners,
-    [ui.logout, 'click', logout],
     ...composer.listeners,
-    ...closeForm.listeners,
-    ...dialogs.listeners,
+    ...panelButtons.map(([name, button]) => [button, 'click',
+      () => (name === 'close' ? closeForm.open() : dialogs.open(name))]),
     [window, 'online', () => connection.retryNow()],
   ];
+  let unmount = [];
 
   async function start() {
     for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
+    unmount = [
+      mount(ui.agentBar, AgentBar, store, { bar: statusBar }),
+      mount(ui.sessionBar, SessionBar, store, { onLogout: logout }),
+      mount(ui.deskNotices, Notices, store),
+      mount(ui.panelsSlot, ChatPanels, store, { closeForm, dialogs }),
+      store.subscribe(showOpenPanel),
+    ];
     resetView();
     supervisor.start();
     supervisor.setRoles(me?.roles);
     heldView.start();
     heldView.setRoles(me?.roles);
-    ui.loginView.hidden = true;
+    loginView.hide();
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
     showMe(agent);
@@ -247,6 +260,7 @@ function createDesk(session) {
     heldView.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
+    for (const stopDrawing of unmount) stopDrawing();
   }
 
   function endSession(message) {
@@ -270,18 +284,11 @@ function createDesk(session) {
     ui.closedSection.hidden = true;
     ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
-    ui.closeForm.hidden = true;
-    ui.snoozeForm.hidden = true;
-    ui.transferForm.hidden = true;
-    ui.blockForm.hidden = true;
     holding.clear();
     ui.typing.hidden = true;
     ui.placeholder.hidden = false;
     ui.noConversations.hidden = false;
     ui.input.value = '';
-    hide(ui.error);
-    hide(ui.notice);
-    statusBar.showConnection(false);
     updateCounts();
   }
 
@@ -302,7 +309,6 @@ function createDesk(session) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
     }
-    statusBar.showAgent(me, agent);
     updateCounts();
   }
 
@@ -394,7 +400,6 @@ function createDesk(session) {
         renderTyping(view);
       }
     }
-    if (closeForm.isOpen()) closeForm.renderDuration();
   }
 
   function serverNow() {
@@ -458,26 +463,9 @@ function createDesk(session) {
     if (isNew) loadHistory(view).catch(() => {});
   }
 
-  // ------------------------------------------------ notices
-
-  function announce(text) {
-    ui.announcer.textContent = text;
-  }
-
-  return { start, stop };
+  return { start, stop, showError };
 }
 
-// ---------------------------------------------------------------- notices shared by login and desk
-
-function showError(text) {
-  showText(ui.error, text);
-}
-
-function showNotice(text) {
-  showText(ui.notice, text);
-}
-
-// A <input type="datetime-local"> value (local time, to the minute) for a moment.
 // ---------------------------------------------------------------- bootstrap
 
 const loginView = createLogin(ui, {
