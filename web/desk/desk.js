@@ -73,6 +73,7 @@ function createDesk(session) {
   let connectedOnce = false;
   let stopped = false;
   let ticker = null;
+  let hideViews = null; // stops drawing the parts mounted by start()
   let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
   const names = createNames({ api, store, me: () => me });
   const { directory, agentName, learnAgent, loadGroups, groupName } = names;
@@ -90,7 +91,7 @@ function createDesk(session) {
   });
   const {
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
-    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, receivePage,
+    renderConversation, select, receiveTyping, leaveDesk, receivePage,
   } = chats;
 
   const connection = createDeskSocket({
@@ -193,20 +194,16 @@ function createDesk(session) {
     announce: (text) => announce(text),
   });
   const messageLog = createMessages({
-    conversations,
-    selectedId: () => chats.selectedId(),
-    me: () => me,
+    store,
     socket: connection,
     learnAgent: (id, name) => learnAgent(id, name),
-    onVisitorWrote: (view) => renderTyping(view),
-    onUnread: (view) => renderConversation(view),
     showError: (text) => showError(text),
     hideError: () => hide(ui.error),
   });
   const showMessage = messageLog.show;
   const composer = createComposer(ui, {
+    store,
     selected: () => chats.selected(),
-    cannedAnswers: () => settings.canned_answers,
     socket: connection,
     send: (view, text) => messageLog.send(view, text),
     showError: (text) => showError(text),
@@ -215,14 +212,15 @@ function createDesk(session) {
   const listeners = [
     ...statusBar.listeners,
     [ui.logout, 'click', logout],
-    ...composer.listeners,
     ...closeForm.listeners,
     ...dialogs.listeners,
     [window, 'online', () => connection.retryNow()],
-  ];
+  ].filter(([target]) => target); // transitional: the chat header's buttons are drawn later and open the forms
 
   async function start() {
     for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
+    const unmounts = [chats.show(), messageLog.showLog(ui.logSlot), composer.show(), holding.show()];
+    hideViews = () => unmounts.forEach((unmount) => unmount());
     resetView();
     supervisor.start();
     supervisor.setRoles(me?.roles);
@@ -246,6 +244,7 @@ function createDesk(session) {
     connection.close();
     supervisor.stop();
     heldView.stop();
+    hideViews?.();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
   }
@@ -266,26 +265,17 @@ function createDesk(session) {
   }
 
   function resetView() {
-    ui.conversationList.replaceChildren();
-    ui.closedList.replaceChildren();
-    ui.closedSection.hidden = true;
     ui.offerList.replaceChildren();
     ui.offers.hidden = true;
-    ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
     ui.closeForm.hidden = true;
     ui.snoozeForm.hidden = true;
     ui.transferForm.hidden = true;
     ui.blockForm.hidden = true;
-    holding.clear();
-    ui.typing.hidden = true;
     ui.placeholder.hidden = false;
-    ui.noConversations.hidden = false;
-    ui.input.value = '';
     hide(ui.error);
     hide(ui.notice);
     statusBar.showConnection(false);
-    updateCounts();
   }
 
   // ------------------------------------------------ settings
@@ -293,7 +283,6 @@ function createDesk(session) {
   function applySettings(loaded) {
     settings = { ...DEFAULT_SETTINGS, ...loaded };
     store.set({ settings });
-    composer.showCannedAnswers(Array.isArray(settings.canned_answers) ? settings.canned_answers : []);
   }
 
   // ------------------------------------------------ agent and status
@@ -306,7 +295,6 @@ function createDesk(session) {
       heldView.setRoles(agent.roles);
     }
     statusBar.showAgent(me, agent);
-    updateCounts();
   }
 
   // ------------------------------------------------ connection
@@ -394,7 +382,7 @@ function createDesk(session) {
     for (const view of conversations.values()) {
       if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
         view.visitorTyping = 0;
-        renderTyping(view);
+        renderConversation(view);
       }
     }
     if (closeForm.isOpen()) closeForm.renderDuration();
@@ -456,7 +444,7 @@ function createDesk(session) {
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);
-    ui.input.focus();
+    composer.focus();
     // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
     if (isNew) loadHistory(view).catch(() => {});
   }
