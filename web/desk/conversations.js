@@ -117,8 +117,8 @@ export function createConversations(ui, deps) {
       deps.dialogs.close();
     }
     view.unread = 0;
+    showPane(true); // first, so that the log is drawn visible and scrolls to its newest message
     store.set({ selectedId: id });
-    showPane(true);
     renderConversation(view);
   }
 
