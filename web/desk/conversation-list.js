@@ -71,8 +71,9 @@ function Items({ views, state, onSelect }) {
 
 // The chats in progress (in the order they came) with their count; onSelect(id).
 export function ActiveConversations({ store, state, onSelect }) {
-  const views = [...store.conversations.values()].filter((view) => view.closedRank === undefined);
-  const active = [...store.conversations.values()].filter((view) => view.conversation.status !== 'closed').length;
+  const all = [...store.conversations.values()];
+  const views = all.filter((view) => view.closedRank === undefined);
+  const active = all.filter((view) => view.conversation.status !== 'closed').length; // offers: the top bar's load
   return html`
     <h2 id="conversations-title">Conversations
       <span id="active-count" class="active-count" data-testid="active-count" data-count=${String(active)}
