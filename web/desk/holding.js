@@ -12,6 +12,7 @@ import { formatMoment } from '/desk/supervisor.js';
 export function createHolding(ui, deps) {
   const { snoozed, reserved } = deps.store;
   let generation = 0; // a push since a GET agents/me/held started makes its answer stale
+  const render = () => deps.store.changed(); // the lists (HeldLists) draw again
 
   function tell(text) {
     deps.showNotice(text);
@@ -99,8 +100,6 @@ export function createHolding(ui, deps) {
       render();
     }
   }
-
-  const render = () => deps.store.changed();
 
   // ASYNC-16: the visitor's page of a held chat.
   function receivePage(conversationId, page) {
