@@ -1,59 +1,90 @@
-// The chat pane of the selected conversation: its header (visitor, page, custom data, status, flags, banners and
-// which actions apply), the visitor's typing line, and the message elements of its log. The pane's markup is in
-// index.html; `ui` holds its elements. The customer record (contact.js), the composer (composer.js), the close form
-// (close-form.js) and the panels (dialogs.js) are parts of their own.
+// The chat pane of the selected conversation (`state.selectedId`): its header (title, flags, the actions that apply
+// with the panel each opens, the async and blocked banners, visitor, page, custom data, the customer record, status)
+// and the visitor's typing line, as Preact components over the store's conversation views. The message log
+// (messages.js), the composer (composer.js), the close form (close-form.js) and the panels (dialogs.js) are parts of
+// their own; the record is contact.js's ChatRecord.
 
-import { h, renderMessage } from '/widget/connection.js';
-import { conversationFlags } from '/desk/conversation-list.js';
-import { customEntries, pageLink } from '/desk/details.js';
-import { customerLabel, ratingText, visitorLabel } from '/desk/labels.js';
+import { html } from '/vendor/htm-preact-standalone.module.js';
+import { visitorIsTyping } from '/desk/conversation-list.js';
+import { ChatRecord } from '/desk/contact.js';
+import { CustomData, PageLink } from '/desk/details.js';
+import { ConversationFlags, customerLabel, ratingText, visitorLabel } from '/desk/labels.js';
 
-export function renderChatHeader(ui, conversation) {
-  const visitor = conversation.visitor ?? {};
-  ui.chatTitle.textContent = visitorLabel(conversation);
-  ui.chatVisitor.textContent = [
+function visitorLine(visitor) {
+  return [
     visitor.name ? `Name: ${visitor.name}` : '',
     visitor.email ? `Email: ${visitor.email}` : '',
     visitor.ip ? `IP: ${visitor.ip}` : '',
     `Customer: ${customerLabel(visitor)}`,
   ].filter(Boolean).join(' · ');
-  ui.chatVisitor.hidden = ui.chatVisitor.textContent === '';
-  ui.chatPage.replaceChildren(pageLink(conversation.page));
-  const custom = customEntries(conversation.custom);
-  ui.chatCustom.replaceChildren(...custom.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
-  ui.chatCustom.hidden = custom.length === 0;
 }
 
-// The status line, the flags and banners, and which of the composer and the actions apply.
-export function renderChatState(ui, conversation) {
-  const rated = ratingText(conversation);
-  ui.chatStatus.textContent = rated ? `Status: ${conversation.status} · ${rated}` : `Status: ${conversation.status}`;
+// The header's action buttons; `panel` is the open panel (state.panel), open(name) opens one ('close', 'snooze',
+// 'transfer' or 'block'). Each stays rendered, hidden when it does not apply.
+function ChatActions({ conversation, panel, open }) {
+  const onDesk = conversation?.status === 'assigned';
+  const button = (name, label, hidden, controls) => html`
+    <button id=${`${name}-chat`} type="button" class="secondary" data-testid=${`${name}-chat`}
+            aria-controls=${controls} aria-expanded=${String(panel === name)} hidden=${hidden}
+            onClick=${() => open(name)}>${label}</button>`;
+  return html`
+    <div class="chat-actions" role="group" aria-label="Conversation actions">
+      ${button('snooze', 'Snooze…', !onDesk || !conversation.asynchronous, 'snooze-form')}
+      ${button('transfer', 'Transfer…', !onDesk, 'transfer-form')}
+      ${button('block', 'Block visitor…', !onDesk || Boolean(conversation.visitor_blocked), 'block-form')}
+      ${button('close', 'End chat…', !conversation || conversation.status === 'closed', undefined)}
+    </div>`;
+}
+
+// Below the title and actions: banners, visitor, page, custom data, the customer record, status.
+function ChatDetails({ view, records }) {
+  const { conversation } = view;
   const closed = conversation.status === 'closed';
-  ui.input.disabled = closed;
-  ui.send.disabled = closed;
-  ui.canned.disabled = closed;
-  ui.closeChat.hidden = closed;
-  ui.chatFlags.replaceChildren(...conversationFlags(conversation));
-  ui.asyncBanner.hidden = closed || !conversation.asynchronous;
-  ui.blockedBanner.hidden = !conversation.visitor_blocked;
-  const onDesk = conversation.status === 'assigned';
-  ui.snoozeChat.hidden = !onDesk || !conversation.asynchronous;
-  ui.transferChat.hidden = !onDesk;
-  ui.blockChat.hidden = !onDesk || Boolean(conversation.visitor_blocked);
+  const rated = ratingText(conversation);
+  return html`
+    <p id="async-banner" class="async-banner" data-testid="async-banner"
+       hidden=${closed || !conversation.asynchronous}>
+      <strong>Asynchronous conversation.</strong> The visitor may not answer at once. When you are waiting
+      for them, snooze it: it leaves your desk and comes back when the visitor writes or when the snooze
+      ends.
+    </p>
+    <p id="blocked-banner" class="blocked-banner" data-testid="blocked-banner" role="status"
+       hidden=${!conversation.visitor_blocked}>
+      Visitor blocked: their new messages and conversations are refused. End the chat when you are done.
+    </p>
+    <p id="chat-visitor" class="chat-visitor" data-testid="chat-visitor">${visitorLine(conversation.visitor ?? {})}</p>
+    <p class="chat-page"><span class="muted">Page:</span> <span id="chat-page" data-testid="chat-page"
+      ><${PageLink} page=${conversation.page} /></span></p>
+    <${CustomData} custom=${conversation.custom} testId="chat-custom" />
+    <div id="chat-contact" class="chat-contact" data-testid="chat-contact">
+      <${ChatRecord} view=${view} records=${records} />
+    </div>
+    <p id="chat-status" class="muted" data-testid="chat-status">
+      ${rated ? `Status: ${conversation.status} · ${rated}` : `Status: ${conversation.status}`}</p>`;
+}
+
+// The selected chat's header; with none selected (the pane is hidden) only its empty title and hidden buttons.
+// records: contact.js's createRecords (the form's save); open(name) opens a panel.
+export function ChatHeader({ store, state, records, open }) {
+  const view = store.conversations.get(state.selectedId);
+  const conversation = view?.conversation;
+  return html`
+    <header class="chat-header">
+      <div class="chat-header-main">
+        <h2 id="chat-title">${conversation ? visitorLabel(conversation) : ''}</h2>
+        <span id="chat-flags" class="chat-flags">
+          ${conversation ? html`<${ConversationFlags} conversation=${conversation} />` : null}</span>
+        <${ChatActions} conversation=${conversation} panel=${state.panel} open=${open} />
+      </div>
+      ${view ? html`<${ChatDetails} view=${view} records=${records} />` : null}
+    </header>`;
 }
 
 // "Zoé is typing…" under the log of the selected conversation; empty and hidden when not.
-export function renderTypingLine(ui, conversation, typing) {
-  ui.typing.textContent = typing ? `${conversation.visitor?.name || 'The visitor'} is typing…` : '';
-  ui.typing.hidden = !typing;
-}
-
-// A message of the log; selfId is the signed-in agent, shown as "You".
-export function messageElement(sender, text, state, selfId) {
-  const label = (who, kind) => {
-    if (kind === 'visitor') return who?.name || 'Visitor';
-    if (!who || who.id === selfId) return 'You';
-    return who.name || 'Agent';
-  };
-  return renderMessage({ sender, text, state, testId: 'desk-message', label });
+export function TypingLine({ store, state }) {
+  const view = store.conversations.get(state.selectedId);
+  const typing = Boolean(view) && visitorIsTyping(view);
+  return html`
+    <p id="typing-indicator" class="typing-indicator" data-testid="typing-indicator" aria-live="polite"
+       hidden=${!typing}>${typing ? `${view.conversation.visitor?.name || 'The visitor'} is typing…` : ''}</p>`;
 }

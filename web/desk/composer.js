@@ -1,21 +1,27 @@
-// The chat pane's composer: the reply box (Enter sends, Shift+Enter a new line), canned answers inserted at the
-// caret, and our typing indicator to the visitor. The markup is in index.html; `ui` holds composer, input,
-// canned. Sending itself (the log, the outbox) is the desk's: deps.send(view, text).
+// The chat pane's composer: the reply box (Enter sends, Shift+Enter a new line), canned answers (the settings'
+// canned_answers) inserted at the caret, and our typing indicator to the visitor. A Preact component over the store;
+// the reply box is uncontrolled: what the agent types is kept per chat in its view's draft, put back when the chat
+// is selected again. Sending itself (the log, the outbox) is the desk's: deps.send(view, text).
 
 import { MAX_LENGTH } from '/widget/connection.js';
+import { html, useLayoutEffect, useRef } from '/vendor/htm-preact-standalone.module.js';
+import { mount } from '/desk/store.js';
 
 const TYPING_IDLE_MS = 3000; // "typing: false" after this long without a keystroke
 const TYPING_REFRESH_MS = 4000; // "typing: true" again while the agent keeps typing
 
-// deps: selected() the chat pane's conversation view; cannedAnswers() from the settings; socket (isOpen, request);
-// send(view, text); showError(text).
+// deps: store; selected() the chat pane's conversation view; socket (isOpen, request); send(view, text);
+// showError(text).
 export function createComposer(ui, deps) {
+  let input = null; // the reply box, once drawn
+
   // Our side: "typing: true" on the first keystroke (again every TYPING_REFRESH_MS while it goes on), "false"
   // after TYPING_IDLE_MS without one, on send, when the input is emptied, or when the agent switches chats.
   function noteTyping() {
     const view = deps.selected();
     if (!view || view.conversation.status === 'closed') return;
-    if (ui.input.value.trim() === '') {
+    view.draft = input.value;
+    if (input.value.trim() === '') {
       stopTyping(view, { tell: true });
       return;
     }
@@ -40,58 +46,78 @@ export function createComposer(ui, deps) {
     deps.socket.request('typing', { conversation_id: view.conversation.id, typing }).catch(() => {});
   }
 
-  // The settings' canned answers as the picker's options (Option() sets text, never markup).
-  function showCannedAnswers(answers) {
-    ui.canned.replaceChildren(new Option('Canned answers…', ''));
-    answers.forEach((answer, index) => {
-      const option = new Option(answer.title, String(index));
-      option.title = answer.text;
-      ui.canned.append(option);
-    });
-    ui.canned.hidden = answers.length === 0;
-  }
-
-  function insertCannedAnswer() {
-    const chosen = ui.canned.value;
-    ui.canned.value = '';
-    const answer = chosen === '' ? null : deps.cannedAnswers()?.[Number(chosen)];
+  function insertCannedAnswer(event, answers) {
+    const chosen = event.currentTarget.value;
+    event.currentTarget.value = '';
+    const answer = chosen === '' ? null : answers[Number(chosen)];
     if (!answer?.text) return;
-    const { value } = ui.input;
-    const start = ui.input.selectionStart ?? value.length;
-    const end = ui.input.selectionEnd ?? value.length;
-    ui.input.value = value.slice(0, start) + answer.text + value.slice(end);
+    const { value } = input;
+    const start = input.selectionStart ?? value.length;
+    const end = input.selectionEnd ?? value.length;
+    input.value = value.slice(0, start) + answer.text + value.slice(end);
     const caret = start + answer.text.length;
-    ui.input.focus();
-    ui.input.setSelectionRange(caret, caret);
+    input.focus();
+    input.setSelectionRange(caret, caret);
     noteTyping();
   }
 
   function submitReply() {
     const view = deps.selected();
-    const text = ui.input.value.trim();
+    const text = input.value.trim();
     if (!view || !text || view.conversation.status === 'closed') return;
     if (text.length > MAX_LENGTH) {
       deps.showError(`Messages are limited to ${MAX_LENGTH} characters.`);
       return;
     }
     stopTyping(view, { tell: true });
-    ui.input.value = '';
+    input.value = '';
     view.draft = '';
     deps.send(view, text);
   }
 
-  // The composer's own listeners, as [target, type, listener] for the desk to add and remove with its others.
-  const listeners = [
-    [ui.composer, 'submit', (event) => { event.preventDefault(); submitReply(); }],
-    [ui.input, 'keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        submitReply();
-      }
-    }],
-    [ui.input, 'input', noteTyping],
-    [ui.canned, 'change', insertCannedAnswer],
-  ];
+  function onKeyDown(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitReply();
+    }
+  }
 
-  return { stopTyping, showCannedAnswers, listeners };
+  function Composer({ store, state }) {
+    const view = store.conversations.get(state.selectedId);
+    const closed = view?.conversation.status === 'closed';
+    const answers = Array.isArray(state.settings?.canned_answers) ? state.settings.canned_answers : [];
+    const box = useRef(null);
+    useLayoutEffect(() => {
+      input = box.current;
+      return () => { input = null; };
+    }, []);
+    useLayoutEffect(() => { box.current.value = view?.draft ?? ''; }, [view]); // the selected chat's draft
+    return html`
+      <form id="composer" class="composer" onSubmit=${(event) => { event.preventDefault(); submitReply(); }}>
+        <div class="composer-tools">
+          <label for="canned-select" class="visually-hidden">Canned answers</label>
+          <select id="canned-select" data-testid="canned-select" hidden=${answers.length === 0} disabled=${closed}
+                  onChange=${(event) => insertCannedAnswer(event, answers)}>
+            <option value="">Canned answers…</option>
+            ${answers.map((answer, index) => html`
+              <option key=${index} value=${String(index)} title=${answer.text}>${answer.title}</option>`)}
+          </select>
+        </div>
+        <div class="composer-row">
+          <label for="desk-input" class="visually-hidden">Reply</label>
+          <textarea id="desk-input" ref=${box} data-testid="desk-input" maxlength="1940" rows="3" disabled=${closed}
+                    placeholder="Type your reply… (Enter to send, Shift+Enter for a new line)"
+                    onKeyDown=${onKeyDown} onInput=${noteTyping}></textarea>
+          <button type="submit" data-testid="desk-send" disabled=${closed}>Send</button>
+        </div>
+      </form>`;
+  }
+
+  // Draws the composer in its slot from now on; answers the function that stops.
+  const show = () => mount(ui.composerSlot, Composer, deps.store);
+
+  // Moves the focus to the reply box.
+  const focus = () => input?.focus();
+
+  return { stopTyping, show, focus };
 }

@@ -3,7 +3,7 @@
 // them (REST); a refusal is shown in the form.
 
 import { ApiError } from '/widget/connection.js';
-import { html, render, useState } from '/vendor/htm-preact-standalone.module.js';
+import { html, useState } from '/vendor/htm-preact-standalone.module.js';
 
 export function ContactCard({ contact }) {
   const count = Number(contact.case_count) || 0;
@@ -96,16 +96,6 @@ export function ChatRecord({ view, records }) {
     save=${(fields) => records.saveFromChat(view, fields)} />`;
 }
 
-// The chat pane's record; `shown` is 'card', 'form', 'none' (a closed chat without one) or 'loading'.
-export function renderChatRecord(container, { shown, contact, conversation, save }) {
-  const views = {
-    card: () => html`<${ContactCard} contact=${contact} />`,
-    form: () => html`<${ContactForm} key=${conversation.id} conversation=${conversation} where="chat" save=${save} />`,
-    none: () => html`<p class="muted">No customer record.</p>`,
-  };
-  render(views[shown]?.() ?? null, container);
-}
-
 // The desk's side of the records: found with the offer (the store's knownContacts: conversation id -> record, or
 // null for none), else looked up by the brand-signed external id or the email; created from either form.
 // deps: store (knownContacts, conversations, changed); api (findContact, createContact); renderConversation(view);
@@ -152,24 +142,6 @@ export function createRecords(deps) {
     }
   }
 
-  // The chat pane's record; drawn again only when what it shows changes, so that a form keeps what the agent typed.
-  function renderChat(view) {
-    const closed = view.conversation.status === 'closed';
-    const shown = view.contact ? `card:${view.contact.id}:${view.contact.case_count ?? 0}`
-      : view.contact === null ? (closed ? 'none' : 'form') : 'loading';
-    if (view.contactShown === shown) return;
-    view.contactShown = shown;
-    renderChatRecord(view.contactBox, {
-      shown: shown.split(':')[0],
-      contact: view.contact,
-      conversation: view.conversation,
-      save: (fields) => save(view.conversation, fields, (contact) => {
-        view.contact = contact; // sent as contact_id when the chat ends: the case goes on this record (CHAT-11)
-        deps.renderConversation(view);
-      }),
-    });
-  }
-
   // The offer card form's save (OfferRecord): the card then shows the record, and the chat starts with it.
   function saveFromOffer(conversation, fields) {
     return save(conversation, fields, () => deps.store.changed());
@@ -196,5 +168,5 @@ export function createRecords(deps) {
     deps.announce(`Customer record saved for ${contact.name}.`);
   }
 
-  return { lookUpOffer, lookUp, renderChat, saveFromOffer, saveFromChat };
+  return { lookUpOffer, lookUp, saveFromOffer, saveFromChat };
 }

@@ -1,101 +1,98 @@
 // The conversation list: one button per chat on the desk (title, flags, page, typing, rating, unread count),
-// which selects it, and the count of chats in progress. A conversation view (createConversationView) holds what
-// the desk keeps per chat: its list item, its message log, its outbox, typing and the customer's record.
+// which selects it, the count of chats in progress, and the Closed list. Preact components over the store's
+// conversation views (`store.conversations`) and `state.selectedId`. A conversation view (createConversationView)
+// holds what the desk keeps per chat: its conversation, its messages, its outbox, typing and the customer's record.
 
-import { h } from '/widget/connection.js';
-import { asyncBadge, ratingText, visitorLabel } from '/desk/labels.js';
+import { html } from '/vendor/htm-preact-standalone.module.js';
+import { ConversationFlags, ratingText, visitorLabel } from '/desk/labels.js';
 
-function createListItem(conversation, onSelect) {
-  const title = h('span', { class: 'item-title' });
-  const subtitle = h('span', { class: 'item-subtitle' });
-  const typing = h('span', { class: 'item-typing', hidden: '' }, 'typing…');
-  const badge = h('span', { class: 'unread', 'data-testid': 'unread-badge', hidden: '' });
-  const rating = h('span', { class: 'item-rating', 'data-testid': 'conversation-rating', hidden: '' });
-  const flags = h('span', { class: 'item-flags' });
-  const button = h('button', {
-    type: 'button',
-    class: 'conversation-item',
-    'data-testid': 'conversation-item',
-    'data-conversation-id': conversation.id,
-  }, title, flags, subtitle, typing, rating, badge);
-  button.addEventListener('click', () => onSelect(conversation.id));
-  return { listItem: h('li', {}, button), button, title, subtitle, typing, badge, rating, flags, flagsShown: null };
-}
-
-// `item` is what createListItem answered (kept on the conversation view); unread counts the visitor's messages
-// since the agent last looked.
-export function renderListItem(item, conversation, unread) {
-  item.title.textContent = visitorLabel(conversation);
-  item.subtitle.textContent = conversation.page?.title || conversation.page?.url || '';
-  item.button.dataset.status = conversation.status;
-  item.button.dataset.asynchronous = String(Boolean(conversation.asynchronous));
-  const flagsKey = `${Boolean(conversation.asynchronous)}:${Boolean(conversation.visitor_blocked)}`;
-  if (item.flagsShown !== flagsKey) {
-    item.flagsShown = flagsKey;
-    item.flags.replaceChildren(...conversationFlags(conversation));
-  }
-  item.badge.textContent = String(unread);
-  item.badge.hidden = unread === 0;
-  const rated = ratingText(conversation);
-  item.rating.textContent = rated;
-  item.rating.hidden = rated === '';
-  if (rated) item.rating.dataset.rating = String(conversation.rating);
-  item.button.setAttribute('aria-label', [
-    visitorLabel(conversation),
-    conversation.asynchronous ? 'asynchronous' : '',
-    conversation.visitor_blocked ? 'visitor blocked' : '',
-    item.subtitle.textContent,
-    conversation.status === 'closed' ? 'closed' : '',
-    rated,
-    unread ? `${unread} unread` : '',
-  ].filter(Boolean).join(', '));
-}
-
-// The Async and Blocked badges, in the list and in the chat pane's header.
-export function conversationFlags(conversation) {
-  const flags = [];
-  if (conversation.asynchronous) flags.push(asyncBadge());
-  if (conversation.visitor_blocked) {
-    flags.push(h('span', { class: 'badge badge--blocked', 'data-testid': 'blocked-badge' }, 'Blocked'));
-  }
-  return flags;
-}
-
-// contact: the customer's record if known (undefined: not yet, null: none); onSelect(id).
-export function createConversationView(conversation, contact, onSelect) {
-  const log = h('div', {
-    class: 'messages',
-    'data-testid': 'desk-messages',
-    role: 'log',
-    'aria-live': 'polite',
-    'aria-label': 'Messages',
-    tabindex: '0',
-  });
+// contact: the customer's record if known (undefined: not yet, null: none).
+export function createConversationView(conversation, contact) {
   return {
     conversation,
     maxSeq: 0,
-    unread: 0,
-    draft: '',
+    unread: 0, // the visitor's messages since the agent last looked
+    draft: '', // what the agent typed in the reply box for this chat
     typingSent: 0, // when we last told the visitor we are typing (0: we are not)
     typingTimer: null,
     visitorTyping: 0, // when the visitor last said they are typing (0: not typing)
-    shown: new Map(), // seq -> element
-    outbox: new Map(), // client_message_id -> {text, element}; cleared by acks
-    ...createListItem(conversation, onSelect), // listItem, button, title, subtitle, typing, badge, rating, flags
-    log,
+    messages: [], // the log, in order: {key, sender, text, state, seq, sentAt} (see messages.js)
+    shown: new Map(), // seq -> its entry of messages
+    outbox: new Map(), // client_message_id -> {text, entry}; cleared by acks
+    closedRank: undefined, // set once in the Closed list: higher ranks first
     // The customer's record: undefined until known, null when there is none (then a form creates one).
     contact,
     contactLookup: false,
-    contactBox: h('div', { class: 'contact-box' }),
-    contactShown: null, // what contactBox shows now, so that a re-render keeps what the agent typed
   };
 }
 
-// views: every conversation view of the desk.
-export function renderCounts(ui, views) {
-  const active = views.filter((view) => view.conversation.status !== 'closed').length;
-  ui.activeCount.textContent = String(active); // the load, offers included, is in the top bar
-  ui.activeCount.dataset.count = String(active);
-  ui.activeCount.title = `${active} chat${active === 1 ? '' : 's'} in progress`;
-  ui.noConversations.hidden = active > 0;
+// Whether the visitor's "typing…" shows for a view.
+export function visitorIsTyping(view) {
+  return Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
+}
+
+function ConversationItem({ view, selected, onSelect }) {
+  const { conversation, unread } = view;
+  const page = conversation.page?.title || conversation.page?.url || '';
+  const rated = ratingText(conversation);
+  const typing = visitorIsTyping(view);
+  const label = [
+    visitorLabel(conversation),
+    conversation.asynchronous ? 'asynchronous' : '',
+    conversation.visitor_blocked ? 'visitor blocked' : '',
+    page,
+    conversation.status === 'closed' ? 'closed' : '',
+    rated,
+    unread ? `${unread} unread` : '',
+  ].filter(Boolean).join(', ');
+  return html`
+    <li>
+      <button type="button" class="conversation-item" data-testid="conversation-item"
+              data-conversation-id=${conversation.id} data-status=${conversation.status}
+              data-asynchronous=${String(Boolean(conversation.asynchronous))} data-typing=${String(typing)}
+              aria-current=${selected ? 'true' : undefined} aria-label=${label}
+              onClick=${() => onSelect(conversation.id)}>
+        <span class="item-title">${visitorLabel(conversation)}</span>
+        <span class="item-flags"><${ConversationFlags} conversation=${conversation} /></span>
+        <span class="item-subtitle">${page}</span>
+        <span class="item-typing" hidden=${!typing}>typing…</span>
+        <span class="item-rating" data-testid="conversation-rating" hidden=${rated === ''}
+              data-rating=${rated ? String(conversation.rating) : undefined}>${rated}</span>
+        <span class="unread" data-testid="unread-badge" hidden=${unread === 0}>${String(unread)}</span>
+      </button>
+    </li>`;
+}
+
+function Items({ views, state, onSelect }) {
+  return views.map((view) => html`
+    <${ConversationItem} key=${view.conversation.id} view=${view} selected=${view.conversation.id === state.selectedId}
+      onSelect=${onSelect} />`);
+}
+
+// The chats in progress (in the order they came) with their count; onSelect(id).
+export function ActiveConversations({ store, state, onSelect }) {
+  const all = [...store.conversations.values()];
+  const views = all.filter((view) => view.closedRank === undefined);
+  const active = all.filter((view) => view.conversation.status !== 'closed').length; // offers: the top bar's load
+  return html`
+    <h2 id="conversations-title">Conversations
+      <span id="active-count" class="active-count" data-testid="active-count" data-count=${String(active)}
+            title=${`${active} chat${active === 1 ? '' : 's'} in progress`}>${String(active)}</span></h2>
+    <ul id="conversation-list" class="conversation-list" data-testid="active-list">
+      <${Items} views=${views} state=${state} onSelect=${onSelect} />
+    </ul>
+    <p id="no-conversations" class="muted" hidden=${active > 0}>No open conversations.</p>`;
+}
+
+// The chats ended during this session, the latest first; hidden while there is none.
+export function ClosedConversations({ store, state, onSelect }) {
+  const views = [...store.conversations.values()].filter((view) => view.closedRank !== undefined)
+    .sort((a, b) => b.closedRank - a.closedRank);
+  return html`
+    <div id="closed-section" class="closed-section" hidden=${views.length === 0}>
+      <h3 id="closed-title">Closed</h3>
+      <ul id="closed-list" class="conversation-list" data-testid="closed-list" aria-labelledby="closed-title">
+        <${Items} views=${views} state=${state} onSelect=${onSelect} />
+      </ul>
+    </div>`;
 }

@@ -1,18 +1,23 @@
-// The chats on the desk: one conversation view each (conversation-list.js), assigned, updated, rated, closed or
-// taken off the desk by the server's frames; which one the chat pane shows (the selection) and its header, record,
-// state and typing line. The desk calls these on frames and REST answers.
+// The chats on the desk: one conversation view each (conversation-list.js) in the store's `conversations`,
+// assigned, updated, rated, closed or taken off the desk by the server's frames; which one the chat pane shows (the
+// selection, `state.selectedId`). The desk calls these on frames and REST answers; each changes the views, then
+// the store says so and the list, the chat header and the typing line (chat-pane.js) draw again.
 
 import { ApiError, loadHistory as loadPages } from '/widget/connection.js';
-import { renderChatHeader as renderHeader, renderChatState, renderTypingLine } from '/desk/chat-pane.js';
-import { createConversationView, renderCounts, renderListItem } from '/desk/conversation-list.js';
+import { ChatHeader, TypingLine } from '/desk/chat-pane.js';
+import { ActiveConversations, ClosedConversations, createConversationView } from '/desk/conversation-list.js';
 import { visitorLabel } from '/desk/labels.js';
+import { mount } from '/desk/store.js';
 
 // deps (read when used, so the desk may create them after this): store (conversations, offers, knownContacts);
 // api; holding; finishOffer(entry); showMessage(message, options); announce(text); stopTyping(view, options);
 // closeForm; dialogs; records.
 export function createConversations(ui, deps) {
-  const { conversations, offers, knownContacts } = deps.store;
-  let selectedId = null;
+  const { store } = deps;
+  const { conversations, offers, knownContacts } = store;
+  const selectedId = () => store.state.selectedId ?? null;
+  let closedTop = 0; // the Closed list's ranks: a chat ended now goes first, one loaded closed goes last
+  let closedBottom = 0;
 
   async function loadHistory(view) {
     const show = (message) => deps.showMessage(message, { quiet: true });
@@ -27,7 +32,9 @@ export function createConversations(ui, deps) {
     if (entry) deps.finishOffer(entry); // accepted, maybe from another tab
     upsertConversation(conversation);
     messages.forEach((message) => deps.showMessage(message, { quiet: true }));
-    if (selectedId === null || conversations.get(selectedId)?.conversation.status === 'closed') select(conversation.id);
+    if (selectedId() === null || conversations.get(selectedId())?.conversation.status === 'closed') {
+      select(conversation.id);
+    }
     deps.announce(`New conversation: ${visitorLabel(conversations.get(conversation.id).conversation)}`);
   }
 
@@ -52,12 +59,10 @@ export function createConversations(ui, deps) {
       updateConversation(conversation);
       return existing;
     }
-    const view = createConversationView(conversation, knownContacts.get(conversation.id), select);
+    const view = createConversationView(conversation, knownContacts.get(conversation.id));
+    if (conversation.status === 'closed') view.closedRank = --closedBottom;
     conversations.set(conversation.id, view);
-    if (conversation.status === 'closed') ui.closedList.append(view.listItem);
-    else ui.conversationList.append(view.listItem);
     renderConversation(view);
-    updateCounts();
     return view;
   }
 
@@ -83,22 +88,21 @@ export function createConversations(ui, deps) {
     view.conversation = { ...view.conversation, ...conversation, status: 'closed' };
     deps.stopTyping(view, { tell: false });
     view.visitorTyping = 0;
-    if (view.listItem.parentElement !== ui.closedList) ui.closedList.prepend(view.listItem);
-    ui.closedSection.hidden = false;
-    if (view.conversation.id === selectedId && deps.closeForm.isOpen()) deps.closeForm.close();
+    if (view.closedRank === undefined) view.closedRank = ++closedTop;
+    if (view.conversation.id === selectedId() && deps.closeForm.isOpen()) deps.closeForm.close();
     renderConversation(view);
-    renderTyping(view);
-    updateCounts();
   }
 
-  function updateCounts() {
-    renderCounts(ui, [...conversations.values()]);
-  }
-
+  // A view changed: for the selected chat, its customer record is looked up (contact.js) and a panel that no longer
+  // applies closes; then every part draws again from the store.
   function renderConversation(view) {
     const { conversation } = view;
-    renderListItem(view, conversation, view.unread);
-    if (conversation.id === selectedId) renderChatHeader(view);
+    if (conversation.id === selectedId()) {
+      deps.records.lookUp(view);
+      if (conversation.status !== 'assigned') deps.dialogs.close();
+      else if (conversation.visitor_blocked && deps.dialogs.isOpen('block')) deps.dialogs.close();
+    }
+    store.changed();
   }
 
   // ------------------------------------------------ chat pane
@@ -106,37 +110,40 @@ export function createConversations(ui, deps) {
   function select(id) {
     const view = conversations.get(id);
     if (!view) return;
-    const previous = conversations.get(selectedId);
-    if (previous && previous !== view) {
-      previous.button.removeAttribute('aria-current');
-      previous.draft = ui.input.value;
-      deps.stopTyping(previous, { tell: true });
-    }
+    const previous = conversations.get(selectedId());
+    if (previous && previous !== view) deps.stopTyping(previous, { tell: true });
     if (previous !== view) {
-      ui.input.value = view.draft;
       deps.closeForm.close();
       deps.dialogs.close();
     }
-    selectedId = id;
     view.unread = 0;
-    view.button.setAttribute('aria-current', 'true');
+    showPane(true); // first, so that the log is drawn visible and scrolls to its newest message
+    store.set({ selectedId: id });
     renderConversation(view);
-    renderTyping(view);
-    ui.placeholder.hidden = true;
-    ui.chatPane.hidden = false;
-    ui.logSlot.replaceChildren(view.log); // each conversation keeps its own log element
-    view.log.scrollTop = view.log.scrollHeight;
   }
 
-  function renderChatHeader(view) {
-    const { conversation } = view;
-    renderHeader(ui, conversation);
-    deps.records.lookUp(view); // the customer's record (contact.js)
-    deps.records.renderChat(view);
-    ui.chatContact.replaceChildren(view.contactBox);
-    renderChatState(ui, conversation);
-    if (conversation.status !== 'assigned') deps.dialogs.close();
-    else if (conversation.visitor_blocked && deps.dialogs.isOpen('block')) deps.dialogs.close();
+  // The chat pane (index.html's skeleton) or, with no chat selected, the placeholder.
+  function showPane(shown) {
+    ui.placeholder.hidden = shown;
+    ui.chatPane.hidden = !shown;
+  }
+
+  // The header's action buttons: 'close' opens the close form, the others their panel (dialogs.js).
+  function openPanel(name) {
+    if (name === 'close') deps.closeForm.open();
+    else deps.dialogs.open(name);
+  }
+
+  // Draws the list, the Closed list, the chat header and the typing line from now on; answers the function that
+  // stops drawing them.
+  function show() {
+    const unmounts = [
+      mount(ui.conversationsSlot, ActiveConversations, store, { onSelect: select }),
+      mount(ui.closedSlot, ClosedConversations, store, { onSelect: select }),
+      mount(ui.chatHeaderSlot, ChatHeader, store, { records: deps.records, open: openPanel }),
+      mount(ui.typingSlot, TypingLine, store),
+    ];
+    return () => unmounts.forEach((unmount) => unmount());
   }
 
   // ------------------------------------------------ typing indicators
@@ -146,14 +153,7 @@ export function createConversations(ui, deps) {
     const view = conversations.get(frame.conversation_id);
     if (!view || view.conversation.status === 'closed') return;
     view.visitorTyping = frame.typing ? Date.now() : 0;
-    renderTyping(view);
-  }
-
-  function renderTyping(view) {
-    const typing = Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
-    view.typing.hidden = !typing;
-    view.button.dataset.typing = String(typing);
-    if (view.conversation.id === selectedId) renderTypingLine(ui, view.conversation, typing);
+    store.changed();
   }
 
   // ------------------------------------------------ leaving the desk
@@ -163,22 +163,16 @@ export function createConversations(ui, deps) {
     const view = conversations.get(conversationId);
     if (!view || view.conversation.status === 'closed') return false;
     deps.stopTyping(view, { tell: false });
-    view.listItem.remove();
     conversations.delete(conversationId);
-    if (selectedId === conversationId) {
-      selectedId = null;
+    if (selectedId() === conversationId) {
       deps.closeForm.close();
       deps.dialogs.close();
-      ui.input.value = '';
-      ui.typing.hidden = true;
-      ui.logSlot.replaceChildren();
-      ui.chatTitle.textContent = '';
-      ui.chatPane.hidden = true;
-      ui.placeholder.hidden = false;
+      store.set({ selectedId: null });
+      showPane(false);
       const next = [...conversations.values()].find((other) => other.conversation.status !== 'closed');
       if (next) select(next.conversation.id);
     }
-    updateCounts();
+    store.changed();
     return true;
   }
 
@@ -234,17 +228,16 @@ export function createConversations(ui, deps) {
       const view = upsertConversation(conversation);
       if (isNew) await loadHistory(view);
     }));
-    if (selectedId === null) {
+    if (selectedId() === null) {
       const first = [...conversations.values()].find((view) => view.conversation.status !== 'closed');
       if (first) select(first.conversation.id);
     }
   }
 
   return {
-    activeIds, settleAll, showAssigned,
-    selectedId: () => selectedId,
-    selected: () => conversations.get(selectedId),
+    activeIds, settleAll, showAssigned, show,
+    selected: () => conversations.get(selectedId()),
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
-    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, settleMissing, receivePage,
+    renderConversation, select, receiveTyping, leaveDesk, settleMissing, receivePage,
   };
 }

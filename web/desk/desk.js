@@ -94,7 +94,7 @@ function createDesk(session) {
   });
   const {
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
-    updateCounts, renderConversation, select, receiveTyping, renderTyping, leaveDesk, receivePage,
+    renderConversation, select, receiveTyping, leaveDesk, receivePage,
   } = chats;
 
   const connection = createDeskSocket({
@@ -190,37 +190,22 @@ function createDesk(session) {
     announce: (text) => announce(text),
   });
   const messageLog = createMessages({
-    conversations,
-    selectedId: () => chats.selectedId(),
-    me: () => me,
+    store,
     socket: connection,
     learnAgent: (id, name) => learnAgent(id, name),
-    onVisitorWrote: (view) => renderTyping(view),
-    onUnread: (view) => renderConversation(view),
     showError: (text) => showError(text),
     hideError: () => notices.hideError(),
   });
   const showMessage = messageLog.show;
   const composer = createComposer(ui, {
+    store,
     selected: () => chats.selected(),
-    cannedAnswers: () => settings.canned_answers,
     socket: connection,
     send: (view, text) => messageLog.send(view, text),
     showError: (text) => showError(text),
   });
 
-  // The chat header's action buttons are static in index.html until the chat header is a component, which then
-  // calls closeForm.open / dialogs.open itself and renders aria-expanded from state.panel: until then, done here.
-  const panelButtons = [['close', ui.closeChat], ['snooze', ui.snoozeChat], ['transfer', ui.transferChat],
-    ['block', ui.blockChat]];
-  const showOpenPanel = ({ panel }) => {
-    for (const [name, button] of panelButtons) button.setAttribute('aria-expanded', String(panel === name));
-  };
-
   const listeners = [
-    ...composer.listeners,
-    ...panelButtons.map(([name, button]) => [button, 'click',
-      () => (name === 'close' ? closeForm.open() : dialogs.open(name))]),
     [window, 'online', () => connection.retryNow()],
   ];
   let unmount = [];
@@ -232,7 +217,10 @@ function createDesk(session) {
       mount(ui.sessionBar, SessionBar, store, { onLogout: logout }),
       mount(ui.deskNotices, Notices, store),
       mount(ui.panelsSlot, ChatPanels, store, { closeForm, dialogs }),
-      store.subscribe(showOpenPanel),
+      chats.show(),
+      messageLog.showLog(ui.logSlot),
+      composer.show(),
+      holding.show(),
     ];
     resetView();
     supervisor.start();
@@ -279,17 +267,8 @@ function createDesk(session) {
   }
 
   function resetView() {
-    ui.conversationList.replaceChildren();
-    ui.closedList.replaceChildren();
-    ui.closedSection.hidden = true;
-    ui.logSlot.replaceChildren();
     ui.chatPane.hidden = true;
-    holding.clear();
-    ui.typing.hidden = true;
     ui.placeholder.hidden = false;
-    ui.noConversations.hidden = false;
-    ui.input.value = '';
-    updateCounts();
   }
 
   // ------------------------------------------------ settings
@@ -297,7 +276,6 @@ function createDesk(session) {
   function applySettings(loaded) {
     settings = { ...DEFAULT_SETTINGS, ...loaded };
     store.set({ settings });
-    composer.showCannedAnswers(Array.isArray(settings.canned_answers) ? settings.canned_answers : []);
   }
 
   // ------------------------------------------------ agent and status
@@ -309,7 +287,6 @@ function createDesk(session) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
     }
-    updateCounts();
   }
 
   // ------------------------------------------------ connection
@@ -397,7 +374,7 @@ function createDesk(session) {
     for (const view of conversations.values()) {
       if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
         view.visitorTyping = 0;
-        renderTyping(view);
+        renderConversation(view);
       }
     }
   }
@@ -458,7 +435,7 @@ function createDesk(session) {
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);
-    document.getElementById('desk-input').focus();
+    composer.focus();
     // The conversation.assigned push brings the newest messages too; this covers a push that went astray.
     if (isNew) loadHistory(view).catch(() => {});
   }

@@ -2,7 +2,6 @@
 // brand's custom data, as Preact components. Visitor text is only ever rendered as text.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
-import { h } from '/widget/connection.js';
 
 // Only http(s) URLs become links: a visitor-supplied javascript: URL must stay inert text. Answers the href, or null.
 function safeHref(rawUrl) {
@@ -30,22 +29,4 @@ export function CustomData({ custom, testId }) {
     <ul class="custom-data" data-testid=${testId} aria-label="Custom data">
       ${entries.map(([key, value]) => html`<li key=${key}>${`${key}: ${value}`}</li>`)}
     </ul>`;
-}
-
-// Transitional DOM versions, for the parts not yet drawn by Preact; removed once no part calls them.
-export function pageLink(page) {
-  if (!page?.url) return document.createTextNode(page?.title || 'unknown');
-  const label = page.title ? `${page.title} — ${page.url}` : page.url;
-  const href = safeHref(page.url);
-  if (!href) return document.createTextNode(label);
-  const link = h('a', { target: '_blank', rel: 'noopener noreferrer' }, label);
-  link.href = href;
-  return link;
-}
-
-export function customList(custom, testId) {
-  const entries = customEntries(custom);
-  if (entries.length === 0) return null;
-  return h('ul', { class: 'custom-data', 'data-testid': testId, 'aria-label': 'Custom data' },
-    ...entries.map(([key, value]) => h('li', {}, `${key}: ${value}`)));
 }

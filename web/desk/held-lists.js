@@ -1,11 +1,11 @@
 // The agent's Snoozed and Reserved lists (ASYNC-10, ASYNC-13): chats off the desk but still theirs, soonest first.
-// Preact components over the store's snoozed and reserved maps; the sections' markup is in index.html.
+// A Preact component over the store's snoozed and reserved maps (holding.js mounts it in the sidebar).
 
-import { html, render } from '/vendor/htm-preact-standalone.module.js';
+import { html } from '/vendor/htm-preact-standalone.module.js';
 import { visitorLabel } from '/desk/labels.js';
 import { formatMoment } from '/desk/supervisor.js';
 
-export function pageText(page) {
+function pageText(page) {
   return page?.title || page?.url || '';
 }
 
@@ -40,15 +40,26 @@ function ReservedItem({ conversation, agentName }) {
     </li>`;
 }
 
-// snoozed, reserved: conversations (full shape); agentName(id) names who transferred a reserved chat.
-export function renderHeldLists(ui, { snoozed, reserved, agentName }) {
-  const byTime = (key) => (a, b) => String(a[key]?.until ?? '').localeCompare(String(b[key]?.until ?? ''));
-  render([...snoozed].sort(byTime('snooze')).map((conversation) => html`
-    <${SnoozedItem} key=${conversation.id} conversation=${conversation} />`), ui.snoozedList);
-  render([...reserved].sort(byTime('reservation')).map((conversation) => html`
-    <${ReservedItem} key=${conversation.id} conversation=${conversation} agentName=${agentName} />`), ui.reservedList);
-  ui.snoozedSection.hidden = snoozed.length === 0;
-  ui.reservedSection.hidden = reserved.length === 0;
-  ui.snoozedCount.textContent = String(snoozed.length);
-  ui.snoozedCount.dataset.count = String(snoozed.length);
+const byTime = (key) => (a, b) => String(a[key]?.until ?? '').localeCompare(String(b[key]?.until ?? ''));
+
+// The Snoozed and Reserved sections, each hidden while empty; agentName(id) names who transferred a reserved chat.
+export function HeldLists({ store, agentName }) {
+  const snoozed = [...store.snoozed.values()].sort(byTime('snooze'));
+  const reserved = [...store.reserved.values()].sort(byTime('reservation'));
+  const count = String(snoozed.length);
+  return html`
+    <div id="snoozed-section" class="held-section" hidden=${snoozed.length === 0}>
+      <h3 id="snoozed-title">Snoozed <span id="snoozed-count" class="active-count" data-testid="snoozed-count"
+                                           data-count=${count}>${count}</span></h3>
+      <ul id="snoozed-list" class="held-list" data-testid="snoozed-list" aria-labelledby="snoozed-title">
+        ${snoozed.map((conversation) => html`<${SnoozedItem} key=${conversation.id} conversation=${conversation} />`)}
+      </ul>
+    </div>
+    <div id="reserved-section" class="held-section" hidden=${reserved.length === 0}>
+      <h3 id="reserved-title">Reserved for you</h3>
+      <ul id="reserved-list" class="held-list" data-testid="reserved-list" aria-labelledby="reserved-title">
+        ${reserved.map((conversation) => html`
+          <${ReservedItem} key=${conversation.id} conversation=${conversation} agentName=${agentName} />`)}
+      </ul>
+    </div>`;
 }

@@ -2,8 +2,9 @@
 // Snoozed and Reserved lists (the store's `snoozed` and `reserved`; held-lists.js shows them), from our acks, the
 // server's pushes and GET agents/me/held, with the notice the agent reads.
 
-import { renderHeldLists } from '/desk/held-lists.js';
+import { HeldLists } from '/desk/held-lists.js';
 import { visitorLabel } from '/desk/labels.js';
+import { mount } from '/desk/store.js';
 import { formatMoment } from '/desk/supervisor.js';
 
 // deps: store; api (myHeld); me(); leaveDesk(id) takes a chat off the desk, false if it was not on it; stopped();
@@ -11,6 +12,7 @@ import { formatMoment } from '/desk/supervisor.js';
 export function createHolding(ui, deps) {
   const { snoozed, reserved } = deps.store;
   let generation = 0; // a push since a GET agents/me/held started makes its answer stale
+  const render = () => deps.store.changed(); // the lists (HeldLists) draw again
 
   function tell(text) {
     deps.showNotice(text);
@@ -99,11 +101,6 @@ export function createHolding(ui, deps) {
     }
   }
 
-  function render() {
-    const { agentName } = deps;
-    renderHeldLists(ui, { snoozed: [...snoozed.values()], reserved: [...reserved.values()], agentName });
-  }
-
   // ASYNC-16: the visitor's page of a held chat.
   function receivePage(conversationId, page) {
     for (const list of [snoozed, reserved]) {
@@ -113,12 +110,13 @@ export function createHolding(ui, deps) {
     if (snoozed.has(conversationId) || reserved.has(conversationId)) render();
   }
 
-  function clear() {
-    renderHeldLists(ui, { snoozed: [], reserved: [], agentName: deps.agentName });
+  // Draws the lists in the sidebar from now on; answers the function that stops drawing them.
+  function show() {
+    return mount(ui.heldLists, HeldLists, deps.store, { agentName: (id) => deps.agentName(id) });
   }
 
   return {
-    conversationSnoozed, conversationTransferred, conversationReleased, conversationReserved, load, forget, render,
-    receivePage, clear,
+    conversationSnoozed, conversationTransferred, conversationReleased, conversationReserved, load, forget,
+    receivePage, show,
   };
 }

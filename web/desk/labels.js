@@ -2,7 +2,6 @@
 // the conversation list and the chat pane. Plain text only.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
-import { h } from '/widget/connection.js';
 
 export function customerLabel(visitor) {
   if (visitor?.verified && visitor.external_id) return `${visitor.external_id} (verified)`;
@@ -16,12 +15,6 @@ export function ratingText(conversation) {
 export function visitorLabel(conversation) {
   const visitor = conversation?.visitor ?? {};
   return visitor.name || visitor.email || `Visitor ${String(conversation?.visitor_id ?? '').slice(0, 8)}`.trim();
-}
-
-// Transitional DOM version, for the parts not yet drawn by Preact.
-export function asyncBadge() {
-  return h('span', { class: 'badge badge--async', 'data-testid': 'async-badge',
-    title: 'Asynchronous: the visitor may answer later; you can snooze it' }, 'Async');
 }
 
 export function AsyncBadge() {
