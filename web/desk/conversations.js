@@ -239,5 +239,11 @@ export function createConversations(ui, deps) {
     selected: () => conversations.get(selectedId()),
     loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
     renderConversation, select, receiveTyping, leaveDesk, settleMissing, receivePage,
+    has: (id) => conversations.has(id),
+    // A `conversation.closed` frame: the chat stays listed, closed, if it was on this desk.
+    receiveClosed: (conversation) => {
+      const view = conversations.get(conversation?.id);
+      if (view) markClosed(view, conversation);
+    },
   };
 }

@@ -4,16 +4,19 @@
 // that record. Asynchronous conversations (issue 5): marked as such (ASYNC-9), snoozed off the desk into the
 // Snoozed list (ASYNC-10), transferred to a queue or an agent, the visitor blocked (ASYNC-15), the visitor's page
 // kept current (ASYNC-16); supervisors and admins get the Waiting and Held views (supervisor.js).
-// Visitor and agent text is only ever set with textContent / Text nodes.
+// Every view is a Preact + htm component (web/vendor/) drawn from the store; visitor and agent text is only ever
+// rendered as text.
 //
-// This module signs in and runs the desk: it receives the server's frames and REST answers, keeps the desk's
-// state (store.js) and hands each part its own. Shared: api.js (the one REST client), socket.js (the WebSocket
-// client: reconnect, request ids, sync), store.js, session.js, config.js, elements.js, labels.js, names.js.
-// Views and parts: login.js; notices.js; status-bar.js with queues.js (the queue toggles); offers.js (offer cards);
-// conversations.js (the chats on the desk and the selection) with conversation-list.js; chat-pane.js, messages.js,
-// composer.js (reply box, canned answers, our typing); contact.js (the customer record) and details.js;
-// close-form.js; dialogs.js (snooze, transfer, block); holding.js with held-lists.js (Snoozed and Reserved);
-// alerts.js; supervisor.js (Waiting and Held). Preact + htm (web/vendor/) where a part is a component.
+// This module signs in, builds each part with what it needs, mounts the views, and loads what REST answers.
+// Server frames go through frames.js to the part they concern; parts update the store (store.js), and the views
+// mounted on it draw again. Shared: api.js (the one REST client), socket.js (the WebSocket client: reconnect,
+// request ids, sync), store.js, frames.js, session.js, config.js, elements.js (the mount elements), labels.js,
+// details.js, names.js. Views and parts: login.js; notices.js; status-bar.js with queues.js (the queue toggles);
+// offers.js (offer cards, and the clock skew measured on them); conversations.js (the chats on the desk and the
+// selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
+// typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
+// held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
+// supervisor-shared.js).
 
 import { ApiError } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
@@ -25,6 +28,7 @@ import { createRecords } from '/desk/contact.js';
 import { createConversations } from '/desk/conversations.js';
 import { ChatPanels, createDialogs } from '/desk/dialogs.js';
 import { ui } from '/desk/elements.js';
+import { createFrameRouter } from '/desk/frames.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLogin } from '/desk/login.js';
@@ -71,13 +75,12 @@ function createDesk(session) {
     error: null, notice: null, announcement: null });
   const notices = createNotices(store);
   const { showError, showNotice, announce } = notices;
-  const { conversations, offers, finishedOffers, knownContacts, knownAgents } = store;
+  const { conversations, offers, knownAgents } = store;
   let settings = { ...DEFAULT_SETTINGS };
   let me = session.agent ?? null;
   let connectedOnce = false;
   let stopped = false;
   let ticker = null;
-  let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
   const names = createNames({ api, store, me: () => me });
   const { directory, agentName, learnAgent, loadGroups, groupName } = names;
   const chats = createConversations(ui, {
@@ -93,8 +96,7 @@ function createDesk(session) {
     get records() { return records; },
   });
   const {
-    loadHistory, receiveAssignment, receiveMessage, upsertConversation, updateConversation, receiveRating, markClosed,
-    renderConversation, select, receiveTyping, leaveDesk, receivePage,
+    loadHistory, upsertConversation, updateConversation, markClosed, renderConversation, select, leaveDesk,
   } = chats;
 
   const connection = createDeskSocket({
@@ -102,7 +104,7 @@ function createDesk(session) {
     tenant,
     token,
     onOpen: handleConnected,
-    onFrame: handleFrame,
+    onFrame: (frame) => routeFrame(frame),
     onStateChange: (connected) => store.set({ connected }),
     beforeRetry: () => api.me(), // answers 401 (and so signs out) when the token has expired
   });
@@ -140,9 +142,12 @@ function createDesk(session) {
     request: (action, fields) => connection.request(action, fields),
     onAccepted: (entry, ack) => offerAccepted(entry, ack),
     onRejected: (ack) => { if (ack.agent) showMe(ack.agent); },
+    isAssigned: (id) => conversations.get(id)?.conversation.status === 'assigned',
     showNotice: (text) => showNotice(text),
     showError: (text) => showError(text),
+    announce: (text) => announce(text),
   });
+  const serverNow = () => offerArea.serverNow();
   const holding = createHolding(ui, {
     store,
     api,
@@ -204,6 +209,8 @@ function createDesk(session) {
     send: (view, text) => messageLog.send(view, text),
     showError: (text) => showError(text),
   });
+
+  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, showMe, showError });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -310,77 +317,16 @@ function createDesk(session) {
     connection.sync(view.conversation.id, () => view.maxSeq, showMessage);
   }
 
-  function handleFrame(frame) {
-    switch (frame.type) {
-      case 'message':
-        receiveMessage(frame.message);
-        break;
-      case 'offer':
-        holding.forget(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
-        receiveOffer(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
-        break;
-      case 'offer.withdrawn':
-        offerArea.withdrawn(frame);
-        break;
-      case 'conversation.assigned':
-        receiveAssignment(frame.conversation, frame.messages ?? []);
-        break;
-      case 'conversation.updated':
-        if (conversations.has(frame.conversation?.id)) updateConversation(frame.conversation);
-        break;
-      case 'conversation.snoozed':
-        conversationSnoozed(frame.conversation);
-        break;
-      case 'conversation.transferred':
-        holding.conversationTransferred(frame.conversation);
-        break;
-      case 'conversation.released':
-        holding.conversationReleased(frame.conversation);
-        break;
-      case 'conversation.reserved':
-        holding.conversationReserved(frame.conversation, frame.reservation);
-        break;
-      case 'conversation.page':
-        receivePage(frame.conversation_id, frame.page);
-        break;
-      case 'conversation.closed': {
-        const view = conversations.get(frame.conversation?.id);
-        if (view) markClosed(view, frame.conversation);
-        break;
-      }
-      case 'conversation.rated':
-        receiveRating(frame);
-        break;
-      case 'typing':
-        receiveTyping(frame);
-        break;
-      case 'agent.status':
-        showMe(frame.agent);
-        break;
-      case 'error':
-        // Answers to our own requests (they carry its id) are shown by whoever sent the request.
-        if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
-        break;
-      default:
-        break; // ack and pong are handled by their requests
-    }
-  }
-
   // ------------------------------------------------ periodic: countdowns, chat duration, stale typing
 
   function tick() {
-    const now = serverNow();
-    offerArea.tick(now); // an offer past its time: the server withdraws it (and pushes offer.withdrawn, a notice)
+    offerArea.tick(); // an offer past its time: the server withdraws it (and pushes offer.withdrawn, a notice)
     for (const view of conversations.values()) {
       if (view.visitorTyping && Date.now() - view.visitorTyping > TYPING_STALE_MS) {
         view.visitorTyping = 0;
         renderConversation(view);
       }
     }
-  }
-
-  function serverNow() {
-    return Date.now() + clockSkew;
   }
 
   // ------------------------------------------------ conversations and offers from REST
@@ -396,37 +342,12 @@ function createDesk(session) {
     chats.settleAll(assigned, knownActive);
     offerArea.resync(offered, knownOffers, {
       rejectAllowed: settings.reject_allowed,
-      isAssigned: (id) => conversations.get(id)?.conversation.status === 'assigned',
-      show: showOffer,
       loadMessages: async (id) => (await api.messages(id, 0)).messages ?? [],
     });
     await chats.showAssigned(assigned);
   }
 
   // ------------------------------------------------ offers
-
-  function receiveOffer(offer, conversation, messages, contact) {
-    if (!offer?.id || !conversation?.id || finishedOffers.has(offer.id)) return;
-    if (contact !== undefined) knownContacts.set(conversation.id, contact ?? null);
-    if (conversations.get(conversation.id)?.conversation.status === 'assigned') return;
-    const fresh = offers.get(conversation.id)?.offer.id !== offer.id;
-    // A live offer was made just now, for acceptance_seconds: that measures how far our clock is from the server's.
-    const offeredAt = Date.parse(offer.expires_at) - settings.acceptance_seconds * 1000;
-    if (Number.isFinite(offeredAt)) clockSkew = offeredAt - Date.now();
-    showOffer(offer, conversation, messages);
-    if (fresh) {
-      const who = visitorLabel(conversation);
-      alerts.beep();
-      alerts.notify('New chat', `${who}${conversation.page?.title ? ` — ${conversation.page.title}` : ''}`, offer.id);
-      announce(`New chat offer: ${who}`);
-    }
-  }
-
-  function showOffer(offer, conversation, messages) {
-    const entry = offerArea.show(offer, conversation, messages);
-    tick();
-    return entry;
-  }
 
   // Accepted: the chat is shown at once, even from the Waiting or Held view.
   function offerAccepted(entry, ack) {

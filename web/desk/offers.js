@@ -4,6 +4,7 @@
 // withdrawn, read again from REST) and the OfferList component draws them all from the store.
 
 import { ServerError } from '/widget/connection.js';
+import { alerts } from '/desk/alerts.js';
 import { html } from '/vendor/htm-preact-standalone.module.js';
 import { OfferRecord } from '/desk/contact.js';
 import { CustomData, PageLink } from '/desk/details.js';
@@ -123,7 +124,7 @@ function OfferList({ store, area }) {
 // The offers section: shows, ticks and answers the cards, drawn into ui.offersSlot. deps: store (offers,
 // finishedOffers, knownContacts); baseTitle, the page's title without the count of offers; agentName(id); records
 // (contact.js's createRecords, read when used); request(action, fields); onAccepted(entry, ack); onRejected(ack);
-// showNotice(text), showError(text).
+// isAssigned(id): the chat is on the desk already; showNotice(text), showError(text), announce(text).
 export function createOfferArea(ui, deps) {
   const { store, baseTitle } = deps;
   const { offers, finishedOffers } = store;
@@ -141,12 +142,38 @@ export function createOfferArea(ui, deps) {
     store.changed();
   }
 
+  let clockSkew = 0; // server clock minus ours, measured on live offers; keeps countdowns right on a skewed PC
+
+  function serverNow() {
+    return Date.now() + clockSkew;
+  }
+
+  // An `offer` frame: a card (with a sound, a notification and an announcement when it is new), unless the offer
+  // was answered already or the chat is on the desk. contact: the customer's record the frame carries, if any.
+  function receive(offer, conversation, messages, contact) {
+    if (!offer?.id || !conversation?.id || finishedOffers.has(offer.id)) return;
+    if (contact !== undefined) store.knownContacts.set(conversation.id, contact ?? null);
+    if (deps.isAssigned(conversation.id)) return;
+    const fresh = offers.get(conversation.id)?.offer.id !== offer.id;
+    // A live offer was made just now, for acceptance_seconds: that measures how far our clock is from the server's.
+    const offeredAt = Date.parse(offer.expires_at) - store.state.settings.acceptance_seconds * 1000;
+    if (Number.isFinite(offeredAt)) clockSkew = offeredAt - Date.now();
+    show(offer, conversation, messages);
+    if (fresh) {
+      const who = visitorLabel(conversation);
+      alerts.beep();
+      alerts.notify('New chat', `${who}${conversation.page?.title ? ` — ${conversation.page.title}` : ''}`, offer.id);
+      deps.announce(`New chat offer: ${who}`);
+    }
+  }
+
   // A new offer for a conversation replaces its previous one, at the end of the list.
   function show(offer, conversation, messages) {
     const entry = createOfferView(offer, conversation, messages);
     offers.delete(conversation.id);
     offers.set(conversation.id, entry);
     deps.records.lookUpOffer(conversation); // the record, unless the offer frame said
+    tick(serverNow());
     changed();
     return entry;
   }
@@ -164,7 +191,7 @@ export function createOfferArea(ui, deps) {
 
   // now: the server's clock. An offer past its time is dropped (the server withdraws it and says so). The list is
   // drawn again only when a countdown shows another second.
-  function tick(now) {
+  function tick(now = serverNow()) {
     let moved = false;
     for (const entry of [...offers.values()]) {
       const remaining = Math.ceil((entry.expiresAt - now) / 1000);
@@ -238,9 +265,8 @@ export function createOfferArea(ui, deps) {
   }
 
   // After a reload or a reconnect, from GET /conversations: offers shown before (knownOffers, their ids) that the
-  // server no longer lists are gone; those it lists are shown. show(offer, conversation, messages) shows a card;
-  // isAssigned(id): accepted meanwhile; loadMessages(id) answers the newest messages.
-  function resync(offered, knownOffers, { rejectAllowed, isAssigned, show: showCard, loadMessages }) {
+  // server no longer lists are gone; those it lists are shown. loadMessages(id) answers the newest messages.
+  function resync(offered, knownOffers, { rejectAllowed, loadMessages }) {
     const offeredIds = new Set(offered.map((conversation) => conversation.offer.id));
     for (const entry of [...offers.values()]) {
       if (knownOffers.has(entry.offer.id) && !offeredIds.has(entry.offer.id)) finish(entry);
@@ -248,8 +274,8 @@ export function createOfferArea(ui, deps) {
     for (const conversation of offered) {
       const { offer } = conversation;
       if (finishedOffers.has(offer.id) || offers.get(conversation.id)?.offer.id === offer.id) continue;
-      if (isAssigned(conversation.id)) continue;
-      const entry = showCard({
+      if (deps.isAssigned(conversation.id)) continue;
+      const entry = show({
         id: offer.id,
         conversation_id: conversation.id,
         expires_at: offer.expires_at,
@@ -272,5 +298,5 @@ export function createOfferArea(ui, deps) {
     document.title = baseTitle;
   }
 
-  return { show, finish, tick, withdrawn, resync, stop };
+  return { receive, show, finish, tick, serverNow, withdrawn, resync, stop };
 }

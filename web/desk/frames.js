@@ -1,0 +1,34 @@
+// Which part of the desk each server frame goes to (docs/websocket.md lists them); each part updates the store,
+// which the views read. Acks, pongs and the errors that answer our own requests are matched to those requests by
+// the WebSocket client (socket.js), so only errors without an id reach showError.
+
+// parts: chats (conversations.js), offers (offers.js), holding (holding.js); showMe(agent), showError(text).
+export function createFrameRouter({ chats, offers, holding, showMe, showError }) {
+  const handlers = {
+    message: (frame) => chats.receiveMessage(frame.message),
+    offer: (frame) => {
+      holding.forget(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
+      offers.receive(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
+    },
+    'offer.withdrawn': (frame) => offers.withdrawn(frame),
+    'conversation.assigned': (frame) => chats.receiveAssignment(frame.conversation, frame.messages ?? []),
+    'conversation.updated': (frame) => {
+      if (chats.has(frame.conversation?.id)) chats.updateConversation(frame.conversation);
+    },
+    'conversation.snoozed': (frame) => holding.conversationSnoozed(frame.conversation),
+    'conversation.transferred': (frame) => holding.conversationTransferred(frame.conversation),
+    'conversation.released': (frame) => holding.conversationReleased(frame.conversation),
+    'conversation.reserved': (frame) => holding.conversationReserved(frame.conversation, frame.reservation),
+    'conversation.page': (frame) => chats.receivePage(frame.conversation_id, frame.page),
+    'conversation.closed': (frame) => chats.receiveClosed(frame.conversation),
+    'conversation.rated': (frame) => chats.receiveRating(frame),
+    typing: (frame) => chats.receiveTyping(frame),
+    'agent.status': (frame) => showMe(frame.agent),
+    error: (frame) => {
+      if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
+    },
+  };
+  return (frame) => {
+    if (Object.hasOwn(handlers, frame?.type)) handlers[frame.type](frame);
+  };
+}
