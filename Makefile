@@ -52,17 +52,23 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.deps-* && touch $@
 
 # Front-end libraries (web/vendor/README.md), committed so that `make run` needs no network: refetched, pinned, from npm.
+# axe-core is for the accessibility tests only (tests/e2e/axe/README.md); the product never loads it.
 HTM_VERSION := 3.1.1
 PREACT_VERSION := 10.29.8
+AXE_VERSION := 4.14.1
 vendor:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) >/dev/null && \
-	 mkdir htm preact && tar xzf htm-$(HTM_VERSION).tgz -C htm && tar xzf preact-$(PREACT_VERSION).tgz -C preact) && \
+	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) axe-core@$(AXE_VERSION) >/dev/null && \
+	 mkdir htm preact axe && tar xzf htm-$(HTM_VERSION).tgz -C htm && tar xzf preact-$(PREACT_VERSION).tgz -C preact && \
+	 tar xzf axe-core-$(AXE_VERSION).tgz -C axe) && \
 	mkdir -p web/vendor && \
 	cp "$$tmp/htm/package/preact/standalone.module.js" web/vendor/htm-preact-standalone.module.js && \
 	cp "$$tmp/htm/package/LICENSE" web/vendor/LICENSE-htm && \
 	cp "$$tmp/preact/package/LICENSE" web/vendor/LICENSE-preact && \
-	sha256sum web/vendor/htm-preact-standalone.module.js
+	mkdir -p tests/e2e/axe && \
+	cp "$$tmp/axe/package/axe.min.js" tests/e2e/axe/axe.min.js && \
+	cp "$$tmp/axe/package/LICENSE" tests/e2e/axe/LICENSE && \
+	sha256sum web/vendor/htm-preact-standalone.module.js tests/e2e/axe/axe.min.js
 
 # Browser tests drive Debian's chromium through Playwright; Playwright never downloads a browser here.
 chromium:

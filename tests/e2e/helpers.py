@@ -1,11 +1,12 @@
-"""What the e2e tests share: REST calls, WebSocket requests, a watch on alert() dialogs, signing in to the desk
-and writing in the widget."""
+"""What the e2e tests share: REST calls, WebSocket requests, a watch on alert() dialogs, signing in to the desk,
+writing in the widget, and axe-core's accessibility check of a page."""
 
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
@@ -80,6 +81,30 @@ def write(page: Page, text: str) -> None:
     box = page.get_by_test_id("guichet-input")
     box.fill(text)
     box.press("Enter")
+
+
+AXE = Path(__file__).parent / "axe" / "axe.min.js"  # axe-core, pinned (tests/e2e/axe/README.md)
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Page, context: str | None = None) -> list[dict[str, Any]]:
+    """What axe-core finds against WCAG 2.0/2.1 A and AA in `page` (or in the part a CSS selector names), open
+    shadow roots included: one dict per rule broken, with its id, impact, the targets of the elements that break
+    it (an element in a shadow root is "host selector >> selector inside"), the rule's help, and why each element
+    fails, so that `assert axe_violations(page) == []` says what and where (pytest -vv shows it all). axe is
+    injected once per document."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async ([context, tags]) => {
+            const result = await axe.run(context ?? document, { runOnly: { type: 'tag', values: tags } });
+            const where = (target) => target.map((part) => [].concat(part).join(' ')).join(' >> ');
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, targets: v.nodes.map((n) => where(n.target)), help: v.help,
+                why: v.nodes.map((n) => n.failureSummary),
+            }));
+        }""", [context, WCAG_A_AA])
+    return found
 
 
 class Pages:

@@ -170,7 +170,8 @@ export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: 
 }
 
 // The top bar's button of a view: aria-pressed while it is shown; once loaded, the count summarize(report) gives
-// ({count, said}) and an accessible name that says it.
+// ({count, said}), and what it counts for screen readers (visually hidden, after the visible text: the accessible
+// name keeps the visible text, WCAG 2.5.3).
 function SupervisorToggle({ state, name, label, summarize, controls }) {
   const report = state[name]?.report;
   const summary = report ? summarize(report) : null;
@@ -178,10 +179,10 @@ function SupervisorToggle({ state, name, label, summarize, controls }) {
   return html`
     <button id=${`${name}-toggle`} type="button" class="secondary waiting-toggle" data-testid=${`${name}-tab`}
             aria-pressed=${String(state.supervisorView === name)} aria-controls=${`${name}-view`}
-            aria-label=${summary ? `${label} (${summary.said})` : undefined}
             hidden=${!canSupervise(state.me?.roles)} onClick=${controls.toggle}>
       ${label}${' '}<span class="waiting-count" data-testid=${`${name}-count`} data-count=${count}
                           hidden=${!summary}>${count ?? ''}</span>
+      ${summary ? html`<span class="visually-hidden"> (${summary.said})</span>` : null}
     </button>`;
 }
 
