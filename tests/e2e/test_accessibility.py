@@ -8,12 +8,7 @@ Each test brings a page to one screen or state the way the feature's own tests d
 `axe_violations` (tests/e2e/helpers.py: WCAG 2.0/2.1 A and AA rules only) finds nothing; a failure lists each rule
 broken with the elements that break it. The widget lives in an open shadow root, which axe looks into. A test that
 starts a conversation takes a stack of its own (`start_stack`): a chat left waiting on the shared `stack_url` would
-be offered to the agents of later tests.
-
-One violation is left, in a file another branch is rewriting (web/desk/conversation-list.js, the conversation
-list's buttons): their aria-label does not contain their visible text (WCAG 2.5.3, label-content-name-mismatch). The
-tests of the desk with a chat in its list assert exactly that violation and nothing else (LIST_BUTTON_NAME); once
-the list is fixed, they get [] and fail on purpose: then LIST_BUTTON_NAME goes and they assert [] like the others."""
+be offered to the agents of later tests."""
 
 from __future__ import annotations
 
@@ -34,12 +29,6 @@ from tests.e2e.test_supervisor_waiting import sign_in as watch_desk_on
 WAIT = 10_000  # ms: an ack or a push on the local stack takes well under a second
 StartStack = Callable[..., str]
 BRAND_PAGE = "/a11y-brand-page.html"  # answered by context.route, not by the stack
-# The conversation list's one button (see the module's docstring): its aria-label says "asynchronous" where the
-# button shows "Async", leaves out "typing…", and axe reads its child spans run together (no whitespace between them).
-LIST_BUTTON_NAME = [{
-    "id": "label-content-name-mismatch", "impact": "serious", "targets": [".conversation-item"],
-    "help": "Elements must have their visible text as part of their accessible name",
-    "why": ["Fix any of the following:\n  Text inside the element is not included in the accessible name"]}]
 
 
 # ---------------------------------------------------------------- the widget
@@ -266,7 +255,7 @@ def test_the_desk_with_an_accepted_chat_while_the_visitor_types(start_stack: Sta
     url = start_stack()
     with ExitStack() as stack:
         desk = desk_in_a_chat(pages, stack, url, typing=True)
-        assert axe_violations(desk) == LIST_BUTTON_NAME
+        assert axe_violations(desk) == []
 
 
 def test_the_desk_with_the_customers_record_and_a_returning_customers_offer(start_stack: StartStack,
@@ -278,7 +267,7 @@ def test_the_desk_with_the_customers_record_and_a_returning_customers_offer(star
         expect(desk.get_by_test_id("chat-contact").get_by_test_id("contact-card")).to_be_visible(timeout=WAIT)
         api_visitor(stack, url, 2, visitor_email="zoe@example.org")
         expect(desk.get_by_test_id("offer").get_by_test_id("contact-card")).to_be_visible(timeout=WAIT)
-        assert axe_violations(desk) == LIST_BUTTON_NAME
+        assert axe_violations(desk) == []
 
 
 @pytest.mark.parametrize("panel", ["close", "snooze", "transfer", "block"])
@@ -291,7 +280,7 @@ def test_the_desk_with_a_chat_panel_open(start_stack: StartStack, pages: Pages, 
         expect(form).to_be_visible()
         if panel == "transfer":
             expect(form.get_by_test_id("transfer-help")).to_have_attribute("data-agents", "loaded", timeout=WAIT)
-        assert axe_violations(desk) == LIST_BUTTON_NAME
+        assert axe_violations(desk) == []
 
 
 def test_the_desk_after_the_chat_ended(start_stack: StartStack, pages: Pages) -> None:
@@ -303,7 +292,7 @@ def test_the_desk_after_the_chat_ended(start_stack: StartStack, pages: Pages) ->
         expect(desk.locator("[data-testid=closed-list] [data-testid=conversation-item]")).to_have_count(
             1, timeout=WAIT)
         expect(desk.get_by_test_id("desk-input")).to_be_disabled()
-        assert axe_violations(desk) == LIST_BUTTON_NAME
+        assert axe_violations(desk) == []
 
 
 def test_the_desk_with_snoozed_and_reserved_chats(start_stack: StartStack, pages: Pages) -> None:

@@ -36,14 +36,17 @@ function ConversationItem({ view, selected, onSelect }) {
   const page = conversation.page?.title || conversation.page?.url || '';
   const rated = ratingText(conversation);
   const typing = visitorIsTyping(view);
+  // The button's name holds its visible words in their order (WCAG 2.5.3, label in name), then what only the list's
+  // place shows: closed.
   const label = [
     visitorLabel(conversation),
-    conversation.asynchronous ? 'asynchronous' : '',
-    conversation.visitor_blocked ? 'visitor blocked' : '',
+    conversation.asynchronous ? 'Async' : '',
+    conversation.visitor_blocked ? 'Blocked' : '',
     page,
-    conversation.status === 'closed' ? 'closed' : '',
+    typing ? 'typing…' : '',
     rated,
     unread ? `${unread} unread` : '',
+    conversation.status === 'closed' ? 'closed' : '',
   ].filter(Boolean).join(', ');
   return html`
     <li>
@@ -52,12 +55,12 @@ function ConversationItem({ view, selected, onSelect }) {
               data-asynchronous=${String(Boolean(conversation.asynchronous))} data-typing=${String(typing)}
               aria-current=${selected ? 'true' : undefined} aria-label=${label}
               onClick=${() => onSelect(conversation.id)}>
-        <span class="item-title">${visitorLabel(conversation)}</span>
-        <span class="item-flags"><${ConversationFlags} conversation=${conversation} /></span>
-        <span class="item-subtitle">${page}</span>
-        <span class="item-typing" hidden=${!typing}>typing…</span>
+        <span class="item-title">${visitorLabel(conversation)}</span>${' '}
+        <span class="item-flags"><${ConversationFlags} conversation=${conversation} /></span>${' '}
+        <span class="item-subtitle">${page}</span>${' '}
+        <span class="item-typing" hidden=${!typing}>typing…</span>${' '}
         <span class="item-rating" data-testid="conversation-rating" hidden=${rated === ''}
-              data-rating=${rated ? String(conversation.rating) : undefined}>${rated}</span>
+              data-rating=${rated ? String(conversation.rating) : undefined}>${rated}</span>${' '}
         <span class="unread" data-testid="unread-badge" hidden=${unread === 0}>${String(unread)}</span>
       </button>
     </li>`;
