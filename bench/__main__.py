@@ -37,25 +37,16 @@ def main() -> int:
     env.update(message_bench.FAKE_CREDENTIALS)
     figures: dict[str, float] = {}
     figures.update(import_bench.run(env))
-    result = message_bench.run()
-    figures.update(result.figures)
-    chat = chat_bench.run()
-    figures.update(chat.figures)
-    result.notes.extend(chat.notes)
-    asynchronous = async_bench.run()
-    figures.update(asynchronous.figures)
-    result.notes.extend(asynchronous.notes)
-    routing = routing_bench.run()
-    figures.update(routing.figures)
-    result.notes.extend(routing.notes)
-    front = front_bench.run()
-    figures.update(front.figures)
-    result.notes.extend(front.notes)
+    notes: list[str] = []
+    for bench in (message_bench, chat_bench, async_bench, routing_bench, front_bench):
+        result = bench.run()
+        figures.update(result.figures)
+        notes.extend(result.notes)
 
     ordered = dict(sorted(figures.items(), key=lambda kv: (kv[0] == HEADLINE, kv[0])))
     RESULTS.write_text(json.dumps(ordered, indent=2) + "\n", encoding="utf-8")
 
-    for note in result.notes:
+    for note in notes:
         print(f"# {note}")
     misses = []
     parts = []
