@@ -108,8 +108,8 @@ def post_transfer(tenant: str, conversation_id: str) -> dict[str, Any]:
 @rest
 def create_contact(tenant: str) -> Response:
     """Agents: the record of a new customer (CHAT-8)."""
-    fields = request_body("NewContact").model_dump()
-    contact = contacts.create_contact(bootstrap.container().deps, authenticated(tenant), fields)
+    caller = authenticated(tenant)  # who asks first: a bad token is 401 whatever the body
+    contact = contacts.create_contact(bootstrap.container().deps, caller, request_body("NewContact").model_dump())
     return json_response(201, frames.contact(contact))
 
 
