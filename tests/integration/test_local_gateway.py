@@ -173,6 +173,12 @@ def ws_url(base: str, **query: str) -> str:
     return base.replace("http://", "ws://") + "/ws" + (f"?{qs}" if qs else "")
 
 
+def disconnected_with(rec: Recorder, code: int, after: int) -> bool:
+    """A `$disconnect` came after the first `after` ones, and the newest says `code`."""
+    with rec.lock:
+        return len(rec.disconnect) > after and rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == code
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -335,12 +341,13 @@ def test_frames_in_order_and_handler_error_keeps_connection(gateway: str) -> Non
 
 
 def test_oversize_frame_closes_1009(gateway: str, rec: Recorder) -> None:
+    seen = len(rec.disconnect)
     with open_ws(gateway) as ws:
-        ws.send(os.urandom(17 * 1024).hex())  # 34 KB of text, incompressible
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed) as closed:  # send() raises if the close comes while it still writes
+            ws.send(os.urandom(17 * 1024).hex())  # 34 KB of text, incompressible
             ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-    wait_for(lambda: rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == 1009)
+    wait_for(lambda: disconnected_with(rec, 1009, after=seen))
     with open_ws(gateway) as ws:  # exactly 32 KB is still fine
         ws.send("x" * (32 * 1024 - 5))
         assert str(ws.recv(timeout=5)).startswith("echo:x")
@@ -359,23 +366,25 @@ def test_a_message_of_128_kb_in_frames_of_32_kb_is_handed_whole(gateway: str, re
 
 
 def test_a_message_over_128_kb_closes_1009(gateway: str, rec: Recorder) -> None:
+    seen = len(rec.disconnect)
     with open_ws(gateway) as ws:
-        ws.send(["x" * (32 * 1024)] * 4 + ["x"])  # every frame fits, the message does not
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed) as closed:  # send() raises if the close comes while it still writes
+            ws.send(["x" * (32 * 1024)] * 4 + ["x"])  # every frame fits, the message does not
             ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-    wait_for(lambda: rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == 1009)
+    wait_for(lambda: disconnected_with(rec, 1009, after=seen))
 
 
 def test_a_continuation_frame_over_32_kb_closes_1009(gateway: str, rec: Recorder) -> None:
+    seen = len(rec.disconnect)
     with open_ws(gateway) as ws:
         ws.send("before")
         assert ws.recv(timeout=5) == "echo:before"
-        ws.send(["x" * 100, "x" * (32 * 1024 + 1)])
-        with pytest.raises(ConnectionClosed) as closed:
+        with pytest.raises(ConnectionClosed) as closed:  # send() raises if the close comes while it still writes
+            ws.send(["x" * 100, "x" * (32 * 1024 + 1)])
             ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-    wait_for(lambda: rec.disconnect[-1]["requestContext"]["disconnectStatusCode"] == 1009)
+    wait_for(lambda: disconnected_with(rec, 1009, after=seen))
 
 
 def test_frame_sizes_follow_the_stream_whatever_its_chunking() -> None:
