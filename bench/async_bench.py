@@ -14,9 +14,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from bench import capacity
 from bench.message_bench import ConnectionsRecorder, Result, Socket, accept_offer, metered, open_socket, seed_tenant
-from bench.meter import Meter
+from bench.meter import Meter, aws_figures
 
 ANSWERS = ("Hello! Which size do you ride?", "We have it in blue and in red.", "Delivery takes two days.")
 
@@ -68,15 +67,10 @@ def _conversation(meter: Meter, recorder: ConnectionsRecorder) -> Result:
                     "disposition": "Resolved"})
         deliver_timers(calls, delivered)
     pushes = recorder.since(mark)
-    dynamodb = [call for call in calls if call.service == "dynamodb"]
     emails = [call for call in calls if call.service == "sesv2" and call.operation == "SendEmail"]
-    units = capacity.total(call.units(meter.tables) for call in dynamodb)
     by_operation = Counter(f"{call.service}.{call.operation}" for call in calls)
     figures = {
-        "async.aws_requests": float(len(calls)),
-        "async.dynamodb_requests": float(len(dynamodb)),
-        "async.dynamodb_wcu": units.wcu,
-        "async.dynamodb_rcu": units.rcu,
+        **aws_figures("async", calls, meter.tables),
         "async.emails_per_reply_burst": float(len(emails)),
     }
     notes = [

@@ -24,7 +24,7 @@ from bench.message_bench import (
     seed_tenant,
     text_of,
 )
-from bench.meter import Meter
+from bench.meter import Meter, aws_figures
 
 MESSAGES_EACH_WAY = 10
 TEXT_BYTES = (40, 120, 25, 300, 60, 18, 200, 90, 35, 150, 70, 22, 260, 45, 110, 30, 80, 500, 28, 64)
@@ -123,10 +123,7 @@ def _chat(meter: Meter, recorder: ConnectionsRecorder) -> Result:
         * prices.lambda_gb_second
     by_operation = Counter(f"{call.service}.{call.operation}" for call in calls)
     figures = {
-        "chat.aws_requests": float(len(calls)),
-        "chat.dynamodb_requests": float(len(dynamodb)),
-        "chat.dynamodb_wcu": units.wcu,
-        "chat.dynamodb_rcu": units.rcu,
+        **aws_figures("chat", calls, meter.tables),
         "chat.websocket_messages": float(websocket_messages),
         "chat.lambda_invocations": float(counted.invocations),
         "chat.cost_per_1000_usd": round(cost * 1000, 4),

@@ -59,6 +59,19 @@ class Call:
         return capacity.Units()
 
 
+def aws_figures(prefix: str, calls: list[Call], tables: Mapping[str, capacity.Table]) -> dict[str, float]:
+    """What a scenario's recorded calls cost, as `<prefix>.aws_requests`, `.dynamodb_requests`, `.dynamodb_wcu` and
+    `.dynamodb_rcu`."""
+    dynamodb = [call for call in calls if call.service == "dynamodb"]
+    units = capacity.total(call.units(tables) for call in dynamodb)
+    return {
+        f"{prefix}.aws_requests": float(len(calls)),
+        f"{prefix}.dynamodb_requests": float(len(dynamodb)),
+        f"{prefix}.dynamodb_wcu": units.wcu,
+        f"{prefix}.dynamodb_rcu": units.rcu,
+    }
+
+
 class Meter:
     def __init__(self) -> None:
         self.calls: list[Call] = []
