@@ -1,0 +1,2 @@
+"""Web callback (issue 13, CB-1 to CB-12), pure rules: slots and bookings (slots.py), the numbers Guichet may dial
+(numbers.py), attempts, retries and expiry (attempts.py), and which calls are recorded (recording.py)."""
