@@ -1,7 +1,7 @@
 """The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory.
 
-One module per concern (conversations, directory, edges); this package re-exports every name, and holds `Deps`,
-the bundle services receive."""
+One module per concern (conversations, directory, edges, telephony); this package re-exports every name, and holds
+`Deps`, the bundle services receive."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from chalicelib.ports.edges import (
     Timer,
     Timers,
 )
+from chalicelib.ports.telephony import Room, Seat, Telephony
 
 __all__ = [
     "AgentRepository",
@@ -62,10 +63,13 @@ __all__ = [
     "NoMetrics",
     "Push",
     "RateLimits",
+    "Room",
     "RoutingIndex",
     "SaleRepository",
+    "Seat",
     "SecretStore",
     "SeqTaken",
+    "Telephony",
     "Tenant",
     "TenantRepository",
     "Timer",

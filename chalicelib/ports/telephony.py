@@ -1,0 +1,47 @@
+"""The telephony port (issue 13), in domain words: a room per callback (a Chime SDK meeting) that each party joins,
+dialling a party, and commands to a live call. The adapter (adapters/chime.py) speaks Chime SDK PSTN Audio; the local
+stack's phone emulator serves the same API. The package's __init__ re-exports every name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.domain.call_commands import CallCommand
+
+
+@dataclass(frozen=True)
+class Room:
+    """Where the parties of one callback talk: each phone party is LEG-A of its own call and joins it."""
+
+    meeting_id: str
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A member's place in a room: what JoinChimeMeeting (a phone) or the browser (the desk, next issue) needs."""
+
+    attendee_id: str
+    join_token: str
+
+
+class Telephony(Protocol):
+    def open_room(self, callback_id: str) -> Room:
+        """A new room for the callback (idempotent on the callback id)."""
+        ...
+
+    def add_member(self, room: Room, member_id: str) -> Seat: ...
+
+    def close_room(self, room: Room) -> None:
+        """Ends the room; a room already gone is not an error."""
+        ...
+
+    def dial(self, to: str, arguments: Mapping[str, str]) -> str:
+        """Calls `to` (E.164) from the tenant's calling number; answers the call's id. `arguments` (at most 20 string
+        pairs: tenant, callback, attempt, party...) come back with every event of the call."""
+        ...
+
+    def command(self, call_id: str, command: CallCommand) -> bool:
+        """Asks the live call to do `command`; False when the call is gone (hung up meanwhile)."""
+        ...
