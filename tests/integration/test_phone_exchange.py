@@ -1,0 +1,79 @@
+"""The phone emulator's AWS edge (local/phone.py) answers the Chime SDK Voice and Meetings requests of the real
+adapter (chalicelib/adapters/chime.py) over HTTP, as the services do: boto3 parses its answers and its errors."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from aiohttp import web
+
+from chalicelib.adapters.chime import ChimeTelephony
+from chalicelib.domain import call_commands as commands
+from chalicelib.ports import Room
+from local.phone import PhoneExchange, phone_routes
+
+SMA = "local-sma"
+NUMBER = "+12065550100"
+
+
+@pytest.fixture
+def exchange(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[PhoneExchange, str]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    found = PhoneExchange()
+    app = web.Application()
+    app.add_routes(phone_routes(found))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield found, f"http://127.0.0.1:{port}"
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+
+
+def test_a_dialled_call_is_held_with_its_numbers_and_arguments(exchange: tuple[PhoneExchange, str]) -> None:
+    phones, url = exchange
+    telephony = ChimeTelephony(SMA, NUMBER, "us-east-1", endpoint_url=url)
+    call_id = telephony.dial("+33612345678", {"tenant": "demo", "callback": "cb-1"})
+    call = phones.calls[call_id]
+    assert (call.sip_media_application_id, call.from_number, call.to_number) == (SMA, NUMBER, "+33612345678")
+    assert call.arguments == {"tenant": "demo", "callback": "cb-1"}
+
+
+def test_a_command_reaches_a_live_call_and_a_call_gone_answers_false(exchange: tuple[PhoneExchange, str]) -> None:
+    phones, url = exchange
+    telephony = ChimeTelephony(SMA, NUMBER, "us-east-1", endpoint_url=url)
+    call_id = telephony.dial("+33612345678", {})
+    assert telephony.command(call_id, commands.play_in_loop("hold.wav")) is True
+    assert phones.calls[call_id].updates == [{"guichet_command": "play_in_loop", "audio_key": "hold.wav"}]
+    phones.calls[call_id].state = "ended"
+    assert telephony.command(call_id, commands.hang_up()) is False
+    assert telephony.command("no-such-call", commands.hang_up()) is False
+
+
+def test_rooms_are_one_per_callback_with_a_seat_per_member(exchange: tuple[PhoneExchange, str]) -> None:
+    phones, url = exchange
+    telephony = ChimeTelephony(SMA, NUMBER, "us-east-1", endpoint_url=url)
+    room = telephony.open_room("cb-1")
+    assert telephony.open_room("cb-1") == room  # the same ClientRequestToken: the same meeting
+    assert telephony.open_room("cb-2") != room
+    visitor, agent = telephony.add_member(room, "visitor"), telephony.add_member(room, "agent")
+    assert visitor.join_token != agent.join_token
+    assert set(phones.rooms[room.meeting_id].attendees) == {visitor.attendee_id, agent.attendee_id}
+    telephony.close_room(room)
+    assert room.meeting_id not in phones.rooms
+    telephony.close_room(room)  # already gone: not an error
+    with pytest.raises(Exception, match="NotFound"):
+        telephony.add_member(Room("no-such-meeting"), "agent")
