@@ -1,12 +1,13 @@
 """The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory.
 
-One module per concern (conversations, directory, edges, telephony); this package re-exports every name, and holds
-`Deps`, the bundle services receive."""
+One module per concern (conversations, directory, edges, telephony, callbacks); this package re-exports every
+name, and holds `Deps`, the bundle services receive."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.ports.callbacks import CallbackRepository
 from chalicelib.ports.conversations import (
     AssignmentLost,
     Assignments,
@@ -47,6 +48,7 @@ __all__ = [
     "AgentTokenVerifier",
     "AssignmentLost",
     "Assignments",
+    "CallbackRepository",
     "Clock",
     "ConnectionRepository",
     "ContactRepository",

@@ -11,6 +11,7 @@ The names below stay importable as `dynamodb.<Name>` for the code that imported 
 
 from chalicelib.adapters.dynamodb.agents import DynamoAgents, agent_item
 from chalicelib.adapters.dynamodb.assignments import DynamoAssignments
+from chalicelib.adapters.dynamodb.callbacks import DynamoCallbacks
 from chalicelib.adapters.dynamodb.connections import DynamoConnections
 from chalicelib.adapters.dynamodb.contacts import DynamoContacts
 from chalicelib.adapters.dynamodb.conversations import DynamoConversations
@@ -96,6 +97,7 @@ __all__ = [
     "CounterItem",
     "DynamoAgents",
     "DynamoAssignments",
+    "DynamoCallbacks",
     "DynamoConnections",
     "DynamoContacts",
     "DynamoConversations",

@@ -310,10 +310,37 @@ class SaleItem(_Item):
     credited_message_at = UTCDateTimeAttribute(null=True)
 
 
+class CallbackItem(_Item):
+    """A callback (``T#<t>#CALLBACK#<id>`` / ``STATE``)."""
+
+    visitor_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    name = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    at = UTCDateTimeAttribute(null=True)
+    slot = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+
+
+class CallTimeItem(_Item):
+    """A booked call time of a slot (``T#<t>#SLOT#<slot>`` / ``TIME#<utc stamp>``): who holds it."""
+
+    callback_id = UnicodeAttribute()
+
+
+class NumberLockItem(_Item):
+    """A number's open callback (``T#<t>#CALLBACK-NUMBER#<e164>`` / ``POINTER``)."""
+
+    callback_id = UnicodeAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
-    ReplyKeyItem,
+    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem,
 )
 
 
@@ -325,3 +352,4 @@ def configure(table_name: str, region: str, host: str | None) -> None:
     for model in MODELS:
         model._connection = None
     _shared.clear()
+

@@ -109,3 +109,20 @@ def _external_pointer_pk(tenant: str, external_id: str) -> str:
 
 def _sale_pk(tenant: str, order_id: str) -> str:
     return f"T#{tenant}#SALE#{order_id}"
+
+
+CALL_TIME = "TIME#"  # in a slot's partition: one item per booked call time
+
+
+def _callback_pk(tenant: str, callback_id: str) -> str:
+    return f"T#{tenant}#CALLBACK#{callback_id}"
+
+
+def _slot_pk(tenant: str, slot: str) -> str:
+    """A callback slot's partition: its booked times (CB-2). One Query reads them, one conditional Put takes one."""
+    return f"T#{tenant}#SLOT#{slot}"
+
+
+def _number_pk(tenant: str, phone: str) -> str:
+    """The lock of a number while it has an open callback."""
+    return f"T#{tenant}#CALLBACK-NUMBER#{phone}"
