@@ -66,9 +66,10 @@ EXACT: list[tuple[SmaAction, dict[str, object]]] = [
     (Pause(1500), {"Type": "Pause", "Parameters": {"ParticipantTag": "LEG-A", "DurationInMilliseconds": "1500"}}),
 ]
 
+EXACT_IDS = [f"{type(action).__name__}-{i}" for i, (action, _) in enumerate(EXACT)]
 
-@pytest.mark.parametrize(("action", "expected"), EXACT, ids=lambda v: type(v).__name__ if not isinstance(v, dict)
-                         else "")
+
+@pytest.mark.parametrize(("action", "expected"), EXACT, ids=EXACT_IDS)
 def test_each_action_renders_to_its_exact_sma_dict(action: SmaAction, expected: dict[str, object]) -> None:
     assert render([action]) == {"SchemaVersion": "1.0", "Actions": [expected]}
 
@@ -138,8 +139,7 @@ def echoed(response: dict[str, Any], index: int, outcome: str, sequence: int) ->
             "ActionData": response["Actions"][index], "CallDetails": details}
 
 
-@pytest.mark.parametrize(("action", "expected"), EXACT, ids=lambda v: type(v).__name__ if not isinstance(v, dict)
-                         else "")
+@pytest.mark.parametrize(("action", "expected"), EXACT, ids=EXACT_IDS)
 def test_what_was_rendered_comes_back_in_the_sma_outcome(action: SmaAction, expected: dict[str, Any]) -> None:
     response = render([action], {"callback": "cb-1"})
     event = translate(echoed(response, 0, "ACTION_SUCCESSFUL", 2))
