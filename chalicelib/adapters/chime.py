@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.adapters.aws import client, error_code
-from chalicelib.domain.call_commands import CallCommand, to_arguments
+from chalicelib.domain.telephony.commands import CallCommand, to_arguments
 from chalicelib.ports.telephony import Room, Seat
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.domain.call_commands import CallCommand
+from chalicelib.domain.telephony.commands import CallCommand
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from chalicelib.adapters import aws as aws_clients
 from chalicelib.adapters.chime import ChimeTelephony
-from chalicelib.domain import call_commands as commands
+from chalicelib.domain.telephony import commands
 from chalicelib.ports import Room
 
 SMA = "8a7a3d4c-5b6e-4f10-9a2b-3c4d5e6f7a8b"

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from chalicelib.adapters.chime import ChimeTelephony
-from chalicelib.domain import call_commands as commands
+from chalicelib.domain.telephony import commands
 from chalicelib.ports import Room
 from local.phone import PhoneExchange, phone_routes
 

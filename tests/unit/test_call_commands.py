@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import call_commands as commands
-from chalicelib.domain.call_commands import COMMAND_KEY, CallCommand, CallCommandKind
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.telephony import commands
+from chalicelib.domain.telephony.commands import COMMAND_KEY, CallCommand, CallCommandKind
 
 EVERY_COMMAND = [
     commands.hang_up(),
