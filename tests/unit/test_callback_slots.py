@@ -135,6 +135,15 @@ def test_a_booking_takes_the_earliest_free_time_and_a_cancellation_frees_it() ->
                                 "end": "10:00", "free": 1, "next": "2026-12-07T09:20:00+01:00"}
 
 
+def test_a_slot_never_offers_more_than_n_when_bookings_were_made_on_a_former_spacing() -> None:
+    (slot,) = slots_on(weekly(("monday", "09:00", "10:00", 3)), MONDAY)  # was 6: 09:00, 09:10 ... 09:50
+    assert slot.free_times([paris(MONDAY, 9, 0), paris(MONDAY, 9, 10), paris(MONDAY, 9, 20)], SUNDAY_NOON) == ()
+    assert keys(slot.free_times([paris(MONDAY, 9, 10)], SUNDAY_NOON)) == ["2026-12-07T09:00", "2026-12-07T09:20"]
+    other_slots = [paris(MONDAY, 10, 0), paris(MONDAY, 8, 59), paris(date(2026, 12, 14), 9, 20)]
+    assert keys(slot.free_times(other_slots, SUNDAY_NOON)) == ["2026-12-07T09:00", "2026-12-07T09:20",
+                                                               "2026-12-07T09:40"]
+
+
 def test_spring_forward_day_skips_the_times_the_clock_skips() -> None:
     day = date(2026, 3, 29)  # Europe/Paris: 02:00 CET becomes 03:00 CEST
     settings = weekly(("sunday", "01:00", "04:00", 6), ("sunday", "09:00", "10:00", 2))

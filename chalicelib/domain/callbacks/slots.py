@@ -19,7 +19,7 @@ slot has fewer times that day, never two calls at the same instant); a time that
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -93,7 +93,7 @@ class CallTime:
 class Slot:
     day: date
     hours: SlotRange
-    zone: ZoneInfo = field(compare=False)
+    zone: ZoneInfo
 
     @property
     def key(self) -> str:
@@ -111,10 +111,19 @@ class Slot:
         return tuple(times)
 
     def free_times(self, taken: Collection[datetime], now: datetime) -> tuple[CallTime, ...]:
-        """The call times after `now` that no booking holds (`taken`: the booked times, any zone)."""
+        """The call times after `now` that no booking holds (`taken`: booked times, any zone, of any slot). Never
+        more than N minus the slot's bookings: after an admin changes N, the times booked on the former spacing
+        still count, as they do in the booking counter."""
         booked = _utc_set(taken)
         after = _utc(now)
-        return tuple(t for t in self.call_times() if t.utc > after and t.utc not in booked)
+        left = self.hours.capacity - sum(1 for moment in booked if self.holds(moment))
+        free = [t for t in self.call_times() if t.utc > after and t.utc not in booked]
+        return tuple(free[:max(left, 0)])
+
+    def holds(self, moment: datetime) -> bool:
+        """Whether `moment` falls in this slot on the tenant's clock."""
+        local = moment.astimezone(self.zone)
+        return local.date() == self.day and self.hours.start <= local.time() < self.hours.end
 
     def earliest_free(self, taken: Collection[datetime], now: datetime) -> CallTime | None:
         """The time a new booking takes: the earliest free one still ahead; None when the slot is full or past."""
