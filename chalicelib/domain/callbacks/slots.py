@@ -166,11 +166,14 @@ def horizon(settings: SlotSettings, now: datetime) -> tuple[date, ...]:
 
 def free_slots(settings: SlotSettings, now: datetime, taken: Collection[datetime]) -> tuple[FreeSlot, ...]:
     """The slots of the horizon with at least one free call time after `now`, in time order."""
-    booked = _utc_set(taken)
+    zone = settings.zone
+    by_day: dict[date, list[datetime]] = {}  # each slot then reads only its own day's bookings
+    for moment in _utc_set(taken):
+        by_day.setdefault(moment.astimezone(zone).date(), []).append(moment)
     found: list[FreeSlot] = []
     for day in horizon(settings, now):
         for slot in slots_on(settings, day):
-            times = slot.free_times(booked, now)
+            times = slot.free_times(by_day.get(day, []), now)
             if times:
                 found.append(FreeSlot(slot, times))
     return tuple(found)
