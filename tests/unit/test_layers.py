@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("boto3", "botocore", "pynamodb", "chalice", "chalicelib.adapters", "chalicelib.bootstrap")
-PURE = sorted((ROOT / "chalicelib" / "domain").glob("*.py")) + sorted((ROOT / "chalicelib" / "services").glob("*.py"))
+PURE = sorted((ROOT / "chalicelib" / "domain").rglob("*.py")) + sorted((ROOT / "chalicelib" / "services").rglob("*.py"))
 
 
 def imported(path: Path) -> set[str]:
