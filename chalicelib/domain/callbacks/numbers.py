@@ -97,8 +97,7 @@ def visitor_number(value: object, rules: NumberRules, *, field: str = "phone") -
 
     number = _parsed(value, rules.country, field)
     _check_kind(number, field)
-    country = phonenumbers.region_code_for_number(number)
-    if country not in rules.called_countries:
+    if phonenumbers.region_code_for_number(number) not in rules.called_countries:
         allowed = ", ".join(sorted(rules.called_countries))
         raise NumberRefused(f"'{field}' is a number of a country we do not call; give a number of {allowed}",
                             field=field, reason=Refusal.COUNTRY)
