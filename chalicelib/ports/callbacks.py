@@ -7,23 +7,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.domain.callbacks.model import Callback
+from chalicelib.domain.callbacks.model import Callback, DailyLimits
 
 
 class CallbackRepository(Protocol):
-    def open(self, callback: Callback) -> None:
-        """Stores an immediate callback; NumberHasCallback if its number has an open one."""
+    def open(self, callback: Callback, limits: DailyLimits) -> None:
+        """Stores an immediate callback; NumberHasCallback if its number has an open one, RateLimited past a daily
+        limit (nothing stored)."""
         ...
 
-    def book(self, callback: Callback, times: Sequence[datetime]) -> Callback:
+    def book(self, callback: Callback, times: Sequence[datetime], limits: DailyLimits) -> Callback:
         """Books a scheduled callback in `callback.slot` at the earliest of `times` (the slot's call times still
         ahead, earliest first) that nobody holds; answers it with `at` set. Atomic whatever the concurrency: a time
         holds one callback, so a slot never holds more than its N. SlotFull when every time is taken,
-        NumberHasCallback if the number has an open callback."""
+        NumberHasCallback if the number has an open callback, RateLimited past a daily limit."""
         ...
 
-    def booked_times(self, tenant: str, slot: str) -> set[datetime]:
-        """The call times of a slot that are booked."""
+    def booked_times(self, tenant: str, start: datetime, end: datetime) -> set[datetime]:
+        """The booked call times from `start` to `end` (both included): a slot, or the whole booking horizon."""
         ...
 
     def cancel(self, tenant: str, callback_id: str) -> Callback | None:

@@ -326,9 +326,18 @@ class CallbackItem(_Item):
 
 
 class CallTimeItem(_Item):
-    """A booked call time of a slot (``T#<t>#SLOT#<slot>`` / ``TIME#<utc stamp>``): who holds it."""
+    """A booked call time (``T#<t>#CALL-TIMES`` / ``TIME#<utc stamp>``): who holds it, in which slot."""
 
     callback_id = UnicodeAttribute()
+    slot = UnicodeAttribute()
+
+
+class DailyCountItem(_Item):
+    """Callbacks asked in a day by a visitor or for a number (``T#<t>#CALLBACKS-<day>#<kind>#<key>`` / ``DAILY``),
+    kept two days."""
+
+    n = NumberAttribute()
+    expires_at = TTLAttribute()
 
 
 class NumberLockItem(_Item):
@@ -340,7 +349,7 @@ class NumberLockItem(_Item):
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
-    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem,
+    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem,
 )
 
 

@@ -111,16 +111,23 @@ def _sale_pk(tenant: str, order_id: str) -> str:
     return f"T#{tenant}#SALE#{order_id}"
 
 
-CALL_TIME = "TIME#"  # in a slot's partition: one item per booked call time
+CALL_TIME = "TIME#"  # in the tenant's call-times partition: one item per booked call time
+DAILY = "DAILY"
 
 
 def _callback_pk(tenant: str, callback_id: str) -> str:
     return f"T#{tenant}#CALLBACK#{callback_id}"
 
 
-def _slot_pk(tenant: str, slot: str) -> str:
-    """A callback slot's partition: its booked times (CB-2). One Query reads them, one conditional Put takes one."""
-    return f"T#{tenant}#SLOT#{slot}"
+def _call_times_pk(tenant: str) -> str:
+    """The tenant's booked call times (CB-2), sorted by time: one Query reads a day, a slot or the whole booking
+    horizon, and one conditional Put takes a time. Slots never overlap, so a time belongs to one slot."""
+    return f"T#{tenant}#CALL-TIMES"
+
+
+def _daily_pk(tenant: str, day: str, kind: str, key: str) -> str:
+    """A day's count of callbacks asked by one visitor (`visitor`) or for one number (`number`)."""
+    return f"T#{tenant}#CALLBACKS-{day}#{kind}#{key}"
 
 
 def _number_pk(tenant: str, phone: str) -> str:

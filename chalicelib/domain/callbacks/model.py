@@ -4,7 +4,7 @@ and the states the agenda shows (CB-11)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from chalicelib.domain.errors import Conflict
@@ -59,3 +59,14 @@ class NumberHasCallback(Conflict):
 
     def __init__(self) -> None:
         super().__init__("this number already has a callback booked or in progress", field="phone")
+
+
+@dataclass(frozen=True)
+class DailyLimits:
+    """How many callbacks one visitor, and one number, may ask for in the tenant's `day` (settings)."""
+
+    day: date
+    per_visitor: int
+    per_number: int
+    #: Until the tenant's next day begins: a refused request may be made again then.
+    seconds_to_next_day: int
