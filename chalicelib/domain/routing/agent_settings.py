@@ -39,7 +39,8 @@ _FLAGS = ("route_first", "multi_channel", "takes_calls", "ask_line_at_login", "a
 
 
 def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettings:
-    """Checked against the tenant's routing configuration: known skills and groups only."""
+    """Checked against the tenant's routing configuration (known skills and groups only); an own line must be a
+    number Guichet dials (numbers.agent_line), refused with its reason otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("send a JSON object", field="body")
     known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds"}
