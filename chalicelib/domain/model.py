@@ -75,6 +75,14 @@ class Agent:
     index_keys: frozenset[str] = frozenset()
     #: Conversations waiting for this agent alone (kept after a snooze, or transferred to them): ASYNC-13.
     reserved: int = 0
+    #: Call settings (issue 13, CB-4 and CB-6): whether the agent is offered callbacks; the phone Guichet rings for
+    #: them (E.164, "" = none yet), or asks for at each login; and auto-answer: Available for calls again this many
+    #: seconds after a call's wrap-up.
+    takes_calls: bool = False
+    own_line: str = ""
+    ask_line_at_login: bool = False
+    auto_answer: bool = True
+    auto_answer_seconds: int = 20
 
     @property
     def active_queues(self) -> tuple[str, ...]:

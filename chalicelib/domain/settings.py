@@ -10,6 +10,12 @@ from typing import Any
 
 from chalicelib.domain import origins
 from chalicelib.domain import rate_limits as limits
+from chalicelib.domain.callbacks.settings import (
+    CallbackSettings,
+    callback_settings_from_json,
+    callback_settings_public,
+    callback_settings_to_json,
+)
 from chalicelib.domain.errors import InvalidInput
 
 LANGUAGES = ("en", "fr")
@@ -83,20 +89,24 @@ class TenantSettings:
     #: visitors' requests must come from one of them (`Origin`). See chalicelib/domain/origins.py.
     site_origins: tuple[str, ...] = ()
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
+    #: Web callback (issue 13): chalicelib/domain/callbacks/settings.py. A PUT changes only the keys it gives.
+    callback: CallbackSettings = field(default_factory=CallbackSettings)
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = asdict(replace(self, callback=CallbackSettings()))  # the callback's own JSON form replaces asdict's
         out["dispositions"] = list(self.dispositions)
         out["site_origins"] = list(self.site_origins)
         out["canned_answers"] = [asdict(c) for c in self.canned_answers]
         out["texts"] = {lang: dict(t) for lang, t in self.texts.items()}
+        out["callback"] = callback_settings_to_json(self.callback)
         return out
 
     def public(self) -> dict[str, Any]:
-        """What the widget may see: its look and texts, nothing about agents or wrap-up."""
+        """What the widget may see: its look and texts, and which callbacks to offer; nothing about agents."""
         return {"accent_colour": self.accent_colour, "logo_url": self.logo_url,
                 "consent_required": self.consent_required,
-                "texts": {lang: dict(t) for lang, t in self.texts.items()}, "max_message_chars": 1940}
+                "texts": {lang: dict(t) for lang, t in self.texts.items()}, "max_message_chars": 1940,
+                "callback": callback_settings_public(self.callback)}
 
 
 _INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "average_handle_seconds": (10, 7200),
@@ -151,6 +161,8 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
         return value
     if name in ("site_url", "site_origins"):
         return _site(name, value)
+    if name == "callback":
+        return callback_settings_from_json(value, current.callback)
     if name == "logo_url":
         if not isinstance(value, str) or (value and not value.startswith("https://")) or len(value) > 1024:
             raise InvalidInput("'logo_url' must be empty or an https:// URL", field=name)

@@ -138,6 +138,11 @@ def agent(a: Agent) -> dict[str, Any]:
         "skills": dict(a.skills),
         "route_first": a.route_first,
         "multi_channel": a.multi_channel,
+        "takes_calls": a.takes_calls,
+        "own_line": a.own_line,
+        "ask_line_at_login": a.ask_line_at_login,
+        "auto_answer": a.auto_answer,
+        "auto_answer_seconds": a.auto_answer_seconds,
     }
 
 

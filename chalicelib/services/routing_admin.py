@@ -126,7 +126,8 @@ def agent_settings(deps: Deps, caller: Principal, agent_id: str) -> Agent:
 
 
 def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: object) -> Agent:
-    """Capacity per channel, skills and levels, groups, "route to me first" and multi-channel for one agent.
+    """Capacity per channel, skills and levels, groups, "route to me first", multi-channel and the call settings
+    (takes calls, own line, auto-answer) for one agent.
 
     The agent's open desks get the change at once; an agent who now has room pulls what waits for them."""
     require_role(admin, Role.ADMIN)

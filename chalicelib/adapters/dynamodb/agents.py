@@ -145,6 +145,11 @@ class DynamoAgents(_RoutingConfigs):
                 AgentItem.skills.set(dict(wanted.skills)) if wanted.skills else AgentItem.skills.remove(),
                 AgentItem.route_first.set(wanted.route_first),
                 AgentItem.multi_channel.set(wanted.multi_channel),
+                AgentItem.takes_calls.set(wanted.takes_calls),
+                AgentItem.own_line.set(wanted.own_line) if wanted.own_line else AgentItem.own_line.remove(),
+                AgentItem.ask_line_at_login.set(wanted.ask_line_at_login),
+                AgentItem.auto_answer.set(wanted.auto_answer),
+                AgentItem.auto_answer_seconds.set(wanted.auto_answer_seconds),
             ]
             return wanted, actions
 
@@ -210,6 +215,11 @@ def agent_item(agent: Agent) -> AgentItem:
         email_active=agent.email_active,
         version=agent.version,
         index_keys=set(agent.index_keys) or None,
+        takes_calls=agent.takes_calls or None,
+        own_line=agent.own_line or None,
+        ask_line_at_login=agent.ask_line_at_login or None,
+        auto_answer=agent.auto_answer,
+        auto_answer_seconds=agent.auto_answer_seconds,
     )
 
 

@@ -199,6 +199,12 @@ class AgentItem(_Item):
     index_keys = UnicodeSetAttribute(null=True)
     #: How many conversations wait for this agent alone (RSV# links): a pull looks at them only when there are.
     reserved = NumberAttribute(null=True)
+    #: Call settings (issue 13); absent on agents stored before them, read as their defaults.
+    takes_calls = BooleanAttribute(null=True)
+    own_line = UnicodeAttribute(null=True)
+    ask_line_at_login = BooleanAttribute(null=True)
+    auto_answer = BooleanAttribute(null=True)
+    auto_answer_seconds = NumberAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -221,6 +227,11 @@ class AgentItem(_Item):
             version=int(self.version or 0),
             index_keys=frozenset(self.index_keys or ()),
             reserved=int(self.reserved or 0),
+            takes_calls=bool(self.takes_calls),
+            own_line=self.own_line or "",
+            ask_line_at_login=bool(self.ask_line_at_login),
+            auto_answer=self.auto_answer is not False,
+            auto_answer_seconds=int(self.auto_answer_seconds if self.auto_answer_seconds is not None else 20),
         )
 
 

@@ -1,4 +1,5 @@
-"""An admin's change to one agent's routing settings (capacity, skills, groups, flags), checked and applied.
+"""An admin's change to one agent's routing settings (capacity, skills, groups, flags) and call settings (issue 13:
+takes calls, own line or asked at login: CB-6; auto-answer and its delay: CB-4), checked and applied.
 
 The words used: chalicelib/domain/routing/__init__.py.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from chalicelib.domain.callbacks.numbers import agent_line
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.model import Agent
 from chalicelib.domain.routing.config import _enum, _int
@@ -24,16 +26,24 @@ class AgentSettings:
     groups: tuple[str, ...] | None = None
     route_first: bool | None = None
     multi_channel: bool | None = None
+    takes_calls: bool | None = None
+    own_line: str | None = None  # E.164, or "" for none
+    ask_line_at_login: bool | None = None
+    auto_answer: bool | None = None
+    auto_answer_seconds: int | None = None
 
 
 MAX_CAPACITY = 50
+AUTO_ANSWER_SECONDS = (0, 300)
+_FLAGS = ("route_first", "multi_channel", "takes_calls", "ask_line_at_login", "auto_answer")
 
 
 def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettings:
-    """Checked against the tenant's routing configuration: known skills and groups only."""
+    """Checked against the tenant's routing configuration (known skills and groups only); an own line must be a
+    number Guichet dials (numbers.agent_line), refused with its reason otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("send a JSON object", field="body")
-    known = {"capacity", "skills", "groups", "route_first", "multi_channel"}
+    known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds"}
     for key in data:
         if key not in known:
             raise InvalidInput(f"unknown field; use {', '.join(sorted(known))}", field=str(key))
@@ -70,13 +80,19 @@ def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettin
             raise InvalidInput("a group is listed twice", field="groups")
         groups = tuple(raw)
     flags: dict[str, bool | None] = {}
-    for name in ("route_first", "multi_channel"):
+    for name in _FLAGS:
         value = data.get(name)
         if value is not None and not isinstance(value, bool):
             raise InvalidInput("must be true or false", field=name)
         flags[name] = value
-    return AgentSettings(capacity=capacity, skills=skills, groups=groups, route_first=flags["route_first"],
-                         multi_channel=flags["multi_channel"])
+    own_line: str | None = None
+    if data.get("own_line") is not None:
+        raw = data["own_line"]
+        own_line = "" if isinstance(raw, str) and not raw.strip() else agent_line(raw, field="own_line")
+    seconds = data.get("auto_answer_seconds")
+    return AgentSettings(capacity=capacity, skills=skills, groups=groups, **flags, own_line=own_line,
+                         auto_answer_seconds=None if seconds is None else _int(seconds, "auto_answer_seconds",
+                                                                               *AUTO_ANSWER_SECONDS))
 
 
 def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
@@ -94,6 +110,5 @@ def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
                           queues_off=tuple(q for q in changed.queues_off if q in settings.groups))
     if settings.route_first is not None:
         changed = replace(changed, route_first=settings.route_first)
-    if settings.multi_channel is not None:
-        changed = replace(changed, multi_channel=settings.multi_channel)
-    return changed
+    calls = {name: getattr(settings, name) for name in (*_FLAGS, "own_line", "auto_answer_seconds")}
+    return replace(changed, **{name: value for name, value in calls.items() if value is not None})
