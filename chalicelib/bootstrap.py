@@ -78,6 +78,7 @@ def _build() -> Container:
         secrets=secrets,
         reply_domain=config.reply_domain,
         sales=dynamodb.DynamoSales(),
+        callbacks=dynamodb.DynamoCallbacks(),
         rate_limits=DynamoRateLimits(),
         metrics=EmfMetrics(config.stage),
     )

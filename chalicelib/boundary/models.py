@@ -22,6 +22,7 @@ from chalicelib.boundary.fields import (
     Query,
     Seq,
     Text40,
+    Text120,
     Text128,
     Text320,
     Text1000,
@@ -82,6 +83,17 @@ class NewContact(Body):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE_CHARS)] | None = None
     external_id: Annotated[str, StringConstraints(strip_whitespace=True,
                                                   max_length=MAX_EXTERNAL_ID_CHARS)] | None = None
+
+
+class NewCallback(Body):
+    """The callbox (issue 13): the number as the visitor typed it (numbers.py reads it), a name, maybe an email, and
+    `when`: "now" or a slot's key."""
+
+    phone: Text40
+    name: Text120 | None = None
+    email: Email | None = None
+    when: Text40 | None = None
+    conversation_id: Id | None = None
 
 
 class DomainChecked(Body):

@@ -103,3 +103,5 @@ class Deps:
     #: Per-visitor limits on new sessions and conversations (None: not counted).
     rate_limits: RateLimits | None = None
     metrics: Metrics = field(default_factory=NoMetrics)
+    #: Callbacks (issue 13): bookings and numbers' locks (None: callbacks are not set up).
+    callbacks: CallbackRepository | None = None

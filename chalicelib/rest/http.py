@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "slot_full": 409,
     "unavailable": 409,
     "rate_limited": 429,
     "internal": 500,

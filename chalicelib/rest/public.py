@@ -8,6 +8,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.model import Principal
 from chalicelib.rest.http import (
     authenticated,
     current_request,
@@ -18,7 +20,7 @@ from chalicelib.rest.http import (
     source_ip,
     visitor_origin,
 )
-from chalicelib.services import auth, conversations, frames, routing, sales, tenants, visitors
+from chalicelib.services import auth, callbacks, conversations, frames, routing, sales, tenants, visitors
 
 bp = Blueprint(__name__)
 
@@ -119,3 +121,40 @@ def post_rating(tenant: str, conversation_id: str) -> Response:
     body = request_body("Rating")
     rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.rating, body.comment)
     return json_response(201, {"conversation_id": conversation_id, "rating": rating})
+
+
+@bp.route("/tenants/{tenant}/callbacks/slots", methods=["GET"])
+@rest
+def callback_slots(tenant: str) -> dict[str, Any]:
+    """Public: the slots a visitor may book a callback in now, with their free times (CB-2)."""
+    visitor_origin(tenant)
+    return {"slots": callbacks.free_slots(bootstrap.container().deps, tenant)}
+
+
+@bp.route("/tenants/{tenant}/callbacks", methods=["POST"])
+@rest
+def post_callback(tenant: str) -> Response:
+    """Visitors: be called back now (CB-1) or at the earliest free time of a slot (CB-2)."""
+    visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
+    body = request_body("NewCallback")
+    request = callbacks.CallbackRequest(phone=body.phone, name=body.name, email=body.email, when=body.when,
+                                        conversation_id=body.conversation_id)
+    found = callbacks.request_callback(bootstrap.container().deps, visitor, request)
+    return json_response(201, callbacks.callback_frame(found))
+
+
+@bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["DELETE"])
+@rest
+def delete_callback(tenant: str, callback_id: str) -> dict[str, Any]:
+    """Visitors: cancel their callback; its time and its number are free again."""
+    visitor = _visitor(tenant)
+    return callbacks.callback_frame(callbacks.cancel_callback(bootstrap.container().deps, visitor, callback_id))
+
+
+def _visitor(tenant: str) -> Principal:
+    """The calling visitor, from an allowed origin; an agent is refused (a callback is the visitor's own)."""
+    caller = authenticated(tenant)
+    visitor_origin(tenant, caller)
+    if caller.is_agent:
+        raise Forbidden("visitors only")
+    return caller

@@ -50,9 +50,10 @@ def _schema() -> Any:
     return schemathesis.openapi.from_path(DOC, config=config)
 
 
-VISITOR_ONLY = ["getVisitorHistory", "putVisitorPreferences", "rateConversation"]
+VISITOR_ONLY = ["getVisitorHistory", "putVisitorPreferences", "rateConversation", "requestCallback", "cancelCallback"]
 EITHER = ["me", "listConversations", "getConversation", "listMessages", "getTranscript"]
-PUBLIC = ["health", "login", "openVisitorSession", "getWidgetSettings", "getAvailability", "reportSale"]
+PUBLIC = ["health", "login", "openVisitorSession", "getWidgetSettings", "getAvailability", "reportSale",
+          "getCallbackSlots"]
 AS_AGENT = _schema().exclude(operation_id=VISITOR_ONLY)
 AS_VISITOR = _schema().include(operation_id=VISITOR_ONLY + EITHER)
 WITH_ANY_TOKEN = _schema().exclude(operation_id=PUBLIC)
