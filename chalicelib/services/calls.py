@@ -8,7 +8,8 @@ remembered invocation at once with its first answer, and otherwise decides and r
 costs one translation and one consistent read, plus one conditional write when it is new: well under 5 s.
 
 What is handled now (`decide`, a table that is correct on its own):
-- NEW_INBOUND_CALL: hung up. Guichet takes no inbound calls yet (no SIP rule routes any here: outbound only).
+- NEW_INBOUND_CALL: hung up, which is not charged (DG case-1). Guichet takes no inbound calls yet (no SIP rule
+  routes any here: outbound only).
 - RINGING, HANGUP, ACTION_SUCCESSFUL / ACTION_FAILED / ACTION_INTERRUPTED, DIGITS_RECEIVED,
   INVALID_LAMBDA_RESPONSE and unknown types: no actions (the SMA ignores actions after RINGING and
   ACTION_INTERRUPTED; a HANGUP's leg is gone).

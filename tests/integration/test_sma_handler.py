@@ -62,3 +62,25 @@ def test_the_first_stored_answer_wins(stack: Stack) -> None:
     assert invocations.remember(key, REFUSED) == REFUSED
     assert invocations.remember(key, NOTHING) == REFUSED  # a racing delivery's answer is not kept
     assert invocations.remembered(key) == REFUSED
+
+
+def test_the_wiring_turns_telephony_on_with_a_calling_number(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.adapters.chime import ChimeTelephony
+    from tests.integration.conftest import rewire
+
+    assert bootstrap.container().deps.telephony is None  # CallingNumber is empty locally: telephony off
+    assert isinstance(bootstrap.container().deps.sma_invocations, DynamoSmaInvocations)
+    monkeypatch.setenv("CALLING_NUMBER", "+12065550100")
+    monkeypatch.setenv("SIP_MEDIA_APPLICATION_ID", "sma-1")
+    monkeypatch.setenv("CHIME_MEDIA_REGION", "us-west-2")
+    monkeypatch.setenv("CHIME_ENDPOINT_URL", "http://127.0.0.1:9")
+    rewire()
+    try:
+        telephony = bootstrap.container().deps.telephony
+        assert isinstance(telephony, ChimeTelephony)
+        assert (telephony._sma, telephony._calling_number, telephony._media_region, telephony._endpoint_url) == (
+            "sma-1", "+12065550100", "us-west-2", "http://127.0.0.1:9")
+    finally:
+        monkeypatch.undo()
+        rewire()
