@@ -15,7 +15,7 @@ from chalicelib.adapters import telemetry
 from chalicelib.domain.errors import ConnectionGone, Forbidden, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.rest import desk, http, public, supervision
-from chalicelib.services import auth, connections, inbound, tenants, timers
+from chalicelib.services import auth, calls, connections, inbound, tenants, timers
 
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -97,6 +97,16 @@ def ws_message(event: WebsocketEvent) -> None:
 @app.on_ws_disconnect()
 def ws_disconnect(event: WebsocketEvent) -> None:
     connections.disconnect(bootstrap.container().deps, _ws_principal(event), event.connection_id)
+
+
+# --- Telephony -----------------------------------------------------------------------------------------------------
+
+
+@app.lambda_function(name="sma_handler")
+def sma_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The SIP media application's Lambda (infra/template.yaml, SipMediaApplication): one invocation, its actions;
+    a retried invocation gets the same answer (services/calls.py)."""
+    return calls.on_sma_event(bootstrap.container().deps, event)
 
 
 # --- Timers ---------------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ def reset() -> None:
 
 def _build() -> Container:
     from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
     from chalicelib.adapters.mail import SesMailer
     from chalicelib.adapters.push import ApiGatewayPush
@@ -81,6 +82,10 @@ def _build() -> Container:
         callbacks=dynamodb.DynamoCallbacks(),
         rate_limits=DynamoRateLimits(),
         metrics=EmfMetrics(config.stage),
+        sma_invocations=dynamodb.DynamoSmaInvocations(),
+        # Building it makes no AWS call; None while the stack has no calling number (telephony off).
+        telephony=ChimeTelephony(config.sip_media_application_id, config.calling_number, config.chime_media_region,
+                                 config.chime_endpoint_url) if config.calling_number else None,
     )
     return Container(
         deps=deps,

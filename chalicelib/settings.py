@@ -24,6 +24,13 @@ class Settings:
     mail_from: str
     #: Mail to reply+<key>@ this domain reaches the app (SES receiving); empty: emails carry no reply-to.
     reply_domain: str = ""
+    #: Telephony (docs/deploy.md, "Telephony"): the SIP media application, the number that calls, and the Region
+    #: of the callbacks' meetings. An empty calling number: telephony is off.
+    sip_media_application_id: str = ""
+    calling_number: str = ""
+    chime_media_region: str = ""
+    #: The local phone emulator; None: the AWS endpoints.
+    chime_endpoint_url: str | None = None
 
     @property
     def cognito_issuer(self) -> str:
@@ -51,4 +58,8 @@ def settings() -> Settings:
         ws_callback_url=env.get("WS_CALLBACK_URL", ""),
         mail_from=env.get("MAIL_FROM", "noreply@example.com"),
         reply_domain=env.get("REPLY_DOMAIN", ""),
+        sip_media_application_id=env.get("SIP_MEDIA_APPLICATION_ID", ""),
+        calling_number=env.get("CALLING_NUMBER", ""),
+        chime_media_region=env.get("CHIME_MEDIA_REGION") or region,
+        chime_endpoint_url=env.get("CHIME_ENDPOINT_URL") or None,
     )

@@ -1,8 +1,9 @@
 """Create the resources of ``infra/template.yaml`` on the embedded AWS (a moto server).
 
 The template is the single source of truth: this module reads it, resolves the few intrinsics it
-needs (``Ref``, ``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join``) and creates each resource with boto3,
-passing the template's properties through. It fails loudly on a resource type or a property it
+needs (``Ref``, ``Fn::Sub``, ``Fn::GetAtt``, ``Fn::Join``; ``Conditions`` with ``Fn::Equals``, ``Fn::Not``,
+``Fn::And``, ``Fn::Or``: a resource whose ``Condition`` is false locally is skipped) and creates each
+resource with boto3, passing the template's properties through. It fails loudly on a resource type or a property it
 does not know, unless the type is listed in ``SKIPPED_TYPES`` with the reason it only matters on
 AWS. ``tests/integration/test_infra_provision.py`` checks that what it created matches the template.
 
@@ -49,6 +50,8 @@ SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::CloudFront::OriginAccessControl": "the local gateway serves web/ itself",
     "AWS::S3::BucketPolicy": "it grants AWS service principals (CloudFront, SES) absent locally",
     "AWS::SNS::TopicPolicy": "it grants SES receiving, absent locally (the outbox page stands in for replies)",
+    "AWS::IAM::Policy": "IAM permissions are not enforced by the local stack",
+    "AWS::Chime::SipMediaApplication": "the local phone emulator stands in for Chime SDK PSTN audio (issue 13)",
 }
 
 #: Properties of a provisioned type that are deliberately not applied locally, with the reason.
@@ -438,6 +441,10 @@ def _bucket(ctx: _Context, logical_id: str, props: dict[str, Any]) -> PhysicalRe
             for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         ]
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "LifecycleConfiguration" in props:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name, LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]
+                                                           ["Rules"]]})
     return PhysicalResource(
         logical_id,
         "AWS::S3::Bucket",
@@ -448,6 +455,15 @@ def _bucket(ctx: _Context, logical_id: str, props: dict[str, Any]) -> PhysicalRe
             "RegionalDomainName": f"{name}.s3.{ctx.region}.{_PSEUDO_URL_SUFFIX}",
         },
     )
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule (Id, Status, Prefix, ExpirationInDays) as the S3 API takes it."""
+    unknown = sorted(set(rule) - {"Id", "Status", "Prefix", "ExpirationInDays"})
+    if unknown:
+        raise ProvisionError(f"lifecycle rule fields {unknown} are not applied by local/provision.py")
+    return {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
+            "Expiration": {"Days": int(rule["ExpirationInDays"])}}
 
 
 def _email_identity(ctx: _Context, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
@@ -524,6 +540,7 @@ _HANDLERS: Final[Mapping[str, _Handler]] = {
                 "PublicAccessBlockConfiguration",
                 "OwnershipControls",
                 "BucketEncryption",
+                "LifecycleConfiguration",
             }
         ),
     ),
@@ -553,10 +570,15 @@ def provision_stack(
 
     skipped: dict[str, str] = {}
     to_create: dict[str, dict[str, Any]] = {}
+    parameters = _parameters(template, {"Stage": stage, "MailFrom": mail_from})
+    conditions = _conditions(template, parameters)
     for logical_id, definition in resources.items():
         resource_type = definition.get("Type")
+        condition = definition.get("Condition")
         if resource_type is None:
             skipped[logical_id] = "override of a resource that chalice package generates"
+        elif condition is not None and not conditions[str(condition)]:
+            skipped[logical_id] = f"condition {condition} is false with the local parameters"
         elif resource_type in SKIPPED_TYPES:
             skipped[logical_id] = SKIPPED_TYPES[resource_type]
         elif resource_type in _HANDLERS:
@@ -570,7 +592,7 @@ def provision_stack(
     account_id = str(sts.get_caller_identity()["Account"])
     ctx = _Context(endpoint_url=endpoint_url, region=region, stage=stage, account_id=account_id)
     resolver = _Resolver(
-        _parameters(template, {"Stage": stage, "MailFrom": mail_from}),
+        parameters,
         {
             "AWS::Region": region,
             "AWS::AccountId": account_id,
@@ -657,6 +679,42 @@ def _parameters(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[s
     undeclared = sorted(set(given) - set(declared))
     if undeclared:
         raise ProvisionError(f"parameters {undeclared} are not declared by the template")
+    return values
+
+
+def _conditions(template: Mapping[str, Any], parameters: Mapping[str, str]) -> dict[str, bool]:
+    """The template's Conditions, evaluated with the parameters (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition)."""
+    declared: Mapping[str, Any] = template.get("Conditions", {})
+    values: dict[str, bool] = {}
+
+    def value(arg: Any) -> Any:
+        if isinstance(arg, dict) and set(arg) == {"Ref"} and arg["Ref"] in parameters:
+            return parameters[arg["Ref"]]
+        if isinstance(arg, dict):
+            return truth(arg)
+        return arg if isinstance(arg, bool) else str(arg)
+
+    def truth(expression: Any) -> bool:
+        if not isinstance(expression, dict) or len(expression) != 1:
+            raise ProvisionError(f"condition {expression!r} is not supported by local/provision.py")
+        ((key, arg),) = expression.items()
+        if key == "Condition":
+            if arg not in values:
+                values[arg] = truth(declared[arg])
+            return values[arg]
+        if key == "Fn::Equals":
+            left, right = arg
+            return bool(value(left) == value(right))
+        if key == "Fn::Not":
+            return not truth(arg[0])
+        if key == "Fn::And":
+            return all(truth(item) for item in arg)
+        if key == "Fn::Or":
+            return any(truth(item) for item in arg)
+        raise ProvisionError(f"condition function {key} is not supported by local/provision.py")
+
+    for name in declared:
+        truth({"Condition": name})
     return values
 
 

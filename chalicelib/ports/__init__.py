@@ -41,7 +41,7 @@ from chalicelib.ports.edges import (
     Timer,
     Timers,
 )
-from chalicelib.ports.telephony import Room, Seat, Telephony
+from chalicelib.ports.telephony import InvocationKey, Room, Seat, SmaInvocations, Telephony
 
 __all__ = [
     "AgentRepository",
@@ -59,6 +59,7 @@ __all__ = [
     "GroupCount",
     "IdentityProvider",
     "Ids",
+    "InvocationKey",
     "LoginResult",
     "Mailer",
     "Metrics",
@@ -71,6 +72,7 @@ __all__ = [
     "Seat",
     "SecretStore",
     "SeqTaken",
+    "SmaInvocations",
     "Telephony",
     "Tenant",
     "TenantRepository",
@@ -105,3 +107,7 @@ class Deps:
     metrics: Metrics = field(default_factory=NoMetrics)
     #: Callbacks (issue 13): bookings and numbers' locks (None: callbacks are not set up).
     callbacks: CallbackRepository | None = None
+    #: The SIP media application's answers by invocation (services/calls.py); None where no call is handled.
+    sma_invocations: SmaInvocations | None = None
+    #: Rooms, dialling and call commands (Chime SDK PSTN Audio); None while telephony is off.
+    telephony: Telephony | None = None

@@ -1,12 +1,13 @@
 """The telephony port (issue 13), in domain words: a room per callback (a Chime SDK meeting) that each party joins,
 dialling a party, and commands to a live call. The adapter (adapters/chime.py) speaks Chime SDK PSTN Audio; the local
-stack's phone emulator serves the same API. The package's __init__ re-exports every name."""
+stack's phone emulator serves the same API. `SmaInvocations` remembers the SIP media application's answers, so that
+a retried invocation gets the same actions back (CB-6 to CB-9). The package's __init__ re-exports every name."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.telephony.commands import CallCommand
 
@@ -44,4 +45,22 @@ class Telephony(Protocol):
 
     def command(self, call_id: str, command: CallCommand) -> bool:
         """Asks the live call to do `command`; False when the call is gone (hung up meanwhile)."""
+        ...
+
+
+#: An SMA invocation's idempotency key: (TransactionId, Sequence), `SmaEvent.key`.
+InvocationKey = tuple[str, int]
+
+
+class SmaInvocations(Protocol):
+    """The answers the SMA handler gave, by invocation. The SMA retries an invocation it got no answer to within
+    5 s; the retry must get the first answer back and cause nothing twice."""
+
+    def remembered(self, key: InvocationKey) -> dict[str, Any] | None:
+        """The answer stored for this invocation, or None if it is new."""
+        ...
+
+    def remember(self, key: InvocationKey, response: dict[str, Any]) -> dict[str, Any]:
+        """Stores `response` unless an answer is already stored (a conditional write), and returns the stored one:
+        the first answer wins when two deliveries of one invocation race."""
         ...

@@ -29,6 +29,7 @@ from local.provision import (
     PhysicalResource,
     ProvisionError,
     ProvisionResult,
+    _conditions,
     load_template,
     provision,
     provision_stack,
@@ -282,6 +283,11 @@ def check_bucket(aws: Aws, res: PhysicalResource, props: Mapping[str, Any]) -> N
         assert [rule["ApplyServerSideEncryptionByDefault"] for rule in rules] == [
             rule["ServerSideEncryptionByDefault"] for rule in expected
         ]
+    if "LifecycleConfiguration" in props:
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=res.ref)["Rules"]
+        assert [(r["ID"], r["Status"], r["Filter"]["Prefix"], r["Expiration"]["Days"]) for r in rules] == [
+            (r["Id"], r["Status"], r["Prefix"], int(r["ExpirationInDays"]))
+            for r in props["LifecycleConfiguration"]["Rules"]]
 
 
 def check_email_identity(aws: Aws, res: PhysicalResource, props: Mapping[str, Any]) -> None:
@@ -369,7 +375,8 @@ CHECKERS: dict[str, tuple[Checker, frozenset[str]]] = {
     ),
     "AWS::S3::Bucket": (
         check_bucket,
-        frozenset({"BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption"}),
+        frozenset({"BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption",
+                   "LifecycleConfiguration"}),
     ),
     "AWS::SES::EmailIdentity": (check_email_identity, frozenset({"EmailIdentity"})),
     "AWS::SNS::Topic": (check_topic, frozenset({"TopicName"})),
@@ -626,3 +633,24 @@ def test_provision_returns_the_environment() -> None:
     assert env["GUICHET_STAGE"] == "solo"
     assert env["MAIL_FROM"] == "noreply@solo.guichet.local"
     assert env["AWS_ENDPOINT_URL"] == endpoint
+
+
+# --------------------------------------------------------------------------- telephony
+
+
+def test_telephony_resources_wait_for_a_calling_number(drift_stack: ProvisionResult) -> None:
+    """CallingNumber is empty locally: the SIP media application and what names it are skipped, the audio bucket
+    (hold music, recordings) is created."""
+    off = "condition TelephonyOn is false with the local parameters"
+    assert {logical_id: drift_stack.skipped[logical_id] for logical_id in (
+        "SipMediaApplication", "SmaHandlerInvokePermission", "TelephonyPolicy", "AudioBucketPolicy")} == {
+        "SipMediaApplication": off, "SmaHandlerInvokePermission": off, "TelephonyPolicy": off,
+        "AudioBucketPolicy": off}
+    assert drift_stack.env["AUDIO_BUCKET"] == drift_stack.resources["AudioBucket"].ref
+    assert drift_stack.env["CALLING_NUMBER"] == ""
+
+
+def test_conditions_follow_the_parameters() -> None:
+    parameters = {name: str(spec.get("Default", "")) for name, spec in TEMPLATE["Parameters"].items()}
+    assert _conditions(TEMPLATE, parameters) == {"TelephonyOn": False}
+    assert _conditions(TEMPLATE, {**parameters, "CallingNumber": "+12065550100"}) == {"TelephonyOn": True}

@@ -505,6 +505,21 @@ class FakeMetrics:
         self.counts.clear()
 
 
+class FakeSmaInvocations:
+    """Answers by (TransactionId, Sequence); the first stored answer wins, like the conditional Put."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, int], dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def remembered(self, key: tuple[str, int]) -> dict[str, Any] | None:
+        return self.answers.get(key)
+
+    def remember(self, key: tuple[str, int], response: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            return self.answers.setdefault(key, response)
+
+
 def make_deps(*tenants: str) -> Deps:
     conversations = FakeConversations()
     agents = FakeAgents()
@@ -523,4 +538,5 @@ def make_deps(*tenants: str) -> Deps:
         ids=SequentialIds(),
         rate_limits=FakeRateLimits(),
         metrics=FakeMetrics(),
+        sma_invocations=FakeSmaInvocations(),
     )

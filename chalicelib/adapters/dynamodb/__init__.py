@@ -4,7 +4,8 @@ with the tenant (invariant 6). The item layout, and which transaction writes eac
 - `keys`: key builders and sort-key prefixes; `table`: the base item, the GSI and the one shared botocore client;
   `items`: the item models and `configure`; `transactions`: named transactions and their cancellation reasons.
 - One module per repository: `tenants`, `conversations`, `agents`, `assignments` (offers and holding),
-  `routing_index`, `connections`, `contacts`, `sales`. `chalicelib/bootstrap.py` wires them.
+  `routing_index`, `connections`, `contacts`, `sales`, `callbacks`, `sma_invocations`. `chalicelib/bootstrap.py`
+  wires them.
 
 The names below stay importable as `dynamodb.<Name>` for the code that imported the former single module.
 """
@@ -61,6 +62,7 @@ from chalicelib.adapters.dynamodb.keys import (
 )
 from chalicelib.adapters.dynamodb.routing_index import DynamoRoutingIndex
 from chalicelib.adapters.dynamodb.sales import DynamoSales
+from chalicelib.adapters.dynamodb.sma_invocations import DynamoSmaInvocations
 from chalicelib.adapters.dynamodb.table import Gsi1, Gsi1Entry, Utf8JSONAttribute, _Item, _Meta, connection
 from chalicelib.adapters.dynamodb.tenants import DynamoTenants
 from chalicelib.adapters.dynamodb.transactions import MAX_TRANSACTION_ITEMS
@@ -103,6 +105,7 @@ __all__ = [
     "DynamoConversations",
     "DynamoRoutingIndex",
     "DynamoSales",
+    "DynamoSmaInvocations",
     "DynamoTenants",
     "Gsi1",
     "Gsi1Entry",

@@ -357,10 +357,17 @@ class NumberLockItem(_Item):
     callback_id = UnicodeAttribute()
 
 
+class SmaInvocationItem(_Item):
+    """The answer to one SMA invocation (``T#*#SMA#<transaction>`` / ``SEQ#<sequence>``), kept a day (TTL)."""
+
+    response = Utf8JSONAttribute()
+    expires_at = TTLAttribute()
+
+
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
-    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem,
+    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem, SmaInvocationItem,
 )
 
 

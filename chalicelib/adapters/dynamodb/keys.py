@@ -133,3 +133,18 @@ def _daily_pk(tenant: str, day: str, kind: str, key: str) -> str:
 def _number_pk(tenant: str, phone: str) -> str:
     """The lock of a number while it has an open callback."""
     return f"T#{tenant}#CALLBACK-NUMBER#{phone}"
+
+
+STACK_TENANT = "*"  # not a tenant id (boundary/fields.py): the stack's own items, shared by every tenant
+SMA_INVOCATION = "SEQ#"  # in an SMA transaction's partition: one answer per invocation (Sequence)
+SMA_INVOCATION_TTL = timedelta(days=1)  # the SMA retries within seconds; a call lasts hours at most
+
+
+def _sma_transaction_pk(transaction_id: str) -> str:
+    """A call's invocations. The SMA serves every tenant of the stack and a NEW_INBOUND_CALL names none, so the
+    partition is the stack's (invariant 6's one exception, which holds no tenant data: only the actions answered)."""
+    return f"T#{STACK_TENANT}#SMA#{transaction_id}"
+
+
+def _sma_invocation_sk(sequence: int) -> str:
+    return f"{SMA_INVOCATION}{sequence:010d}"
