@@ -16,7 +16,7 @@ from chalicelib.adapters.dynamodb import DynamoSmaInvocations
 from chalicelib.adapters.dynamodb.items import SmaInvocationItem
 from tests.integration.conftest import Stack
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "aws-events"
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "aws-events"  # copies of ../shared/aws-events
 FIXTURES = sorted(SAMPLES.glob("chime-sma-*.json"))
 NOTHING = {"SchemaVersion": "1.0", "Actions": []}
 REFUSED = {"SchemaVersion": "1.0", "Actions": [{"Type": "Hangup", "Parameters": {"ParticipantTag": "LEG-A",

@@ -25,7 +25,7 @@ from chalicelib.domain.telephony.actions import (
 from chalicelib.domain.telephony.events import translate
 from chalicelib.domain.telephony.model import ActionFailed, ActionSucceeded, LegTag
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "aws-events"
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "aws-events"  # copies of ../shared/aws-events
 MUSIC = AudioFile("guichet-audio", "tenants/demo/hold.wav")
 MUSIC_SOURCE = {"Type": "S3", "BucketName": "guichet-audio", "Key": "tenants/demo/hold.wav"}
 NOTICE = AudioFile("guichet-audio", "tenants/demo/recording-notice.wav")

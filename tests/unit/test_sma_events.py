@@ -1,4 +1,5 @@
-"""The SMA translator on every saved SMA event (shared/aws-events/chime-sma-*.json) and on the doc quirks."""
+"""The SMA translator on every saved SMA event (tests/fixtures/aws-events/chime-sma-*.json, copied from
+../shared/aws-events) and on the doc quirks."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from chalicelib.domain.telephony.model import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "aws-events"
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "aws-events"  # copies of ../shared/aws-events
 FIXTURES = sorted(SAMPLES.glob("chime-sma-*.json"))
 IN, OUT, UP, DOWN = Direction.INBOUND, Direction.OUTBOUND, LegStatus.CONNECTED, LegStatus.DISCONNECTED
 T0, T1, T2 = 159700958834234, 1597009588, 15010595

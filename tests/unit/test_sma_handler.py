@@ -16,7 +16,7 @@ from chalicelib.services import calls
 from chalicelib.services.calls import CallAnswer
 from tests.unit.fakes import FakeSmaInvocations, make_deps
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "aws-events"
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "aws-events"  # copies of ../shared/aws-events
 NOTHING = {"SchemaVersion": "1.0", "Actions": []}
 REFUSED = {"SchemaVersion": "1.0", "Actions": [{"Type": "Hangup", "Parameters": {"ParticipantTag": "LEG-A",
                                                                                   "SipResponseCode": "0"}}]}
