@@ -15,7 +15,7 @@ from chalicelib.adapters import telemetry
 from chalicelib.domain.errors import ConnectionGone, Forbidden, Unauthorized
 from chalicelib.domain.model import Principal
 from chalicelib.rest import desk, http, public, supervision
-from chalicelib.services import auth, calls, connections, inbound, tenants, timers
+from chalicelib.services import auth, connections, inbound, tenants, timers
 
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -106,6 +106,8 @@ def ws_disconnect(event: WebsocketEvent) -> None:
 def sma_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda (infra/template.yaml, SipMediaApplication): one invocation, its actions;
     a retried invocation gets the same answer (services/calls.py)."""
+    from chalicelib.services import calls  # deferred: the SMA's translator and renderer are for this function only
+
     return calls.on_sma_event(bootstrap.container().deps, event)
 
 
