@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -97,14 +98,20 @@ def test_the_widget_settings(start_stack: StartStack, pages: Pages) -> None:
     assert axe_violations(page) == []
 
 
-def test_the_widget_in_a_chat_with_messages_from_both_sides(start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack()
+def accepted_chat(url: str, pages: Pages, question: str) -> tuple[Page, Any, str]:
+    """A visitor on the demo page asked `question`, and Alice (Available) accepted it: (page, alice, conversation id).
+    The caller closes alice."""
     alice = agent(url, "alice")
     alice.ask("set_status", status="available")
     page = open_widget(pages, url)
-    write(page, "Is the Volta E+ in stock?")
+    write(page, question)
     conversation_id = stored(page, CONVERSATION_KEY)
     accept_by_api(alice, conversation_id)
+    return page, alice, conversation_id
+
+
+def test_the_widget_in_a_chat_with_messages_from_both_sides(start_stack: StartStack, pages: Pages) -> None:
+    page, alice, conversation_id = accepted_chat(start_stack(), pages, "Is the Volta E+ in stock?")
     alice.ask("send_message", conversation_id=conversation_id, client_message_id="a-1", text="Yes, two are left.")
     alice.ask("typing", conversation_id=conversation_id, typing=True)
     expect(page.locator("[data-testid=guichet-message][data-kind=agent]")).to_have_text(["Yes, two are left."],
@@ -115,13 +122,7 @@ def test_the_widget_in_a_chat_with_messages_from_both_sides(start_stack: StartSt
 
 
 def test_the_widget_end_screen_with_the_rating_then_rated(start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack()
-    alice = agent(url, "alice")
-    alice.ask("set_status", status="available")
-    page = open_widget(pages, url)
-    write(page, "Thanks, that is all.")
-    conversation_id = stored(page, CONVERSATION_KEY)
-    accept_by_api(alice, conversation_id)
+    page, alice, conversation_id = accepted_chat(start_stack(), pages, "Thanks, that is all.")
     alice.ask("send_message", conversation_id=conversation_id, client_message_id="a-1", text="You are welcome!")
     alice.ask("close_conversation", conversation_id=conversation_id, disposition="Resolved")
     expect(page.get_by_test_id("guichet-end")).to_be_visible(timeout=WAIT)
@@ -135,13 +136,7 @@ def test_the_widget_end_screen_with_the_rating_then_rated(start_stack: StartStac
 
 
 def test_the_widget_with_the_previous_conversations_open(start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack()
-    alice = agent(url, "alice")
-    alice.ask("set_status", status="available")
-    page = open_widget(pages, url)
-    write(page, "Which size for 1.80 m?")
-    first_id = stored(page, CONVERSATION_KEY)
-    accept_by_api(alice, first_id)
+    page, alice, first_id = accepted_chat(start_stack(), pages, "Which size for 1.80 m?")
     alice.ask("send_message", conversation_id=first_id, client_message_id="a-1", text="A size L frame.")
     alice.ask("close_conversation", conversation_id=first_id, disposition="Resolved")
     expect(page.get_by_test_id("guichet-end")).to_be_visible(timeout=WAIT)
@@ -186,13 +181,7 @@ def test_the_widget_unavailable_text(start_stack: StartStack, pages: Pages) -> N
 
 
 def test_the_launcher_minimised_with_the_badge(start_stack: StartStack, pages: Pages) -> None:
-    url = start_stack()
-    alice = agent(url, "alice")
-    alice.ask("set_status", status="available")
-    page = open_widget(pages, url)
-    write(page, "Is the Urbana 3 in stock?")
-    conversation_id = stored(page, CONVERSATION_KEY)
-    accept_by_api(alice, conversation_id)
+    page, alice, conversation_id = accepted_chat(start_stack(), pages, "Is the Urbana 3 in stock?")
     page.get_by_test_id("guichet-minimise").click()
     expect(page.locator("#panel")).to_be_hidden()
     alice.ask("send_message", conversation_id=conversation_id, client_message_id="a-1", text="Yes, one is left.")
