@@ -41,13 +41,14 @@ from chalicelib.ports.edges import (
     Timer,
     Timers,
 )
-from chalicelib.ports.telephony import InvocationKey, Room, Seat, SmaInvocations, Telephony
+from chalicelib.ports.telephony import AudioStore, InvocationKey, Room, Seat, SmaInvocations, Telephony
 
 __all__ = [
     "AgentRepository",
     "AgentTokenVerifier",
     "AssignmentLost",
     "Assignments",
+    "AudioStore",
     "CallbackRepository",
     "Clock",
     "ConnectionRepository",
@@ -111,3 +112,5 @@ class Deps:
     sma_invocations: SmaInvocations | None = None
     #: Rooms, dialling and call commands (Chime SDK PSTN Audio); None while telephony is off.
     telephony: Telephony | None = None
+    #: The audio bucket: hold music, notices, recordings (None: not set up).
+    audio: AudioStore | None = None

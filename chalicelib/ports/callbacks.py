@@ -3,9 +3,9 @@ The package's __init__ re-exports every name."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.callbacks.model import Callback, DailyLimits
 
@@ -32,3 +32,22 @@ class CallbackRepository(Protocol):
         ...
 
     def get(self, tenant: str, callback_id: str) -> Callback | None: ...
+
+    def change(self, tenant: str, callback_id: str, changes: Mapping[str, Any],
+               expect: Mapping[str, Any]) -> Callback | None:
+        """Sets `changes` (Callback field names -> values; enums and datetimes as the model has them) if every
+        field named in `expect` holds its value now: one conditional write, so that a timer or an SMA invocation
+        delivered twice changes nothing the second time. Answers the changed callback, or None when an expectation
+        failed (or there is no such callback). A change to a state outside OPEN_STATES also frees the number's lock,
+        in the same transaction; a scheduled callback's agenda line follows every change."""
+        ...
+
+    def move(self, callback: Callback, slot: str, times: Sequence[datetime]) -> Callback:
+        """Moves an open scheduled (or not yet started) callback to the earliest free time of `times` in `slot`, in
+        one transaction that frees its old time: SlotFull when every time is taken (the old time is kept)."""
+        ...
+
+    def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
+        """The scheduled callbacks whose call time lies from `start` to `end`, in every state (cancelled, expired
+        and not reached included: the agenda shows them, CB-11), earliest first."""
+        ...

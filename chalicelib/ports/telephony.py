@@ -64,3 +64,18 @@ class SmaInvocations(Protocol):
         """Stores `response` unless an answer is already stored (a conditional write), and returns the stored one:
         the first answer wins when two deliveries of one invocation race."""
         ...
+
+
+class AudioStore(Protocol):
+    """The audio bucket (issue 13): hold music and notices under `audio/` (8 kHz mono 16-bit PCM WAV, which PSTN
+    audio plays), recordings under `recordings/`. `bucket` is what PlayAudio and StartCallRecording name."""
+
+    bucket: str
+
+    def put_wav(self, key: str, body: bytes) -> None:
+        """Stores a checked WAV with ContentType audio/wav (PSTN audio refuses anything else)."""
+        ...
+
+    def presigned_url(self, key: str, seconds: int) -> str:
+        """A GET URL for `key` that works for `seconds` (recordings are played from the case this way)."""
+        ...

@@ -7,9 +7,10 @@ callback, the number's lock and the two daily counts, each on its condition. The
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -144,3 +145,14 @@ class DynamoCallbacks:
             raise RateLimited("too many callbacks asked today; try again tomorrow",
                               retry_after=limits.seconds_to_next_day,
                               field="phone" if failed == "number_daily" else "visitor") from exc
+
+    # Issue 13, in progress: the storage helper implements these three (ports/callbacks.py says what they do).
+    def change(self, tenant: str, callback_id: str, changes: Mapping[str, Any],
+               expect: Mapping[str, Any]) -> Callback | None:
+        raise NotImplementedError
+
+    def move(self, callback: Callback, slot: str, times: Sequence[datetime]) -> Callback:
+        raise NotImplementedError
+
+    def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
+        raise NotImplementedError

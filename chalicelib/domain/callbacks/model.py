@@ -18,6 +18,8 @@ class CallbackMode(StrEnum):
 class CallbackState(StrEnum):
     BOOKED = "booked"
     CALLING = "calling"
+    #: The last attempt did not reach the visitor; the next one starts at `Callback.next_at` (CB-8).
+    RETRYING = "retrying"
     CONNECTED = "connected"
     NOT_REACHED = "not_reached"
     CANCELLED = "cancelled"
@@ -26,7 +28,18 @@ class CallbackState(StrEnum):
 
 
 #: While a callback is in one of these, its number has no other callback in the tenant.
-OPEN_STATES = frozenset({CallbackState.BOOKED, CallbackState.CALLING, CallbackState.CONNECTED})
+OPEN_STATES = frozenset({CallbackState.BOOKED, CallbackState.CALLING, CallbackState.RETRYING,
+                         CallbackState.CONNECTED})
+
+
+class CallPhase(StrEnum):
+    """Where the current attempt stands (the desk's call card and the widget show it)."""
+
+    NONE = ""
+    WAITING_AGENT = "waiting_agent"  # in its group's queue, or the visitor hears music (visitor first)
+    RINGING_AGENT = "ringing_agent"  # offered: the agent's phone rings; answering is accepting
+    CALLING_VISITOR = "calling_visitor"
+    CONNECTED = "connected"  # both parties picked up (voicemail counts: CB-8)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,34 @@ class Callback:
     email: str = ""
     #: The chat the visitor asked from, shown to the agent with the whole case (CB-12).
     conversation_id: str = ""
+    #: Calls (CB-7 to CB-9). `attempt`: attempts started so far (1 to the tenant's `attempts`); each attempt is a
+    #: conversation of its own, `call_conversation_id`. `record`: the recording draw, fixed when the callback is
+    #: made (never True for a visitor who opted out, `no_record`).
+    attempt: int = 0
+    record: bool = False
+    no_record: bool = False
+    phase: CallPhase = CallPhase.NONE
+    #: When the phase (or the state) last changed: the call card's timer.
+    since: datetime | None = None
+    #: When the next attempt starts (RETRYING), and the first attempt's start (the retries' schedule: CB-8).
+    next_at: datetime | None = None
+    first_attempt_at: datetime | None = None
+    #: The last attempt's outcome: "no_answer", "busy", "failed", "connected", "agent_hung_up", "visitor_hung_up".
+    outcome: str = ""
+    #: The group it is routed in, the agent who took the current attempt, the calls' transaction ids, its room.
+    queue: str = ""
+    agent_id: str = ""
+    agent_name: str = ""
+    agent_call: str = ""
+    visitor_call: str = ""
+    room: str = ""
+    #: The recording's key in the audio bucket, once the SMA wrote it.
+    recording_key: str = ""
+
+    @property
+    def call_conversation_id(self) -> str:
+        """The conversation of the current attempt (routing, the desk's card, the close form)."""
+        return f"{self.id}-{self.attempt}" if self.attempt else ""
 
 
 class SlotFull(Conflict):
