@@ -83,6 +83,13 @@ class Agent:
     ask_line_at_login: bool = False
     auto_answer: bool = True
     auto_answer_seconds: int = 20
+    #: The number the agent gave at this login, when `ask_line_at_login` (PUT /agents/me/line).
+    login_line: str = ""
+
+    @property
+    def call_line(self) -> str:
+        """The phone Guichet rings for this agent's calls ("" = none: the agent is offered no call)."""
+        return self.login_line if self.ask_line_at_login else self.own_line
 
     @property
     def active_queues(self) -> tuple[str, ...]:

@@ -177,7 +177,8 @@ def test_an_agent_who_frees_capacity_gets_a_call_before_a_chat_before_an_email(t
             seconds=n), medium=medium, queue="default")
         deps().conversations.create(c)
         assert deps().routing.enqueue(c, group) is not None
-    hire(tenant, "a1", online=False, capacity=2, call_capacity=1, email_capacity=1)
+    hire(tenant, "a1", online=False, capacity=2, call_capacity=1, email_capacity=1, takes_calls=True,
+         own_line="+15550100001")
     taken = [c.id for c in routing.pull(deps(), deps().agents.set_status(tenant, "a1", AgentStatus.AVAILABLE, EPOCH))]
     # The inbound call first; on a call, no chat or email (ROUTE-7).
     assert taken == ["c2-inbound_call"]

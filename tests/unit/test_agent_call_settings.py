@@ -86,3 +86,20 @@ def test_an_own_line_guichet_would_not_dial_is_refused_with_its_reason(line: str
     with pytest.raises(NumberRefused) as refused:
         agent_settings_from_json({"own_line": line}, RoutingConfig())
     assert (refused.value.field, refused.value.reason) == ("own_line", reason)
+
+
+@pytest.mark.parametrize(("takes_calls", "own_line", "ask", "login_line", "call_capacity"), [
+    (False, "+15550100001", False, "", 0),  # does not take calls
+    (True, "", False, "", 0),  # takes calls but has no phone to ring
+    (True, "+15550100001", False, "", 1),  # their own line
+    (True, "+15550100001", True, "", 0),  # asked at each login, not given yet: the own line is not used
+    (True, "", True, "+15550100002", 1),  # the number given at this login
+])
+def test_calls_are_routed_only_to_an_agent_who_takes_them_and_has_a_phone(
+        takes_calls: bool, own_line: str, ask: bool, login_line: str, call_capacity: int) -> None:
+    from chalicelib.domain.routing import Channel, routing_view
+
+    agent = Agent("t", "a-1", "Ann", takes_calls=takes_calls, own_line=own_line, ask_line_at_login=ask,
+                  login_line=login_line)
+    assert routing_view(agent).capacity[Channel.CALL] == call_capacity
+    assert routing_view(agent).capacity[Channel.CHAT] == agent.capacity  # chats are not concerned
