@@ -224,6 +224,20 @@ def ended(deps: Deps, callback: Callback, outcome: str) -> Callback | None:
     return done
 
 
+def cancelled(deps: Deps, before: Callback) -> None:
+    """The visitor cancelled (`before` is the callback as it was): a call in progress is hung up and its
+    conversation leaves the queue or the agent's desk; a pending retry finds nothing to start."""
+    if before.attempt == 0:
+        return
+    _hang_up_all(deps, before)
+    _release(deps, before)
+    _close_room(deps, before)
+    if before.agent_id:
+        cancelled_now = store(deps).get(before.tenant, before.id)
+        if cancelled_now is not None:
+            callback_notices.tell(deps, cancelled_now, before.agent_id)
+
+
 def expire(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     """Timer `callback.expire`: no agent took the attempt within the tenant's maximum delay (CB-3). The visitor is
     told (the widget offers a slot), and whoever was rung or dialled is hung up."""

@@ -103,6 +103,7 @@ def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Call
     cancelled = store.cancel(visitor.tenant, found_id)
     if cancelled is None:
         raise NotFound("this callback is no longer open", field="callback_id")
+    call_attempts.cancelled(deps, found)  # a call in progress is hung up, its conversation released
     return cancelled
 
 

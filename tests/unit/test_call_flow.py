@@ -292,3 +292,24 @@ def test_an_agent_without_a_phone_is_offered_no_call() -> None:
     ask(deps)
     run_timers(deps)
     assert telephony.dials == [] and callback(deps).phase is CallPhase.WAITING_AGENT
+
+
+def test_a_visitor_who_cancels_while_being_called_is_hung_up_and_the_agent_freed() -> None:
+    from chalicelib.services import callbacks as callback_service
+
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    assert isinstance(deps.callbacks, FakeCallbacks)
+    deps.callbacks.cancel = lambda tenant, callback_id: deps.callbacks.change(  # type: ignore[method-assign, union-attr]
+        tenant, callback_id, {"state": CallbackState.CANCELLED}, expect={})
+    visitor = Principal(tenant=T, id="v1", kind=PrincipalKind.VISITOR)
+    callback_service.cancel_callback(deps, visitor, "cb1")
+    hung = {call for call, c in telephony.commands if c.kind is CallCommandKind.HANG_UP}
+    assert hung == {telephony.dials[0].call_id, telephony.dials[1].call_id}
+    conversation = deps.conversations.get(T, "cb1-1")
+    assert conversation is not None and conversation.status is ConversationStatus.CLOSED
+    assert deps.agents.get(T, "alice").active == 0 and deps.agents.get(T, "alice").call_active == 0  # type: ignore
+    late = ring_and_answer(deps, calls_, telephony.dials[1])  # the visitor's phone picks up after all
+    assert action_types(late) == ["Hangup"]
