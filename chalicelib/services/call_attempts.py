@@ -36,7 +36,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.routing import Channel, Medium, RoutingContext
 from chalicelib.domain.telephony.commands import hang_up
 from chalicelib.ports import AssignmentLost, CallbackRepository, Deps, Room, Timer
-from chalicelib.services import callback_notices, fanout, frames, routing, tenants
+from chalicelib.services import callback_mail, callback_notices, fanout, frames, routing, tenants
 
 log = logging.getLogger("guichet.callbacks")
 
@@ -375,13 +375,7 @@ def _to_agent(deps: Deps, agent: Agent, frame: dict[str, Any]) -> None:
 
 
 def _mail(deps: Deps, callback: Callback, kind: str) -> None:
-    """The visitor's email (services/callback_mail.py), when they gave an address; a failure does not stop the call
-    flow."""
-    if not callback.email:
-        return
-    try:
-        from chalicelib.services import callback_mail  # type: ignore[attr-defined, unused-ignore]
-
-        getattr(callback_mail, kind)(deps, callback)
-    except ImportError:
-        return
+    """The visitor's email (services/callback_mail.py), when they gave an address; a failure is logged there and
+    does not stop the call flow."""
+    if callback.email and kind == "not_reached":
+        callback_mail.not_reached(deps, callback)

@@ -17,7 +17,7 @@ from chalicelib.domain.callbacks.settings import CallbackSettings
 from chalicelib.domain.errors import InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import Principal
 from chalicelib.ports import CallbackRepository, Deps
-from chalicelib.services import call_attempts, tenants
+from chalicelib.services import call_attempts, callback_mail, tenants
 from chalicelib.services import chat_request as parse
 
 NOW = "now"
@@ -80,6 +80,7 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
             raise Unavailable("immediate callback is not offered; pick a time", field="when")
         _store(deps).open(callback, limits)
         call_attempts.arm_first(deps, callback)
+        callback_mail.confirm(deps, callback)
         return callback
     if settings.scheduled == "off":
         raise Unavailable("callbacks at a time are not offered", field="when")
@@ -90,6 +91,7 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
     scheduled = Callback(**{**callback.__dict__, "mode": CallbackMode.SCHEDULED, "slot": slot.key})
     booked = _store(deps).book(scheduled, times, limits)
     call_attempts.arm_first(deps, booked)
+    callback_mail.confirm(deps, booked)
     return booked
 
 

@@ -72,8 +72,20 @@ def _address() -> str:
 
 def _book(deps: Deps, tenant: str, email: str, when: str | None = SLOT, *, name: str = "Zoé",
           conversation_id: str | None = None, visitor: str = "v-1") -> Callback:
-    return callbacks.request_callback(deps, Principal(tenant, visitor, PrincipalKind.VISITOR), CallbackRequest(
-        phone="06 12 34 56 78", name=name, email=email, when=when, conversation_id=conversation_id))
+    """Books without mailing (these tests send each email themselves; the next test shows booking sends one)."""
+    return callbacks.request_callback(replace(deps, mailer=None), Principal(tenant, visitor, PrincipalKind.VISITOR),
+                                      CallbackRequest(phone="06 12 34 56 78", name=name, email=email, when=when,
+                                                      conversation_id=conversation_id))
+
+
+def test_asking_for_a_callback_sends_its_confirmation(deps: Deps, tenant: str) -> None:
+    address = _address()
+    visitor = Principal(tenant, "v-2", PrincipalKind.VISITOR)
+    booked = callbacks.request_callback(deps, visitor, CallbackRequest(phone="06 12 34 56 79", name="Ada",
+                                                                       email=address, when=SLOT))
+    [mail] = sent_to(address)
+    _, named = _link(deps, part(mail, "plain"))
+    assert named == links.CallbackLink(tenant, "v-2", booked.id)
 
 
 def _link(deps: Deps, text: str) -> tuple[str, links.CallbackLink]:
