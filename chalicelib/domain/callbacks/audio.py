@@ -27,6 +27,8 @@ MAX_DATA_BYTES = MAX_SECONDS * BYTES_PER_SECOND  # 960,000
 MAX_FILE_BYTES = MAX_DATA_BYTES + 4096
 #: Its base64 text (what the JSON body carries): 4 characters per 3 bytes.
 MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4
+#: What the upload's body may carry: more than MAX_BASE64_CHARS, so that a file a little too long is refused as such.
+MAX_UPLOAD_CHARS = 2 * 1024 * 1024
 KINDS = ("hold_music", "recording_notice")
 _PCM = 1
 
