@@ -8,8 +8,8 @@ import { Check, Field, NumberField, inputId } from '/desk/call-fields.js';
 
 const FIELDS = ['takes_calls', 'own_line', 'ask_line_at_login', 'auto_answer', 'auto_answer_seconds'];
 
-// api: agents() (GET /agents), agentSettings(id), putAgentSettings(id, body); announce(text) for screen readers.
-export function AgentCalls({ api, announce }) {
+// api: agents() (GET /agents), agentSettings(id), putAgentSettings(id, body).
+export function AgentCalls({ api }) {
   const [agents, setAgents] = useState(null);
   const [chosen, setChosen] = useState('');
   const [draft, setDraft] = useState(null);
@@ -40,8 +40,7 @@ export function AgentCalls({ api, announce }) {
       const agent = await api.putAgentSettings(chosen, { ...draft, own_line: draft.own_line ?? '' });
       setDraft(Object.fromEntries(FIELDS.map((name) => [name, agent[name]])));
       const text = `Call settings of ${agent.name || 'the agent'} saved.`;
-      setOutcome({ error: null, text, busy: false });
-      announce(text);
+      setOutcome({ error: null, text, busy: false }); // said by the outcome's role=status
     } catch (failure) {
       const field = failure instanceof ApiError && failure.field ? failure.field : null;
       setOutcome({ error: { field, message: failure.message, said: `Not saved: ${failure.message}` }, text: '',

@@ -87,8 +87,7 @@ export function createCallSettings({ store, api, toggleSlot, viewSlot, hide, ann
     update({ saving: true, error: null, saved: '' });
     try {
       const settings = await api.putSettings({ callback: store.state.callSettings.draft });
-      update({ draft: settings.callback, saving: false, saved: 'Call settings saved.' });
-      announce('Call settings saved.');
+      update({ draft: settings.callback, saving: false, saved: 'Call settings saved.' }); // said by its role=status
     } catch (failure) {
       const field = failure instanceof ApiError ? failure.field : undefined;
       update({ saving: false, error: { field, message: failure.message, at: Date.now() } });
@@ -152,7 +151,7 @@ function CallSettingsPage({ view, open, actions }) {
                data-testid="call-settings-outcome">${view.error ? `Not saved: ${view.error.message}` : view.saved}</p>
           </div>
         </form>
-        <${AgentCalls} api=${actions.api} announce=${actions.announce} />` : null}
+        <${AgentCalls} api=${actions.api} />` : null}
     </section>`;
 }
 
