@@ -46,6 +46,7 @@ def reset() -> None:
 
 def _build() -> Container:
     from chalicelib.adapters import dynamodb
+    from chalicelib.adapters.audio import S3AudioStore
     from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
     from chalicelib.adapters.mail import SesMailer
@@ -86,6 +87,7 @@ def _build() -> Container:
         # Building it makes no AWS call; None while the stack has no calling number (telephony off).
         telephony=ChimeTelephony(config.sip_media_application_id, config.calling_number, config.chime_media_region,
                                  config.chime_endpoint_url) if config.calling_number else None,
+        audio=S3AudioStore(config.audio_bucket, _endpoint("s3")) if config.audio_bucket else None,
     )
     return Container(
         deps=deps,

@@ -31,6 +31,8 @@ class Settings:
     chime_media_region: str = ""
     #: The local phone emulator; None: the AWS endpoints.
     chime_endpoint_url: str | None = None
+    #: Hold music, notices and recordings (infra/template.yaml, AudioBucket); empty: no audio store.
+    audio_bucket: str = ""
 
     @property
     def cognito_issuer(self) -> str:
@@ -62,4 +64,5 @@ def settings() -> Settings:
         calling_number=env.get("CALLING_NUMBER", ""),
         chime_media_region=env.get("CHIME_MEDIA_REGION") or region,
         chime_endpoint_url=env.get("CHIME_ENDPOINT_URL") or None,
+        audio_bucket=env.get("AUDIO_BUCKET", ""),
     )

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chalicelib.domain.callbacks.audio import MAX_UPLOAD_CHARS
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 MAX_DEPTH = 16  # the deepest documented input (routing: body > groups > group > members > id) is 5
 MAX_REST_BODY_BYTES = 128 * 1024
 MAX_FRAME_BYTES = 32 * 1024  # one API Gateway WebSocket frame
+#: The calls' audio upload (issue 13): a WAV's base64 text (the domain takes at most 60 s of 8 kHz mono 16-bit PCM),
+#: and the JSON around it.
+AUDIO_BODY_BYTES = MAX_UPLOAD_CHARS + 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -99,12 +103,13 @@ def validate(model: type[Model], value: Any, what: str = "body") -> Model:
         raise _field_error(exc, what) from exc
 
 
-def rest_body(model_name: str, raw: str | bytes | None) -> Any:
-    """A REST request's JSON body as `models.<model_name>` (an absent body is an empty object)."""
+def rest_body(model_name: str, raw: str | bytes | None, limit: int = MAX_REST_BODY_BYTES) -> Any:
+    """A REST request's JSON body as `models.<model_name>` (an absent body is an empty object), of at most `limit`
+    bytes (the audio upload's is bigger than the others')."""
     from chalicelib.boundary import models  # pydantic: loaded on the first request, not at a cold import
 
     try:
-        value = load_json(raw, limit=MAX_REST_BODY_BYTES)
+        value = load_json(raw, limit=limit)
     except InvalidJson as exc:  # REST names the body (docs/openapi.yaml); a frame's error has no field
         raise InvalidInput(exc.message, field="body") from exc
     return validate(getattr(models, model_name), value)

@@ -29,6 +29,7 @@ from chalicelib.boundary.fields import (
     Token,
     Url,
 )
+from chalicelib.domain.callbacks.audio import MAX_UPLOAD_CHARS
 from chalicelib.domain.contacts import MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_PHONE_CHARS
 
 Level = Annotated[int, Field(ge=1, le=5)]
@@ -95,6 +96,12 @@ class NewCallback(Body):
     email: Email | None = None
     when: Text40 | None = None
     conversation_id: Id | None = None
+
+
+class AudioUpload(Body):
+    """A WAV for calls (issue 13), as base64: the domain checks its header (domain/callbacks/audio.py)."""
+
+    wav_base64: Annotated[str, StringConstraints(max_length=MAX_UPLOAD_CHARS)]
 
 
 class DomainChecked(Body):

@@ -76,10 +76,10 @@ def rest(handler: Callable[..., Any]) -> Callable[..., Response]:
     return wrapped
 
 
-def request_body(model: str) -> Any:
+def request_body(model: str, limit: int = boundary.MAX_REST_BODY_BYTES) -> Any:
     """The request's JSON body as `chalicelib/boundary/models.<model>` (docs/limits.md)."""
     request = current_request()
-    return boundary.rest_body(model, request.raw_body if request else b"")
+    return boundary.rest_body(model, request.raw_body if request else b"", limit)
 
 
 def domain_checked_body() -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Supervisor and admin routes: the Waiting and Held reports, release, settings, routing, agents' routing settings
-and the identity secret (docs/api.md, docs/supervisor.md)."""
+"""Supervisor and admin routes: the Waiting and Held reports, release, settings, the calls' audio, routing, agents'
+routing settings and the identity secret (docs/api.md, docs/supervisor.md, docs/callbacks.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib import bootstrap
+from chalicelib import bootstrap, boundary
 from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import Forbidden
-from chalicelib.rest.http import authenticated, domain_checked_body, rest
-from chalicelib.services import frames, holding, routing_admin, supervision, tenants
+from chalicelib.rest.http import authenticated, domain_checked_body, request_body, rest
+from chalicelib.services import call_audio, frames, holding, routing_admin, supervision, tenants
 
 bp = Blueprint(__name__)
 
@@ -50,6 +50,15 @@ def get_settings(tenant: str) -> dict[str, Any]:
 @rest
 def put_settings(tenant: str) -> dict[str, Any]:
     return tenants.change_settings(bootstrap.container().deps, authenticated(tenant), domain_checked_body()).to_json()
+
+
+@bp.route("/tenants/{tenant}/callbacks/audio/{kind}", methods=["PUT"])
+@rest
+def put_call_audio(tenant: str, kind: str) -> dict[str, Any]:
+    """Admins: hold music or the recording notice, as 8 kHz mono 16-bit PCM WAV in base64 (CB-7, CB-9)."""
+    principal = authenticated(tenant)
+    body = request_body("AudioUpload", boundary.AUDIO_BODY_BYTES)
+    return call_audio.upload(bootstrap.container().deps, principal, kind, body.wav_base64)
 
 
 @bp.route("/tenants/{tenant}/routing", methods=["GET"])

@@ -20,6 +20,7 @@ def test_an_admin_puts_a_callback_section_and_only_its_keys_change(http: Any, te
     path = f"/tenants/{tenant}/settings"
 
     first = call(http, "put", path, admin, {"callback": {"slots": SLOTS, "country": "BE", "recording": True,
+                                                         "recording_notice": "audio/notice.wav",
                                                          "hold_music": "hold/music.wav"}})
     second = call(http, "put", path, admin, {"callback": {"attempts": 3}, "acceptance_seconds": 40})
     read = call(http, "get", path, admin).json_body["callback"]

@@ -53,7 +53,8 @@ def test_the_defaults_json_is_flat_with_one_key_per_setting() -> None:
         "immediate": "when_agents_available", "opening_hours": None, "scheduled": "always", "scheduled_hours": None,
         "holidays": [], "horizon_days": 14, "time_zone": "Europe/Paris", "country": "FR", "allowed_countries": [],
         "attempts": 5, "spacing_seconds": 300, "max_delay_seconds": 600, "recording": False,
-        "recording_share_percent": 70, "call_order": "agent_first", "hold_music": "", "per_visitor_daily": 3,
+        "recording_share_percent": 70, "recording_notice": "", "call_order": "agent_first", "hold_music": "",
+        "per_visitor_daily": 3,
         "per_number_daily": 3,
     }
 
@@ -76,6 +77,7 @@ EVERY_KEY: dict[str, Any] = {
     "max_delay_seconds": 900,
     "recording": True,
     "recording_share_percent": 40,
+    "recording_notice": "audio/t-1/recording_notice-0123456789ab.wav",
     "call_order": "visitor_first",
     "hold_music": "hold-music/t-1/jazz.wav",
     "per_visitor_daily": 1,
@@ -180,6 +182,9 @@ def test_scheduled_hours_round_trip_in_the_tenant_settings() -> None:
     ({"hold_music": "/music.wav"}, "callback.hold_music"),
     ({"hold_music": "hold/../t-2/music.wav"}, "callback.hold_music"),
     ({"hold_music": None}, "callback.hold_music"),
+    ({"recording_notice": "notice.mp3"}, "callback.recording_notice"),
+    ({"recording_notice": "audio/../t-2/notice.wav"}, "callback.recording_notice"),
+    ({"recording": True}, "callback.recording_notice"),
     ({"per_visitor_daily": 0}, "callback.per_visitor_daily"),
     ({"per_number_daily": 51}, "callback.per_number_daily"),
     ({"per_number_daily": "3"}, "callback.per_number_daily"),
@@ -223,3 +228,19 @@ def test_the_widget_sees_the_modes_the_country_and_whether_calls_are_recorded_on
                                              "country": "CA", "recording": True}
     assert TenantSettings().public()["callback"] == {"immediate": "when_agents_available", "scheduled": "always",
                                                      "country": "FR", "recording": False}
+
+
+def test_recording_needs_its_notice_since_the_notice_plays_before_recording_starts() -> None:
+    notice = "audio/t-1/recording_notice-0123456789ab.wav"
+    with_notice = callback_settings_from_json({"recording_notice": notice})
+
+    recorded = callback_settings_from_json({"recording": True}, with_notice)
+    both_at_once = callback_settings_from_json({"recording": True, "recording_notice": notice})
+    with pytest.raises(InvalidInput) as cleared:
+        callback_settings_from_json({"recording_notice": ""}, recorded)
+    stopped = callback_settings_from_json({"recording": False, "recording_notice": ""}, recorded)
+
+    assert recorded.recording.enabled and recorded.recording_notice == notice
+    assert both_at_once == recorded
+    assert cleared.value.field == "callback.recording_notice"
+    assert not stopped.recording.enabled and stopped.recording_notice == ""

@@ -24,6 +24,10 @@ export function createApi(base, tenant, token, onUnauthorized) {
   return {
     me: () => call('GET', '/me'),
     settings: () => call('GET', '/settings'),
+    putSettings: (changes) => call('PUT', '/settings', changes),
+    agentSettings: (id) => call('GET', `/agents/${encodeURIComponent(id)}/settings`),
+    putAgentSettings: (id, changes) => call('PUT', `/agents/${encodeURIComponent(id)}/settings`, changes),
+    putCallAudio: (kind, wavBase64) => call('PUT', `/callbacks/audio/${kind}`, { wav_base64: wavBase64 }),
     setStatus: (status) => call('PUT', '/agents/me/status', { status }),
     openConversations: () => call('GET', '/conversations'),
     conversation: (id) => call('GET', conversationPath(id)),

@@ -16,11 +16,12 @@
 // selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
 // typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
 // held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
-// supervisor-shared.js).
+// supervisor-shared.js); call-settings.js (admins: the Call settings page).
 
 import { ApiError } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
+import { createCallSettings } from '/desk/call-settings.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
@@ -125,6 +126,8 @@ function createDesk(session) {
     transfer: (id, target) => api.transfer(id, target),
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
   });
+  const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
+    viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
 
   const statusBar = createStatusBar({
     store,
@@ -234,6 +237,7 @@ function createDesk(session) {
     supervisor.setRoles(me?.roles);
     heldView.start();
     heldView.setRoles(me?.roles);
+    callSettings.start();
     loginView.hide();
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
@@ -253,6 +257,7 @@ function createDesk(session) {
     connection.close();
     supervisor.stop();
     heldView.stop();
+    callSettings.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
     for (const stopDrawing of unmount) stopDrawing();
@@ -353,6 +358,7 @@ function createDesk(session) {
   function offerAccepted(entry, ack) {
     supervisor.close();
     heldView.close();
+    callSettings.close();
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);

@@ -12,6 +12,8 @@ export const ui = {
   waitingSlot: $('waiting-slot'),
   heldToggleSlot: $('held-toggle-slot'),
   heldSlot: $('held-slot'),
+  callSettingsToggleSlot: $('call-settings-toggle-slot'),
+  callSettingsSlot: $('call-settings-slot'),
   workspace: $('workspace'),
   conversationsSlot: $('conversations-slot'),
   heldLists: $('held-lists-slot'),

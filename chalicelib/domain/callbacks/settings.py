@@ -13,6 +13,7 @@ fault ("callback.slots.3.capacity", "callback.attempts"):
      "country": "FR", "allowed_countries": [],
      "attempts": 5, "spacing_seconds": 300, "max_delay_seconds": 600,
      "recording": false, "recording_share_percent": 70,
+     "recording_notice": "",
      "call_order": "agent_first", "hold_music": "", "per_visitor_daily": 3, "per_number_daily": 3}
 
 Opening hours (immediate = "opening_hours") and scheduled hours (scheduled = "on_schedule") reuse the slots' weekly
@@ -51,7 +52,7 @@ CALL_ORDERS = ("agent_first", "visitor_first")
 #: The daily limits' range (bounds included): callbacks a visitor may ask for, and a number may receive, per day.
 DAILY_LIMIT = (1, 50)
 DEFAULT_DAILY_LIMIT = 3
-#: Hold music is a WAV object of the audio bucket (the server stores it converted to 8 kHz mono PCM WAV).
+#: Hold music and the recording notice are WAV objects of the audio bucket (8 kHz mono 16-bit PCM: audio.py).
 _AUDIO_KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._/-]{0,199}\.wav$")
 _SLOT_KEYS = ("slots", "holidays", "horizon_days", "time_zone")
 _HOURS_KEYS = ("slots", "holidays")
@@ -78,6 +79,8 @@ class CallbackSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_delay_seconds: int = DEFAULT_MAX_DELAY_SECONDS
     recording: RecordingPolicy = field(default_factory=RecordingPolicy)
+    #: The audio object's key played to the visitor before recording starts (CB-9): required while recording is on.
+    recording_notice: str = ""
     call_order: str = "agent_first"
     hold_music: str = ""  # the audio object's key; "" plays the default tone
     per_visitor_daily: int = DEFAULT_DAILY_LIMIT
@@ -85,8 +88,8 @@ class CallbackSettings:
 
 
 _KNOWN = ("immediate", "opening_hours", "scheduled", "scheduled_hours", *_SLOT_KEYS, "country", "allowed_countries",
-          "attempts", "spacing_seconds", "max_delay_seconds", "recording", "recording_share_percent", "call_order",
-          "hold_music", "per_visitor_daily", "per_number_daily")
+          "attempts", "spacing_seconds", "max_delay_seconds", "recording", "recording_share_percent",
+          "recording_notice", "call_order", "hold_music", "per_visitor_daily", "per_number_daily")
 
 
 def callback_settings_from_json(data: object, current: CallbackSettings | None = None,
@@ -115,7 +118,7 @@ def callback_settings_from_json(data: object, current: CallbackSettings | None =
             values[name] = _hours(value, path)
         elif name in ("max_delay_seconds", "per_visitor_daily", "per_number_daily"):
             values[name] = _int(value, path, *(MAX_DELAY_SECONDS if name == "max_delay_seconds" else DAILY_LIMIT))
-        elif name == "hold_music":
+        elif name in ("hold_music", "recording_notice"):
             values[name] = _audio_key(value, path)
     settings = replace(settings, **values)
     numbers = settings.numbers
@@ -156,6 +159,7 @@ def callback_settings_to_json(settings: CallbackSettings) -> dict[str, Any]:
         "max_delay_seconds": settings.max_delay_seconds,
         "recording": settings.recording.enabled,
         "recording_share_percent": settings.recording.share_percent,
+        "recording_notice": settings.recording_notice,
         "call_order": settings.call_order,
         "hold_music": settings.hold_music,
         "per_visitor_daily": settings.per_visitor_daily,
@@ -171,7 +175,7 @@ def callback_settings_public(settings: CallbackSettings) -> dict[str, Any]:
 
 
 def _checked(settings: CallbackSettings, where: str) -> CallbackSettings:
-    """Hours follow the slots' time zone; a mode that reads hours has them."""
+    """Hours follow the slots' time zone; a mode that reads hours has them; recording has its notice."""
     zone = settings.slots.time_zone
     settings = replace(settings, opening_hours=_in_zone(settings.opening_hours, zone),
                        scheduled_hours=_in_zone(settings.scheduled_hours, zone))
@@ -181,6 +185,9 @@ def _checked(settings: CallbackSettings, where: str) -> CallbackSettings:
     if settings.scheduled == "on_schedule" and settings.scheduled_hours is None:
         raise InvalidInput("give the hours when scheduled callback follows a schedule",
                            field=f"{where}.scheduled_hours")
+    if settings.recording.enabled and not settings.recording_notice:
+        raise InvalidInput("upload a recording notice first: it plays before recording starts",
+                           field=f"{where}.recording_notice")
     return settings
 
 
@@ -233,6 +240,6 @@ def _int(value: object, where: str, low: int, high: int) -> int:
 
 def _audio_key(value: object, where: str) -> str:
     if not isinstance(value, str) or (value and (not _AUDIO_KEY.match(value) or ".." in value)):
-        raise InvalidInput("must be empty (the default tone) or the key of a .wav object of the audio bucket",
+        raise InvalidInput("must be empty (none) or the key of a .wav object of the audio bucket",
                            field=where)
     return value

@@ -1,0 +1,35 @@
+"""Admins upload the audio of calls (issue 13): hold music, played in a loop to whoever waits (CB-7), and the
+recording notice, played before recording starts (CB-9). The desk converts the admin's file to 8 kHz mono 16-bit
+PCM WAV; the server checks it (domain/callbacks/audio.py), stores it in the audio bucket under a key made of its
+digest, and names that key in the tenant's callback settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain import settings as rules
+from chalicelib.domain.callbacks.audio import KINDS, audio_key, wav_from_base64
+from chalicelib.domain.errors import InvalidInput, NotFound, Unavailable
+from chalicelib.domain.model import Principal, Role
+from chalicelib.ports import Deps
+from chalicelib.services.auth import require_role
+
+
+def upload(deps: Deps, admin: Principal, kind: str, wav_base64: str) -> dict[str, Any]:
+    """Stores the WAV and sets `callback.<kind>` to its key; answers {"key", "seconds"}. Nothing is stored or changed
+    when the file is refused."""
+    require_role(admin, Role.ADMIN)
+    if kind not in KINDS:
+        raise InvalidInput(f"must be one of {', '.join(KINDS)}", field="kind")
+    tenant = deps.tenants.get(admin.tenant)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
+    if deps.audio is None:
+        raise Unavailable("this deployment has no audio bucket (AUDIO_BUCKET)", field="kind")
+    wav = wav_from_base64(wav_base64)
+    key = audio_key(admin.tenant, kind, wav)
+    deps.audio.put_wav(key, wav.body)
+    changed = rules.updated(tenant.settings, {"callback": {kind: key}})
+    deps.tenants.put(replace(tenant, settings=changed))
+    return {"key": key, "seconds": wav.seconds}
