@@ -224,7 +224,7 @@ def _recording(deps: Deps, callback: Callback, leg: str | None, notice: bool = T
     (never one whose visitor opted out: the draw says no for them)."""
     if not callback.record or callback.no_record or deps.audio is None or not leg:
         return ()
-    key = str(getattr(tenants.settings_of(deps, callback.tenant).callback, "recording_notice", "") or "")
+    key = tenants.settings_of(deps, callback.tenant).callback.recording_notice
     if not key:
         return ()  # no notice, no recording: the visitor must be told first
     start = StartCallRecording(call_id=leg, bucket=deps.audio.bucket,

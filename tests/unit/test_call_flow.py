@@ -313,3 +313,45 @@ def test_a_visitor_who_cancels_while_being_called_is_hung_up_and_the_agent_freed
     assert deps.agents.get(T, "alice").active == 0 and deps.agents.get(T, "alice").call_active == 0  # type: ignore
     late = ring_and_answer(deps, calls_, telephony.dials[1])  # the visitor's phone picks up after all
     assert action_types(late) == ["Hangup"]
+
+
+def recording_setup() -> tuple[Deps, FakeTelephony, Calls]:
+    deps, telephony, calls_ = setup()
+    tenant = deps.tenants.get(T)
+    assert tenant is not None
+    callback_settings = replace(tenant.settings.callback, recording_notice="audio/t/notice.wav")
+    deps.tenants.put(replace(tenant, settings=replace(tenant.settings, callback=callback_settings)))  # type: ignore
+    return deps, telephony, calls_
+
+
+@pytest.mark.parametrize(("record", "no_record", "recorded"), [(True, False, True), (False, False, False),
+                                                                (True, True, False)])
+def test_the_notice_plays_before_recording_and_an_opted_out_visitor_is_never_recorded(
+        record: bool, no_record: bool, recorded: bool) -> None:
+    deps, telephony, calls_ = recording_setup()
+    ask(deps)
+    assert isinstance(deps.callbacks, FakeCallbacks)
+    deps.callbacks.items[(T, "cb1")] = replace(callback(deps), record=record, no_record=no_record)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    visitor_call = telephony.dials[1]
+    joined = ring_and_answer(deps, calls_, visitor_call)
+    if not recorded:
+        assert action_types(joined) == ["JoinChimeMeeting"]
+        return
+    assert action_types(joined) == ["PlayAudio", "StartCallRecording", "JoinChimeMeeting"]
+    assert joined["Actions"][0]["Parameters"]["AudioSource"]["Key"] == "audio/t/notice.wav"
+    start = joined["Actions"][1]["Parameters"]
+    assert start["CallId"] == f"leg-{visitor_call.call_id}" and start["Track"] == "BOTH"
+    assert start["Destination"]["Location"] == "audio-bucket/recordings/t/cb1"
+    # The SMA says where it wrote the file: the recording is linked to the callback and plays from the case.
+    key = "recordings/t/cb1/2026/11/21/2026-11-21-09-00-00-000_tx-2_leg-tx-2.wav"
+    sma(deps, calls_, visitor_call, calls_.succeeded(visitor_call, {
+        "Type": "StartCallRecording", "Parameters": {"CallId": f"leg-{visitor_call.call_id}"},
+        "CallRecordingDestination": {"Type": "S3", "Location": f"audio-bucket/{key}"}}))
+    assert callback(deps).recording_key == key
+    alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
+    played = call_attempts.recording_url(deps, alice, "cb1")
+    assert played["url"] == f"https://audio-bucket.example/{key}?expires=300"
+    with pytest.raises(Exception, match="agents only"):
+        call_attempts.recording_url(deps, Principal(tenant=T, id="v1", kind=PrincipalKind.VISITOR), "cb1")
