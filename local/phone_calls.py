@@ -110,6 +110,8 @@ class CallDriver:
         self._thread.start()
 
     def post(self, kind: str, data: dict[str, str] | None = None) -> None:
+        if kind == "stop":
+            self.stopped = True  # at once: an invocation under way is the last one
         self.inbox.put(_Stimulus(kind, dict(data or {})))
 
     def join(self, timeout: float) -> None:
@@ -380,8 +382,12 @@ class CallDriver:
     def _invoke(self, kind: str, data: dict[str, Any] | None = None, extra: dict[str, str] | None = None, *,
                 final: bool = False) -> list[dict[str, Any]] | None:
         """Delivers one event; the actions of its answer (None: the answer brings none, or is ignored)."""
+        if self.stopped:
+            raise CallOver
         event = self._event(kind, data, extra)
         answer = self._deliver(event)
+        if self.stopped:
+            raise CallOver
         entry: dict[str, object] = {"sequence": event["Sequence"], "type": kind, "answer": answer}
         self.call.events.append(entry)
         if final:

@@ -403,3 +403,13 @@ def test_every_invocation_can_be_delivered_twice(sma: FakeSma, s3: Any) -> None:
         assert exchange.calls[second].mismatches == [3]
     finally:
         exchange.reset()
+
+
+def test_a_reset_ends_calls_silently_and_forgets_the_phones(exchange: PhoneExchange, sma: FakeSma) -> None:
+    exchange.ring_timeout = 5
+    dial(exchange)
+    until(lambda: exchange.phones.get(VISITOR) is not None and exchange.phones[VISITOR].state == "ringing")
+    exchange.reset()
+    time.sleep(0.1)
+    assert sma.types() == ["NEW_OUTBOUND_CALL", "RINGING"]
+    assert (exchange.calls, exchange.phones) == ({}, {})
