@@ -14,6 +14,8 @@ Design points:
   in several frames of at most 32 KB (128 KB in all); a bigger frame or message closes with 1009 (``ws_limits``).
 - REST calls are serialised: Chalice keeps ``app.current_request`` on the shared app object, so two concurrent
   REST requests in threads could read each other's request (tenant mix-up). WebSocket handlers do not use it.
+- ``extra_routes`` are other emulated AWS edges (``python -m local`` gives the phone emulator's Chime SDK API and its
+  control under ``/__local__/phones``); they are matched before the ``/__local__`` and REST catch-alls.
 - ``POST /__local__/reset`` is a 404 unless ``reset_handler`` is set (``python -m local`` sets it only with
   ``GUICHET_LOCAL_RESET=1``, see ``local/reset.py``); ``quiesce()`` is the gateway's part of a reset.
 """
