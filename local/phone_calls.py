@@ -1,35 +1,16 @@
 """One placed call, as the SIP media application (SMA) runs it (research/telephony.md §1, "Local phone emulator must
-emulate"): a thread per call invokes the handler with the call's events, in order, and carries out the actions it
-returns with their documented semantics.
-
-- Events have the fixtures' shape (tests/fixtures/aws-events/chime-sma-*.json): SchemaVersion, Sequence (1, 2, ... per
-  transaction), InvocationEventType, ActionData, CallDetails with TransactionId, AwsAccountId, AwsRegion,
-  SipMediaApplicationId, TransactionAttributes (once a response set them: each new map replaces the last, `{}`
-  erases it) and Participants (Status absent until the call is answered, as in the fixtures).
-- A call: NEW_OUTBOUND_CALL (CallCreateRequest with the Arguments) and RINGING, whose actions are ignored; then the
-  phone decides: CALL_ANSWERED (voicemail answers too), or HANGUP 486 (busy) or 480 (no answer within the ring
-  timeout). A callee who hangs up later: HANGUP 0, every leg Disconnected.
-- A response holds at most 10 actions of known types, and TransactionAttributes of at most 100 string pairs and
-  20 KB; anything else gets INVALID_LAMBDA_RESPONSE (ErrorType/ErrorMessage at the top level; only
-  TransactionAttributesInvalidMapSize is a documented name, the others are this emulator's) and is not run.
-- The actions run in order; ACTION_SUCCESSFUL (the last action's ActionData) once the whole list succeeded;
-  ACTION_FAILED (ErrorType, ErrorMessage) clears the rest. Each answer replaces what was left to run; an answer
-  without `Actions` changes nothing.
-- UpdateSipMediaApplicationCall: CALL_UPDATE_REQUESTED; a running PlayAudio or Pause is then interrupted
-  (ACTION_INTERRUPTED, whose answer is ignored) when the update's answer brings actions; other actions complete.
-- PlayAudio reads the S3 object (local/phone_media.py) and lasts its length x Repeat x the exchange's audio_scale;
-  Hangup of LEG-A ends the call (then HANGUP), of LEG-B (the meeting leg) leaves the room; JoinChimeMeeting needs a
-  meeting and join token of the exchange and adds LEG-B; StartCallRecording / StopCallRecording write the WAV at
-  the documented key. Other action types the SMA knows fail with SystemException ("not emulated").
-- While ringing, only a Hangup acts (it cancels the call); other actions wait for the answer, whose own answer
-  replaces them.
-- A handler that raises is retried once; a second failure ends the call (the SMA's 480), without a HANGUP event.
-"""
+emulate"): a thread per call invokes the handler with the call's events, in order, in the fixtures' shape
+(tests/fixtures/aws-events/chime-sma-*.json), and carries out the actions it answers with their documented
+semantics: at most 10, in order, one ACTION_SUCCESSFUL for a list that succeeded, ACTION_FAILED clearing the rest,
+TransactionAttributes replaced by each answer that gives them, PlayAudio and Pause interrupted by an update that
+brings actions (ACTION_INTERRUPTED), INVALID_LAMBDA_RESPONSE for what the SMA refuses. docs/testing.md, "Phone
+emulator", has the table of what happens when; local/phone_rules.py what the SMA checks; local/phone_media.py the
+audio bucket. While the phone rings only a Hangup acts (it cancels the call); other actions wait for the answer,
+whose own answer replaces them. A handler that raises is retried once; a second failure ends the call, silently."""
 
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import queue
 import threading
@@ -41,18 +22,10 @@ from typing import Any
 
 from local.phone import EmulatedCall, PhoneExchange
 from local.phone_media import AudioRefused, Recording, audio_seconds, recording_key, write_recording
+from local.phone_rules import MEETING_LEG, NOT_EMULATED, now_ms, refusal, whole
 
 log = logging.getLogger("local.phone")
 
-MAX_ACTIONS = 10
-MAX_ATTRIBUTES = 100
-MAX_ATTRIBUTES_BYTES = 20_000
-RUN = frozenset({"PlayAudio", "Pause", "Hangup", "JoinChimeMeeting", "StartCallRecording", "StopCallRecording"})
-NOT_EMULATED = frozenset({
-    "CallAndBridge", "PlayAudioAndGetDigits", "ReceiveDigits", "SendDigits", "Speak", "SpeakAndGetDigits",
-    "RecordAudio", "ModifyChimeMeetingAttendees", "PauseCallRecording", "ResumeCallRecording",
-    "StartBotConversation", "VoiceFocus"})
-MEETING_LEG = {"To": "SMA", "From": "+17035550122", "Direction": "Outbound"}  # DG use-cases
 SLOW_HANDLER_SECONDS = 5.0  # the SMA retries an invocation it got no answer to within 5 s
 
 
@@ -73,23 +46,6 @@ class _Stimulus:
     data: dict[str, str] = field(default_factory=dict)
 
 
-def _now_ms() -> str:
-    return str(int(time.time() * 1000))
-
-
-def _whole(value: object, default: int) -> int | None:
-    """An integer parameter, given as a number or a string of digits (the renderer sends strings); None if not."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 class CallDriver:
     def __init__(self, exchange: PhoneExchange, call: EmulatedCall) -> None:
         self.exchange = exchange
@@ -99,7 +55,7 @@ class CallDriver:
         self.attributes: dict[str, str] = {}
         self.leg_a: dict[str, str] = {"CallId": call.call_id, "ParticipantTag": "LEG-A", "To": call.to_number,
                                       "From": call.from_number, "Direction": "Outbound",
-                                      "StartTimeInMilliseconds": _now_ms()}
+                                      "StartTimeInMilliseconds": now_ms()}
         self.leg_b: dict[str, str] | None = None
         self.recordings: dict[str, Recording] = {}
         self.over = False
@@ -167,7 +123,7 @@ class CallDriver:
                 hangup = next((a for a in waiting if a["Type"] == "Hangup" and self._leg(a["Parameters"]) is
                                self.leg_a), None)
                 if hangup is not None:
-                    self._finish(_whole(hangup["Parameters"].get("SipResponseCode"), 0) or 0, hangup,
+                    self._finish(whole(hangup["Parameters"].get("SipResponseCode"), 0) or 0, hangup,
                                  outcome="cancelled by the application")
 
     def _answer(self, voicemail: bool, waiting: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -231,7 +187,7 @@ class CallDriver:
     def _play(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
         leg = self._leg(parameters)
         source = parameters.get("AudioSource")
-        repeat = _whole(parameters.get("Repeat"), 1)
+        repeat = whole(parameters.get("Repeat"), 1)
         if leg is None or repeat is None or repeat < 1 or not isinstance(source, dict) or source.get("Type") != "S3":
             return self._failed(data, "InvalidActionParameter", "a parameter of the action is invalid")
         try:
@@ -242,7 +198,7 @@ class CallDriver:
         return self._wait(data, seconds * repeat * self.exchange.audio_scale, music=leg is self.leg_a)
 
     def _pause(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
-        duration = _whole(parameters.get("DurationInMilliseconds"), 0)
+        duration = whole(parameters.get("DurationInMilliseconds"), 0)
         if self._leg(parameters) is None or not duration or duration < 1:
             return self._failed(data, "InvalidActionParameter", "DurationInMilliseconds must be above 0")
         return self._wait(data, duration / 1000 * self.exchange.audio_scale, music=False)
@@ -263,7 +219,7 @@ class CallDriver:
                 self.exchange.show(self.call, "in call")
 
     def _hangup(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
-        leg, code = self._leg(parameters), _whole(parameters.get("SipResponseCode"), 0)
+        leg, code = self._leg(parameters), whole(parameters.get("SipResponseCode"), 0)
         if leg is None or code not in (0, 480, 486):
             return self._failed(data, "InvalidActionParameter", "a parameter of the action is invalid")
         if leg is self.leg_a:
@@ -281,7 +237,7 @@ class CallDriver:
         if not self.exchange.admit(self.call, str(meeting), token):
             return self._failed(data, "InvalidActionParameter", "JoinToken parameter value is invalid.")
         self.leg_b = {"CallId": str(uuid.uuid4()), "ParticipantTag": "LEG-B", **MEETING_LEG,
-                      "StartTimeInMilliseconds": _now_ms(), "Status": "Connected"}
+                      "StartTimeInMilliseconds": now_ms(), "Status": "Connected"}
         self.exchange.show(self.call, "in call")
         return Outcome(data)
 
@@ -395,7 +351,7 @@ class CallDriver:
         if answer is None:
             self._close("the handler failed twice")
             raise CallOver
-        error = _refusal(answer)
+        error = refusal(answer)
         if error is not None:
             entry["refused"] = error[0]
             if kind == "INVALID_LAMBDA_RESPONSE":
@@ -434,28 +390,3 @@ class CallDriver:
             if again != answer:
                 self.call.mismatches.append(int(event["Sequence"]))
         return answer
-
-
-def _refusal(answer: object) -> tuple[str, str] | None:
-    """(ErrorType, ErrorMessage) when the SMA would refuse this answer, else None."""
-    if not isinstance(answer, dict) or answer.get("SchemaVersion") != "1.0":
-        return "InvalidLambdaResponse", "the response is not an SMA response of SchemaVersion 1.0"
-    actions = answer.get("Actions")
-    if actions is not None:
-        if not isinstance(actions, list) or len(actions) > MAX_ACTIONS:
-            return "InvalidActionList", f"a response holds a list of at most {MAX_ACTIONS} actions"
-        for action in actions:
-            if (not isinstance(action, dict) or action.get("Type") not in RUN | NOT_EMULATED
-                    or not isinstance(action.get("Parameters"), dict)):
-                return "InvalidActionType", "each action needs a known Type and its Parameters"
-    attributes = answer.get("TransactionAttributes")
-    if attributes is not None:
-        if not isinstance(attributes, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()):
-            return "TransactionAttributesInvalidMapSize", "Transaction Attributes map strings to strings"
-        if len(attributes) > MAX_ATTRIBUTES:
-            return ("TransactionAttributesInvalidMapSize",
-                    f"Transaction Attributes has too many mappings. Maximum number of mappings is {MAX_ATTRIBUTES}")
-        if len(json.dumps(attributes, separators=(",", ":"), ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
-            return "TransactionAttributesInvalidMapSize", "Transaction Attributes are over 20 KB"
-    return None
