@@ -2,8 +2,10 @@
 
 Environment: ``PORT`` (gateway, default 8000), ``HOST`` (default 127.0.0.1), ``TIMER_PUMP_INTERVAL`` (seconds,
 default 1), ``LOG_LEVEL`` (default INFO), ``GUICHET_DEMO_SETTINGS`` (see ``local/demo.py``), and, for tests only,
-``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``). SIGINT/SIGTERM stop everything
-in reverse order and exit 0; every port is released, so the next start works at once.
+``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``). Telephony: ``CALLING_NUMBER``
+(default +15550100000; empty turns telephony off), ``PHONE_RING_TIMEOUT`` (seconds before an unanswered emulated
+phone gives up, default 30) and ``PHONE_AUDIO_SCALE`` (1: audio plays in real time), see ``local/phone.py``.
+SIGINT/SIGTERM stop everything in reverse order and exit 0; every port is released, so the next start works at once.
 """
 
 from __future__ import annotations
@@ -22,9 +24,14 @@ from local import reset
 from local.embedded_aws import REPO_ROOT, EmbeddedAws
 from local.gateway import Gateway
 from local.outbox import Outbox
+from local.phone import PhoneExchange
+from local.phone import phone_routes as chime_routes
+from local.phone_control import control_routes
 from local.timer_pump import TimerPump
 
 log = logging.getLogger("local")
+
+LOCAL_CALLING_NUMBER = "+15550100000"  # a 555-01XX number: fictional, never a real line
 
 
 def _import_app() -> ModuleType:
@@ -54,13 +61,19 @@ async def _serve(host: str, port: int, interval: float) -> None:
     aws = EmbeddedAws()
     gateway: Gateway | None = None
     pump: TimerPump | None = None
+    phones: PhoneExchange | None = None
     try:
         endpoint = aws.start()
-        env = aws.provision(gateway_port=port)
+        env = aws.provision(gateway_port=port, calling_number=os.environ.get("CALLING_NUMBER", LOCAL_CALLING_NUMBER))
         app_module = _import_app()
         _seed()
         outbox = Outbox(region=aws.region)
-        gateway = Gateway(app_module, outbox=outbox, stage=env.get("GUICHET_STAGE", "local"))
+        # The phone emulator: the SIP media application invokes app.sma_handler, in a thread per call
+        phones = PhoneExchange(lambda event: app_module.sma_handler(event, None),
+                               ring_timeout=float(os.environ.get("PHONE_RING_TIMEOUT", "30")),
+                               audio_scale=float(os.environ.get("PHONE_AUDIO_SCALE", "1")), region=aws.region)
+        gateway = Gateway(app_module, outbox=outbox, stage=env.get("GUICHET_STAGE", "local"),
+                          extra_routes=[*chime_routes(phones), *control_routes(phones)])
         await gateway.start(host, port)
         pump = TimerPump(
             app_module.on_timer,
@@ -71,8 +84,17 @@ async def _serve(host: str, port: int, interval: float) -> None:
         )
         pump.start()
         if reset.enabled():
-            gateway.reset_handler = reset.StackReset(aws=aws, gateway=gateway, pump=pump, outbox=outbox,
-                                                     schedule_group=env.get("SCHEDULE_GROUP"))
+            stack_reset = reset.StackReset(aws=aws, gateway=gateway, pump=pump, outbox=outbox,
+                                           schedule_group=env.get("SCHEDULE_GROUP"))
+
+            async def reset_all(overrides: dict[str, object]) -> None:
+                # The calls end silently first: no SMA event reaches a table being recreated
+                await asyncio.get_running_loop().run_in_executor(None, phones.reset)
+                phones.ring_timeout = float(os.environ.get("PHONE_RING_TIMEOUT", "30"))
+                phones.audio_scale = float(os.environ.get("PHONE_AUDIO_SCALE", "1"))
+                await stack_reset(overrides)
+
+            gateway.reset_handler = reset_all
             log.info("POST /__local__/reset is enabled (%s=1)", reset.ENABLED_BY)
         base = f"http://{host}:{port}"
         print(
@@ -80,6 +102,7 @@ async def _serve(host: str, port: int, interval: float) -> None:
             f"  demo page   {base}/\n"
             f"  agent desk  {base}/desk\n"
             f"  outbox      {base}/outbox\n"
+            f"  phones      {base}/phone\n"
             f"  websocket   ws://{host}:{port}/ws\n"
             f"  moto (AWS)  {endpoint}\n"
             f"Ctrl-C to stop.",
@@ -94,6 +117,8 @@ async def _serve(host: str, port: int, interval: float) -> None:
             loop.remove_signal_handler(sig)
         print("stopping...", flush=True)
     finally:
+        if phones is not None:
+            phones.reset()  # calls end silently, before what their handler needs stops
         if pump is not None:
             pump.stop()
         if gateway is not None:

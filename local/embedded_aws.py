@@ -91,6 +91,7 @@ class EmbeddedAws:
         template_path: Path = DEFAULT_TEMPLATE,
         stage: str = "local",
         mail_from: str | None = None,
+        calling_number: str = "",
     ) -> dict[str, str]:
         """Create the ``infra/`` resources in moto and export the env vars the app reads (see docs/contract.md)."""
         from local.provision import provision_stack  # written by another part of the project; imported late on purpose
@@ -98,6 +99,7 @@ class EmbeddedAws:
         callbacks = callback_env(gateway_port)
         kwargs: dict[str, Any] = {"region": self.region, "stage": stage}
         kwargs["ws_callback_url"] = callbacks["WS_CALLBACK_URL"]
+        kwargs["calling_number"] = calling_number  # non-empty: telephony on, through the phone emulator
         if mail_from is not None:
             kwargs["mail_from"] = mail_from
         self.provisioned = provision_stack(Path(template_path), self.endpoint_url, **kwargs)

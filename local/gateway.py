@@ -14,6 +14,8 @@ Design points:
   in several frames of at most 32 KB (128 KB in all); a bigger frame or message closes with 1009 (``ws_limits``).
 - REST calls are serialised: Chalice keeps ``app.current_request`` on the shared app object, so two concurrent
   REST requests in threads could read each other's request (tenant mix-up). WebSocket handlers do not use it.
+- ``extra_routes`` are other emulated AWS edges (``python -m local`` gives the phone emulator's Chime SDK API and its
+  control under ``/__local__/phones``); they are matched before the ``/__local__`` and REST catch-alls.
 - ``POST /__local__/reset`` is a 404 unless ``reset_handler`` is set (``python -m local`` sets it only with
   ``GUICHET_LOCAL_RESET=1``, see ``local/reset.py``); ``quiesce()`` is the gateway's part of a reset.
 """
@@ -31,7 +33,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,8 +137,11 @@ class Gateway:
         max_frame_bytes: int = MAX_FRAME_BYTES,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         workers: int = 32,
+        extra_routes: Sequence[web.RouteDef] = (),
     ) -> None:
         self._module = app_module
+        #: emulated AWS edges served next to API Gateway (the phone exchange: local/phone.py, phone_control.py)
+        self._extra_routes = list(extra_routes)
         self._web_root = web_root.resolve()
         self._outbox = outbox or Outbox(region=region)
         self._stage = stage
@@ -175,6 +180,8 @@ class Gateway:
         app.router.add_get("/desk", functools.partial(self._static, "desk"))
         app.router.add_get("/desk/{path:.*}", functools.partial(self._static, "desk"))
         app.router.add_get("/vendor/{path:.*}", functools.partial(self._static, "vendor"))
+        app.router.add_get("/phone", functools.partial(self._static, "phone"))
+        app.router.add_get("/phone/{path:.*}", functools.partial(self._static, "phone"))
         app.router.add_get("/outbox", self._outbox_page)
         app.router.add_get("/outbox.json", self._outbox_json)
         app.router.add_post("/outbox/reply", self._outbox_reply)
@@ -182,6 +189,7 @@ class Gateway:
         app.router.add_route("POST", "/@connections/{connection_id}", self._post_to_connection)
         app.router.add_route("GET", "/@connections/{connection_id}", self._get_connection)
         app.router.add_route("DELETE", "/@connections/{connection_id}", self._delete_connection)
+        app.add_routes(self._extra_routes)
         app.router.add_route("*", "/__local__/{tail:.*}", self._local_route)
         app.router.add_route("*", "/{tail:.*}", self._rest_route)
         app.on_shutdown.append(self._close_all)

@@ -54,6 +54,9 @@ SKIPPED_TYPES: Final[Mapping[str, str]] = {
     "AWS::Chime::SipMediaApplication": "the local phone emulator stands in for Chime SDK PSTN audio (issue 13)",
 }
 
+#: The SIP media application the local phone emulator stands for (local/phone.py).
+LOCAL_SIP_MEDIA_APPLICATION_ID: Final = "local-sip-media-application"
+
 #: Properties of a provisioned type that are deliberately not applied locally, with the reason.
 IGNORED_PROPERTIES: Final[Mapping[str, Mapping[str, str]]] = {
     "AWS::IAM::Role": {"ManagedPolicyArns": "managed policies are skipped (see SKIPPED_TYPES)"},
@@ -563,14 +566,21 @@ def provision_stack(
     mail_from: str = "noreply@guichet.local",
     *,
     ws_callback_url: str = "http://127.0.0.1:8000",
+    calling_number: str = "",
+    chime_endpoint_url: str | None = None,
 ) -> ProvisionResult:
-    """Create every resource of the template on ``endpoint_url``; say what was created or not."""
+    """Create every resource of the template on ``endpoint_url``; say what was created or not.
+
+    ``calling_number`` is the stack parameter CallingNumber: empty (the default), telephony is off; a number turns
+    the TelephonyOn condition on, and the app then dials through the local phone emulator, which serves the Chime SDK
+    APIs at ``chime_endpoint_url`` (default: ``ws_callback_url``, the local gateway) as SIP media application
+    ``LOCAL_SIP_MEDIA_APPLICATION_ID``."""
     template = load_template(template_path)
     resources: dict[str, dict[str, Any]] = template["Resources"]
 
     skipped: dict[str, str] = {}
     to_create: dict[str, dict[str, Any]] = {}
-    parameters = _parameters(template, {"Stage": stage, "MailFrom": mail_from})
+    parameters = _parameters(template, {"Stage": stage, "MailFrom": mail_from, "CallingNumber": calling_number})
     conditions = _conditions(template, parameters)
     for logical_id, definition in resources.items():
         resource_type = definition.get("Type")
@@ -622,6 +632,10 @@ def provision_stack(
     env["AWS_ENDPOINT_URL"] = endpoint_url
     env["AWS_REGION"] = region
     env["AWS_DEFAULT_REGION"] = region
+    if conditions.get("TelephonyOn"):
+        # On AWS the functions that dial get the SIP media application's id in their overrides (a cycle otherwise)
+        env["SIP_MEDIA_APPLICATION_ID"] = LOCAL_SIP_MEDIA_APPLICATION_ID
+        env["CHIME_ENDPOINT_URL"] = chime_endpoint_url or ws_callback_url
     return ProvisionResult(
         env=env,
         resources=dict(resolver.resources),

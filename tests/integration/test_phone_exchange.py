@@ -7,6 +7,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -87,3 +88,27 @@ def test_rooms_are_one_per_callback_with_a_seat_per_member(exchange: tuple[Phone
     telephony.close_room(room)  # already gone: not an error
     with pytest.raises(Exception, match="NotFound"):
         telephony.add_member(Room("no-such-meeting"), "agent")
+
+
+def test_a_calling_number_turns_telephony_on_through_the_local_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `python -m local` provisions: the CallingNumber parameter makes TelephonyOn hold, and the app is told
+    to dial through the gateway (which serves the Chime SDK APIs) from the local SIP media application."""
+    from local.moto_server import EmbeddedMoto
+    from local.provision import LOCAL_SIP_MEDIA_APPLICATION_ID, provision_stack
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    server = EmbeddedMoto().start()
+    try:
+        template = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
+        result = provision_stack(template, server.url, ws_callback_url="http://127.0.0.1:8123",
+                                 calling_number="+15550100000")
+    finally:
+        server.stop()
+    assert result.parameters["CallingNumber"] == "+15550100000"
+    assert result.skipped["SipMediaApplication"].startswith("the local phone emulator")
+    env = result.env
+    assert (env["CALLING_NUMBER"], env["SIP_MEDIA_APPLICATION_ID"], env["CHIME_ENDPOINT_URL"]) == (
+        "+15550100000", LOCAL_SIP_MEDIA_APPLICATION_ID, "http://127.0.0.1:8123")
+    assert env["AUDIO_BUCKET"] == result.resources["AudioBucket"].ref
