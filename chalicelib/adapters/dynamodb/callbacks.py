@@ -26,6 +26,7 @@ from chalicelib.adapters.dynamodb.callback_items import (
     DailyCountItem,
     NumberLockItem,
     agenda_line,
+    at_of_stamp,
     callback_item,
     callback_of,
     callback_of_line,
@@ -65,7 +66,7 @@ def _time_sk(at: datetime) -> str:
 
 
 def _time_of(sk: str) -> datetime:
-    return datetime.strptime(sk.removeprefix(CALL_TIME), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return at_of_stamp(sk.removeprefix(CALL_TIME))
 
 
 def _holds(callback: Callback, expect: Mapping[str, Any]) -> bool:
