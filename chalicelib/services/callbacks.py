@@ -147,4 +147,7 @@ def move_callback(deps: Deps, visitor: Principal, callback_id: object, when: obj
         raise InvalidInput("'when' must be the key of a slot offered now", field="when")
     if slot.key == found.slot:
         return found  # already there: its time stays
-    return _store(deps).move(found, slot.key, [time.utc for time in slot.call_times() if time.utc > now])
+    moved = _store(deps).move(found, slot.key, [time.utc for time in slot.call_times() if time.utc > now])
+    call_attempts.arm_first(deps, moved)  # the timer armed for the old time finds it moved and starts nothing
+    callback_mail.confirm(deps, moved)
+    return moved

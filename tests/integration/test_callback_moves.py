@@ -15,6 +15,7 @@ from chalice.test import Client
 import app as lambda_app
 from chalicelib import bootstrap
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, DailyLimits
+from chalicelib.services import timers
 from tests.integration.test_slice_handlers import login, make_agent, visitor_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +110,22 @@ def test_refusals_name_their_field(http: Any, tenant: str) -> None:
         status, refused = _call(http, "PATCH", f"/tenants/{tenant}/callbacks/{callback_id}", owner, {"when": second})
         assert (status, refused["code"], refused["field"]) == (409, "conflict", "callback_id")
     assert _call(http, "GET", path, token)[1]["state"] == "cancelled"  # still readable
+
+
+def test_the_timer_armed_for_the_old_time_starts_nothing_and_the_new_time_starts_the_call(http: Any,
+                                                                                        tenant: str) -> None:
+    token = visitor_token(http, tenant)
+    first, second = list(_slots(http, tenant))[:2]
+    booked = _book(http, tenant, token, first)
+    moved = _call(http, "PATCH", f"/tenants/{tenant}/callbacks/{booked['id']}", token, {"when": second})[1]
+    deps = bootstrap.container().deps
+
+    def due(at: str) -> bool:  # the `callback.due` timer as arm_first arms it for a booking at `at`
+        stamp = datetime.fromisoformat(at).isoformat()
+        return timers.fire(deps, json.dumps({"kind": "callback.due", "tenant": tenant, "callback_id": booked["id"],
+                                             "attempt": 1, "at": stamp}))
+
+    assert due(booked["at"]) is False  # armed before the move
+    assert _call(http, "GET", f"/tenants/{tenant}/callbacks/{booked['id']}", token)[1]["state"] == "booked"
+    assert due(moved["at"]) is True
+    assert _call(http, "GET", f"/tenants/{tenant}/callbacks/{booked['id']}", token)[1]["state"] != "booked"
