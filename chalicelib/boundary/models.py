@@ -133,3 +133,18 @@ class AvailabilityQuery(Query):
     skill: Name | None = None
     level: Level = 1
     custom: Custom = {}  # from the custom.<name>=<value> parameters
+
+
+# --- issue 13: moving a booking, the agenda ------------------------------------------------------------------------
+
+
+class MoveCallback(Body):
+    """The visitor moves their booking: `when` is the key of a slot offered now."""
+
+    when: Text40
+
+
+class AgendaQuery(Query):
+    """The agenda's day on the tenant's clock (issue 13, CB-11); today when absent."""
+
+    day: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap, boundary
 from chalicelib.rest.http import authenticated, json_response, request_body, request_query, rest, visitor_origin
-from chalicelib.services import agents, contacts, conversations, frames, holding
+from chalicelib.services import agenda, agents, contacts, conversations, frames, holding
 
 bp = Blueprint(__name__)
 
@@ -129,3 +129,11 @@ def get_contact(tenant: str, contact_id: str) -> dict[str, Any]:
     """Agents: a customer's record with its cases, newest first."""
     contact, cases = contacts.contact_of(bootstrap.container().deps, authenticated(tenant), contact_id)
     return {**(frames.contact(contact, len(cases)) or {}), "cases": [frames.case(c) for c in cases]}
+
+
+@bp.route("/tenants/{tenant}/callbacks/agenda", methods=["GET"])
+@rest
+def get_agenda(tenant: str) -> dict[str, Any]:
+    """Agents: a day's scheduled callbacks of their groups, in every state (CB-11)."""
+    caller = authenticated(tenant)
+    return agenda.agenda_for(bootstrap.container().deps, caller, request_query("AgendaQuery").day)

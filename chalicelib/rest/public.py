@@ -158,3 +158,21 @@ def _visitor(tenant: str) -> Principal:
     if caller.is_agent:
         raise Forbidden("visitors only")
     return caller
+
+
+@bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["GET"])
+@rest
+def get_callback(tenant: str, callback_id: str) -> dict[str, Any]:
+    """Visitors: their own callback, in whatever state."""
+    visitor = _visitor(tenant)
+    return callbacks.callback_frame(callbacks.get_callback(bootstrap.container().deps, visitor, callback_id))
+
+
+@bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["PATCH"])
+@rest
+def move_callback(tenant: str, callback_id: str) -> dict[str, Any]:
+    """Visitors: move their booking to the earliest free time of another slot ({"when": slot key})."""
+    visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
+    when = request_body("MoveCallback").when
+    moved = callbacks.move_callback(bootstrap.container().deps, visitor, callback_id, when)
+    return callbacks.callback_frame(moved)

@@ -68,7 +68,9 @@ def arm_first(deps: Deps, callback: Callback) -> None:
     schedule when that is more than 15 minutes away)."""
     now = deps.clock.now()
     due = callback.at if callback.mode is CallbackMode.SCHEDULED and callback.at else now
-    deps.timers.arm(Timer(kind=DUE, tenant=callback.tenant, payload={"callback_id": callback.id, "attempt": 1}),
+    # A booking's time rides along: the timer armed before the visitor moved it starts nothing (`start`).
+    at = {"at": callback.at.isoformat()} if callback.at else {}
+    deps.timers.arm(Timer(kind=DUE, tenant=callback.tenant, payload={"callback_id": callback.id, "attempt": 1, **at}),
                     due, now)
 
 
@@ -82,6 +84,8 @@ def start(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     waiting = CallbackState.BOOKED if attempt == 1 else CallbackState.RETRYING
     if callback.state is not waiting or callback.attempt != attempt - 1:
         return False
+    if attempt == 1 and "at" in payload and callback.at is not None and payload["at"] != callback.at.isoformat():
+        return False  # armed for the time the visitor then moved the booking from
     settings = tenants.settings_of(deps, tenant).callback
     now = deps.clock.now()
     visitor_first = settings.call_order == "visitor_first"

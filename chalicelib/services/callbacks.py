@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain import emails
 from chalicelib.domain.callbacks import numbers, slots
-from chalicelib.domain.callbacks.model import Callback, CallbackMode, DailyLimits
+from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, DailyLimits
 from chalicelib.domain.callbacks.settings import CallbackSettings
-from chalicelib.domain.errors import InvalidInput, MissingField, NotFound, Unavailable
+from chalicelib.domain.errors import Conflict, InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import Principal
 from chalicelib.ports import CallbackRepository, Deps
 from chalicelib.services import call_attempts, callback_mail, tenants
@@ -115,3 +115,39 @@ def callback_frame(callback: Callback) -> dict[str, object]:
     return {"id": callback.id, "mode": callback.mode.value, "state": callback.state.value,
             "at": callback.at.isoformat().replace("+00:00", "Z") if callback.at else None,
             "slot": callback.slot or None, "phone": numbers.masked(callback.phone), "name": callback.name}
+
+
+# --- the visitor's own callback: read it, move its booking (issue 13; the storage helper's part) -----------------
+
+
+def get_callback(deps: Deps, visitor: Principal, callback_id: object) -> Callback:
+    """The visitor's own callback, in whatever state (the widget shows each, and an email link opens it)."""
+    found_id = parse.required_str("callback_id", callback_id)
+    found = _store(deps).get(visitor.tenant, found_id)
+    if found is None or found.visitor_id != visitor.id:
+        raise NotFound("no such callback", field="callback_id")
+    return found
+
+
+def move_callback(deps: Deps, visitor: Principal, callback_id: object, when: object) -> Callback:
+    """The visitor moves their booking to the earliest free time of another slot offered now; its old time is free
+    again. Only a booking whose time is still ahead moves (once it starts, it is being called)."""
+    found = get_callback(deps, visitor, callback_id)
+    now = deps.clock.now()
+    if found.mode is not CallbackMode.SCHEDULED or found.state is not CallbackState.BOOKED or (
+            found.at is not None and found.at <= now):
+        raise Conflict("only a booking whose time is ahead can be moved", field="callback_id")
+    settings = _settings(deps, visitor.tenant)
+    if settings.scheduled == "off":
+        raise Unavailable("callbacks at a time are not offered", field="when")
+    if when is None or when == "":
+        raise MissingField("when")
+    slot = slots.slot_by_key(settings.slots, when, now) if isinstance(when, str) else None
+    if slot is None:
+        raise InvalidInput("'when' must be the key of a slot offered now", field="when")
+    if slot.key == found.slot:
+        return found  # already there: its time stays
+    moved = _store(deps).move(found, slot.key, [time.utc for time in slot.call_times() if time.utc > now])
+    call_attempts.arm_first(deps, moved)  # the timer armed for the old time finds it moved and starts nothing
+    callback_mail.confirm(deps, moved)
+    return moved

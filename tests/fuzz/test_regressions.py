@@ -28,7 +28,7 @@ def _authenticated_routes() -> list[tuple[str, str]]:
     routes = []
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            if method in {"get", "put", "post", "delete"} and operation.get("security", spec["security"]):
+            if method in {"get", "put", "post", "delete", "patch"} and operation.get("security", spec["security"]):
                 routes.append((method.upper(), path.format(**filled)))
     return routes
 

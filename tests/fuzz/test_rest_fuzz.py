@@ -50,7 +50,8 @@ def _schema() -> Any:
     return schemathesis.openapi.from_path(DOC, config=config)
 
 
-VISITOR_ONLY = ["getVisitorHistory", "putVisitorPreferences", "rateConversation", "requestCallback", "cancelCallback"]
+VISITOR_ONLY = ["getVisitorHistory", "putVisitorPreferences", "rateConversation", "requestCallback", "cancelCallback",
+                "getCallback", "moveCallback"]
 EITHER = ["me", "listConversations", "getConversation", "listMessages", "getTranscript"]
 PUBLIC = ["health", "login", "openVisitorSession", "getWidgetSettings", "getAvailability", "reportSale",
           "getCallbackSlots"]

@@ -1,8 +1,10 @@
-"""Callbacks, their booked call times, their numbers' locks and the daily counts (issue 13, CB-2).
+"""Callbacks, their booked call times, their numbers' locks, the daily counts and the agenda (issue 13, CB-2, CB-11).
 
 The tenant's booked call times share one partition, one item per time, so a time holds one callback and a slot never
 more than its N whatever the concurrency. Booking is one Query (the slot's times) and one transaction: the time, the
-callback, the number's lock and the two daily counts, each on its condition. The item layout: docs/data-model.md.
+callback, its agenda line, the number's lock and the two daily counts, each on its condition. A change of the call
+flow is one conditional write, a transaction when the number's lock, the time or the agenda line follow it. The item
+layout: docs/data-model.md.
 """
 
 from __future__ import annotations
@@ -12,14 +14,31 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from chalicelib.adapters.dynamodb.items import CallbackItem, CallTimeItem, DailyCountItem, NumberLockItem
+from chalicelib.adapters.dynamodb.callback_items import (
+    CHANGEABLE,
+    ON_AGENDA,
+    STORED,
+    AgendaLineItem,
+    CallbackItem,
+    CallTimeItem,
+    DailyCountItem,
+    NumberLockItem,
+    agenda_line,
+    at_of_stamp,
+    callback_item,
+    callback_of,
+    callback_of_line,
+    stored,
+)
 from chalicelib.adapters.dynamodb.keys import (
     CALL_TIME,
     DAILY,
     POINTER,
     STATE,
+    _agenda_line_sk,
+    _agenda_pk,
     _call_times_pk,
     _callback_pk,
     _daily_pk,
@@ -47,7 +66,42 @@ def _time_sk(at: datetime) -> str:
 
 
 def _time_of(sk: str) -> datetime:
-    return datetime.strptime(sk.removeprefix(CALL_TIME), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return at_of_stamp(sk.removeprefix(CALL_TIME))
+
+
+def _holds(callback: Callback, expect: Mapping[str, Any]) -> bool:
+    return all(stored(getattr(callback, name)) == stored(value) for name, value in expect.items())
+
+
+def _condition(expect: Mapping[str, Any]) -> Any:
+    """The item exists and each expected field holds its value; a default ("", None, 0, False) is also met by an
+    absent attribute (items never store defaults, and older items lack the newer fields)."""
+    condition = CallbackItem.pk.exists()
+    for name, value in expect.items():
+        attribute = getattr(CallbackItem, name)
+        if stored(value) is not None:
+            condition &= attribute == stored(value)
+        elif value is None:
+            condition &= attribute.does_not_exist()
+        else:
+            condition &= attribute.does_not_exist() | (attribute == getattr(value, "value", value))
+    return condition
+
+
+def _actions(changes: Mapping[str, Any]) -> list[Any]:
+    actions = []
+    for name, value in changes.items():
+        attribute, kept = getattr(CallbackItem, name), stored(value)
+        actions.append(attribute.remove() if kept is None else attribute.set(kept))
+    return actions
+
+
+def _check_names(changes: Mapping[str, Any], expect: Mapping[str, Any]) -> None:
+    """A name outside the model is a bug of the caller, not a business outcome."""
+    if not changes or set(changes) - CHANGEABLE:
+        raise ValueError(f"change() sets some of {sorted(CHANGEABLE)}, not {sorted(changes)}")
+    if set(expect) - set(STORED):
+        raise ValueError(f"change() expects fields of Callback, not {sorted(set(expect) - set(STORED))}")
 
 
 class DynamoCallbacks:
@@ -56,10 +110,7 @@ class DynamoCallbacks:
             item = CallbackItem.get(_callback_pk(tenant, callback_id), STATE, consistent_read=True)
         except DoesNotExist:
             return None
-        return Callback(tenant=tenant, id=callback_id, visitor_id=item.visitor_id, phone=item.phone, name=item.name,
-                        mode=CallbackMode(item.mode), created_at=item.created_at, state=CallbackState(item.state),
-                        at=item.at, slot=item.slot or "", email=item.email or "",
-                        conversation_id=item.conversation_id or "")
+        return callback_of(tenant, callback_id, item)
 
     def booked_times(self, tenant: str, start: datetime, end: datetime) -> set[datetime]:
         condition = CallTimeItem.sk.between(_time_sk(start), _time_sk(end))
@@ -87,6 +138,7 @@ class DynamoCallbacks:
                         tx.named_save("time", CallTimeItem(_call_times_pk(callback.tenant), _time_sk(at),
                                                            callback_id=callback.id, slot=callback.slot),
                                       condition=CallTimeItem.pk.does_not_exist())
+                        tx.named_save("line", agenda_line(booked))
                         self._save(tx, booked, limits)
                 except TransactWriteError as exc:
                     failed = tx.failed(exc)
@@ -102,32 +154,66 @@ class DynamoCallbacks:
         raise SlotFull("every call time of this slot is booked", field="when")
 
     def cancel(self, tenant: str, callback_id: str) -> Callback | None:
-        found = self.get(tenant, callback_id)
-        if found is None or found.state not in OPEN_STATES:
-            return None
-        tx = _Tx()
-        try:
-            with tx:
-                tx.named_update("callback", CallbackItem(_callback_pk(tenant, callback_id), STATE),
-                                [CallbackItem.state.set(CallbackState.CANCELLED.value)],
-                                condition=CallbackItem.state == found.state.value)
-                tx.named_delete("number", NumberLockItem(_number_pk(tenant, found.phone), POINTER),
-                                condition=NumberLockItem.callback_id == callback_id)
-                if found.at is not None and found.slot:
-                    tx.named_delete("time", CallTimeItem(_call_times_pk(tenant), _time_sk(found.at)),
-                                    condition=CallTimeItem.callback_id == callback_id)
-        except TransactWriteError as exc:
-            raise Conflict("the callback changed meanwhile; read it again", field="callback_id") from exc
-        return replace(found, state=CallbackState.CANCELLED)
+        for _ in range(_CONFLICT_RETRIES + 1):
+            found = self.get(tenant, callback_id)
+            if found is None or found.state not in OPEN_STATES:
+                return None
+            cancelled = self._write(found, {"state": CallbackState.CANCELLED}, {"state": found.state})
+            if cancelled is not None:
+                return cancelled
+        raise Conflict("the callback changed meanwhile; read it again", field="callback_id")
+
+    def change(self, tenant: str, callback_id: str, changes: Mapping[str, Any],
+               expect: Mapping[str, Any]) -> Callback | None:
+        _check_names(changes, expect)
+        if not set(changes) & ON_AGENDA:  # nothing else follows: one UpdateItem, no read
+            return self._update(tenant, callback_id, changes, expect)
+        for _ in range(_CONFLICT_RETRIES + 1):
+            found = self.get(tenant, callback_id)
+            if found is None or not _holds(found, expect):
+                return None  # a second delivery stops here, at a read
+            changed = self._write(found, changes, expect)
+            if changed is not None:
+                return changed
+        raise Conflict("the callback met too many changes at once; retry", field="callback_id")
+
+    def move(self, callback: Callback, slot: str, times: Sequence[datetime]) -> Callback:
+        old = callback.at
+        if old is None or callback.state is not CallbackState.BOOKED:
+            raise Conflict("only a callback booked at a time moves", field="callback_id")
+        times = [at for at in times if at != old]
+        taken = self.booked_times(callback.tenant, times[0], times[-1]) if times else set()
+        conflicts = 0
+        for at in times:
+            while at not in taken:
+                moved = replace(callback, at=at, slot=slot)
+                tx = _Tx()
+                try:
+                    with tx:
+                        self._move(tx, callback, moved)
+                except TransactWriteError as exc:
+                    failed = tx.failed(exc)
+                    if failed == "time":
+                        taken.add(at)  # somebody took it meanwhile: the next time
+                        continue
+                    if failed in ("old_time", "callback"):
+                        raise Conflict("the callback changed meanwhile; read it again", field="callback_id") from exc
+                    conflicts += 1
+                    if conflicts <= _CONFLICT_RETRIES:
+                        continue
+                    raise Conflict("the move met too many others at once; retry", field="when") from exc
+                return moved
+        raise SlotFull("every call time of this slot is booked", field="when")
+
+    def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
+        """From `start` (included) to `end` (excluded), earliest first: one Query, paginated by PynamoDB."""
+        condition = AgendaLineItem.sk.between(_stamp(start), _stamp(end))
+        return [callback_of_line(tenant, line) for line in AgendaLineItem.query(_agenda_pk(tenant), condition)]
 
     @staticmethod
     def _save(tx: _Tx, callback: Callback, limits: DailyLimits) -> None:
         tenant = callback.tenant
-        tx.named_save("callback", CallbackItem(
-            _callback_pk(tenant, callback.id), STATE, visitor_id=callback.visitor_id, phone=callback.phone,
-            name=callback.name, mode=callback.mode.value, state=callback.state.value, created_at=callback.created_at,
-            at=callback.at, slot=callback.slot or None, email=callback.email or None,
-            conversation_id=callback.conversation_id or None), condition=CallbackItem.pk.does_not_exist())
+        tx.named_save("callback", callback_item(callback), condition=CallbackItem.pk.does_not_exist())
         tx.named_save("number", NumberLockItem(_number_pk(tenant, callback.phone), POINTER, callback_id=callback.id),
                       condition=NumberLockItem.pk.does_not_exist())
         expires = datetime.combine(limits.day, datetime.min.time(), UTC) + timedelta(days=2)
@@ -146,13 +232,74 @@ class DynamoCallbacks:
                               retry_after=limits.seconds_to_next_day,
                               field="phone" if failed == "number_daily" else "visitor") from exc
 
-    # Issue 13, in progress: the storage helper implements these three (ports/callbacks.py says what they do).
-    def change(self, tenant: str, callback_id: str, changes: Mapping[str, Any],
-               expect: Mapping[str, Any]) -> Callback | None:
-        raise NotImplementedError
+    @staticmethod
+    def _update(tenant: str, callback_id: str, changes: Mapping[str, Any],
+                expect: Mapping[str, Any]) -> Callback | None:
+        """The call's own fields: one conditional UpdateItem, which answers the callback as it now is."""
+        for _ in range(_CONFLICT_RETRIES + 1):
+            item = CallbackItem(_callback_pk(tenant, callback_id), STATE)
+            try:
+                item.update(_actions(changes), condition=_condition(expect))
+            except UpdateError as exc:
+                if exc.cause_response_code == "TransactionConflictException":
+                    continue  # the item is in another's transaction: the condition is checked again after it
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return None
+                raise
+            return callback_of(tenant, callback_id, item)
+        raise Conflict("the callback met too many changes at once; retry", field="callback_id")
 
-    def move(self, callback: Callback, slot: str, times: Sequence[datetime]) -> Callback:
-        raise NotImplementedError
+    @staticmethod
+    def _write(found: Callback, changes: Mapping[str, Any], expect: Mapping[str, Any]) -> Callback | None:
+        """`changes` on `found` (read just before), with what follows them: the agenda line of a scheduled callback,
+        and for a callback that closes, its number's lock and its call time (each only if this callback holds it).
+        None when the callback changed since it was read: the caller reads it again."""
+        changed = replace(found, **changes)
+        tenant, callback_id = found.tenant, found.id
+        on_agenda = found.mode is CallbackMode.SCHEDULED and found.at is not None
+        closing = "state" in changes and changed.state not in OPEN_STATES
+        if on_agenda:  # the line copies these: written from a read that is still true
+            expect = {**{name: getattr(found, name) for name in ON_AGENDA}, "at": found.at, **expect}
+        let_go = {"number", "time"} if closing else set()
+        if not let_go and not on_agenda:
+            return DynamoCallbacks._update(tenant, callback_id, changes, expect)
+        for _ in range(3):
+            tx = _Tx()
+            try:
+                with tx:
+                    tx.named_update("callback", CallbackItem(_callback_pk(tenant, callback_id), STATE),
+                                    _actions(changes), condition=_condition(expect))
+                    if on_agenda:
+                        tx.named_save("line", agenda_line(changed))
+                    if "number" in let_go:
+                        tx.named_delete("number", NumberLockItem(_number_pk(tenant, found.phone), POINTER),
+                                        condition=(NumberLockItem.callback_id == callback_id)
+                                        | NumberLockItem.pk.does_not_exist())
+                    if "time" in let_go and found.at is not None and found.slot:
+                        tx.named_delete("time", CallTimeItem(_call_times_pk(tenant), _time_sk(found.at)),
+                                        condition=(CallTimeItem.callback_id == callback_id)
+                                        | CallTimeItem.pk.does_not_exist())
+            except TransactWriteError as exc:
+                failed = tx.failed(exc)
+                if failed in let_go:
+                    let_go.discard(failed)  # another callback holds it now: not ours to free
+                    continue
+                return None
+            return changed
+        return None
 
-    def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
-        raise NotImplementedError
+    @staticmethod
+    def _move(tx: _Tx, callback: Callback, moved: Callback) -> None:
+        """Frees the old time (held by this callback), takes the new one (free), and moves the callback and its
+        line, on the condition that it is still booked at its old time."""
+        tenant, old, at = callback.tenant, callback.at, moved.at
+        assert old is not None and at is not None
+        tx.named_delete("old_time", CallTimeItem(_call_times_pk(tenant), _time_sk(old)),
+                        condition=CallTimeItem.callback_id == callback.id)
+        tx.named_delete("old_line", AgendaLineItem(_agenda_pk(tenant), _agenda_line_sk(old, callback.id)))
+        tx.named_save("time", CallTimeItem(_call_times_pk(tenant), _time_sk(at), callback_id=callback.id,
+                                           slot=moved.slot), condition=CallTimeItem.pk.does_not_exist())
+        tx.named_save("line", agenda_line(moved))
+        tx.named_update("callback", CallbackItem(_callback_pk(tenant, callback.id), STATE),
+                        [CallbackItem.at.set(at), CallbackItem.slot.set(moved.slot)],
+                        condition=(CallbackItem.state == CallbackState.BOOKED.value) & (CallbackItem.at == old))

@@ -21,6 +21,13 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb.callback_items import (
+    AgendaLineItem,
+    CallbackItem,
+    CallTimeItem,
+    DailyCountItem,
+    NumberLockItem,
+)
 from chalicelib.adapters.dynamodb.keys import CASE, MSG, PACK_TEXT_ABOVE_BYTES
 from chalicelib.adapters.dynamodb.table import Gsi1Entry, Utf8JSONAttribute, _Item, _Meta, _shared
 from chalicelib.domain.contacts import Case, Contact
@@ -321,42 +328,6 @@ class SaleItem(_Item):
     credited_message_at = UTCDateTimeAttribute(null=True)
 
 
-class CallbackItem(_Item):
-    """A callback (``T#<t>#CALLBACK#<id>`` / ``STATE``)."""
-
-    visitor_id = UnicodeAttribute()
-    phone = UnicodeAttribute()
-    name = UnicodeAttribute()
-    mode = UnicodeAttribute()
-    state = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    at = UTCDateTimeAttribute(null=True)
-    slot = UnicodeAttribute(null=True)
-    email = UnicodeAttribute(null=True)
-    conversation_id = UnicodeAttribute(null=True)
-
-
-class CallTimeItem(_Item):
-    """A booked call time (``T#<t>#CALL-TIMES`` / ``TIME#<utc stamp>``): who holds it, in which slot."""
-
-    callback_id = UnicodeAttribute()
-    slot = UnicodeAttribute()
-
-
-class DailyCountItem(_Item):
-    """Callbacks asked in a day by a visitor or for a number (``T#<t>#CALLBACKS-<day>#<kind>#<key>`` / ``DAILY``),
-    kept two days."""
-
-    n = NumberAttribute()
-    expires_at = TTLAttribute()
-
-
-class NumberLockItem(_Item):
-    """A number's open callback (``T#<t>#CALLBACK-NUMBER#<e164>`` / ``POINTER``)."""
-
-    callback_id = UnicodeAttribute()
-
-
 class SmaInvocationItem(_Item):
     """The answer to one SMA invocation (``T#*#SMA#<transaction>`` / ``SEQ#<sequence>``), kept a day (TTL)."""
 
@@ -367,7 +338,7 @@ class SmaInvocationItem(_Item):
 MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
-    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem, SmaInvocationItem,
+    ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem, AgendaLineItem, SmaInvocationItem,
 )
 
 

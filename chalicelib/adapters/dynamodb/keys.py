@@ -135,6 +135,16 @@ def _number_pk(tenant: str, phone: str) -> str:
     return f"T#{tenant}#CALLBACK-NUMBER#{phone}"
 
 
+def _agenda_pk(tenant: str) -> str:
+    """The tenant's agenda (CB-11): a line per scheduled callback, sorted by call time, kept in every state."""
+    return f"T#{tenant}#AGENDA"
+
+
+def _agenda_line_sk(at: datetime, callback_id: str) -> str:
+    """By call time, then callback: a freed time's cancelled line and the next booking's line both stay."""
+    return f"{_stamp(at)}#{callback_id}"
+
+
 STACK_TENANT = "*"  # not a tenant id (boundary/fields.py): the stack's own items, shared by every tenant
 SMA_INVOCATION = "SEQ#"  # in an SMA transaction's partition: one answer per invocation (Sequence)
 SMA_INVOCATION_TTL = timedelta(days=1)  # the SMA retries within seconds; a call lasts hours at most
@@ -148,3 +158,4 @@ def _sma_transaction_pk(transaction_id: str) -> str:
 
 def _sma_invocation_sk(sequence: int) -> str:
     return f"{SMA_INVOCATION}{sequence:010d}"
+
