@@ -16,11 +16,14 @@
 // selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
 // typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
 // held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
-// supervisor-shared.js).
+// supervisor-shared.js). Calls (issue 13): call-card.js (a call's offer and card), agenda.js (the scheduled
+// callbacks), line-prompt.js (the phone to ring, asked at login).
 
 import { ApiError } from '/widget/connection.js';
+import { createAgenda } from '/desk/agenda.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
+import { createCallCards } from '/desk/call-card.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
@@ -31,6 +34,7 @@ import { ui } from '/desk/elements.js';
 import { createFrameRouter } from '/desk/frames.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
+import { createLinePrompt } from '/desk/line-prompt.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
@@ -210,7 +214,14 @@ function createDesk(session) {
     showError: (text) => showError(text),
   });
 
-  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, showMe, showError });
+  const calls = createCallCards(ui, { store, api, serverNow, records, announce, showError,
+    openClose: () => closeForm.open() });
+  const agenda = createAgenda({ store, api, toggleSlot: ui.agendaToggleSlot, viewSlot: ui.agendaSlot,
+    hide: [ui.workspace] });
+  const linePrompt = createLinePrompt({ store, api, buttonSlot: ui.lineSlot, dialogSlot: ui.linePromptSlot,
+    onAgent: (agent) => showMe(agent), announce });
+
+  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls, agenda, showMe, showError });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -228,16 +239,20 @@ function createDesk(session) {
       messageLog.showLog(ui.logSlot),
       composer.show(),
       holding.show(),
+      calls.show(),
+      linePrompt.show(),
     ];
     resetView();
     supervisor.start();
     supervisor.setRoles(me?.roles);
     heldView.start();
     heldView.setRoles(me?.roles);
+    agenda.start();
     loginView.hide();
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
     showMe(agent);
+    linePrompt.ask(me);
     if (loaded) applySettings(loaded);
     await loadConversations();
     if (stopped) return;
@@ -253,6 +268,7 @@ function createDesk(session) {
     connection.close();
     supervisor.stop();
     heldView.stop();
+    agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
     for (const stopDrawing of unmount) stopDrawing();
@@ -353,6 +369,7 @@ function createDesk(session) {
   function offerAccepted(entry, ack) {
     supervisor.close();
     heldView.close();
+    agenda.close();
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);
