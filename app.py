@@ -14,7 +14,7 @@ from chalicelib import bootstrap, ws
 from chalicelib.adapters import telemetry
 from chalicelib.domain.errors import ConnectionGone, Forbidden, Unauthorized
 from chalicelib.domain.model import Principal
-from chalicelib.rest import desk, http, public, supervision
+from chalicelib.rest import calls, desk, http, public, supervision
 from chalicelib.services import auth, connections, inbound, tenants, timers
 
 app = Chalice(app_name="guichet")
@@ -25,7 +25,7 @@ log = logging.getLogger("guichet")  # JSON lines through Powertools' Logger (doc
 # --- REST: one blueprint per audience (chalicelib/rest/) ------------------------------------------------------------
 
 http.serve(app)
-for blueprint in (public.bp, desk.bp, supervision.bp):
+for blueprint in (public.bp, desk.bp, supervision.bp, calls.bp):
     app.register_blueprint(blueprint)
 
 
@@ -106,9 +106,10 @@ def ws_disconnect(event: WebsocketEvent) -> None:
 def sma_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The SIP media application's Lambda (infra/template.yaml, SipMediaApplication): one invocation, its actions;
     a retried invocation gets the same answer (services/calls.py)."""
-    from chalicelib.services import calls  # deferred: the SMA's translator and renderer are for this function only
+    from chalicelib.services import call_flow, calls  # deferred: the SMA's modules are for this function only
 
-    return calls.on_sma_event(bootstrap.container().deps, event)
+    deps = bootstrap.container().deps
+    return calls.on_sma_event(deps, event, call_flow.flow_for(deps))
 
 
 # --- Timers ---------------------------------------------------------------------------------------------------------

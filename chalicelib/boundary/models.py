@@ -47,6 +47,7 @@ class Login(Body):
 class OpenVisitorSession(Body):
     visitor_token: Token | None = None
     resume: Token | None = None
+    callback_link: Token | None = None
     identity: Identity | None = None
 
 

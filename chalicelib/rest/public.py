@@ -54,11 +54,11 @@ def open_visitor_session(tenant: str) -> Response:
     session = visitors.open_session(
         tenant, body.visitor_token, tenants=c.deps.tenants, secrets=c.secrets, ids=c.deps.ids,
         clock=c.deps.clock, identity=body.identity.model_dump() if body.identity else None, resume=body.resume,
-        rate_limits=c.deps.rate_limits, source_ip=source_ip(),
+        callback_link=body.callback_link, rate_limits=c.deps.rate_limits, source_ip=source_ip(),
     )
     return json_response(201, {"visitor_id": session.visitor_id, "visitor_token": session.token,
                        "expires_at": frames.iso(session.expires_at), "conversation_id": session.conversation_id,
-                       "identified": session.identified})
+                       "callback_id": session.callback_id, "identified": session.identified})
 
 
 @bp.route("/tenants/{tenant}/visitors/me/history", methods=["GET"])

@@ -17,8 +17,8 @@ from chalicelib.domain.callbacks.settings import CallbackSettings
 from chalicelib.domain.errors import InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import Principal
 from chalicelib.ports import CallbackRepository, Deps
+from chalicelib.services import call_attempts, callback_mail, tenants
 from chalicelib.services import chat_request as parse
-from chalicelib.services import tenants
 
 NOW = "now"
 
@@ -79,6 +79,8 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
         if settings.immediate == "off":
             raise Unavailable("immediate callback is not offered; pick a time", field="when")
         _store(deps).open(callback, limits)
+        call_attempts.arm_first(deps, callback)
+        callback_mail.confirm(deps, callback)
         return callback
     if settings.scheduled == "off":
         raise Unavailable("callbacks at a time are not offered", field="when")
@@ -87,7 +89,10 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
         raise InvalidInput("'when' must be \"now\" or the key of a slot offered now", field="when")
     times = [time.utc for time in slot.call_times() if time.utc > now]
     scheduled = Callback(**{**callback.__dict__, "mode": CallbackMode.SCHEDULED, "slot": slot.key})
-    return _store(deps).book(scheduled, times, limits)
+    booked = _store(deps).book(scheduled, times, limits)
+    call_attempts.arm_first(deps, booked)
+    callback_mail.confirm(deps, booked)
+    return booked
 
 
 def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Callback:
@@ -100,6 +105,7 @@ def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Call
     cancelled = store.cancel(visitor.tenant, found_id)
     if cancelled is None:
         raise NotFound("this callback is no longer open", field="callback_id")
+    call_attempts.cancelled(deps, found)  # a call in progress is hung up, its conversation released
     return cancelled
 
 

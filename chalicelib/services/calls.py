@@ -7,19 +7,17 @@ remembered invocation at once with its first answer, and otherwise decides and r
 5 s; the retry gets the same actions back and the decision, with its side effects, is not run again. Each invocation
 costs one translation and one consistent read, plus one conditional write when it is new: well under 5 s.
 
-What is handled now (`decide`, a table that is correct on its own):
+What is handled here (`decide`, a table that is correct on its own):
 - NEW_INBOUND_CALL: hung up, which is not charged (DG case-1). Guichet takes no inbound calls yet (no SIP rule
   routes any here: outbound only).
-- RINGING, HANGUP, ACTION_SUCCESSFUL / ACTION_FAILED / ACTION_INTERRUPTED, DIGITS_RECEIVED,
-  INVALID_LAMBDA_RESPONSE and unknown types: no actions (the SMA ignores actions after RINGING and
-  ACTION_INTERRUPTED; a HANGUP's leg is gone).
-- NEW_OUTBOUND_CALL, CALL_ANSWERED, CALL_UPDATE_REQUESTED: handed to `flow`, whose default answers no actions.
+- NEW_OUTBOUND_CALL, CALL_ANSWERED, CALL_UPDATE_REQUESTED, HANGUP, ACTION_SUCCESSFUL and ACTION_FAILED: handed to
+  `flow`, the callback's call flow (services/call_flow.py; the default answers no actions).
+- RINGING, ACTION_INTERRUPTED, DIGITS_RECEIVED, INVALID_LAMBDA_RESPONSE and unknown types: no actions (the SMA
+  ignores actions after RINGING and ACTION_INTERRUPTED).
 
-What comes next: the callback flow (the lead's next step) is a `CallFlow` passed here; it joins answered parties to
-the callback's room, plays notices and hold music, starts recording, and acts on HANGUP and ACTION_FAILED (retries,
-releasing the other party), which this table then hands to it too. Two deliveries of one invocation that race (the
-first still running when the retry lands) both reach `flow`: only the first answer is kept, so the flow's own side
-effects must be keyed on the callback and attempt (a conditional write), as the issue's double-delivery test demands.
+Two deliveries of one invocation that race (the first still running when the retry lands) both reach `flow`: only
+the first answer is kept, so the flow's own side effects are keyed on the callback and attempt (conditional
+writes of services/call_attempts.py).
 """
 
 from __future__ import annotations
@@ -32,6 +30,8 @@ from typing import Any
 from chalicelib.domain.telephony.actions import SCHEMA_VERSION, Hangup, SmaAction, render
 from chalicelib.domain.telephony.events import translate
 from chalicelib.domain.telephony.model import (
+    ActionFailed,
+    ActionSucceeded,
     BadSmaEvent,
     CallAnswered,
     CallUpdateRequested,
@@ -39,6 +39,9 @@ from chalicelib.domain.telephony.model import (
     NewInboundCall,
     NewOutboundCall,
     SmaEvent,
+)
+from chalicelib.domain.telephony.model import (
+    Hangup as HungUp,
 )
 from chalicelib.ports import Deps
 
@@ -89,7 +92,8 @@ def decide(event: SmaEvent, flow: CallFlow = no_flow) -> CallAnswer:
     """The table of the module docstring."""
     if isinstance(event, NewInboundCall):
         return REFUSE_INBOUND
-    if isinstance(event, NewOutboundCall | CallAnswered | CallUpdateRequested):
+    if isinstance(event, NewOutboundCall | CallAnswered | CallUpdateRequested | HungUp | ActionSucceeded
+                  | ActionFailed):
         return flow(event)
     if isinstance(event, InvalidResponseReported):
         log.error("the SMA refused the previous response", extra={"error_type": event.error_type})

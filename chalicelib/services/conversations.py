@@ -26,8 +26,18 @@ from chalicelib.domain.model import (
 )
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
+from chalicelib.services import (
+    call_attempts,
+    contacts,
+    fanout,
+    frames,
+    holding,
+    notifications,
+    queue_position,
+    routing,
+    tenants,
+)
 from chalicelib.services import chat_request as parse
-from chalicelib.services import contacts, fanout, frames, holding, notifications, queue_position, routing, tenants
 from chalicelib.services.chat_request import ChatRequest as ChatRequest  # re-exported: callers build it here
 from chalicelib.services.limits import conversation_started, message_pace
 
@@ -165,6 +175,8 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
     if record is not None:
         contacts.save_case(deps, record, closed, wrap_up)
     fanout.to_conversation(deps, closed, {"type": "conversation.closed", "conversation": frames.for_visitor(closed)})
+    if call_attempts.is_call(conversation):
+        call_attempts.after_call(deps, profile)  # Away, and Available again after the auto-answer delay (CB-4)
     freed = deps.agents.get(agent.tenant, agent.id)
     if freed is not None and routing.pull(deps, freed):
         freed = deps.agents.get(agent.tenant, agent.id)

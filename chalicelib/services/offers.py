@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind
 from chalicelib.ports import AssignmentLost, Deps
-from chalicelib.services import agents, fanout, frames, queue_position, routing, tenants
+from chalicelib.services import agents, call_attempts, fanout, frames, queue_position, routing, tenants
 
 
 def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> Conversation:
@@ -64,11 +64,29 @@ def expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     return True
 
 
+def withdraw_call(deps: Deps, conversation: Conversation, agent_id: str, reason: str) -> bool:
+    """A callback's offer whose phone hung up unanswered (CB-6): like an offer that timed out, the agent goes Away and
+    the call goes to the next agent. False if the offer was no longer pending."""
+    offer = conversation.offer
+    if conversation.status is not ConversationStatus.OFFERED or offer is None or offer.agent_id != agent_id:
+        return False
+    profile = deps.agents.get(conversation.tenant, agent_id)
+    if profile is None:
+        return False
+    try:
+        _withdraw(deps, conversation, profile, offer.id, reason)
+    except Conflict:
+        return False
+    return True
+
+
 def _withdraw(deps: Deps, conversation: Conversation, agent: Agent, offer_id: str, reason: str) -> Agent:
     try:
         deps.assignments.withdraw(conversation, agent, offer_id, set_away=True, now=deps.clock.now())
     except AssignmentLost as lost:
         raise Conflict("this offer is no longer valid", field="offer_id") from lost
+    if call_attempts.is_call(conversation):
+        call_attempts.on_withdrawn(deps, conversation, agent.id)  # the agent's phone stops ringing
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
     away = deps.agents.get(agent.tenant, agent.id) or agent
     connections = deps.connections.of(principal)

@@ -264,6 +264,12 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: Conversat
         "conversation": frames.conversation(offered, newest[-1].seq if newest else 0),
         "contact": contacts.card_for(deps, offered),  # the customer's record pops up (CHAT-8); None if new
     }
+    if Medium(conversation.medium).channel is Channel.CALL:
+        # A callback's attempt: the agent's phone rings (answering accepts), and the desk shows the call card with
+        # the whole case, the chat it came from included (CB-12). Imported here: the call flow routes through us.
+        from chalicelib.services import call_cards
+
+        frame.update(call_cards.offer_part(deps, offered, agent, offer))
     frame["messages"] = frames.messages_that_fit(frame, [frames.message(m) for m in newest], newest=True)
     fanout.to_connections(deps, desks, frame)
     # Every open desk of the agent shows the slot the offer holds (the transaction moved exactly this one).

@@ -8,7 +8,16 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
-from chalicelib.services import conversations, holding, notifications, offers, presence, routing, routing_admin
+from chalicelib.services import (
+    call_attempts,
+    conversations,
+    holding,
+    notifications,
+    offers,
+    presence,
+    routing,
+    routing_admin,
+)
 
 _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     **presence.HANDLERS,
@@ -18,6 +27,9 @@ _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     holding.SNOOZE_ENDED: holding.snooze_ended,
     holding.RESERVATION_EXPIRED: holding.reservation_expired,
     notifications.NOTIFY: notifications.notify_visitor,
+    call_attempts.DUE: call_attempts.start,
+    call_attempts.EXPIRE: call_attempts.expire,
+    call_attempts.AFTER_CALL: call_attempts.back_after_call,
 }
 
 

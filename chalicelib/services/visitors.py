@@ -3,7 +3,8 @@ history (ASYNC-5).
 
 A visitor is anonymous (a random id kept in the browser) unless the brand's page signs their identity: an
 identified visitor gets an id derived from the brand's external id, so their conversations follow them to any
-device. A notification email's link (domain/links.py) opens a session as the visitor it was sent to.
+device. A notification email's link, or a callback email's (domain/links.py), opens a session as the visitor it was
+sent to.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class VisitorSession:
     #: The conversation a notification email's link names (the widget opens it), else None.
     conversation_id: str | None = None
     identified: bool = False
+    #: The callback a callback email's link names (the widget opens it), else None.
+    callback_id: str | None = None
 
 
 def open_session(
@@ -45,27 +48,36 @@ def open_session(
     clock: Clock,
     identity: object = None,
     resume: object = None,
+    callback_link: object = None,
     rate_limits: RateLimits | None = None,
     source_ip: str = "",
 ) -> VisitorSession:
-    """Issue a fresh token: for the visitor a link names (`resume`), else for the identity the brand signed, else
-    for the visitor of a still-valid previous token of the same tenant, else for a new visitor. A bad link is
-    refused (401); an identity that does not verify is ignored (the visitor stays anonymous). Sessions count
-    against `visitor_sessions_per_hour` (RateLimited over it): a new visitor's against `source_ip`."""
+    """Issue a fresh token: for the visitor a link names (`resume`, or `callback_link`: one or the other), else for
+    the identity the brand signed, else for the visitor of a still-valid previous token of the same tenant, else for
+    a new visitor. A bad link is refused (401); an identity that does not verify is ignored (the visitor stays
+    anonymous). Sessions count against `visitor_sessions_per_hour` (RateLimited over it): a new visitor's against
+    `source_ip`."""
     found = tenants.get(tenant)
     if found is None:
         raise NotFound(f"unknown tenant '{tenant}'", field="tenant")
-    for name, value in (("visitor_token", previous_token), ("resume", resume)):
+    for name, value in (("visitor_token", previous_token), ("resume", resume), ("callback_link", callback_link)):
         if value is not None and not isinstance(value, str):
             raise InvalidInput(f"'{name}' must be a string", field=name)
+    if resume and callback_link:
+        raise InvalidInput("give 'resume' or 'callback_link', not both", field="callback_link")
     key = secrets.visitor_token_key()
     now = clock.now()
-    visitor_id, conversation_id, identified = None, None, False
+    visitor_id, conversation_id, callback_id, identified = None, None, None, False
     if isinstance(resume, str) and resume:
         named = links.verify_resume(key, resume, now)
         if named.tenant != tenant:
             raise Unauthorized("this link is for another tenant")
         visitor_id, conversation_id = named.visitor_id, named.conversation_id
+    elif isinstance(callback_link, str) and callback_link:
+        booked = links.verify_callback_link(key, callback_link, now)
+        if booked.tenant != tenant:
+            raise Unauthorized("this link is for another tenant")
+        visitor_id, callback_id = booked.visitor_id, booked.callback_id
     elif identity is not None:
         try:
             signed = identities.verify(found.identity_secret, identity)
@@ -84,7 +96,7 @@ def open_session(
     visitor_id = visitor_id or ids.new_id()
     token, expires_at = visitor_tokens.sign(key, tenant, visitor_id, now)
     return VisitorSession(visitor_id=visitor_id, token=token, expires_at=expires_at, conversation_id=conversation_id,
-                          identified=identified)
+                          identified=identified, callback_id=callback_id)
 
 
 def identified_visitor_id(key: bytes, tenant: str, external_id: str) -> str:

@@ -52,8 +52,8 @@ def test_a_seeded_agent_is_what_put_writes(stack: Stack, tenant: str) -> None:
         deps.agents.put(routing_bench.seeded_agent(by_put, index))
 
     items = _items_of(stack, tenant)
-    # A profile, a ready line for chat and one for calls, a roster line, per agent.
-    assert len(items) == seeded.items == 3 * 4
+    # A profile, a ready line for chat and a roster line, per agent (the seeded agents take no calls: CB-6).
+    assert len(items) == seeded.items == 3 * 3
     assert items == _items_of(stack, by_put)
     for agent_id in seeded.ids:
         written = deps.agents.get(by_put, agent_id)

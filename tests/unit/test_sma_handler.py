@@ -25,17 +25,17 @@ JOIN = {"SchemaVersion": "1.0", "Actions": [{"Type": "JoinChimeMeeting", "Parame
     "TransactionAttributes": {"callback": "cb-1"}}
 # What each saved event gets from the table when the flow joins the room (the flows' events) or by default.
 EXPECTED = {
-    "action-failed-play-audio": NOTHING,
-    "action-successful-join-chime-meeting": NOTHING,
-    "action-successful-play-audio-and-get-digits": NOTHING,
-    "action-successful-receive-digits": NOTHING,
+    "action-failed-play-audio": JOIN,  # handed to the flow (hang-ups and action results)
+    "action-successful-join-chime-meeting": JOIN,
+    "action-successful-play-audio-and-get-digits": JOIN,
+    "action-successful-receive-digits": JOIN,
     "call-answered-transaction-attributes": JOIN,
     "call-answered": JOIN,
     "call-update-requested": NOTHING,  # an excerpt without CallDetails: not an invocation
     "digits-received": NOTHING,
-    "hangup-both-legs": NOTHING,
-    "hangup-leg-b": NOTHING,
-    "hangup": NOTHING,
+    "hangup-both-legs": JOIN,
+    "hangup-leg-b": JOIN,
+    "hangup": JOIN,  # handed to the flow (hang-ups and action results)
     "new-inbound-call": REFUSED,
     "new-outbound-call-arguments": NOTHING,  # an excerpt without CallDetails: not an invocation
     "new-outbound-call": JOIN,

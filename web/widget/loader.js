@@ -75,11 +75,12 @@ function storageIn(area) {
 export const storage = storageIn('localStorage');
 export const session = storageIn('sessionStorage');
 
-// A notification email's link ends with #guichet_resume=<token>: the token is taken and removed from the address
-// bar at once, so that it is neither bookmarked nor seen by the page's own scripts later.
-function takeResumeLink() {
+// A notification email's link ends with #guichet_resume=<token> (a callback email's: #guichet_callback=): the token
+// is taken and removed from the address bar at once, so that it is neither bookmarked nor seen by the page's own
+// scripts later.
+function takeLink(name) {
   const fragment = location.hash.slice(1);
-  const found = /(?:^|&)guichet_resume=([^&]*)/.exec(fragment);
+  const found = new RegExp(`(?:^|&)${name}=([^&]*)`).exec(fragment);
   if (!found) return null;
   const rest = (fragment.slice(0, found.index) + fragment.slice(found.index + found[0].length)).replace(/^&/, '');
   try {
@@ -150,8 +151,9 @@ function start(config) {
     refusedContext: new Set(), // 'name=value' of the parameters the server refused
     wasEngaged: false, missingEndpointWarned: false,
     availabilityAsync: false, // this page's rule lets conversations wait (ASYNC-1)
-    resumeLink: takeResumeLink(),
+    resumeLink: takeLink('guichet_resume'),
   };
+  const callbackLink = takeLink('guichet_callback');
   // render and applyTexts are the launcher's until app.js brings the whole widget's.
   const w = {
     config, keys, state, ui, defaults: TITLES, brand, engaged, canWrite, launcherShown, followEngagement,
@@ -186,8 +188,9 @@ function start(config) {
   loadSettings();
   // A visitor who was chatting before a reload is reconnected at once; a notification email's link opens the panel
   // on its conversation. The launcher shows with the panel as it was (app.js), in the same task. The others are
-  // offered chat if an agent group can take them.
-  if (state.resumeLink || (state.token && storage.get(keys.conversationKey))) {
+  // offered chat if an agent group can take them. A callback email's link opens the widget on its callback.
+  if (callbackLink) import('./callback-link.js').then((link) => link.open(w, callbackLink, loadRest), checkAvailability);
+  else if (state.resumeLink || (state.token && storage.get(keys.conversationKey))) {
     state.resuming = true;
     loadRest().then((loaded) => {
       if (loaded) return w.resumeConversation();

@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb.agents import (
     _step_aside,
     _write_agent,
 )
+from chalicelib.adapters.dynamodb.conversations import _holds_open_pointer
 from chalicelib.adapters.dynamodb.items import AgentItem, ConversationItem, LinkItem
 from chalicelib.adapters.dynamodb.keys import (
     CONV,
@@ -171,7 +172,8 @@ class DynamoAssignments(_RoutingConfigs):
         def attempt(tx: _Tx, current: Agent) -> None:
             tx.named_delete("none", LinkItem(_principal_pk(tenant, PrincipalKind.AGENT, agent.id),
                                              f"{CONV}{conversation.id}"))
-            tx.named_delete("none", LinkItem(visitor_pk, OPEN))
+            if _holds_open_pointer(conversation):
+                tx.named_delete("none", LinkItem(visitor_pk, OPEN))
             _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
             tx.named_update(
                 "not_yours",

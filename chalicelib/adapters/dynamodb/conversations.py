@@ -46,6 +46,7 @@ from chalicelib.adapters.dynamodb.table import Gsi1Entry, connection
 from chalicelib.adapters.dynamodb.transactions import _failed_condition, _Tx
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Conversation, ConversationStatus, Message, Notification, PageContext, PrincipalKind
+from chalicelib.domain.routing import Channel, Medium
 from chalicelib.ports import ConversationView, SeqTaken
 
 
@@ -82,8 +83,9 @@ class DynamoConversations:
                 tx.save(item, condition=ConversationItem.pk.does_not_exist())
                 tx.save(LinkItem(visitor_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id,
                                  created_at=conversation.created_at))
-                tx.save(LinkItem(visitor_pk, OPEN, conversation_id=conversation.id),
-                        condition=LinkItem.pk.does_not_exist())
+                if _holds_open_pointer(conversation):
+                    tx.save(LinkItem(visitor_pk, OPEN, conversation_id=conversation.id),
+                            condition=LinkItem.pk.does_not_exist())
         except TransactWriteError as exc:
             raise Conflict("the visitor already has an open conversation") from exc
 
@@ -218,7 +220,8 @@ class DynamoConversations:
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         visitor_pk = _principal_pk(conversation.tenant, PrincipalKind.VISITOR, conversation.visitor_id)
         tx = _Tx()
-        tx.named_delete("gone", LinkItem(visitor_pk, OPEN), condition=LinkItem.conversation_id == conversation.id)
+        if _holds_open_pointer(conversation):
+            tx.named_delete("gone", LinkItem(visitor_pk, OPEN), condition=LinkItem.conversation_id == conversation.id)
         _dequeue(tx, conversation)
         tx.named_update(
             "gone",
@@ -391,3 +394,9 @@ class DynamoConversations:
         except UpdateError as exc:
             if not _failed_condition(exc):
                 raise  # a conversation that vanished has no connections to keep
+
+
+def _holds_open_pointer(conversation: Conversation) -> bool:
+    """A visitor has one open chat, which the widget resumes (the OPEN pointer). A callback's call is a conversation
+    of the same visitor that the widget does not show as a chat: it never takes or frees the pointer."""
+    return Medium(conversation.medium).channel is not Channel.CALL

@@ -1,0 +1,53 @@
+"""What the visitor's widgets and the agent's desks are told of a callback (issue 13): a `callback.updated` frame at
+every change of state or phase. The visitor sees their number masked; the agent sees it whole, with the attempt, the
+phase and when it began (the call card's timer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.callbacks import numbers
+from chalicelib.domain.callbacks.model import Callback
+from chalicelib.domain.model import Principal, PrincipalKind
+from chalicelib.ports import Deps
+from chalicelib.services import fanout, frames, tenants
+
+
+def _iso(moment: Any) -> str | None:
+    return frames.iso(moment) if moment is not None else None
+
+
+def attempts_of(deps: Deps, tenant: str) -> int:
+    return tenants.settings_of(deps, tenant).callback.retry.attempts
+
+
+def visitor_view(callback: Callback, attempts: int) -> dict[str, Any]:
+    """A callback as its visitor sees it (the number masked: a page's other scripts need not read it back)."""
+    return {"id": callback.id, "mode": callback.mode.value, "state": callback.state.value,
+            "at": _iso(callback.at), "slot": callback.slot or None, "phone": numbers.masked(callback.phone),
+            "name": callback.name, "attempt": callback.attempt, "attempts": attempts,
+            "next_at": _iso(callback.next_at), "phase": callback.phase.value}
+
+
+def agent_view(callback: Callback, attempts: int) -> dict[str, Any]:
+    """A callback as the agent who calls back sees it (the contract of docs/websocket.md, `callback.updated`)."""
+    return {"id": callback.id, "conversation_id": callback.call_conversation_id or None,
+            "origin_conversation_id": callback.conversation_id or None, "phone": callback.phone,
+            "name": callback.name, "state": callback.state.value, "phase": callback.phase.value,
+            "since": _iso(callback.since), "attempt": callback.attempt, "attempts": attempts,
+            "mode": callback.mode.value, "at": _iso(callback.at), "next_at": _iso(callback.next_at),
+            "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
+            "agent_name": callback.agent_name or None, "queue": callback.queue or None}
+
+
+def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:
+    """Every open widget of the visitor, and every open desk of the agent who holds (or just held) the callback."""
+    attempts = attempts_of(deps, callback.tenant)
+    visitor = Principal(tenant=callback.tenant, id=callback.visitor_id, kind=PrincipalKind.VISITOR)
+    fanout.to_connections(deps, deps.connections.of(visitor),
+                          {"type": "callback.updated", "callback": visitor_view(callback, attempts)})
+    holder = agent_id or callback.agent_id
+    if holder:
+        agent = Principal(tenant=callback.tenant, id=holder, kind=PrincipalKind.AGENT)
+        fanout.to_connections(deps, deps.connections.of(agent),
+                              {"type": "callback.updated", "callback": agent_view(callback, attempts)})
