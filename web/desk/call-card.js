@@ -290,5 +290,8 @@ export function createCallCards(ui, deps) {
     };
   }
 
-  return { receiveOffer, update, show, hangUp, playRecording };
+  return {
+    receiveOffer, update, show, hangUp, playRecording,
+    holds: (conversation) => conversation?.status === 'assigned' && isCall(conversation, calls),
+  };
 }

@@ -13,7 +13,10 @@ export function createFrameRouter({ chats, offers, holding, calls, agenda, showM
       offers.receive(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
     },
     'offer.withdrawn': (frame) => offers.withdrawn(frame),
-    'conversation.assigned': (frame) => chats.receiveAssignment(frame.conversation, frame.messages ?? []),
+    'conversation.assigned': (frame) => {
+      chats.receiveAssignment(frame.conversation, frame.messages ?? []);
+      if (calls.holds(frame.conversation)) chats.select(frame.conversation.id); // answering the phone accepted it
+    },
     'conversation.updated': (frame) => {
       if (chats.has(frame.conversation?.id)) chats.updateConversation(frame.conversation);
     },
