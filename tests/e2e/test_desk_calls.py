@@ -89,6 +89,7 @@ def test_the_line_prompt_refuses_a_bad_number_and_keeps_a_good_one_until_log_out
     field.press("Enter")
     expect(desk.get_by_test_id("line-prompt")).to_be_hidden(timeout=WAIT)
     expect(desk.get_by_test_id("line-button")).to_have_text("Phone: +33612345678")
+    expect(desk.get_by_test_id("status-select")).to_be_focused()  # what the agent does next: go Available
     token = login(url, "alice")["id_token"]
     assert rest(url, "GET", "/tenants/demo/me", token=token)["call_line"] == "+33612345678"
 
@@ -98,6 +99,7 @@ def test_the_line_prompt_refuses_a_bad_number_and_keeps_a_good_one_until_log_out
     expect(desk.get_by_test_id("line-prompt")).to_be_hidden()
 
     desk.get_by_test_id("logout").click()  # Offline: the number is forgotten, the next login asks again
+    expect(desk.get_by_test_id("login-username")).to_be_visible(timeout=WAIT)
     sign_in_to_the_prompt(desk, url)
     expect(desk.get_by_label("Phone number")).to_have_value("")
     desk.keyboard.press("Escape")  # as Skip
@@ -107,6 +109,7 @@ def test_the_line_prompt_refuses_a_bad_number_and_keeps_a_good_one_until_log_out
     expect(desk.get_by_label("Phone number")).to_be_focused()
     desk.get_by_test_id("line-skip").click()
     expect(desk.get_by_test_id("line-prompt")).to_be_hidden()
+    expect(desk.get_by_test_id("line-button")).to_be_focused()  # back where the agent was
     assert pages.dialogs == []
 
 

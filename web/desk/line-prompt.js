@@ -74,14 +74,19 @@ function LinePrompt({ state, prompt }) {
   const { open = false, busy = false, error = null, opened = 0 } = state.linePrompt ?? {};
   const dialog = useRef(null);
   const input = useRef(null);
+  const before = useRef(null); // where the focus was when it opened: it goes back there (else to the status)
   useLayoutEffect(() => {
     const element = dialog.current;
     if (open && !element.open) {
+      before.current = document.activeElement;
       input.current.value = state.me?.call_line ?? '';
       element.showModal();
       input.current.focus();
     } else if (!open && element.open) {
       element.close();
+      const back = before.current?.isConnected && before.current.offsetParent ? before.current
+        : document.getElementById('status-select');
+      back?.focus();
     }
   }, [open, opened]);
   useLayoutEffect(() => {
