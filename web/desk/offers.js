@@ -274,6 +274,7 @@ export function createOfferArea(ui, deps) {
     if (frame.offer_id) finishedOffers.add(frame.offer_id);
     if (frame.reason === 'timeout') deps.showNotice('Offer expired: you are now Away.');
     else if (frame.reason === 'rejected') deps.showNotice('Chat rejected: you are now Away.');
+    else if (frame.reason === 'callback_ended') deps.showNotice('The callback ended before you answered.');
   }
 
   // After a reload or a reconnect, from GET /conversations: offers shown before (knownOffers, their ids) that the
