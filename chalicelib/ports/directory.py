@@ -52,6 +52,11 @@ class AgentRepository(Protocol):
         """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
         ...
 
+    def set_line(self, tenant: str, agent_id: str, line: str) -> Agent:
+        """The number the agent gave at this login (CB-6), "" for none; cleared when they go Offline (their
+        availability for calls follows)."""
+        ...
+
     def get_many(self, tenant: str, agent_ids: Sequence[str]) -> list[Agent]:
         """Several agents by id (reports only), in any order; unknown ids are left out."""
         ...

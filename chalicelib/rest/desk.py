@@ -8,7 +8,15 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap, boundary
-from chalicelib.rest.http import authenticated, json_response, request_body, request_query, rest, visitor_origin
+from chalicelib.rest.http import (
+    authenticated,
+    domain_checked_body,
+    json_response,
+    request_body,
+    request_query,
+    rest,
+    visitor_origin,
+)
 from chalicelib.services import agenda, agents, contacts, conversations, frames, holding
 
 bp = Blueprint(__name__)
@@ -30,6 +38,15 @@ def me(tenant: str) -> dict[str, Any]:
 def put_status(tenant: str) -> dict[str, Any]:
     principal = authenticated(tenant)
     return frames.agent(agents.set_status(bootstrap.container().deps, principal, request_body("AgentStatus").status))
+
+
+@bp.route("/tenants/{tenant}/agents/me/line", methods=["PUT"])
+@rest
+def put_line(tenant: str) -> dict[str, Any]:
+    """Agents: the number to ring for their calls during this login (CB-6), {"line": "+33..."}; "" forgets it."""
+    principal = authenticated(tenant)
+    line = domain_checked_body().get("line")
+    return {"agent": frames.agent(agents.set_line(bootstrap.container().deps, principal, line))}
 
 
 @bp.route("/tenants/{tenant}/conversations", methods=["GET"])

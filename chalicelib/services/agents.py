@@ -1,7 +1,9 @@
-"""What an agent does about themselves: read their profile, change their status."""
+"""What an agent does about themselves: read their profile, change their status, give the number to ring for their
+calls at login (CB-6)."""
 
 from __future__ import annotations
 
+from chalicelib.domain.callbacks.numbers import agent_line
 from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, AgentStatus, Principal
 from chalicelib.ports import Deps
@@ -24,6 +26,19 @@ def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
     profile(deps, principal)
     wanted = _status(status)
     agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
+    if routing.pull(deps, agent):
+        agent = profile(deps, principal)
+    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
+    return agent
+
+
+def set_line(deps: Deps, principal: Principal, line: object) -> Agent:
+    """The number Guichet rings for the agent's calls during this login (CB-6: "ask for my number at each login"),
+    checked as an agent's line (E.164, a person's phone; InvalidInput naming `line`); "" or null forgets it. Kept
+    until the agent goes Offline. An agent Available with a free call capacity then pulls waiting calls at once."""
+    profile(deps, principal)
+    number = "" if line is None or (isinstance(line, str) and not line.strip()) else agent_line(line, field="line")
+    agent = deps.agents.set_line(principal.tenant, principal.id, number)
     if routing.pull(deps, agent):
         agent = profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})

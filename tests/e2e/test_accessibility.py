@@ -2,7 +2,7 @@
 a real browser against the local stack: the demo page with the widget's launcher, each of the widget's screens
 (first screen, consent, waiting with the email invitation, settings, chat, end and rating, history, dissuasion,
 unavailable text, minimised with the badge), the desk's sign-in, the signed-in desk with an offer, an accepted
-chat and each of its panels, and the supervisor's Waiting and Held views.
+chat and each of its panels, the supervisor's Waiting and Held views, and the calls' line prompt and agenda.
 
 Each test brings a page to one screen or state the way the feature's own tests do, then asserts that
 `axe_violations` (tests/e2e/helpers.py: WCAG 2.0/2.1 A and AA rules only) finds nothing; a failure lists each rule
@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.helpers import Pages, ask, axe_violations, rest, write
 from tests.e2e.test_desk_async import accept as accept_on_desk
 from tests.e2e.test_desk_async import api_visitor, chat_item, held_row, login, offer_of, open_desk, watch_desk
+from tests.e2e.test_desk_calls import agenda_on, asked_for_a_line, book, open_agenda, sign_in_to_the_prompt
 from tests.e2e.test_live_chat_widget import CONVERSATION_KEY, SYNCHRONOUS, agent, stored
 from tests.e2e.test_live_chat_widget import accept as accept_by_api
 from tests.e2e.test_supervisor_waiting import ROUTING, open_waiting, start_chat
@@ -354,3 +355,27 @@ def test_the_supervisors_held_view(start_stack: StartStack, pages: Pages) -> Non
         expect(held_row(sam, second)).to_be_visible(timeout=15_000)
         expect(sam.get_by_test_id("held-row")).to_have_count(2)
         assert axe_violations(sam) == []
+
+
+# ---------------------------------------------------------------- calls (issue 13)
+
+
+def test_the_desk_line_prompt_refusing_a_number(start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    asked_for_a_line(url)
+    desk = pages.new()
+    sign_in_to_the_prompt(desk, url)
+    desk.get_by_label("Phone number").fill("06 12 34 56 78")
+    desk.get_by_test_id("line-submit").click()
+    expect(desk.get_by_test_id("line-error")).to_be_visible(timeout=WAIT)
+    assert axe_violations(desk) == []
+
+
+def test_the_desk_agenda_with_a_booked_callback(start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    booked = book(url)
+    desk = open_desk(pages, url, "alice")
+    open_agenda(desk)
+    agenda_on(desk, booked["slot"][:10])
+    expect(desk.locator(f"[data-testid=agenda-row][data-callback-id='{booked['id']}']")).to_be_visible(timeout=WAIT)
+    assert axe_violations(desk) == []

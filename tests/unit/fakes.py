@@ -236,7 +236,8 @@ class FakeAgents:
         current = self.items[(tenant, agent_id)]
         woke = status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE
         idle = now if woke else current.idle_since
-        agent = replace(current, status=status, idle_since=idle)
+        line = "" if status is AgentStatus.OFFLINE else current.login_line
+        agent = replace(current, status=status, idle_since=idle, login_line=line)
         self.items[(tenant, agent_id)] = agent
         return agent
 
@@ -247,6 +248,11 @@ class FakeAgents:
 
     def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
         agent = with_settings(self.items[(tenant, agent_id)], settings)
+        self.items[(tenant, agent_id)] = agent
+        return agent
+
+    def set_line(self, tenant: str, agent_id: str, line: str) -> Agent:
+        agent = replace(self.items[(tenant, agent_id)], login_line=line)
         self.items[(tenant, agent_id)] = agent
         return agent
 

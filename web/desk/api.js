@@ -41,5 +41,10 @@ export function createApi(base, tenant, token, onUnauthorized) {
     agents: () => call('GET', '/agents'),
     release: (id) => call('POST', `${conversationPath(id)}/release`, {}),
     transfer: (id, target) => call('POST', `${conversationPath(id)}/transfer`, target),
+    // Calls (issue 13): the number to ring at this login, the agenda, hanging up, a recording's short-lived URL.
+    setLine: (line) => call('PUT', '/agents/me/line', { line }),
+    agenda: (day) => call('GET', `/callbacks/agenda${day ? `?${new URLSearchParams({ day })}` : ''}`),
+    hangUp: (id) => call('POST', `/callbacks/${encodeURIComponent(id)}/hang-up`, {}),
+    recording: (id) => call('GET', `/callbacks/${encodeURIComponent(id)}/recording`),
   };
 }

@@ -4,6 +4,7 @@
 // holds what the desk keeps per chat: its conversation, its messages, its outbox, typing and the customer's record.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
+import { isCall } from '/desk/call-card.js';
 import { ConversationFlags, ratingText, visitorLabel } from '/desk/labels.js';
 
 // contact: the customer's record if known (undefined: not yet, null: none).
@@ -31,7 +32,8 @@ export function visitorIsTyping(view) {
   return Boolean(view.visitorTyping) && view.conversation.status !== 'closed';
 }
 
-function ConversationItem({ view, selected, onSelect }) {
+// call: the conversation is a callback's call (call-card.js), flagged Call.
+function ConversationItem({ view, selected, call, onSelect }) {
   const { conversation, unread } = view;
   const page = conversation.page?.title || conversation.page?.url || '';
   const rated = ratingText(conversation);
@@ -40,6 +42,7 @@ function ConversationItem({ view, selected, onSelect }) {
   // place shows: closed.
   const label = [
     visitorLabel(conversation),
+    call ? 'Call' : '',
     conversation.asynchronous ? 'Async' : '',
     conversation.visitor_blocked ? 'Blocked' : '',
     page,
@@ -53,10 +56,12 @@ function ConversationItem({ view, selected, onSelect }) {
       <button type="button" class="conversation-item" data-testid="conversation-item"
               data-conversation-id=${conversation.id} data-status=${conversation.status}
               data-asynchronous=${String(Boolean(conversation.asynchronous))} data-typing=${String(typing)}
+              data-medium=${call ? 'call' : 'chat'}
               aria-current=${selected ? 'true' : undefined} aria-label=${label}
               onClick=${() => onSelect(conversation.id)}>
         <span class="item-title">${visitorLabel(conversation)}</span>${' '}
-        <span class="item-flags"><${ConversationFlags} conversation=${conversation} /></span>${' '}
+        <span class="item-flags">${call ? html`<span class="badge badge--call" data-testid="call-badge">Call</span>`
+          : null}<${ConversationFlags} conversation=${conversation} /></span>${' '}
         <span class="item-subtitle">${page}</span>${' '}
         <span class="item-typing" hidden=${!typing}>typing…</span>${' '}
         <span class="item-rating" data-testid="conversation-rating" hidden=${rated === ''}
@@ -66,10 +71,10 @@ function ConversationItem({ view, selected, onSelect }) {
     </li>`;
 }
 
-function Items({ views, state, onSelect }) {
+function Items({ views, state, calls, onSelect }) {
   return views.map((view) => html`
     <${ConversationItem} key=${view.conversation.id} view=${view} selected=${view.conversation.id === state.selectedId}
-      onSelect=${onSelect} />`);
+      call=${isCall(view.conversation, calls)} onSelect=${onSelect} />`);
 }
 
 // The chats in progress (in the order they came) with their count; onSelect(id).
@@ -82,7 +87,7 @@ export function ActiveConversations({ store, state, onSelect }) {
       <span id="active-count" class="active-count" data-testid="active-count" data-count=${String(active)}
             title=${`${active} chat${active === 1 ? '' : 's'} in progress`}>${String(active)}</span></h2>
     <ul id="conversation-list" class="conversation-list" data-testid="active-list">
-      <${Items} views=${views} state=${state} onSelect=${onSelect} />
+      <${Items} views=${views} state=${state} calls=${store.callbacks} onSelect=${onSelect} />
     </ul>
     <p id="no-conversations" class="muted" hidden=${active > 0}>No open conversations.</p>`;
 }
@@ -95,7 +100,7 @@ export function ClosedConversations({ store, state, onSelect }) {
     <div id="closed-section" class="closed-section" hidden=${views.length === 0}>
       <h3 id="closed-title">Closed</h3>
       <ul id="closed-list" class="conversation-list" data-testid="closed-list" aria-labelledby="closed-title">
-        <${Items} views=${views} state=${state} onSelect=${onSelect} />
+        <${Items} views=${views} state=${state} calls=${store.callbacks} onSelect=${onSelect} />
       </ul>
     </div>`;
 }

@@ -16,12 +16,15 @@
 // selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
 // typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
 // held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
-// supervisor-shared.js); call-settings.js (admins: the Call settings page).
+// supervisor-shared.js); call-settings.js (admins: the Call settings page). Calls (issue 13): call-card.js (a
+// call's offer and card), agenda.js (the scheduled callbacks), line-prompt.js (the phone to ring, asked at login).
 
 import { ApiError } from '/widget/connection.js';
+import { createAgenda } from '/desk/agenda.js';
 import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
 import { createCallSettings } from '/desk/call-settings.js';
+import { createCallCards } from '/desk/call-card.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
@@ -32,6 +35,7 @@ import { ui } from '/desk/elements.js';
 import { createFrameRouter } from '/desk/frames.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
+import { createLinePrompt } from '/desk/line-prompt.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
@@ -213,7 +217,14 @@ function createDesk(session) {
     showError: (text) => showError(text),
   });
 
-  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, showMe, showError });
+  const calls = createCallCards(ui, { store, api, serverNow, records, announce, showError,
+    openClose: () => closeForm.open() });
+  const agenda = createAgenda({ store, api, toggleSlot: ui.agendaToggleSlot, viewSlot: ui.agendaSlot,
+    hide: [ui.workspace] });
+  const linePrompt = createLinePrompt({ store, api, buttonSlot: ui.lineSlot, dialogSlot: ui.linePromptSlot,
+    onAgent: (agent) => showMe(agent), announce });
+
+  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls, agenda, showMe, showError });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -231,6 +242,8 @@ function createDesk(session) {
       messageLog.showLog(ui.logSlot),
       composer.show(),
       holding.show(),
+      calls.show(),
+      linePrompt.show(),
     ];
     resetView();
     supervisor.start();
@@ -238,10 +251,12 @@ function createDesk(session) {
     heldView.start();
     heldView.setRoles(me?.roles);
     callSettings.start();
+    agenda.start();
     loginView.hide();
     ui.deskView.hidden = false;
     const [agent, loaded] = await Promise.all([api.me(), api.settings().catch(() => null)]);
     showMe(agent);
+    linePrompt.ask(me);
     if (loaded) applySettings(loaded);
     await loadConversations();
     if (stopped) return;
@@ -258,6 +273,7 @@ function createDesk(session) {
     supervisor.stop();
     heldView.stop();
     callSettings.stop();
+    agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
     for (const stopDrawing of unmount) stopDrawing();
@@ -359,6 +375,7 @@ function createDesk(session) {
     supervisor.close();
     heldView.close();
     callSettings.close();
+    agenda.close();
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });
     select(view.conversation.id);

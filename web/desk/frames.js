@@ -2,16 +2,21 @@
 // which the views read. Acks, pongs and the errors that answer our own requests are matched to those requests by
 // the WebSocket client (socket.js), so only errors without an id reach showError.
 
-// parts: chats (conversations.js), offers (offers.js), holding (holding.js); showMe(agent), showError(text).
-export function createFrameRouter({ chats, offers, holding, showMe, showError }) {
+// parts: chats (conversations.js), offers (offers.js), holding (holding.js), calls (call-card.js), agenda
+// (agenda.js); showMe(agent), showError(text).
+export function createFrameRouter({ chats, offers, holding, calls, agenda, showMe, showError }) {
   const handlers = {
     message: (frame) => chats.receiveMessage(frame.message),
     offer: (frame) => {
       holding.forget(frame.conversation?.id); // back from a snooze or a reservation: an offer like any chat
+      if (frame.callback) calls.receiveOffer(frame); // a call: its callback and the chat it came from
       offers.receive(frame.offer, frame.conversation, frame.messages ?? [], frame.contact);
     },
     'offer.withdrawn': (frame) => offers.withdrawn(frame),
-    'conversation.assigned': (frame) => chats.receiveAssignment(frame.conversation, frame.messages ?? []),
+    'conversation.assigned': (frame) => {
+      chats.receiveAssignment(frame.conversation, frame.messages ?? []);
+      if (calls.holds(frame.conversation)) chats.select(frame.conversation.id); // answering the phone accepted it
+    },
     'conversation.updated': (frame) => {
       if (chats.has(frame.conversation?.id)) chats.updateConversation(frame.conversation);
     },
@@ -24,6 +29,10 @@ export function createFrameRouter({ chats, offers, holding, showMe, showError })
     'conversation.rated': (frame) => chats.receiveRating(frame),
     typing: (frame) => chats.receiveTyping(frame),
     'agent.status': (frame) => showMe(frame.agent),
+    'callback.updated': (frame) => {
+      calls.update(frame.callback);
+      agenda.changed();
+    },
     error: (frame) => {
       if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
     },

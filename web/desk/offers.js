@@ -1,11 +1,13 @@
 // Offer cards: who is asking (name, email, IP, customer), the customer's record (contact.js's OfferRecord), the
 // page, the brand's custom data, the newest messages, a countdown, Accept and Reject. The offers pending are the
 // store's `offers` (conversation id -> OfferView); createOfferArea changes them (shown, ticked, answered,
-// withdrawn, read again from REST) and the OfferList component draws them all from the store.
+// withdrawn, read again from REST) and the OfferList component draws them all from the store. A call's offer (a
+// callback's attempt, issue 13) is drawn by call-card.js's CallOfferCard: no Accept, the agent's phone rings.
 
 import { ServerError } from '/widget/connection.js';
 import { alerts } from '/desk/alerts.js';
 import { html } from '/vendor/htm-preact-standalone.module.js';
+import { CallOfferCard, isCall } from '/desk/call-card.js';
 import { OfferRecord } from '/desk/contact.js';
 import { CustomData, PageLink } from '/desk/details.js';
 import { AsyncBadge, customerLabel, visitorLabel } from '/desk/labels.js';
@@ -85,6 +87,10 @@ function Countdown({ remaining }) {
 function OfferCard({ entry, store, area }) {
   const { offer, conversation, remaining, busy } = entry;
   const urgent = remaining !== null && remaining <= URGENT_SECONDS;
+  if (isCall(conversation, store.callbacks)) {
+    return html`<${CallOfferCard} entry=${entry} store=${store} area=${area}
+                                  countdown=${html`<${Countdown} remaining=${remaining} />`} />`;
+  }
   return html`
     <article class=${urgent ? 'offer offer--urgent' : 'offer'} data-testid="offer"
              data-conversation-id=${conversation.id} data-offer-id=${offer.id}
@@ -113,7 +119,7 @@ function OfferList({ store, area }) {
   const entries = [...store.offers.values()];
   return html`
     <section id="offers" class="offers" aria-labelledby="offers-title" hidden=${entries.length === 0}>
-      <h2 id="offers-title" class="visually-hidden">Chat offers</h2>
+      <h2 id="offers-title" class="visually-hidden">Offers</h2>
       <div id="offer-list" class="offer-list" data-testid="offer-list">
         ${entries.map((entry) => html`<${OfferCard} key=${entry.offer.id} entry=${entry} store=${store}
                                                     area=${area} />`)}
@@ -131,6 +137,7 @@ export function createOfferArea(ui, deps) {
   const area = {
     accept,
     reject,
+    serverNow: () => serverNow(),
     agentName: deps.agentName,
     get records() { return deps.records; },
   };
@@ -159,7 +166,12 @@ export function createOfferArea(ui, deps) {
     const offeredAt = Date.parse(offer.expires_at) - store.state.settings.acceptance_seconds * 1000;
     if (Number.isFinite(offeredAt)) clockSkew = offeredAt - Date.now();
     show(offer, conversation, messages);
-    if (fresh) {
+    if (fresh && isCall(conversation, store.callbacks)) {
+      const who = store.callbacks.get(conversation.id)?.callback?.name || visitorLabel(conversation);
+      alerts.beep();
+      alerts.notify('Callback', `${who}: your phone rings`, offer.id);
+      deps.announce(`Callback for ${who}: your phone rings. Answer it to take the call.`);
+    } else if (fresh) {
       const who = visitorLabel(conversation);
       alerts.beep();
       alerts.notify('New chat', `${who}${conversation.page?.title ? ` — ${conversation.page.title}` : ''}`, offer.id);
@@ -262,6 +274,7 @@ export function createOfferArea(ui, deps) {
     if (frame.offer_id) finishedOffers.add(frame.offer_id);
     if (frame.reason === 'timeout') deps.showNotice('Offer expired: you are now Away.');
     else if (frame.reason === 'rejected') deps.showNotice('Chat rejected: you are now Away.');
+    else if (frame.reason === 'callback_ended') deps.showNotice('The callback ended before you answered.');
   }
 
   // After a reload or a reconnect, from GET /conversations: offers shown before (knownOffers, their ids) that the

@@ -16,6 +16,8 @@ export function createDeskStore(initial = {}) {
     offers: new Map(), // conversation id -> OfferView (see offers.js)
     finishedOffers: new Set(), // offer ids accepted, rejected, withdrawn or expired: never shown again
     knownContacts: new Map(), // conversation id -> the customer's record from its offer, or null: none
+    // Calls (call-card.js): a call's conversation id -> {callback, origin, ...}, from offer and callback.updated frames.
+    callbacks: new Map(),
     // Off the desk but still ours (ASYNC-10, ASYNC-13): conversation id -> conversation (full shape).
     snoozed: new Map(),
     reserved: new Map(),

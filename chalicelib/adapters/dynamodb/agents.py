@@ -121,7 +121,18 @@ class DynamoAgents(_RoutingConfigs):
             idle_since = current.idle_since
             if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE:
                 idle_since = now
+            if status is AgentStatus.OFFLINE and current.login_line:
+                # The number given at login is for this login only (CB-6): the next one asks again.
+                return replace(current, status=status, idle_since=idle_since, login_line=""), [
+                    AgentItem.login_line.remove()]
             return replace(current, status=status, idle_since=idle_since), []
+
+        return self._update(tenant, agent_id, change)
+
+    def set_line(self, tenant: str, agent_id: str, line: str) -> Agent:
+        def change(current: Agent) -> tuple[Agent, list[Any]]:
+            action = AgentItem.login_line.set(line) if line else AgentItem.login_line.remove()
+            return replace(current, login_line=line), [action]
 
         return self._update(tenant, agent_id, change)
 
@@ -220,6 +231,7 @@ def agent_item(agent: Agent) -> AgentItem:
         ask_line_at_login=agent.ask_line_at_login or None,
         auto_answer=agent.auto_answer,
         auto_answer_seconds=agent.auto_answer_seconds,
+        login_line=agent.login_line or None,
     )
 
 

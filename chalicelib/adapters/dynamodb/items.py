@@ -212,6 +212,8 @@ class AgentItem(_Item):
     ask_line_at_login = BooleanAttribute(null=True)
     auto_answer = BooleanAttribute(null=True)
     auto_answer_seconds = NumberAttribute(null=True)
+    #: The number the agent gave at this login (PUT /agents/me/line); removed when they go Offline.
+    login_line = UnicodeAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -239,6 +241,7 @@ class AgentItem(_Item):
             ask_line_at_login=bool(self.ask_line_at_login),
             auto_answer=self.auto_answer is not False,
             auto_answer_seconds=int(self.auto_answer_seconds if self.auto_answer_seconds is not None else 20),
+            login_line=self.login_line or "",
         )
 
 
