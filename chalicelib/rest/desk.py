@@ -8,6 +8,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap, boundary
+from chalicelib.domain.model import Conversation, Principal
+from chalicelib.ports import Deps
 from chalicelib.rest.http import (
     authenticated,
     domain_checked_body,
@@ -17,7 +19,7 @@ from chalicelib.rest.http import (
     rest,
     visitor_origin,
 )
-from chalicelib.services import agenda, agents, contacts, conversations, frames, holding
+from chalicelib.services import agenda, agents, callback_notices, contacts, conversations, frames, holding
 
 bp = Blueprint(__name__)
 
@@ -54,8 +56,9 @@ def put_line(tenant: str) -> dict[str, Any]:
 def list_conversations(tenant: str) -> dict[str, Any]:
     principal = authenticated(tenant)
     visitor_origin(tenant, principal)
-    found = conversations.open_conversations(bootstrap.container().deps, principal)
-    return {"conversations": [frames.for_principal(c, principal) for c in found]}
+    deps = bootstrap.container().deps
+    found = conversations.open_conversations(deps, principal)
+    return {"conversations": [_with_call(deps, c, frames.for_principal(c, principal), principal) for c in found]}
 
 
 @bp.route("/tenants/{tenant}/conversations/{conversation_id}", methods=["GET"])
@@ -65,7 +68,7 @@ def get_conversation(tenant: str, conversation_id: str) -> dict[str, Any]:
     visitor_origin(tenant, principal)
     deps = bootstrap.container().deps
     found = conversations.participant_view(deps, principal, conversation_id)
-    view = frames.for_principal(found, principal)
+    view = _with_call(deps, found, frames.for_principal(found, principal), principal)
     if not principal.is_agent:
         view["position"] = conversations.position(deps, found)  # so a reloaded waiting screen shows it at once
     return view
@@ -154,3 +157,10 @@ def get_agenda(tenant: str) -> dict[str, Any]:
     """Agents: a day's scheduled callbacks of their groups, in every state (CB-11)."""
     caller = authenticated(tenant)
     return agenda.agenda_for(bootstrap.container().deps, caller, request_query("AgendaQuery").day)
+
+
+def _with_call(deps: Deps, conversation: Conversation, view: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """An agent's view of a callback's call carries its callback, so that a reloaded desk shows the call card."""
+    if principal.is_agent and conversation.medium == "inbound_call":
+        view["callback"] = callback_notices.card_for(deps, conversation)
+    return view

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.domain.callbacks import numbers
 from chalicelib.domain.callbacks.model import Callback
-from chalicelib.domain.model import Principal, PrincipalKind
+from chalicelib.domain.model import Conversation, Principal, PrincipalKind
 from chalicelib.ports import Deps
 from chalicelib.services import fanout, frames, tenants
 
@@ -51,3 +51,15 @@ def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:
         agent = Principal(tenant=callback.tenant, id=holder, kind=PrincipalKind.AGENT)
         fanout.to_connections(deps, deps.connections.of(agent),
                               {"type": "callback.updated", "callback": agent_view(callback, attempts)})
+
+
+def card_for(deps: Deps, conversation: Conversation) -> dict[str, Any] | None:
+    """The call card's callback for an agent's conversation that is a callback's attempt (a reloaded desk shows the
+    card again); None for any other conversation."""
+    callback_id, _, attempt = conversation.id.rpartition("-")
+    if conversation.medium != "inbound_call" or not attempt.isdigit() or deps.callbacks is None:
+        return None
+    found = deps.callbacks.get(conversation.tenant, callback_id)
+    if found is None:
+        return None
+    return agent_view(found, attempts_of(deps, conversation.tenant))

@@ -20,6 +20,7 @@ def conversation(c: Conversation, last_seq: int | None = None) -> dict[str, Any]
         "id": c.id,
         "status": c.status.value,
         "queue": c.queue,
+        "medium": c.medium,  # "chat", "email", or "inbound_call" for a callback's call (issue 13)
         "visitor_id": c.visitor_id,
         "visitor": {"name": c.visitor.name, "email": c.visitor.email, "ip": c.visitor.ip,
                     "external_id": c.visitor.external_id, "verified": bool(c.visitor.external_id)},
