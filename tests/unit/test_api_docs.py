@@ -42,7 +42,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 _NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 MESSAGE_KEYS = set(frames.message(Message("t", "c", 1, "m", Sender(PrincipalKind.VISITOR, "v"), "hi", _NOW)))
 _CONVERSATION = Conversation("t", "c", "v", _NOW, page=PageContext("https://x"))
-CONVERSATION_KEYS = set(frames.conversation(_CONVERSATION))
+# An agent's REST view of a callback's call adds `callback` (rest/desk.py `_with_call`).
+CONVERSATION_KEYS = set(frames.conversation(_CONVERSATION)) | {"callback"}
 VISITOR_CONVERSATION_KEYS = set(frames.for_visitor(_CONVERSATION))
 OFFER_KEYS = set(frames.offer(replace(_CONVERSATION, offer=Offer("o", "a", _NOW)), reject_allowed=True))
 AGENT_KEYS = set(frames.agent(Agent("t", "a", "Ann")))
