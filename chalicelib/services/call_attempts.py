@@ -199,12 +199,12 @@ def attempt_failed(deps: Deps, callback: Callback, outcome: Outcome) -> Callback
                                    expect=expect)
     if ended is None:
         return None
-    _hang_up_all(deps, callback)
-    _release(deps, callback)
-    if step.next is Next.RETRY and step.due_at is not None:
+    if step.next is Next.RETRY and step.due_at is not None:  # first: the retry must not hang on what follows
         deps.timers.arm(Timer(kind=DUE, tenant=callback.tenant,
                               payload={"callback_id": callback.id, "attempt": step.attempt}), step.due_at, now)
-    else:
+    _hang_up_all(deps, callback)
+    _release(deps, callback)
+    if step.next is not Next.RETRY:
         _close_room(deps, callback)
         deps.metrics.count("CallbacksNotReached")
         _mail(deps, ended, "not_reached")

@@ -38,6 +38,7 @@ from chalicelib.domain.telephony.model import (
     ActionSucceeded,
     CallAnswered,
     CallUpdateRequested,
+    LegTag,
     NewOutboundCall,
     SmaEvent,
 )
@@ -80,6 +81,9 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
             return _agent_answered(deps, callback, attributes, event)
         return _visitor_answered(deps, callback, event)
     if isinstance(event, HungUp):
+        if event.tag is LegTag.B:  # the room's leg went (the room closed): the party's own call ends with it
+            over = not current or callback.state not in (CallbackState.CALLING, CallbackState.CONNECTED)
+            return HANG_UP if over else NOTHING
         if current:
             _hung_up(deps, callback, party, event.sip_response_code)
         return NOTHING

@@ -1,0 +1,309 @@
+"""Callbacks called for real parts (issue 13): DynamoDB, SES and S3 on moto's server, the Chime SDK APIs and the phones
+on the phone emulator (local/phone.py), which drives the SMA handler's service with events in the fixtures' shape
+and carries out the actions it answers. Every SMA invocation is delivered twice (the emulator's `deliver_twice`)
+and every timer fired twice: one dial per party and attempt, and no answer that differs.
+
+Timers are recorded and fired through the same dispatcher as the Lambda's (services/timers.py), at a clock the test
+moves, so that five attempts five minutes apart take no real time; the Scheduler and SQS edges have their own test
+(test_timers.py), and one test below goes through a real Scheduler schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import socket
+import threading
+import time
+import uuid
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from chalicelib import bootstrap
+from chalicelib.adapters.chime import ChimeTelephony
+from chalicelib.domain.callbacks.model import Callback, CallbackState
+from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.ports import Deps, Timer
+from chalicelib.services import call_audio, call_flow, callbacks, calls, conversations, tenants, timers
+from chalicelib.services.callbacks import CallbackRequest
+from local.phone import PhoneExchange, Script, phone_routes
+
+VISITOR = "+33612345678"
+ALICE, BOB = "+33700000001", "+33700000002"
+ANSWER = Script("answer", after_seconds=0.05)
+
+
+class MovableClock:
+    """The real time, moved forward on demand (a retry 5 minutes later is due at once)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass
+class RecordedTimers:
+    armed: list[tuple[Timer, datetime]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def arm(self, timer: Timer, fire_at: datetime, now: datetime) -> None:
+        with self.lock:
+            self.armed.append((timer, fire_at))
+
+
+@dataclass
+class Line:
+    deps: Deps
+    exchange: PhoneExchange
+    clock: MovableClock
+    timers: RecordedTimers
+    tenant: str
+
+    def fire_due(self, kind: str | None = None) -> int:
+        """Fires the timers now due (of `kind`), each twice, oldest first."""
+        with self.timers.lock:
+            now = self.clock.now()
+            due = [(t, at) for t, at in self.timers.armed if at <= now and kind in (None, t.kind)]
+            self.timers.armed = [item for item in self.timers.armed if item not in due]
+        for timer, _ in sorted(due, key=lambda item: item[1]):
+            body = json.dumps({"kind": timer.kind, "tenant": timer.tenant, **timer.payload})
+            timers.fire(self.deps, body)
+            timers.fire(self.deps, body)
+        return len(due)
+
+    def callback(self, callback_id: str) -> Callback:
+        found = self.deps.callbacks.get(self.tenant, callback_id) if self.deps.callbacks else None
+        assert found is not None
+        return found
+
+    def dials_to(self, number: str) -> int:
+        return sum(1 for call in list(self.exchange.calls.values()) if call.to_number == number)
+
+    def agent(self, agent_id: str) -> Agent:
+        found = self.deps.agents.get(self.tenant, agent_id)
+        assert found is not None
+        return found
+
+
+def until(check: Callable[[], bool], timeout: float = 10, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.02)
+
+
+def silent_wav(seconds: float) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\x00\x00" * int(8000 * seconds))
+    return out.getvalue()
+
+
+@pytest.fixture
+def line(stack: Any, tenant: str) -> Iterator[Line]:
+    real = bootstrap.container().deps
+    clock, recorded = MovableClock(), RecordedTimers()
+    holder: dict[str, Deps] = {}
+
+    def sma_handler(event: dict[str, Any]) -> dict[str, Any]:  # what app.sma_handler runs, with these deps
+        deps = holder["deps"]
+        return calls.on_sma_event(deps, event, call_flow.flow_for(deps))
+
+    exchange = PhoneExchange(sma_handler, ring_timeout=0.6, audio_scale=0.01, deliver_twice=True)
+    app = web.Application()
+    app.add_routes(phone_routes(exchange))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop, runner, ready = asyncio.new_event_loop(), web.AppRunner(app), threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(timeout=10)
+    telephony = ChimeTelephony("local-sma", "+15550100000", "us-east-1", endpoint_url=f"http://127.0.0.1:{port}")
+    deps = replace(real, telephony=telephony, clock=clock, timers=recorded)
+    holder["deps"] = deps
+    admin = Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
+    tenants.change_settings(deps, admin, {"callback": {"country": "FR", "allowed_countries": ["FR"]}})
+    call_audio.upload(deps, admin, "hold_music", base64.b64encode(silent_wav(0.5)).decode())
+    yield Line(deps, exchange, clock, recorded, tenant)
+    exchange.reset()
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+
+
+def hire(line: Line, agent_id: str, number: str, idle_minutes: int = 0) -> None:
+    line.deps.agents.put(Agent(line.tenant, agent_id, agent_id.title(), status=AgentStatus.OFFLINE, takes_calls=True,
+                               own_line=number, auto_answer_seconds=20))
+    line.deps.agents.set_status(line.tenant, agent_id, AgentStatus.AVAILABLE,
+                                line.clock.now() - timedelta(minutes=10 - idle_minutes))
+
+
+def ask(line: Line, visitor: str = "v-1") -> Callback:
+    who = Principal(line.tenant, visitor, PrincipalKind.VISITOR)
+    asked = callbacks.request_callback(line.deps, who, CallbackRequest(phone=VISITOR, name="Ada", when="now"))
+    assert line.fire_due() == 1
+    return asked
+
+
+def test_agent_first_both_answer_then_the_visitor_hangs_up_and_the_agent_comes_back(line: Line) -> None:
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)
+    line.exchange.set_script(VISITOR, ANSWER)
+    asked = ask(line)
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected")
+    room = line.callback(asked.id).room
+    until(lambda: line.exchange.phones[ALICE].room == room == line.exchange.phones[VISITOR].room, what="one room")
+    assert line.exchange.phones[ALICE].state == line.exchange.phones[VISITOR].state == "in call"
+    assert (line.dials_to(ALICE), line.dials_to(VISITOR)) == (1, 1)
+    conversation = line.deps.conversations.get(line.tenant, f"{asked.id}-1")
+    assert conversation is not None and conversation.status is ConversationStatus.ASSIGNED
+    assert conversation.agent_id == "alice" and line.agent("alice").call_active == 1
+
+    assert line.exchange.press(VISITOR, "hang_up")
+    until(lambda: line.callback(asked.id).state is CallbackState.ENDED, what="ended")
+    until(lambda: line.exchange.phones[ALICE].state == "idle", what="the agent's leg hung up too")
+    assert line.callback(asked.id).outcome == "visitor_hung_up"
+    assert all(not call.mismatches for call in line.exchange.calls.values())  # a retried invocation: same answer
+
+    alice = Principal(line.tenant, "alice", PrincipalKind.AGENT)
+    conversations.close_conversation(line.deps, alice, conversation.id, disposition=None)
+    assert line.agent("alice").status is AgentStatus.AWAY
+    line.clock.offset += timedelta(seconds=20)
+    assert line.fire_due("agent.after_call") == 1
+    assert line.agent("alice").status is AgentStatus.AVAILABLE
+
+
+def test_a_visitor_who_never_answers_is_tried_five_times_then_not_reached(line: Line) -> None:
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)  # the visitor's phone rings out each time (480)
+    started = line.clock.now()
+    asked = ask(line)
+    for attempt in range(1, 6):
+        until(lambda n=attempt: line.dials_to(VISITOR) == n, what=f"attempt {attempt}")  # type: ignore[misc]
+        until(lambda n=attempt: line.callback(asked.id).state is not CallbackState.CALLING,  # type: ignore[misc]
+              what="the attempt ends")
+        found = line.callback(asked.id)
+        if attempt < 5:
+            assert found.state is CallbackState.RETRYING and found.outcome == "no_answer"
+            assert found.next_at is not None
+            assert found.next_at - started == pytest.approx(timedelta(minutes=5 * attempt), abs=timedelta(seconds=5))
+            until(lambda: line.exchange.phones[ALICE].state == "idle", what="the agent released")
+            until(lambda: any(t.kind == "callback.due" for t, _ in line.timers.armed), what="the retry armed")
+            line.clock.offset += found.next_at - line.clock.now() + timedelta(milliseconds=10)
+            assert line.fire_due("callback.due") == 1
+    assert line.callback(asked.id).state is CallbackState.NOT_REACHED
+    assert (line.dials_to(VISITOR), line.dials_to(ALICE)) == (5, 5)  # one dial per party and attempt
+    assert line.agent("alice").status is AgentStatus.AVAILABLE and line.agent("alice").call_active == 0
+
+
+def test_a_busy_visitor_is_retried_five_minutes_later(line: Line) -> None:
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)
+    line.exchange.set_script(VISITOR, Script("busy"))
+    asked = ask(line)
+    until(lambda: line.callback(asked.id).state is CallbackState.RETRYING, what="retrying")
+    assert line.callback(asked.id).outcome == "busy"
+
+
+def test_a_voicemail_that_answers_counts_as_connected(line: Line) -> None:
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)
+    line.exchange.set_script(VISITOR, Script("voicemail", after_seconds=0.05))
+    asked = ask(line)
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected")
+    assert line.exchange.phones[VISITOR].voicemail
+    assert line.exchange.press(ALICE, "hang_up")  # the agent left a message
+    until(lambda: line.callback(asked.id).state is CallbackState.ENDED, what="ended")
+    until(lambda: line.exchange.phones[VISITOR].state == "idle", what="the voicemail's leg hung up")
+    line.clock.offset += timedelta(minutes=10)
+    line.fire_due()
+    assert line.dials_to(VISITOR) == 1  # not retried
+
+
+def test_an_agent_who_does_not_answer_goes_away_and_the_next_agent_gets_the_call(line: Line) -> None:
+    hire(line, "alice", ALICE)
+    hire(line, "bob", BOB, idle_minutes=5)
+    line.exchange.set_script(BOB, ANSWER)
+    line.exchange.set_script(VISITOR, ANSWER)
+    asked = ask(line)  # Alice, idle the longest, is rung first; her phone rings out (480)
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected")
+    assert line.agent("alice").status is AgentStatus.AWAY
+    found = line.callback(asked.id)
+    assert (found.agent_id, found.attempt) == ("bob", 1)  # the same attempt: not the visitor's failure
+    assert (line.dials_to(ALICE), line.dials_to(BOB), line.dials_to(VISITOR)) == (1, 1, 1)
+
+
+def test_a_callback_no_agent_takes_expires_and_the_ringing_phone_stops(line: Line) -> None:
+    hire(line, "alice", ALICE)  # her phone rings, she never answers within the maximum delay
+    line.exchange.ring_timeout = 60
+    asked = ask(line)
+    until(lambda: line.exchange.phones.get(ALICE) is not None and line.exchange.phones[ALICE].state == "ringing",
+          what="ringing")
+    line.clock.offset += timedelta(seconds=600)
+    assert line.fire_due("callback.expire") == 1
+    assert line.callback(asked.id).state is CallbackState.EXPIRED
+    until(lambda: line.exchange.phones[ALICE].state == "idle", what="her phone stopped ringing")
+    conversation = line.deps.conversations.get(line.tenant, f"{asked.id}-1")
+    assert conversation is not None and conversation.status is ConversationStatus.DISSUADED
+    assert line.agent("alice").call_active == 0 and line.dials_to(VISITOR) == 0
+
+
+def test_a_scheduled_callback_is_started_by_its_scheduler_schedule(stack: Any, tenant: str) -> None:
+    """The first attempt of a booking more than 15 minutes ahead is an EventBridge Scheduler `at()` schedule whose
+    target is the timer queue; the local timer pump fires it at its time into the Lambda's timer handler, and the
+    callback's first attempt starts: it waits in its group's queue, ordered by its booked time."""
+    import boto3
+
+    import app as lambda_app
+    from chalicelib.domain.callbacks.model import CallbackMode
+    from chalicelib.services import call_attempts
+    from local.timer_pump import TimerPump
+
+    deps = bootstrap.container().deps
+    now = deps.clock.now()
+    at = (now + timedelta(hours=2)).replace(second=0, microsecond=0)
+    booked = Callback(tenant=tenant, id=f"cb{uuid.uuid4().hex[:8]}", visitor_id="v-9", phone=VISITOR, name="Ada",
+                      mode=CallbackMode.SCHEDULED, created_at=now, at=at, slot="s")
+    assert deps.callbacks is not None
+    deps.callbacks.open(booked, callbacks.daily_limits(tenants.settings_of(deps, tenant).callback, now))
+    call_attempts.arm_first(deps, booked)
+    scheduler = boto3.client("scheduler")
+    group = stack.env["SCHEDULE_GROUP"]
+    ours = [s for s in scheduler.list_schedules(GroupName=group)["Schedules"]
+            if booked.id in scheduler.get_schedule(Name=s["Name"], GroupName=group)["Target"]["Input"]]
+    assert len(ours) == 1
+    detail = scheduler.get_schedule(Name=ours[0]["Name"], GroupName=group)
+    assert detail["ScheduleExpression"] == f"at({at.strftime('%Y-%m-%dT%H:%M:%S')})"
+    assert json.loads(detail["Target"]["Input"])["kind"] == "callback.due"
+    pump = TimerPump(lambda_app.on_timer, queue_url=stack.env["TIMER_QUEUE_URL"], schedule_group=group,
+                     endpoint_url=stack.env["AWS_ENDPOINT_URL"])
+    pump.pump_once(now=at - timedelta(minutes=1))
+    assert deps.callbacks.get(tenant, booked.id).state is CallbackState.BOOKED  # type: ignore[union-attr]
+    assert pump.pump_once(now=at + timedelta(seconds=1)).fired == 1
+    pump.pump_once(now=at + timedelta(seconds=1))  # the queue delivers it to the timer handler
+    started = deps.callbacks.get(tenant, booked.id)
+    assert started is not None and (started.state, started.attempt) == (CallbackState.CALLING, 1)
+    conversation = deps.conversations.get(tenant, f"{booked.id}-1")
+    assert conversation is not None and conversation.status is ConversationStatus.WAITING
+    assert conversation.created_at == at
