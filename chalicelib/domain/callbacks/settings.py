@@ -82,7 +82,7 @@ class CallbackSettings:
     #: The audio object's key played to the visitor before recording starts (CB-9): required while recording is on.
     recording_notice: str = ""
     call_order: str = "agent_first"
-    hold_music: str = ""  # the audio object's key; "" plays the default tone
+    hold_music: str = ""  # the audio object's key; "": silence (no music uploaded yet)
     per_visitor_daily: int = DEFAULT_DAILY_LIMIT
     per_number_daily: int = DEFAULT_DAILY_LIMIT
 
