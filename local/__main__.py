@@ -2,7 +2,8 @@
 
 Environment: ``PORT`` (gateway, default 8000), ``HOST`` (default 127.0.0.1), ``TIMER_PUMP_INTERVAL`` (seconds,
 default 1), ``LOG_LEVEL`` (default INFO), ``GUICHET_DEMO_SETTINGS`` (see ``local/demo.py``), and, for tests only,
-``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``). Telephony: ``CALLING_NUMBER``
+``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``, and the test clock
+``/__local__/clock``, see ``local/clock.py``). Telephony: ``CALLING_NUMBER``
 (default +15550100000; empty turns telephony off), ``PHONE_RING_TIMEOUT`` (seconds before an unanswered emulated
 phone gives up, default 30) and ``PHONE_AUDIO_SCALE`` (1: audio plays in real time), see ``local/phone.py``.
 SIGINT/SIGTERM stop everything in reverse order and exit 0; every port is released, so the next start works at once.
@@ -20,7 +21,9 @@ import socket
 import sys
 from types import ModuleType
 
+from chalicelib.adapters.system import UtcClock
 from local import reset
+from local.clock import clock_routes
 from local.embedded_aws import REPO_ROOT, EmbeddedAws
 from local.gateway import Gateway
 from local.outbox import Outbox
@@ -73,7 +76,8 @@ async def _serve(host: str, port: int, interval: float) -> None:
                                ring_timeout=float(os.environ.get("PHONE_RING_TIMEOUT", "30")),
                                audio_scale=float(os.environ.get("PHONE_AUDIO_SCALE", "1")), region=aws.region)
         gateway = Gateway(app_module, outbox=outbox, stage=env.get("GUICHET_STAGE", "local"),
-                          extra_routes=[*chime_routes(phones), *control_routes(phones)])
+                          extra_routes=[*chime_routes(phones), *control_routes(phones),
+                                        *(clock_routes() if reset.enabled() else [])])
         await gateway.start(host, port)
         pump = TimerPump(
             app_module.on_timer,
@@ -81,6 +85,7 @@ async def _serve(host: str, port: int, interval: float) -> None:
             schedule_group=env.get("SCHEDULE_GROUP"),
             region=aws.region,
             interval=interval,
+            clock=UtcClock().now,  # schedules fire by the app's clock, which the local test clock moves
         )
         pump.start()
         if reset.enabled():

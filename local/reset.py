@@ -13,9 +13,10 @@ A reset, with the demo settings of the request's body (what ``GUICHET_DEMO_SETTI
    (messages in flight and delayed ones go with them) and checks they are empty;
 4. forgets the outbox's emails (moto's SES backend) and empties the provisioned buckets;
 5. recreates the table from the provisioned definition (same keys, GSIs, stream, TTL);
-6. drops the app's in-process state (settings, the bootstrap container with its tenant cache, JWKS and secret
-   caches; the boto3 clients of ``chalicelib.adapters.aws`` hold no data and stay) and seeds the demo again
-   (``local.demo.reseed``), reusing the Cognito users: same logins, same agent ids;
+6. puts the test clock back to the wall clock (``local/clock.py``), drops the app's in-process state (settings,
+   the bootstrap container with its tenant cache, JWKS and secret caches; the boto3 clients of
+   ``chalicelib.adapters.aws`` hold no data and stay) and seeds the demo again (``local.demo.reseed``), reusing the
+   Cognito users: same logins, same agent ids;
 7. resumes the pump.
 It holds no business logic: only AWS APIs, moto's SES backend, and the demo seeding.
 """
@@ -88,7 +89,7 @@ class StackReset:
     def _wipe_and_seed(self, overrides: dict[str, Any]) -> None:
         from chalicelib import bootstrap
         from chalicelib.settings import settings
-        from local import demo
+        from local import clock, demo
         from local.provision import recreate
 
         demo.demo_settings(overrides)  # invalid settings fail here, before anything is wiped
@@ -99,6 +100,7 @@ class StackReset:
         self._pump.forget()
         self._outbox.forget()
         self._empty_buckets()
+        clock.reset()
         settings.cache_clear()
         bootstrap.reset()
         os.environ["GUICHET_DEMO_SETTINGS"] = json.dumps(overrides)

@@ -4,7 +4,8 @@ moto stores Scheduler schedules but never fires them, and nothing polls SQS for 
 
 (a) each enabled one-time ``at(...)`` schedule of ``SCHEDULE_GROUP`` whose time has come (in its
     ``ScheduleExpressionTimezone``) has its ``Target.Input`` sent to its ``Target.Arn`` queue, as Scheduler would,
-    then is deleted (``ActionAfterCompletion=DELETE``) or remembered as done (``NONE``);
+    then is deleted (``ActionAfterCompletion=DELETE``) or remembered as done (``NONE``); "has come" is by
+    ``clock`` (``python -m local`` gives the app's own clock, which the local test clock moves: ``local/clock.py``);
 (b) the timer queue is drained (moto honours ``DelaySeconds`` and visibility timeouts) and ``on_timer`` is called
     with batches of ``batch_size`` records (1 by default: Lambda may hand any batch up to the mapping's size), as
     the event source mapping does with ``ReportBatchItemFailures``: when the handler returns, every message of the
@@ -75,8 +76,10 @@ class TimerPump:
         interval: float = 1.0,
         max_batches: int = 20,
         batch_size: int = 1,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._handler = handler
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._queue_url = queue_url
         self._group = schedule_group
         self._region = region
@@ -136,14 +139,14 @@ class TimerPump:
 
     # ---- one pass --------------------------------------------------------------------------------------------
     def pump_once(self, now: datetime | None = None) -> PumpResult:
-        """Fire the schedules due at ``now`` (default: current UTC time), then drain the timer queue (nothing while
+        """Fire the schedules due at ``now`` (default: the pump's clock), then drain the timer queue (nothing while
         paused)."""
         with self._lock:
             result = PumpResult()
             if self._paused.is_set():
                 return result
             if self._group:
-                result.fired = self._fire_due_schedules(now or datetime.now(UTC))
+                result.fired = self._fire_due_schedules(now or self._clock())
             result.delivered, result.failed = self._drain_queue()
             return result
 
