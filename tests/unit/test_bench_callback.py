@@ -9,7 +9,7 @@ import pytest
 
 from bench.callback_bench import Prices, SmaCall, Usage, cost_usd, overbooked, timer_bodies
 from bench.meter import Call
-from chalicelib.services.calls import translate
+from chalicelib.domain.telephony.events import translate
 
 NINE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 TIMES = [NINE + timedelta(minutes=10 * n) for n in range(6)]
