@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import async_bench, chat_bench, front_bench, import_bench, message_bench, routing_bench
+from bench import async_bench, callback_bench, chat_bench, front_bench, import_bench, message_bench, routing_bench
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 HEADLINE = "message.dynamodb_requests"
@@ -23,6 +23,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "import.ratio_to_boto3": ("<=", 1.0),
     "async.emails_per_reply_burst": ("==", 1),
     "widget.first_load_gzip_bytes": ("<=", 8000),
+    "callback.dynamodb_requests_per_booking": ("<=", 3),
+    "callback.overbooked": ("==", 0),
 }
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}
 
@@ -38,7 +40,7 @@ def main() -> int:
     figures: dict[str, float] = {}
     figures.update(import_bench.run(env))
     notes: list[str] = []
-    for bench in (message_bench, chat_bench, async_bench, routing_bench, front_bench):
+    for bench in (message_bench, chat_bench, async_bench, callback_bench, routing_bench, front_bench):
         result = bench.run()
         figures.update(result.figures)
         notes.extend(result.notes)
