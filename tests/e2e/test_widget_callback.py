@@ -1,0 +1,142 @@
+"""The callbox in the widget (issue 13, CB-1, CB-2, CB-9), in Chromium on the real local stack: a visitor books a slot,
+sees the confirmation with the time and the masked number, finds it again after a reload and cancels it; a number
+Guichet will not dial shows the server's message on the field; "now" is offered only while an agent is Available for
+calls (takes calls, has a line); "do not record me" shows when the tenant records calls; the callbox is axe-clean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import Pages, axe_violations, rest
+
+WAIT = 10_000  # ms: a REST call on the local stack takes well under a second
+CALLBACK_KEY = "guichet:demo:callback"
+StartStack = Callable[..., str]
+
+
+def login(url: str, username: str) -> str:
+    token: str = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})["id_token"]
+    return token
+
+
+def open_callbox(pages: Pages, url: str) -> Page:
+    """A new visitor on the demo page, the panel open, then "Call me back"."""
+    page = pages.new()
+    page.goto(url)
+    page.get_by_test_id("guichet-launcher").click()
+    page.get_by_test_id("guichet-callback-open").click()
+    expect(page.get_by_test_id("guichet-callback-form")).to_be_visible(timeout=WAIT)
+    return page
+
+
+def fill(page: Page, phone: str, name: str = "Zoé <b>Martin</b>") -> None:
+    page.get_by_test_id("guichet-callback-phone").fill(phone)
+    page.get_by_test_id("guichet-callback-name").fill(name)
+
+
+def stored(page: Page) -> str | None:
+    value = page.evaluate("key => localStorage.getItem(key)", CALLBACK_KEY)
+    return value if isinstance(value, str) else None
+
+
+def test_a_visitor_books_a_slot_sees_it_after_a_reload_and_cancels(start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    offered = rest(url, "GET", "/tenants/demo/callbacks/slots")
+    assert offered["immediate"] is False and offered["scheduled"] is True  # nobody takes calls in the demo
+    page = open_callbox(pages, url)
+    expect(page.get_by_test_id("guichet-callbox")).to_be_visible()
+    expect(page.get_by_test_id("guichet-callback-now")).to_be_hidden()  # no agent for calls: a slot only
+    day = page.get_by_test_id("guichet-callback-slot-day")
+    expect(day).to_be_visible()
+    second_day = offered["slots"][-1]["date"]
+    day.select_option(second_day)
+    chosen = next(s for s in offered["slots"] if s["date"] == second_day)
+    page.get_by_test_id("guichet-callback-slot-time").select_option(chosen["key"])
+    fill(page, "06 12 34 56 78")
+    page.get_by_test_id("guichet-callback-submit").click()
+
+    state = page.get_by_test_id("guichet-callback-state")
+    expect(state).to_contain_text("+33 6 •• •• •• 78", timeout=WAIT)
+    expect(state).to_contain_text(re.compile(r"We will call you at .* on "))
+    expect(state).to_be_focused()
+    expect(page.get_by_test_id("guichet-announcer")).to_contain_text("We will call you")
+    callback_id = stored(page)
+    assert callback_id
+    after = next(s for s in rest(url, "GET", "/tenants/demo/callbacks/slots")["slots"] if s["key"] == chosen["key"])
+    assert after["free"] == chosen["free"] - 1
+
+    page.reload()  # the open callback is resumed, as a conversation is, with the panel open as it was
+    expect(page.get_by_test_id("guichet-callback-summary")).to_contain_text("+33 6 •• •• •• 78", timeout=WAIT)
+    page.get_by_test_id("guichet-callback-open").click()
+    expect(page.get_by_test_id("guichet-callback-change")).to_be_visible()
+    page.get_by_test_id("guichet-callback-cancel").click()
+    expect(state).to_have_text("Your call is cancelled.", timeout=WAIT)
+    expect(page.get_by_test_id("guichet-callback-again")).to_be_focused()
+    assert stored(page) is None
+    again = next(s for s in rest(url, "GET", "/tenants/demo/callbacks/slots")["slots"] if s["key"] == chosen["key"])
+    assert again["free"] == chosen["free"]
+    assert pages.dialogs == []
+
+
+def test_a_number_guichet_will_not_dial_shows_the_servers_message_on_the_field(
+        start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    page = open_callbox(pages, url)
+    phone = page.get_by_test_id("guichet-callback-phone")
+    page.get_by_test_id("guichet-callback-submit").click()  # empty: the light check in the browser
+    expect(page.get_by_test_id("guichet-callback-phone-error")).to_have_text("Please enter your phone number.")
+    expect(phone).to_be_focused()
+
+    fill(page, "08 99 12 34 56")  # premium rate: only the server knows
+    page.get_by_test_id("guichet-callback-submit").click()
+    error = page.get_by_test_id("guichet-callback-phone-error")
+    expect(error).to_contain_text("premium-rate", timeout=WAIT)
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_be_focused()
+    assert stored(page) is None
+    assert axe_violations(page) == []
+
+
+def test_now_is_offered_only_while_an_agent_is_available_for_calls(start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    page = open_callbox(pages, url)
+    expect(page.get_by_test_id("guichet-callback-now")).to_be_hidden()
+
+    admin, alice = login(url, "ada"), login(url, "alice")
+    alice_id = rest(url, "GET", "/tenants/demo/me", token=alice)["id"]
+    rest(url, "PUT", f"/tenants/demo/agents/{alice_id}/settings", {"takes_calls": True, "own_line": "+33 6 11 22 33 44"},
+         token=admin)
+    rest(url, "PUT", "/tenants/demo/agents/me/status", {"status": "available"}, token=alice)
+    page.get_by_test_id("guichet-callback-back").click()
+    expect(page.get_by_test_id("guichet-callback-open")).to_be_focused()
+    page.keyboard.press("Enter")  # the keyboard opens it again: the offers are read again
+    now = page.get_by_test_id("guichet-callback-now")
+    expect(now).to_be_visible(timeout=WAIT)
+    expect(now).to_be_checked()
+    expect(page.get_by_test_id("guichet-callback-slot-day")).to_be_hidden()  # until "At a time I choose"
+    fill(page, "+33 6 98 76 54 32")
+    page.get_by_test_id("guichet-callback-submit").click()
+    expect(page.get_by_test_id("guichet-callback-state")).to_have_text(
+        "We will call you at +33 6 •• •• •• 32 in a moment.", timeout=WAIT)
+    expect(page.get_by_test_id("guichet-callback-change")).to_be_visible()  # a booking may still move to a slot
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("guichet-callback-summary")).to_contain_text("in a moment")
+
+
+def test_the_callbox_is_axe_clean_with_do_not_record(start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack(callback={"recording": True})
+    page = open_callbox(pages, url)
+    expect(page.get_by_test_id("guichet-callback-no-record")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_test_id("guichet-callback-no-record").check()
+    fill(page, "06 12 34 56 70")
+    page.get_by_test_id("guichet-callback-submit").click()
+    expect(page.get_by_test_id("guichet-callback-state")).to_contain_text("+33 6 •• •• •• 70", timeout=WAIT)
+    assert axe_violations(page) == []
+    page.get_by_test_id("guichet-callback-change").click()
+    expect(page.get_by_test_id("guichet-callback-move-day")).to_be_focused()
+    assert axe_violations(page) == []
