@@ -108,7 +108,7 @@ export function install(w) {
     state.view = 'callback';
     state.callbackView = state.callback ? 'status' : 'form';
     w.ensureInitialized(); // the visitor's session and the WebSocket that brings the live states
-    refreshCallbackOffers();
+    refreshCallbackOffers(true); // "now" follows the agents' availability from one minute to the next
     w.render();
     cb.title.focus();
   }
