@@ -1,7 +1,8 @@
-"""The callbox in the widget (issue 13, CB-1, CB-2, CB-9), in Chromium on the real local stack: a visitor books a slot,
-sees the confirmation with the time and the masked number and cancels it; a reload shows the open callback again; a number
-Guichet will not dial shows the server's message on the field; "now" is offered only while an agent is Available for
-calls (takes calls, has a line); "do not record me" shows when the tenant records calls; the callbox is axe-clean."""
+"""The callbox in the widget (issue 13, CB-1, CB-2, CB-9), in Chromium on the real local stack: a visitor books a
+slot, sees the confirmation with the time and the masked number and cancels it; a reload shows the open callback
+again; a number Guichet will not dial shows the server's message on the field; "now" is offered only while an agent
+is Available for calls (takes calls, has a line); "do not record me" shows when the tenant records calls; the callbox
+is axe-clean."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
@@ -137,8 +137,8 @@ def test_now_is_offered_only_while_an_agent_is_available_for_calls(start_stack: 
 
     admin, alice = login(url, "ada"), login(url, "alice")
     alice_id = rest(url, "GET", "/tenants/demo/me", token=alice)["id"]
-    rest(url, "PUT", f"/tenants/demo/agents/{alice_id}/settings", {"takes_calls": True, "own_line": "+33 6 11 22 33 44"},
-         token=admin)
+    rest(url, "PUT", f"/tenants/demo/agents/{alice_id}/settings",
+         {"takes_calls": True, "own_line": "+33 6 11 22 33 44"}, token=admin)
     rest(url, "PUT", "/tenants/demo/agents/me/status", {"status": "available"}, token=alice)
     page.get_by_test_id("guichet-callback-back").click()
     expect(page.get_by_test_id("guichet-callback-open")).to_be_focused()
