@@ -4,9 +4,9 @@
 // connection and the stages, one module each: consent.js, waiting.js, conversation.js (starting and following a
 // conversation), chat.js (sending, typing), receive.js, end.js (transcript and rating), dissuasion.js,
 // settings.js (the email for answers and the settings: asynchronous conversations), history.js (previous
-// conversations), visitor.js (session, resume, read marks), callbox.js and callbox-view.js ("Call me back"). Each
-// module adds its functions to `w`; a module calls another's through `w`. The texts are in texts.js, the panel's
-// elements in panel.js.
+// conversations), visitor.js (session, resume, read marks), callback-entry.js ("Call me back"; it imports the
+// callbox, callbox.js, on first use). Each module adds its functions to `w`; a module calls another's through `w`.
+// The texts are in texts.js, the panel's elements in panel.js.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -25,8 +25,7 @@ import { install as installSettings } from './settings.js';
 import { install as installHistory } from './history.js';
 import { install as installEnd } from './end.js';
 import { install as installDissuasion } from './dissuasion.js';
-import { install as installCallboxView } from './callbox-view.js';
-import { install as installCallbox } from './callbox.js';
+import { install as installCallbackEntry } from './callback-entry.js';
 
 // ---------------------------------------------------------------- REST
 
@@ -46,7 +45,7 @@ function createApi(base, tenant, getToken) {
     conversation: (id) => call('GET', conversationPath(id)),
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
     rate: (id, body) => call('POST', `${conversationPath(id)}/rating`, body),
-    // The callbox (callbox.js): what is offered now (public), then the visitor's own callback.
+    // Callbacks (callback-entry.js, callbox.js): what is offered now (public), then the visitor's own callback.
     callbackOffers: () => publicCall('GET', '/callbacks/slots'),
     requestCallback: (body) => call('POST', '/callbacks', body),
     callback: (id) => call('GET', callbackPath(id)),
@@ -119,8 +118,8 @@ export function start(w) {
     api, connection, defaults: BRAND_TEXTS, t, maxChars, stage, render, renderAvailability, announce, openPanel,
     closePanel, isAsynchronous, ensureInitialized, setUnread, showConnection, showError, hideError, resumeConversation,
   });
-  [installPanel, installCallboxView, installConsent, installWaiting, installVisitor, installConversation, installChat, installReceive,
-    installSettings, installHistory, installEnd, installDissuasion, installCallbox].forEach((install) => install(w));
+  [installPanel, installCallbackEntry, installConsent, installWaiting, installVisitor, installConversation, installChat,
+    installReceive, installSettings, installHistory, installEnd, installDissuasion].forEach((install) => install(w));
 
   ui.close.addEventListener('click', closePanel);
   ui.minimise.addEventListener('click', closePanel);
@@ -129,7 +128,7 @@ export function start(w) {
   ui.root.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape' || ui.panel.hidden) return;
     if (state.view === 'settings' && ui.settings.contains(ui.root.activeElement)) w.showChat();
-    else if (state.view === 'callback' && ui.callbox.contains(ui.root.activeElement)) w.hideCallbox();
+    else if (state.view === 'callback' && ui.callbox?.contains(ui.root.activeElement)) w.hideCallbox();
     else closePanel();
   });
   window.addEventListener('online', () => connection.retryNow());

@@ -1,15 +1,12 @@
-// Guichet widget, the callbox's elements and how they are drawn (callbox.js holds what they do): the "Call me back"
-// entry under the conversation, and the callbox shown in place of the conversation: the request form (number, name,
-// optional email, now or a slot, "do not record me"), then the callback's state with Cancel and Change time.
+// Guichet widget, the callbox's elements and how they are drawn (callbox.js holds what they do): the callbox, shown in
+// place of the conversation: the request form (number, name, optional email, now or a slot, "do not record me"),
+// then the callback's state with Cancel and Change time. The entry under the conversation is callback-entry.js's.
 
+import { isOpenCallback } from './callback-entry.js';
 import { h } from './connection.js';
 import { createSlotPicker, momentLabel } from './slot-picker.js';
 
 // A labelled input with its error line (announced: aria-describedby, and aria-invalid while it shows).
-const OPEN_STATES = ['booked', 'calling', 'retrying', 'connected'];
-
-export const isOpenCallback = (callback) => Boolean(callback) && OPEN_STATES.includes(callback.state);
-
 function field(id, testId, attributes) {
   const label = h('label', { for: id });
   const input = h('input', { id, class: 'field', 'data-testid': testId, 'aria-describedby': `${id}-error`, ...attributes });
@@ -24,13 +21,6 @@ function radio(id, testId, value) {
 }
 
 export function build() {
-  const open = h('button', {
-    type: 'button', class: 'secondary callback-open', 'data-testid': 'guichet-callback-open', 'aria-controls': 'callbox',
-    'aria-expanded': 'false',
-  });
-  const summary = h('p', { class: 'hint', 'data-testid': 'guichet-callback-summary', hidden: '' });
-  const callbackEntry = h('div', { class: 'callback-entry', hidden: '' }, open, summary);
-
   const title = h('h3', { id: 'callbox-title', class: 'settings-title', tabindex: '-1' });
   const intro = h('p', { class: 'hint' });
   const phone = field('callback-phone', 'guichet-callback-phone', {
@@ -76,24 +66,23 @@ export function build() {
     id: 'callbox', class: 'settings callbox', 'data-testid': 'guichet-callbox', 'aria-labelledby': 'callbox-title', hidden: '',
   }, title, form, status);
   return {
-    callbackEntry,
     callbox,
     cb: {
-      open, summary, title, intro, phone, name, email, whenLegend, now, later, choice, nowOnly, picker, whenError,
+      title, intro, phone, name, email, whenLegend, now, later, choice, nowOnly, picker, whenError,
       noRecord, noRecordLabel, noRecordRow, error, submit, back, form, state, cancel, change, again, done, statusError,
       movePicker, moveError, moveSubmit, moveKeep, moveForm, status,
     },
   };
 }
 
-// What callbox.js reads to decide, and render() to draw: w.callbackOffers(), callbackChoices(), callbackText(),
-// renderCallbox(), applyCallboxTexts()...
+// What callbox.js reads to decide, and render() draws with (through callback-entry.js): w.callbackOffers(),
+// callbackChoices(), callbackText(), renderCallboxView(), applyCallboxViewTexts()...
 export function install(w) {
   const { state, ui } = w;
   const { cb } = ui;
   Object.assign(w, {
     callbackOffers: offers, callbackZone: zone, pickerTexts, callbackChoices: choices, callbackRecorded: recordingOn,
-    callbackText: stateText, renderCallbox, applyCallboxTexts,
+    callbackText: stateText, renderCallboxView: renderCallbox, applyCallboxViewTexts: applyCallboxTexts,
   });
 
   function offers() {
@@ -146,18 +135,10 @@ export function install(w) {
     }
   }
 
-  // Called by render(): the entry under the conversation, and the callbox when it is shown.
+  // Called by render() (callback-entry.js): the callbox when it is shown.
   function renderCallbox() {
     const shown = state.view === 'callback';
-    const open = isOpenCallback(state.callback);
-    const { immediate, scheduled, slots } = offers();
-    const offered = immediate || (scheduled && slots.length > 0);
     ui.callbox.hidden = !shown;
-    ui.callbackEntry.hidden = state.view !== 'chat' || !(open || offered);
-    cb.open.textContent = open ? w.t('callbackYours') : w.t('callbackOpen');
-    cb.open.setAttribute('aria-expanded', String(shown));
-    cb.summary.textContent = open ? stateText(state.callback) : '';
-    cb.summary.hidden = !open;
     if (!shown) return;
     const status = state.callbackView !== 'form' && state.callback !== null;
     cb.form.hidden = status;
@@ -212,6 +193,5 @@ export function install(w) {
     cb.moveSubmit.textContent = w.t('callbackMove');
     cb.moveKeep.textContent = w.t('callbackKeep');
     state.callbackFilled = null; // the slots again, in the new language
-    if (!ui.panel.hidden) w.refreshCallbackOffers(); // the tenant's settings may have just arrived
   }
 }

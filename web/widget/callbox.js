@@ -1,44 +1,45 @@
-// Guichet widget, the callbox (issue 13: CB-1, CB-2, CB-9; docs/widget.md "Call me back"). Beside chat, "Call me
-// back" as the tenant offers it now (GET /callbacks/slots: `immediate`, `scheduled`, the free slots); the request
-// (POST /callbacks), then the callback's state, live from the `callback.updated` frame, with Cancel (DELETE) and
-// Change time (PATCH). The open callback's id is kept in localStorage (guichet:<tenant>:callback) so that a reload
-// shows it again; a stored value that does not read back is dropped. w.showCallback(id) opens the callbox on a
-// callback (an email's link). The elements, texts and rendering are in callbox-view.js; all text is set as text.
+// Guichet widget, the callbox (issue 13: CB-1, CB-2, CB-9; docs/widget.md "Call me back"), imported on first use by
+// callback-entry.js, which also keeps what is offered now (GET /callbacks/slots). The request (POST /callbacks), then
+// the callback's state, live from the `callback.updated` frame, with Cancel (DELETE) and Change time (PATCH). The
+// open callback's id is kept in localStorage (guichet:<tenant>:callback) so that a reload shows it again; a stored
+// value that does not read back is dropped. The elements, texts and rendering are in callbox-view.js and
+// callbox-texts.js; all text is set as text.
 
-import { isOpenCallback } from './callbox-view.js';
+import { isOpenCallback } from './callback-entry.js';
+import { build, install as installView } from './callbox-view.js';
+import { CALLBOX_TEXTS } from './callbox-texts.js';
 import { ApiError } from './connection.js';
 import { isPlainObject, storage } from './loader.js';
 import { isEmail } from './settings.js';
+import { UI_TEXTS } from './texts.js';
 
 const STORED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TYPED_PHONE = /^\+?[\d ()./\-\u00a0]{2,40}$/; // what numbers.py reads; the server checks the rest
-const OFFERS_MAX_AGE_MS = 30000;
 
-export function install(w) {
+// Once, from callback-entry.js: the callbox's elements go in the panel, its texts join the widget's.
+export function attach(w) {
   const { state, ui, api } = w;
+  Object.entries(CALLBOX_TEXTS).forEach(([lang, texts]) => Object.assign(UI_TEXTS[lang], texts));
+  Object.assign(ui, build());
+  ui.panel.insertBefore(ui.callbox, ui.body);
+  installView(w);
   const { cb } = ui;
   const { callbackKey } = w.keys;
   Object.assign(state, {
-    callback: null, // the visitor's callback as the server last said (visitor callback: docs/callbacks.md)
-    callbackOffers: null, // {immediate, scheduled, time_zone, slots} from GET /callbacks/slots
-    callbackOffersAt: 0,
-    callbackOffersLoading: null,
     callbackView: 'form', // 'form' | 'status' | 'move'
     callbackWantsSlot: false, // after an expiry: a slot is offered, not "now" (CB-3)
     callbackFilled: null, // the offers the form's picker was filled with
   });
   Object.assign(w, {
-    refreshCallbackOffers, showCallbox, hideCallbox, showCallback, callbackUpdated, resumeCallback, refreshCallback,
+    openCallbox: showCallbox, hideCallbox, openCallback: showCallback, applyCallbackUpdate: callbackUpdated,
+    resumeStoredCallback: resumeCallback, rereadCallback: refreshCallback,
   });
-  // A visitor with a callback open keeps the launcher, whatever the agents' chat load.
-  const launcherShown = w.launcherShown;
-  w.launcherShown = () => launcherShown() || isOpenCallback(state.callback);
+  w.applyCallboxViewTexts();
 
-  cb.open.addEventListener('click', showCallbox);
   cb.back.addEventListener('click', hideCallbox);
   cb.done.addEventListener('click', hideCallbox);
-  cb.now.input.addEventListener('change', () => renderCallbox());
-  cb.later.input.addEventListener('change', () => renderCallbox());
+  cb.now.input.addEventListener('change', () => w.render());
+  cb.later.input.addEventListener('change', () => w.render());
   cb.form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitCallback();
@@ -65,35 +66,10 @@ export function install(w) {
     state.callback = null;
     state.callbackView = 'form';
     if (state.callbackWantsSlot) cb.later.input.checked = true;
-    refreshCallbackOffers(true);
+    w.refreshCallbackOffers(true);
     w.render();
     cb.phone.input.focus();
   });
-
-  // The tenant offers callbacks at all (GET /widget's public settings).
-  function tenantOffers() {
-    const settings = state.settings?.callback;
-    return isPlainObject(settings) && (settings.immediate !== 'off' || settings.scheduled !== 'off');
-  }
-
-  // GET /callbacks/slots, at most every 30 seconds unless `force`d.
-  function refreshCallbackOffers(force = false) {
-    if (!tenantOffers()) return Promise.resolve();
-    if (!force && Date.now() - state.callbackOffersAt < OFFERS_MAX_AGE_MS) return Promise.resolve();
-    state.callbackOffersLoading ??= api.callbackOffers().then((answer) => {
-      state.callbackOffers = {
-        immediate: answer?.immediate === true,
-        scheduled: answer?.scheduled === true,
-        time_zone: typeof answer?.time_zone === 'string' ? answer.time_zone : null,
-        slots: Array.isArray(answer?.slots) ? answer.slots : [],
-      };
-      state.callbackOffersAt = Date.now();
-    }).catch(() => {}).finally(() => {
-      state.callbackOffersLoading = null;
-      w.render();
-    });
-    return state.callbackOffersLoading;
-  }
 
   // Keeps the visitor's callback; the stored id follows it: kept while open, dropped once it is over.
   function setCallback(callback) {
@@ -108,7 +84,7 @@ export function install(w) {
     state.view = 'callback';
     state.callbackView = state.callback ? 'status' : 'form';
     w.ensureInitialized(); // the visitor's session and the WebSocket that brings the live states
-    refreshCallbackOffers(true); // "now" follows the agents' availability from one minute to the next
+    w.refreshCallbackOffers(true); // "now" follows the agents' availability from one minute to the next
     w.render();
     cb.title.focus();
   }
@@ -116,7 +92,7 @@ export function install(w) {
   function hideCallbox() {
     state.view = 'chat';
     w.render();
-    (cb.open.offsetParent ? cb.open : ui.input).focus();
+    (ui.callbackOpen.offsetParent ? ui.callbackOpen : ui.input).focus();
   }
 
   // An email's link (or the page): the callbox on that callback, with Cancel and Change time.
@@ -132,7 +108,7 @@ export function install(w) {
     } catch {
       if (state.callback?.id !== id) state.callbackView = 'form';
     }
-    await refreshCallbackOffers(true);
+    await w.refreshCallbackOffers(true);
     w.render();
     cb.title.focus();
   }
@@ -155,7 +131,7 @@ export function install(w) {
       // Not the visitor's, gone, or a malformed id: forgotten. A network failure keeps it for the next load.
       if (error instanceof ApiError && error.status < 500 && error.status !== 429) storage.remove(callbackKey);
     }
-    refreshCallbackOffers();
+    w.refreshCallbackOffers();
     w.render();
   }
 
@@ -175,7 +151,7 @@ export function install(w) {
       || before.next_at !== callback.next_at || before.at !== callback.at;
     setCallback(callback);
     if (state.callbackView === 'move' && callback.state !== 'booked') state.callbackView = 'status';
-    if (callback.state === 'expired') refreshCallbackOffers(true);
+    if (callback.state === 'expired') w.refreshCallbackOffers(true);
     w.render();
     if (changed) w.announce(w.callbackText(callback));
   }
@@ -233,7 +209,7 @@ export function install(w) {
       w.render();
       w.announce(w.callbackText(made));
       cb.state.focus();
-      refreshCallbackOffers(true); // the slot has one free time fewer
+      w.refreshCallbackOffers(true); // the slot has one free time fewer
     } catch (error) {
       await refused(error, when);
     } finally {
@@ -247,7 +223,7 @@ export function install(w) {
       return;
     }
     if (error.code === 'slot_full' || (error.code === 'unavailable' && error.field === 'when')) {
-      await refreshCallbackOffers(true);
+      await w.refreshCallbackOffers(true);
       if (error.code === 'unavailable' && w.callbackOffers().slots.length > 0) state.callbackWantsSlot = true;
       const next = cb.picker.nextAfter(error.code === 'slot_full' ? when : '');
       if (next) {
@@ -281,7 +257,7 @@ export function install(w) {
     try {
       const cancelled = await api.cancelCallback(current.id);
       callbackUpdated(cancelled);
-      refreshCallbackOffers(true);
+      w.refreshCallbackOffers(true);
       cb.again.focus();
     } catch (error) {
       showError(cb.statusError, w.t('callbackFailed'));
@@ -307,10 +283,10 @@ export function install(w) {
       state.callbackView = 'status';
       callbackUpdated(moved);
       cb.state.focus();
-      refreshCallbackOffers(true);
+      w.refreshCallbackOffers(true);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'slot_full') {
-        await refreshCallbackOffers(true);
+        await w.refreshCallbackOffers(true);
         const next = cb.movePicker.nextAfter(key);
         cb.movePicker.fill(w.callbackOffers().slots, state.lang, w.callbackZone(), w.pickerTexts(), next);
         showError(cb.moveError, next ? w.t('slotFull', cb.movePicker.label(next)) : w.t('noSlots'));

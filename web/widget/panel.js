@@ -1,8 +1,8 @@
-// Guichet widget: the panel (header, message log, status lines, "Call me back", composer), with the elements of each stage built by
+// Guichet widget: the panel (header, message log, status lines, composer), with the elements of each stage built by
 // its module, and every text set in the page's language (applyTexts). The texts themselves are in texts.js.
 
 import { MAX_LENGTH, h } from './connection.js';
-import { build as buildCallbox } from './callbox-view.js';
+import { build as buildCallbackEntry } from './callback-entry.js';
 import { build as buildConsent } from './consent.js';
 import { build as buildDissuasion } from './dissuasion.js';
 import { build as buildEnd } from './end.js';
@@ -44,8 +44,8 @@ export function buildPanel(w) {
   });
   const typing = h('p', { class: 'typing', 'data-testid': 'guichet-typing', hidden: '' });
   Object.assign(ui, buildConsent(), buildHistory(), buildSettings(), buildWaiting(), buildEnd(), buildDissuasion(),
-    buildCallbox());
-  const { history, waiting, invite, inviteDone, end, dissuasion, settings, consent, callbox, callbackEntry } = ui;
+    buildCallbackEntry());
+  const { history, waiting, invite, inviteDone, end, dissuasion, settings, consent, callbackEntry } = ui;
   const body = h('div', { class: 'body' }, history, intro, waiting, status, messages, invite, inviteDone, typing, end,
     dissuasion);
   // The tenant's "unavailable" text, in place of the composer while no chat can be started. A status region that
@@ -71,7 +71,7 @@ export function buildPanel(w) {
 
   const panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' },
     h('header', { class: 'header' }, logo, title, settingsButton, minimise, close),
-    connection, announcer, settings, callbox, body, callbackEntry, notice, error, consent, form);
+    connection, announcer, settings, body, callbackEntry, notice, error, consent, form); // callbox.js adds the callbox
 
   ui.root.insertBefore(panel, ui.launcher);
   return Object.assign(ui, {
