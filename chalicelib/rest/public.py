@@ -167,7 +167,8 @@ def _visitor(tenant: str) -> Principal:
 def get_callback(tenant: str, callback_id: str) -> dict[str, Any]:
     """Visitors: their own callback, in whatever state."""
     visitor = _visitor(tenant)
-    return callbacks.callback_frame(callbacks.get_callback(bootstrap.container().deps, visitor, callback_id))
+    deps = bootstrap.container().deps
+    return callbacks.visitor_callback(deps, callbacks.get_callback(deps, visitor, callback_id))
 
 
 @bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["PATCH"])
@@ -176,5 +177,5 @@ def move_callback(tenant: str, callback_id: str) -> dict[str, Any]:
     """Visitors: move their booking to the earliest free time of another slot ({"when": slot key})."""
     visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
     when = request_body("MoveCallback").when
-    moved = callbacks.move_callback(bootstrap.container().deps, visitor, callback_id, when)
-    return callbacks.callback_frame(moved)
+    deps = bootstrap.container().deps
+    return callbacks.visitor_callback(deps, callbacks.move_callback(deps, visitor, callback_id, when))

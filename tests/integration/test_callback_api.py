@@ -151,7 +151,8 @@ def test_the_modes_follow_the_tenants_clock(stack: Any, tenant: str, callback: d
 
 
 def test_do_not_record_is_kept_and_an_opted_out_visitor_is_never_recorded(stack: Any, tenant: str) -> None:
-    deps = _deps_with(tenant, {"recording": True, "recording_share_percent": 100})
+    deps = _deps_with(tenant, {"recording": True, "recording_share_percent": 100,
+                                "recording_notice": "notices/recording.wav"})
     slot = callbacks.free_slots(deps, tenant)[0]["key"]
     made = [callbacks.request_callback(deps, Principal(tenant, f"v-{n}", PrincipalKind.VISITOR), CallbackRequest(
         phone=f"061234567{n}", name="Zoé", when=slot, do_not_record=opted_out))

@@ -168,7 +168,7 @@ export function install(w) {
     const moving = state.callbackView === 'move' && booked;
     cb.state.textContent = stateText(current);
     cb.cancel.hidden = !(booked || current.state === 'retrying') || moving;
-    cb.change.hidden = !booked || offers().slots.length === 0 || moving;
+    cb.change.hidden = !booked || current.mode !== 'scheduled' || offers().slots.length === 0 || moving;
     cb.change.setAttribute('aria-expanded', String(moving));
     cb.again.hidden = isOpenCallback(current);
     cb.again.textContent = current.state === 'expired' ? w.t('callbackPickTime') : w.t('callbackAgain');
