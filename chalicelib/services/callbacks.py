@@ -24,7 +24,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, MissingField, NotFo
 from chalicelib.domain.model import Principal
 from chalicelib.domain.routing import Channel, RoutingContext, route_for
 from chalicelib.ports import CallbackRepository, Deps
-from chalicelib.services import call_attempts, callback_mail, tenants
+from chalicelib.services import call_attempts, callback_mail, callback_notices, tenants
 from chalicelib.services import chat_request as parse
 
 NOW = "now"
@@ -160,23 +160,15 @@ def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Call
     return cancelled
 
 
-def callback_frame(callback: Callback, attempts: int | None = None) -> dict[str, object]:
-    """A callback as the visitor sees it: the number masked (the visitor typed it; a page's other scripts need not
-    read it back), the call time in UTC, the attempt under way of `attempts` (the tenant's: "not reached, next
-    attempt at 9:05")."""
-    return {"id": callback.id, "mode": callback.mode.value, "state": callback.state.value, "at": _iso(callback.at),
-            "slot": callback.slot or None, "phone": numbers.masked(callback.phone), "name": callback.name,
-            "attempt": callback.attempt, "attempts": attempts, "next_at": _iso(callback.next_at),
-            "phase": callback.phase.value}
+def callback_frame(callback: Callback, attempts: int) -> dict[str, object]:
+    """A callback as the visitor sees it, as the `callback.updated` frame carries it (callback_notices.py): the
+    number masked, the call time in UTC, the attempt under way of `attempts` (the tenant's)."""
+    return callback_notices.visitor_view(callback, attempts)
 
 
 def visitor_callback(deps: Deps, callback: Callback) -> dict[str, object]:
-    """callback_frame with the tenant's number of attempts."""
-    return callback_frame(callback, _settings(deps, callback.tenant).retry.attempts)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    """callback_frame with the tenant's number of attempts: what the visitor's REST routes answer."""
+    return callback_frame(callback, callback_notices.attempts_of(deps, callback.tenant))
 
 
 # --- the visitor's own callback: read it, move its booking (issue 13; the storage helper's part) -----------------
