@@ -2,18 +2,25 @@
 slot, sees the confirmation with the time and the masked number and cancels it; a reload shows the open callback
 again, and it moves to another slot; a number Guichet will not dial shows the server's message on the field; "now" is
 offered only while an agent is Available for calls (takes calls, has a line); "do not record me" shows when the
-tenant records calls; the callbox is axe-clean."""
+tenant records calls; the callbox is axe-clean; it follows the states the `callback.updated` frame brings (sent
+through the gateway's @connections API, as the server's fan-out sends it), and an expiry offers a time."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import BASE_SETTINGS, DEMO_PASSWORD, LocalStack, StackPool
 from tests.e2e.helpers import Pages, axe_violations, rest
+from tests.e2e.test_live_chat_widget import VISITOR_KEY
 
 WAIT = 10_000  # ms: a REST call on the local stack takes well under a second
 CALLBACK_KEY = "guichet:demo:callback"
@@ -175,3 +182,74 @@ def test_the_callbox_is_axe_clean_with_do_not_record(start_stack: StartStack, pa
     page.get_by_test_id("guichet-callback-change").click()
     expect(page.get_by_test_id("guichet-callback-move-day")).to_be_focused()
     assert axe_violations(page) == []
+
+
+# ---------------------------------------------------------------- live states
+
+
+@pytest.fixture
+def local(stack_pool: StackPool) -> Iterator[LocalStack]:
+    """A stack of its own whose AWS (the table) the test reads."""
+    taken = stack_pool.take(dict(BASE_SETTINGS))
+    yield taken
+    stack_pool.release(taken)
+
+
+def push_to_widget(local: LocalStack, page: Page, frame: dict[str, Any]) -> None:
+    """Sends `frame` to the visitor's open WebSocket connections through the gateway's @connections API, as the
+    server's fan-out does (services/callback_notices.py): found in the principal's partition of the table."""
+    token = page.evaluate("key => localStorage.getItem(key)", VISITOR_KEY)
+    visitor_id = rest(local.url, "GET", "/tenants/demo/me", token=token)["id"]
+    dynamodb = boto3.client("dynamodb", endpoint_url=local.aws_endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing")
+    tables = [name for name in dynamodb.list_tables()["TableNames"]
+              if {k["AttributeName"] for k in dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]}
+              == {"pk", "sk"}]
+    key = {":pk": {"S": f"T#demo#VISITOR#{visitor_id}"}, ":conn": {"S": "CONN#"}}
+    deadline = time.monotonic() + WAIT / 1000
+    while True:  # the table that keeps the principal's partition (docs/data-model.md)
+        found = [item for table in tables for item in dynamodb.query(
+            TableName=table, KeyConditionExpression="pk = :pk AND begins_with(sk, :conn)",
+            ExpressionAttributeValues=key, ConsistentRead=True)["Items"]]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert found, "the widget has no WebSocket connection"
+    for item in found:
+        connection_id = item["sk"]["S"][len("CONN#"):]
+        request = urllib.request.Request(f"{local.url}/@connections/{connection_id}", method="POST",
+                                         data=json.dumps(frame).encode())
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+
+
+def test_the_callbox_follows_the_callbacks_states_and_an_expiry_offers_a_time(
+        local: LocalStack, pages: Pages) -> None:
+    page = open_callbox(pages, local.url)
+    book_the_last_days_slot(page, local.url)
+    state = page.get_by_test_id("guichet-callback-state")
+    expect(state).to_contain_text("+33 6 •• •• •• 78", timeout=WAIT)
+    booked = rest(local.url, "GET", f"/tenants/demo/callbacks/{stored(page)}",
+                  token=page.evaluate("key => localStorage.getItem(key)", VISITOR_KEY))
+    announcer = page.get_by_test_id("guichet-announcer")
+
+    def told(changes: dict[str, Any], text: str | re.Pattern[str]) -> None:
+        push_to_widget(local, page, {"type": "callback.updated", "callback": {**booked, **changes}})
+        expect(state).to_have_text(text, timeout=WAIT)
+        expect(announcer.locator("p").last).to_have_text(text)  # read out
+
+    told({"state": "calling", "attempt": 1, "phase": "calling_visitor"}, "We are calling you at +33 6 •• •• •• 78.")
+    expect(page.get_by_test_id("guichet-callback-cancel")).to_be_hidden()  # the phone rings: nothing to cancel
+    told({"state": "retrying", "attempt": 1, "next_at": "2026-12-07T08:05:00Z"},
+         re.compile(r"^We could not reach you\. Next attempt at 9:05\sAM\b"))  # on the tenant's clock (Paris)
+    told({"state": "connected", "attempt": 2, "phase": "connected"}, "You are on the phone with an agent.")
+    told({"state": "ended", "attempt": 2}, "Your call has ended. Thank you!")
+    assert stored(page) is None  # over: a reload no longer shows it
+    told({"state": "expired", "attempt": 1}, re.compile("^No agent could take your call in time"))
+    again = page.get_by_test_id("guichet-callback-again")
+    expect(again).to_have_text("Choose a time")
+    again.click()
+    expect(page.get_by_test_id("guichet-callback-now")).to_be_hidden()  # after an expiry: a time, not "now"
+    expect(page.get_by_test_id("guichet-callback-slot-day")).to_be_visible()
+    expect(page.get_by_test_id("guichet-callback-phone")).to_be_focused()
+    assert pages.dialogs == []
