@@ -88,14 +88,15 @@ class NewContact(Body):
 
 
 class NewCallback(Body):
-    """The callbox (issue 13): the number as the visitor typed it (numbers.py reads it), a name, maybe an email, and
-    `when`: "now" or a slot's key."""
+    """The callbox (issue 13): the number as the visitor typed it (numbers.py reads it), a name, maybe an email,
+    `when`: "now" or a slot's key, and "do not record me" (CB-9)."""
 
     phone: Text40
     name: Text120 | None = None
     email: Email | None = None
     when: Text40 | None = None
     conversation_id: Id | None = None
+    do_not_record: bool = False
 
 
 class AudioUpload(Body):

@@ -126,9 +126,10 @@ def post_rating(tenant: str, conversation_id: str) -> Response:
 @bp.route("/tenants/{tenant}/callbacks/slots", methods=["GET"])
 @rest
 def callback_slots(tenant: str) -> dict[str, Any]:
-    """Public: the slots a visitor may book a callback in now, with their free times (CB-2)."""
+    """Public: whether immediate (CB-1) and scheduled (CB-2) callbacks are offered now, and the slots a visitor may
+    book a callback in, with their free times."""
     visitor_origin(tenant)
-    return {"slots": callbacks.free_slots(bootstrap.container().deps, tenant)}
+    return callbacks.offers(bootstrap.container().deps, tenant)
 
 
 @bp.route("/tenants/{tenant}/callbacks", methods=["POST"])
@@ -138,9 +139,9 @@ def post_callback(tenant: str) -> Response:
     visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
     body = request_body("NewCallback")
     request = callbacks.CallbackRequest(phone=body.phone, name=body.name, email=body.email, when=body.when,
-                                        conversation_id=body.conversation_id)
-    found = callbacks.request_callback(bootstrap.container().deps, visitor, request)
-    return json_response(201, callbacks.callback_frame(found))
+                                        conversation_id=body.conversation_id, do_not_record=body.do_not_record)
+    deps = bootstrap.container().deps
+    return json_response(201, callbacks.visitor_callback(deps, callbacks.request_callback(deps, visitor, request)))
 
 
 @bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["DELETE"])
@@ -148,7 +149,8 @@ def post_callback(tenant: str) -> Response:
 def delete_callback(tenant: str, callback_id: str) -> dict[str, Any]:
     """Visitors: cancel their callback; its time and its number are free again."""
     visitor = _visitor(tenant)
-    return callbacks.callback_frame(callbacks.cancel_callback(bootstrap.container().deps, visitor, callback_id))
+    deps = bootstrap.container().deps
+    return callbacks.visitor_callback(deps, callbacks.cancel_callback(deps, visitor, callback_id))
 
 
 def _visitor(tenant: str) -> Principal:
@@ -165,7 +167,8 @@ def _visitor(tenant: str) -> Principal:
 def get_callback(tenant: str, callback_id: str) -> dict[str, Any]:
     """Visitors: their own callback, in whatever state."""
     visitor = _visitor(tenant)
-    return callbacks.callback_frame(callbacks.get_callback(bootstrap.container().deps, visitor, callback_id))
+    deps = bootstrap.container().deps
+    return callbacks.visitor_callback(deps, callbacks.get_callback(deps, visitor, callback_id))
 
 
 @bp.route("/tenants/{tenant}/callbacks/{callback_id}", methods=["PATCH"])
@@ -174,5 +177,5 @@ def move_callback(tenant: str, callback_id: str) -> dict[str, Any]:
     """Visitors: move their booking to the earliest free time of another slot ({"when": slot key})."""
     visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
     when = request_body("MoveCallback").when
-    moved = callbacks.move_callback(bootstrap.container().deps, visitor, callback_id, when)
-    return callbacks.callback_frame(moved)
+    deps = bootstrap.container().deps
+    return callbacks.visitor_callback(deps, callbacks.move_callback(deps, visitor, callback_id, when))

@@ -1,6 +1,11 @@
 """A visitor asks to be called back (issue 13): now (CB-1) or at a free time of a slot they pick (CB-2), and may
 cancel. Every refusal names its field and stores nothing: a number Guichet may not dial (numbers.py), a second open
-callback for a number, a daily limit, a slot that is not offered, a full slot (409 `slot_full`).
+callback for a number, a daily limit, immediate callback while it is not offered, a slot that is not offered, a full
+slot (409 `slot_full`).
+
+What the widget offers now (`offers`): immediate callback while an agent is Available for calls in the groups a call
+is routed to, or within the opening hours (CB-1); scheduled callback always, only while immediate is not offered, or
+within its hours (CB-2).
 
 What comes next (issue 13, still open): routing a callback to an agent as a call, dialling through the telephony
 port, the Scheduler timer that starts a booking at its time, retries and expiry, and the confirmation email."""
@@ -11,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain import emails
-from chalicelib.domain.callbacks import numbers, slots
+from chalicelib.domain.callbacks import numbers, recording, slots
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, DailyLimits
 from chalicelib.domain.callbacks.settings import CallbackSettings
+from chalicelib.domain.callbacks.slots import SlotSettings
 from chalicelib.domain.errors import Conflict, InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import Principal
+from chalicelib.domain.routing import Channel, RoutingContext, route_for
 from chalicelib.ports import CallbackRepository, Deps
-from chalicelib.services import call_attempts, callback_mail, tenants
+from chalicelib.services import call_attempts, callback_mail, callback_notices, tenants
 from chalicelib.services import chat_request as parse
 
 NOW = "now"
@@ -33,6 +40,8 @@ class CallbackRequest:
     when: object = None
     #: The chat the visitor asks from, shown to the agent with the whole case (CB-12).
     conversation_id: object = None
+    #: "Do not record me" (CB-9): the visitor's call is never recorded.
+    do_not_record: object = False
 
 
 def _store(deps: Deps) -> CallbackRepository:
@@ -53,6 +62,43 @@ def daily_limits(settings: CallbackSettings, now: datetime) -> DailyLimits:
                        seconds_to_next_day=max(1, int((next_day - local).total_seconds())))
 
 
+def offers(deps: Deps, tenant: str) -> dict[str, object]:
+    """What the callbox offers now: `immediate` (CB-1), `scheduled` (CB-2), the tenant's `time_zone` (the slots'
+    wall clock) and the free `slots`. The slots are listed whenever scheduled callback is on, even while `scheduled`
+    is false (immediate is offered): a visitor whose immediate callback expired is offered one (CB-3)."""
+    settings = _settings(deps, tenant)
+    now = deps.clock.now()
+    immediate = immediate_offered(deps, tenant, settings, now)
+    scheduled = {"off": False, "always": True, "when_immediate_unavailable": not immediate,
+                 "on_schedule": _within(settings.scheduled_hours, now)}.get(settings.scheduled, False)
+    return {"immediate": immediate, "scheduled": scheduled, "time_zone": settings.slots.time_zone,
+            "slots": free_slots(deps, tenant)}
+
+
+def immediate_offered(deps: Deps, tenant: str, settings: CallbackSettings, now: datetime) -> bool:
+    """Whether "call me now" is offered (CB-1): "when_agents_available" while at least one agent is Available for
+    calls (takes calls, has a line, has room) in a group of the rule that routes a call; "opening_hours" within
+    them; "off" never. Groups' thresholds do not count: a callback asked for now is made now, so a queue with room
+    is not an agent."""
+    if settings.immediate == "opening_hours":
+        return _within(settings.opening_hours, now)
+    if settings.immediate != "when_agents_available":
+        return False
+    route = route_for(tenants.routing_of(deps, tenant), RoutingContext(channel=Channel.CALL))
+    if route is None:
+        return False
+    return any(deps.routing.ready(tenant, group, Channel.CALL, route.skill, 1) for group in route.groups)
+
+
+def _within(hours: SlotSettings | None, now: datetime) -> bool:
+    """Whether `now` falls in one of the hours' ranges on the tenant's clock (a holiday's own ranges that day)."""
+    if hours is None:
+        return False
+    local = now.astimezone(hours.zone)
+    return any(hours_range.start <= local.time() < hours_range.end
+               for hours_range in slots.ranges_on(hours, local.date()))
+
+
 def free_slots(deps: Deps, tenant: str) -> list[dict[str, object]]:
     """The slots a visitor may book now, each with its free times left and the time a booking would get."""
     settings = _settings(deps, tenant)
@@ -71,13 +117,18 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
         raise MissingField("name")
     email = emails.valid_email("email", request.email)
     conversation_id = parse.optional_text("conversation_id", request.conversation_id, 128)
+    if not isinstance(request.do_not_record, bool):
+        raise InvalidInput("'do_not_record' must be true or false", field="do_not_record")
     now = deps.clock.now()
-    callback = Callback(tenant=visitor.tenant, id=deps.ids.new_id(), visitor_id=visitor.id, phone=phone, name=name,
-                        mode=CallbackMode.IMMEDIATE, created_at=now, email=email, conversation_id=conversation_id)
+    callback_id = deps.ids.new_id()
+    callback = Callback(tenant=visitor.tenant, id=callback_id, visitor_id=visitor.id, phone=phone, name=name,
+                        mode=CallbackMode.IMMEDIATE, created_at=now, email=email, conversation_id=conversation_id,
+                        no_record=request.do_not_record,
+                        record=recording.recorded(callback_id, settings.recording, opted_out=request.do_not_record))
     limits = daily_limits(settings, now)
     if request.when in (None, NOW):
-        if settings.immediate == "off":
-            raise Unavailable("immediate callback is not offered; pick a time", field="when")
+        if not immediate_offered(deps, visitor.tenant, settings, now):
+            raise Unavailable("immediate callback is not offered now; pick a time", field="when")
         _store(deps).open(callback, limits)
         call_attempts.arm_first(deps, callback)
         callback_mail.confirm(deps, callback)
@@ -109,12 +160,15 @@ def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Call
     return cancelled
 
 
-def callback_frame(callback: Callback) -> dict[str, object]:
-    """A callback as the visitor sees it: the number masked (the visitor typed it; a page's other scripts need not
-    read it back), the call time in UTC."""
-    return {"id": callback.id, "mode": callback.mode.value, "state": callback.state.value,
-            "at": callback.at.isoformat().replace("+00:00", "Z") if callback.at else None,
-            "slot": callback.slot or None, "phone": numbers.masked(callback.phone), "name": callback.name}
+def callback_frame(callback: Callback, attempts: int) -> dict[str, object]:
+    """A callback as the visitor sees it, as the `callback.updated` frame carries it (callback_notices.py): the
+    number masked, the call time in UTC, the attempt under way of `attempts` (the tenant's)."""
+    return callback_notices.visitor_view(callback, attempts)
+
+
+def visitor_callback(deps: Deps, callback: Callback) -> dict[str, object]:
+    """callback_frame with the tenant's number of attempts: what the visitor's REST routes answer."""
+    return callback_frame(callback, callback_notices.attempts_of(deps, callback.tenant))
 
 
 # --- the visitor's own callback: read it, move its booking (issue 13; the storage helper's part) -----------------

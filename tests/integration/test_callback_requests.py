@@ -34,6 +34,9 @@ def deps(tenant: str) -> Deps:
     settings = callback_settings_from_json({
         "slots": [{"weekday": "monday", "start": "09:00", "end": "10:00", "capacity": 2}], "holidays": [],
         "time_zone": "Europe/Paris", "horizon_days": 8, "country": "FR",
+        # immediate callback offered by the clock, not by an agent's availability (test_callback_api.py)
+        "immediate": "opening_hours", "opening_hours": {"slots": [{"weekday": "monday", "start": "08:00",
+                                                                   "end": "20:00"}]},
     }, found.settings.callback)
     real.tenants.put(replace(found, settings=replace(found.settings, callback=settings)))
     return replace(real, clock=_Clock())

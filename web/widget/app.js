@@ -4,8 +4,9 @@
 // connection and the stages, one module each: consent.js, waiting.js, conversation.js (starting and following a
 // conversation), chat.js (sending, typing), receive.js, end.js (transcript and rating), dissuasion.js,
 // settings.js (the email for answers and the settings: asynchronous conversations), history.js (previous
-// conversations), visitor.js (session, resume, read marks). Each module adds its functions to `w`; a module calls
-// another's through `w`. The texts are in texts.js, the panel's elements in panel.js.
+// conversations), visitor.js (session, resume, read marks), callback-entry.js ("Call me back"; it imports the
+// callbox, callbox.js, on first use). Each module adds its functions to `w`; a module calls another's through `w`.
+// The texts are in texts.js, the panel's elements in panel.js.
 // Visitor and agent text is only ever set with textContent / Text nodes.
 
 import {
@@ -24,10 +25,11 @@ import { install as installSettings } from './settings.js';
 import { install as installHistory } from './history.js';
 import { install as installEnd } from './end.js';
 import { install as installDissuasion } from './dissuasion.js';
+import { install as installCallbackEntry } from './callback-entry.js';
 
 // ---------------------------------------------------------------- REST
 
-// ---------------------------------------------------------------- REST
+const callbackPath = (id) => `/callbacks/${encodeURIComponent(id)}`;
 
 function createApi(base, tenant, getToken) {
   const call = createTenantCall({ base, tenant, getToken });
@@ -43,6 +45,12 @@ function createApi(base, tenant, getToken) {
     conversation: (id) => call('GET', conversationPath(id)),
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
     rate: (id, body) => call('POST', `${conversationPath(id)}/rating`, body),
+    // Callbacks (callback-entry.js, callbox.js): what is offered now (public), then the visitor's own callback.
+    callbackOffers: () => publicCall('GET', '/callbacks/slots'),
+    requestCallback: (body) => call('POST', '/callbacks', body),
+    callback: (id) => call('GET', callbackPath(id)),
+    cancelCallback: (id) => call('DELETE', callbackPath(id)),
+    moveCallback: (id, when) => call('PATCH', callbackPath(id), { when }),
     // The transcript is a file, not JSON: fetched with the visitor's token, handed back as a Blob.
     async transcript(id, format) {
       const url = `${base}/tenants/${encodeURIComponent(tenant)}${conversationPath(id)}/transcript?format=${format}`;
@@ -110,8 +118,8 @@ export function start(w) {
     api, connection, defaults: BRAND_TEXTS, t, maxChars, stage, render, renderAvailability, announce, openPanel,
     closePanel, isAsynchronous, ensureInitialized, setUnread, showConnection, showError, hideError, resumeConversation,
   });
-  [installPanel, installConsent, installWaiting, installVisitor, installConversation, installChat, installReceive,
-    installSettings, installHistory, installEnd, installDissuasion].forEach((install) => install(w));
+  [installPanel, installCallbackEntry, installConsent, installWaiting, installVisitor, installConversation, installChat,
+    installReceive, installSettings, installHistory, installEnd, installDissuasion].forEach((install) => install(w));
 
   ui.close.addEventListener('click', closePanel);
   ui.minimise.addEventListener('click', closePanel);
@@ -120,6 +128,7 @@ export function start(w) {
   ui.root.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape' || ui.panel.hidden) return;
     if (state.view === 'settings' && ui.settings.contains(ui.root.activeElement)) w.showChat();
+    else if (state.view === 'callback' && ui.callbox?.contains(ui.root.activeElement)) w.hideCallbox();
     else closePanel();
   });
   window.addEventListener('online', () => connection.retryNow());
@@ -184,7 +193,7 @@ export function start(w) {
     ui.close.hidden = waits;
     ui.minimise.hidden = !waits;
     const asking = w.consentPending();
-    ui.consent.hidden = !asking || state.view === 'settings';
+    ui.consent.hidden = !asking || state.view !== 'chat';
     ui.consentText.textContent = w.brand('consent');
     ui.input.disabled = asking;
     ui.send.disabled = asking;
@@ -195,7 +204,8 @@ export function start(w) {
     ui.inviteDone.hidden = !confirmed;
     const inSettings = state.view === 'settings';
     ui.settings.hidden = !inSettings;
-    ui.body.hidden = inSettings;
+    ui.body.hidden = state.view !== 'chat';
+    w.renderCallbox();
     ui.settingsButton.setAttribute('aria-expanded', String(inSettings));
     if (inSettings) w.renderSettings();
     ui.waiting.hidden = current !== 'waiting';
@@ -237,7 +247,8 @@ export function start(w) {
     const focusInForm = !ui.panel.hidden && ui.form.contains(ui.root.activeElement);
     const notice = writable ? '' : w.brand('unavailable');
     if (ui.notice.textContent !== notice) ui.notice.textContent = notice;
-    ui.form.hidden = !writable || state.view === 'settings';
+    ui.form.hidden = !writable || state.view !== 'chat';
+    ui.notice.hidden = state.view === 'callback'; // the callbox is what the visitor can do now
     if (focusInForm && !writable) ui.notice.focus(); // the message box is gone: focus goes to the reason why
     else if (writable && !ui.panel.hidden && ui.root.activeElement === ui.notice) ui.input.focus();
     ui.launcher.hidden = !w.launcherShown();
@@ -270,6 +281,7 @@ export function start(w) {
       ui.notice.focus(); // read out at once: no chat can be started now
     }
     w.noteSeen();
+    w.refreshCallbackOffers();
   }
 
   // Hides the panel (minimises it): nothing ends, and the badge counts the agent's messages meanwhile.
@@ -307,6 +319,7 @@ export function start(w) {
     await w.obtainToken();
     const previous = w.refreshHistory();
     await w.resume();
+    await w.resumeCallback();
     hideError();
     connection.open();
     await previous;

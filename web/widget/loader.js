@@ -122,7 +122,8 @@ function element(tag, attributes, ...children) {
 function start(config) {
   const { tenant } = config;
   // localStorage keys (app.js adds the others): the visitor token, the conversation to resume after a reload.
-  const keys = { tokenKey: `guichet:${tenant}:visitor`, conversationKey: `guichet:${tenant}:conversation` };
+  const keys = { tokenKey: `guichet:${tenant}:visitor`, conversationKey: `guichet:${tenant}:conversation`,
+    callbackKey: `guichet:${tenant}:callback` }; // an open callback (callbox.js)
   // The host, its shadow root and the launcher; the panel comes with step two (panel.js).
   const host = element('div', { class: 'guichet-widget-host' });
   const root = host.attachShadow({ mode: 'open' });
@@ -190,7 +191,7 @@ function start(config) {
   // on its conversation. The launcher shows with the panel as it was (app.js), in the same task. The others are
   // offered chat if an agent group can take them. A callback email's link opens the widget on its callback.
   if (callbackLink) import('./callback-link.js').then((link) => link.open(w, callbackLink, loadRest), checkAvailability);
-  else if (state.resumeLink || (state.token && storage.get(keys.conversationKey))) {
+  else if (state.resumeLink || (state.token && (storage.get(keys.conversationKey) || storage.get(keys.callbackKey)))) {
     state.resuming = true;
     loadRest().then((loaded) => {
       if (loaded) return w.resumeConversation();

@@ -2,6 +2,7 @@
 // its module, and every text set in the page's language (applyTexts). The texts themselves are in texts.js.
 
 import { MAX_LENGTH, h } from './connection.js';
+import { build as buildCallbackEntry } from './callback-entry.js';
 import { build as buildConsent } from './consent.js';
 import { build as buildDissuasion } from './dissuasion.js';
 import { build as buildEnd } from './end.js';
@@ -42,8 +43,9 @@ export function buildPanel(w) {
     tabindex: '0',
   });
   const typing = h('p', { class: 'typing', 'data-testid': 'guichet-typing', hidden: '' });
-  Object.assign(ui, buildConsent(), buildHistory(), buildSettings(), buildWaiting(), buildEnd(), buildDissuasion());
-  const { history, waiting, invite, inviteDone, end, dissuasion, settings, consent } = ui;
+  Object.assign(ui, buildConsent(), buildHistory(), buildSettings(), buildWaiting(), buildEnd(), buildDissuasion(),
+    buildCallbackEntry());
+  const { history, waiting, invite, inviteDone, end, dissuasion, settings, consent, callbackEntry } = ui;
   const body = h('div', { class: 'body' }, history, intro, waiting, status, messages, invite, inviteDone, typing, end,
     dissuasion);
   // The tenant's "unavailable" text, in place of the composer while no chat can be started. A status region that
@@ -69,7 +71,7 @@ export function buildPanel(w) {
 
   const panel = h('section', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' },
     h('header', { class: 'header' }, logo, title, settingsButton, minimise, close),
-    connection, announcer, settings, body, notice, error, consent, form);
+    connection, announcer, settings, body, callbackEntry, notice, error, consent, form); // callbox.js adds the callbox
 
   ui.root.insertBefore(panel, ui.launcher);
   return Object.assign(ui, {
@@ -135,6 +137,7 @@ export function install(w) {
     ui.panel.style.setProperty('--guichet-sending-label', cssString(w.t('sending')));
     ui.panel.style.setProperty('--guichet-sent-label', cssString(w.t('sent')));
     ui.panel.style.setProperty('--guichet-failed-label', cssString(w.t('notSent')));
+    w.applyCallboxTexts();
     w.showConnection(state.connected);
     w.updateCounter();
     w.render();

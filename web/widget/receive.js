@@ -1,5 +1,5 @@
 // Guichet widget, stage "chat": what the server pushes (messages, conversation changes, queue positions, the agent's
-// typing) and what a reconnection catches up on. A stored message is shown once, in order.
+// typing, the callback's state) and what a reconnection catches up on. A stored message is shown once, in order.
 
 import {
   placeInOrder, renderMessage as renderMessageElement, storedMessageElement, syncMissed as syncPages,
@@ -18,6 +18,7 @@ export function install(w) {
   function handleReconnected() {
     const firstConnection = !state.connectedOnce;
     state.connectedOnce = true;
+    if (!firstConnection) w.refreshCallback(); // its states missed meanwhile
     if (!w.hasOpenConversation()) {
       if (state.outbox.size > 0) {
         w.resending();
@@ -61,6 +62,9 @@ export function install(w) {
         break;
       case 'queue.position':
         w.queueMoved(frame);
+        break;
+      case 'callback.updated':
+        w.callbackUpdated(frame.callback);
         break;
       case 'typing':
         if (frame.sender?.kind === 'agent' && w.isCurrent(frame.conversation_id)) peerTyping(frame);

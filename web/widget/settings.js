@@ -8,7 +8,7 @@ import { isPlainObject, storage, isOpenStatus } from './loader.js';
 const EMAIL_PATTERN = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$/; // as the server checks it
 const EMAIL_MAX = 320;
 
-function isEmail(text) {
+export function isEmail(text) {
   return text.length <= EMAIL_MAX && EMAIL_PATTERN.test(text);
 }
 

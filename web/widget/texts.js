@@ -101,6 +101,9 @@ export const UI_TEXTS = {
     historyLoading: 'Loading…',
     historyFailed: 'These messages could not be loaded.',
     historyEmpty: 'No messages.',
+    // "Call me back" (callback-entry.js); the callbox's own texts are in callbox-texts.js
+    callbackOpen: 'Call me back',
+    callbackYours: 'Your callback',
   },
   fr: {
     close: 'Fermer la discussion',
@@ -174,5 +177,7 @@ export const UI_TEXTS = {
     historyLoading: 'Chargement…',
     historyFailed: "Ces messages n'ont pas pu être chargés.",
     historyEmpty: 'Aucun message.',
+    callbackOpen: 'Être rappelé',
+    callbackYours: 'Votre rappel',
   },
 };
