@@ -63,8 +63,8 @@ def flow_for(deps: Deps) -> CallFlow:
 
 
 def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
-    if isinstance(event, NewOutboundCall):
-        return CallAnswer(attributes=dict(event.arguments))  # every later event of the call names them
+    if isinstance(event, NewOutboundCall):  # every later event of the call names its arguments
+        return CallAnswer(attributes=dict(event.arguments)) if event.arguments else NOTHING
     attributes = event.attributes
     party, tenant = attributes.get("party"), attributes.get("tenant", "")
     callback = deps.callbacks.get(tenant, attributes.get("callback", "")) if deps.callbacks and tenant else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,8 +103,9 @@ def test_a_calling_number_turns_telephony_on_through_the_local_gateway(monkeypat
     server = EmbeddedMoto().start()
     try:
         template = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
-        result = provision_stack(template, server.url, ws_callback_url="http://127.0.0.1:8123",
-                                 calling_number="+15550100000")
+        # A stage of its own: moto's server in this process shares its tables with the session's stack.
+        result = provision_stack(template, server.url, stage=f"phone{uuid.uuid4().hex[:6]}",
+                                 ws_callback_url="http://127.0.0.1:8123", calling_number="+15550100000")
     finally:
         server.stop()
     assert result.parameters["CallingNumber"] == "+15550100000"

@@ -39,7 +39,10 @@ def test_each_invocation_delivered_twice_gets_one_answer_stored_once(stack: Stac
     event, transaction_id = _fresh(path)
     first = lambda_app.sma_handler(event, None)
     second = lambda_app.sma_handler(event, None)
-    assert first == second == (REFUSED if event["InvocationEventType"] == "NEW_INBOUND_CALL" else NOTHING)
+    # An inbound call is refused; an answered call that is none of Guichet's callbacks (these samples carry no
+    # arguments of ours) is hung up, so that nobody is left on a silent line.
+    hung_up = event["InvocationEventType"] in ("NEW_INBOUND_CALL", "CALL_ANSWERED")
+    assert first == second == (REFUSED if hung_up else NOTHING)
     if transaction_id is None:
         return
     stored = list(SmaInvocationItem.query(f"T#*#SMA#{transaction_id}", consistent_read=True))
