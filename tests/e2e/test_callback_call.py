@@ -1,0 +1,106 @@
+"""An immediate callback from the widget to the end of the call (issue 13, CB-1, CB-4, CB-6, CB-7, CB-12), in
+Chromium on a fresh local stack, with the phone emulator's phones: a visitor who chats with Bob asks to be called
+back now; Alice, Available for calls on her own line, gets the call card with the visitor's chat; both emulated
+phones answer; the widget and the desk show them connected; the visitor hangs up; Alice wraps up with a disposition
+and is Available again after her auto-answer delay (3 s here)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import Pages, rest, write
+from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.test_live_chat_widget import OpenWidget, agent
+from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
+
+WAIT = 15_000  # ms
+ALICE_LINE = "+33698765432"
+VISITOR_PHONE = "+33612345678"
+FIRST_WORDS = "My bike's gears slip; could someone call me?"
+
+
+def phone(url: str, number: str) -> dict[str, Any]:
+    found: dict[str, Any] = rest(url, "GET", f"/__local__/phones/{number.replace('+', '%2B')}")["phone"]
+    return found
+
+
+def script(url: str, number: str, kind: str, after_seconds: float = 0) -> None:
+    rest(url, "PUT", f"/__local__/phones/{number.replace('+', '%2B')}/script",
+         {"script": kind, "after_seconds": after_seconds})
+
+
+def until(check: Callable[[], bool], what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.2)
+
+
+def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
+        start_stack: Callable[..., str], pages: Pages, open_widget: OpenWidget) -> None:
+    url = start_stack()
+    admin = login(url, "ada")["id_token"]
+    alice = login(url, "alice")
+    # Alice takes calls on her own line and no chats (a chat would exclude a call: ROUTE-7); back 3 s after a call.
+    rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
+         {"takes_calls": True, "own_line": ALICE_LINE, "capacity": {"chat": 0, "call": 1},
+          "auto_answer": True, "auto_answer_seconds": 3}, token=admin)
+    script(url, ALICE_LINE, "answer", after_seconds=2)  # rings for 2 s: the offer's card shows meanwhile
+    script(url, VISITOR_PHONE, "answer", after_seconds=0.5)
+    bob = agent(url, "bob")  # chats with the visitor first
+    bob.ask("set_status", status="available")
+    desk = open_desk(pages, url, "alice")
+
+    page, dialogs = open_widget(url)
+    write(page, FIRST_WORDS)
+    chat = bob.expect("offer")
+    bob.ask("accept_offer", conversation_id=chat["conversation"]["id"], offer_id=chat["offer"]["id"])
+    expect(page.get_by_test_id("guichet-status")).to_contain_text("Bob", timeout=WAIT)
+
+    page.get_by_test_id("guichet-callback-open").click()
+    expect(page.get_by_test_id("guichet-callback-now")).to_be_checked(timeout=WAIT)  # Alice is Available for calls
+    page.get_by_test_id("guichet-callback-phone").fill("06 12 34 56 78")
+    page.get_by_test_id("guichet-callback-name").fill("Zoé Martin")
+    page.get_by_test_id("guichet-callback-submit").click()
+    expect(page.get_by_test_id("guichet-callback-status")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_test_id("guichet-callback-state")).to_contain_text("+33 6 •• •• •• 78")  # masked
+
+    # Alice's phone rings and her desk shows the call's offer with the whole case: the number, the chat before it.
+    offer = desk.locator("[data-testid=offer][data-medium=call]")
+    expect(offer).to_be_visible(timeout=WAIT)
+    expect(offer.get_by_test_id("call-phone")).to_have_text(VISITOR_PHONE)
+    expect(offer.get_by_test_id("call-origin-message").first).to_contain_text(FIRST_WORDS)
+    expect(offer.get_by_test_id("offer-accept")).to_have_count(0)  # answering the phone accepts
+    until(lambda: phone(url, ALICE_LINE)["state"] in ("ringing", "in call", "hearing music"), "Alice's phone rings")
+
+    # Both answer: the card and the widget say connected; both phones are in the callback's room.
+    card = desk.get_by_test_id("call-card")
+    expect(card.get_by_test_id("call-state")).to_have_attribute("data-state", "connected", timeout=WAIT)
+    expect(page.get_by_test_id("guichet-callback-state")).to_have_text("You are on the phone with an agent.",
+                                                                      timeout=WAIT)
+    until(lambda: phone(url, ALICE_LINE)["room"] is not None
+          and phone(url, ALICE_LINE)["room"] == phone(url, VISITOR_PHONE)["room"], "both in one room")
+
+    # The visitor hangs up: Alice's leg is hung up too, and she wraps up with a disposition.
+    rest(url, "POST", f"/__local__/phones/{VISITOR_PHONE.replace('+', '%2B')}", {"action": "hang_up"})
+    expect(card.get_by_test_id("call-state")).to_have_attribute("data-state", "ended", timeout=WAIT)
+    until(lambda: phone(url, ALICE_LINE)["state"] == "idle", "Alice's phone hung up")
+    expect(page.get_by_test_id("guichet-callback-state")).to_have_text("Your call has ended. Thank you!",
+                                                                      timeout=WAIT)
+    desk.get_by_test_id("call-wrap-up").click()
+    desk.get_by_test_id("disposition-select").select_option(index=1)
+    desk.get_by_test_id("close-submit").click()
+    expect(card.get_by_test_id("call-closed")).to_be_visible(timeout=WAIT)  # wrapped up
+
+    def status() -> str:
+        me: dict[str, Any] = rest(url, "GET", "/tenants/demo/me", token=alice["id_token"])
+        return str(me["status"])
+
+    assert status() == "away"  # wrapping up
+    until(lambda: status() == "available", "Alice back after her auto-answer delay", seconds=10)
+    assert dialogs == []
+    bob.close()
