@@ -12,8 +12,13 @@ CHROMIUM := /usr/bin/chromium
 run: venv
 	$(BIN)/python -m local
 
+# Two pytest runs at once: the browser tests (mostly waiting on Chromium and their local stacks) beside the other
+# layers (mostly CPU). The browser tests' report follows the others'; either failing fails the target.
 test: venv chromium lint types
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	@$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider > .e2e-run.log 2>&1 & browsers=$$!; \
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider --ignore=tests/e2e; others=$$?; \
+	wait $$browsers; e2e=$$?; echo "--- the browser tests (tests/e2e)"; cat .e2e-run.log; \
+	exit $$(( others != 0 || e2e != 0 ))
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,7 +1,7 @@
 """Runs the long races in the background while the rest of the suite runs.
 
 A test marked `background` (the routing race: several minutes of CPU on a moto server of its own) is started at
-once in a child pytest, niced so that the browser tests keep their timing, and its result is awaited where the
+once in a child pytest, niced a little so that the browser tests keep their timing, and its result is awaited where the
 test stands in the run (moved last). Run alone, or with GUICHET_FOREGROUND=1, it runs in this process as usual.
 """
 
@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _children[item.nodeid] = subprocess.Popen(
             [sys.executable, "-m", "pytest", item.nodeid, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
             env={**os.environ, CHILD: "1"}, stdout=log, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=lambda: os.nice(10))
+            preexec_fn=lambda: os.nice(5))
     items[:] = [item for item in items if item not in background] + background
 
 
