@@ -267,6 +267,15 @@ def _expire_now(deps: Deps, callback: Callback) -> bool:
     return True
 
 
+def still_on_the_phone(deps: Deps, conversation: Conversation) -> bool:
+    """A call's conversation whose call is still going on (the agent wraps up once it has ended)."""
+    found = attempt_of(conversation)
+    if found is None or deps.callbacks is None:
+        return False
+    callback = deps.callbacks.get(conversation.tenant, found[0])
+    return callback is not None and callback.attempt == found[1] and callback.state is CallbackState.CONNECTED
+
+
 def after_call(deps: Deps, agent: Agent) -> None:
     """The agent closed a call (CB-4): Away now, and Available again after their auto-answer delay unless they
     change their status meanwhile; without auto-answer they come back by hand."""

@@ -78,6 +78,8 @@ def on_sma_event(deps: Deps, raw_event: object, flow: CallFlow = no_flow) -> dic
     except BadSmaEvent as exc:
         log.warning("an SMA invocation that is not one was answered with no actions", extra={"field": exc.field})
         return {"SchemaVersion": SCHEMA_VERSION, "Actions": []}
+    if not _has_effects(event):  # always the same answer and nothing to repeat: nothing to remember either
+        return render(NOTHING.actions)
     invocations = deps.sma_invocations
     if invocations is None:
         raise LookupError("SMA invocations are not wired (bootstrap)")
@@ -86,6 +88,14 @@ def on_sma_event(deps: Deps, raw_event: object, flow: CallFlow = no_flow) -> dic
         return remembered
     answer = decide(event, flow)
     return invocations.remember(event.key, render(answer.actions, answer.attributes))
+
+
+def _has_effects(event: SmaEvent) -> bool:
+    """Whether the table may act on this event (and so must remember its answer): RINGING, ACTION_INTERRUPTED,
+    DIGITS_RECEIVED and unknown types get no actions and change nothing, so a retried one needs no memory (two
+    DynamoDB requests saved per such invocation)."""
+    return isinstance(event, NewInboundCall | NewOutboundCall | CallAnswered | CallUpdateRequested | HungUp
+                      | ActionSucceeded | ActionFailed | InvalidResponseReported)
 
 
 def decide(event: SmaEvent, flow: CallFlow = no_flow) -> CallAnswer:

@@ -152,6 +152,8 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
         raise Forbidden("only an agent closes a conversation")
     if conversation.status is not ConversationStatus.ASSIGNED:
         raise Conflict("the conversation is not in progress", field="conversation_id")
+    if call_attempts.is_call(conversation) and call_attempts.still_on_the_phone(deps, conversation):
+        raise Conflict("the call is still going on: hang up first", field="conversation_id")
     chosen = parse.optional_text("disposition", disposition, 80)
     if chosen and chosen not in settings.dispositions:
         raise InvalidInput(f"'disposition' must be one of: {', '.join(settings.dispositions)}", field="disposition")

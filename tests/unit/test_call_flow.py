@@ -17,7 +17,7 @@ from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Prin
 from chalicelib.domain.telephony.commands import CallCommandKind
 from chalicelib.ports import Deps
 from chalicelib.services import call_attempts, call_flow, calls, conversations, timers
-from tests.unit.fakes import FakeTimers, make_deps
+from tests.unit.fakes import FakeSmaInvocations, FakeTimers, make_deps
 from tests.unit.fakes_calls import Calls, Dialled, FakeAudio, FakeCallbacks, FakeTelephony
 
 T = "t"
@@ -355,3 +355,30 @@ def test_the_notice_plays_before_recording_and_an_opted_out_visitor_is_never_rec
     assert played["url"] == f"https://audio-bucket.example/{key}?expires=300"
     with pytest.raises(Exception, match="agents only"):
         call_attempts.recording_url(deps, Principal(tenant=T, id="v1", kind=PrincipalKind.VISITOR), "cb1")
+
+
+def test_the_agent_wraps_up_only_once_the_call_has_ended() -> None:
+    from chalicelib.domain.errors import Conflict
+
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    ring_and_answer(deps, calls_, telephony.dials[1])
+    alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
+    with pytest.raises(Conflict, match="hang up first"):
+        conversations.close_conversation(deps, alice, "cb1-1", disposition=None)
+    sma(deps, calls_, telephony.dials[1], calls_.hangup(telephony.dials[1]))
+    assert conversations.close_conversation(deps, alice, "cb1-1", disposition=None).status is ConversationStatus.CLOSED
+
+
+def test_ringing_is_answered_without_touching_the_store() -> None:
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    call = telephony.dials[0]
+    sma(deps, calls_, call, calls_.new(call))
+    assert isinstance(deps.sma_invocations, FakeSmaInvocations)
+    stored = dict(deps.sma_invocations.answers)
+    assert sma(deps, calls_, call, calls_.event(call, "RINGING")) == {"SchemaVersion": "1.0", "Actions": []}
+    assert deps.sma_invocations.answers == stored  # nothing remembered: its answer never changes
