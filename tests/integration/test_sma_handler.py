@@ -46,6 +46,9 @@ def test_each_invocation_delivered_twice_gets_one_answer_stored_once(stack: Stac
     if transaction_id is None:
         return
     stored = list(SmaInvocationItem.query(f"T#*#SMA#{transaction_id}", consistent_read=True))
+    if event["InvocationEventType"] in ("RINGING", "DIGITS_RECEIVED"):  # no effect, so nothing to remember
+        assert stored == []
+        return
     assert [(item.sk, item.response) for item in stored] == [(f"SEQ#{event['Sequence']:010d}", first)]
 
 
