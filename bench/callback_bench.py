@@ -16,7 +16,6 @@ application itself, calling `app.sma_handler` with each invocation on the metere
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -37,7 +36,6 @@ from bench.message_bench import (
     ConnectionsRecorder,
     Result,
     _rewire,
-    free_port,
     metered,
     open_socket,
     seed_tenant,
@@ -213,33 +211,12 @@ def run() -> Result:
 
 @contextmanager
 def phone_exchange() -> Iterator[tuple[Any, str]]:
-    """The phone emulator's Chime SDK routes on a local aiohttp server; calls are only held (handler None)."""
-    from aiohttp import web
-
-    from local.phone import PhoneExchange, phone_routes
+    """The phone emulator's Chime SDK routes on a local server; calls are only held (handler None)."""
+    from local.phone import PhoneExchange, serving
 
     exchange = PhoneExchange(None)
-    application = web.Application()
-    application.add_routes(phone_routes(exchange))
-    port = free_port()
-    loop, runner, ready = asyncio.new_event_loop(), web.AppRunner(application), threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(timeout=10)
-    try:
-        yield exchange, f"http://127.0.0.1:{port}"
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
+    with serving(exchange) as url:
+        yield exchange, url
 
 
 def silent_wav(seconds: float) -> bytes:

@@ -10,12 +10,15 @@ script for its next rings and live buttons. No business rule lives here: only wh
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,3 +361,34 @@ def phone_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
         web.post("/meetings/{meeting}/attendees", create_attendee),
         web.delete("/meetings/{meeting}", delete_meeting),
     ]
+
+
+@contextmanager
+def serving(exchange: PhoneExchange) -> Iterator[str]:
+    """The exchange's Chime SDK routes on a loopback port of their own, for tests and benches that run no gateway;
+    yields the base URL to point boto3 at. The server's loop lives in its own thread from start to end: the
+    caller's thread may run another loop (Playwright's does, in the same pytest process)."""
+    application = web.Application()
+    application.add_routes(phone_routes(exchange))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop, runner, ready = asyncio.new_event_loop(), web.AppRunner(application), threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    if not ready.wait(timeout=10):
+        raise RuntimeError("the phone exchange's server did not start")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)

@@ -9,11 +9,9 @@ moves, so that five attempts five minutes apart take no real time; the Scheduler
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
-import socket
 import threading
 import time
 import uuid
@@ -24,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from chalicelib import bootstrap
 from chalicelib.adapters.chime import ChimeTelephony
@@ -33,7 +30,7 @@ from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Prin
 from chalicelib.ports import Deps, Timer
 from chalicelib.services import call_audio, call_flow, callbacks, calls, conversations, tenants, timers
 from chalicelib.services.callbacks import CallbackRequest
-from local.phone import PhoneExchange, Script, phone_routes
+from local.phone import PhoneExchange, Script, serving
 
 VISITOR = "+33612345678"
 ALICE, BOB = "+33700000001", "+33700000002"
@@ -122,34 +119,15 @@ def line(stack: Any, tenant: str) -> Iterator[Line]:
         return calls.on_sma_event(deps, event, call_flow.flow_for(deps))
 
     exchange = PhoneExchange(sma_handler, ring_timeout=0.6, audio_scale=0.01, deliver_twice=True)
-    app = web.Application()
-    app.add_routes(phone_routes(exchange))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    loop, runner, ready = asyncio.new_event_loop(), web.AppRunner(app), threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(timeout=10)
-    telephony = ChimeTelephony("local-sma", "+15550100000", "us-east-1", endpoint_url=f"http://127.0.0.1:{port}")
-    deps = replace(real, telephony=telephony, clock=clock, timers=recorded)
-    holder["deps"] = deps
-    admin = Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
-    tenants.change_settings(deps, admin, {"callback": {"country": "FR", "allowed_countries": ["FR"]}})
-    call_audio.upload(deps, admin, "hold_music", base64.b64encode(silent_wav(0.5)).decode())
-    yield Line(deps, exchange, clock, recorded, tenant)
-    exchange.reset()
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=5)
+    with serving(exchange) as url:
+        telephony = ChimeTelephony("local-sma", "+15550100000", "us-east-1", endpoint_url=url)
+        deps = replace(real, telephony=telephony, clock=clock, timers=recorded)
+        holder["deps"] = deps
+        admin = Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
+        tenants.change_settings(deps, admin, {"callback": {"country": "FR", "allowed_countries": ["FR"]}})
+        call_audio.upload(deps, admin, "hold_music", base64.b64encode(silent_wav(0.5)).decode())
+        yield Line(deps, exchange, clock, recorded, tenant)
+        exchange.reset()
 
 
 def hire(line: Line, agent_id: str, number: str, idle_minutes: int = 0) -> None:

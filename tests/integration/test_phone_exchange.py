@@ -3,20 +3,16 @@ adapter (chalicelib/adapters/chime.py) over HTTP, as the services do: boto3 pars
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from chalicelib.adapters.chime import ChimeTelephony
 from chalicelib.domain.telephony import commands
 from chalicelib.ports import Room
-from local.phone import PhoneExchange, phone_routes
+from local.phone import PhoneExchange, serving
 
 SMA = "local-sma"
 NUMBER = "+12065550100"
@@ -28,31 +24,8 @@ def exchange(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[PhoneExchange, s
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     found = PhoneExchange()
-    app = web.Application()
-    app.add_routes(phone_routes(found))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    # The server's loop lives in its own thread from start to end: the test's thread may run another loop (the
-    # browser tests' Playwright does, in the same pytest process).
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(timeout=10)
-    yield found, f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=5)
+    with serving(found) as url:
+        yield found, url
 
 
 def test_a_dialled_call_is_held_with_its_numbers_and_arguments(exchange: tuple[PhoneExchange, str]) -> None:
