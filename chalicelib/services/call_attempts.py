@@ -36,7 +36,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.routing import Channel, Medium, RoutingContext
 from chalicelib.domain.telephony.commands import hang_up
 from chalicelib.ports import AssignmentLost, CallbackRepository, Deps, Room, Timer
-from chalicelib.services import callback_mail, callback_notices, fanout, frames, routing, tenants
+from chalicelib.services import agents, callback_mail, callback_notices, fanout, frames, routing, tenants
 
 log = logging.getLogger("guichet.callbacks")
 
@@ -292,8 +292,6 @@ def back_after_call(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     agent = deps.agents.get(tenant, str(payload.get("agent_id", "")))
     if agent is None or agent.status is not AgentStatus.AWAY or agent.version != payload.get("version"):
         return False
-    from chalicelib.services import agents  # agents -> routing -> offers: imported where it is used
-
     agents.set_status(deps, Principal(tenant=tenant, id=agent.id, kind=PrincipalKind.AGENT), "available")
     return True
 
