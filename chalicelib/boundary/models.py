@@ -97,6 +97,7 @@ class NewCallback(Body):
     when: Text40 | None = None
     conversation_id: Id | None = None
     do_not_record: bool = False
+    language: Text40 | None = None
 
 
 class AudioUpload(Body):

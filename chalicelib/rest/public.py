@@ -139,7 +139,8 @@ def post_callback(tenant: str) -> Response:
     visitor = _visitor(tenant)  # who asks first: a bad token is 401 whatever the body
     body = request_body("NewCallback")
     request = callbacks.CallbackRequest(phone=body.phone, name=body.name, email=body.email, when=body.when,
-                                        conversation_id=body.conversation_id, do_not_record=body.do_not_record)
+                                        conversation_id=body.conversation_id, do_not_record=body.do_not_record,
+                                        language=body.language)
     deps = bootstrap.container().deps
     return json_response(201, callbacks.visitor_callback(deps, callbacks.request_callback(deps, visitor, request)))
 

@@ -389,4 +389,4 @@ def _mail(deps: Deps, callback: Callback, kind: str) -> None:
     """The visitor's email (services/callback_mail.py), when they gave an address; a failure is logged there and
     does not stop the call flow."""
     if callback.email and kind == "not_reached":
-        callback_mail.not_reached(deps, callback)
+        callback_mail.not_reached(deps, callback, language=callback.language)

@@ -12,6 +12,7 @@ port, the Scheduler timer that starts a booking at its time, retries and expiry,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ from chalicelib.services import call_attempts, callback_mail, callback_notices, 
 from chalicelib.services import chat_request as parse
 
 NOW = "now"
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class CallbackRequest:
     conversation_id: object = None
     #: "Do not record me" (CB-9): the visitor's call is never recorded.
     do_not_record: object = False
+    #: The widget's language (a BCP 47 tag such as "fr" or "en-GB"): the emails are written in it.
+    language: object = None
 
 
 def _store(deps: Deps) -> CallbackRepository:
@@ -119,11 +123,14 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
     conversation_id = parse.optional_text("conversation_id", request.conversation_id, 128)
     if not isinstance(request.do_not_record, bool):
         raise InvalidInput("'do_not_record' must be true or false", field="do_not_record")
+    language = parse.optional_text("language", request.language, 35)
+    if language and not _LANGUAGE.fullmatch(language):
+        raise InvalidInput("'language' must be a language tag such as fr or en-GB", field="language")
     now = deps.clock.now()
     callback_id = deps.ids.new_id()
     callback = Callback(tenant=visitor.tenant, id=callback_id, visitor_id=visitor.id, phone=phone, name=name,
                         mode=CallbackMode.IMMEDIATE, created_at=now, email=email, conversation_id=conversation_id,
-                        no_record=request.do_not_record,
+                        no_record=request.do_not_record, language=language,
                         record=recording.recorded(callback_id, settings.recording, opted_out=request.do_not_record))
     limits = daily_limits(settings, now)
     if request.when in (None, NOW):
@@ -131,7 +138,7 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
             raise Unavailable("immediate callback is not offered now; pick a time", field="when")
         _store(deps).open(callback, limits)
         call_attempts.arm_first(deps, callback)
-        callback_mail.confirm(deps, callback)
+        callback_mail.confirm(deps, callback, language=callback.language)
         return callback
     if settings.scheduled == "off":
         raise Unavailable("callbacks at a time are not offered", field="when")
@@ -142,7 +149,7 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
     scheduled = Callback(**{**callback.__dict__, "mode": CallbackMode.SCHEDULED, "slot": slot.key})
     booked = _store(deps).book(scheduled, times, limits)
     call_attempts.arm_first(deps, booked)
-    callback_mail.confirm(deps, booked)
+    callback_mail.confirm(deps, booked, language=booked.language)
     return booked
 
 
@@ -203,5 +210,5 @@ def move_callback(deps: Deps, visitor: Principal, callback_id: object, when: obj
         return found  # already there: its time stays
     moved = _store(deps).move(found, slot.key, [time.utc for time in slot.call_times() if time.utc > now])
     call_attempts.arm_first(deps, moved)  # the timer armed for the old time finds it moved and starts nothing
-    callback_mail.confirm(deps, moved)
+    callback_mail.confirm(deps, moved, language=moved.language)
     return moved

@@ -24,7 +24,7 @@ from chalicelib.adapters.mail import SesMailer
 from chalicelib.domain import links
 from chalicelib.domain.callbacks.model import Callback
 from chalicelib.domain.callbacks.settings import callback_settings_from_json
-from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.errors import InvalidInput, Unauthorized
 from chalicelib.domain.model import Agent, AgentStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps, Email
 from chalicelib.services import callback_mail, callbacks, conversations, tenants
@@ -242,3 +242,18 @@ def test_a_callback_link_opens_a_session_for_its_visitor_and_callback(http: Any,
     assert status == 400 and refused["field"] == "callback_link"
     status, refused = _post(http, tenant, {"callback_link": 7})
     assert status == 400 and refused["field"] == "callback_link"
+
+
+def test_a_callback_asked_from_a_french_widget_is_confirmed_in_french(deps: Deps, tenant: str) -> None:
+    address = _address()
+    visitor = Principal(tenant, "v-3", PrincipalKind.VISITOR)
+    booked = callbacks.request_callback(deps, visitor, CallbackRequest(phone="06 12 34 56 77", name="Zoé",
+                                                                       email=address, when=SLOT, language="fr"))
+    assert booked.language == "fr" and deps.callbacks is not None
+    assert deps.callbacks.get(tenant, booked.id).language == "fr"  # type: ignore[union-attr]  # kept for later mail
+    [mail] = sent_to(address)
+    assert "Votre rappel est prévu" in part(mail, "plain")
+    with pytest.raises(InvalidInput) as refused:
+        callbacks.request_callback(deps, visitor, CallbackRequest(phone="06 12 34 56 76", name="Zoé", when=SLOT,
+                                                                  language="<script>"))
+    assert refused.value.field == "language"

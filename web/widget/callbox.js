@@ -194,7 +194,7 @@ export function attach(w) {
       invalid[0].focus();
       return;
     }
-    const body = { phone, name, when, do_not_record: w.callbackRecorded() && cb.noRecord.checked };
+    const body = { phone, name, when, do_not_record: w.callbackRecorded() && cb.noRecord.checked, language: state.lang };
     if (email) body.email = email;
     if (state.conversation?.id) body.conversation_id = state.conversation.id; // the chat it comes from (CB-12)
     cb.submit.disabled = true;

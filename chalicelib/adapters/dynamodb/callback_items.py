@@ -48,6 +48,7 @@ class CallbackItem(_Item):
     visitor_call = UnicodeAttribute(null=True)
     room = UnicodeAttribute(null=True)
     recording_key = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
 
 
 class CallTimeItem(_Item):

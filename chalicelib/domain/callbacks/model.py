@@ -82,6 +82,8 @@ class Callback:
     room: str = ""
     #: The recording's key in the audio bucket, once the SMA wrote it.
     recording_key: str = ""
+    #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.
+    language: str = ""
 
     @property
     def call_conversation_id(self) -> str:
