@@ -15,7 +15,7 @@ from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, conversations, follow_up, frames, holding, offers
+from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -120,6 +120,14 @@ def _read(deps: Deps, caller: Caller, frame: f.Read) -> dict[str, Any]:
     return {"seq": follow_up.mark_read(deps, caller.principal, frame.conversation_id, frame.seq)}
 
 
+def _hold(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_controls.hold_call(deps, caller.principal, frame.conversation_id)}
+
+
+def _resume(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_controls.resume_call(deps, caller.principal, frame.conversation_id)}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -137,6 +145,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "set_notification": ("SetNotification", _set_notification),
     "page": ("PageChanged", _page),
     "read": ("Read", _read),
+    "hold_call": ("OnConversation", _hold),
+    "resume_call": ("OnConversation", _resume),
 }
 
 

@@ -81,9 +81,11 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
             return _agent_answered(deps, callback, attributes, event)
         return _visitor_answered(deps, callback, event)
     if isinstance(event, HungUp):
-        if event.tag is LegTag.B:  # the room's leg went (the room closed): the party's own call ends with it
+        if event.tag is LegTag.B:  # the room's leg went: the room closed (the call ends), or the party is on hold
             over = not current or callback.state not in (CallbackState.CALLING, CallbackState.CONNECTED)
-            return HANG_UP if over else NOTHING
+            if over:
+                return HANG_UP
+            return CallAnswer(actions=_music(deps, callback.tenant)) if _waiting(callback, party) else NOTHING
         if current:
             _hung_up(deps, callback, party, event.sip_response_code)
         return NOTHING
@@ -189,6 +191,8 @@ def _action_done(deps: Deps, callback: Callback, party: str, event: ActionSuccee
 
 
 def _waiting(callback: Callback, party: str) -> bool:
+    if callback.state is CallbackState.CONNECTED:
+        return party == "visitor" and callback.held_since is not None  # on hold (issue 14)
     if callback.state is not CallbackState.CALLING:
         return False
     if party == "agent":
@@ -204,6 +208,8 @@ def _command(deps: Deps, callback: Callback, event: CallUpdateRequested) -> Call
         return NOTHING
     if command.kind is CallCommandKind.HANG_UP:
         return HANG_UP
+    if command.kind is CallCommandKind.HOLD:  # out of the room (its meeting leg), then the hold music in a loop
+        return CallAnswer(actions=(Hangup(tag=LegTag.B), *_music(deps, callback.tenant)))
     if command.kind is CallCommandKind.JOIN_ROOM:
         return CallAnswer(actions=(JoinChimeMeeting(command.parameters["join_token"],
                                                     command.parameters["meeting_id"]),))

@@ -37,7 +37,8 @@ def agent_view(callback: Callback, attempts: int) -> dict[str, Any]:
             "since": _iso(callback.since), "attempt": callback.attempt, "attempts": attempts,
             "mode": callback.mode.value, "at": _iso(callback.at), "next_at": _iso(callback.next_at),
             "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
-            "agent_name": callback.agent_name or None, "queue": callback.queue or None}
+            "agent_name": callback.agent_name or None, "queue": callback.queue or None,
+            "held_since": _iso(callback.held_since)}
 
 
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:

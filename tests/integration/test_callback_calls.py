@@ -286,3 +286,30 @@ def test_a_scheduled_callback_is_started_by_its_scheduler_schedule(stack: Any, t
     conversation = deps.conversations.get(tenant, f"{booked.id}-1")
     assert conversation is not None and conversation.status is ConversationStatus.WAITING
     assert conversation.created_at == at
+
+
+def test_hold_plays_the_music_to_the_visitor_and_resume_interrupts_it(line: Line) -> None:
+    """Issue 14 (CB-10), on the emulator: on hold the visitor leaves the room and hears the music in a loop; resume
+    interrupts the music (ACTION_INTERRUPTED) and joins them again."""
+    from chalicelib.services import call_controls
+
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)
+    line.exchange.set_script(VISITOR, ANSWER)
+    line.exchange.audio_scale = 0.02  # the music's 50 repeats of 0.5 s take 0.5 s: it loops within the test
+    asked = ask(line)
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected")
+    until(lambda: line.exchange.phones[VISITOR].room is not None, what="the visitor in the room")
+    alice = Principal(line.tenant, "alice", PrincipalKind.AGENT)
+    call_controls.hold_call(line.deps, alice, f"{asked.id}-1")
+    until(lambda: line.exchange.phones[VISITOR].state == "hearing music", what="the visitor hears the music")
+    assert line.exchange.phones[VISITOR].room is None  # out of the room: Alice cannot hear them
+    assert line.exchange.phones[ALICE].state == "in call"
+    visitor_call = next(c for c in line.exchange.calls.values() if c.to_number == VISITOR)
+    until(lambda: sum(1 for e in visitor_call.events if e["type"] == "ACTION_SUCCESSFUL") >= 2,
+          what="the music looped")  # each loop ends, and the flow plays it again while the visitor is held
+    call_controls.resume_call(line.deps, alice, f"{asked.id}-1")
+    until(lambda: line.exchange.phones[VISITOR].room == line.callback(asked.id).room, what="back in the room")
+    assert any(e["type"] == "ACTION_INTERRUPTED" for e in visitor_call.events)
+    assert line.exchange.phones[VISITOR].state == "in call"
+    assert not visitor_call.mismatches

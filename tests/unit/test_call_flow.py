@@ -382,3 +382,56 @@ def test_ringing_is_answered_without_touching_the_store() -> None:
     stored = dict(deps.sma_invocations.answers)
     assert sma(deps, calls_, call, calls_.event(call, "RINGING")) == {"SchemaVersion": "1.0", "Actions": []}
     assert deps.sma_invocations.answers == stored  # nothing remembered: its answer never changes
+
+
+def test_hold_plays_the_music_out_of_the_room_and_resume_brings_the_visitor_back() -> None:
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.telephony.commands import to_arguments
+    from chalicelib.services import call_controls
+
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    visitor_call = telephony.dials[1]
+    ring_and_answer(deps, calls_, visitor_call)
+    alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
+    held = call_controls.hold_call(deps, alice, "cb1-1")
+    assert held["held_since"] == "2026-11-21T09:00:00Z"
+    with pytest.raises(Conflict, match="on hold already"):
+        call_controls.hold_call(deps, alice, "cb1-1")  # another desk, or a double click: one hold
+    [(call, command)] = [(c, k) for c, k in telephony.commands if k.kind is CallCommandKind.HOLD]
+    assert call == visitor_call.call_id
+    on_hold = sma(deps, calls_, visitor_call, calls_.update(visitor_call, to_arguments(command)))
+    assert action_types(on_hold) == ["Hangup", "PlayAudio"]  # out of the room, then the music
+    assert on_hold["Actions"][0]["Parameters"]["ParticipantTag"] == "LEG-B"
+    again = sma(deps, calls_, visitor_call, calls_.succeeded(visitor_call, on_hold["Actions"][1]))
+    assert action_types(again) == ["PlayAudio"]  # it loops while the visitor is held
+
+    back = call_controls.resume_call(deps, alice, "cb1-1")
+    assert back["held_since"] is None
+    join = [k for c, k in telephony.commands if c == visitor_call.call_id][-1]
+    assert join.kind is CallCommandKind.JOIN_ROOM
+    rejoined = sma(deps, calls_, visitor_call, calls_.update(visitor_call, to_arguments(join)))
+    assert action_types(rejoined) == ["JoinChimeMeeting"]
+    assert sma(deps, calls_, visitor_call, calls_.succeeded(visitor_call, on_hold["Actions"][1]))["Actions"] == []
+    with pytest.raises(Conflict, match="not on hold"):
+        call_controls.resume_call(deps, alice, "cb1-1")
+    bob = Principal(tenant=T, id="bob", kind=PrincipalKind.AGENT)
+    with pytest.raises(Exception, match="not yours"):
+        call_controls.hold_call(deps, bob, "cb1-1")
+
+
+def test_a_visitor_who_hangs_up_on_hold_ends_the_call() -> None:
+    from chalicelib.services import call_controls
+
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    visitor_call = telephony.dials[1]
+    ring_and_answer(deps, calls_, visitor_call)
+    call_controls.hold_call(deps, Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT), "cb1-1")
+    sma(deps, calls_, visitor_call, calls_.hangup(visitor_call))
+    assert callback(deps).state is CallbackState.ENDED
+    assert (telephony.dials[0].call_id, CallCommandKind.HANG_UP) in [(c, k.kind) for c, k in telephony.commands]

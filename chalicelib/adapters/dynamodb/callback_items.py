@@ -49,6 +49,7 @@ class CallbackItem(_Item):
     room = UnicodeAttribute(null=True)
     recording_key = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
+    held_since = UTCDateTimeAttribute(null=True)
 
 
 class CallTimeItem(_Item):

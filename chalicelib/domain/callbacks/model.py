@@ -82,6 +82,8 @@ class Callback:
     room: str = ""
     #: The recording's key in the audio bucket, once the SMA wrote it.
     recording_key: str = ""
+    #: Since when the visitor is on hold (issue 14, CB-10): they hear the hold music, out of the room.
+    held_since: datetime | None = None
     #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.
     language: str = ""
 

@@ -20,6 +20,7 @@ class CallCommandKind(StrEnum):
     PLAY_IN_LOOP = "play_in_loop"  # hold music or a waiting notice, looped until the next command
     START_RECORDING = "start_recording"
     JOIN_ROOM = "join_room"  # the party's leg joins the callback's room (its Chime SDK meeting)
+    HOLD = "hold"  # the party leaves the room (its meeting leg hangs up) and hears the hold music (issue 14)
 
 
 #: The parameters each command needs, in the order they are documented.
@@ -28,6 +29,7 @@ PARAMETERS: dict[CallCommandKind, tuple[str, ...]] = {
     CallCommandKind.PLAY_IN_LOOP: ("audio_key",),
     CallCommandKind.START_RECORDING: (),
     CallCommandKind.JOIN_ROOM: ("meeting_id", "join_token"),
+    CallCommandKind.HOLD: (),
 }
 
 
@@ -57,6 +59,10 @@ def start_recording() -> CallCommand:
 
 def join_room(meeting_id: str, join_token: str) -> CallCommand:
     return CallCommand(CallCommandKind.JOIN_ROOM, {"meeting_id": meeting_id, "join_token": join_token})
+
+
+def hold() -> CallCommand:
+    return CallCommand(CallCommandKind.HOLD, {})
 
 
 def to_arguments(command: CallCommand) -> dict[str, str]:

@@ -1,0 +1,69 @@
+"""The call card's controls (issue 14, CB-10), for the agent who holds a callback's call. Each is one conditional
+change of the callback, then one command to the visitor's call; every desk of the agent hears the new state
+(`callback.updated`).
+
+- Hold: the visitor leaves the room and hears the tenant's hold music in a loop; the card shows the time on hold.
+- Resume: the visitor joins the room again (a new seat), which interrupts the music.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.callbacks.model import Callback, CallbackState
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.model import Principal
+from chalicelib.domain.telephony.commands import hold, join_room
+from chalicelib.ports import Deps, Room
+from chalicelib.services import call_attempts, callback_notices
+
+
+def _held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
+    """The callback whose call this conversation is, connected now, and the caller's."""
+    if not agent.is_agent:
+        raise Forbidden("agents only", field="conversation_id")
+    conversation = deps.conversations.get(agent.tenant, conversation_id)
+    found = call_attempts.attempt_of(conversation) if conversation is not None else None
+    callback = call_attempts.store(deps).get(agent.tenant, found[0]) if found else None
+    if callback is None or found is None or callback.attempt != found[1]:
+        raise NotFound("no call of yours in this conversation", field="conversation_id")
+    if callback.agent_id != agent.id:
+        raise Forbidden("this call is not yours", field="conversation_id")
+    if callback.state is not CallbackState.CONNECTED or not callback.visitor_call or deps.telephony is None:
+        raise Conflict("the call is not in progress", field="conversation_id")
+    return callback
+
+
+def hold_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
+    callback = _held_call(deps, agent, conversation_id)
+    held = _change(deps, callback, deps.clock.now(), expected=None, refusal="the visitor is on hold already")
+    assert deps.telephony is not None
+    if not deps.telephony.command(callback.visitor_call, hold()):
+        raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
+    callback_notices.tell(deps, held)
+    return callback_notices.agent_view(held, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
+    callback = _held_call(deps, agent, conversation_id)
+    if callback.held_since is None:
+        raise Conflict("the visitor is not on hold", field="conversation_id")
+    back = _change(deps, callback, None, expected=callback.held_since, refusal="the call changed meanwhile")
+    assert deps.telephony is not None
+    seat = deps.telephony.add_member(Room(callback.room), "visitor")
+    if not deps.telephony.command(callback.visitor_call, join_room(callback.room, seat.join_token)):
+        raise Conflict("the visitor's call has ended", field="conversation_id")
+    callback_notices.tell(deps, back)
+    return callback_notices.agent_view(back, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def _change(deps: Deps, callback: Callback, held_since: datetime | None, *, expected: datetime | None,
+            refusal: str) -> Callback:
+    """One conditional write: a second hold (another desk, a double click) finds the first one done."""
+    changed = call_attempts.store(deps).change(
+        callback.tenant, callback.id, {"held_since": held_since},
+        expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "held_since": expected})
+    if changed is None:
+        raise Conflict(refusal, field="conversation_id")
+    return changed
