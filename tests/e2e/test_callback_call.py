@@ -2,17 +2,21 @@
 Chromium on a fresh local stack, with the phone emulator's phones: a visitor who chats with Bob asks to be called
 back now; Alice, Available for calls on her own line, gets the call card with the visitor's chat; both emulated
 phones answer; the widget and the desk show them connected; the visitor hangs up; Alice wraps up with a disposition
-and is Available again after her auto-answer delay (3 s here)."""
+and is Available again after her auto-answer delay (3 s here). On the way (issue 14), she puts the visitor on hold,
+who hears the hold music, and takes them back."""
 
 from __future__ import annotations
 
+import base64
+import io
 import time
+import wave
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Pages, rest, write
+from tests.e2e.helpers import Pages, axe_violations, rest, write
 from tests.e2e.test_desk_async import login, open_desk
 from tests.e2e.test_live_chat_widget import OpenWidget, agent
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
@@ -49,6 +53,14 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
     rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
          {"takes_calls": True, "own_line": ALICE_LINE, "capacity": {"chat": 0, "call": 1},
           "auto_answer": True, "auto_answer_seconds": 3}, token=admin)
+    silence = io.BytesIO()
+    with wave.open(silence, "wb") as wav:  # 8 kHz mono 16-bit PCM, as the Call settings page would send it
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\x00\x00" * 8000)
+    rest(url, "PUT", "/tenants/demo/callbacks/audio/hold_music",
+         {"wav_base64": base64.b64encode(silence.getvalue()).decode()}, token=admin)
     script(url, ALICE_LINE, "answer", after_seconds=2)  # rings for 2 s: the offer's card shows meanwhile
     script(url, VISITOR_PHONE, "answer", after_seconds=0.5)
     bob = agent(url, "bob")  # chats with the visitor first
@@ -84,6 +96,17 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
                                                                       timeout=WAIT)
     until(lambda: phone(url, ALICE_LINE)["room"] is not None
           and phone(url, ALICE_LINE)["room"] == phone(url, VISITOR_PHONE)["room"], "both in one room")
+
+    # Issue 14 (CB-10): Alice puts the visitor on hold (the emulator's phone hears the music, out of the room),
+    # then takes them back.
+    card.get_by_test_id("call-hold").click()
+    expect(card.get_by_test_id("call-on-hold")).to_be_visible(timeout=WAIT)
+    until(lambda: phone(url, VISITOR_PHONE)["state"] == "hearing music", "the visitor hears the hold music")
+    assert phone(url, VISITOR_PHONE)["room"] is None
+    assert axe_violations(desk) == []  # the card on hold: its buttons and timers labelled
+    card.get_by_test_id("call-resume").click()
+    expect(card.get_by_test_id("call-on-hold")).to_have_count(0, timeout=WAIT)
+    until(lambda: phone(url, VISITOR_PHONE)["room"] == phone(url, ALICE_LINE)["room"], "the visitor back in the room")
 
     # The visitor hangs up: Alice's leg is hung up too, and she wraps up with a disposition.
     rest(url, "POST", f"/__local__/phones/{VISITOR_PHONE.replace('+', '%2B')}", {"action": "hang_up"})

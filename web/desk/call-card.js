@@ -53,7 +53,7 @@ export function callStateText(callback) {
 }
 
 // The time since `since` on the server's clock (now()), while the call is open.
-function CallTimer({ since, now }) {
+function CallTimer({ since, now, label = 'Time in this state', testId = 'call-timer' }) {
   const [, setTick] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setTick((n) => n + 1), TIMER_TICK_MS);
@@ -61,8 +61,7 @@ function CallTimer({ since, now }) {
   }, []);
   const started = Date.parse(since);
   const text = Number.isFinite(started) ? formatDuration(now() - started) : '--:--';
-  return html`<span class="call-timer" data-testid="call-timer" role="timer" aria-label="Time in this state">
-    ${text}</span>`;
+  return html`<span class="call-timer" data-testid=${testId} role="timer" aria-label=${label}>${text}</span>`;
 }
 
 // Number, name, attempt and state of a call. conversation: the call's (its visitor's name when the callback has none).
@@ -142,6 +141,8 @@ export function CallCard({ store, state, cards }) {
   const callback = call.callback ?? conversation.callback ?? null;
   const held = conversation.status === 'assigned';
   const live = held && LIVE_STATES.has(callback?.state);
+  const connected = held && callback?.state === 'connected';
+  const onHold = connected && Boolean(callback?.held_since);
   const closing = state.panel === 'close';
   return html`
     <section class="call-card" data-testid="call-card" data-conversation-id=${conversation.id}
@@ -149,6 +150,10 @@ export function CallCard({ store, state, cards }) {
       <header class="call-card-header">
         <h2 id="call-title">${`Call with ${callback?.name || visitorLabel(conversation)}`}</h2>
         <div class="call-actions" role="group" aria-label="Call actions">
+          <button type="button" class="secondary" data-testid="call-hold" hidden=${!connected || onHold}
+                  disabled=${call.busy} onClick=${() => cards.hold(conversation.id, true)}>Hold</button>
+          <button type="button" data-testid="call-resume" hidden=${!connected || !onHold} disabled=${call.busy}
+                  onClick=${() => cards.hold(conversation.id, false)}>Resume</button>
           <button type="button" class="danger" data-testid="call-hang-up" hidden=${!live} disabled=${call.busy}
                   onClick=${() => cards.hangUp(conversation.id)}>Hang up</button>
           <button id="call-wrap-up" type="button" data-testid="call-wrap-up" hidden=${!held || live}
@@ -157,6 +162,9 @@ export function CallCard({ store, state, cards }) {
         </div>
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
+      ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
+        <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
+                      testId="call-hold-timer" /></p>` : null}
       ${conversation.status === 'closed' ? html`<p class="muted" data-testid="call-closed">Wrapped up.</p>` : null}
       ${callback?.recording ? html`<${Recording} call=${call} onPlay=${() => cards.playRecording(conversation.id)} />`
         : null}
@@ -184,7 +192,7 @@ export function createCallCards(ui, deps) {
   const calls = store.callbacks;
   const originLookups = new Set(); // conversation ids whose origin chat is being read
   const cards = {
-    hangUp, playRecording,
+    hangUp, playRecording, hold,
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),
     get records() { return deps.records; },
@@ -233,6 +241,23 @@ export function createCallCards(ui, deps) {
       if (answer?.callback) update({ conversation_id: id, ...answer.callback });
     } catch (error) {
       deps.showError(`Could not hang up: ${error.message}`);
+    } finally {
+      patch(id, { busy: false });
+    }
+  }
+
+  // Hold or resume (issue 14, CB-10): the ack carries the callback, and every desk of the agent gets callback.updated.
+  async function hold(id, on) {
+    const callback = calls.get(id)?.callback ?? store.conversations.get(id)?.conversation.callback;
+    if (!callback?.id) return;
+    if (!calls.has(id)) calls.set(id, { callback, origin: null });
+    patch(id, { busy: true });
+    try {
+      const ack = await deps.request(on ? 'hold_call' : 'resume_call', { conversation_id: id });
+      if (ack?.callback) update({ conversation_id: id, ...ack.callback });
+      deps.announce(on ? 'The visitor is on hold.' : 'The visitor is back in the call.');
+    } catch (error) {
+      deps.showError(`Could not ${on ? 'hold' : 'resume'} the call: ${error.message}`);
     } finally {
       patch(id, { busy: false });
     }

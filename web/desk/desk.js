@@ -218,6 +218,7 @@ function createDesk(session) {
   });
 
   const calls = createCallCards(ui, { store, api, serverNow, records, announce, showError,
+    request: (action, fields) => connection.request(action, fields),
     openClose: () => closeForm.open() });
   const agenda = createAgenda({ store, api, toggleSlot: ui.agendaToggleSlot, viewSlot: ui.agendaSlot,
     hide: [ui.workspace] });
