@@ -128,6 +128,11 @@ def _resume(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, An
     return {"callback": call_controls.resume_call(deps, caller.principal, frame.conversation_id)}
 
 
+def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[str, Any]:
+    return {"callback": call_controls.transfer_to_queue(deps, caller.principal, frame.conversation_id,
+                                                        frame.to_queue)}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -147,6 +152,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "read": ("Read", _read),
     "hold_call": ("OnConversation", _hold),
     "resume_call": ("OnConversation", _resume),
+    "transfer_call": ("TransferCall", _transfer_call),
 }
 
 

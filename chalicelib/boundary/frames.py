@@ -94,6 +94,11 @@ class Snooze(Body):
     keep: bool = True
 
 
+class TransferCall(Body):
+    conversation_id: Id
+    to_queue: Text40
+
+
 class Transfer(Body):
     conversation_id: Id
     to_agent: Id | None = None

@@ -4,6 +4,9 @@ change of the callback, then one command to the visitor's call; every desk of th
 
 - Hold: the visitor leaves the room and hears the tenant's hold music in a loop; the card shows the time on hold.
 - Resume: the visitor joins the room again (a new seat), which interrupts the music.
+- Transfer to a queue: the visitor is put on hold, the agent's call is hung up, and the call waits in that group's
+  queue with its original request time, routed like a new call; the agent who answers joins the visitor, whose
+  music stops (the visitor-first path of services/call_flow.py).
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.callbacks.model import Callback, CallbackState
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import Principal
-from chalicelib.domain.telephony.commands import hold, join_room
+from chalicelib.domain.telephony.commands import hang_up, hold, join_room
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, callback_notices
+from chalicelib.services import call_attempts, callback_notices, holding, tenants
 
 
 def _held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
@@ -56,6 +59,28 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
         raise Conflict("the visitor's call has ended", field="conversation_id")
     callback_notices.tell(deps, back)
     return callback_notices.agent_view(back, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue: str) -> dict[str, Any]:
+    callback = _held_call(deps, agent, conversation_id)
+    if queue not in tenants.routing_of(deps, agent.tenant).groups:
+        raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
+    now = deps.clock.now()
+    waiting = call_attempts.store(deps).change(callback.tenant, callback.id, {
+        "state": CallbackState.CALLING, "phase": CallPhase.WAITING_AGENT, "since": now, "queue": queue,
+        "held_since": callback.held_since or now, "agent_id": "", "agent_name": "", "agent_call": ""},
+        expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "agent_id": agent.id})
+    if waiting is None:
+        raise Conflict("the call changed meanwhile", field="conversation_id")
+    assert deps.telephony is not None
+    if callback.held_since is None:
+        deps.telephony.command(callback.visitor_call, hold())
+    if callback.agent_call:
+        deps.telephony.command(callback.agent_call, hang_up())  # the agent's leg ends; the room stays
+    callback_notices.tell(deps, waiting, agent.id)
+    holding.transfer(deps, agent, conversation_id, to_queue=queue)  # routed: the next agent's phone rings
+    now_held = call_attempts.store(deps).get(callback.tenant, callback.id) or waiting
+    return callback_notices.agent_view(now_held, callback_notices.attempts_of(deps, agent.tenant))
 
 
 def _change(deps: Deps, callback: Callback, held_since: datetime | None, *, expected: datetime | None,

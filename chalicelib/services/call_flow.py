@@ -105,10 +105,10 @@ def _agent_answered(deps: Deps, callback: Callback, attributes: Mapping[str, str
         return HANG_UP  # expired or withdrawn meanwhile
     now = deps.clock.now()
     store = call_attempts.store(deps)
-    if callback.phase is CallPhase.RINGING_AGENT and callback.visitor_call:  # visitor first: they wait, join them
+    if callback.phase is CallPhase.RINGING_AGENT and callback.visitor_call:  # visitor first, or a transfer: join
         joined = store.change(callback.tenant, callback.id, {
-            "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected"},
-            expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT})
+            "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected",
+            "held_since": None}, expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT})
         if joined is None or deps.telephony is None or not joined.room:
             return NOTHING
         room = Room(joined.room)

@@ -313,3 +313,29 @@ def test_hold_plays_the_music_to_the_visitor_and_resume_interrupts_it(line: Line
     assert any(e["type"] == "ACTION_INTERRUPTED" for e in visitor_call.events)
     assert line.exchange.phones[VISITOR].state == "in call"
     assert not visitor_call.mismatches
+
+
+def test_a_call_transferred_to_a_queue_holds_the_visitor_until_the_next_agent_joins(line: Line) -> None:
+    """Issue 14 (CB-10), on the emulator: Alice transfers the call to the queue; the visitor hears the music, her
+    leg ends, Bob's phone rings, and when he answers he is in the room with the visitor."""
+    from chalicelib.services import call_controls
+
+    hire(line, "alice", ALICE)
+    line.exchange.set_script(ALICE, ANSWER)
+    line.exchange.set_script(VISITOR, ANSWER)
+    line.exchange.set_script(BOB, Script("answer", after_seconds=0.5))
+    line.exchange.audio_scale = 0.02
+    asked = ask(line)
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected with Alice")
+    until(lambda: line.exchange.phones[VISITOR].room is not None, what="the visitor in the room")
+    hire(line, "bob", BOB)
+    call_controls.transfer_to_queue(line.deps, Principal(line.tenant, "alice", PrincipalKind.AGENT),
+                                    f"{asked.id}-1", "default")
+    until(lambda: line.exchange.phones[ALICE].state == "idle", what="Alice's leg ended")
+    until(lambda: line.callback(asked.id).agent_id == "bob"
+          and line.callback(asked.id).state is CallbackState.CONNECTED, what="connected with Bob")
+    room = line.callback(asked.id).room
+    until(lambda: line.exchange.phones[BOB].room == room == line.exchange.phones[VISITOR].room, what="one room")
+    assert line.callback(asked.id).attempt == 1 and line.dials_to(VISITOR) == 1  # the same call, not a new attempt
+    visitor_call = next(c for c in line.exchange.calls.values() if c.to_number == VISITOR)
+    assert not visitor_call.mismatches

@@ -364,6 +364,20 @@ class FakeAssignments:
                 stored, status=ConversationStatus.WAITING, offer=None, queue_shard=0)
             self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
 
+    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+        """An assigned conversation back in a group's queue at its original place; its agent's slot is free."""
+        with self.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.ASSIGNED or not stored.agent_id:
+                raise AssignmentLost("not_yours")
+            holder = (conversation.tenant, stored.agent_id)
+            self.agents.items[holder] = replace(self.agents.items[holder], active=self.agents.items[holder].active - 1)
+            queued = replace(stored, status=ConversationStatus.WAITING, agent_id=None, agent_name=None, offer=None,
+                             queue=group.id, queue_shard=0)
+            self.conversations.items[(conversation.tenant, conversation.id)] = queued
+            self.conversations.by_agent[holder].remove(conversation.id)
+            return queued
+
     def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
         with self.lock:
             stored = self.conversations.items[(conversation.tenant, conversation.id)]

@@ -435,3 +435,42 @@ def test_a_visitor_who_hangs_up_on_hold_ends_the_call() -> None:
     sma(deps, calls_, visitor_call, calls_.hangup(visitor_call))
     assert callback(deps).state is CallbackState.ENDED
     assert (telephony.dials[0].call_id, CallCommandKind.HANG_UP) in [(c, k.kind) for c, k in telephony.commands]
+
+
+def test_a_call_transferred_to_a_queue_waits_on_hold_and_the_next_agent_joins_the_visitor() -> None:
+    from chalicelib.domain.telephony.commands import to_arguments
+    from chalicelib.services import call_controls
+
+    deps, telephony, calls_ = setup(agents=("alice",))
+    ask(deps)
+    run_timers(deps)
+    alice_call = telephony.dials[0]
+    ring_and_answer(deps, calls_, alice_call)
+    visitor_call = telephony.dials[1]
+    ring_and_answer(deps, calls_, visitor_call)
+    deps.agents.put(Agent(T, "bob", "Bob", status=AgentStatus.AVAILABLE, takes_calls=True, own_line=LINES["bob"],
+                          idle_since=deps.clock.now()))
+    alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
+    moved = call_attempts.store(deps).get(T, "cb1")
+    assert moved is not None and moved.agent_id == "alice"
+    view = call_controls.transfer_to_queue(deps, alice, "cb1-1", "default")
+    assert (view["agent_name"], view["phase"], view["attempt"]) == ("Bob", "ringing_agent", 1)  # same attempt
+    commands = [(c, k.kind) for c, k in telephony.commands]
+    assert (visitor_call.call_id, CallCommandKind.HOLD) in commands  # the visitor hears the music meanwhile
+    assert (alice_call.call_id, CallCommandKind.HANG_UP) in commands
+    bob_call = telephony.dials[-1]
+    assert bob_call.to == LINES["bob"]
+    hold = next(k for c, k in telephony.commands if k.kind is CallCommandKind.HOLD)
+    assert action_types(sma(deps, calls_, visitor_call, calls_.update(visitor_call, to_arguments(hold)))) == [
+        "Hangup", "PlayAudio"]
+    joined = ring_and_answer(deps, calls_, bob_call)
+    assert action_types(joined) == ["JoinChimeMeeting"]
+    found = callback(deps)
+    assert (found.state, found.agent_id, found.held_since) == (CallbackState.CONNECTED, "bob", None)
+    assert [k.kind for c, k in telephony.commands if c == visitor_call.call_id][-1] is CallCommandKind.JOIN_ROOM
+    conversation = deps.conversations.get(T, "cb1-1")
+    assert conversation is not None and conversation.agent_id == "bob"
+    assert deps.agents.get(T, "alice").active == 0  # type: ignore[union-attr]  # the fakes count every channel here
+    # Alice's leg hangs up meanwhile: it changes nothing of Bob's call.
+    sma(deps, calls_, alice_call, calls_.hangup(alice_call))
+    assert callback(deps).state is CallbackState.CONNECTED
