@@ -127,3 +127,35 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
     until(lambda: status() == "available", "Alice back after her auto-answer delay", seconds=10)
     assert dialogs == []
     bob.close()
+
+
+BOB_LINE = "+33698765433"
+
+
+def test_alice_transfers_the_call_to_the_queue_and_bob_takes_it(start_stack: Callable[..., str], pages: Pages) -> None:
+    """Issue 14 (CB-10): from the call card, Alice sends the connected call to the queue; the visitor hears the hold
+    music until Bob, who takes calls on his own line, answers and is in the room with them."""
+    url = start_stack()
+    admin = login(url, "ada")["id_token"]
+    alice, bob = login(url, "alice"), login(url, "bob")
+    for who, line in ((alice, ALICE_LINE), (bob, BOB_LINE)):
+        rest(url, "PUT", f"/tenants/demo/agents/{who['agent']['id']}/settings",
+             {"takes_calls": True, "own_line": line, "capacity": {"chat": 0, "call": 1}}, token=admin)
+    script(url, ALICE_LINE, "answer", after_seconds=0.3)
+    script(url, VISITOR_PHONE, "answer", after_seconds=0.3)
+    script(url, BOB_LINE, "answer", after_seconds=1)
+    desk = open_desk(pages, url, "alice")
+    visitor = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
+    rest(url, "POST", "/tenants/demo/callbacks", {"phone": VISITOR_PHONE, "name": "Zoé", "when": "now"},
+         token=visitor)
+    card = desk.get_by_test_id("call-card")
+    expect(card.get_by_test_id("call-state")).to_have_attribute("data-state", "connected", timeout=WAIT)
+    rest(url, "PUT", "/tenants/demo/agents/me/status", {"status": "available"}, token=bob["id_token"])
+
+    card.get_by_test_id("call-transfer-queue").select_option("default")
+    card.get_by_test_id("call-transfer-submit").click()
+    until(lambda: phone(url, ALICE_LINE)["state"] == "idle", "Alice's leg ended")
+    until(lambda: phone(url, BOB_LINE)["state"] in ("ringing", "in call"), "Bob's phone rings")
+    until(lambda: phone(url, BOB_LINE)["room"] is not None
+          and phone(url, BOB_LINE)["room"] == phone(url, VISITOR_PHONE)["room"], "Bob and the visitor in one room")
+    assert pages.dialogs == []

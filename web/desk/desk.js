@@ -219,6 +219,7 @@ function createDesk(session) {
 
   const calls = createCallCards(ui, { store, api, serverNow, records, announce, showError,
     request: (action, fields) => connection.request(action, fields),
+    groups: () => names.groups(), me: () => me,
     openClose: () => closeForm.open() });
   const agenda = createAgenda({ store, api, toggleSlot: ui.agendaToggleSlot, viewSlot: ui.agendaSlot,
     hide: [ui.workspace] });
