@@ -7,7 +7,7 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt | 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint types unit integration e2e fuzz bench package chromium venv vendor clean
+.PHONY: run test lint types unit integration e2e fuzz bench package chromium venv vendor vendor-chime clean
 
 run: venv
 	$(BIN)/python -m local
@@ -61,7 +61,14 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 HTM_VERSION := 3.1.1
 PREACT_VERSION := 10.29.8
 AXE_VERSION := 4.14.1
-vendor:
+# amazon-chime-sdk-js has no browser build: vendor-chime bundles it with rollup (web/vendor/build/chime-sdk.sh).
+CHIME_SDK_VERSION := 3.32.0
+ROLLUP_VERSION := 4.69.3
+ROLLUP_NODE_RESOLVE_VERSION := 16.0.3
+ROLLUP_COMMONJS_VERSION := 29.0.3
+ROLLUP_JSON_VERSION := 6.1.0
+ROLLUP_TERSER_VERSION := 1.0.2
+vendor: vendor-chime
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) axe-core@$(AXE_VERSION) >/dev/null && \
 	 mkdir htm preact axe && tar xzf htm-$(HTM_VERSION).tgz -C htm && tar xzf preact-$(PREACT_VERSION).tgz -C preact && \
@@ -74,6 +81,10 @@ vendor:
 	cp "$$tmp/axe/package/axe.min.js" tests/e2e/axe/axe.min.js && \
 	cp "$$tmp/axe/package/LICENSE" tests/e2e/axe/LICENSE && \
 	sha256sum web/vendor/htm-preact-standalone.module.js tests/e2e/axe/axe.min.js
+
+vendor-chime:
+	web/vendor/build/chime-sdk.sh $(CHIME_SDK_VERSION) $(ROLLUP_VERSION) $(ROLLUP_NODE_RESOLVE_VERSION) \
+	  $(ROLLUP_COMMONJS_VERSION) $(ROLLUP_JSON_VERSION) $(ROLLUP_TERSER_VERSION)
 
 # Browser tests drive Debian's chromium through Playwright; Playwright never downloads a browser here.
 chromium:
