@@ -402,6 +402,30 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
         sma(agent, agent.interrupted(music[-1]))  # the SMA says the music stopped (informational)
         for call, done in ((agent, agent_join), (visitor, joined)):
             sma(call, call.succeeded(done[-1]))
+        # Issue 14: hold, then resume (counted apart: `callback.controls.*`, not in the callback's own figures).
+        controls_from, frames_before, invocations_before = len(calls), counted.frames_in, dict(counted.invocations)
+        controls_mark = recorder.mark()
+        counted.invocations["ws_message"] += 1
+        counted.frames_in += 1
+        held = desk.send({"action": "hold_call", "id": "hold", "conversation_id": f"{asked['id']}-1"})
+        assert held is not None and held["type"] == "ack", held
+        on_hold = actions(sma(visitor, visitor.update(exchange.calls[visitor.transaction_id].updates[-1])))
+        counted.invocations["ws_message"] += 1
+        counted.frames_in += 1
+        resumed = desk.send({"action": "resume_call", "id": "resume", "conversation_id": f"{asked['id']}-1"})
+        assert resumed is not None and resumed["type"] == "ack", resumed
+        back = actions(sma(visitor, visitor.update(exchange.calls[visitor.transaction_id].updates[-1])))
+        sma(visitor, visitor.interrupted(on_hold[-1]))  # the music stopped (informational)
+        sma(visitor, visitor.succeeded(back[-1]))
+        assert [[a["Type"] for a in given] for given in (on_hold, back)] == [
+            ["Hangup", "PlayAudio"], ["JoinChimeMeeting"]], (on_hold, back)
+        controls = calls[controls_from:]
+        del calls[controls_from:]
+        controls_pushes = [id(frame) for _, frame in recorder.since(controls_mark)]
+        controls_invocations = {k: v - invocations_before.get(k, 0) for k, v in counted.invocations.items()}
+        counted.invocations.clear()
+        counted.invocations.update(invocations_before)
+        counted.frames_in = frames_before
         sma(visitor, visitor.hangup())  # the visitor hangs up
         ending = exchange.calls[agent.transaction_id].updates[1:]
         for arguments in ending:
@@ -422,7 +446,7 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
                 fired.add(body)
                 armed_timers.append(json.loads(body).get("kind"))
                 fire(body)
-    pushes = recorder.since(mark)
+    pushes = [push for push in recorder.since(mark) if id(push[1]) not in controls_pushes]
     profile = deps.agents.get(tenant, agent_id)
     assert profile is not None and profile.status.value == "available", profile
     callback = deps.callbacks.get(tenant, asked["id"]) if deps.callbacks else None
@@ -440,12 +464,15 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
                   s3_gets=sum(1 for c in calls if c.service == "s3" and not c.operation.startswith(("Put", "Copy"))))
     figures = {
         **aws_figures("callback", calls, meter.tables),
+        **aws_figures("callback.controls.hold_resume", controls, meter.tables),
+        "callback.controls.hold_resume.lambda_invocations": float(sum(controls_invocations.values())),
         "callback.lambda_invocations": float(usage.lambda_invocations),
         "callback.websocket_messages": float(usage.websocket_messages),
         "callback.cost_per_1000_usd": round(cost_usd(usage, prices) * 1000, 4),
     }
     notes = [
         f"callback requests: {breakdown(calls)}",
+        f"callback hold and resume requests: {breakdown(controls)}",
         "callback Lambda runs: " + ", ".join(f"{name} x{n}" for name, n in sorted(counted.invocations.items())),
         f"callback timers delivered: {', '.join(str(k) for k in [json.loads(due).get('kind'), *armed_timers])}",
         f"callback pushes: {json.dumps(Counter(f.get('type') for _, f in pushes))}",
