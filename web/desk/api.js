@@ -37,6 +37,7 @@ export function createApi(base, tenant, token, onUnauthorized) {
     waiting: () => call('GET', '/waiting'),
     myHeld: () => call('GET', '/agents/me/held'),
     held: () => call('GET', '/held'),
+    liveCalls: () => call('GET', '/calls/live'),
     routing: () => call('GET', '/routing'),
     agents: () => call('GET', '/agents'),
     release: (id) => call('POST', `${conversationPath(id)}/release`, {}),

@@ -3,7 +3,8 @@
 // customer, from the offer card or the chat), and ending a chat with a disposition, saving the chat as a case on
 // that record. Asynchronous conversations (issue 5): marked as such (ASYNC-9), snoozed off the desk into the
 // Snoozed list (ASYNC-10), transferred to a queue or an agent, the visitor blocked (ASYNC-15), the visitor's page
-// kept current (ASYNC-16); supervisors and admins get the Waiting and Held views (supervisor.js).
+// kept current (ASYNC-16); supervisors and admins get the Waiting and Held views (supervisor.js) and the Calls view
+// (live-calls.js: the live calls, issue 14).
 // Every view is a Preact + htm component (web/vendor/) drawn from the store; visitor and agent text is only ever
 // rendered as text.
 //
@@ -36,6 +37,7 @@ import { createFrameRouter } from '/desk/frames.js';
 import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLinePrompt } from '/desk/line-prompt.js';
+import { createLiveCalls } from '/desk/live-calls.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
@@ -129,6 +131,9 @@ function createDesk(session) {
     release: (id) => api.release(id),
     transfer: (id, target) => api.transfer(id, target),
     onAgents: (named) => named.forEach(({ id, name }) => learnAgent(id, name)),
+  });
+  const liveCalls = createLiveCalls({
+    store, toggleSlot: ui.callsToggleSlot, viewSlot: ui.callsSlot, hide: [ui.workspace], load: () => api.liveCalls(),
   });
   const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
     viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
@@ -226,7 +231,8 @@ function createDesk(session) {
   const linePrompt = createLinePrompt({ store, api, buttonSlot: ui.lineSlot, dialogSlot: ui.linePromptSlot,
     onAgent: (agent) => showMe(agent), announce });
 
-  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls, agenda, showMe, showError });
+  const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls,
+    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, showMe, showError });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -252,6 +258,8 @@ function createDesk(session) {
     supervisor.setRoles(me?.roles);
     heldView.start();
     heldView.setRoles(me?.roles);
+    liveCalls.start();
+    liveCalls.setRoles(me?.roles);
     callSettings.start();
     agenda.start();
     loginView.hide();
@@ -274,6 +282,7 @@ function createDesk(session) {
     connection.close();
     supervisor.stop();
     heldView.stop();
+    liveCalls.stop();
     callSettings.stop();
     agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
@@ -316,6 +325,7 @@ function createDesk(session) {
     if (agent.roles) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
+      liveCalls.setRoles(agent.roles);
     }
   }
 
@@ -376,6 +386,7 @@ function createDesk(session) {
   function offerAccepted(entry, ack) {
     supervisor.close();
     heldView.close();
+    liveCalls.close();
     callSettings.close();
     agenda.close();
     const isNew = !conversations.has(ack.conversation.id);

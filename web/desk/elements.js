@@ -12,6 +12,8 @@ export const ui = {
   waitingSlot: $('waiting-slot'),
   heldToggleSlot: $('held-toggle-slot'),
   heldSlot: $('held-slot'),
+  callsToggleSlot: $('calls-toggle-slot'),
+  callsSlot: $('calls-slot'),
   callSettingsToggleSlot: $('call-settings-toggle-slot'),
   callSettingsSlot: $('call-settings-slot'),
   agendaToggleSlot: $('agenda-toggle-slot'),
