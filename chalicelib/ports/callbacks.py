@@ -47,6 +47,10 @@ class CallbackRepository(Protocol):
         one transaction that frees its old time: SlotFull when every time is taken (the old time is kept)."""
         ...
 
+    def live(self, tenant: str) -> list[Callback]:
+        """The callbacks whose call is going on (calling or connected), oldest first, at most 100 (issue 14)."""
+        ...
+
     def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
         """The scheduled callbacks whose call time lies from `start` to `end`, in every state (cancelled, expired
         and not reached included: the agenda shows them, CB-11), earliest first."""

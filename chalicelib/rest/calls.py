@@ -11,7 +11,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.model import Principal
 from chalicelib.rest.http import authenticated, rest
-from chalicelib.services import call_attempts
+from chalicelib.services import call_attempts, call_controls
 
 bp = Blueprint(__name__)
 
@@ -29,6 +29,13 @@ def hang_up(tenant: str, callback_id: str) -> dict[str, Any]:
     """The agent who holds the call hangs it up, for both parties."""
     deps = bootstrap.container().deps
     return {"callback": call_attempts.hang_up_by_agent(deps, _agent(tenant), callback_id)}
+
+
+@bp.route("/tenants/{tenant}/calls/live", methods=["GET"])
+@rest
+def live_calls(tenant: str) -> dict[str, Any]:
+    """Supervisors and admins: the tenant's calls going on (issue 14)."""
+    return call_controls.live_calls(bootstrap.container().deps, authenticated(tenant))
 
 
 @bp.route("/tenants/{tenant}/callbacks/{callback_id}/recording", methods=["GET"])

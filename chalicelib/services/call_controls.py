@@ -16,10 +16,11 @@ from typing import Any
 
 from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.domain.model import Principal
+from chalicelib.domain.model import Principal, Role
 from chalicelib.domain.telephony.commands import hang_up, hold, join_room
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, callback_notices, holding, tenants
+from chalicelib.services import call_attempts, callback_notices, frames, holding, tenants
+from chalicelib.services.auth import require_role
 
 
 def _held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
@@ -92,3 +93,13 @@ def _change(deps: Deps, callback: Callback, held_since: datetime | None, *, expe
     if changed is None:
         raise Conflict(refusal, field="conversation_id")
     return changed
+
+
+def live_calls(deps: Deps, supervisor: Principal) -> dict[str, Any]:
+    """The tenant's calls going on, oldest first, for the supervisors' Calls view: who, with whom, how long, on
+    hold or not (issue 14)."""
+    require_role(supervisor, Role.SUPERVISOR, Role.ADMIN)
+    attempts = callback_notices.attempts_of(deps, supervisor.tenant)
+    live = call_attempts.store(deps).live(supervisor.tenant)
+    return {"calls": [callback_notices.agent_view(callback, attempts) for callback in live],
+            "now": frames.iso(deps.clock.now())}

@@ -28,7 +28,7 @@ from chalicelib.adapters.chime import ChimeTelephony
 from chalicelib.domain.callbacks.model import Callback, CallbackState
 from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps, Timer
-from chalicelib.services import call_audio, call_flow, callbacks, calls, conversations, tenants, timers
+from chalicelib.services import call_audio, call_controls, call_flow, callbacks, calls, conversations, tenants, timers
 from chalicelib.services.callbacks import CallbackRequest
 from local.phone import PhoneExchange, Script, serving
 
@@ -157,11 +157,15 @@ def test_agent_first_both_answer_then_the_visitor_hangs_up_and_the_agent_comes_b
     conversation = line.deps.conversations.get(line.tenant, f"{asked.id}-1")
     assert conversation is not None and conversation.status is ConversationStatus.ASSIGNED
     assert conversation.agent_id == "alice" and line.agent("alice").call_active == 1
+    sam = Principal(line.tenant, "sam", PrincipalKind.AGENT, roles=frozenset({Role.SUPERVISOR}))
+    [live] = call_controls.live_calls(line.deps, sam)["calls"]  # issue 14: the supervisors' Calls view
+    assert (live["id"], live["state"], live["agent_name"]) == (asked.id, "connected", "Alice")
 
     assert line.exchange.press(VISITOR, "hang_up")
     until(lambda: line.callback(asked.id).state is CallbackState.ENDED, what="ended")
     until(lambda: line.exchange.phones[ALICE].state == "idle", what="the agent's leg hung up too")
     assert line.callback(asked.id).outcome == "visitor_hung_up"
+    assert call_controls.live_calls(line.deps, sam)["calls"] == []  # its live item went with the state
     assert all(not call.mismatches for call in line.exchange.calls.values())  # a retried invocation: same answer
 
     alice = Principal(line.tenant, "alice", PrincipalKind.AGENT)
@@ -291,7 +295,7 @@ def test_a_scheduled_callback_is_started_by_its_scheduler_schedule(stack: Any, t
 def test_hold_plays_the_music_to_the_visitor_and_resume_interrupts_it(line: Line) -> None:
     """Issue 14 (CB-10), on the emulator: on hold the visitor leaves the room and hears the music in a loop; resume
     interrupts the music (ACTION_INTERRUPTED) and joins them again."""
-    from chalicelib.services import call_controls
+
 
     hire(line, "alice", ALICE)
     line.exchange.set_script(ALICE, ANSWER)
@@ -318,7 +322,7 @@ def test_hold_plays_the_music_to_the_visitor_and_resume_interrupts_it(line: Line
 def test_a_call_transferred_to_a_queue_holds_the_visitor_until_the_next_agent_joins(line: Line) -> None:
     """Issue 14 (CB-10), on the emulator: Alice transfers the call to the queue; the visitor hears the music, her
     leg ends, Bob's phone rings, and when he answers he is in the room with the visitor."""
-    from chalicelib.services import call_controls
+
 
     hire(line, "alice", ALICE)
     line.exchange.set_script(ALICE, ANSWER)

@@ -57,6 +57,9 @@ class FakeCallbacks:
     def move(self, callback: Callback, slot: str, times: Sequence[datetime]) -> Callback:
         raise NotImplementedError
 
+    def live(self, tenant: str) -> list[Callback]:
+        return [c for c in self.items.values() if c.tenant == tenant and c.state.value in ("calling", "connected")]
+
     def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
         return sorted((c for c in self.items.values() if c.at and start <= c.at <= end), key=lambda c: c.at or start)
 

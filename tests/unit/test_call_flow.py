@@ -474,3 +474,23 @@ def test_a_call_transferred_to_a_queue_waits_on_hold_and_the_next_agent_joins_th
     # Alice's leg hangs up meanwhile: it changes nothing of Bob's call.
     sma(deps, calls_, alice_call, calls_.hangup(alice_call))
     assert callback(deps).state is CallbackState.CONNECTED
+
+
+def test_supervisors_list_the_calls_going_on() -> None:
+    from chalicelib.domain.model import Role
+    from chalicelib.services import call_controls
+
+    deps, telephony, calls_ = setup()
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    ring_and_answer(deps, calls_, telephony.dials[1])
+    sam = Principal(tenant=T, id="sam", kind=PrincipalKind.AGENT, roles=frozenset({Role.SUPERVISOR}))
+    [live] = call_controls.live_calls(deps, sam)["calls"]
+    assert (live["id"], live["state"], live["agent_name"], live["held_since"]) == ("cb1", "connected", "Alice", None)
+    from chalicelib.domain.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        call_controls.live_calls(deps, Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT))
+    sma(deps, calls_, telephony.dials[1], calls_.hangup(telephony.dials[1]))
+    assert call_controls.live_calls(deps, sam)["calls"] == []

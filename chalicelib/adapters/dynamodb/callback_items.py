@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from chalicelib.adapters.dynamodb.keys import STATE, _agenda_line_sk, _agenda_pk, _callback_pk
+from chalicelib.adapters.dynamodb.keys import STATE, _agenda_line_sk, _agenda_pk, _callback_pk, _live_calls_pk
 from chalicelib.adapters.dynamodb.table import _Item
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, CallPhase
 
@@ -50,6 +50,12 @@ class CallbackItem(_Item):
     recording_key = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     held_since = UTCDateTimeAttribute(null=True)
+
+
+class LiveCallItem(_Item):
+    """A callback whose call is going on (``T#<t>#LIVE-CALLS`` / ``<callback id>``): written when it starts calling,
+    deleted when it leaves calling and connected, in the transaction that changes its state; supervisors list them
+    (issue 14). The callback's item is the truth: the list reads them."""
 
 
 class CallTimeItem(_Item):
@@ -98,6 +104,14 @@ REQUIRED = frozenset({"visitor_id", "phone", "name", "mode", "state", "created_a
 #: What `change` may set: the state and the call's fields. The rest is set when the callback is made (and `at` and
 #: `slot` by `move`).
 CHANGEABLE = frozenset(STORED) - REQUIRED - {"at", "slot", "name"} | {"state"}
+#: The states of a call going on: a callback in one of them has a live call item.
+LIVE_STATES = frozenset({CallbackState.CALLING, CallbackState.CONNECTED})
+
+
+def live_call(callback: Callback) -> LiveCallItem:
+    return LiveCallItem(_live_calls_pk(callback.tenant), callback.id)
+
+
 #: The fields the agenda line copies (besides its key, the call time): a change to one of them writes the line.
 ON_AGENDA = frozenset({"state", "attempt", "agent_name", "queue"})
 

@@ -18,18 +18,21 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.adapters.dynamodb.callback_items import (
     CHANGEABLE,
+    LIVE_STATES,
     ON_AGENDA,
     STORED,
     AgendaLineItem,
     CallbackItem,
     CallTimeItem,
     DailyCountItem,
+    LiveCallItem,
     NumberLockItem,
     agenda_line,
     at_of_stamp,
     callback_item,
     callback_of,
     callback_of_line,
+    live_call,
     stored,
 )
 from chalicelib.adapters.dynamodb.keys import (
@@ -42,6 +45,7 @@ from chalicelib.adapters.dynamodb.keys import (
     _call_times_pk,
     _callback_pk,
     _daily_pk,
+    _live_calls_pk,
     _number_pk,
     _stamp,
 )
@@ -205,6 +209,14 @@ class DynamoCallbacks:
                 return moved
         raise SlotFull("every call time of this slot is booked", field="when")
 
+    def live(self, tenant: str) -> list[Callback]:
+        """One Query of the live call items, one BatchGet of their callbacks (at most a page each: 100)."""
+        ids = [item.sk for item in LiveCallItem.query(_live_calls_pk(tenant), consistent_read=True, limit=100)]
+        keys = [(_callback_pk(tenant, callback_id), STATE) for callback_id in ids]
+        found = [callback_of(tenant, item.pk.rsplit("#", 1)[-1], item) for item in CallbackItem.batch_get(keys)]
+        live = [callback for callback in found if callback.state in LIVE_STATES]
+        return sorted(live, key=lambda c: (c.first_attempt_at or c.created_at, c.id))
+
     def agenda(self, tenant: str, start: datetime, end: datetime) -> list[Callback]:
         """From `start` (included) to `end` (excluded), earliest first: one Query, paginated by PynamoDB."""
         condition = AgendaLineItem.sk.between(_stamp(start), _stamp(end))
@@ -261,7 +273,9 @@ class DynamoCallbacks:
         if on_agenda:  # the line copies these: written from a read that is still true
             expect = {**{name: getattr(found, name) for name in ON_AGENDA}, "at": found.at, **expect}
         let_go = {"number", "time"} if closing else set()
-        if not let_go and not on_agenda:
+        starts_live = changed.state in LIVE_STATES and found.state not in LIVE_STATES
+        ends_live = found.state in LIVE_STATES and changed.state not in LIVE_STATES
+        if not let_go and not on_agenda and not starts_live and not ends_live:
             return DynamoCallbacks._update(tenant, callback_id, changes, expect)
         for _ in range(3):
             tx = _Tx()
@@ -271,6 +285,10 @@ class DynamoCallbacks:
                                     _actions(changes), condition=_condition(expect))
                     if on_agenda:
                         tx.named_save("line", agenda_line(changed))
+                    if starts_live:
+                        tx.named_save("live", live_call(changed))
+                    if ends_live:
+                        tx.named_delete("live", live_call(changed))
                     if "number" in let_go:
                         tx.named_delete("number", NumberLockItem(_number_pk(tenant, found.phone), POINTER),
                                         condition=(NumberLockItem.callback_id == callback_id)

@@ -140,6 +140,11 @@ def _agenda_pk(tenant: str) -> str:
     return f"T#{tenant}#AGENDA"
 
 
+def _live_calls_pk(tenant: str) -> str:
+    """The tenant's live calls (issue 14): one item per callback while it is calling or connected (sk: its id)."""
+    return f"T#{tenant}#LIVE-CALLS"
+
+
 def _agenda_line_sk(at: datetime, callback_id: str) -> str:
     """By call time, then callback: a freed time's cancelled line and the next booking's line both stay."""
     return f"{_stamp(at)}#{callback_id}"
