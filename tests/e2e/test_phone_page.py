@@ -104,9 +104,9 @@ def test_a_number_scripted_busy_on_the_page_answers_busy(start_stack: Callable[.
     expect(page.get_by_test_id("phone-list")).to_contain_text(AGENT_LINE)
     call: dict[str, Any] = {}
 
-    def ended() -> bool:
+    def ended() -> bool:  # the call is over once its HANGUP invocation is logged (after its state says ended)
         call.update(call_of(url, transaction))
-        return bool(call["state"] == "ended")
+        return bool(call["state"] == "ended" and call["events"] and call["events"][-1]["type"] == "HANGUP")
 
     for _ in range(50):
         if ended():
