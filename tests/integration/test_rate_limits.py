@@ -49,7 +49,12 @@ def new_session(http: Any, tenant: str, body: dict[str, Any] | None = None) -> A
 
 def items_under(prefix: str) -> list[dict[str, Any]]:
     table = boto3.resource("dynamodb").Table(settings().table_name)
-    return [item for item in table.scan()["Items"] if str(item["pk"]).startswith(prefix)]
+    page = table.scan()
+    items = list(page["Items"])
+    while "LastEvaluatedKey" in page:  # every page: the session's table outgrows one (1 MB)
+        page = table.scan(ExclusiveStartKey=page["LastEvaluatedKey"])
+        items.extend(page["Items"])
+    return [item for item in items if str(item["pk"]).startswith(prefix)]
 
 
 def visitor_socket(http: Any, tenant: str) -> Socket:
