@@ -85,6 +85,17 @@ def action_types(response: dict[str, Any]) -> list[str]:
     return [action["Type"] for action in response["Actions"]]
 
 
+def connected(deps: Deps, telephony: FakeTelephony, calls_: Calls) -> Dialled:
+    """An immediate callback asked for and started, the agent's phone and the visitor's both answered: the
+    visitor's call."""
+    ask(deps)
+    run_timers(deps)
+    ring_and_answer(deps, calls_, telephony.dials[0])
+    visitor_call = telephony.dials[1]
+    ring_and_answer(deps, calls_, visitor_call)
+    return visitor_call
+
+
 def test_agent_first_both_answer_then_the_visitor_hangs_up_and_the_agent_is_back_after_the_delay() -> None:
     deps, telephony, calls_ = setup()
     ask(deps)
@@ -127,10 +138,7 @@ def test_agent_first_both_answer_then_the_visitor_hangs_up_and_the_agent_is_back
 
 def test_an_agent_who_went_away_during_the_delay_stays_away() -> None:
     deps, telephony, calls_ = setup()
-    ask(deps)
-    run_timers(deps)
-    ring_and_answer(deps, calls_, telephony.dials[0])
-    ring_and_answer(deps, calls_, telephony.dials[1])
+    connected(deps, telephony, calls_)
     sma(deps, calls_, telephony.dials[1], calls_.hangup(telephony.dials[1]))
     alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
     conversations.close_conversation(deps, alice, "cb1-1", disposition=None)
@@ -361,10 +369,7 @@ def test_the_agent_wraps_up_only_once_the_call_has_ended() -> None:
     from chalicelib.domain.errors import Conflict
 
     deps, telephony, calls_ = setup()
-    ask(deps)
-    run_timers(deps)
-    ring_and_answer(deps, calls_, telephony.dials[0])
-    ring_and_answer(deps, calls_, telephony.dials[1])
+    connected(deps, telephony, calls_)
     alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
     with pytest.raises(Conflict, match="hang up first"):
         conversations.close_conversation(deps, alice, "cb1-1", disposition=None)
@@ -390,11 +395,7 @@ def test_hold_plays_the_music_out_of_the_room_and_resume_brings_the_visitor_back
     from chalicelib.services import call_controls
 
     deps, telephony, calls_ = setup()
-    ask(deps)
-    run_timers(deps)
-    ring_and_answer(deps, calls_, telephony.dials[0])
-    visitor_call = telephony.dials[1]
-    ring_and_answer(deps, calls_, visitor_call)
+    visitor_call = connected(deps, telephony, calls_)
     alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
     held = call_controls.hold_call(deps, alice, "cb1-1")
     assert held["held_since"] == "2026-11-21T09:00:00Z"
@@ -426,11 +427,7 @@ def test_a_visitor_who_hangs_up_on_hold_ends_the_call() -> None:
     from chalicelib.services import call_controls
 
     deps, telephony, calls_ = setup()
-    ask(deps)
-    run_timers(deps)
-    ring_and_answer(deps, calls_, telephony.dials[0])
-    visitor_call = telephony.dials[1]
-    ring_and_answer(deps, calls_, visitor_call)
+    visitor_call = connected(deps, telephony, calls_)
     call_controls.hold_call(deps, Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT), "cb1-1")
     sma(deps, calls_, visitor_call, calls_.hangup(visitor_call))
     assert callback(deps).state is CallbackState.ENDED
@@ -481,10 +478,7 @@ def test_supervisors_list_the_calls_going_on() -> None:
     from chalicelib.services import call_controls
 
     deps, telephony, calls_ = setup()
-    ask(deps)
-    run_timers(deps)
-    ring_and_answer(deps, calls_, telephony.dials[0])
-    ring_and_answer(deps, calls_, telephony.dials[1])
+    connected(deps, telephony, calls_)
     sam = Principal(tenant=T, id="sam", kind=PrincipalKind.AGENT, roles=frozenset({Role.SUPERVISOR}))
     [live] = call_controls.live_calls(deps, sam)["calls"]
     assert (live["id"], live["state"], live["agent_name"], live["held_since"]) == ("cb1", "connected", "Alice", None)
