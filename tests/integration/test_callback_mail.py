@@ -23,13 +23,13 @@ from chalicelib import bootstrap
 from chalicelib.adapters.mail import SesMailer
 from chalicelib.domain import links
 from chalicelib.domain.callbacks.model import Callback
-from chalicelib.domain.callbacks.settings import callback_settings_from_json
 from chalicelib.domain.errors import InvalidInput, Unauthorized
 from chalicelib.domain.model import Agent, AgentStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps, Email
 from chalicelib.services import callback_mail, callbacks, conversations, tenants
 from chalicelib.services.callbacks import CallbackRequest
 from chalicelib.services.conversations import ChatRequest
+from tests.integration.callback_tenant import set_callback_slots
 from tests.integration.mailbox import part, sent_to
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,16 +48,7 @@ class _Clock:
 def deps(tenant: str) -> Deps:
     real = bootstrap.container().deps
     assert isinstance(real.mailer, SesMailer)  # the real adapter, on moto
-    found = real.tenants.get(tenant)
-    assert found is not None
-    settings = callback_settings_from_json({
-        "slots": [{"weekday": "monday", "start": "09:00", "end": "10:00", "capacity": 6}], "holidays": [],
-        "time_zone": "Europe/Paris", "horizon_days": 8, "country": "FR",
-        # immediate callback offered by the clock, not by an agent's availability (test_callback_api.py)
-        "immediate": "opening_hours", "opening_hours": {"slots": [{"weekday": "monday", "start": "08:00",
-                                                                   "end": "20:00"}]},
-    }, found.settings.callback)
-    real.tenants.put(replace(found, settings=replace(found.settings, callback=settings)))
+    set_callback_slots(real, tenant, capacity=6)
     tenants.change_settings(real, Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN})),
                             {"site_url": f"{BRAND}/help"})
     return replace(real, clock=_Clock())

@@ -16,6 +16,7 @@ from chalicelib.domain.model import Principal, PrincipalKind
 from chalicelib.ports import Deps
 from chalicelib.services import callbacks
 from chalicelib.services.callbacks import CallbackRequest
+from tests.integration.callback_tenant import set_callback_slots
 
 MONDAY_8AM_PARIS = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
 SLOT = "2026-12-07T09:00-10:00"
@@ -29,16 +30,7 @@ class _Clock:
 @pytest.fixture
 def deps(tenant: str) -> Deps:
     real = bootstrap.container().deps
-    found = real.tenants.get(tenant)
-    assert found is not None
-    settings = callback_settings_from_json({
-        "slots": [{"weekday": "monday", "start": "09:00", "end": "10:00", "capacity": 2}], "holidays": [],
-        "time_zone": "Europe/Paris", "horizon_days": 8, "country": "FR",
-        # immediate callback offered by the clock, not by an agent's availability (test_callback_api.py)
-        "immediate": "opening_hours", "opening_hours": {"slots": [{"weekday": "monday", "start": "08:00",
-                                                                   "end": "20:00"}]},
-    }, found.settings.callback)
-    real.tenants.put(replace(found, settings=replace(found.settings, callback=settings)))
+    set_callback_slots(real, tenant, capacity=2)
     return replace(real, clock=_Clock())
 
 
