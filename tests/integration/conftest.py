@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.call_line import line  # noqa: F401 (the call tests' fixture)
+
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
