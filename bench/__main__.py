@@ -9,7 +9,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import async_bench, callback_bench, chat_bench, front_bench, import_bench, message_bench, routing_bench
+from bench import (
+    async_bench,
+    call_controls_bench,
+    callback_bench,
+    chat_bench,
+    front_bench,
+    import_bench,
+    message_bench,
+    routing_bench,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 HEADLINE = "message.dynamodb_requests"
@@ -40,7 +49,8 @@ def main() -> int:
     figures: dict[str, float] = {}
     figures.update(import_bench.run(env))
     notes: list[str] = []
-    for bench in (message_bench, chat_bench, async_bench, callback_bench, routing_bench, front_bench):
+    for bench in (message_bench, chat_bench, async_bench, callback_bench, call_controls_bench, routing_bench,
+                  front_bench):
         result = bench.run()
         figures.update(result.figures)
         notes.extend(result.notes)

@@ -16,16 +16,12 @@ application itself, calling `app.sma_handler` with each invocation on the metere
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import threading
-import wave
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,10 +36,21 @@ from bench.message_bench import (
     open_socket,
     seed_tenant,
 )
-from bench.meter import Call, Meter, aws_figures
+from bench.meter import Meter, aws_figures
+from bench.sma_calls import (
+    CALLING_NUMBER,
+    SMA_ID,
+    Counted,
+    SmaPlayer,
+    breakdown,
+    connect,
+    phone_exchange,
+    rest,
+    take_calls,
+    timer_bodies,
+    visitor_token,
+)
 
-CALLING_NUMBER = "+15550100000"  # a 555-01XX number: fictional
-SMA_ID = "bench-sip-media-application"
 AGENT_LINE = "+33700000001"
 VISITOR_PHONE = "+33612345678"
 RACERS = 16
@@ -114,119 +121,11 @@ def overbooked(times_held: Iterable[datetime | None], slot_times: int) -> int:
     return doubled + max(0, len(held) - slot_times - doubled)
 
 
-@dataclass
-class SmaCall:
-    """The SIP media application's invocations for one placed call, in the fixtures' shape (tests/unit/fakes_calls
-    `Calls`), numbered per transaction as the SMA numbers them; it keeps the TransactionAttributes answered."""
-
-    transaction_id: str
-    to: str
-    arguments: dict[str, str]
-    sma_id: str = SMA_ID
-    sequence: int = 0
-    attributes: dict[str, str] = field(default_factory=dict)
-    status: str = "Connected"
-    in_room: bool = False  # LEG-B, the call's leg into the meeting, once a JoinChimeMeeting succeeded
-
-    def event(self, kind: str, action_data: dict[str, Any] | None = None) -> dict[str, Any]:
-        self.sequence += 1
-        participants = [{"CallId": f"leg-{self.transaction_id}", "ParticipantTag": "LEG-A", "To": self.to,
-                         "From": CALLING_NUMBER, "Direction": "Outbound",
-                         "StartTimeInMilliseconds": "1700000000000", "Status": self.status}]
-        if self.in_room:
-            participants.append({"CallId": f"room-{self.transaction_id}", "ParticipantTag": "LEG-B",
-                                 "To": "meeting", "From": CALLING_NUMBER, "Direction": "Outbound",
-                                 "StartTimeInMilliseconds": "1700000000000", "Status": "Connected"})
-        details: dict[str, Any] = {
-            "TransactionId": self.transaction_id, "AwsAccountId": "123456789012", "AwsRegion": "us-east-1",
-            "SipMediaApplicationId": self.sma_id, "Participants": participants}
-        if self.attributes:
-            details["TransactionAttributes"] = dict(self.attributes)
-        event: dict[str, Any] = {"SchemaVersion": "1.0", "Sequence": self.sequence, "InvocationEventType": kind,
-                                 "CallDetails": details}
-        if action_data is not None:
-            event["ActionData"] = action_data
-        return event
-
-    def remember(self, response: dict[str, Any]) -> dict[str, Any]:
-        if "TransactionAttributes" in response:
-            self.attributes = dict(response["TransactionAttributes"])
-        return response
-
-    def new(self) -> dict[str, Any]:
-        return self.event("NEW_OUTBOUND_CALL", {"Type": "CallCreateRequest",
-                                                "Parameters": {"Arguments": dict(self.arguments)}})
-
-    def ringing(self) -> dict[str, Any]:
-        return self.event("RINGING")
-
-    def answered(self) -> dict[str, Any]:
-        return self.event("CALL_ANSWERED")
-
-    def update(self, arguments: dict[str, str]) -> dict[str, Any]:
-        return self.event("CALL_UPDATE_REQUESTED", {"Type": "CallUpdateRequest",
-                                                    "Parameters": {"Arguments": dict(arguments)}})
-
-    def succeeded(self, action: dict[str, Any]) -> dict[str, Any]:
-        if action.get("Type") == "JoinChimeMeeting":
-            self.in_room = True
-        return self.event("ACTION_SUCCESSFUL", action)
-
-    def room_closed(self) -> dict[str, Any]:
-        """The meeting was deleted under the call: its LEG-B hangs up (the call itself goes on)."""
-        self.in_room = False
-        return self.event("HANGUP", {"Type": "Hangup", "Parameters": {
-            "SipResponseCode": "0", "CallId": f"room-{self.transaction_id}", "ParticipantTag": "LEG-B"}})
-
-    def interrupted(self, action: dict[str, Any]) -> dict[str, Any]:
-        return self.event("ACTION_INTERRUPTED", action)
-
-    def hangup(self, sip_code: int = 0) -> dict[str, Any]:
-        self.status, self.in_room = "Disconnected", False
-        return self.event("HANGUP", {"Type": "Hangup", "Parameters": {
-            "SipResponseCode": str(sip_code), "CallId": f"leg-{self.transaction_id}", "ParticipantTag": "LEG-A"}})
-
-
-def timer_bodies(calls: Sequence[Call]) -> list[str]:
-    """The bodies of the timers armed by these requests: SQS SendMessage, or a Scheduler schedule's input."""
-    bodies = []
-    for call in calls:
-        if call.service == "sqs" and call.operation == "SendMessage":
-            bodies.append(str(call.params["MessageBody"]))
-        elif call.service == "scheduler" and call.operation == "CreateSchedule":
-            bodies.append(str(call.params["Target"]["Input"]))
-    return bodies
-
-
-def breakdown(calls: Sequence[Call]) -> str:
-    return ", ".join(f"{name} x{n}" for name, n in sorted(Counter(f"{c.service}.{c.operation}" for c in calls).items()))
-
-
 # --- the run ----------------------------------------------------------------------------------------------------------
 
 
 def run() -> Result:
     return metered(_callbacks)
-
-
-@contextmanager
-def phone_exchange() -> Iterator[tuple[Any, str]]:
-    """The phone emulator's Chime SDK routes on a local server; calls are only held (handler None)."""
-    from local.phone import PhoneExchange, serving
-
-    exchange = PhoneExchange(None)
-    with serving(exchange) as url:
-        yield exchange, url
-
-
-def silent_wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return out.getvalue()
 
 
 def _callbacks(meter: Meter, recorder: ConnectionsRecorder) -> Result:
@@ -251,26 +150,13 @@ def _callbacks(meter: Meter, recorder: ConnectionsRecorder) -> Result:
         return Result(figures, notes)
 
 
-def _rest(http: Any, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    send = getattr(http, method.lower())
-    answer = send(path, headers=headers) if body is None else send(path, headers=headers, body=json.dumps(body))
-    return int(answer.status_code), answer.json_body
-
-
-def _visitor_token(http: Any, tenant: str) -> str:
-    status, answer = _rest(http, "POST", f"/tenants/{tenant}/visitors", body={})
-    assert status == 201, answer
-    return str(answer["visitor_token"])
-
-
 def _booking(meter: Meter, http: Any, tenant: str) -> Result:
-    token = _visitor_token(http, tenant)
-    status, listed = _rest(http, "GET", f"/tenants/{tenant}/callbacks/slots")
+    token = visitor_token(http, tenant)
+    status, listed = rest(http, "GET", f"/tenants/{tenant}/callbacks/slots")
     assert status == 200 and listed["slots"], listed
     slot = listed["slots"][-1]
     with meter.window() as calls:
-        status, booked = _rest(http, "POST", f"/tenants/{tenant}/callbacks", token,
+        status, booked = rest(http, "POST", f"/tenants/{tenant}/callbacks", token,
                                {"phone": "06 12 34 56 01", "name": "Zoé", "when": slot["key"]})
     assert status == 201 and booked["state"] == "booked", booked
     dynamodb = [call for call in calls if call.service == "dynamodb"]
@@ -324,15 +210,6 @@ def _race(tenant: str) -> Result:
                    f"{RACERS - losers} booked, {losers} slot_full, {len(held)} open callbacks in the slot"])
 
 
-@dataclass
-class Counted:
-    """Lambda invocations, WebSocket client frames and REST requests of the window, by function."""
-
-    invocations: Counter[str] = field(default_factory=Counter)
-    frames_in: int = 0
-    rest: int = 0
-
-
 def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange: Any, tenant: str,
                agent_token: str) -> Result:
     """One immediate callback, agent first, both answer: the visitor's POST, the `callback.due` timer (routes it,
@@ -341,94 +218,30 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
     the agent's call update (into the room; the music interrupted), both joins succeeded, the visitor hangs up (the
     agent's call is told to hang up, the room deleted), the agent's call update and hang-up, the agent's
     `close_conversation`, then every timer the callback armed (the after-call one brings the agent back)."""
-    import app as lambda_app
     from chalicelib import bootstrap
-    from chalicelib.domain.model import Principal, PrincipalKind, Role
-    from chalicelib.services import call_audio, tenants
-    from local import events
 
     deps = bootstrap.container().deps
-    admin = Principal(tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
-    tenants.change_settings(deps, admin, {"callback": {"country": "FR", "allowed_countries": ["FR"]}})
-    call_audio.upload(deps, admin, "hold_music", base64.b64encode(silent_wav(0.5)).decode())
     desk = open_socket(recorder, tenant, agent_token)
     agent_id = str(desk.conn.authorizer["principalId"])
-    ann = deps.agents.get(tenant, agent_id)
-    assert ann is not None, agent_id
-    deps.agents.put(replace(ann, takes_calls=True, own_line=AGENT_LINE, auto_answer_seconds=20))
+    take_calls(deps, tenant, {agent_id: AGENT_LINE})
     assert (desk.send({"action": "set_status", "id": "s", "status": "available"}) or {}).get("type") == "ack"
-    token = _visitor_token(http, tenant)
+    token = visitor_token(http, tenant)
     counted = Counted()
-
-    def sma(call: SmaCall, event: dict[str, Any]) -> dict[str, Any]:
-        counted.invocations["sma_handler"] += 1
-        return call.remember(lambda_app.sma_handler(event, events.lambda_context("sma_handler")))
-
-    def fire(body: str) -> None:
-        counted.invocations["on_timer"] += 1
-        record = events.sqs_record({"MessageId": "m", "ReceiptHandle": "r", "Body": body, "Attributes": {},
-                                    "MD5OfBody": ""}, "arn:aws:sqs:us-east-1:123456789012:timers")
-        lambda_app.on_timer(events.sqs_event([record]), events.lambda_context("on_timer"))
-
-    def placed(number: str) -> SmaCall:
-        [held] = [c for c in list(exchange.calls.values()) if c.to_number == number]
-        return SmaCall(held.transaction_id, held.to_number, dict(held.arguments))
-
-    def actions(response: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(response.get("Actions") or [])
+    sma = SmaPlayer(exchange, counted)
 
     mark = recorder.mark()
     with meter.window() as calls:
         counted.invocations["rest"] += 1
         counted.rest += 1
-        status, asked = _rest(http, "POST", f"/tenants/{tenant}/callbacks", token,
-                              {"phone": VISITOR_PHONE, "name": "Ada", "when": "now"})
+        status, asked = rest(http, "POST", f"/tenants/{tenant}/callbacks", token,
+                             {"phone": VISITOR_PHONE, "name": "Ada", "when": "now"})
         assert status == 201 and asked["mode"] == "immediate", asked
         [due] = timer_bodies(calls)
         fired = {due}
-        fire(due)  # callback.due: the agent is offered the call and dialled
-        agent = placed(AGENT_LINE)
-        sma(agent, agent.new())
-        sma(agent, agent.ringing())
-        music = actions(sma(agent, agent.answered()))  # hold music; the visitor is dialled
-        visitor = placed(VISITOR_PHONE)
-        sma(visitor, visitor.new())
-        sma(visitor, visitor.ringing())
-        joined = actions(sma(visitor, visitor.answered()))  # into the room; the agent's call is told to join
-        [update] = exchange.calls[agent.transaction_id].updates
-        agent_join = actions(sma(agent, agent.update(update)))
-        assert [[a["Type"] for a in given] for given in (music, joined, agent_join)] == [
-            ["PlayAudio"], ["JoinChimeMeeting"], ["JoinChimeMeeting"]], (music, joined, agent_join)
-        sma(agent, agent.interrupted(music[-1]))  # the SMA says the music stopped (informational)
-        for call, done in ((agent, agent_join), (visitor, joined)):
-            sma(call, call.succeeded(done[-1]))
-        # Issue 14: hold, then resume (counted apart: `callback.controls.*`, not in the callback's own figures).
-        controls_from, frames_before, invocations_before = len(calls), counted.frames_in, dict(counted.invocations)
-        controls_mark = recorder.mark()
-        counted.invocations["ws_message"] += 1
-        counted.frames_in += 1
-        held = desk.send({"action": "hold_call", "id": "hold", "conversation_id": f"{asked['id']}-1"})
-        assert held is not None and held["type"] == "ack", held
-        on_hold = actions(sma(visitor, visitor.update(exchange.calls[visitor.transaction_id].updates[-1])))
-        counted.invocations["ws_message"] += 1
-        counted.frames_in += 1
-        resumed = desk.send({"action": "resume_call", "id": "resume", "conversation_id": f"{asked['id']}-1"})
-        assert resumed is not None and resumed["type"] == "ack", resumed
-        back = actions(sma(visitor, visitor.update(exchange.calls[visitor.transaction_id].updates[-1])))
-        sma(visitor, visitor.interrupted(on_hold[-1]))  # the music stopped (informational)
-        sma(visitor, visitor.succeeded(back[-1]))
-        assert [[a["Type"] for a in given] for given in (on_hold, back)] == [
-            ["Hangup", "PlayAudio"], ["JoinChimeMeeting"]], (on_hold, back)
-        controls = calls[controls_from:]
-        del calls[controls_from:]
-        controls_pushes = [id(frame) for _, frame in recorder.since(controls_mark)]
-        controls_invocations = {k: v - invocations_before.get(k, 0) for k, v in counted.invocations.items()}
-        counted.invocations.clear()
-        counted.invocations.update(invocations_before)
-        counted.frames_in = frames_before
+        sma.fire(due)  # callback.due: the agent is offered the call and dialled
+        agent, visitor = connect(sma, AGENT_LINE, VISITOR_PHONE)
         sma(visitor, visitor.hangup())  # the visitor hangs up
-        ending = exchange.calls[agent.transaction_id].updates[1:]
-        for arguments in ending:
+        for arguments in sma.updates(agent)[1:]:
             sma(agent, agent.update(arguments))
         if [c for c in calls if c.operation == "DeleteMeeting"]:
             sma(agent, agent.room_closed())  # the meeting deleted: the agent's leg into it hangs up
@@ -445,8 +258,8 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
             for body in pending:
                 fired.add(body)
                 armed_timers.append(json.loads(body).get("kind"))
-                fire(body)
-    pushes = [push for push in recorder.since(mark) if id(push[1]) not in controls_pushes]
+                sma.fire(body)
+    pushes = recorder.since(mark)
     profile = deps.agents.get(tenant, agent_id)
     assert profile is not None and profile.status.value == "available", profile
     callback = deps.callbacks.get(tenant, asked["id"]) if deps.callbacks else None
@@ -464,15 +277,12 @@ def _immediate(meter: Meter, recorder: ConnectionsRecorder, http: Any, exchange:
                   s3_gets=sum(1 for c in calls if c.service == "s3" and not c.operation.startswith(("Put", "Copy"))))
     figures = {
         **aws_figures("callback", calls, meter.tables),
-        **aws_figures("callback.controls.hold_resume", controls, meter.tables),
-        "callback.controls.hold_resume.lambda_invocations": float(sum(controls_invocations.values())),
         "callback.lambda_invocations": float(usage.lambda_invocations),
         "callback.websocket_messages": float(usage.websocket_messages),
         "callback.cost_per_1000_usd": round(cost_usd(usage, prices) * 1000, 4),
     }
     notes = [
         f"callback requests: {breakdown(calls)}",
-        f"callback hold and resume requests: {breakdown(controls)}",
         "callback Lambda runs: " + ", ".join(f"{name} x{n}" for name, n in sorted(counted.invocations.items())),
         f"callback timers delivered: {', '.join(str(k) for k in [json.loads(due).get('kind'), *armed_timers])}",
         f"callback pushes: {json.dumps(Counter(f.get('type') for _, f in pushes))}",

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.callback_bench import Prices, SmaCall, Usage, cost_usd, overbooked, timer_bodies
+from bench.callback_bench import Prices, Usage, cost_usd, overbooked
 from bench.meter import Call
+from bench.sma_calls import SmaCall, timer_bodies
 from chalicelib.domain.telephony.events import translate
 
 NINE = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
