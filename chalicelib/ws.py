@@ -15,7 +15,16 @@ from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers
+from chalicelib.services import (
+    agents,
+    call_controls,
+    call_recording,
+    conversations,
+    follow_up,
+    frames,
+    holding,
+    offers,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -133,6 +142,18 @@ def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[st
                                                         frame.to_queue)}
 
 
+def _start_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_recording.start(deps, caller.principal, frame.conversation_id)}
+
+
+def _pause_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_recording.pause(deps, caller.principal, frame.conversation_id)}
+
+
+def _resume_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_recording.resume(deps, caller.principal, frame.conversation_id)}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -153,6 +174,9 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "hold_call": ("OnConversation", _hold),
     "resume_call": ("OnConversation", _resume),
     "transfer_call": ("TransferCall", _transfer_call),
+    "start_recording": ("OnConversation", _start_recording),
+    "pause_recording": ("OnConversation", _pause_recording),
+    "resume_recording": ("OnConversation", _resume_recording),
 }
 
 

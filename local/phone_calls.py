@@ -181,7 +181,8 @@ class CallDriver:
             return self._failed(data, "SystemException", f"{kind} is not emulated locally (local/phone_calls.py)")
         run = {"PlayAudio": self._play, "Pause": self._pause, "Hangup": self._hangup,
                "JoinChimeMeeting": self._join, "StartCallRecording": self._start_recording,
-               "StopCallRecording": self._stop_recording}[kind]
+               "StopCallRecording": self._stop_recording, "PauseCallRecording": self._pause_recording,
+               "ResumeCallRecording": self._pause_recording}[kind]
         return run(data, parameters)
 
     def _play(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
@@ -266,6 +267,13 @@ class CallDriver:
             return self._failed(data, "InvalidActionParameter", "CallId parameter for action is invalid")
         self._write(recording)
         return Outcome(data)
+
+    def _pause_recording(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
+        """PauseCallRecording and ResumeCallRecording: a leg that is not being recorded fails (ACTION_FAILED)."""
+        recording = self.recordings.get(str(parameters.get("CallId")))
+        pause = data["Type"] == "PauseCallRecording"
+        problem = recording.pause_or_resume(pause, time.monotonic()) if recording else "the leg is not recorded"
+        return self._failed(data, "InvalidActionParameter", problem) if problem else Outcome(data)
 
     def _write(self, recording: Recording) -> None:
         write_recording(self.exchange.s3, recording, time.monotonic() - recording.started_monotonic)

@@ -1,7 +1,9 @@
 """What the phone emulator's SIP media application does with the audio bucket (local/phone_calls.py): reads what
 PlayAudio plays, with the checks the service makes (DG play-audio: the object exists, is an uncompressed PCM WAV,
 is stored with ContentType audio/wav, 50 MB at most), and writes what StartCallRecording records, at the documented
-key with the documented metadata (DG start-call-recording)."""
+key with the documented metadata (DG start-call-recording). PauseCallRecording and ResumeCallRecording mark spans of
+the recording: each pause and each resume records a brief tone, and the paused span silence, which still counts in
+the recording's length (DG pause-call-recording, resume-call-recording)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import io
 import math
 import struct
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ MAX_AUDIO_BYTES = 50 * 1024 * 1024
 DEFAULT_RECORDING_PREFIX = "Amazon-Chime-SMA-Call-Recordings"  # when Location names only the bucket
 RECORDING_RATE = 8000
 MAX_RECORDING_SECONDS = 60  # the emulator writes at most a minute of tone, whatever the call lasted
+TONE_SECONDS = 0.1  # the beep a pause and a resume leave in the recording
 
 
 class AudioRefused(Exception):
@@ -56,6 +59,23 @@ class Recording:
     started_at: datetime
     started_monotonic: float
     seconds: float | None = None  # set once written
+    #: Paused spans, in seconds from the start: [pause, resume], the last one's resume None while paused.
+    paused: list[list[float | None]] = field(default_factory=list)
+
+    def pause_or_resume(self, pause: bool, now_monotonic: float) -> str | None:
+        """Pauses (or resumes) at `now_monotonic`; the reason it fails, else None. A recording stopped, paused
+        already (or not paused) fails: the DG does not say, the emulator refuses what is surely a bug."""
+        at = round(now_monotonic - self.started_monotonic, 3)
+        is_paused = bool(self.paused) and self.paused[-1][1] is None
+        if self.seconds is not None:
+            return "the leg's recording has stopped"
+        if pause == is_paused:
+            return "the recording is paused already" if pause else "the recording is not paused"
+        if pause:
+            self.paused.append([at, None])
+        else:
+            self.paused[-1][1] = at
+        return None
 
     @property
     def location(self) -> str:
@@ -64,7 +84,7 @@ class Recording:
     def as_json(self) -> dict[str, object]:
         return {"bucket": self.bucket, "key": self.key, "location": self.location,
                 "transaction_id": self.transaction_id, "call_id": self.call_id, "track": self.track,
-                "started_at": self.started_at.isoformat(), "seconds": self.seconds}
+                "started_at": self.started_at.isoformat(), "seconds": self.seconds, "paused": self.paused}
 
 
 def recording_key(location: str, started_at: datetime, transaction_id: str, call_id: str) -> tuple[str, str]:
@@ -87,7 +107,14 @@ def write_recording(s3: Any, recording: Recording, seconds: float) -> None:
         second += struct.pack("<hh", left, right) if channels == 2 else struct.pack("<h", left)
     frames = max(1, int(min(seconds, MAX_RECORDING_SECONDS) * RECORDING_RATE))
     whole, rest = divmod(frames, RECORDING_RATE)
-    samples = bytes(second) * whole + bytes(second[: rest * 2 * channels])
+    samples = bytearray(bytes(second) * whole + bytes(second[: rest * 2 * channels]))
+    width = 2 * channels
+    for start, end in recording.paused:
+        first, last = int((start or 0) * RECORDING_RATE), int((seconds if end is None else end) * RECORDING_RATE)
+        samples[first * width:last * width] = bytes(max(0, min(last, frames) - first) * width)  # silence
+        for at in (first, None if end is None else last):  # the tone of the pause, and of the resume
+            if at is not None:
+                _tone(samples, at, min(frames, at + int(TONE_SECONDS * RECORDING_RATE)), channels)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
         wav.setnchannels(channels)
@@ -98,6 +125,13 @@ def write_recording(s3: Any, recording: Recording, seconds: float) -> None:
     s3.put_object(Bucket=recording.bucket, Key=recording.key, Body=buffer.getvalue(), ContentType="audio/wav",
                   Metadata={"transaction-id": recording.transaction_id, "call-id": recording.call_id,
                             "recording-duration": f"{seconds:.3f}", "recording-audio-file-format": "audio/wav"})
+
+
+def _tone(samples: bytearray, first: int, last: int, channels: int) -> None:
+    """A 1 kHz beep on every channel over frames [first, last)."""
+    for n in range(first, last):
+        value = struct.pack("<h", int(4000 * math.sin(2 * math.pi * 1000 * n / RECORDING_RATE)))
+        samples[n * 2 * channels:(n + 1) * 2 * channels] = value * channels
 
 
 def silent_wav(seconds: float, rate: int = 8000) -> bytes:

@@ -17,7 +17,8 @@ def offer_part(deps: Deps, conversation: Conversation, agent: Agent, offer: Offe
     if callback is None:
         return {"callback": None, "origin": None}
     attempts = callback_notices.attempts_of(deps, callback.tenant)
-    return {"callback": callback_notices.agent_view(callback, attempts), "origin": origin(deps, callback)}
+    policy = callback_notices.recording_policy(deps, callback.tenant)  # the card's record control (CB-10)
+    return {"callback": callback_notices.agent_view(callback, attempts, policy), "origin": origin(deps, callback)}
 
 
 def origin(deps: Deps, callback: Callback) -> dict[str, Any] | None:

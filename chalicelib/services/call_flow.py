@@ -44,7 +44,7 @@ from chalicelib.domain.telephony.model import (
 )
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, callback_notices, offers, tenants
+from chalicelib.services import call_attempts, call_recording, callback_notices, offers, tenants
 from chalicelib.services.calls import NOTHING, CallAnswer, CallFlow
 
 log = logging.getLogger("guichet.calls")
@@ -216,8 +216,9 @@ def _command(deps: Deps, callback: Callback, event: CallUpdateRequested) -> Call
     if command.kind is CallCommandKind.PLAY_IN_LOOP and deps.audio is not None:
         audio = AudioFile(deps.audio.bucket, command.parameters["audio_key"])
         return CallAnswer(actions=(PlayAudio(audio, repeat=MUSIC_REPEAT),))
-    if command.kind is CallCommandKind.START_RECORDING and event.legs:
-        return CallAnswer(actions=_recording(deps, callback, event.legs[0].call_id, notice=False))
+    if command.kind in call_recording.COMMANDS:  # from the card (issue 14); a visitor on hold keeps the music
+        music = _music(deps, callback.tenant) if _waiting(callback, "visitor") else ()
+        return CallAnswer(actions=(*call_recording.sma_actions(deps, callback, command.kind, event.legs), *music))
     return NOTHING
 
 
@@ -229,7 +230,7 @@ def _music(deps: Deps, tenant: str) -> Sequence[SmaAction]:
     return (PlayAudio(AudioFile(deps.audio.bucket, key), repeat=MUSIC_REPEAT),)
 
 
-def _recording(deps: Deps, callback: Callback, leg: str | None, notice: bool = True) -> tuple[SmaAction, ...]:
+def _recording(deps: Deps, callback: Callback, leg: str | None) -> tuple[SmaAction, ...]:
     """The notice, then recording of the visitor's leg, both directions (CB-9), for a callback drawn to be recorded
     (never one whose visitor opted out: the draw says no for them)."""
     if not callback.record or callback.no_record or deps.audio is None or not leg:
@@ -239,7 +240,7 @@ def _recording(deps: Deps, callback: Callback, leg: str | None, notice: bool = T
         return ()  # no notice, no recording: the visitor must be told first
     start = StartCallRecording(call_id=leg, bucket=deps.audio.bucket,
                                prefix=f"recordings/{callback.tenant}/{callback.id}")
-    return (PlayAudio(AudioFile(deps.audio.bucket, key)), start) if notice else (start,)
+    return PlayAudio(AudioFile(deps.audio.bucket, key)), start
 
 
 def _int(value: object) -> int:

@@ -1,13 +1,13 @@
 """What the visitor's widgets and the agent's desks are told of a callback (issue 13): a `callback.updated` frame at
 every change of state or phase. The visitor sees their number masked; the agent sees it whole, with the attempt, the
-phase and when it began (the call card's timer)."""
+phase and when it began (the call card's timer), and whether the card may record the call (issue 14, CB-10)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.callbacks import numbers
-from chalicelib.domain.callbacks.model import Callback
+from chalicelib.domain.callbacks import numbers, recording
+from chalicelib.domain.callbacks.model import Callback, CallbackState
 from chalicelib.domain.model import Conversation, Principal, PrincipalKind
 from chalicelib.ports import Deps
 from chalicelib.services import fanout, frames, tenants
@@ -29,21 +29,34 @@ def visitor_view(callback: Callback, attempts: int) -> dict[str, Any]:
             "next_at": _iso(callback.next_at), "phase": callback.phase.value}
 
 
-def agent_view(callback: Callback, attempts: int) -> dict[str, Any]:
-    """A callback as the agent who calls back sees it (the contract of docs/websocket.md, `callback.updated`)."""
-    return {"id": callback.id, "conversation_id": callback.call_conversation_id or None,
+def recording_policy(deps: Deps, tenant: str) -> recording.RecordingPolicy:
+    return tenants.settings_of(deps, tenant).callback.recording
+
+
+def agent_view(callback: Callback, attempts: int, policy: recording.RecordingPolicy | None = None
+               ) -> dict[str, Any]:
+    """A callback as the agent who calls back sees it (the contract of docs/websocket.md, `callback.updated`). With
+    the tenant's recording `policy`, also whether the card may record it and why not (`may_record`,
+    `no_record_reason`); the desk keeps the last ones it was told when a frame has none."""
+    state = recording.current(callback.recording_state, drawn=callback.record, opted_out=callback.no_record,
+                              connected=callback.state is CallbackState.CONNECTED)
+    view = {"id": callback.id, "conversation_id": callback.call_conversation_id or None,
             "origin_conversation_id": callback.conversation_id or None, "phone": callback.phone,
             "name": callback.name, "state": callback.state.value, "phase": callback.phase.value,
             "since": _iso(callback.since), "attempt": callback.attempt, "attempts": attempts,
             "mode": callback.mode.value, "at": _iso(callback.at), "next_at": _iso(callback.next_at),
             "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
             "agent_name": callback.agent_name or None, "queue": callback.queue or None,
-            "held_since": _iso(callback.held_since)}
+            "held_since": _iso(callback.held_since), "recording_state": state.value or "off"}
+    if policy is not None:
+        reason = recording.refusal(policy, opted_out=callback.no_record)
+        view.update(may_record=reason is None, no_record_reason=reason)
+    return view
 
 
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:
     """Every open widget of the visitor, and every open desk of the agent who holds (or just held) the callback."""
-    attempts = attempts_of(deps, callback.tenant)
+    attempts, policy = attempts_of(deps, callback.tenant), recording_policy(deps, callback.tenant)
     visitor = Principal(tenant=callback.tenant, id=callback.visitor_id, kind=PrincipalKind.VISITOR)
     fanout.to_connections(deps, deps.connections.of(visitor),
                           {"type": "callback.updated", "callback": visitor_view(callback, attempts)})
@@ -51,7 +64,7 @@ def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:
     if holder:
         agent = Principal(tenant=callback.tenant, id=holder, kind=PrincipalKind.AGENT)
         fanout.to_connections(deps, deps.connections.of(agent),
-                              {"type": "callback.updated", "callback": agent_view(callback, attempts)})
+                              {"type": "callback.updated", "callback": agent_view(callback, attempts, policy)})
 
 
 def card_for(deps: Deps, conversation: Conversation) -> dict[str, Any] | None:
@@ -63,4 +76,4 @@ def card_for(deps: Deps, conversation: Conversation) -> dict[str, Any] | None:
     found = deps.callbacks.get(conversation.tenant, callback_id)
     if found is None:
         return None
-    return agent_view(found, attempts_of(deps, conversation.tenant))
+    return agent_view(found, attempts_of(deps, conversation.tenant), recording_policy(deps, conversation.tenant))

@@ -14,6 +14,8 @@ EVERY_COMMAND = [
     commands.play_in_loop("tenants/demo/audio/hold.wav"),
     commands.start_recording(),
     commands.join_room("7e5b-meeting", "token-of-the-visitor"),
+    commands.pause_recording(),
+    commands.resume_recording(),
 ]
 
 

@@ -14,6 +14,7 @@ import { loadHistory } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
 import { ChatRecord, OfferRecord } from '/desk/contact.js';
 import { formatDuration } from '/desk/close-form.js';
+import { RecordControl } from '/desk/call-record.js';
 import { visitorLabel } from '/desk/labels.js';
 import { mount } from '/desk/store.js';
 
@@ -163,6 +164,7 @@ export function CallCard({ store, state, cards }) {
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
       ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
+      ${connected ? html`<${RecordControl} id=${conversation.id} callback=${callback} cards=${cards} />` : null}
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
         <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
                       testId="call-hold-timer" /></p>` : null}
@@ -217,6 +219,7 @@ export function createCallCards(ui, deps) {
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),
     get records() { return deps.records; },
+    request: (action, fields) => deps.request(action, fields), update, announce: (text) => deps.announce(text),
   };
 
   // An offer frame of a call: its callback and the chat it came from (store.changed() follows: offers.js).

@@ -17,6 +17,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute,
 from chalicelib.adapters.dynamodb.keys import STATE, _agenda_line_sk, _agenda_pk, _callback_pk, _live_calls_pk
 from chalicelib.adapters.dynamodb.table import _Item
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, CallPhase
+from chalicelib.domain.callbacks.recording import RecordingState
 
 
 class CallbackItem(_Item):
@@ -48,6 +49,7 @@ class CallbackItem(_Item):
     visitor_call = UnicodeAttribute(null=True)
     room = UnicodeAttribute(null=True)
     recording_key = UnicodeAttribute(null=True)
+    recording_state = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     held_since = UTCDateTimeAttribute(null=True)
 
@@ -96,7 +98,8 @@ class AgendaLineItem(_Item):
     queue = UnicodeAttribute(null=True)
 
 
-_ENUMS: dict[str, type[Enum]] = {"mode": CallbackMode, "state": CallbackState, "phase": CallPhase}
+_ENUMS: dict[str, type[Enum]] = {"mode": CallbackMode, "state": CallbackState, "phase": CallPhase,
+                                  "recording_state": RecordingState}
 #: The model's fields kept in the callback's item (tenant and id are its key).
 STORED = tuple(f.name for f in fields(Callback) if f.name not in ("tenant", "id"))
 #: Fields every item has; the others are absent at their default.

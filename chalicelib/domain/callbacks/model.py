@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from chalicelib.domain.callbacks.recording import RecordingState
 from chalicelib.domain.errors import Conflict
 
 
@@ -82,6 +83,8 @@ class Callback:
     room: str = ""
     #: The recording's key in the audio bucket, once the SMA wrote it.
     recording_key: str = ""
+    #: The recording as the call card's controls left it (issue 14, CB-10); recording.current() reads it.
+    recording_state: RecordingState = RecordingState.NONE
     #: Since when the visitor is on hold (issue 14, CB-10): they hear the hold music, out of the room.
     held_since: datetime | None = None
     #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.

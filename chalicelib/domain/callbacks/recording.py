@@ -9,6 +9,7 @@ way out. The hash is pinned by the tests: changing it would change the choice of
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from dataclasses import dataclass
 
@@ -26,6 +27,37 @@ class RecordingPolicy:
 
     enabled: bool = False
     share_percent: int = DEFAULT_SHARE_PERCENT
+
+
+class RecordingState(enum.StrEnum):
+    """Where the recording of a callback's call stands, moved from the call card (issue 14, CB-10): started on
+    demand, paused (silence is recorded meanwhile), resumed. NONE is also a drawn call's state until it connects."""
+
+    NONE = ""
+    ON = "on"
+    PAUSED = "paused"
+
+
+OPTED_OUT = "the visitor asked not to be recorded"
+TENANT_OFF = "this account does not record calls"
+
+
+def refusal(policy: RecordingPolicy, *, opted_out: bool) -> str | None:
+    """Why this call may not be recorded from the card, in words the card shows; None when it may. The opt-out comes
+    first: it holds whatever the tenant's settings become (CB-9)."""
+    if opted_out:
+        return OPTED_OUT
+    if not policy.enabled:
+        return TENANT_OFF
+    return None
+
+
+def current(stored: RecordingState, *, drawn: bool, opted_out: bool, connected: bool) -> RecordingState:
+    """The recording's state: the one the card's controls wrote, else ON for a connected call drawn to be recorded
+    (it started when the visitor answered, after the notice: services/call_flow.py), else NONE."""
+    if stored is not RecordingState.NONE:
+        return stored
+    return RecordingState.ON if drawn and not opted_out and connected else RecordingState.NONE
 
 
 def draw(callback_id: str) -> float:

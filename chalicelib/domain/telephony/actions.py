@@ -1,7 +1,8 @@
 """Domain decisions as a SIP media application (SMA) response: the actions a call runs next (issue 13, CB-6 to CB-9).
 
 Each action is a frozen dataclass with the parameters Guichet uses (DG hangup, play-audio, play-audio-get-digits,
-join-chime-meeting, start-call-recording, stop-call-recording, pause); `render(actions, attributes)` builds the
+join-chime-meeting, start-call-recording, stop-call-recording, pause-call-recording, resume-call-recording, pause);
+`render(actions, attributes)` builds the
 response dict `{"SchemaVersion": "1.0", "Actions": [...], "TransactionAttributes": {...}}` and refuses what the SMA
 would refuse (`SmaResponseRefused`): more than 10 actions, or TransactionAttributes beyond 100 string pairs / 20 KB.
 
@@ -164,6 +165,31 @@ class StopCallRecording:
 
 
 @dataclass(frozen=True)
+class PauseCallRecording:
+    """Pauses a leg's recording (CB-10): the recording captures a tone, then silence until it is resumed; the paused
+    time still counts in its length and its bill. Pause and resume as often as needed (DG pause-call-recording)."""
+
+    call_id: str
+
+    def render(self) -> dict[str, object]:
+        if not self.call_id:
+            raise SmaResponseRefused("pausing a recording takes the leg's call id")
+        return {"Type": "PauseCallRecording", "Parameters": {"CallId": self.call_id}}
+
+
+@dataclass(frozen=True)
+class ResumeCallRecording:
+    """Resumes a paused recording after a brief tone (DG resume-call-recording)."""
+
+    call_id: str
+
+    def render(self) -> dict[str, object]:
+        if not self.call_id:
+            raise SmaResponseRefused("resuming a recording takes the leg's call id")
+        return {"Type": "ResumeCallRecording", "Parameters": {"CallId": self.call_id}}
+
+
+@dataclass(frozen=True)
 class Pause:
     """Silence on a leg, e.g. before a notice, so that the first words are heard."""
 
@@ -177,7 +203,7 @@ class Pause:
 
 
 SmaAction = (Hangup | PlayAudio | PlayAudioAndGetDigits | JoinChimeMeeting | StartCallRecording | StopCallRecording
-             | Pause)
+             | PauseCallRecording | ResumeCallRecording | Pause)
 
 
 def render(actions: Sequence[SmaAction], attributes: Mapping[str, str] | None = None) -> dict[str, object]:

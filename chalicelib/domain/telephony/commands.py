@@ -21,6 +21,8 @@ class CallCommandKind(StrEnum):
     START_RECORDING = "start_recording"
     JOIN_ROOM = "join_room"  # the party's leg joins the callback's room (its Chime SDK meeting)
     HOLD = "hold"  # the party leaves the room (its meeting leg hangs up) and hears the hold music (issue 14)
+    PAUSE_RECORDING = "pause_recording"  # the leg's recording records silence until resumed (issue 14, CB-10)
+    RESUME_RECORDING = "resume_recording"
 
 
 #: The parameters each command needs, in the order they are documented.
@@ -30,6 +32,8 @@ PARAMETERS: dict[CallCommandKind, tuple[str, ...]] = {
     CallCommandKind.START_RECORDING: (),
     CallCommandKind.JOIN_ROOM: ("meeting_id", "join_token"),
     CallCommandKind.HOLD: (),
+    CallCommandKind.PAUSE_RECORDING: (),
+    CallCommandKind.RESUME_RECORDING: (),
 }
 
 
@@ -63,6 +67,14 @@ def join_room(meeting_id: str, join_token: str) -> CallCommand:
 
 def hold() -> CallCommand:
     return CallCommand(CallCommandKind.HOLD, {})
+
+
+def pause_recording() -> CallCommand:
+    return CallCommand(CallCommandKind.PAUSE_RECORDING, {})
+
+
+def resume_recording() -> CallCommand:
+    return CallCommand(CallCommandKind.RESUME_RECORDING, {})
 
 
 def to_arguments(command: CallCommand) -> dict[str, str]:
