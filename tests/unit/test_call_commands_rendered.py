@@ -13,13 +13,16 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.callbacks.recording import RecordingState
 from chalicelib.domain.telephony.commands import (
     CallCommand,
     CallCommandKind,
     hang_up,
     hold,
     join_room,
+    pause_recording,
     play_in_loop,
+    resume_recording,
     start_recording,
     to_arguments,
 )
@@ -29,6 +32,8 @@ from tests.unit.test_call_flow import connected, setup, sma
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "aws-events"
 BUCKET = "audio-bucket"
+NOTICE = {"Type": "PlayAudio", "Parameters": {"ParticipantTag": "LEG-A", "AudioSource": {
+    "Type": "S3", "BucketName": "audio-bucket", "Key": "audio/t/notice.wav"}}}
 MUSIC = {"Type": "PlayAudio", "Parameters": {"ParticipantTag": "LEG-A", "Repeat": 50, "AudioSource": {
     "Type": "S3", "BucketName": BUCKET, "Key": "audio/t/hold.wav"}}}
 
@@ -41,10 +46,16 @@ RENDERED: list[tuple[CallCommand, list[dict[str, Any]]]] = [
     (play_in_loop("audio/t/notice.wav"), [{"Type": "PlayAudio", "Parameters": {
         "ParticipantTag": "LEG-A", "Repeat": 50, "AudioSource": {
             "Type": "S3", "BucketName": BUCKET, "Key": "audio/t/notice.wav"}}}]),
-    (start_recording(), [{"Type": "StartCallRecording", "Parameters": {
+    (start_recording(), [NOTICE, {"Type": "StartCallRecording", "Parameters": {
         "CallId": "leg-tx-2", "Track": "BOTH", "Destination": {
             "Type": "S3", "Location": f"{BUCKET}/recordings/t/cb1"}}}]),
+    (pause_recording(), [{"Type": "PauseCallRecording", "Parameters": {"CallId": "leg-tx-2"}}]),
+    (resume_recording(), [{"Type": "ResumeCallRecording", "Parameters": {"CallId": "leg-tx-2"}}]),
 ]
+#: What the recording commands find: the card moved the callback's recording state first (services/call_recording).
+RECORDING_BEFORE = {CallCommandKind.START_RECORDING: RecordingState.ON,
+                    CallCommandKind.PAUSE_RECORDING: RecordingState.PAUSED,
+                    CallCommandKind.RESUME_RECORDING: RecordingState.ON}
 
 
 def update_from_fixture(calls_: Calls, call: Dialled, command: CallCommand) -> dict[str, Any]:
@@ -57,14 +68,14 @@ def update_from_fixture(calls_: Calls, call: Dialled, command: CallCommand) -> d
     return event
 
 
-def recorded(deps: Deps) -> None:
-    """The tenant has a recording notice, and the callback was drawn to be recorded."""
+def recorded(deps: Deps, state: RecordingState) -> None:
+    """The tenant records calls and has a recording notice; the callback's recording is in `state`."""
     tenant = deps.tenants.get("t")
     found = deps.callbacks.get("t", "cb1") if deps.callbacks else None
     assert tenant is not None and isinstance(deps.callbacks, FakeCallbacks) and found is not None
-    callback = replace(tenant.settings.callback, recording_notice="audio/t/notice.wav")
+    callback = replace(tenant.settings.callback, recording=True, recording_notice="audio/t/notice.wav")
     deps.tenants.put(replace(tenant, settings=replace(tenant.settings, callback=callback)))  # type: ignore[attr-defined]
-    deps.callbacks.items[("t", "cb1")] = replace(found, record=True)
+    deps.callbacks.items[("t", "cb1")] = replace(found, recording_state=state)
 
 
 def test_every_command_has_its_rendering() -> None:
@@ -76,8 +87,8 @@ def test_each_command_on_a_connected_call_answers_its_exact_actions(command: Cal
                                                                     expected: list[dict[str, Any]]) -> None:
     deps, telephony, calls_ = setup()
     visitor_call = connected(deps, telephony, calls_)
-    if command.kind is CallCommandKind.START_RECORDING:  # only a callback drawn to be recorded, once told (CB-9)
-        recorded(deps)
+    if command.kind in RECORDING_BEFORE:  # the tenant records, with a notice, and the card moved the state (CB-9)
+        recorded(deps, RECORDING_BEFORE[command.kind])
     answer = sma(deps, calls_, visitor_call, update_from_fixture(calls_, visitor_call, command), twice=True)
     assert answer["Actions"] == expected
 
