@@ -143,7 +143,7 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
         conversation = deps.conversations.get(callback.tenant, callback.call_conversation_id)
         if conversation is not None and conversation.status is ConversationStatus.WAITING:
             call_attempts.admit(deps, waiting, conversation)
-        return CallAnswer(actions=(*notice, *_music(deps, callback.tenant)))
+        return CallAnswer(actions=_then_music(deps, callback.tenant, notice))
     connected = store.change(callback.tenant, callback.id, {
         "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected"},
         expect={"attempt": callback.attempt, "phase": CallPhase.CALLING_VISITOR})
@@ -185,9 +185,18 @@ def _action_done(deps: Deps, callback: Callback, party: str, event: ActionSuccee
         key = event.recording_location.removeprefix("s3://").split("/", 1)[-1]
         call_attempts.store(deps).change(callback.tenant, callback.id, {"recording_key": key},
                                          expect={"attempt": callback.attempt})
-    if event.action == "PlayAudio" and current and _waiting(callback, party):
-        return CallAnswer(actions=_music(deps, callback.tenant))  # the loop ran out: again while they wait
+    if event.action in ("PlayAudio", "StartCallRecording") and current and _waiting(callback, party):
+        return CallAnswer(actions=_music(deps, callback.tenant))  # the loop ran out, or recording started: music
     return NOTHING
+
+
+def _then_music(deps: Deps, tenant: str, actions: Sequence[SmaAction]) -> tuple[SmaAction, ...]:
+    """`actions`, then the hold music for a party who waits. The SMA reports only the last action of a list, and
+    StartCallRecording's success carries the recording's key: a list that starts recording ends with it, and the
+    music follows on its ACTION_SUCCESSFUL (`_action_done`)."""
+    if actions and isinstance(actions[-1], StartCallRecording):
+        return tuple(actions)
+    return (*actions, *_music(deps, tenant))
 
 
 def _waiting(callback: Callback, party: str) -> bool:
@@ -217,8 +226,10 @@ def _command(deps: Deps, callback: Callback, event: CallUpdateRequested) -> Call
         audio = AudioFile(deps.audio.bucket, command.parameters["audio_key"])
         return CallAnswer(actions=(PlayAudio(audio, repeat=MUSIC_REPEAT),))
     if command.kind in call_recording.COMMANDS:  # from the card (issue 14); a visitor on hold keeps the music
-        music = _music(deps, callback.tenant) if _waiting(callback, "visitor") else ()
-        return CallAnswer(actions=(*call_recording.sma_actions(deps, callback, command.kind, event.legs), *music))
+        actions = call_recording.sma_actions(deps, callback, command.kind, event.legs)
+        if _waiting(callback, "visitor"):
+            return CallAnswer(actions=_then_music(deps, callback.tenant, actions))
+        return CallAnswer(actions=actions)
     return NOTHING
 
 

@@ -215,3 +215,28 @@ def test_the_websocket_actions_ack_the_callback_and_refusals_name_the_field() ->
         assert answer["callback"]["recording_state"] == state
     missing = ws.handle(deps, ALICE, "conn", json.dumps({"action": "pause_recording", "id": 4}))
     assert (missing["code"], missing["field"]) == ("missing_field", "conversation_id")
+
+
+def test_visitor_first_a_recorded_call_links_its_recording_then_plays_the_music() -> None:
+    """Visitor first (CB-7) with a call drawn to be recorded: the SMA reports only a list's last action, so the
+    answer ends with StartCallRecording, whose success carries the recording's key; the music follows on it."""
+    from tests.unit.test_call_flow import ask, ring_and_answer, run_timers, setup
+
+    deps, telephony, calls_ = setup(call_order="visitor_first")
+    tenant = deps.tenants.get(T)
+    assert tenant is not None and isinstance(deps.callbacks, FakeCallbacks)
+    settings = replace(tenant.settings.callback, recording_notice="audio/t/notice.wav")
+    deps.tenants.put(replace(tenant, settings=replace(tenant.settings, callback=settings)))  # type: ignore
+    ask(deps)
+    deps.callbacks.items[(T, "cb1")] = replace(callback(deps), record=True)
+    run_timers(deps)
+    [visitor_call] = telephony.dials
+    answered = ring_and_answer(deps, calls_, visitor_call)
+    assert action_types(answered) == ["PlayAudio", "StartCallRecording"]
+    key = "recordings/t/cb1/2026/11/21/2026-11-21-09-00-00-000_tx-1_leg-tx-1.wav"
+    music = sma(deps, calls_, visitor_call, calls_.succeeded(visitor_call, {
+        "Type": "StartCallRecording", "Parameters": {"CallId": f"leg-{visitor_call.call_id}"},
+        "CallRecordingDestination": {"Type": "S3", "Location": f"audio-bucket/{key}"}}), twice=True)
+    assert callback(deps).recording_key == key
+    assert action_types(music) == ["PlayAudio"]
+    assert music["Actions"][0]["Parameters"]["AudioSource"]["Key"] == "audio/t/hold.wav"
