@@ -15,7 +15,7 @@ from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers
+from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers, softphone
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -133,6 +133,14 @@ def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[st
                                                         frame.to_queue)}
 
 
+def _join_call(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return softphone.join_call(deps, caller.principal, frame.conversation_id)
+
+
+def _set_answer_calls(deps: Deps, caller: Caller, frame: f.SetAnswerCalls) -> dict[str, Any]:
+    return {"agent": frames.agent(softphone.set_answer_calls(deps, caller.principal, frame.answer_calls))}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -153,6 +161,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "hold_call": ("OnConversation", _hold),
     "resume_call": ("OnConversation", _resume),
     "transfer_call": ("TransferCall", _transfer_call),
+    "join_call": ("OnConversation", _join_call),
+    "set_answer_calls": ("SetAnswerCalls", _set_answer_calls),
 }
 
 
