@@ -1,9 +1,9 @@
 """The softphone on the desk (issue 14, CB-6), in Chromium on a fresh local stack whose softphone is the phone
 emulator's (SOFTPHONE=local): Alice answers calls on the desk. Her call's offer has Accept (no phone of hers
 rings); she accepts, the visitor's emulated phone answers, and the emulator shows her browser attendee in the room
-with the visitor; she mutes and unmutes (the emulator shows it), holds (the visitor hears the music) and resumes
-(the visitor back in the room). The Chime SDK bundle is never loaded: not at the desk's load, not for a local call.
-With the microphone refused, the card says so and offers her own line for the next calls."""
+with the visitor; she mutes and unmutes (the emulator and its /phone page show it), holds (the visitor hears the
+music) and resumes (the visitor back in the room). The Chime SDK bundle is never loaded: not at the desk's load,
+not for a local call. With the microphone refused, the card says so and offers her own line for the next calls."""
 
 from __future__ import annotations
 
@@ -103,6 +103,11 @@ def test_alice_takes_the_call_on_the_desk_mutes_holds_and_resumes(start_stack: C
     expect(mute).to_have_attribute("aria-pressed", "true", timeout=WAIT)
     expect(softphone.get_by_test_id("softphone-mic")).to_have_text("Microphone: muted")
     until(lambda: browsers(url, room)[0]["muted"] is True, "the emulator shows Alice muted")
+    phones_page = pages.new()
+    phones_page.goto(f"{url}/phone")  # the emulator's page lists her in the room, muted
+    shown = phones_page.locator(f"[data-testid=room][data-meeting-id='{room}'] [data-testid=room-browser]")
+    expect(shown).to_have_attribute("data-muted", "true", timeout=WAIT)
+    expect(phones_page.locator(f"[data-testid=room][data-meeting-id='{room}']")).to_contain_text(VISITOR_PHONE)
     assert axe_violations(desk, "[data-testid=call-card]") == []  # the card with the softphone: labelled, contrasted
     mute.click()
     expect(mute).to_have_attribute("aria-pressed", "false", timeout=WAIT)
