@@ -153,3 +153,30 @@ def test_a_refused_microphone_is_said_and_the_agents_own_line_offered(start_stac
     assert me["answer_calls"] == "line"
     assert axe_violations(desk, "[data-testid=call-card]") == []
     assert pages.dialogs == []
+
+
+def test_the_chime_softphone_loads_the_sdk_only_when_created(stack_url: str, pages: Pages) -> None:
+    """softphone.js's Chime implementation (what an AWS stack's `join_call` names): the desk's modules load without
+    the bundle; creating the softphone imports it and answers the interface."""
+    page = pages.new()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{stack_url}/desk/index.html")
+    page.wait_for_load_state("networkidle")
+    assert any(r.endswith("/desk/call-softphone.js") for r in requested)
+    assert not [r for r in requested if CHIME_BUNDLE in r or r.endswith("softphone-chime.js")]
+    made = page.evaluate("""async () => {
+        const { openSoftphone } = await import('/desk/softphone.js');
+        const phone = await openSoftphone('chime', { stream: null, audio: document.createElement('audio') });
+        const states = [];
+        phone.onState((state) => states.push(state));
+        await phone.mute(); // before joining: nothing to mute, no error
+        await phone.leave();
+        return { methods: ['join', 'leave', 'mute', 'unmute', 'onState'].filter((m) => typeof phone[m] === 'function'),
+                 states };
+    }""")
+    assert made == {"methods": ["join", "leave", "mute", "unmute", "onState"], "states": []}
+    assert [r for r in requested if r.endswith("/vendor/amazon-chime-sdk.module.js")]
+    assert errors == []

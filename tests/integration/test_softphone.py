@@ -7,6 +7,7 @@ the emulator's control (local/phone_browsers.py). Every SMA invocation is delive
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -125,3 +126,45 @@ def test_an_agent_who_answers_on_their_line_is_rung_and_cannot_accept_on_the_des
                    offer_id=conversation.offer.id)
     assert (refused["code"], refused["field"]) == ("conflict", "offer_id")
     assert line.callback(asked.id).phase is CallPhase.RINGING_AGENT and line.dials_to(VISITOR) == 0
+
+
+def test_the_adapter_reads_a_rooms_meeting_and_none_once_it_is_gone(line: Line) -> None:
+    telephony = line.deps.telephony
+    assert telephony is not None
+    room = telephony.open_room("cb-meeting")
+    meeting = telephony.meeting(room)
+    assert meeting is not None
+    assert (meeting["MeetingId"], meeting["ExternalMeetingId"], meeting["MediaRegion"]) == (
+        room.meeting_id, "cb-meeting", "us-east-1")
+    seat = telephony.add_member(room, "agent-a")
+    assert (seat.external_user_id, seat.attendee_id in line.exchange.rooms[room.meeting_id].attendees) == (
+        "agent-a", True)
+    telephony.close_room(room)
+    assert telephony.meeting(room) is None
+
+
+def test_two_desks_accepting_at_once_dial_the_visitor_once(line: Line) -> None:
+    """The agent's two desks (or a double click) race to accept: one wins, the visitor is dialled once."""
+    alice = on_desk(line, "alice")
+    line.exchange.set_script(VISITOR, ANSWER)
+    asked = ask(line)
+    conversation_id = f"{asked.id}-1"
+    until(lambda: line.callback(asked.id).phase is CallPhase.RINGING_AGENT, what="offered to Alice")
+    offer = line.deps.conversations.get(line.tenant, conversation_id)
+    assert offer is not None and offer.offer is not None
+    offer_id = offer.offer.id
+    start = threading.Barrier(2)
+    answers: list[dict[str, Any]] = []
+
+    def click() -> None:
+        start.wait()
+        answers.append(send(line, alice, action="accept_offer", conversation_id=conversation_id, offer_id=offer_id))
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=10)
+    assert sorted(a["type"] for a in answers) == ["ack", "error"]
+    until(lambda: line.callback(asked.id).state is CallbackState.CONNECTED, what="connected")
+    assert line.dials_to(VISITOR) == 1

@@ -170,3 +170,29 @@ def test_an_agent_switches_to_their_line_and_is_then_rung_there() -> None:
     ask(deps)
     run_timers(deps)
     assert [d.to for d in telephony.dials] == [LINES["alice"]]
+
+
+def test_a_call_transferred_to_a_queue_is_accepted_on_the_next_desk_and_the_visitor_joins_again() -> None:
+    from chalicelib.services import call_controls
+
+    deps, telephony, calls_ = setup(agents=())
+    on_desk(deps)
+    ask(deps)
+    run_timers(deps)
+    accept(deps)
+    [visitor_call] = telephony.dials
+    ring_and_answer(deps, calls_, visitor_call)
+    on_desk(deps, "bob")
+    view = call_controls.transfer_to_queue(deps, ALICE, "cb1-1", "default")
+    assert (view["agent_name"], view["phase"]) == ("Bob", "ringing_agent")
+    assert len(telephony.dials) == 1  # nobody's phone rings for Bob
+    with pytest.raises(Conflict):
+        softphone.join_call(deps, BOB, "cb1-1")  # offered, not his yet
+    with pytest.raises(Forbidden):
+        softphone.join_call(deps, ALICE, "cb1-1")  # not hers any more: her desk leaves the room
+    accept(deps, BOB)
+    found = callback(deps)
+    assert (found.state, found.agent_id, found.held_since) == (CallbackState.CONNECTED, "bob", None)
+    kinds = [c.kind for call, c in telephony.commands if call == visitor_call.call_id]
+    assert kinds == [CallCommandKind.HOLD, CallCommandKind.JOIN_ROOM]  # on hold, then back in the room with Bob
+    assert softphone.join_call(deps, BOB, "cb1-1")["seat"]["attendee"]["ExternalUserId"] == "agent-bob"
