@@ -133,10 +133,13 @@ export function startSoftphone({ store, request, apiBase, announce, showError })
   const controller = { mute: () => setMuted(true), unmute: () => setMuted(false), useLine };
   controllers.set(store, controller);
   const unsubscribe = store.subscribe(follow);
+  const closing = () => current?.phone?.leave().catch(() => {}); // the page goes: out of the room now, not later
+  window.addEventListener('pagehide', closing);
   follow();
   return {
     stop() {
       unsubscribe();
+      window.removeEventListener('pagehide', closing);
       if (current) leave();
       audio?.remove();
       controllers.delete(store);

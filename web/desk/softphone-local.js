@@ -13,6 +13,7 @@ export function createSoftphone({ apiBase = '' } = {}) {
   async function control(method, path, body) {
     const response = await fetch(`${base}${path}`, {
       method,
+      keepalive: true, // a leave sent as the page closes still arrives
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
