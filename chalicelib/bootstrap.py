@@ -88,6 +88,7 @@ def _build() -> Container:
         telephony=ChimeTelephony(config.sip_media_application_id, config.calling_number, config.chime_media_region,
                                  config.chime_endpoint_url) if config.calling_number else None,
         audio=S3AudioStore(config.audio_bucket, _endpoint("s3")) if config.audio_bucket else None,
+        softphone=config.softphone,
     )
     return Container(
         deps=deps,

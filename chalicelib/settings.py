@@ -31,6 +31,9 @@ class Settings:
     chime_media_region: str = ""
     #: The local phone emulator; None: the AWS endpoints.
     chime_endpoint_url: str | None = None
+    #: Which softphone the desk joins a call's room with (CB-6): "chime" (amazon-chime-sdk-js) or "local" (the phone
+    #: emulator's rooms, set by the local stack).
+    softphone: str = "chime"
     #: Hold music, notices and recordings (infra/template.yaml, AudioBucket); empty: no audio store.
     audio_bucket: str = ""
 
@@ -64,5 +67,6 @@ def settings() -> Settings:
         calling_number=env.get("CALLING_NUMBER", ""),
         chime_media_region=env.get("CHIME_MEDIA_REGION") or region,
         chime_endpoint_url=env.get("CHIME_ENDPOINT_URL") or None,
+        softphone="local" if env.get("SOFTPHONE") == "local" else "chime",
         audio_bucket=env.get("AUDIO_BUCKET", ""),
     )

@@ -24,6 +24,7 @@ from chalicelib.services import (
     frames,
     holding,
     offers,
+    softphone,
 )
 
 if TYPE_CHECKING:
@@ -152,6 +153,12 @@ def _pause_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dic
 
 def _resume_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
     return {"callback": call_recording.resume(deps, caller.principal, frame.conversation_id)}
+def _join_call(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return softphone.join_call(deps, caller.principal, frame.conversation_id)
+
+
+def _set_answer_calls(deps: Deps, caller: Caller, frame: f.SetAnswerCalls) -> dict[str, Any]:
+    return {"agent": frames.agent(softphone.set_answer_calls(deps, caller.principal, frame.answer_calls))}
 
 
 #: action -> (the name of its model in boundary/frames.py, its handler)
@@ -177,6 +184,8 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "start_recording": ("OnConversation", _start_recording),
     "pause_recording": ("OnConversation", _pause_recording),
     "resume_recording": ("OnConversation", _resume_recording),
+    "join_call": ("OnConversation", _join_call),
+    "set_answer_calls": ("SetAnswerCalls", _set_answer_calls),
 }
 
 

@@ -29,6 +29,7 @@ from local.gateway import Gateway
 from local.outbox import Outbox
 from local.phone import PhoneExchange
 from local.phone import phone_routes as chime_routes
+from local.phone_browsers import browser_routes
 from local.phone_control import control_routes
 from local.timer_pump import TimerPump
 
@@ -76,7 +77,7 @@ async def _serve(host: str, port: int, interval: float) -> None:
                                ring_timeout=float(os.environ.get("PHONE_RING_TIMEOUT", "30")),
                                audio_scale=float(os.environ.get("PHONE_AUDIO_SCALE", "1")), region=aws.region)
         gateway = Gateway(app_module, outbox=outbox, stage=env.get("GUICHET_STAGE", "local"),
-                          extra_routes=[*chime_routes(phones), *control_routes(phones),
+                          extra_routes=[*chime_routes(phones), *control_routes(phones), *browser_routes(phones),
                                         *(clock_routes() if reset.enabled() else [])])
         await gateway.start(host, port)
         pump = TimerPump(

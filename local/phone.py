@@ -81,6 +81,7 @@ class EmulatedRoom:
     media_region: str
     attendees: dict[str, dict[str, str]] = field(default_factory=dict)  # attendee id -> Attendee
     present: dict[str, str] = field(default_factory=dict)  # transaction id -> number, for each phone in the room
+    browsers: dict[str, dict[str, object]] = field(default_factory=dict)  # the desk's softphones: phone_browsers.py
 
 
 class PhoneExchange:
@@ -312,6 +313,15 @@ async def _body(request: web.Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def meeting_json(room: EmulatedRoom) -> dict[str, object]:
+    """A Meeting as CreateMeeting and GetMeeting answer it; its URLs lead nowhere (the desk: phone_browsers.py)."""
+    local = f"local.invalid/{room.meeting_id}"
+    return {"MeetingId": room.meeting_id, "ExternalMeetingId": room.external_meeting_id,
+            "MediaRegion": room.media_region, "MediaPlacement": {
+                "AudioHostUrl": f"{local}/audio", "AudioFallbackUrl": f"wss://{local}/audio",
+                "SignalingUrl": f"wss://{local}/signal", "TurnControlUrl": f"https://{local}/turn"}}
+
+
 def phone_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
     """The routes of chime-sdk-voice (calls) and chime-sdk-meetings (rooms) that the adapter uses."""
 
@@ -335,10 +345,11 @@ def phone_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
         body = await _body(request)
         if body is None or not body.get("ClientRequestToken") or not body.get("MediaRegion"):
             return _error(400, "BadRequestException", "ClientRequestToken and MediaRegion are required")
-        room = exchange.open_room(body)
-        return web.json_response({"Meeting": {
-            "MeetingId": room.meeting_id, "ExternalMeetingId": room.external_meeting_id,
-            "MediaRegion": room.media_region}})
+        return web.json_response({"Meeting": meeting_json(exchange.open_room(body))})
+
+    async def get_meeting(request: web.Request) -> web.Response:
+        room = exchange.rooms.get(request.match_info["meeting"])
+        return web.json_response({"Meeting": meeting_json(room)}) if room else _error(404, "NotFoundException", "")
 
     async def create_attendee(request: web.Request) -> web.Response:
         body = await _body(request)
@@ -358,18 +369,19 @@ def phone_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
         web.post("/sip-media-applications/{sma}/calls", create_call),
         web.post("/sip-media-applications/{sma}/calls/{transaction}", update_call),
         web.post("/meetings", create_meeting),
+        web.get("/meetings/{meeting}", get_meeting),
         web.post("/meetings/{meeting}/attendees", create_attendee),
         web.delete("/meetings/{meeting}", delete_meeting),
     ]
 
 
 @contextmanager
-def serving(exchange: PhoneExchange) -> Iterator[str]:
+def serving(exchange: PhoneExchange, extra: tuple[web.RouteDef, ...] = ()) -> Iterator[str]:
     """The exchange's Chime SDK routes on a loopback port of their own, for tests and benches that run no gateway;
     yields the base URL to point boto3 at. The server's loop lives in its own thread from start to end: the
-    caller's thread may run another loop (Playwright's does, in the same pytest process)."""
+    caller's thread may run another loop (Playwright's does, in the same pytest process). `extra`: more routes."""
     application = web.Application()
-    application.add_routes(phone_routes(exchange))
+    application.add_routes([*phone_routes(exchange), *extra])
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -636,6 +636,7 @@ def provision_stack(
         # On AWS the functions that dial get the SIP media application's id in their overrides (a cycle otherwise)
         env["SIP_MEDIA_APPLICATION_ID"] = LOCAL_SIP_MEDIA_APPLICATION_ID
         env["CHIME_ENDPOINT_URL"] = chime_endpoint_url or ws_callback_url
+        env["SOFTPHONE"] = "local"  # the desk joins the emulator's rooms (local/phone_browsers.py), not Chime's
     return ProvisionResult(
         env=env,
         resources=dict(resolver.resources),

@@ -5,6 +5,7 @@ local stack's phone emulator serves both APIs at the endpoint boto3 is pointed a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from chalicelib.adapters.aws import client, error_code
 from chalicelib.domain.telephony.commands import CallCommand, to_arguments
@@ -31,7 +32,17 @@ class ChimeTelephony:
         answer = client("chime-sdk-meetings", self._endpoint_url).create_attendee(
             MeetingId=room.meeting_id, ExternalUserId=member_id)
         attendee = answer["Attendee"]
-        return Seat(attendee_id=attendee["AttendeeId"], join_token=attendee["JoinToken"])
+        return Seat(attendee_id=attendee["AttendeeId"], join_token=attendee["JoinToken"],
+                    external_user_id=attendee.get("ExternalUserId", member_id))
+
+    def meeting(self, room: Room) -> dict[str, Any] | None:
+        try:
+            answer = client("chime-sdk-meetings", self._endpoint_url).get_meeting(MeetingId=room.meeting_id)
+        except Exception as exc:
+            if error_code(exc) == "NotFoundException":
+                return None
+            raise
+        return dict(answer["Meeting"])
 
     def close_room(self, room: Room) -> None:
         meetings = client("chime-sdk-meetings", self._endpoint_url)

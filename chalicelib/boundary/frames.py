@@ -67,6 +67,12 @@ class SwitchQueue(Body):
     on: bool
 
 
+class SetAnswerCalls(Body):
+    """set_answer_calls: how the agent answers their next calls (CB-6)."""
+
+    answer_calls: Literal["line", "desk"]
+
+
 class Offer(Body):
     """accept_offer and reject_offer."""
 

@@ -44,6 +44,11 @@ class AgentStatus(enum.StrEnum):
     OFFLINE = "offline"
 
 
+#: How an agent answers calls (`Agent.answer_calls`, CB-6): a phone Guichet rings, or the desk's softphone.
+ANSWER_ON_LINE, ANSWER_ON_DESK = "line", "desk"
+ANSWER_CALLS = (ANSWER_ON_LINE, ANSWER_ON_DESK)
+
+
 @dataclass(frozen=True)
 class Agent:
     tenant: str
@@ -85,11 +90,19 @@ class Agent:
     auto_answer_seconds: int = 20
     #: The number the agent gave at this login, when `ask_line_at_login` (PUT /agents/me/line).
     login_line: str = ""
+    #: How the agent answers calls (issue 14, CB-6): "line" (their own line or the login line: Guichet rings that
+    #: phone) or "desk" (the browser's softphone: the offer is accepted on the desk, which joins the call's room).
+    answer_calls: str = "line"
 
     @property
     def call_line(self) -> str:
         """The phone Guichet rings for this agent's calls ("" = none: the agent is offered no call)."""
         return self.login_line if self.ask_line_at_login else self.own_line
+
+    @property
+    def answers_on_desk(self) -> bool:
+        """Calls are answered in the browser (services/softphone.py): no phone rings for them."""
+        return self.answer_calls == ANSWER_ON_DESK
 
     @property
     def active_queues(self) -> tuple[str, ...]:

@@ -114,3 +114,5 @@ class Deps:
     telephony: Telephony | None = None
     #: The audio bucket: hold music, notices, recordings (None: not set up).
     audio: AudioStore | None = None
+    #: The desk's softphone (CB-6): "chime" (amazon-chime-sdk-js in the browser) or "local" (the phone emulator).
+    softphone: str = "chime"

@@ -21,10 +21,11 @@ class Room:
 
 @dataclass(frozen=True)
 class Seat:
-    """A member's place in a room: what JoinChimeMeeting (a phone) or the browser (the desk, next issue) needs."""
+    """A member's place in a room: what JoinChimeMeeting (a phone) or the browser (the desk's softphone) needs."""
 
     attendee_id: str
     join_token: str
+    external_user_id: str = ""
 
 
 class Telephony(Protocol):
@@ -33,6 +34,11 @@ class Telephony(Protocol):
         ...
 
     def add_member(self, room: Room, member_id: str) -> Seat: ...
+
+    def meeting(self, room: Room) -> dict[str, Any] | None:
+        """The room's meeting as Chime SDK's GetMeeting answers it (`Meeting`: MeetingId, MediaRegion,
+        MediaPlacement...), which a browser attendee joins with (the desk's softphone, CB-6); None when it is gone."""
+        ...
 
     def close_room(self, room: Room) -> None:
         """Ends the room; a room already gone is not an error."""

@@ -144,7 +144,7 @@ def dial_visitor(deps: Deps, callback: Callback) -> None:
 
 
 def on_offered(deps: Deps, conversation: Conversation, agent: Agent, offer: Offer) -> Callback | None:
-    """Routing offered an attempt to `agent`: their phone rings, and answering is accepting (CB-6)."""
+    """Routing offered an attempt to `agent`: their phone rings, and answering is accepting (CB-6; softphone.py)."""
     found = attempt_of(conversation)
     if found is None or deps.callbacks is None:
         return None
@@ -154,7 +154,7 @@ def on_offered(deps: Deps, conversation: Conversation, agent: Agent, offer: Offe
         "since": deps.clock.now()}, expect={"attempt": found[1], "state": CallbackState.CALLING})
     if ringing is None:
         return None
-    if deps.telephony is not None and agent.call_line:
+    if deps.telephony is not None and agent.call_line and not agent.answers_on_desk:
         arguments = {**_arguments(ringing, "agent"), "agent": agent.id, "offer": offer.id}
         call_id = deps.telephony.dial(agent.call_line, arguments)
         ringing = callbacks.change(conversation.tenant, ringing.id, {"agent_call": call_id},

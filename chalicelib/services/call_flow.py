@@ -97,34 +97,51 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
 
 
 def _agent_answered(deps: Deps, callback: Callback, attributes: Mapping[str, str], event: CallAnswered) -> CallAnswer:
-    """Answering is accepting the offer (CB-6)."""
+    """Answering is accepting the offer (CB-6); the agent's phone then joins the room (visitor first, or after a
+    transfer) or hears the hold music while the visitor is dialled (agent first)."""
     agent = Principal(tenant=callback.tenant, id=callback.agent_id, kind=PrincipalKind.AGENT)
     try:
-        offers.accept(deps, agent, callback.call_conversation_id, attributes.get("offer"))
+        offers.accept(deps, agent, callback.call_conversation_id, attributes.get("offer"), on_phone=True)
     except DomainError:
         return HANG_UP  # expired or withdrawn meanwhile
+    taken = agent_took(deps, callback)
+    if taken is None:
+        return NOTHING  # another delivery of this answer already did it
+    if taken.phase is not CallPhase.CONNECTED:
+        return CallAnswer(actions=_music(deps, callback.tenant))
+    if deps.telephony is None or not taken.room:
+        return NOTHING
+    seat = deps.telephony.add_member(Room(taken.room), f"agent-{taken.agent_id}")
+    return CallAnswer(actions=(JoinChimeMeeting(seat.join_token, taken.room),))
+
+
+def agent_took(deps: Deps, callback: Callback) -> Callback | None:
+    """The agent took the call offered to them (CB-6), by answering their phone or with Accept on the desk
+    (services/softphone.py): one path for both. Visitor first, or after a transfer to a queue (the visitor waits on
+    the line, RINGING_AGENT with a visitor call): connected, and the visitor joins the room. Agent first: the visitor
+    is dialled. None when the conditional change finds it done already (a second delivery)."""
     now = deps.clock.now()
     store = call_attempts.store(deps)
-    if callback.phase is CallPhase.RINGING_AGENT and callback.visitor_call:  # visitor first, or a transfer: join
+    if callback.phase is CallPhase.RINGING_AGENT and callback.visitor_call:
         joined = store.change(callback.tenant, callback.id, {
             "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected",
             "held_since": None}, expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT})
-        if joined is None or deps.telephony is None or not joined.room:
-            return NOTHING
-        room = Room(joined.room)
-        visitor_seat = deps.telephony.add_member(room, "visitor")
-        deps.telephony.command(joined.visitor_call, join_room(room.meeting_id, visitor_seat.join_token))
-        seat = deps.telephony.add_member(room, f"agent-{joined.agent_id}")
+        if joined is None:
+            return None
+        if deps.telephony is not None and joined.room:
+            room = Room(joined.room)
+            visitor_seat = deps.telephony.add_member(room, "visitor")
+            deps.telephony.command(joined.visitor_call, join_room(room.meeting_id, visitor_seat.join_token))
         callback_notices.tell(deps, joined)
-        return CallAnswer(actions=(JoinChimeMeeting(seat.join_token, room.meeting_id),))
+        return joined
     dialling = store.change(callback.tenant, callback.id, {"phase": CallPhase.CALLING_VISITOR, "since": now},
                             expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT,
                                     "agent_id": callback.agent_id})
     if dialling is None:
-        return NOTHING  # another delivery of this answer already dialled the visitor
+        return None
     callback_notices.tell(deps, dialling)
     call_attempts.dial_visitor(deps, dialling)
-    return CallAnswer(actions=_music(deps, callback.tenant))
+    return dialling
 
 
 def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> CallAnswer:
@@ -151,8 +168,8 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
         return NOTHING
     deps.metrics.count("CallbacksConnected")
     room = Room(connected.room)
-    agent_seat = deps.telephony.add_member(room, f"agent-{connected.agent_id}")
-    if connected.agent_call:
+    if connected.agent_call:  # an agent who answers on the desk has no phone leg: their softphone is in the room
+        agent_seat = deps.telephony.add_member(room, f"agent-{connected.agent_id}")
         deps.telephony.command(connected.agent_call, join_room(room.meeting_id, agent_seat.join_token))
     seat = deps.telephony.add_member(room, "visitor")
     callback_notices.tell(deps, connected)

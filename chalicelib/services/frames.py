@@ -143,6 +143,7 @@ def agent(a: Agent) -> dict[str, Any]:
         "own_line": a.own_line,
         "ask_line_at_login": a.ask_line_at_login,
         "call_line": a.call_line,
+        "answer_calls": a.answer_calls,
         "auto_answer": a.auto_answer,
         "auto_answer_seconds": a.auto_answer_seconds,
     }

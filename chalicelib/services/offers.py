@@ -8,13 +8,28 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind
 from chalicelib.ports import AssignmentLost, Deps
-from chalicelib.services import agents, call_attempts, fanout, frames, queue_position, routing, tenants
+from chalicelib.services import (
+    agents,
+    call_attempts,
+    fanout,
+    frames,
+    queue_position,
+    routing,
+    softphone,
+    tenants,
+)
 
 
-def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: object) -> Conversation:
+def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: object, *,
+           on_phone: bool = False) -> Conversation:
+    """`on_phone`: the agent's phone answered a call's offer (services/call_flow.py). A call's offer accepted on the
+    desk goes on as answering does (services/softphone.py, CB-6)."""
     profile = agents.profile(deps, agent)
     conversation, offer = _pending(deps, agent, conversation_id, offer_id)
     _still_open(deps, conversation)
+    on_desk = call_attempts.is_call(conversation) and not on_phone
+    if on_desk:
+        softphone.check_accept(deps, conversation)
     connections = deps.connections.of(agent)
     try:
         deps.assignments.accept(conversation, profile, offer, connections, deps.clock.now())
@@ -34,6 +49,8 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     # Every open desk of the agent shows the same load. Accepting leaves it as it was (the offer's slot becomes the
     # chat's), so the profile read above is current: no second read.
     fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(profile)})
+    if on_desk:
+        softphone.accepted(deps, agent, assigned)
     return assigned
 
 

@@ -26,6 +26,8 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
+    # A fake microphone (the softphone, issue 14): getUserMedia answers once a context grants the permission.
+    "--use-fake-device-for-media-stream",
 ]
 DEMO_PASSWORD = "Guichet-demo-1"
 

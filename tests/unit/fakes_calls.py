@@ -84,7 +84,13 @@ class FakeTelephony:
         return Room(self.rooms.setdefault(callback_id, f"meeting-{callback_id}"))
 
     def add_member(self, room: Room, member_id: str) -> Seat:
-        return Seat(attendee_id=f"{member_id}@{room.meeting_id}", join_token=f"token-{member_id}")
+        return Seat(attendee_id=f"{member_id}@{room.meeting_id}", join_token=f"token-{member_id}",
+                    external_user_id=member_id)
+
+    def meeting(self, room: Room) -> dict[str, Any] | None:
+        if room.meeting_id in self.closed:
+            return None
+        return {"MeetingId": room.meeting_id, "MediaRegion": "us-east-1", "MediaPlacement": {}}
 
     def close_room(self, room: Room) -> None:
         self.closed.append(room.meeting_id)

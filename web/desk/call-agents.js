@@ -1,12 +1,16 @@
 // The Call settings page's agents part (issue 13, CB-4, CB-6): an admin picks an agent and sets whether they take
-// calls, the phone Guichet rings for them (their own line, or asked at each login), and auto-answer with its delay.
+// calls, the phone Guichet rings for them (their own line, or asked at each login), whether they answer on that line
+// or on the desk (the softphone, issue 14), and auto-answer with its delay.
 // GET and PUT /tenants/{tenant}/agents/{id}/settings; the server's error names the field, shown at its input.
 
 import { ApiError } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
-import { Check, Field, NumberField, inputId } from '/desk/call-fields.js';
+import { Check, Choice, Field, NumberField, inputId } from '/desk/call-fields.js';
 
-const FIELDS = ['takes_calls', 'own_line', 'ask_line_at_login', 'auto_answer', 'auto_answer_seconds'];
+const FIELDS = ['takes_calls', 'answer_calls', 'own_line', 'ask_line_at_login', 'auto_answer', 'auto_answer_seconds'];
+const ANSWER_CALLS = [
+  ['line', 'On their phone line (Guichet rings it)'], ['desk', 'On the desk (softphone, microphone)'],
+];
 
 // api: agents() (GET /agents), agentSettings(id), putAgentSettings(id, body).
 export function AgentCalls({ api }) {
@@ -67,6 +71,9 @@ export function AgentCalls({ api }) {
         <form class="cs-agent-form" data-testid="cs-agent-form" onSubmit=${save}>
           <${Check} path="agent.takes_calls" label="Takes calls" checked=${draft.takes_calls} ...${common}
                     onChange=${set('takes_calls')} />
+          <${Choice} path="agent.answer_calls" label="Answers calls" value=${draft.answer_calls ?? 'line'}
+                     options=${ANSWER_CALLS} onChange=${set('answer_calls')} ...${common}
+                     hint="On the desk: no phone rings; the agent accepts on the desk and talks in the browser." />
           <${Field} path="agent.own_line" label="Own line" ...${common}
                     hint="The phone Guichet rings, with + and the country code, e.g. +33 6 12 34 56 78; empty: none."
                     input=${{ type: 'tel', autocomplete: 'off', value: draft.own_line ?? '',

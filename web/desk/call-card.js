@@ -1,8 +1,9 @@
 // The call card (issue 13: CB-6, CB-9, CB-12): a callback's attempt is a conversation of medium "inbound_call". While
 // it is offered, the offer card is a call card (CallOfferCard: no Accept, since the agent's phone rings and answering
-// is accepting; Reject if the tenant allows it); once the agent holds it, the chat pane shows the call card (CallCard)
-// in place of the chat's header, log and composer. Both show the visitor's number and name, the attempt (2 of 5), the
-// state (ringing you, calling the visitor, connected, ended, not reached) with a timer from `since`, the whole case:
+// is accepting, unless the agent answers on the desk: call-softphone.js; Reject if the tenant allows it); once the
+// agent holds it, the chat pane shows the call card (CallCard) in place of the chat's header, log and composer. Both
+// show the visitor's number and name, the attempt (2 of 5), the state (ringing you, calling the visitor, connected,
+// ended, not reached) with a timer from `since`, the whole case:
 // the customer's record (contact.js) and the chat the callback came from (`origin`, read-only text); the held card
 // also has Hang up, the recording when there is one, and Wrap up (the close form, once the call has ended).
 //
@@ -17,6 +18,7 @@ import { formatDuration } from '/desk/close-form.js';
 import { RecordControl } from '/desk/call-record.js';
 import { visitorLabel } from '/desk/labels.js';
 import { mount } from '/desk/store.js';
+import { CallSoftphone, answersOnDesk } from '/desk/call-softphone.js';
 
 export const CALL_MEDIUM = 'inbound_call';
 const LIVE_STATES = new Set(['calling', 'connected']); // the attempt's call is up: Hang up, not Wrap up yet
@@ -116,12 +118,15 @@ export function CallOfferCard({ entry, store, area, countdown }) {
   const call = store.callbacks.get(conversation.id) ?? {};
   const callback = call.callback ?? conversation.callback ?? null;
   const name = callback?.name || visitorLabel(conversation);
+  const onDesk = answersOnDesk(store.state.me); // the softphone (issue 14): no phone rings, Accept takes the call
   return html`
     <article class="offer offer--call" data-testid="offer" data-medium="call" data-conversation-id=${conversation.id}
              data-offer-id=${offer.id} data-callback-id=${callback?.id ?? ''} aria-label=${`Call offer: ${name}`}>
-      <header class="offer-header"><h3>Callback: your phone rings</h3>${countdown}</header>
+      <header class="offer-header">
+        <h3>${onDesk ? 'Callback for you' : 'Callback: your phone rings'}</h3>${countdown}</header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${area.serverNow} />
-      <p class="call-note">Answer your phone to take the call.</p>
+      <p class="call-note">${onDesk ? 'Accept to take the call on the desk.'
+        : 'Answer your phone to take the call.'}</p>
       <div class="offer-record" data-testid="offer-record">
         <${OfferRecord} conversation=${conversation} store=${store} records=${area.records} />
       </div>
@@ -129,6 +134,8 @@ export function CallOfferCard({ entry, store, area, countdown }) {
       <div class="offer-actions">
         <button type="button" class="reject secondary" data-testid="offer-reject" hidden=${!entry.rejectAllowed}
                 disabled=${busy} onClick=${() => area.reject(entry)}>Reject</button>
+        ${onDesk ? html`<button type="button" class="accept" data-testid="offer-accept" disabled=${busy}
+                                onClick=${() => area.accept(entry)}>Accept</button>` : null}
       </div>
     </article>`;
 }
@@ -163,6 +170,7 @@ export function CallCard({ store, state, cards }) {
         </div>
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
+      <${CallSoftphone} store=${store} state=${state} conversation=${conversation} />
       ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
       ${connected ? html`<${RecordControl} id=${conversation.id} callback=${callback} cards=${cards} />` : null}
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:

@@ -26,6 +26,7 @@ import { alerts } from '/desk/alerts.js';
 import { createApi } from '/desk/api.js';
 import { createCallSettings } from '/desk/call-settings.js';
 import { createCallCards } from '/desk/call-card.js';
+import { startSoftphone } from '/desk/call-softphone.js';
 import { createCloseForm } from '/desk/close-form.js';
 import { createComposer } from '/desk/composer.js';
 import { readConfig } from '/desk/config.js';
@@ -252,6 +253,8 @@ function createDesk(session) {
       holding.show(),
       calls.show(),
       linePrompt.show(),
+      startSoftphone({ store, request: (action, fields) => connection.request(action, fields), apiBase: config.api,
+        announce, showError }).stop,
     ];
     resetView();
     supervisor.start();

@@ -9,7 +9,8 @@ import { ApiError } from '/widget/connection.js';
 import { html, useLayoutEffect, useRef } from '/vendor/htm-preact-standalone.module.js';
 import { mount } from '/desk/store.js';
 
-const asksAtLogin = (me) => Boolean(me?.ask_line_at_login && me?.takes_calls);
+// An agent who answers on the desk (the softphone, issue 14) needs no phone number.
+const asksAtLogin = (me) => Boolean(me?.ask_line_at_login && me?.takes_calls && me?.answer_calls !== 'desk');
 
 // deps: store; api (setLine); onAgent(agent) the server's answer; announce(text). buttonSlot: the top bar's place
 // for the Phone button; dialogSlot: where the dialog is drawn.

@@ -1,10 +1,12 @@
 // The /phone page of the local stack: every emulated phone (each number Guichet dialled, or one scripted here) with
 // its state and its buttons, what it does at its next rings, the emulator's timing and the recordings written. It
-// polls the phone emulator's REST control (local/phone_control.py) and acts through it, as tests do.
+// polls the phone emulator's REST control (local/phone_control.py) and acts through it, as tests do. The rooms
+// (callbacks' meetings) list who is in each: phones, and the desks' softphones with their mute state (issue 14).
 
 import { html, render, useEffect, useRef, useState } from '/vendor/htm-preact-standalone.module.js';
 
 const CONTROL = '/__local__/phones';
+const ROOMS = '/__local__/rooms';
 const POLL_MS = 1000;
 
 const STATE_NAMES = { idle: 'Idle', ringing: 'Ringing', 'in call': 'In call', 'hearing music': 'Hearing music' };
@@ -137,16 +139,38 @@ function Timing({ timing, save }) {
     </section>`;
 }
 
+// Each room with the phones and the browser attendees (desks' softphones: local/phone_browsers.py) in it.
+function Rooms({ rooms }) {
+  return html`
+    <section aria-labelledby="rooms-title">
+      <h2 id="rooms-title">Rooms</h2>
+      ${rooms.length ? html`
+        <ul class="rooms" data-testid="rooms">
+          ${rooms.map((room) => html`
+            <li key=${room.meeting_id} data-testid="room" data-meeting-id=${room.meeting_id}>
+              <span>Room of callback ${room.external_meeting_id}: </span>
+              ${[...room.phones.map((p) => p.number), ...room.browsers.map((b) => html`<span data-testid="room-browser"
+                data-muted=${String(b.muted)}>desk ${b.external_user_id}${b.muted ? ' (muted)' : ''}</span>`)]
+                .flatMap((who, i) => (i ? [', ', who] : [who]))}
+              ${room.phones.length + room.browsers.length ? null : 'nobody'}
+            </li>`)}
+        </ul>` : html`<p class="muted">None open.</p>`}
+    </section>`;
+}
+
 function App() {
   const [data, setData] = useState(null);
   const [recordings, setRecordings] = useState([]);
+  const [rooms, setRooms] = useState([]);
   const [error, setError] = useState('');
   const [said, setSaid] = useState('');
   const seen = useRef(new Map());
 
   async function refresh() {
     try {
-      const [found, written] = await Promise.all([control('GET'), control('GET', '/recordings')]);
+      const [found, written, open] = await Promise.all([control('GET'), control('GET', '/recordings'),
+        fetch(ROOMS).then((response) => response.json())]);
+      setRooms(open.rooms ?? []);
       const rang = found.phones.filter((p) => p.state === 'ringing' && seen.current.get(p.number) !== 'ringing');
       if (rang.length) setSaid(rang.map((p) => `${p.number} is ringing`).join('. '));
       seen.current = new Map(found.phones.map((p) => [p.number, p.state]));
@@ -194,6 +218,7 @@ function App() {
           <${Phone} key=${phone.number} phone=${phone} act=${act} setScript=${setScript} />`)}
       </ul>
     </section>
+    <${Rooms} rooms=${rooms} />
     <${AddPhone} setScript=${setScript} />
     ${data && html`<${Timing} timing=${data.timing} save=${saveTiming} />`}
     <section aria-labelledby="recordings-title">

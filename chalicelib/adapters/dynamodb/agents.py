@@ -161,6 +161,8 @@ class DynamoAgents(_RoutingConfigs):
                 AgentItem.ask_line_at_login.set(wanted.ask_line_at_login),
                 AgentItem.auto_answer.set(wanted.auto_answer),
                 AgentItem.auto_answer_seconds.set(wanted.auto_answer_seconds),
+                (AgentItem.answer_calls.set(wanted.answer_calls) if wanted.answers_on_desk
+                 else AgentItem.answer_calls.remove()),
             ]
             return wanted, actions
 
@@ -232,6 +234,7 @@ def agent_item(agent: Agent) -> AgentItem:
         auto_answer=agent.auto_answer,
         auto_answer_seconds=agent.auto_answer_seconds,
         login_line=agent.login_line or None,
+        answer_calls=agent.answer_calls if agent.answers_on_desk else None,
     )
 
 

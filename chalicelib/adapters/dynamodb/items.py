@@ -32,6 +32,7 @@ from chalicelib.adapters.dynamodb.keys import CASE, MSG, PACK_TEXT_ABOVE_BYTES
 from chalicelib.adapters.dynamodb.table import Gsi1Entry, Utf8JSONAttribute, _Item, _Meta, _shared
 from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import (
+    ANSWER_ON_LINE,
     Agent,
     AgentStatus,
     Conversation,
@@ -214,6 +215,8 @@ class AgentItem(_Item):
     auto_answer_seconds = NumberAttribute(null=True)
     #: The number the agent gave at this login (PUT /agents/me/line); removed when they go Offline.
     login_line = UnicodeAttribute(null=True)
+    #: "desk" when the agent answers calls in the browser (issue 14); absent: "line".
+    answer_calls = UnicodeAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -242,6 +245,7 @@ class AgentItem(_Item):
             auto_answer=self.auto_answer is not False,
             auto_answer_seconds=int(self.auto_answer_seconds if self.auto_answer_seconds is not None else 20),
             login_line=self.login_line or "",
+            answer_calls=self.answer_calls or ANSWER_ON_LINE,
         )
 
 

@@ -1,5 +1,6 @@
 """An admin's change to one agent's routing settings (capacity, skills, groups, flags) and call settings (issue 13:
-takes calls, own line or asked at login: CB-6; auto-answer and its delay: CB-4), checked and applied.
+takes calls, own line or asked at login, answered on that line or on the desk: CB-6; auto-answer and its delay:
+CB-4), checked and applied.
 
 The words used: chalicelib/domain/routing/__init__.py.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from chalicelib.domain.callbacks.numbers import agent_line
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.model import Agent
+from chalicelib.domain.model import ANSWER_CALLS, Agent
 from chalicelib.domain.routing.config import _enum, _int
 from chalicelib.domain.routing.media import MAX_LEVEL, Channel
 from chalicelib.domain.routing.rules import RoutingConfig
@@ -31,6 +32,7 @@ class AgentSettings:
     ask_line_at_login: bool | None = None
     auto_answer: bool | None = None
     auto_answer_seconds: int | None = None
+    answer_calls: str | None = None  # "line" or "desk" (issue 14)
 
 
 MAX_CAPACITY = 50
@@ -43,7 +45,7 @@ def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettin
     number Guichet dials (numbers.agent_line), refused with its reason otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("send a JSON object", field="body")
-    known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds"}
+    known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds", "answer_calls"}
     for key in data:
         if key not in known:
             raise InvalidInput(f"unknown field; use {', '.join(sorted(known))}", field=str(key))
@@ -92,7 +94,17 @@ def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettin
     seconds = data.get("auto_answer_seconds")
     return AgentSettings(capacity=capacity, skills=skills, groups=groups, **flags, own_line=own_line,
                          auto_answer_seconds=None if seconds is None else _int(seconds, "auto_answer_seconds",
-                                                                               *AUTO_ANSWER_SECONDS))
+                                                                               *AUTO_ANSWER_SECONDS),
+                         answer_calls=answer_calls_from_json(data.get("answer_calls")))
+
+
+def answer_calls_from_json(value: object) -> str | None:
+    """How the agent answers calls (CB-6): "line" or "desk"; None (absent) keeps the current choice."""
+    if value is None:
+        return None
+    if value not in ANSWER_CALLS:
+        raise InvalidInput(f"must be one of {', '.join(ANSWER_CALLS)}", field="answer_calls")
+    return str(value)
 
 
 def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
@@ -110,5 +122,5 @@ def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
                           queues_off=tuple(q for q in changed.queues_off if q in settings.groups))
     if settings.route_first is not None:
         changed = replace(changed, route_first=settings.route_first)
-    calls = {name: getattr(settings, name) for name in (*_FLAGS, "own_line", "auto_answer_seconds")}
+    calls = {name: getattr(settings, name) for name in (*_FLAGS, "own_line", "auto_answer_seconds", "answer_calls")}
     return replace(changed, **{name: value for name, value in calls.items() if value is not None})

@@ -21,9 +21,10 @@ def routing_view(agent: Agent) -> AgentRouting:
         id=agent.id,
         available=agent.status is AgentStatus.AVAILABLE,
         groups_on=frozenset(agent.active_queues),
-        # Calls go only to an agent who takes them and has a phone to ring (CB-6).
+        # Calls go only to an agent who takes them and answers on the desk or has a phone to ring (CB-6).
         capacity={Channel.CHAT: agent.capacity,
-                  Channel.CALL: agent.call_capacity if agent.takes_calls and agent.call_line else 0,
+                  Channel.CALL: agent.call_capacity if agent.takes_calls and (
+                      agent.answers_on_desk or agent.call_line) else 0,
                   Channel.EMAIL: agent.email_capacity},
         active={Channel.CHAT: agent.active, Channel.CALL: agent.call_active, Channel.EMAIL: agent.email_active},
         skills=dict(agent.skills),
