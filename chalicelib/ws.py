@@ -15,7 +15,7 @@ from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers
+from chalicelib.services import agents, call_consult, call_controls, conversations, follow_up, frames, holding, offers
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -133,6 +133,23 @@ def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[st
                                                         frame.to_queue)}
 
 
+def _consult(deps: Deps, caller: Caller, frame: f.ConsultCall) -> dict[str, Any]:
+    return {"callback": call_consult.consult(deps, caller.principal, frame.conversation_id, to_agent=frame.to_agent,
+                                             to_number=frame.to_number)}
+
+
+def _end_consult(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_consult.end_consult(deps, caller.principal, frame.conversation_id)}
+
+
+def _conference(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_consult.conference(deps, caller.principal, frame.conversation_id)}
+
+
+def _transfer_out(deps: Deps, caller: Caller, frame: f.TransferOut) -> dict[str, Any]:
+    return {"callback": call_consult.transfer_out(deps, caller.principal, frame.conversation_id, frame.to_number)}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -153,6 +170,10 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "hold_call": ("OnConversation", _hold),
     "resume_call": ("OnConversation", _resume),
     "transfer_call": ("TransferCall", _transfer_call),
+    "consult_call": ("ConsultCall", _consult),
+    "end_consult": ("OnConversation", _end_consult),
+    "conference_call": ("OnConversation", _conference),
+    "transfer_out": ("TransferOut", _transfer_out),
 }
 
 
