@@ -12,6 +12,7 @@
 
 import { loadHistory } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
+import { CallConsult, consulting, createConsult } from '/desk/call-consult.js';
 import { ChatRecord, OfferRecord } from '/desk/contact.js';
 import { formatDuration } from '/desk/close-form.js';
 import { visitorLabel } from '/desk/labels.js';
@@ -152,7 +153,8 @@ export function CallCard({ store, state, cards }) {
         <div class="call-actions" role="group" aria-label="Call actions">
           <button type="button" class="secondary" data-testid="call-hold" hidden=${!connected || onHold}
                   disabled=${call.busy} onClick=${() => cards.hold(conversation.id, true)}>Hold</button>
-          <button type="button" data-testid="call-resume" hidden=${!connected || !onHold} disabled=${call.busy}
+          <button type="button" data-testid="call-resume" hidden=${!connected || !onHold || consulting(callback)}
+                  disabled=${call.busy}
                   onClick=${() => cards.hold(conversation.id, false)}>Resume</button>
           <button type="button" class="danger" data-testid="call-hang-up" hidden=${!live} disabled=${call.busy}
                   onClick=${() => cards.hangUp(conversation.id)}>Hang up</button>
@@ -163,6 +165,8 @@ export function CallCard({ store, state, cards }) {
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
       ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
+      ${held ? html`<${CallConsult} id=${conversation.id} callback=${callback} busy=${call.busy} connected=${connected}
+                                    actions=${cards.consult} />` : null}
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
         <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
                       testId="call-hold-timer" /></p>` : null}
@@ -212,7 +216,7 @@ export function createCallCards(ui, deps) {
   const calls = store.callbacks;
   const originLookups = new Set(); // conversation ids whose origin chat is being read
   const cards = {
-    hangUp, playRecording, hold, transfer,
+    hangUp, playRecording, hold, transfer, consult: createConsult(deps, { update, patch }),
     queues: () => deps.groups?.() ?? (deps.me?.()?.queues ?? []).map((id) => ({ id, name: id })),
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),
