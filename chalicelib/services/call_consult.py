@@ -86,7 +86,8 @@ def consult(deps: Deps, agent: Principal, conversation_id: str, *, to_agent: str
         raise Conflict("the call changed meanwhile", field="conversation_id")
     assert deps.telephony is not None
     if callback.held_since is None and not deps.telephony.command(callback.visitor_call, hold()):
-        raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
+        _undo(deps, started, {"held_since": None})  # its hang-up ends the callback: nobody is dialled
+        raise Conflict("the visitor's call has ended", field="conversation_id")
     started = _dial(deps, started, line)
     callback_notices.tell(deps, started)
     return _view(deps, started)
@@ -144,11 +145,14 @@ def transfer_out(deps: Deps, agent: Principal, conversation_id: str, to_number: 
     if moved is None:
         raise Conflict("the call changed meanwhile", field="conversation_id")
     assert deps.telephony is not None
-    if callback.held_since is None:
-        deps.telephony.command(callback.visitor_call, hold())  # music until the number answers
+    gone = callback.held_since is None and not deps.telephony.command(callback.visitor_call, hold())
     if callback.agent_call:
         deps.telephony.command(callback.agent_call, hang_up())  # the agent leaves; they wrap up (close form)
-    moved = _dial(deps, moved, number)
+    if gone:  # the visitor hung up meanwhile: nobody to put through, nobody is dialled
+        if _undo(deps, moved, {"outcome": "visitor_hung_up"}) is not None:
+            end_transfer(deps, moved)
+        raise Conflict("the visitor's call has ended", field="conversation_id")
+    moved = _dial(deps, moved, number)  # the visitor hears the music until the number answers
     callback_notices.tell(deps, moved)
     return _view(deps, moved)
 
@@ -273,6 +277,15 @@ def _dial(deps: Deps, callback: Callback, line: str) -> Callback:
     call_id = deps.telephony.dial(line, arguments)
     return call_attempts.store(deps).change(callback.tenant, callback.id, {"consult_call": call_id},
                                             expect={"consult_id": callback.consult_id}) or callback
+
+
+def _undo(deps: Deps, callback: Callback, changes: dict[str, Any]) -> Callback | None:
+    """A consult that could not start (the visitor's call is gone) is cleared, unless its end cleared it first."""
+    undone = call_attempts.store(deps).change(callback.tenant, callback.id, {**_CLEARED, **changes},
+                                              expect={"consult_id": callback.consult_id})
+    if undone is not None:
+        callback_notices.tell(deps, undone)
+    return undone
 
 
 def _join(deps: Deps, callback: Callback) -> bool:

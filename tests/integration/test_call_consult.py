@@ -65,7 +65,7 @@ def test_a_consult_with_another_agent_ends_in_a_conference_of_three_phones(line:
         call_consult.consult(line.deps, alice, f"{callback_id}-1", to_agent="bob")
         until(lambda: line.callback(callback_id).consult_state == "talking", what="Bob answered")
         until(lambda: in_the_room(line, room) == {ALICE, BOB}, what="Alice and Bob alone in the room")
-        assert line.exchange.phones[VISITOR].state == "hearing music"
+        until(lambda: line.exchange.phones[VISITOR].state == "hearing music", what="the visitor hears the music")
         assert line.exchange.phones[VISITOR].room is None
     assert overheard == []  # the visitor was never in the room with Bob before the conference
     call_consult.conference(line.deps, alice, f"{callback_id}-1")
@@ -88,7 +88,8 @@ def test_a_consult_with_an_outside_number_then_back_to_the_visitor(line: Line) -
         call_consult.consult(line.deps, alice, f"{callback_id}-1", to_number="01 45 67 89 01")
         until(lambda: in_the_room(line, room) == {ALICE, OUTSIDE}, what="the number in the room with Alice")
     assert overheard == []
-    assert line.exchange.phones[VISITOR].state == "hearing music"
+    until(lambda: line.exchange.phones[VISITOR].state == "hearing music", what="the visitor hears the music")
+    assert line.exchange.phones[VISITOR].room is None
 
     back = call_consult.end_consult(line.deps, alice, f"{callback_id}-1")
     assert back["consult"]["outcome"] == "ended"
@@ -119,3 +120,34 @@ def test_a_cold_transfer_to_a_number_then_the_visitor_hangs_up_ends_the_outside_
     assert (found.state, found.outcome, found.consult_state) == (CallbackState.ENDED, "transferred_out", "")
     assert (line.dials_to(OUTSIDE), line.dials_to(VISITOR)) == (1, 1)
     assert all(not call.mismatches for call in line.exchange.calls.values())
+
+
+def test_two_desks_consulting_at_once_dial_the_consulted_agent_once(line: Line) -> None:
+    """The consult's conditional write on DynamoDB (moto) is the guard: of two consult_call sent at the same moment
+    (two desks of Alice, a double click), one wins and the other is refused; Bob's phone rings once."""
+    from chalicelib.domain.errors import Conflict
+
+    callback_id, _, alice = connected(line)
+    hire(line, "bob", BOB)
+    line.exchange.set_script(BOB, Script("answer", after_seconds=0.3))
+    start = threading.Barrier(2)
+    results: list[str] = []
+
+    def desk() -> None:
+        start.wait()
+        try:
+            call_consult.consult(line.deps, alice, f"{callback_id}-1", to_agent="bob")
+            results.append("ack")
+        except Conflict:
+            results.append("conflict")
+
+    desks = [threading.Thread(target=desk) for _ in range(2)]
+    for thread in desks:
+        thread.start()
+    for thread in desks:
+        thread.join(timeout=10)
+    assert sorted(results) == ["ack", "conflict"]
+    until(lambda: line.callback(callback_id).consult_state == "talking", what="Bob answered")
+    assert line.dials_to(BOB) == 1
+    visitor_call = next(c for c in line.exchange.calls.values() if c.to_number == VISITOR)
+    assert [u["guichet_command"] for u in visitor_call.updates] == ["hold"]  # one hold

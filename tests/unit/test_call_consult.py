@@ -229,3 +229,17 @@ def test_the_websocket_actions_answer_an_ack_or_an_error_naming_the_field() -> N
     assert moved["callback"]["outcome"] == "transferred_out"
     gone = send({"action": "transfer_out", "conversation_id": "cb1-1", "to_number": OUTSIDE})
     assert (gone["type"], gone["code"], gone["field"]) == ("error", "conflict", "conversation_id")
+
+
+def test_a_consult_or_transfer_whose_visitor_just_hung_up_dials_nobody() -> None:
+    deps, telephony, calls_ = setup(agents=("alice", "bob"))
+    visitor_call = connected(deps, telephony, calls_)
+    telephony.gone.add(visitor_call.call_id)  # hung up; its HANGUP event is still on its way
+    with pytest.raises(Conflict, match="has ended"):
+        call_consult.consult(deps, ALICE, "cb1-1", to_agent="bob")
+    assert (len(telephony.dials), callback(deps).consult_state) == (2, "")
+    with pytest.raises(Conflict, match="has ended"):
+        call_consult.transfer_out(deps, ALICE, "cb1-1", OUTSIDE)
+    found = callback(deps)
+    assert (len(telephony.dials), found.consult_state, found.outcome) == (2, "", "visitor_hung_up")
+    assert kinds(telephony, telephony.dials[0])[-1] is CallCommandKind.HANG_UP and telephony.closed == ["meeting-cb1"]
