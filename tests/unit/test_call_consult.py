@@ -243,3 +243,13 @@ def test_a_consult_or_transfer_whose_visitor_just_hung_up_dials_nobody() -> None
     found = callback(deps)
     assert (len(telephony.dials), found.consult_state, found.outcome) == (2, "", "visitor_hung_up")
     assert kinds(telephony, telephony.dials[0])[-1] is CallCommandKind.HANG_UP and telephony.closed == ["meeting-cb1"]
+
+
+def test_supervisors_live_calls_show_the_consult() -> None:
+    from chalicelib.domain.model import Role
+
+    deps, _, calls_, _, bob_call = consulting_bob()
+    ring_and_answer(deps, calls_, bob_call)
+    sam = Principal(tenant=T, id="sam", kind=PrincipalKind.AGENT, roles=frozenset({Role.SUPERVISOR}))
+    [live] = call_controls.live_calls(deps, sam)["calls"]
+    assert (live["agent_name"], live["consult"]["state"], live["consult"]["name"]) == ("Alice", "talking", "Bob")
