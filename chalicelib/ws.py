@@ -17,6 +17,7 @@ from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import (
     agents,
+    call_consult,
     call_controls,
     call_recording,
     conversations,
@@ -153,12 +154,31 @@ def _pause_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dic
 
 def _resume_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
     return {"callback": call_recording.resume(deps, caller.principal, frame.conversation_id)}
+
+
 def _join_call(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
     return softphone.join_call(deps, caller.principal, frame.conversation_id)
 
 
 def _set_answer_calls(deps: Deps, caller: Caller, frame: f.SetAnswerCalls) -> dict[str, Any]:
     return {"agent": frames.agent(softphone.set_answer_calls(deps, caller.principal, frame.answer_calls))}
+
+
+def _consult(deps: Deps, caller: Caller, frame: f.ConsultCall) -> dict[str, Any]:
+    return {"callback": call_consult.consult(deps, caller.principal, frame.conversation_id, to_agent=frame.to_agent,
+                                             to_number=frame.to_number)}
+
+
+def _end_consult(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_consult.end_consult(deps, caller.principal, frame.conversation_id)}
+
+
+def _conference(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    return {"callback": call_consult.conference(deps, caller.principal, frame.conversation_id)}
+
+
+def _transfer_out(deps: Deps, caller: Caller, frame: f.TransferOut) -> dict[str, Any]:
+    return {"callback": call_consult.transfer_out(deps, caller.principal, frame.conversation_id, frame.to_number)}
 
 
 #: action -> (the name of its model in boundary/frames.py, its handler)
@@ -186,6 +206,10 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "resume_recording": ("OnConversation", _resume_recording),
     "join_call": ("OnConversation", _join_call),
     "set_answer_calls": ("SetAnswerCalls", _set_answer_calls),
+    "consult_call": ("ConsultCall", _consult),
+    "end_consult": ("OnConversation", _end_consult),
+    "conference_call": ("OnConversation", _conference),
+    "transfer_out": ("TransferOut", _transfer_out),
 }
 
 

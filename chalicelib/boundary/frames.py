@@ -105,6 +105,19 @@ class TransferCall(Body):
     to_queue: Text40
 
 
+class ConsultCall(Body):
+    """consult_call (issue 14): one of `to_agent` (an agent id) or `to_number` (checked by the number rules)."""
+
+    conversation_id: Id
+    to_agent: Id | None = None
+    to_number: Text40 | None = None
+
+
+class TransferOut(Body):
+    conversation_id: Id
+    to_number: Text40
+
+
 class Transfer(Body):
     conversation_id: Id
     to_agent: Id | None = None

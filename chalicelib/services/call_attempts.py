@@ -336,7 +336,7 @@ def _arguments(callback: Callback, party: str) -> dict[str, str]:
 def _hang_up_all(deps: Deps, callback: Callback) -> None:
     if deps.telephony is None:
         return
-    for call in (callback.agent_call, callback.visitor_call):
+    for call in (callback.agent_call, callback.visitor_call, callback.consult_call):  # consult: issue 14
         if call:
             deps.telephony.command(call, hang_up())  # False: gone already
 

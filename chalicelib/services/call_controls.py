@@ -53,6 +53,8 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
     callback = _held_call(deps, agent, conversation_id)
     if callback.held_since is None:
         raise Conflict("the visitor is not on hold", field="conversation_id")
+    if callback.consult_state in ("ringing", "talking"):  # the visitor must never hear a consult (call_consult.py)
+        raise Conflict("return to the visitor or join the conference", field="conversation_id")
     back = _change(deps, callback, None, expected=callback.held_since, refusal="the call changed meanwhile")
     assert deps.telephony is not None
     seat = deps.telephony.add_member(Room(callback.room), "visitor")
@@ -64,6 +66,8 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
 
 def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue: str) -> dict[str, Any]:
     callback = _held_call(deps, agent, conversation_id)
+    if callback.consult_state:
+        raise Conflict("end the consult first", field="conversation_id")
     if queue not in tenants.routing_of(deps, agent.tenant).groups:
         raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
     now = deps.clock.now()

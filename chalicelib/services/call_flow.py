@@ -12,7 +12,8 @@ hears the notice then hold music while the attempt waits in the queue; the agent
 
 A visitor who does not answer, is busy or fails ends the attempt (call_attempts.attempt_failed: retried, or not
 reached); an agent who does not answer goes Away and the next agent is tried (offers.withdraw_call). Whoever hangs
-up a connected call ends it for both.
+up a connected call ends it for both. A consulted party's call, and the visitor's after a cold transfer to a number,
+go to services/call_consult.py (issue 14).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from chalicelib.domain.telephony.model import (
 )
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, call_recording, callback_notices, offers, tenants
+from chalicelib.services import call_attempts, call_consult, call_recording, callback_notices, offers, tenants
 from chalicelib.services.calls import NOTHING, CallAnswer, CallFlow
 
 log = logging.getLogger("guichet.calls")
@@ -68,10 +69,13 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
     attributes = event.attributes
     party, tenant = attributes.get("party"), attributes.get("tenant", "")
     callback = deps.callbacks.get(tenant, attributes.get("callback", "")) if deps.callbacks and tenant else None
-    if callback is None or party not in ("agent", "visitor"):
+    if callback is None or party not in ("agent", "visitor", call_consult.PARTY):
         return HANG_UP if isinstance(event, CallAnswered) else NOTHING
     if isinstance(event, CallUpdateRequested):
         return _command(deps, callback, event)
+    consulted = call_consult.on_event(deps, callback, party, event, _music)  # issue 14: consult, transfer out
+    if consulted is not None:
+        return consulted
     current = callback.attempt == _int(attributes.get("attempt")) and (
         party == "visitor" or callback.agent_id == attributes.get("agent"))
     if isinstance(event, CallAnswered):

@@ -47,11 +47,24 @@ def agent_view(callback: Callback, attempts: int, policy: recording.RecordingPol
             "mode": callback.mode.value, "at": _iso(callback.at), "next_at": _iso(callback.next_at),
             "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
             "agent_name": callback.agent_name or None, "queue": callback.queue or None,
-            "held_since": _iso(callback.held_since), "recording_state": state.value or "off"}
+            "held_since": _iso(callback.held_since), "recording_state": state.value or "off",
+            "consult": consult_view(callback)}
     if policy is not None:
         reason = recording.refusal(policy, opted_out=callback.no_record)
         view.update(may_record=reason is None, no_record_reason=reason)
     return view
+
+
+def consult_view(callback: Callback) -> dict[str, Any] | None:
+    """The consult (services/call_consult.py) as the card shows it: whom (an agent's name, or the number masked), its
+    state, since when, and how the last one ended; None when there never was one."""
+    if not callback.consult_state and not callback.consult_outcome:
+        return None
+    number = callback.consult_to.startswith("+")
+    return {"kind": "number" if number else "agent", "to": None if number else callback.consult_to or None,
+            "name": numbers.masked(callback.consult_to) if number else callback.consult_name,
+            "state": callback.consult_state or None, "since": _iso(callback.consult_since),
+            "outcome": callback.consult_outcome or None}
 
 
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:

@@ -13,6 +13,7 @@
 
 import { loadHistory } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
+import { CallConsult, consulting, createConsult } from '/desk/call-consult.js';
 import { ChatRecord, OfferRecord } from '/desk/contact.js';
 import { formatDuration } from '/desk/close-form.js';
 import { RecordControl } from '/desk/call-record.js';
@@ -160,7 +161,8 @@ export function CallCard({ store, state, cards }) {
         <div class="call-actions" role="group" aria-label="Call actions">
           <button type="button" class="secondary" data-testid="call-hold" hidden=${!connected || onHold}
                   disabled=${call.busy} onClick=${() => cards.hold(conversation.id, true)}>Hold</button>
-          <button type="button" data-testid="call-resume" hidden=${!connected || !onHold} disabled=${call.busy}
+          <button type="button" data-testid="call-resume" hidden=${!connected || !onHold || consulting(callback)}
+                  disabled=${call.busy}
                   onClick=${() => cards.hold(conversation.id, false)}>Resume</button>
           <button type="button" class="danger" data-testid="call-hang-up" hidden=${!live} disabled=${call.busy}
                   onClick=${() => cards.hangUp(conversation.id)}>Hang up</button>
@@ -173,6 +175,8 @@ export function CallCard({ store, state, cards }) {
       <${CallSoftphone} store=${store} state=${state} conversation=${conversation} />
       ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
       ${connected ? html`<${RecordControl} id=${conversation.id} callback=${callback} cards=${cards} />` : null}
+      ${held ? html`<${CallConsult} id=${conversation.id} callback=${callback} busy=${call.busy} connected=${connected}
+                                    actions=${cards.consult} />` : null}
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
         <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
                       testId="call-hold-timer" /></p>` : null}
@@ -222,7 +226,7 @@ export function createCallCards(ui, deps) {
   const calls = store.callbacks;
   const originLookups = new Set(); // conversation ids whose origin chat is being read
   const cards = {
-    hangUp, playRecording, hold, transfer,
+    hangUp, playRecording, hold, transfer, consult: createConsult(deps, { update, patch }),
     queues: () => deps.groups?.() ?? (deps.me?.()?.queues ?? []).map((id) => ({ id, name: id })),
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),

@@ -109,6 +109,9 @@ export function agentText(call) {
 }
 
 export function stateText(call, held = call.state === 'connected' && Boolean(call.held_since)) {
+  const consult = call.consult?.state; // issue 14: consult and conference (call-consult.js)
+  if (consult === 'conference') return `Conference with ${call.consult.name || 'a third party'}`;
+  if (consult === 'ringing' || consult === 'talking') return `Consulting ${call.consult.name || 'a third party'}`;
   if (held) return 'On hold';
   if (call.state === 'connected') return 'Connected';
   if (call.phase === 'calling_visitor') return 'Calling the visitor';

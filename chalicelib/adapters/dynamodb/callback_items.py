@@ -52,6 +52,13 @@ class CallbackItem(_Item):
     recording_state = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     held_since = UTCDateTimeAttribute(null=True)
+    consult_state = UnicodeAttribute(null=True)
+    consult_to = UnicodeAttribute(null=True)
+    consult_name = UnicodeAttribute(null=True)
+    consult_call = UnicodeAttribute(null=True)
+    consult_id = UnicodeAttribute(null=True)
+    consult_since = UTCDateTimeAttribute(null=True)
+    consult_outcome = UnicodeAttribute(null=True)
 
 
 class LiveCallItem(_Item):

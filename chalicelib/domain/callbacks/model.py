@@ -87,6 +87,17 @@ class Callback:
     recording_state: RecordingState = RecordingState.NONE
     #: Since when the visitor is on hold (issue 14, CB-10): they hear the hold music, out of the room.
     held_since: datetime | None = None
+    #: A consult call (issue 14, CB-10: services/call_consult.py): its state ("ringing", "talking", "conference";
+    #: "transferring", "transferred" for a cold transfer to a number), whom (an agent id, or an E.164 number), the
+    #: consulted agent's name, the consulted call's transaction id, the token its events carry, since when, and how
+    #: the last consult ended ("no_answer", "busy", "hung_up", "ended", "transfer_failed").
+    consult_state: str = ""
+    consult_to: str = ""
+    consult_name: str = ""
+    consult_call: str = ""
+    consult_id: str = ""
+    consult_since: datetime | None = None
+    consult_outcome: str = ""
     #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.
     language: str = ""
 
