@@ -15,7 +15,7 @@ from chalicelib import boundary
 from chalicelib.domain.errors import DomainError, InvalidInput, MissingField, RateLimited
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
-from chalicelib.services import agents, call_controls, conversations, follow_up, frames, holding, offers
+from chalicelib.services import agents, call_controls, call_transfers, conversations, follow_up, frames, holding, offers
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -75,6 +75,9 @@ def _accept(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
 
 
 def _reject(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    refused = call_transfers.refuse(deps, caller.principal, frame.conversation_id, frame.offer_id)
+    if refused is not None:  # an offered transfer of a call (issue 14)
+        return refused
     return {"agent": frames.agent(offers.reject(deps, caller.principal, frame.conversation_id, frame.offer_id))}
 
 
@@ -129,8 +132,18 @@ def _resume(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, An
 
 
 def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[str, Any]:
+    if (frame.to_queue is None) == (frame.to_agent is None):
+        raise InvalidInput("give either 'to_queue' or 'to_agent'", field="to_agent")
+    if frame.to_agent is not None:
+        return {"callback": call_transfers.transfer_to_agent(deps, caller.principal, frame.conversation_id,
+                                                             frame.to_agent)}
     return {"callback": call_controls.transfer_to_queue(deps, caller.principal, frame.conversation_id,
-                                                        frame.to_queue)}
+                                                        str(frame.to_queue))}
+
+
+def _requalify_call(deps: Deps, caller: Caller, frame: f.RequalifyCall) -> dict[str, Any]:
+    return {"callback": call_transfers.requalify(deps, caller.principal, frame.conversation_id, frame.to_queue,
+                                                 frame.note)}
 
 
 #: action -> (the name of its model in boundary/frames.py, its handler)
@@ -153,6 +166,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "hold_call": ("OnConversation", _hold),
     "resume_call": ("OnConversation", _resume),
     "transfer_call": ("TransferCall", _transfer_call),
+    "requalify_call": ("RequalifyCall", _requalify_call),
 }
 
 

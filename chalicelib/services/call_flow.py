@@ -44,7 +44,7 @@ from chalicelib.domain.telephony.model import (
 )
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, callback_notices, offers, tenants
+from chalicelib.services import call_attempts, call_transfers, callback_notices, offers, tenants
 from chalicelib.services.calls import NOTHING, CallAnswer, CallFlow
 
 log = logging.getLogger("guichet.calls")
@@ -72,6 +72,8 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
         return HANG_UP if isinstance(event, CallAnswered) else NOTHING
     if isinstance(event, CallUpdateRequested):
         return _command(deps, callback, event)
+    if attributes.get("transfer") and callback.agent_id != attributes.get("agent"):
+        return call_transfers.on_target_call(deps, callback, attributes, event)  # a transfer's target (issue 14)
     current = callback.attempt == _int(attributes.get("attempt")) and (
         party == "visitor" or callback.agent_id == attributes.get("agent"))
     if isinstance(event, CallAnswered):

@@ -38,7 +38,16 @@ def agent_view(callback: Callback, attempts: int) -> dict[str, Any]:
             "mode": callback.mode.value, "at": _iso(callback.at), "next_at": _iso(callback.next_at),
             "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
             "agent_name": callback.agent_name or None, "queue": callback.queue or None,
-            "held_since": _iso(callback.held_since)}
+            "held_since": _iso(callback.held_since), "transfer": _transfer(callback),
+            "note": {"text": callback.note, "by": callback.note_by} if callback.note else None}
+
+
+def _transfer(callback: Callback) -> dict[str, Any] | None:
+    """The last transfer to another agent (issue 14, CB-10): to whom, from whom, and where it stands."""
+    if not callback.transfer_state:
+        return None
+    return {"id": callback.transfer_id, "to": callback.transfer_to, "to_name": callback.transfer_name,
+            "from": callback.transfer_from, "state": callback.transfer_state}
 
 
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:

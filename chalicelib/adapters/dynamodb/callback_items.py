@@ -50,6 +50,14 @@ class CallbackItem(_Item):
     recording_key = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     held_since = UTCDateTimeAttribute(null=True)
+    transfer_id = UnicodeAttribute(null=True)
+    transfer_to = UnicodeAttribute(null=True)
+    transfer_name = UnicodeAttribute(null=True)
+    transfer_state = UnicodeAttribute(null=True)
+    transfer_call = UnicodeAttribute(null=True)
+    transfer_from = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    note_by = UnicodeAttribute(null=True)
 
 
 class LiveCallItem(_Item):
