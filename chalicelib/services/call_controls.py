@@ -44,7 +44,8 @@ def hold_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, A
     held = _change(deps, callback, deps.clock.now(), expected=None, refusal="the visitor is on hold already")
     assert deps.telephony is not None
     if not deps.telephony.command(callback.visitor_call, hold()):
-        raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
+        call_gone(deps, held)
+        raise Conflict("the visitor's call has ended", field="conversation_id")
     callback_notices.tell(deps, held)
     return callback_notices.agent_view(held, callback_notices.attempts_of(deps, agent.tenant))
 
@@ -57,6 +58,7 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
     assert deps.telephony is not None
     seat = deps.telephony.add_member(Room(callback.room), "visitor")
     if not deps.telephony.command(callback.visitor_call, join_room(callback.room, seat.join_token)):
+        call_gone(deps, back)
         raise Conflict("the visitor's call has ended", field="conversation_id")
     callback_notices.tell(deps, back)
     return callback_notices.agent_view(back, callback_notices.attempts_of(deps, agent.tenant))
@@ -82,6 +84,14 @@ def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue:
     holding.transfer(deps, agent, conversation_id, to_queue=queue)  # routed: the next agent's phone rings
     now_held = call_attempts.store(deps).get(callback.tenant, callback.id) or waiting
     return callback_notices.agent_view(now_held, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def call_gone(deps: Deps, callback: Callback) -> None:
+    """UpdateSipMediaApplicationCall found the visitor's call gone (it ended, and its HANGUP is not handled yet or
+    was lost): the callback ends now as if the visitor hung up, so that the agent's leg is hung up and the room
+    closes; a HANGUP that comes later finds it ended (one conditional change wins)."""
+    if callback.state is CallbackState.CONNECTED:
+        call_attempts.ended(deps, callback, "visitor_hung_up")
 
 
 def _change(deps: Deps, callback: Callback, held_since: datetime | None, *, expected: datetime | None,

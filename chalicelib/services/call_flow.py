@@ -164,6 +164,7 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
 def _hung_up(deps: Deps, callback: Callback, party: str, sip_code: int | None) -> None:
     if callback.state is CallbackState.CONNECTED:
         call_attempts.ended(deps, callback, f"{party}_hung_up")
+        call_transfers.call_ended(deps, callback)  # a transfer's target: their phone stops ringing (issue 14)
         return
     if callback.state is not CallbackState.CALLING:
         return

@@ -96,6 +96,7 @@ def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_age
     assert deps.telephony is not None
     if callback.held_since is None and not deps.telephony.command(callback.visitor_call, hold()):
         _end_offer(deps, offered, TransferState.FAILED)
+        call_controls.call_gone(deps, offered)
         raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
     expires_at = now + timedelta(seconds=tenants.settings_of(deps, agent.tenant).acceptance_seconds)
     deps.timers.arm(Timer(kind=TRANSFER_EXPIRED, tenant=agent.tenant,
@@ -193,6 +194,12 @@ def expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
             or callback.transfer_state != TransferState.OFFERED:
         return False
     return _end_offer(deps, callback, TransferState.TIMED_OUT) is not None
+
+
+def call_ended(deps: Deps, callback: Callback) -> None:
+    """The call ended (`callback` as it was) while a transfer was offered: the target's phone stops ringing."""
+    if callback.transfer_state == TransferState.OFFERED:
+        _end_offer(deps, callback, TransferState.FAILED)
 
 
 def _transfer_offer(deps: Deps, agent: Principal, conversation_id: str, offer_id: str) -> Callback | None:
