@@ -14,6 +14,7 @@ import { loadHistory } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
 import { ChatRecord, OfferRecord } from '/desk/contact.js';
 import { formatDuration } from '/desk/close-form.js';
+import { CallNote, CallTransfer, createTransferActions } from '/desk/call-transfer.js';
 import { visitorLabel } from '/desk/labels.js';
 import { mount } from '/desk/store.js';
 
@@ -162,7 +163,9 @@ export function CallCard({ store, state, cards }) {
         </div>
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
-      ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
+      ${connected ? html`<${CallTransfer} id=${conversation.id} callback=${callback} busy=${call.busy}
+                                          cards=${cards} />` : null}
+      <${CallNote} callback=${callback} />
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
         <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
                       testId="call-hold-timer" /></p>` : null}
@@ -172,25 +175,6 @@ export function CallCard({ store, state, cards }) {
       <div class="chat-contact" data-testid="call-record"><${ChatRecord} view=${view} records=${cards.records} /></div>
       <${OriginChat} origin=${call.origin ?? null} id=${conversation.id} />
     </section>`;
-}
-
-// Sends the call to a group's queue (issue 14): the visitor waits on hold for the next agent.
-function TransferToQueue({ id, busy, cards }) {
-  const queues = cards.queues();
-  const submit = (event) => {
-    event.preventDefault();
-    const chosen = event.currentTarget.elements.namedItem('call-transfer-queue')?.value;
-    if (chosen) cards.transfer(id, chosen);
-  };
-  return html`
-    <form class="call-transfer" data-testid="call-transfer" onSubmit=${submit}>
-      <label for="call-transfer-queue">Transfer the call to the queue</label>
-      <select id="call-transfer-queue" name="call-transfer-queue" data-testid="call-transfer-queue">
-        ${queues.map((queue) => html`<option key=${queue.id} value=${queue.id}>${queue.name || queue.id}</option>`)}
-      </select>
-      <button type="submit" class="secondary" data-testid="call-transfer-submit" disabled=${busy || !queues.length}>
-        Transfer</button>
-    </form>`;
 }
 
 function Recording({ call, onPlay }) {
@@ -212,7 +196,7 @@ export function createCallCards(ui, deps) {
   const calls = store.callbacks;
   const originLookups = new Set(); // conversation ids whose origin chat is being read
   const cards = {
-    hangUp, playRecording, hold, transfer,
+    hangUp, playRecording, hold, ...createTransferActions(deps, { patch, update }), // call-transfer.js
     queues: () => deps.groups?.() ?? (deps.me?.()?.queues ?? []).map((id) => ({ id, name: id })),
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),
@@ -279,18 +263,6 @@ export function createCallCards(ui, deps) {
       deps.announce(on ? 'The visitor is on hold.' : 'The visitor is back in the call.');
     } catch (error) {
       deps.showError(`Could not ${on ? 'hold' : 'resume'} the call: ${error.message}`);
-    } finally {
-      patch(id, { busy: false });
-    }
-  }
-
-  async function transfer(id, queue) {
-    patch(id, { busy: true });
-    try {
-      await deps.request('transfer_call', { conversation_id: id, to_queue: queue });
-      deps.announce(`The call is transferred to ${queue}: the visitor waits on hold for the next agent.`);
-    } catch (error) {
-      deps.showError(`Could not transfer the call: ${error.message}`);
     } finally {
       patch(id, { busy: false });
     }

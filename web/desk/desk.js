@@ -224,7 +224,7 @@ function createDesk(session) {
 
   const calls = createCallCards(ui, { store, api, serverNow, records, announce, showError,
     request: (action, fields) => connection.request(action, fields),
-    groups: () => names.groups(), me: () => me,
+    groups: () => names.groups(), me: () => me, directory,
     openClose: () => closeForm.open() });
   const agenda = createAgenda({ store, api, toggleSlot: ui.agendaToggleSlot, viewSlot: ui.agendaSlot,
     hide: [ui.workspace] });
