@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
+from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase, TransferState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import Principal, Role
 from chalicelib.domain.telephony.commands import hang_up, hold, join_room
@@ -66,6 +66,8 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
 
 def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue: str) -> dict[str, Any]:
     callback = _held_call(deps, agent, conversation_id)
+    if callback.transfer_state == TransferState.OFFERED:  # call_transfers: one move of the call at a time
+        raise Conflict("a transfer of this call waits for its answer", field="conversation_id")
     if queue not in tenants.routing_of(deps, agent.tenant).groups:
         raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
     now = deps.clock.now()

@@ -15,7 +15,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind
 from chalicelib.domain.telephony.commands import CallCommandKind
 from chalicelib.ports import Deps
-from chalicelib.services import call_transfers
+from chalicelib.services import call_controls, call_transfers
 from tests.unit.fakes import FakeConnections, FakePush
 from tests.unit.fakes_calls import Calls, Dialled, FakeTelephony
 from tests.unit.test_call_flow import (
@@ -164,6 +164,10 @@ def test_a_transfer_is_refused_when_the_target_cannot_take_it_or_one_waits_alrea
     call_transfers.transfer_to_agent(deps, ALICE, "cb1-1", "bob")
     with pytest.raises(Conflict, match="waits for its answer"):
         call_transfers.transfer_to_agent(deps, ALICE, "cb1-1", "bob")
+    with pytest.raises(Conflict, match="waits for its answer"):
+        call_controls.transfer_to_queue(deps, ALICE, "cb1-1", "default")  # one move of the call at a time
+    with pytest.raises(Conflict, match="waits for its answer"):
+        call_transfers.requalify(deps, ALICE, "cb1-1", "default", "Billing")
     both = ws.handle(deps, ALICE, "d", '{"action": "transfer_call", "id": 3, "conversation_id": "cb1-1", '
                                        '"to_queue": "default", "to_agent": "bob"}')
     assert (both["type"], both["field"]) == ("error", "to_agent")
