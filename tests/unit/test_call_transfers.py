@@ -213,3 +213,19 @@ def test_requalify_sends_the_call_to_the_queue_as_a_new_request_with_the_note_fo
     found = callback(deps)
     assert (found.state, found.agent_id, found.note) == (CallbackState.CONNECTED, "bob",
                                                          "Billing question, wants a refund")
+
+
+def test_a_target_who_can_no_longer_take_the_call_when_answering_sends_it_back_as_failed() -> None:
+    deps, telephony, calls_ = setup()
+    alice_call, _, bob_call = offered(deps, telephony, calls_)
+    bob = deps.agents.get(T, "bob")
+    assert bob is not None
+    deps.agents.put(replace(bob, status=AgentStatus.AWAY))  # e.g. another call took his slot meanwhile
+    assert action_types(ring_and_answer(deps, calls_, bob_call)) == ["Hangup"]  # nobody left on a silent line
+    found = callback(deps)
+    assert (found.agent_id, found.agent_call, found.transfer_state) == ("alice", alice_call.call_id,
+                                                                        TransferState.FAILED)
+    assert found.held_since is not None  # the visitor still on hold, for Alice to resume
+    assert deps.conversations.get(T, "cb1-1").agent_id == "alice"  # type: ignore[union-attr]
+    assert (alice_call.call_id, CallCommandKind.HANG_UP) not in [(c, k.kind) for c, k in telephony.commands]
+    assert frames_to(deps, BOB, "offer.withdrawn")[-1]["reason"] == "transfer_failed"
