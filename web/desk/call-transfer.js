@@ -36,9 +36,9 @@ function formValue(event, name) {
 // actions (queues(), callAgents(), loadAgents(), transfer(), transferToAgent(), requalify()).
 export function CallTransfer({ id, callback, busy, cards }) {
   const [, setLoaded] = useState(0);
-  useEffect(() => {
-    cards.loadAgents().then(() => setLoaded((n) => n + 1), () => {});
-  }, [id]);
+  const reload = () => cards.loadAgents().then(() => setLoaded((n) => n + 1), () => {});
+  // Read on showing, and again when the picker gets the focus: who takes calls, and their status, change.
+  useEffect(() => { reload(); }, [id]);
   const queues = cards.queues();
   const agents = cards.callAgents();
   const offering = callback?.transfer?.state === 'offered';
@@ -71,7 +71,8 @@ export function CallTransfer({ id, callback, busy, cards }) {
       </form>
       <form class="call-transfer" data-testid="call-transfer-to-agent" onSubmit=${toAgent}>
         <label for="call-transfer-agent">Transfer the call to an agent</label>
-        <select id="call-transfer-agent" name="call-transfer-agent" data-testid="call-transfer-agent">
+        <select id="call-transfer-agent" name="call-transfer-agent" data-testid="call-transfer-agent"
+                onFocus=${reload}>
           ${agents.map((agent) => html`<option key=${agent.id} value=${agent.id}>
             ${agent.status ? `${agent.name} (${agent.status})` : agent.name}</option>`)}
         </select>
