@@ -20,6 +20,7 @@ from chalicelib.services import (
     call_consult,
     call_controls,
     call_recording,
+    call_transfers,
     conversations,
     follow_up,
     frames,
@@ -86,6 +87,9 @@ def _accept(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
 
 
 def _reject(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    refused = call_transfers.refuse(deps, caller.principal, frame.conversation_id, frame.offer_id)
+    if refused is not None:  # an offered transfer of a call (issue 14)
+        return refused
     return {"agent": frames.agent(offers.reject(deps, caller.principal, frame.conversation_id, frame.offer_id))}
 
 
@@ -140,8 +144,18 @@ def _resume(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, An
 
 
 def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[str, Any]:
+    if (frame.to_queue is None) == (frame.to_agent is None):
+        raise InvalidInput("give either 'to_queue' or 'to_agent'", field="to_agent")
+    if frame.to_agent is not None:
+        return {"callback": call_transfers.transfer_to_agent(deps, caller.principal, frame.conversation_id,
+                                                             frame.to_agent)}
     return {"callback": call_controls.transfer_to_queue(deps, caller.principal, frame.conversation_id,
-                                                        frame.to_queue)}
+                                                        str(frame.to_queue))}
+
+
+def _requalify_call(deps: Deps, caller: Caller, frame: f.RequalifyCall) -> dict[str, Any]:
+    return {"callback": call_transfers.requalify(deps, caller.principal, frame.conversation_id, frame.to_queue,
+                                                 frame.note)}
 
 
 def _start_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
@@ -210,6 +224,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "end_consult": ("OnConversation", _end_consult),
     "conference_call": ("OnConversation", _conference),
     "transfer_out": ("TransferOut", _transfer_out),
+    "requalify_call": ("RequalifyCall", _requalify_call),
 }
 
 

@@ -101,8 +101,17 @@ class Snooze(Body):
 
 
 class TransferCall(Body):
+    """Exactly one of `to_queue` (call_controls) and `to_agent` (call_transfers, with consent)."""
+
+    conversation_id: Id
+    to_queue: Text40 | None = None
+    to_agent: Id | None = None
+
+
+class RequalifyCall(Body):
     conversation_id: Id
     to_queue: Text40
+    note: Text4000  # at most 500 characters once trimmed (services/call_transfers.py names the field)
 
 
 class ConsultCall(Body):

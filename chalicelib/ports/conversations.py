@@ -216,6 +216,13 @@ class Assignments(Protocol):
         that `to` kept."""
         ...
 
+    def hand_over(self, conversation: Conversation, holder: Agent, to: Agent, agent_connections: Iterable[str],
+                  now: datetime) -> None:
+        """An assigned conversation goes from `holder`'s desk to `to`'s in one transaction (a call transferred with
+        consent, issue 14): the holder's slot frees, one of `to`'s is taken; AssignmentLost("agent_unavailable")
+        when `to` can no longer take it, ("not_yours") when `holder` no longer holds it."""
+        ...
+
     def requeue(self, conversation: Conversation, group: Group) -> Conversation:
         """A held conversation (on a desk, reserved or snoozed) goes to the group's queue at its original place."""
         ...

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
+from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase, TransferState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.model import Principal, Role
 from chalicelib.domain.telephony.commands import hang_up, hold, join_room
@@ -44,7 +44,8 @@ def hold_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, A
     held = _change(deps, callback, deps.clock.now(), expected=None, refusal="the visitor is on hold already")
     assert deps.telephony is not None
     if not deps.telephony.command(callback.visitor_call, hold()):
-        raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
+        call_gone(deps, held)
+        raise Conflict("the visitor's call has ended", field="conversation_id")
     callback_notices.tell(deps, held)
     return callback_notices.agent_view(held, callback_notices.attempts_of(deps, agent.tenant))
 
@@ -59,6 +60,7 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
     assert deps.telephony is not None
     seat = deps.telephony.add_member(Room(callback.room), "visitor")
     if not deps.telephony.command(callback.visitor_call, join_room(callback.room, seat.join_token)):
+        call_gone(deps, back)
         raise Conflict("the visitor's call has ended", field="conversation_id")
     callback_notices.tell(deps, back)
     return callback_notices.agent_view(back, callback_notices.attempts_of(deps, agent.tenant))
@@ -68,6 +70,8 @@ def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue:
     callback = _held_call(deps, agent, conversation_id)
     if callback.consult_state:
         raise Conflict("end the consult first", field="conversation_id")
+    if callback.transfer_state == TransferState.OFFERED:  # call_transfers: one move of the call at a time
+        raise Conflict("a transfer of this call waits for its answer", field="conversation_id")
     if queue not in tenants.routing_of(deps, agent.tenant).groups:
         raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
     now = deps.clock.now()
@@ -86,6 +90,14 @@ def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue:
     holding.transfer(deps, agent, conversation_id, to_queue=queue)  # routed: the next agent's phone rings
     now_held = call_attempts.store(deps).get(callback.tenant, callback.id) or waiting
     return callback_notices.agent_view(now_held, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def call_gone(deps: Deps, callback: Callback) -> None:
+    """UpdateSipMediaApplicationCall found the visitor's call gone (it ended, and its HANGUP is not handled yet or
+    was lost): the callback ends now as if the visitor hung up, so that the agent's leg is hung up and the room
+    closes; a HANGUP that comes later finds it ended (one conditional change wins)."""
+    if callback.state is CallbackState.CONNECTED:
+        call_attempts.ended(deps, callback, "visitor_hung_up")
 
 
 def _change(deps: Deps, callback: Callback, held_since: datetime | None, *, expected: datetime | None,

@@ -45,7 +45,15 @@ from chalicelib.domain.telephony.model import (
 )
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, call_consult, call_recording, callback_notices, offers, tenants
+from chalicelib.services import (
+    call_attempts,
+    call_consult,
+    call_recording,
+    call_transfers,
+    callback_notices,
+    offers,
+    tenants,
+)
 from chalicelib.services.calls import NOTHING, CallAnswer, CallFlow
 
 log = logging.getLogger("guichet.calls")
@@ -73,6 +81,8 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
         return HANG_UP if isinstance(event, CallAnswered) else NOTHING
     if isinstance(event, CallUpdateRequested):
         return _command(deps, callback, event)
+    if attributes.get("transfer") and callback.agent_id != attributes.get("agent"):
+        return call_transfers.on_target_call(deps, callback, attributes, event)  # a transfer's target (issue 14)
     consulted = call_consult.on_event(deps, callback, party, event, _music)  # issue 14: consult, transfer out
     if consulted is not None:
         return consulted
@@ -183,6 +193,7 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
 def _hung_up(deps: Deps, callback: Callback, party: str, sip_code: int | None) -> None:
     if callback.state is CallbackState.CONNECTED:
         call_attempts.ended(deps, callback, f"{party}_hung_up")
+        call_transfers.call_ended(deps, callback)  # a transfer's target: their phone stops ringing (issue 14)
         return
     if callback.state is not CallbackState.CALLING:
         return

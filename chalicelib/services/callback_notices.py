@@ -48,7 +48,8 @@ def agent_view(callback: Callback, attempts: int, policy: recording.RecordingPol
             "record": callback.record, "recording": bool(callback.recording_key), "outcome": callback.outcome or None,
             "agent_name": callback.agent_name or None, "queue": callback.queue or None,
             "held_since": _iso(callback.held_since), "recording_state": state.value or "off",
-            "consult": consult_view(callback)}
+            "consult": consult_view(callback), "transfer": _transfer(callback),
+            "note": {"text": callback.note, "by": callback.note_by} if callback.note else None}
     if policy is not None:
         reason = recording.refusal(policy, opted_out=callback.no_record)
         view.update(may_record=reason is None, no_record_reason=reason)
@@ -65,6 +66,14 @@ def consult_view(callback: Callback) -> dict[str, Any] | None:
             "name": numbers.masked(callback.consult_to) if number else callback.consult_name,
             "state": callback.consult_state or None, "since": _iso(callback.consult_since),
             "outcome": callback.consult_outcome or None}
+
+
+def _transfer(callback: Callback) -> dict[str, Any] | None:
+    """The last transfer to another agent (issue 14, CB-10): to whom, from whom, and where it stands."""
+    if not callback.transfer_state:
+        return None
+    return {"id": callback.transfer_id, "to": callback.transfer_to, "to_name": callback.transfer_name,
+            "from": callback.transfer_from, "state": callback.transfer_state}
 
 
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:

@@ -151,7 +151,8 @@ def agent(a: Agent) -> dict[str, Any]:
 
 def directory_entry(a: Agent) -> dict[str, Any]:
     """An agent as a transfer picker lists them (GET /tenants/{t}/agents)."""
-    return {"id": a.id, "name": a.name, "status": a.status.value, "queues": list(a.queues)}
+    return {"id": a.id, "name": a.name, "status": a.status.value, "queues": list(a.queues),
+            "takes_calls": a.takes_calls}  # a call is transferred to these only (issue 14)
 
 
 def contact(c: Contact | None, case_count: int = 0) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
 from chalicelib.services import (
     call_attempts,
+    call_transfers,
     conversations,
     holding,
     notifications,
@@ -30,6 +31,7 @@ _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     call_attempts.DUE: call_attempts.start,
     call_attempts.EXPIRE: call_attempts.expire,
     call_attempts.AFTER_CALL: call_attempts.back_after_call,
+    call_transfers.TRANSFER_EXPIRED: call_transfers.expired,
 }
 
 

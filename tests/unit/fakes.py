@@ -364,6 +364,23 @@ class FakeAssignments:
                 stored, status=ConversationStatus.WAITING, offer=None, queue_shard=0)
             self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
 
+    def hand_over(self, conversation: Conversation, holder: Agent, to: Agent, agent_connections: Iterable[str],
+                  now: datetime) -> None:
+        with self.lock:
+            stored = self.conversations.items[(conversation.tenant, conversation.id)]
+            if stored.status is not ConversationStatus.ASSIGNED or stored.agent_id != holder.id:
+                raise AssignmentLost("not_yours")
+            target = self.agents.items[(to.tenant, to.id)]
+            if target.status is not AgentStatus.AVAILABLE or target.active >= target.capacity:
+                raise AssignmentLost("agent_unavailable")
+            was = self.agents.items[(holder.tenant, holder.id)]  # the fakes count every slot in `active`
+            self.agents.items[(holder.tenant, holder.id)] = replace(was, active=was.active - 1)
+            self.agents.items[(to.tenant, to.id)] = replace(target, active=target.active + 1)
+            self.conversations.items[(conversation.tenant, conversation.id)] = replace(
+                stored, agent_id=to.id, agent_name=to.name, connections=set(agent_connections))
+            self.conversations.by_agent[(holder.tenant, holder.id)].remove(conversation.id)
+            self.conversations.by_agent.setdefault((to.tenant, to.id), []).append(conversation.id)
+
     def requeue(self, conversation: Conversation, group: Group) -> Conversation:
         """An assigned conversation back in a group's queue at its original place; its agent's slot is free."""
         with self.lock:
@@ -373,7 +390,7 @@ class FakeAssignments:
             holder = (conversation.tenant, stored.agent_id)
             self.agents.items[holder] = replace(self.agents.items[holder], active=self.agents.items[holder].active - 1)
             queued = replace(stored, status=ConversationStatus.WAITING, agent_id=None, agent_name=None, offer=None,
-                             queue=group.id, queue_shard=0)
+                             queue=group.id, queue_shard=0, created_at=conversation.created_at)
             self.conversations.items[(conversation.tenant, conversation.id)] = queued
             self.conversations.by_agent[holder].remove(conversation.id)
             return queued

@@ -17,6 +17,7 @@ import { CallConsult, consulting, createConsult } from '/desk/call-consult.js';
 import { ChatRecord, OfferRecord } from '/desk/contact.js';
 import { formatDuration } from '/desk/close-form.js';
 import { RecordControl } from '/desk/call-record.js';
+import { CallNote, CallTransfer, createTransferActions } from '/desk/call-transfer.js';
 import { visitorLabel } from '/desk/labels.js';
 import { mount } from '/desk/store.js';
 import { CallSoftphone, answersOnDesk } from '/desk/call-softphone.js';
@@ -173,10 +174,12 @@ export function CallCard({ store, state, cards }) {
       </header>
       <${CallFacts} callback=${callback} conversation=${conversation} now=${cards.serverNow} />
       <${CallSoftphone} store=${store} state=${state} conversation=${conversation} />
-      ${connected ? html`<${TransferToQueue} id=${conversation.id} busy=${call.busy} cards=${cards} />` : null}
       ${connected ? html`<${RecordControl} id=${conversation.id} callback=${callback} cards=${cards} />` : null}
       ${held ? html`<${CallConsult} id=${conversation.id} callback=${callback} busy=${call.busy} connected=${connected}
                                     actions=${cards.consult} />` : null}
+      ${connected ? html`<${CallTransfer} id=${conversation.id} callback=${callback} busy=${call.busy}
+                                          cards=${cards} />` : null}
+      <${CallNote} callback=${callback} />
       ${onHold ? html`<p class="call-hold" data-testid="call-on-hold">The visitor is on hold, hearing the music:
         <${CallTimer} since=${callback.held_since} now=${cards.serverNow} label="Time on hold"
                       testId="call-hold-timer" /></p>` : null}
@@ -186,25 +189,6 @@ export function CallCard({ store, state, cards }) {
       <div class="chat-contact" data-testid="call-record"><${ChatRecord} view=${view} records=${cards.records} /></div>
       <${OriginChat} origin=${call.origin ?? null} id=${conversation.id} />
     </section>`;
-}
-
-// Sends the call to a group's queue (issue 14): the visitor waits on hold for the next agent.
-function TransferToQueue({ id, busy, cards }) {
-  const queues = cards.queues();
-  const submit = (event) => {
-    event.preventDefault();
-    const chosen = event.currentTarget.elements.namedItem('call-transfer-queue')?.value;
-    if (chosen) cards.transfer(id, chosen);
-  };
-  return html`
-    <form class="call-transfer" data-testid="call-transfer" onSubmit=${submit}>
-      <label for="call-transfer-queue">Transfer the call to the queue</label>
-      <select id="call-transfer-queue" name="call-transfer-queue" data-testid="call-transfer-queue">
-        ${queues.map((queue) => html`<option key=${queue.id} value=${queue.id}>${queue.name || queue.id}</option>`)}
-      </select>
-      <button type="submit" class="secondary" data-testid="call-transfer-submit" disabled=${busy || !queues.length}>
-        Transfer</button>
-    </form>`;
 }
 
 function Recording({ call, onPlay }) {
@@ -226,7 +210,8 @@ export function createCallCards(ui, deps) {
   const calls = store.callbacks;
   const originLookups = new Set(); // conversation ids whose origin chat is being read
   const cards = {
-    hangUp, playRecording, hold, transfer, consult: createConsult(deps, { update, patch }),
+    hangUp, playRecording, hold, consult: createConsult(deps, { update, patch }),
+    ...createTransferActions(deps, { patch, update }), // call-transfer.js
     queues: () => deps.groups?.() ?? (deps.me?.()?.queues ?? []).map((id) => ({ id, name: id })),
     wrapUp: () => deps.openClose(),
     serverNow: () => deps.serverNow(),
@@ -294,18 +279,6 @@ export function createCallCards(ui, deps) {
       deps.announce(on ? 'The visitor is on hold.' : 'The visitor is back in the call.');
     } catch (error) {
       deps.showError(`Could not ${on ? 'hold' : 'resume'} the call: ${error.message}`);
-    } finally {
-      patch(id, { busy: false });
-    }
-  }
-
-  async function transfer(id, queue) {
-    patch(id, { busy: true });
-    try {
-      await deps.request('transfer_call', { conversation_id: id, to_queue: queue });
-      deps.announce(`The call is transferred to ${queue}: the visitor waits on hold for the next agent.`);
-    } catch (error) {
-      deps.showError(`Could not transfer the call: ${error.message}`);
     } finally {
       patch(id, { busy: false });
     }

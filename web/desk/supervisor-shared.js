@@ -42,7 +42,7 @@ export function createAgentDirectory(fetch, maxAge = AGENTS_CACHE_MS) {
           copy = (Array.isArray(answer?.agents) ? answer.agents : [])
             .filter((agent) => agent && typeof agent.id === 'string' && agent.id)
             .map((agent) => ({ id: agent.id, name: typeof agent.name === 'string' && agent.name ? agent.name : agent.id,
-              status: typeof agent.status === 'string' ? agent.status : '' }));
+              status: typeof agent.status === 'string' ? agent.status : '', takes_calls: agent.takes_calls === true }));
           fetchedAt = Date.now();
           return copy;
         } finally {

@@ -273,9 +273,53 @@ class DynamoAssignments(_RoutingConfigs):
         else:
             self._retrying(lambda tx: build(tx, None))
 
+    def hand_over(self, conversation: Conversation, holder: Agent, to: Agent, agent_connections: Iterable[str],
+                  now: datetime) -> None:
+        """From `holder`'s desk to `to`'s (a call transferred with consent, issue 14): both agents' loads, their
+        links and the conversation's owner in one transaction, each agent on the revision read (both read again
+        when a concurrent change of either won)."""
+        tenant = conversation.tenant
+        config = self.routing(tenant)
+        channel = _channel(conversation)
+        holder_pk = _principal_pk(tenant, PrincipalKind.AGENT, holder.id)
+        to_pk = _principal_pk(tenant, PrincipalKind.AGENT, to.id)
+        connections = set(agent_connections)
+        agents = DynamoAgents(self._tenants)
+        for retry in range(self._AGENT_RETRIES):
+            if not can_take(routing_view(to), channel):
+                raise AssignmentLost("agent_unavailable")
+            tx = _Tx()
+            tx.named_delete("none", LinkItem(holder_pk, f"{CONV}{conversation.id}"))
+            tx.named_save("already_linked", LinkItem(to_pk, f"{CONV}{conversation.id}", conversation_id=conversation.id,
+                                                     created_at=now), condition=LinkItem.pk.does_not_exist())
+            _write_agent(tx, holder, _loaded(holder, channel, -1), config)
+            _write_agent(tx, to, replace(_loaded(to, channel, +1), idle_since=now), config, name="target_changed")
+            actions: list[Any] = [ConversationItem.agent_id.set(to.id), ConversationItem.agent_name.set(to.name),
+                                  ConversationItem.assigned_at.set(now)]
+            if connections:
+                actions.append(ConversationItem.connections.add(connections))
+            tx.named_update("not_yours", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=actions,
+                            condition=(ConversationItem.status == ConversationStatus.ASSIGNED.value)
+                            & (ConversationItem.agent_id == holder.id))
+            try:
+                tx.commit()
+                return
+            except TransactWriteError as exc:
+                reason = tx.failed(exc)
+                if reason not in ("agent_changed", "target_changed", "transaction_conflict"):
+                    raise AssignmentLost(reason) from exc
+            if retry:
+                _step_aside(retry)
+            fresh_holder, fresh_to = agents.get(tenant, holder.id), agents.get(tenant, to.id)
+            if fresh_holder is None or fresh_to is None:
+                raise AssignmentLost("agent_gone")
+            holder, to = fresh_holder, fresh_to
+        raise AssignmentLost("agent_busy")
+
     def requeue(self, conversation: Conversation, group: Group) -> Conversation:
         """Put a held conversation in `group`'s queue, at its original place whatever the threshold (the visitor
-        was engaged already): from a desk (transfer to a queue, a supervisor's release: the slot frees), from a
+        was engaged already; its place is `conversation.created_at`, which a requalified call sets anew): from a
+        desk (transfer to a queue, a supervisor's release: the slot frees), from a
         reservation (expired or released) or from a snooze. AssignmentLost if it changed since it was read."""
         tenant = conversation.tenant
         config = self.routing(tenant)
@@ -308,6 +352,7 @@ class DynamoAssignments(_RoutingConfigs):
             tx.named_update("moved", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=[
                 ConversationItem.status.set(ConversationStatus.WAITING.value),
                 ConversationItem.queue.set(group.id),
+                ConversationItem.created_at.set(conversation.created_at),  # a requalified call's is new (issue 14)
                 ConversationItem.agent_id.remove(), ConversationItem.agent_name.remove(),
                 ConversationItem.snooze_id.remove(), ConversationItem.snooze_until.remove(),
                 ConversationItem.snooze_kept.remove(), ConversationItem.reservation_id.remove(),

@@ -59,6 +59,14 @@ class CallbackItem(_Item):
     consult_id = UnicodeAttribute(null=True)
     consult_since = UTCDateTimeAttribute(null=True)
     consult_outcome = UnicodeAttribute(null=True)
+    transfer_id = UnicodeAttribute(null=True)
+    transfer_to = UnicodeAttribute(null=True)
+    transfer_name = UnicodeAttribute(null=True)
+    transfer_state = UnicodeAttribute(null=True)
+    transfer_call = UnicodeAttribute(null=True)
+    transfer_from = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    note_by = UnicodeAttribute(null=True)
 
 
 class LiveCallItem(_Item):

@@ -98,6 +98,18 @@ class Callback:
     consult_id: str = ""
     consult_since: datetime | None = None
     consult_outcome: str = ""
+    #: A transfer to another agent with consent (issue 14, CB-10): the agent offered the call (`transfer_to`,
+    #: `transfer_name`), the offer (`transfer_id`, which the target's call and the offer's timer name), its state
+    #: (TransferState), the target's call, and the agent who transferred it.
+    transfer_id: str = ""
+    transfer_to: str = ""
+    transfer_name: str = ""
+    transfer_state: str = ""
+    transfer_call: str = ""
+    transfer_from: str = ""
+    #: The last requalify's note (issue 14), for the agents only: the next agent reads why the call came to them.
+    note: str = ""
+    note_by: str = ""
     #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.
     language: str = ""
 
@@ -105,6 +117,16 @@ class Callback:
     def call_conversation_id(self) -> str:
         """The conversation of the current attempt (routing, the desk's card, the close form)."""
         return f"{self.id}-{self.attempt}" if self.attempt else ""
+
+
+class TransferState(StrEnum):
+    """Where a transfer to another agent stands (issue 14, CB-10)."""
+
+    OFFERED = "offered"  # the target's phone rings; the first agent still holds the call, the visitor on hold
+    ACCEPTED = "accepted"  # the target answered: the call is theirs
+    REFUSED = "refused"  # the target refused it (their desk's Reject, or their phone declined)
+    TIMED_OUT = "timed_out"  # no answer within the offer's time, or their phone rang out
+    FAILED = "failed"  # the target answered but could no longer take a call (their slot was taken meanwhile)
 
 
 class SlotFull(Conflict):
