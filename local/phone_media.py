@@ -121,10 +121,10 @@ def write_recording(s3: Any, recording: Recording, seconds: float) -> None:
         wav.setsampwidth(2)
         wav.setframerate(RECORDING_RATE)
         wav.writeframes(samples)
-    recording.seconds = round(seconds, 3)
     s3.put_object(Bucket=recording.bucket, Key=recording.key, Body=buffer.getvalue(), ContentType="audio/wav",
                   Metadata={"transaction-id": recording.transaction_id, "call-id": recording.call_id,
                             "recording-duration": f"{seconds:.3f}", "recording-audio-file-format": "audio/wav"})
+    recording.seconds = round(seconds, 3)  # once the object is there: whoever waits for it can read it
 
 
 def _tone(samples: bytearray, first: int, last: int, channels: int) -> None:
