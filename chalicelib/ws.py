@@ -82,7 +82,8 @@ def _switch_queue(deps: Deps, caller: Caller, frame: f.SwitchQueue) -> dict[str,
 
 
 def _accept(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
-    accepted = offers.accept(deps, caller.principal, frame.conversation_id, frame.offer_id)
+    accepted = call_transfers.accept_on_desk(deps, caller.principal, frame.conversation_id, frame.offer_id) or \
+        offers.accept(deps, caller.principal, frame.conversation_id, frame.offer_id)  # a transferred call, or any
     return {"conversation": frames.conversation(accepted)}
 
 

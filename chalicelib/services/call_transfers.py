@@ -76,8 +76,8 @@ def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_age
     target = deps.agents.get(agent.tenant, to_agent)
     if target is None:
         raise NotFound("no such agent", field="to_agent")
-    if not target.takes_calls or not target.call_line:
-        raise InvalidInput("this agent takes no calls on a line", field="to_agent")
+    if not target.takes_calls or not (target.call_line or target.answers_on_desk):
+        raise InvalidInput("this agent takes no calls", field="to_agent")
     if not can_take(routing_view(target), Channel.CALL):
         raise Conflict("this agent cannot take a call now", field="to_agent")
     if callback.transfer_state == TransferState.OFFERED:
@@ -103,9 +103,10 @@ def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_age
                           payload={"callback_id": callback.id, "transfer_id": transfer_id}), expires_at, now)
     arguments = {"tenant": callback.tenant, "callback": callback.id, "attempt": str(callback.attempt),
                  "party": "agent", "agent": target.id, "transfer": transfer_id}
-    call_id = deps.telephony.dial(target.call_line, arguments)
-    offered = store.change(callback.tenant, callback.id, {"transfer_call": call_id},
-                           expect={"transfer_id": transfer_id}) or offered
+    if not target.answers_on_desk:  # their phone rings; a desk answerer accepts on the desk (accept_on_desk)
+        call_id = deps.telephony.dial(target.call_line, arguments)
+        offered = store.change(callback.tenant, callback.id, {"transfer_call": call_id},
+                               expect={"transfer_id": transfer_id}) or offered
     _offer_frame(deps, offered, target, expires_at)
     callback_notices.tell(deps, offered)
     deps.metrics.count("CallTransfersOffered")
@@ -173,6 +174,22 @@ def accept(deps: Deps, callback: Callback, transfer_id: str, call_id: str) -> Ca
     callback_notices.tell(deps, joined, first)
     deps.metrics.count("CallTransfersAccepted")
     return joined
+
+
+def accept_on_desk(deps: Deps, agent: Principal, conversation_id: str, offer_id: str) -> Conversation | None:
+    """The target answers on the desk (the softphone, CB-6): their Accept sends `accept_offer` as for any offer, and
+    the call is theirs as if their phone had answered; their desk then joins the room (`join_call`). None when the
+    offer is no transfer of a call, so that ws.py answers it as any offer."""
+    callback = _transfer_offer(deps, agent, conversation_id, offer_id)
+    if callback is None:
+        return None
+    if callback.transfer_call:
+        raise Conflict("this call rings your phone: answer it there", field="offer_id")
+    joined = accept(deps, callback, offer_id, "")
+    conversation = deps.conversations.get(agent.tenant, conversation_id) if joined is not None else None
+    if conversation is None:
+        raise Conflict("this offer is no longer valid", field="offer_id")
+    return conversation
 
 
 def refuse(deps: Deps, agent: Principal, conversation_id: str, offer_id: str) -> dict[str, Any] | None:

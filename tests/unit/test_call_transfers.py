@@ -4,6 +4,7 @@ tests/integration/test_call_transfers.py."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -229,3 +230,32 @@ def test_a_target_who_can_no_longer_take_the_call_when_answering_sends_it_back_a
     assert deps.conversations.get(T, "cb1-1").agent_id == "alice"  # type: ignore[union-attr]
     assert (alice_call.call_id, CallCommandKind.HANG_UP) not in [(c, k.kind) for c, k in telephony.commands]
     assert frames_to(deps, BOB, "offer.withdrawn")[-1]["reason"] == "transfer_failed"
+
+
+def test_a_target_who_answers_on_the_desk_accepts_there_and_no_phone_rings() -> None:
+    """Bob answers calls on the desk (the softphone, CB-6): the transfer dials nobody; his Accept (accept_offer, as
+    for any offer) makes the call his, Alice's leg ends and the visitor is taken off hold into the room."""
+    deps, telephony, calls_ = setup()
+    visitor_call = connected(deps, telephony, calls_)
+    alice_call = telephony.dials[0]
+    deps.agents.put(Agent(T, "bob", "Bob", status=AgentStatus.AVAILABLE, takes_calls=True, answer_calls="desk",
+                          idle_since=deps.clock.now()))
+    assert isinstance(deps.connections, FakeConnections)
+    deps.connections.add(BOB, "desk-bob", deps.clock.now())
+    dials = len(telephony.dials)
+    call_transfers.transfer_to_agent(deps, ALICE, "cb1-1", "bob")
+    assert len(telephony.dials) == dials  # no phone rings
+    transfer_id = callback(deps).transfer_id
+    [offer] = frames_to(deps, BOB, "offer")
+    assert offer["offer"]["id"] == transfer_id  # type: ignore[index]
+    ack = ws.handle(deps, BOB, "desk-bob", json.dumps({"action": "accept_offer", "id": 1, "conversation_id": "cb1-1",
+                                                       "offer_id": transfer_id}))
+    assert ack["type"] == "ack" and ack["conversation"]["agent"]["id"] == "bob", ack
+    found = callback(deps)
+    assert (found.agent_id, found.agent_call, found.transfer_state) == ("bob", "", TransferState.ACCEPTED)
+    after = [(c, k.kind) for c, k in telephony.commands]
+    assert (alice_call.call_id, CallCommandKind.HANG_UP) in after
+    assert after[-1] == (visitor_call.call_id, CallCommandKind.JOIN_ROOM)
+    again = ws.handle(deps, BOB, "desk-bob", json.dumps({"action": "accept_offer", "id": 2, "conversation_id": "cb1-1",
+                                                         "offer_id": transfer_id}))
+    assert (again["type"], again["field"]) == ("error", "offer_id")  # one accept
