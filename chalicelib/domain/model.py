@@ -85,6 +85,8 @@ class Agent:
     auto_answer_seconds: int = 20
     #: The number the agent gave at this login, when `ask_line_at_login` (PUT /agents/me/line).
     login_line: str = ""
+    #: The id the agent types on an ACD's keypad (CB-5, ACD mode): digits, unique in the tenant; "" = none.
+    keypad_id: str = ""
 
     @property
     def call_line(self) -> str:

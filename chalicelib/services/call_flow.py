@@ -44,7 +44,7 @@ from chalicelib.domain.telephony.model import (
 )
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
-from chalicelib.services import call_attempts, callback_notices, offers, tenants
+from chalicelib.services import call_acd, call_attempts, callback_notices, offers, tenants
 from chalicelib.services.calls import NOTHING, CallAnswer, CallFlow
 
 log = logging.getLogger("guichet.calls")
@@ -68,10 +68,12 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
     attributes = event.attributes
     party, tenant = attributes.get("party"), attributes.get("tenant", "")
     callback = deps.callbacks.get(tenant, attributes.get("callback", "")) if deps.callbacks and tenant else None
-    if callback is None or party not in ("agent", "visitor"):
+    if callback is None or party not in ("agent", "visitor", "acd"):
         return HANG_UP if isinstance(event, CallAnswered) else NOTHING
     if isinstance(event, CallUpdateRequested):
         return _command(deps, callback, event)
+    if party == "acd":  # ACD mode (CB-5)
+        return call_acd.on_event(deps, callback, attributes, event)
     current = callback.attempt == _int(attributes.get("attempt")) and (
         party == "visitor" or callback.agent_id == attributes.get("agent"))
     if isinstance(event, CallAnswered):
@@ -152,7 +154,7 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
     deps.metrics.count("CallbacksConnected")
     room = Room(connected.room)
     agent_seat = deps.telephony.add_member(room, f"agent-{connected.agent_id}")
-    if connected.agent_call:
+    if connected.agent_call and not connected.acd:  # the ACD's leg joined the room when its agent was known
         deps.telephony.command(connected.agent_call, join_room(room.meeting_id, agent_seat.join_token))
     seat = deps.telephony.add_member(room, "visitor")
     callback_notices.tell(deps, connected)

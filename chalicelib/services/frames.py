@@ -145,6 +145,7 @@ def agent(a: Agent) -> dict[str, Any]:
         "call_line": a.call_line,
         "auto_answer": a.auto_answer,
         "auto_answer_seconds": a.auto_answer_seconds,
+        "keypad_id": a.keypad_id,
     }
 
 
