@@ -10,9 +10,10 @@ import time
 MAX_ACTIONS = 10
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTES_BYTES = 20_000
-RUN = frozenset({"PlayAudio", "Pause", "Hangup", "JoinChimeMeeting", "StartCallRecording", "StopCallRecording"})
+RUN = frozenset({"PlayAudio", "Pause", "Hangup", "JoinChimeMeeting", "StartCallRecording", "StopCallRecording",
+                 "PlayAudioAndGetDigits"})
 NOT_EMULATED = frozenset({
-    "CallAndBridge", "PlayAudioAndGetDigits", "ReceiveDigits", "SendDigits", "Speak", "SpeakAndGetDigits",
+    "CallAndBridge", "ReceiveDigits", "SendDigits", "Speak", "SpeakAndGetDigits",
     "RecordAudio", "ModifyChimeMeetingAttendees", "PauseCallRecording", "ResumeCallRecording",
     "StartBotConversation", "VoiceFocus"})
 MEETING_LEG = {"To": "SMA", "From": "+17035550122", "Direction": "Outbound"}  # DG use-cases
