@@ -21,7 +21,7 @@ from chalicelib.domain.routing import RoutingConfig, agent_settings_from_json
 from chalicelib.domain.telephony.actions import render
 from chalicelib.domain.telephony.commands import CallCommandKind
 from chalicelib.ports import Deps
-from chalicelib.services import call_acd, routing_admin
+from chalicelib.services import call_acd, callbacks, routing_admin
 from tests.unit.fakes_calls import Calls, Dialled, FakeTelephony
 from tests.unit.test_call_flow import VISITOR_PHONE, T, action_types, ask, callback, run_timers, setup, sma
 
@@ -226,3 +226,12 @@ def test_an_acd_that_does_not_answer_follows_the_retry_grid() -> None:
     run_timers(deps, twice=True)
     assert [d.to for d in telephony.dials] == [ACD, ACD]  # attempt 2 dials the ACD again, once
     assert callback(deps).attempt == 2 and callback(deps).acd_tries == 0
+
+
+def test_call_me_now_is_offered_in_acd_mode_whether_guichets_agents_are_available_or_not() -> None:
+    deps, _, _ = setup(agents=())  # no agent of Guichet's at all
+    settings = CallbackSettings()
+    now = deps.clock.now()
+
+    assert callbacks.immediate_offered(deps, T, settings, now) is False
+    assert callbacks.immediate_offered(deps, T, replace(settings, acd=AcdSettings(ACD, WELCOME)), now) is True
