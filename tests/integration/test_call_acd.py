@@ -5,6 +5,7 @@ types the agent ids of its script (local/phone_digits.py)."""
 from __future__ import annotations
 
 import base64
+import threading
 
 import pytest
 
@@ -98,3 +99,30 @@ def test_keypad_ids_are_unique_in_the_tenant_on_dynamodb(line: Line) -> None:
     routing_admin.change_agent_settings(line.deps, admin, "carol", {"keypad_id": "4217"})  # free again
     assert line.deps.agents.by_keypad(line.tenant, "4217").id == "carol"  # type: ignore[union-attr]
     assert line.deps.agents.by_keypad(line.tenant, "5000").id == "bob"  # type: ignore[union-attr]
+
+
+def test_two_agents_claiming_one_keypad_id_at_once_one_wins(line: Line) -> None:
+    admin = acd_mode(line)
+    hire(line, "carol", "+33700000003")
+    hire(line, "dave", "+33700000004")
+    start, outcomes = threading.Barrier(2), dict[str, str]()
+
+    def claim(agent_id: str) -> None:
+        start.wait()
+        try:
+            routing_admin.change_agent_settings(line.deps, admin, agent_id, {"keypad_id": "7777"})
+            outcomes[agent_id] = "ok"
+        except Conflict as refused:
+            outcomes[agent_id] = refused.field or ""
+
+    threads = [threading.Thread(target=claim, args=(agent_id,)) for agent_id in ("carol", "dave")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert sorted(outcomes.values()) == ["keypad_id", "ok"]
+    winner = next(agent_id for agent_id, outcome in outcomes.items() if outcome == "ok")
+    assert line.deps.agents.by_keypad(line.tenant, "7777").id == winner  # type: ignore[union-attr]
+    loser = next(agent_id for agent_id in outcomes if agent_id != winner)
+    assert line.agent(loser).keypad_id == ""
