@@ -16,7 +16,7 @@ from chalicelib.domain.callbacks.acd import AcdSettings
 from chalicelib.domain.callbacks.model import CallbackState, CallPhase
 from chalicelib.domain.callbacks.settings import CallbackSettings, callback_settings_from_json
 from chalicelib.domain.errors import Conflict, InvalidInput
-from chalicelib.domain.model import ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.domain.model import AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
 from chalicelib.domain.routing import RoutingConfig, agent_settings_from_json
 from chalicelib.domain.telephony.actions import render
 from chalicelib.domain.telephony.commands import CallCommandKind
@@ -235,3 +235,56 @@ def test_call_me_now_is_offered_in_acd_mode_whether_guichets_agents_are_availabl
 
     assert callbacks.immediate_offered(deps, T, settings, now) is False
     assert callbacks.immediate_offered(deps, T, replace(settings, acd=AcdSettings(ACD, WELCOME)), now) is True
+
+
+def test_a_failed_play_audio_and_get_digits_is_translated_with_its_action() -> None:
+    from chalicelib.domain.telephony.events import translate
+    from chalicelib.domain.telephony.model import ActionFailed
+
+    event = json.loads((FIXTURES / "chime-sma-action-failed-play-audio.json").read_text())
+    event["ActionData"]["Type"] = "PlayAudioAndGetDigits"
+    event["ActionData"]["ErrorType"] = "InvalidDigitsReceived"
+
+    failed = translate(event)
+
+    assert isinstance(failed, ActionFailed)
+    assert (failed.action, failed.error_type, failed.call_id) == ("PlayAudioAndGetDigits", "InvalidDigitsReceived",
+                                                                  "call-id-1")
+
+
+def test_a_welcome_that_fails_to_play_still_asks_for_the_id() -> None:
+    deps, telephony, calls_ = acd_setup()
+    acd_call, _ = acd_answered(deps, telephony, calls_)
+    failed = calls_.event(acd_call, "ACTION_FAILED", {"Type": "PlayAudio", "Parameters": {},
+                                                      "ErrorType": "InvalidAudioSource"})
+
+    asked = sma(deps, calls_, acd_call, failed, twice=True)
+
+    assert action_types(asked) == ["PlayAudioAndGetDigits"] and asked["Actions"][0]["Parameters"]["Repeat"] == 3
+    assert callback(deps).phase is CallPhase.IDENTIFYING
+
+
+def test_the_acd_hanging_up_while_its_agent_identifies_ends_the_attempt() -> None:
+    deps, telephony, calls_ = acd_setup()
+    acd_call, _ = acd_answered(deps, telephony, calls_)
+
+    sma(deps, calls_, acd_call, calls_.hangup(acd_call), twice=True)
+
+    assert callback(deps).state is CallbackState.RETRYING and callback(deps).outcome == "failed"
+    assert [d.to for d in telephony.dials] == [ACD]
+
+
+def test_an_agent_who_cannot_take_the_call_on_the_desk_still_gets_it_at_the_acd() -> None:
+    deps, telephony, calls_ = acd_setup()
+    bob = deps.agents.get(T, "bob")
+    assert bob is not None
+    deps.agents.put(replace(bob, status=AgentStatus.AWAY))
+    acd_call, _ = acd_answered(deps, telephony, calls_)
+
+    joined = sma(deps, calls_, acd_call, digits(calls_, acd_call, "4217"), twice=True)
+
+    assert action_types(joined) == ["JoinChimeMeeting"] and callback(deps).agent_id == "bob"
+    assert [d.to for d in telephony.dials] == [ACD, VISITOR_PHONE]
+    conversation = deps.conversations.get(T, "cb1-1")
+    assert conversation is not None and not conversation.status.is_open  # nobody else may take it
+    assert deps.agents.get(T, "bob").call_active == 0  # type: ignore[union-attr]
