@@ -180,12 +180,15 @@ def _hung_up(deps: Deps, callback: Callback, sip_code: int | None) -> None:
 
 def _to_desk(deps: Deps, callback: Callback, agent: Agent) -> None:
     """The attempt's conversation becomes the identified agent's, through the assignment service (an offer taken at
-    once): their desk shows the call card as for a call they answered. An agent who cannot take a call on their
-    desk now (offline, away, full) does not get it, and the conversation leaves unseen: nobody else must take it."""
+    once): their desk shows the call card as for a call they answered. The ACD stands for their line (they need no
+    own line nor "takes calls"); an agent who cannot take a call on their desk now (offline, away, on a call, or on
+    chats: ROUTE-7) does not get it, and the conversation leaves unseen: nobody else must take it."""
     conversation = deps.conversations.get(callback.tenant, callback.call_conversation_id)
     if conversation is None or conversation.status is not ConversationStatus.WAITING:
         return
     now = deps.clock.now()
+    # The ACD is the agent's phone for this call: they need no line of their own, only room for a call on the desk.
+    agent = replace(agent, takes_calls=True, own_line=settings(deps, callback.tenant).number, ask_line_at_login=False)
     offer = Offer(id=deps.ids.new_id(), agent_id=agent.id, expires_at=now)
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)
     connections = deps.connections.of(principal)

@@ -20,13 +20,16 @@ ACD = "+33145550000"
 
 
 def acd_mode(line: Line) -> Principal:
-    """The tenant sends its callbacks to its ACD; Bob (on Guichet's desk, Available) has the keypad id 4217."""
+    """The tenant sends its callbacks to its ACD; Bob (on Guichet's desk, Available, no line of his own) has the
+    keypad id 4217."""
     admin = Principal(line.tenant, "boss", PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
     call_audio.upload(line.deps, admin, "acd_welcome", base64.b64encode(silent_wav(0.5)).decode())
     tenants.change_settings(line.deps, admin, {"callback": {"acd_number": ACD, "acd_welcome_seconds": 1,
                                                             "acd_id_tries": 3, "acd_id_digits": 4}})
     hire(line, "bob", BOB)
-    routing_admin.change_agent_settings(line.deps, admin, "bob", {"keypad_id": "4217"})
+    # A desk agent with no phone of Guichet's: at the ACD, the ACD is his line.
+    routing_admin.change_agent_settings(line.deps, admin, "bob", {"keypad_id": "4217", "takes_calls": False,
+                                                                  "own_line": ""})
     return admin
 
 
@@ -42,7 +45,7 @@ def test_a_good_id_puts_the_acd_and_the_visitor_in_one_room_and_the_call_on_that
     until(lambda: line.exchange.phones[ACD].room == room == line.exchange.phones[VISITOR].room, what="one room")
     found = line.callback(asked.id)
     assert (found.agent_id, found.agent_name, found.acd, found.acd_tries) == ("bob", "Bob", True, 0)
-    assert (line.dials_to(ACD), line.dials_to(VISITOR), line.dials_to(BOB)) == (1, 1, 0)  # Bob's own line: never
+    assert (line.dials_to(ACD), line.dials_to(VISITOR), line.dials_to(BOB)) == (1, 1, 0)
     conversation = line.deps.conversations.get(line.tenant, f"{asked.id}-1")
     assert conversation is not None and conversation.status is ConversationStatus.ASSIGNED
     assert conversation.agent_id == "bob" and line.agent("bob").call_active == 1

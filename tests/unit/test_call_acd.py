@@ -288,3 +288,18 @@ def test_an_agent_who_cannot_take_the_call_on_the_desk_still_gets_it_at_the_acd(
     conversation = deps.conversations.get(T, "cb1-1")
     assert conversation is not None and not conversation.status.is_open  # nobody else may take it
     assert deps.agents.get(T, "bob").call_active == 0  # type: ignore[union-attr]
+
+
+def test_the_acd_is_the_agents_line_so_an_agent_without_one_gets_the_call_on_the_desk() -> None:
+    deps, telephony, calls_ = acd_setup()
+    bob = deps.agents.get(T, "bob")
+    assert bob is not None
+    deps.agents.put(replace(bob, takes_calls=False, own_line=""))  # a desk agent of Guichet's, no phone of theirs
+    acd_call, _ = acd_answered(deps, telephony, calls_)
+
+    sma(deps, calls_, acd_call, digits(calls_, acd_call, "4217"), twice=True)
+
+    conversation = deps.conversations.get(T, "cb1-1")
+    assert conversation is not None and conversation.status is ConversationStatus.ASSIGNED
+    kept = deps.agents.get(T, "bob")
+    assert kept is not None and (kept.takes_calls, kept.own_line) == (False, "")  # their settings are unchanged
