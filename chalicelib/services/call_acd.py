@@ -92,7 +92,8 @@ def on_event(deps: Deps, callback: Callback, attributes: dict[str, str] | Any, e
             return _unknown(deps, callback)
         log.warning("the ACD welcome failed; the id is asked at once", extra={"error_type": event.error_type})
         acd = settings(deps, callback.tenant)
-        return CallAnswer(actions=_ask(deps, acd, acd.id_tries - callback.acd_tries))
+        asked = _ask(deps, acd, acd.id_tries - callback.acd_tries)
+        return CallAnswer(actions=asked) if asked else _unknown(deps, callback)
     return NOTHING
 
 
