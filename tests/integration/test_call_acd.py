@@ -9,10 +9,11 @@ import threading
 
 import pytest
 
-from chalicelib.domain.callbacks.model import CallbackState
+from chalicelib.domain.callbacks.model import CallbackState, CallPhase
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import ConversationStatus, Principal, PrincipalKind, Role
-from chalicelib.services import call_audio, routing_admin, tenants
+from chalicelib.domain.telephony.model import ActionSucceeded
+from chalicelib.services import call_acd, call_audio, routing_admin, tenants
 from local.phone import Script
 from tests.integration.call_line import ANSWER, BOB, VISITOR, Line, ask, hire, silent_wav, until
 
@@ -129,3 +130,36 @@ def test_two_agents_claiming_one_keypad_id_at_once_one_wins(line: Line) -> None:
     assert line.deps.agents.by_keypad(line.tenant, "7777").id == winner  # type: ignore[union-attr]
     loser = next(agent_id for agent_id in outcomes if agent_id != winner)
     assert line.agent(loser).keypad_id == ""
+
+
+def test_two_deliveries_of_one_good_id_racing_dial_the_visitor_once(line: Line) -> None:
+    acd_mode(line)
+    line.exchange.ring_timeout = 30  # the ACD rings on: this test plays its answer's events itself
+    asked = ask(line)
+    until(lambda: line.exchange.phones.get(ACD) is not None and line.exchange.phones[ACD].state == "ringing",
+          what="the ACD rings")
+    store = line.deps.callbacks
+    assert store is not None
+    identifying = store.change(line.tenant, asked.id, {"phase": CallPhase.IDENTIFYING},
+                               expect={"phase": CallPhase.CALLING_ACD})
+    assert identifying is not None
+    event = ActionSucceeded(transaction_id="tx", sequence=5, action="PlayAudioAndGetDigits", received_digits="4217")
+    attributes = {"tenant": line.tenant, "callback": asked.id, "attempt": "1", "party": "acd"}
+    start, answers = threading.Barrier(2), list[list[str]]()
+
+    def deliver() -> None:
+        start.wait()
+        answer = call_acd.on_event(line.deps, identifying, attributes, event)
+        answers.append([type(action).__name__ for action in answer.actions])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert sorted(answers) == [[], ["JoinChimeMeeting"]]  # one delivery acted; the other found it done
+    until(lambda: line.dials_to(VISITOR) == 1, what="the visitor dialled")
+    assert line.callback(asked.id).agent_id == "bob"
+    conversation = line.deps.conversations.get(line.tenant, f"{asked.id}-1")
+    assert conversation is not None and conversation.agent_id == "bob" and line.agent("bob").call_active == 1
