@@ -36,21 +36,24 @@ BUTTONS = ("answer", "busy", "ring", "voicemail", "hang_up")
 @dataclass
 class Script:
     """What a phone does when it rings: let it ring (until the ring timeout: 480), answer or voicemail (which
-    answers too) after `after_seconds`, or busy (486). `once`: back to "ring" after the next ring."""
+    answers too) after `after_seconds`, or busy (486). `once`: back to "ring" after the next ring. `digits`: what it
+    types when a call asks (PlayAudioAndGetDigits), one entry per ask (local/phone_digits.py)."""
 
     kind: str = "ring"
     after_seconds: float = 0.0
     once: bool = False
+    digits: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
-        return {"script": self.kind, "after_seconds": self.after_seconds, "once": self.once}
+        return {"script": self.kind, "after_seconds": self.after_seconds, "once": self.once,
+                "digits": list(self.digits)}
 
 
 @dataclass
 class EmulatedPhone:
     number: str
     script: Script = field(default_factory=Script)
-    state: str = "idle"  # idle, ringing, in call, hearing music
+    state: str = "idle"  # idle, ringing, in call, hearing music, keypad (asked for digits)
     call: str | None = None  # the transaction it is on
     voicemail: bool = False  # the current call was answered by its voicemail
     room: str | None = None  # the meeting its call joined

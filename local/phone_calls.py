@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local.phone import EmulatedCall, PhoneExchange
+from local.phone_digits import play_and_get_digits
 from local.phone_media import AudioRefused, Recording, audio_seconds, recording_key, write_recording
 from local.phone_rules import MEETING_LEG, NOT_EMULATED, now_ms, refusal, whole
 
@@ -42,7 +43,7 @@ class Outcome:
 
 @dataclass
 class _Stimulus:
-    kind: str  # answer, voicemail, busy, ring, hang_up (the phone); update, room_closed (the services); stop
+    kind: str  # answer, voicemail, busy, ring, hang_up, digits (the phone); update, room_closed (the services); stop
     data: dict[str, str] = field(default_factory=dict)
 
 
@@ -58,6 +59,7 @@ class CallDriver:
                                       "StartTimeInMilliseconds": now_ms()}
         self.leg_b: dict[str, str] | None = None
         self.recordings: dict[str, Recording] = {}
+        self.keypad: list[str] = []  # what the phone's script types, one entry per ask (local/phone_digits.py)
         self.over = False
         self.stopped = False  # the exchange's reset: the call ends without events or recordings
         self._thread = threading.Thread(target=self._run, name=f"sma-{call.transaction_id[:8]}", daemon=True)
@@ -90,6 +92,7 @@ class CallDriver:
 
     def _ring(self) -> list[dict[str, Any]]:
         script = self.exchange.ringing(self.call)
+        self.keypad = list(script.digits) if script is not None else []
         self._invoke("RINGING")
         if script is None or script.kind == "busy":
             self._finish(486, outcome="busy")
@@ -182,8 +185,11 @@ class CallDriver:
         run = {"PlayAudio": self._play, "Pause": self._pause, "Hangup": self._hangup,
                "JoinChimeMeeting": self._join, "StartCallRecording": self._start_recording,
                "StopCallRecording": self._stop_recording, "PauseCallRecording": self._pause_recording,
-               "ResumeCallRecording": self._pause_recording}[kind]
+               "ResumeCallRecording": self._pause_recording, "PlayAudioAndGetDigits": self._get_digits}[kind]
         return run(data, parameters)
+
+    def _get_digits(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
+        return play_and_get_digits(self, data, parameters)
 
     def _play(self, data: dict[str, Any], parameters: dict[str, Any]) -> Outcome:
         leg = self._leg(parameters)

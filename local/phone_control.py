@@ -6,7 +6,9 @@ emulated phones show and the buttons a person would press. Local only: the gatew
 - POST /__local__/phones/{number} {"action": "answer" | "busy" | "ring" | "voicemail" | "hang_up"}: a live
   button (409 when it does nothing now: no call, or a call already answered)
 - PUT  /__local__/phones/{number}/script {"script": "ring" | "answer" | "busy" | "voicemail",
-  "after_seconds": 0, "once": false}: what the phone does at its next rings
+  "after_seconds": 0, "once": false, "digits": ["9999", "4217"]}: what the phone does at its next rings, and
+  what it types each time a call asks for digits (a string is one entry; local/phone_digits.py)
+- POST /__local__/phones/{number}/digits {"digits": "4217#"}: typed now, on an answered call (409 otherwise)
 - GET  /__local__/phones/recordings: {"recordings": [...]}, each one StartCallRecording wrote
 - PUT  /__local__/phones/timing {"ring_timeout_seconds": 30, "audio_scale": 1.0}
 """
@@ -20,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from local.phone import BUTTONS, SCRIPTS, PhoneExchange, Script
+from local.phone_digits import DTMF, type_digits
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -89,7 +92,20 @@ def control_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
         after = _seconds(body.get("after_seconds", 0), low=0)
         if after is None or not isinstance(body.get("once", False), bool):
             return _refuse(400, "after_seconds is a number of seconds (0 to 3600), once a boolean")
-        exchange.set_script(number, Script(str(body["script"]), after, bool(body.get("once", False))))
+        keys = body.get("digits", [])
+        keys = [keys] if isinstance(keys, str) else keys
+        if not isinstance(keys, list) or len(keys) > 20 or not all(isinstance(k, str) and DTMF.match(k) for k in keys):
+            return _refuse(400, "digits is a string or a list of at most 20 strings of 0-9, * and # (32 at most)")
+        exchange.set_script(number, Script(str(body["script"]), after, bool(body.get("once", False)), tuple(keys)))
+        return web.json_response({"phone": exchange.phone_json(number)})
+
+    async def digits(request: web.Request) -> web.Response:
+        number, body = _number(request), await _json(request)
+        keys = body.get("digits") if body is not None else None
+        if number is None or not isinstance(keys, str) or not keys or not DTMF.match(keys):
+            return _refuse(400, "an E.164 number and digits: 1 to 32 of 0-9, * and #")
+        if not type_digits(exchange, number, keys):
+            return _refuse(409, "typing does nothing now: the phone is on no answered call")
         return web.json_response({"phone": exchange.phone_json(number)})
 
     return [
@@ -99,4 +115,5 @@ def control_routes(exchange: PhoneExchange) -> list[web.RouteDef]:
         web.get("/__local__/phones/{number}", one),
         web.post("/__local__/phones/{number}", press),
         web.put("/__local__/phones/{number}/script", script),
+        web.post("/__local__/phones/{number}/digits", digits),
     ]

@@ -11,9 +11,9 @@ MAX_ACTIONS = 10
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTES_BYTES = 20_000
 RUN = frozenset({"PlayAudio", "Pause", "Hangup", "JoinChimeMeeting", "StartCallRecording", "StopCallRecording",
-                 "PauseCallRecording", "ResumeCallRecording"})
+                 "PauseCallRecording", "ResumeCallRecording", "PlayAudioAndGetDigits"})
 NOT_EMULATED = frozenset({
-    "CallAndBridge", "PlayAudioAndGetDigits", "ReceiveDigits", "SendDigits", "Speak", "SpeakAndGetDigits",
+    "CallAndBridge", "ReceiveDigits", "SendDigits", "Speak", "SpeakAndGetDigits",
     "RecordAudio", "ModifyChimeMeetingAttendees", "StartBotConversation", "VoiceFocus"})
 MEETING_LEG = {"To": "SMA", "From": "+17035550122", "Direction": "Outbound"}  # DG use-cases
 

@@ -93,6 +93,8 @@ class Agent:
     #: How the agent answers calls (issue 14, CB-6): "line" (their own line or the login line: Guichet rings that
     #: phone) or "desk" (the browser's softphone: the offer is accepted on the desk, which joins the call's room).
     answer_calls: str = "line"
+    #: The id the agent types on an ACD's keypad (CB-5, ACD mode): digits, unique in the tenant; "" = none.
+    keypad_id: str = ""
 
     @property
     def call_line(self) -> str:

@@ -69,6 +69,11 @@ class AgentRepository(Protocol):
         """The ids of a group's agents (reports and re-indexing only: a routing decision never reads this)."""
         ...
 
+    def by_keypad(self, tenant: str, keypad_id: str) -> Agent | None:
+        """The agent whose keypad id (ACD mode, CB-5) this is, if any. Keypad ids are unique in a tenant: a
+        `change_settings` or `put` giving one another agent holds raises Conflict naming `keypad_id`."""
+        ...
+
 
 class ContactRepository(Protocol):
     """Customers' records (CHAT-8, OMNI-3), found by key only: an email or an external id points to one contact."""

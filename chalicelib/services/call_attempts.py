@@ -88,12 +88,12 @@ def start(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
         return False  # armed for the time the visitor then moved the booking from
     settings = tenants.settings_of(deps, tenant).callback
     now = deps.clock.now()
-    visitor_first = settings.call_order == "visitor_first"
+    visitor_first, acd = settings.call_order == "visitor_first", settings.acd.on  # ACD mode: services/call_acd.py
+    phase = CallPhase.CALLING_ACD if acd else CallPhase.CALLING_VISITOR if visitor_first else CallPhase.WAITING_AGENT
     started = callbacks.change(tenant, callback.id, {
-        "state": CallbackState.CALLING, "attempt": attempt, "since": now, "next_at": None,
-        "phase": CallPhase.CALLING_VISITOR if visitor_first else CallPhase.WAITING_AGENT,
+        "state": CallbackState.CALLING, "attempt": attempt, "since": now, "next_at": None, "phase": phase,
         "first_attempt_at": callback.first_attempt_at or callback.at or now, "outcome": "",
-        "agent_id": "", "agent_name": "", "agent_call": "", "visitor_call": ""},
+        "agent_id": "", "agent_name": "", "agent_call": "", "visitor_call": "", "acd": acd, "acd_tries": 0},
         expect={"state": waiting, "attempt": attempt - 1})
     if started is None:
         return False  # a second delivery of the timer: the first one started it
@@ -118,8 +118,9 @@ def start(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     deps.timers.arm(Timer(kind=EXPIRE, tenant=tenant, payload={"callback_id": callback.id, "attempt": attempt}),
                     now + timedelta(seconds=settings.max_delay_seconds), now)
     callback_notices.tell(deps, started)
-    if visitor_first:
-        dial_visitor(deps, started)
+    if acd or visitor_first:
+        from chalicelib.services.call_acd import dial_acd  # it builds on this module
+        (dial_acd if acd else dial_visitor)(deps, started)
         return True
     admit(deps, started, conversation)
     return True

@@ -1,7 +1,7 @@
-"""Admins upload the audio of calls (issue 13): hold music, played in a loop to whoever waits (CB-7), and the
-recording notice, played before recording starts (CB-9). The desk converts the admin's file to 8 kHz mono 16-bit
-PCM WAV; the server checks it (domain/callbacks/audio.py), stores it in the audio bucket under a key made of its
-digest, and names that key in the tenant's callback settings."""
+"""Admins upload the audio of calls (issue 13): hold music, played in a loop to whoever waits (CB-7), the
+recording notice, played before recording starts (CB-9), and in ACD mode (CB-5) the welcome and the id prompt. The
+desk converts the admin's file to 8 kHz mono 16-bit PCM WAV; the server checks it (domain/callbacks/audio.py),
+stores it in the audio bucket under a key made of its digest, and names that key in the tenant's callback settings."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def upload(deps: Deps, admin: Principal, kind: str, wav_base64: str) -> dict[str
     wav = wav_from_base64(wav_base64)
     key = audio_key(admin.tenant, kind, wav)
     deps.audio.put_wav(key, wav.body)
-    changed = rules.updated(tenant.settings, {"callback": {kind: key}})
+    change: dict[str, object] = {kind: key}
+    if kind == "acd_welcome":  # its length: the silence after it is counted from it (domain/callbacks/acd.py)
+        change["acd_welcome_ms"] = round(wav.seconds * 1000)
+    changed = rules.updated(tenant.settings, {"callback": change})
     deps.tenants.put(replace(tenant, settings=changed))
     return {"key": key, "seconds": wav.seconds}

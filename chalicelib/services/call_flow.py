@@ -46,6 +46,7 @@ from chalicelib.domain.telephony.model import (
 from chalicelib.domain.telephony.model import Hangup as HungUp
 from chalicelib.ports import Deps, Room
 from chalicelib.services import (
+    call_acd,
     call_attempts,
     call_consult,
     call_recording,
@@ -77,10 +78,12 @@ def on_event(deps: Deps, event: SmaEvent) -> CallAnswer:
     attributes = event.attributes
     party, tenant = attributes.get("party"), attributes.get("tenant", "")
     callback = deps.callbacks.get(tenant, attributes.get("callback", "")) if deps.callbacks and tenant else None
-    if callback is None or party not in ("agent", "visitor", call_consult.PARTY):
+    if callback is None or party not in ("agent", "visitor", "acd", call_consult.PARTY):
         return HANG_UP if isinstance(event, CallAnswered) else NOTHING
     if isinstance(event, CallUpdateRequested):
         return _command(deps, callback, event)
+    if party == "acd":  # ACD mode (CB-5)
+        return call_acd.on_event(deps, callback, attributes, event)
     if attributes.get("transfer") and callback.agent_id != attributes.get("agent"):
         return call_transfers.on_target_call(deps, callback, attributes, event)  # a transfer's target (issue 14)
     consulted = call_consult.on_event(deps, callback, party, event, _music)  # issue 14: consult, transfer out
@@ -182,8 +185,8 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
         return NOTHING
     deps.metrics.count("CallbacksConnected")
     room = Room(connected.room)
-    if connected.agent_call:  # an agent who answers on the desk has no phone leg: their softphone is in the room
-        agent_seat = deps.telephony.add_member(room, f"agent-{connected.agent_id}")
+    if connected.agent_call and not connected.acd:  # a desk agent's softphone is in the room; the ACD's leg
+        agent_seat = deps.telephony.add_member(room, f"agent-{connected.agent_id}")  # joined when its agent was known
         deps.telephony.command(connected.agent_call, join_room(room.meeting_id, agent_seat.join_token))
     seat = deps.telephony.add_member(room, "visitor")
     callback_notices.tell(deps, connected)

@@ -81,13 +81,15 @@ def offers(deps: Deps, tenant: str) -> dict[str, object]:
 
 def immediate_offered(deps: Deps, tenant: str, settings: CallbackSettings, now: datetime) -> bool:
     """Whether "call me now" is offered (CB-1): "when_agents_available" while at least one agent is Available for
-    calls (takes calls, has a line, has room) in a group of the rule that routes a call; "opening_hours" within
-    them; "off" never. Groups' thresholds do not count: a callback asked for now is made now, so a queue with room
-    is not an agent."""
+    calls (takes calls, has a line, has room) in a group of the rule that routes a call, and always in ACD mode
+    (CB-5); "opening_hours" within them; "off" never. Groups' thresholds do not count: a callback asked for now is
+    made now, so a queue with room is not an agent."""
     if settings.immediate == "opening_hours":
         return _within(settings.opening_hours, now)
     if settings.immediate != "when_agents_available":
         return False
+    if settings.acd.on:  # ACD mode (CB-5): the ACD takes the calls; Guichet's agents' availability says nothing of it
+        return True
     route = route_for(tenants.routing_of(deps, tenant), RoutingContext(channel=Channel.CALL))
     if route is None:
         return False

@@ -146,6 +146,7 @@ def agent(a: Agent) -> dict[str, Any]:
         "answer_calls": a.answer_calls,
         "auto_answer": a.auto_answer,
         "auto_answer_seconds": a.auto_answer_seconds,
+        "keypad_id": a.keypad_id,
     }
 
 

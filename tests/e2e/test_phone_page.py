@@ -40,6 +40,7 @@ def script_number(page: Page, number: str, script: str) -> None:
     form.get_by_label("Next rings").press("Tab")
     page.keyboard.press("Tab")  # past "Answer after"
     page.keyboard.press("Tab")  # past "Next ring only"
+    page.keyboard.press("Tab")  # past "Digits to type when asked"
     expect(form.get_by_role("button", name="Add")).to_be_focused()
     page.keyboard.press("Enter")
 

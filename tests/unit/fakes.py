@@ -248,8 +248,14 @@ class FakeAgents:
 
     def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
         agent = with_settings(self.items[(tenant, agent_id)], settings)
+        holder = self.by_keypad(tenant, agent.keypad_id) if agent.keypad_id else None
+        if holder is not None and holder.id != agent_id:
+            raise Conflict("another agent of the tenant has this keypad id", field="keypad_id")
         self.items[(tenant, agent_id)] = agent
         return agent
+
+    def by_keypad(self, tenant: str, keypad_id: str) -> Agent | None:
+        return next((a for (t, _), a in self.items.items() if t == tenant and a.keypad_id == keypad_id), None)
 
     def set_line(self, tenant: str, agent_id: str, line: str) -> Agent:
         agent = replace(self.items[(tenant, agent_id)], login_line=line)

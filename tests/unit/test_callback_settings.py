@@ -56,6 +56,8 @@ def test_the_defaults_json_is_flat_with_one_key_per_setting() -> None:
         "recording_share_percent": 70, "recording_notice": "", "call_order": "agent_first", "hold_music": "",
         "per_visitor_daily": 3,
         "per_number_daily": 3,
+        "acd_number": "", "acd_welcome": "", "acd_welcome_ms": 0, "acd_prompt": "", "acd_welcome_seconds": 10,
+        "acd_id_tries": 3, "acd_id_digits": 4,
     }
 
 
@@ -82,6 +84,13 @@ EVERY_KEY: dict[str, Any] = {
     "hold_music": "hold-music/t-1/jazz.wav",
     "per_visitor_daily": 1,
     "per_number_daily": 50,
+    "acd_number": "+15145550123",
+    "acd_welcome": "audio/t-1/acd_welcome-0123456789ab.wav",
+    "acd_welcome_ms": 4200,
+    "acd_prompt": "audio/t-1/acd_prompt-0123456789ab.wav",
+    "acd_welcome_seconds": 8,
+    "acd_id_tries": 2,
+    "acd_id_digits": 6,
 }
 
 

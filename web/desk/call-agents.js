@@ -1,13 +1,15 @@
 // The Call settings page's agents part (issue 13, CB-4, CB-6): an admin picks an agent and sets whether they take
 // calls, the phone Guichet rings for them (their own line, or asked at each login), whether they answer on that line
-// or on the desk (the softphone, issue 14), and auto-answer with its delay.
+// or on the desk (the softphone, issue 14), auto-answer with its delay, and the keypad id they type on an ACD (issue
+// 14, CB-5).
 // GET and PUT /tenants/{tenant}/agents/{id}/settings; the server's error names the field, shown at its input.
 
 import { ApiError } from '/widget/connection.js';
 import { html, useEffect, useState } from '/vendor/htm-preact-standalone.module.js';
 import { Check, Choice, Field, NumberField, inputId } from '/desk/call-fields.js';
 
-const FIELDS = ['takes_calls', 'answer_calls', 'own_line', 'ask_line_at_login', 'auto_answer', 'auto_answer_seconds'];
+const FIELDS = ['takes_calls', 'answer_calls', 'own_line', 'ask_line_at_login', 'auto_answer', 'auto_answer_seconds',
+  'keypad_id'];
 const ANSWER_CALLS = [
   ['line', 'On their phone line (Guichet rings it)'], ['desk', 'On the desk (softphone, microphone)'],
 ];
@@ -41,7 +43,8 @@ export function AgentCalls({ api }) {
     event.preventDefault();
     setOutcome({ error: null, text: 'Saving…', busy: true });
     try {
-      const agent = await api.putAgentSettings(chosen, { ...draft, own_line: draft.own_line ?? '' });
+      const agent = await api.putAgentSettings(chosen, { ...draft, own_line: draft.own_line ?? '',
+        keypad_id: draft.keypad_id ?? '' });
       setDraft(Object.fromEntries(FIELDS.map((name) => [name, agent[name]])));
       const text = `Call settings of ${agent.name || 'the agent'} saved.`;
       setOutcome({ error: null, text, busy: false }); // said by the outcome's role=status
@@ -85,6 +88,10 @@ export function AgentCalls({ api }) {
           <${NumberField} path="agent.auto_answer_seconds" label="Auto-answer delay (seconds, 0 to 300)" min="0"
                           max="300" value=${draft.auto_answer_seconds} onChange=${set('auto_answer_seconds')}
                           ...${common} />
+          <${Field} path="agent.keypad_id" label="Keypad id (ACD mode)" ...${common}
+                    hint="Digits the agent types on the ACD's keypad to take a callback there; unique in the tenant; empty: none."
+                    input=${{ inputmode: 'numeric', autocomplete: 'off', maxlength: 12, value: draft.keypad_id ?? '',
+                              onInput: (e) => set('keypad_id')(e.currentTarget.value.trim()) }} />
           <div class="cs-actions">
             <button type="submit" data-testid="cs-agent-save" disabled=${outcome.busy}>Save the agent's calls</button>
           </div>

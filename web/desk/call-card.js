@@ -31,7 +31,7 @@ const STATE_TEXT = {
 };
 const PHASE_TEXT = {
   waiting_agent: 'Waiting for an agent', ringing_agent: 'Ringing you', calling_visitor: 'Calling the visitor',
-  connected: 'Connected',
+  connected: 'Connected', calling_acd: 'Calling the ACD', identifying: 'The ACD agent types their id',
 };
 const TIMER_TICK_MS = 500;
 

@@ -3,6 +3,7 @@
 
 import { html, useEffect, useLayoutEffect, useMemo, useRef } from '/vendor/htm-preact-standalone.module.js';
 import { AgentCalls } from '/desk/call-agents.js';
+import { AcdSection } from '/desk/call-acd.js';
 import { AudioUpload } from '/desk/call-audio.js';
 import { Check, Choice, Field, Holidays, Hours, NumberField, Ranges, inputId } from '/desk/call-fields.js';
 
@@ -142,7 +143,8 @@ function CallbackForm({ draft, errorAt, error, actions }) {
                       hint="Plays to the visitor before recording starts; needed to record. A WAV or MP3 of at most 200 KB and 60 s."
                       upload=${actions.upload} onStored=${actions.stored} announce=${actions.announce}
                       error=${errorAt === 'callback.recording_notice' ? error?.message : null} />
-    </section>`;
+    </section>
+    <${AcdSection} draft=${draft} errorAt=${errorAt} error=${error} actions=${actions} />`;
 }
 
 function timeZones(current) {

@@ -14,6 +14,7 @@ export function createFrameRouter({ chats, offers, holding, calls, agenda, showM
     },
     'offer.withdrawn': (frame) => offers.withdrawn(frame),
     'conversation.assigned': (frame) => {
+      if (frame.callback) calls.receiveOffer(frame); // ACD mode (CB-5): the call comes assigned, with no offer
       chats.receiveAssignment(frame.conversation, frame.messages ?? []);
       if (calls.holds(frame.conversation)) chats.select(frame.conversation.id); // answering the phone accepted it
     },

@@ -103,6 +103,7 @@ function LiveCallRow({ call, now }) {
 
 // Who is on it: nobody yet, the agent whose phone rings, or the agent on the call.
 export function agentText(call) {
+  if (call.phase === 'calling_acd' || call.phase === 'identifying') return 'At the ACD'; // ACD mode (CB-5)
   if (call.phase === 'waiting_agent' || (!call.agent_name && call.state === 'calling')) return 'Waiting for an agent';
   if (call.phase === 'ringing_agent') return `Ringing ${call.agent_name || 'an agent'}`;
   return call.agent_name || '—';
@@ -117,6 +118,8 @@ export function stateText(call, held = call.state === 'connected' && Boolean(cal
   if (call.phase === 'calling_visitor') return 'Calling the visitor';
   if (call.phase === 'ringing_agent') return 'Ringing the agent';
   if (call.phase === 'waiting_agent') return 'Waiting for an agent';
+  if (call.phase === 'calling_acd') return 'Calling the ACD';
+  if (call.phase === 'identifying') return 'The ACD agent types their id';
   return call.state === 'calling' ? 'Calling' : String(call.state ?? '');
 }
 

@@ -9,7 +9,9 @@ const CONTROL = '/__local__/phones';
 const ROOMS = '/__local__/rooms';
 const POLL_MS = 1000;
 
-const STATE_NAMES = { idle: 'Idle', ringing: 'Ringing', 'in call': 'In call', 'hearing music': 'Hearing music' };
+const STATE_NAMES = { idle: 'Idle', ringing: 'Ringing', 'in call': 'In call', 'hearing music': 'Hearing music',
+  keypad: 'Asked for digits' };
+const ANSWERED = ['in call', 'hearing music', 'keypad'];
 const SCRIPTS = [['ring', 'Let it ring'], ['answer', 'Answer'], ['busy', 'Busy'], ['voicemail', 'Voicemail']];
 // [action, label, the states in which it does something]
 const BUTTONS = [
@@ -17,7 +19,7 @@ const BUTTONS = [
   ['busy', 'Busy', ['ringing']],
   ['ring', 'Let it ring', ['ringing']],
   ['voicemail', 'Voicemail', ['ringing']],
-  ['hang_up', 'Hang up', ['ringing', 'in call', 'hearing music']],
+  ['hang_up', 'Hang up', ['ringing', ...ANSWERED]],
 ];
 
 async function control(method, path = '', body = undefined) {
@@ -44,7 +46,8 @@ function describe(phone) {
 function scriptText(phone) {
   const name = SCRIPTS.find(([kind]) => kind === phone.script)?.[1] ?? phone.script;
   const after = ['answer', 'voicemail'].includes(phone.script) && phone.after_seconds ? ` after ${phone.after_seconds} s` : '';
-  return `${name}${after}${phone.once ? ', next ring only' : ''}`;
+  const keys = phone.digits?.length ? `, types ${phone.digits.join(' then ')} when asked` : '';
+  return `${name}${after}${phone.once ? ', next ring only' : ''}${keys}`;
 }
 
 // The script fields; their values are read from the form when it is sent (uncontrolled: polling never resets them).
@@ -63,16 +66,39 @@ function ScriptFields({ id, phone }) {
     <label class="inline" for=${`${id}-once`}>
       <input id=${`${id}-once`} name="once" type="checkbox" data-testid="script-once" defaultChecked=${Boolean(phone?.once)} />
       Next ring only
+    </label>
+    <label for=${`${id}-digits`}>Digits to type when asked (one entry per ask, separated by spaces)
+      <input id=${`${id}-digits`} name="digits" autocomplete="off" pattern="[0-9*#\\s]*" data-testid="script-digits"
+        defaultValue=${(phone?.digits ?? []).join(' ')} />
     </label>`;
+}
+
+// The keypad of an answered call: digits typed now reach an action that asks for them (PlayAudioAndGetDigits).
+function Keypad({ id, phone, type }) {
+  const submit = (event) => {
+    event.preventDefault();
+    const input = event.currentTarget.elements.keys;
+    type(phone.number, input.value.trim()).then((done) => { if (done) input.value = ''; });
+  };
+  const off = !ANSWERED.includes(phone.state);
+  return html`
+    <form class="keypad-form" aria-label=${`Keypad of ${phone.number}`} onSubmit=${submit}>
+      <label for=${`${id}-keys`}>Type digits
+        <input id=${`${id}-keys`} name="keys" inputmode="tel" autocomplete="off" required pattern="[0-9*#]{1,32}"
+          data-testid="keypad-digits" disabled=${off} />
+      </label>
+      <button type="submit" data-testid="keypad-send" disabled=${off}>Send digits</button>
+    </form>`;
 }
 
 const scriptOf = (form) => ({
   script: form.elements.script.value,
   after_seconds: Number(form.elements.after_seconds.value || 0),
   once: form.elements.once.checked,
+  digits: form.elements.digits.value.split(/\s+/).filter(Boolean),
 });
 
-function Phone({ phone, act, setScript }) {
+function Phone({ phone, act, setScript, type }) {
   const id = `phone-${slug(phone.number)}`;
   const submit = (event) => {
     event.preventDefault();
@@ -88,6 +114,7 @@ function Phone({ phone, act, setScript }) {
           <button type="button" data-action=${action} data-testid=${`press-${action}`}
             disabled=${!when.includes(phone.state)} onClick=${() => act(phone.number, action, label)}>${label}</button>`)}
       </div>
+      <${Keypad} id=${id} phone=${phone} type=${type} />
       <p class="muted" data-testid="phone-script">Next rings: ${scriptText(phone)}</p>
       <form class="script-form" aria-label=${`Script of ${phone.number}`} onSubmit=${submit}>
         <${ScriptFields} id=${id} phone=${phone} />
@@ -205,6 +232,8 @@ function App() {
     attempt(() => control('POST', path(number), { action }), `${label}: done on ${number}`);
   const setScript = (number, script) =>
     attempt(() => control('PUT', `${path(number)}/script`, script), `Script of ${number} saved`);
+  const type = (number, digits) =>
+    attempt(() => control('POST', `${path(number)}/digits`, { digits }), `${digits} typed on ${number}`);
   const saveTiming = (timing) => attempt(() => control('PUT', '/timing', timing), 'Timing saved');
 
   return html`
@@ -215,7 +244,7 @@ function App() {
       ${data && !data.phones.length && html`<p class="muted" data-testid="no-phones">No number dialled yet.</p>`}
       <ul class="phone-list" data-testid="phone-list">
         ${(data?.phones ?? []).map((phone) => html`
-          <${Phone} key=${phone.number} phone=${phone} act=${act} setScript=${setScript} />`)}
+          <${Phone} key=${phone.number} phone=${phone} act=${act} setScript=${setScript} type=${type} />`)}
       </ul>
     </section>
     <${Rooms} rooms=${rooms} />

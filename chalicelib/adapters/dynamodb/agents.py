@@ -14,8 +14,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.adapters.dynamodb.items import AgentItem, ReadyItem, RosterItem
-from chalicelib.adapters.dynamodb.keys import PROFILE, _principal_pk, _ready_pk, _roster_pk
+from chalicelib.adapters.dynamodb.items import AgentItem, KeypadItem, ReadyItem, RosterItem
+from chalicelib.adapters.dynamodb.keys import PROFILE, _keypad_pk, _principal_pk, _ready_pk, _roster_pk
 from chalicelib.adapters.dynamodb.tenants import _RoutingConfigs
 from chalicelib.adapters.dynamodb.transactions import _Tx
 from chalicelib.domain.errors import Conflict
@@ -111,9 +111,12 @@ class DynamoAgents(_RoutingConfigs):
         condition = AgentItem.version == current.version if current else AgentItem.pk.does_not_exist()
         tx.named_save("agent_changed", item, condition=condition)
         _roster(tx, before, after)
+        _keypad(tx, current or replace(agent, keypad_id=""), after)
         try:
             tx.commit()
         except TransactWriteError as exc:
+            if tx.failed(exc) == "keypad_taken":
+                raise _keypad_taken() from exc
             raise Conflict("the agent changed meanwhile; retry", field="agent_id") from exc
 
     def set_status(self, tenant: str, agent_id: str, status: AgentStatus, now: datetime) -> Agent:
@@ -163,10 +166,20 @@ class DynamoAgents(_RoutingConfigs):
                 AgentItem.auto_answer_seconds.set(wanted.auto_answer_seconds),
                 (AgentItem.answer_calls.set(wanted.answer_calls) if wanted.answers_on_desk
                  else AgentItem.answer_calls.remove()),
+                AgentItem.keypad_id.set(wanted.keypad_id) if wanted.keypad_id else AgentItem.keypad_id.remove(),
             ]
             return wanted, actions
 
         return self._update(tenant, agent_id, change)
+
+    def by_keypad(self, tenant: str, keypad_id: str) -> Agent | None:
+        """One consistent read of the id's item, then the agent's (ACD mode, CB-5)."""
+        try:
+            item = KeypadItem.get(_keypad_pk(tenant), keypad_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        agent = self.get(tenant, item.agent_id)
+        return agent if agent is not None and agent.keypad_id == keypad_id else None
 
     def reindex(self, tenant: str, agent_id: str) -> Agent | None:
         """Rewrite the agent's entries for the tenant's current routing configuration (after an admin changed it)."""
@@ -190,9 +203,12 @@ class DynamoAgents(_RoutingConfigs):
             tx = _Tx()
             written = _write_agent(tx, current, wanted, config, extra=actions)
             _roster(tx, current, wanted)
+            _keypad(tx, current, wanted)
             try:
                 tx.commit()
             except TransactWriteError as exc:
+                if tx.failed(exc) == "keypad_taken":
+                    raise _keypad_taken() from exc
                 if tx.failed(exc) in ("agent_changed", "transaction_conflict"):
                     _step_aside(attempt)
                     continue
@@ -235,7 +251,23 @@ def agent_item(agent: Agent) -> AgentItem:
         auto_answer_seconds=agent.auto_answer_seconds,
         login_line=agent.login_line or None,
         answer_calls=agent.answer_calls if agent.answers_on_desk else None,
+        keypad_id=agent.keypad_id or None,
     )
+
+
+def _keypad(tx: _Tx, before: Agent, after: Agent) -> None:
+    """The agent's keypad id item follows their id: claimed on a condition that no other agent holds it."""
+    if before.keypad_id == after.keypad_id:
+        return
+    if before.keypad_id:
+        tx.named_delete("none", KeypadItem(_keypad_pk(after.tenant), before.keypad_id))
+    if after.keypad_id:
+        tx.named_save("keypad_taken", KeypadItem(_keypad_pk(after.tenant), after.keypad_id, agent_id=after.id),
+                      condition=KeypadItem.pk.does_not_exist() | (KeypadItem.agent_id == after.id))
+
+
+def _keypad_taken() -> Conflict:
+    return Conflict("another agent of the tenant has this keypad id", field="keypad_id")
 
 
 def _roster(tx: _Tx, before: Agent, after: Agent) -> None:

@@ -67,6 +67,8 @@ class CallbackItem(_Item):
     transfer_from = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     note_by = UnicodeAttribute(null=True)
+    acd = BooleanAttribute(null=True)  # ACD mode (CB-5)
+    acd_tries = NumberAttribute(null=True)
 
 
 class LiveCallItem(_Item):
@@ -153,7 +155,7 @@ def callback_of(tenant: str, callback_id: str, item: CallbackItem) -> Callback:
         if value is None:
             continue  # the field's default: an item written before the field existed has no attribute either
         enum = _ENUMS.get(name)
-        values[name] = enum(value) if enum is not None else (int(value) if name == "attempt" else value)
+        values[name] = enum(value) if enum is not None else (int(value) if name in ("attempt", "acd_tries") else value)
     return Callback(tenant=tenant, id=callback_id, **values)
 
 

@@ -217,6 +217,8 @@ class AgentItem(_Item):
     login_line = UnicodeAttribute(null=True)
     #: "desk" when the agent answers calls in the browser (issue 14); absent: "line".
     answer_calls = UnicodeAttribute(null=True)
+    #: The id typed on an ACD's keypad (CB-5); its KeypadItem makes it unique in the tenant.
+    keypad_id = UnicodeAttribute(null=True)
 
     def to_domain(self, tenant: str) -> Agent:
         return Agent(
@@ -246,7 +248,15 @@ class AgentItem(_Item):
             auto_answer_seconds=int(self.auto_answer_seconds if self.auto_answer_seconds is not None else 20),
             login_line=self.login_line or "",
             answer_calls=self.answer_calls or ANSWER_ON_LINE,
+            keypad_id=self.keypad_id or "",
         )
+
+
+class KeypadItem(_Item):
+    """An agent's keypad id (``T#<t>#KEYPAD`` / ``<digits>``), written with the agent on a condition that no other
+    agent holds it (ACD mode, CB-5)."""
+
+    agent_id = UnicodeAttribute()
 
 
 class LinkItem(_Item):

@@ -62,6 +62,11 @@ def _counter_key(tenant: str, group: str, shard: int) -> tuple[str, str]:
     return f"T#{tenant}#GROUP#{group}#{shard}", COUNT
 
 
+def _keypad_pk(tenant: str) -> str:
+    """The tenant's agents' keypad ids (ACD mode, CB-5): one item per id, its sort key, naming its agent."""
+    return f"T#{tenant}#KEYPAD"
+
+
 def _roster_pk(tenant: str, group: str) -> str:
     return f"T#{tenant}#ROSTER#{group}"
 

@@ -51,10 +51,11 @@ class Outcome(enum.StrEnum):
     BUSY = "busy"
     FAILED = "failed"  # the call could not be placed or dropped before anyone answered
     AGENT_NO_ANSWER = "agent_no_answer"  # the agent's phone rang out (agent first) or the agent never picked up
+    ACD_UNKNOWN_AGENT = "acd_unknown_agent"  # ACD mode (CB-5): no known agent id after the last try
 
 
 #: The visitor was not reached by this attempt: it counts, and the next one is due.
-FAILED_ATTEMPTS = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.FAILED})
+FAILED_ATTEMPTS = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.FAILED, Outcome.ACD_UNKNOWN_AGENT})
 
 
 class Next(enum.StrEnum):

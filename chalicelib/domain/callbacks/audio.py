@@ -29,7 +29,8 @@ MAX_FILE_BYTES = MAX_DATA_BYTES + 4096
 MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4
 #: What the upload's body may carry: more than MAX_BASE64_CHARS, so that a file a little too long is refused as such.
 MAX_UPLOAD_CHARS = 2 * 1024 * 1024
-KINDS = ("hold_music", "recording_notice")
+#: What an admin uploads; `acd_welcome` and `acd_prompt` are ACD mode's (CB-5: domain/callbacks/acd.py).
+KINDS = ("hold_music", "recording_notice", "acd_welcome", "acd_prompt")
 _PCM = 1
 
 

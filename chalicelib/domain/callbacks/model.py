@@ -41,6 +41,8 @@ class CallPhase(StrEnum):
     RINGING_AGENT = "ringing_agent"  # offered: the agent's phone rings; answering is accepting
     CALLING_VISITOR = "calling_visitor"
     CONNECTED = "connected"  # both parties picked up (voicemail counts: CB-8)
+    CALLING_ACD = "calling_acd"  # ACD mode (CB-5): the brand's ACD number is dialled
+    IDENTIFYING = "identifying"  # ACD mode: the ACD answered; its agent types their keypad id
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class Callback:
     note_by: str = ""
     #: The widget's language when the callback was asked for ("fr", "en-GB"...): its emails are written in it.
     language: str = ""
+    #: ACD mode (CB-5, services/call_acd.py): this attempt went to the brand's ACD (its leg is `agent_call`), and
+    #: how many wrong agent ids were typed so far in it.
+    acd: bool = False
+    acd_tries: int = 0
 
     @property
     def call_conversation_id(self) -> str:

@@ -116,6 +116,26 @@ def agent_line(value: object, *, field: str = "own_line") -> str:
     return _e164(number)
 
 
+#: An ACD number (CB-5) is the brand's own inbound line, chosen by its admin: a company's line kinds are dialled too.
+ACD_TYPES = DIALLED_TYPES | {"TOLL_FREE", "SHARED_COST", "UAN"}
+
+
+def acd_line(value: object, *, field: str) -> str:
+    """The brand's ACD number (CB-5) in E.164: written internationally, valid, and not premium-rate (nor a pager or
+    voicemail access); a toll-free or shared-cost company line is accepted. NumberRefused naming `field` otherwise."""
+    import phonenumbers
+
+    if isinstance(value, str) and value.strip() and not value.strip().startswith("+"):
+        raise NumberRefused(f"'{field}' must be written with + and the country code, e.g. +33 1 23 45 67 89",
+                            field=field, reason=Refusal.NOT_INTERNATIONAL)
+    number = _parsed(value, None, field)
+    kind = phonenumbers.PhoneNumberType.to_string(phonenumbers.number_type(number))
+    if kind not in ACD_TYPES:
+        words = REFUSED_TYPES.get(kind, "not a number we can call")
+        raise NumberRefused(f"'{field}' is {words}; give the ACD's number", field=field, reason=Refusal.NUMBER_TYPE)
+    return _e164(number)
+
+
 def country(value: object, *, field: str) -> str:
     """A country setting: an ISO 3166-1 alpha-2 code that `phonenumbers` knows ("FR"), upper-cased; InvalidInput
     naming `field` otherwise."""

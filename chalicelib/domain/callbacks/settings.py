@@ -14,7 +14,11 @@ fault ("callback.slots.3.capacity", "callback.attempts"):
      "attempts": 5, "spacing_seconds": 300, "max_delay_seconds": 600,
      "recording": false, "recording_share_percent": 70,
      "recording_notice": "",
-     "call_order": "agent_first", "hold_music": "", "per_visitor_daily": 3, "per_number_daily": 3}
+     "call_order": "agent_first", "hold_music": "", "per_visitor_daily": 3, "per_number_daily": 3,
+     "acd_number": "", "acd_welcome": "", "acd_welcome_ms": 0, "acd_prompt": "", "acd_welcome_seconds": 10,
+     "acd_id_tries": 3, "acd_id_digits": 4}
+
+The `acd_*` keys are ACD mode's (CB-5): domain/callbacks/acd.py.
 
 Opening hours (immediate = "opening_hours") and scheduled hours (scheduled = "on_schedule") reuse the slots' weekly
 ranges and holidays, written as `{"slots": [...], "holidays": [...]}`: a range's capacity may be left out (1) and is
@@ -33,6 +37,8 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from typing import Any
 
+from chalicelib.domain.callbacks.acd import KEYS as ACD_KEYS
+from chalicelib.domain.callbacks.acd import AcdSettings, acd_to_json, check_acd, updated_acd
 from chalicelib.domain.callbacks.attempts import (
     ATTEMPTS,
     DEFAULT_MAX_DELAY_SECONDS,
@@ -85,11 +91,13 @@ class CallbackSettings:
     hold_music: str = ""  # the audio object's key; "": silence (no music uploaded yet)
     per_visitor_daily: int = DEFAULT_DAILY_LIMIT
     per_number_daily: int = DEFAULT_DAILY_LIMIT
+    #: ACD mode (CB-5): calls go to the brand's ACD number instead of Guichet's agents (domain/callbacks/acd.py).
+    acd: AcdSettings = field(default_factory=AcdSettings)
 
 
 _KNOWN = ("immediate", "opening_hours", "scheduled", "scheduled_hours", *_SLOT_KEYS, "country", "allowed_countries",
           "attempts", "spacing_seconds", "max_delay_seconds", "recording", "recording_share_percent",
-          "recording_notice", "call_order", "hold_music", "per_visitor_daily", "per_number_daily")
+          "recording_notice", "call_order", "hold_music", "per_visitor_daily", "per_number_daily", *ACD_KEYS)
 
 
 def callback_settings_from_json(data: object, current: CallbackSettings | None = None,
@@ -141,7 +149,8 @@ def callback_settings_from_json(data: object, current: CallbackSettings | None =
     if "recording_share_percent" in data:
         recording = replace(recording, share_percent=_int(data["recording_share_percent"],
                                                           f"{where}.recording_share_percent", *SHARE_PERCENT))
-    return _checked(replace(settings, numbers=numbers, retry=retry, recording=recording), where)
+    acd = updated_acd(settings.acd, data, where)
+    return _checked(replace(settings, numbers=numbers, retry=retry, recording=recording, acd=acd), where)
 
 
 def callback_settings_to_json(settings: CallbackSettings) -> dict[str, Any]:
@@ -164,6 +173,7 @@ def callback_settings_to_json(settings: CallbackSettings) -> dict[str, Any]:
         "hold_music": settings.hold_music,
         "per_visitor_daily": settings.per_visitor_daily,
         "per_number_daily": settings.per_number_daily,
+        **acd_to_json(settings.acd),
     }
 
 
@@ -188,6 +198,7 @@ def _checked(settings: CallbackSettings, where: str) -> CallbackSettings:
     if settings.recording.enabled and not settings.recording_notice:
         raise InvalidInput("upload a recording notice first: it plays before recording starts",
                            field=f"{where}.recording_notice")
+    check_acd(settings.acd, where)
     return settings
 
 

@@ -7,6 +7,7 @@ The words used: chalicelib/domain/routing/__init__.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -33,11 +34,14 @@ class AgentSettings:
     auto_answer: bool | None = None
     auto_answer_seconds: int | None = None
     answer_calls: str | None = None  # "line" or "desk" (issue 14)
+    keypad_id: str | None = None  # digits, or "" for none (ACD mode, CB-5)
 
 
 MAX_CAPACITY = 50
 AUTO_ANSWER_SECONDS = (0, 300)
 _FLAGS = ("route_first", "multi_channel", "takes_calls", "ask_line_at_login", "auto_answer")
+#: An agent's keypad id (ACD mode, CB-5): what they type on an ACD's keypad to take a callback there.
+KEYPAD_ID = re.compile(r"^[0-9]{1,12}$")
 
 
 def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettings:
@@ -45,7 +49,8 @@ def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettin
     number Guichet dials (numbers.agent_line), refused with its reason otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("send a JSON object", field="body")
-    known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds", "answer_calls"}
+    known = {"capacity", "skills", "groups", *_FLAGS, "own_line", "auto_answer_seconds", "answer_calls",
+             "keypad_id"}
     for key in data:
         if key not in known:
             raise InvalidInput(f"unknown field; use {', '.join(sorted(known))}", field=str(key))
@@ -92,10 +97,14 @@ def agent_settings_from_json(data: object, config: RoutingConfig) -> AgentSettin
         raw = data["own_line"]
         own_line = "" if isinstance(raw, str) and not raw.strip() else agent_line(raw, field="own_line")
     seconds = data.get("auto_answer_seconds")
+    keypad = data.get("keypad_id")
+    if keypad is not None and (not isinstance(keypad, str) or (keypad.strip() and not KEYPAD_ID.match(keypad.strip()))):
+        raise InvalidInput("must be 1 to 12 digits (0-9), or empty for none", field="keypad_id")
     return AgentSettings(capacity=capacity, skills=skills, groups=groups, **flags, own_line=own_line,
                          auto_answer_seconds=None if seconds is None else _int(seconds, "auto_answer_seconds",
                                                                                *AUTO_ANSWER_SECONDS),
-                         answer_calls=answer_calls_from_json(data.get("answer_calls")))
+                         answer_calls=answer_calls_from_json(data.get("answer_calls")),
+                         keypad_id=None if keypad is None else keypad.strip())
 
 
 def answer_calls_from_json(value: object) -> str | None:
@@ -122,5 +131,6 @@ def with_settings(agent: Agent, settings: AgentSettings) -> Agent:
                           queues_off=tuple(q for q in changed.queues_off if q in settings.groups))
     if settings.route_first is not None:
         changed = replace(changed, route_first=settings.route_first)
-    calls = {name: getattr(settings, name) for name in (*_FLAGS, "own_line", "auto_answer_seconds", "answer_calls")}
+    calls = {name: getattr(settings, name)
+             for name in (*_FLAGS, "own_line", "auto_answer_seconds", "answer_calls", "keypad_id")}
     return replace(changed, **{name: value for name, value in calls.items() if value is not None})
