@@ -120,7 +120,8 @@ def test_an_agent_in_the_most_ready_lists_reads_back_and_is_listed(scene: Scene)
     assert settings["capacities"] == {"chat": 50, "call": 50, "email": 50} and len(settings["skills"]) == 14
     assert settings["active"] == 1 + len(EXTREMES)  # the flood and each kind's desk conversation
     directory = scene.ok("get", "/agents", scene.admin_token)["agents"]
-    assert {"id": scene.agent_id, "name": "Ann", "status": "available", "queues": ["desk"]} in directory
+    assert {"id": scene.agent_id, "name": "Ann", "status": "available", "queues": ["desk"],
+            "takes_calls": scene.put_answers["agent"]["takes_calls"]} in directory
 
 
 # ---------------------------------------------------------------------------------------------------------------
