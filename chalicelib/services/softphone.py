@@ -8,6 +8,9 @@ takes calls in the browser instead of on a phone Guichet rings.
 - `join_call` gives the desk a seat in the call's room: the Chime SDK meeting and an attendee (the browser joins with
   amazon-chime-sdk-js), or the phone emulator's room locally (`Deps.softphone`, from the stack's configuration).
 - `set_answer_calls`: the agent's own switch, e.g. back to their line when the browser refuses the microphone.
+
+In ACD mode (CB-5, services/call_acd.py) the tenant's calls are answered at its ACD, never on Guichet's desk:
+choosing "desk" is refused with the reason (`refuse_desk_in_acd_mode`), and so is `join_call`.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ from typing import Any
 
 from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
 from chalicelib.domain.errors import Conflict, Forbidden, MissingField, NotFound
-from chalicelib.domain.model import Agent, Conversation, Principal
+from chalicelib.domain.model import ANSWER_ON_DESK, Agent, Conversation, Principal
 from chalicelib.domain.routing import AgentSettings
 from chalicelib.domain.routing.agent_settings import answer_calls_from_json
 from chalicelib.ports import Deps, Room
-from chalicelib.services import agents, call_attempts, call_flow, fanout, frames, routing
+from chalicelib.services import agents, call_attempts, call_flow, fanout, frames, routing, tenants
 
 log = logging.getLogger("guichet.calls")
+
+#: Why desk answering is refused in ACD mode: the settings and the desk show it as is.
+ACD_MODE_REFUSAL = ("this account sends its callbacks to its own ACD: they are answered there, not on Guichet's "
+                    "desk")
 
 #: The phases in which the desk may join the room: connected, and agent first while the visitor is dialled (the
 #: desk's audio is ready when the visitor answers, so the first words are not cut).
@@ -59,6 +66,8 @@ def join_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, A
         raise NotFound("no call in this conversation", field="conversation_id")
     if callback.agent_id != agent.id:
         raise Forbidden("this call is not yours", field="conversation_id")
+    if callback.acd:
+        raise Conflict(ACD_MODE_REFUSAL, field="conversation_id")
     if callback.state not in (CallbackState.CALLING, CallbackState.CONNECTED) or callback.phase not in _JOINABLE:
         raise Conflict("the call is not in progress", field="conversation_id")
     meeting = deps.telephony.meeting(Room(callback.room)) if deps.telephony is not None and callback.room else None
@@ -77,11 +86,18 @@ def set_answer_calls(deps: Deps, principal: Principal, value: object) -> Agent:
     chosen = answer_calls_from_json(value)
     if chosen is None:
         raise MissingField("answer_calls")
+    refuse_desk_in_acd_mode(deps, principal.tenant, chosen)
     agent = deps.agents.change_settings(principal.tenant, principal.id, AgentSettings(answer_calls=chosen))
     if routing.pull(deps, agent):
         agent = agents.profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
     return agent
+
+
+def refuse_desk_in_acd_mode(deps: Deps, tenant: str, answer_calls: str | None) -> None:
+    """Conflict naming `answer_calls` when "desk" is chosen while the tenant is in ACD mode (CB-5)."""
+    if answer_calls == ANSWER_ON_DESK and tenants.settings_of(deps, tenant).callback.acd.on:
+        raise Conflict(ACD_MODE_REFUSAL, field="answer_calls")
 
 
 def _callback_of(deps: Deps, conversation: Conversation) -> Callback | None:

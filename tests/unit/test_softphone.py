@@ -25,6 +25,7 @@ from tests.unit.test_call_flow import (
     action_types,
     ask,
     callback,
+    connected,
     ring_and_answer,
     run_timers,
     setup,
@@ -196,3 +197,34 @@ def test_a_call_transferred_to_a_queue_is_accepted_on_the_next_desk_and_the_visi
     kinds = [c.kind for call, c in telephony.commands if call == visitor_call.call_id]
     assert kinds == [CallCommandKind.HOLD, CallCommandKind.JOIN_ROOM]  # on hold, then back in the room with Bob
     assert softphone.join_call(deps, BOB, "cb1-1")["seat"]["attendee"]["ExternalUserId"] == "agent-bob"
+
+
+def test_in_acd_mode_desk_answering_is_refused_with_the_reason() -> None:
+    """CB-5: an ACD's agents answer the tenant's calls; nobody may choose the desk, by themselves or by an admin,
+    and a desk cannot join a call its ACD took. The line stays a valid choice."""
+    from chalicelib.domain.callbacks.acd import AcdSettings
+    from chalicelib.domain.model import Role
+    from chalicelib.services import routing_admin
+    from tests.unit.fakes_calls import FakeCallbacks
+
+    deps, telephony, calls_ = setup(agents=("alice",))
+    connected(deps, telephony, calls_)  # a call Alice holds, as the ACD's agent would (acd below)
+    assert isinstance(deps.callbacks, FakeCallbacks)
+    deps.callbacks.items[(T, "cb1")] = replace(callback(deps), acd=True)
+    tenant = deps.tenants.get(T)
+    assert tenant is not None
+    acd = AcdSettings(number="+33800000000", welcome="audio/t/welcome.wav", welcome_ms=2000)
+    callback_settings = replace(tenant.settings.callback, acd=acd)
+    deps.tenants.put(replace(tenant, settings=replace(tenant.settings, callback=callback_settings)))  # type: ignore
+    with pytest.raises(Conflict, match="own ACD") as refused:
+        softphone.set_answer_calls(deps, ALICE, "desk")
+    assert refused.value.field == "answer_calls"
+    admin = Principal(tenant=T, id="boss", kind=PrincipalKind.AGENT, roles=frozenset({Role.ADMIN}))
+    with pytest.raises(Conflict) as by_admin:
+        routing_admin.change_agent_settings(deps, admin, "alice", {"answer_calls": "desk"})
+    assert by_admin.value.field == "answer_calls"
+    assert deps.agents.get(T, "alice").answer_calls == "line"  # type: ignore[union-attr]
+    assert softphone.set_answer_calls(deps, ALICE, "line").answer_calls == "line"
+    with pytest.raises(Conflict, match="own ACD") as joining:
+        softphone.join_call(deps, ALICE, "cb1-1")
+    assert joining.value.field == "conversation_id"
