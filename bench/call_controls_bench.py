@@ -10,28 +10,29 @@ updates and of the new calls):
 2. `callback.controls.transfer.*`: Ann transfers the call to the queue (`transfer_call` with `to_queue`): the
    visitor is held, Ann's call is hung up, the call is routed to Bob, whose phone is dialled; Bob answers and is
    put in the room, and the visitor is taken off hold into it.
+3. `callback.controls.transfer_to_agent.*`: Bob transfers it back to Ann with consent (`transfer_call` with
+   `to_agent`): the visitor is held, Ann's phone is dialled and she answers (the offer accepted: she joins the room),
+   Bob's call is hung up and the visitor taken off hold into the room.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench.message_bench import ROOT, ConnectionsRecorder, Result, _rewire, metered, open_socket, seed_tenant
+from bench.message_bench import ROOT, ConnectionsRecorder, Result, metered, open_socket, seed_tenant
 from bench.meter import Call, Meter, aws_figures
 from bench.sma_calls import (
-    CALLING_NUMBER,
-    SMA_ID,
     Counted,
+    SmaCall,
     SmaPlayer,
     actions,
     breakdown,
     connect,
-    phone_exchange,
     rest,
     take_calls,
+    telephony_on,
     timer_bodies,
     visitor_token,
 )
@@ -46,18 +47,11 @@ def run() -> Result:
 
 
 def _controls(meter: Meter, recorder: ConnectionsRecorder) -> Result:
-    from chalice.test import Client
-
-    import app as lambda_app
     from chalicelib import bootstrap
     from chalicelib.domain.model import Role
     from chalicelib.services import tenants
 
-    with phone_exchange() as (exchange, phone_url), \
-            Client(lambda_app.app, stage_name="dev", project_dir=str(ROOT)) as client:
-        os.environ.update({"CALLING_NUMBER": CALLING_NUMBER, "SIP_MEDIA_APPLICATION_ID": SMA_ID,
-                           "CHIME_ENDPOINT_URL": phone_url})
-        _rewire()
+    with telephony_on(str(ROOT)) as (exchange, http):
         tenant, ann_token, _session = seed_tenant()
         container = bootstrap.container()
         tenants.create_agent(container.deps, container.identity, tenant=tenant, username="bob", password=PASSWORD,
@@ -68,15 +62,17 @@ def _controls(meter: Meter, recorder: ConnectionsRecorder) -> Result:
         take_calls(container.deps, tenant, {ann_id: ANN_LINE, bob_id: BOB_LINE})
         assert (ann.send({"action": "set_status", "id": "s", "status": "available"}) or {}).get("type") == "ack"
         sma = SmaPlayer(exchange, Counted())
-        token = visitor_token(client.http, tenant)
+        token = visitor_token(http, tenant)
         with meter.window() as asking:
-            status, asked = rest(client.http, "POST", f"/tenants/{tenant}/callbacks", token,
+            status, asked = rest(http, "POST", f"/tenants/{tenant}/callbacks", token,
                                  {"phone": VISITOR_PHONE, "name": "Ada", "when": "now"})
         assert status == 201, asked
         [due] = timer_bodies(asking)
         sma.fire(due)  # callback.due: Ann is offered the call and dialled
         agent, visitor = connect(sma, ANN_LINE, VISITOR_PHONE)
         conversation_id = f"{asked['id']}-1"
+
+        holder: dict[str, SmaCall] = {}
 
         def hold_and_resume() -> None:
             _frame(sma, ann, {"action": "hold_call", "id": "hold", "conversation_id": conversation_id})
@@ -106,20 +102,43 @@ def _controls(meter: Meter, recorder: ConnectionsRecorder) -> Result:
             sma(visitor, visitor.interrupted(music[-1]))
             for call, done in ((bobs, joined), (visitor, back)):
                 sma(call, call.succeeded(done[-1]))
+            holder["call"] = bobs
+
+        def transfer_to_agent() -> None:
+            bobs = holder["call"]
+            seen = len(sma.updates(visitor)), len(sma.updates(bobs))
+            _frame(sma, bob, {"action": "transfer_call", "id": "ta", "conversation_id": conversation_id,
+                              "to_agent": ann_id})
+            music = [a for arguments in sma.updates(visitor)[seen[0]:]  # the visitor is held
+                     for a in actions(sma(visitor, visitor.update(arguments)))]
+            anns = sma.placed(ANN_LINE)  # Ann's phone rings; she answers: the call is hers
+            sma(anns, anns.new())
+            sma(anns, anns.ringing())
+            joined = actions(sma(anns, anns.answered()))
+            for arguments in sma.updates(bobs)[seen[1]:]:  # Bob's call is hung up
+                sma(bobs, bobs.update(arguments))
+            sma(bobs, bobs.hangup())
+            back = actions(sma(visitor, visitor.update(sma.updates(visitor)[-1])))
+            assert [a["Type"] for a in joined + back] == ["JoinChimeMeeting", "JoinChimeMeeting"], (joined, back)
+            sma(visitor, visitor.interrupted(music[-1]))
+            for call, done in ((anns, joined), (visitor, back)):
+                sma(call, call.succeeded(done[-1]))
 
         figures: dict[str, float] = {}
         notes: list[str] = []
-        for name, control in (("hold_resume", hold_and_resume), ("transfer", transfer)):
+        for name, control in (("hold_resume", hold_and_resume), ("transfer", transfer),
+                              ("transfer_to_agent", transfer_to_agent)):
             if name == "transfer":  # Bob is there to take it (nothing waits, so his status routes nothing)
                 assert (bob.send({"action": "set_status", "id": "s", "status": "available"}) or {}).get(
                     "type") == "ack"
             measured, runs = _measure(meter, sma, control)
             figures.update(aws_figures(f"callback.controls.{name}", measured, meter.tables))
             figures[f"callback.controls.{name}.lambda_invocations"] = float(sum(runs.values()))
-            notes.append(f"callback {name.replace('_', ' and ')} requests: {breakdown(measured)}; Lambda runs: "
+            said = name.replace("hold_resume", "hold and resume").replace("_", " ")
+            notes.append(f"callback {said} requests: {breakdown(measured)}; Lambda runs: "
                          + ", ".join(f"{k} x{n}" for k, n in sorted(runs.items())))
         callback = container.deps.callbacks.get(tenant, asked["id"]) if container.deps.callbacks else None
-        assert callback is not None and callback.agent_id == bob_id and callback.state.value == "connected", callback
+        assert callback is not None and callback.agent_id == ann_id and callback.state.value == "connected", callback
         return Result(figures, notes)
 
 

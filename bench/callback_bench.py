@@ -31,22 +31,19 @@ from bench.message_bench import (
     ROOT,
     ConnectionsRecorder,
     Result,
-    _rewire,
     metered,
     open_socket,
     seed_tenant,
 )
 from bench.meter import Meter, aws_figures
 from bench.sma_calls import (
-    CALLING_NUMBER,
-    SMA_ID,
     Counted,
     SmaPlayer,
     breakdown,
     connect,
-    phone_exchange,
     rest,
     take_calls,
+    telephony_on,
     timer_bodies,
     visitor_token,
 )
@@ -129,22 +126,12 @@ def run() -> Result:
 
 
 def _callbacks(meter: Meter, recorder: ConnectionsRecorder) -> Result:
-    import os
-
-    from chalice.test import Client
-
-    import app as lambda_app
-
-    with phone_exchange() as (exchange, phone_url), \
-            Client(lambda_app.app, stage_name="dev", project_dir=str(ROOT)) as client:
-        os.environ.update({"CALLING_NUMBER": CALLING_NUMBER, "SIP_MEDIA_APPLICATION_ID": SMA_ID,
-                           "CHIME_ENDPOINT_URL": phone_url})
-        _rewire()
+    with telephony_on(str(ROOT)) as (exchange, http):
         tenant, agent_token, _session = seed_tenant()
         figures: dict[str, float] = {}
         notes: list[str] = []
-        for part in (_booking(meter, client.http, tenant), _race(tenant),
-                     _immediate(meter, recorder, client.http, exchange, tenant, agent_token)):
+        for part in (_booking(meter, http, tenant), _race(tenant),
+                     _immediate(meter, recorder, http, exchange, tenant, agent_token)):
             figures.update(part.figures)
             notes.extend(part.notes)
         return Result(figures, notes)

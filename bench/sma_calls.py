@@ -5,9 +5,7 @@ the REST helpers; and `connect`, the agent-first call both parties answer, up to
 
 from __future__ import annotations
 
-import io
 import json
-import wave
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.meter import Call
+from local.phone_media import silent_wav
 
 CALLING_NUMBER = "+15550100000"  # a 555-01XX number: fictional
 SMA_ID = "bench-sip-media-application"
@@ -118,14 +117,23 @@ def phone_exchange() -> Iterator[tuple[Any, str]]:
         yield exchange, url
 
 
-def silent_wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return out.getvalue()
+@contextmanager
+def telephony_on(project_dir: str) -> Iterator[tuple[Any, Any]]:
+    """The app with telephony on, pointed at the phone emulator (`phone_exchange`), and Chalice's in-process
+    gateway for its REST routes: (the exchange, the gateway's HTTP client)."""
+    import os
+
+    from chalice.test import Client
+
+    import app as lambda_app
+    from bench.message_bench import _rewire
+
+    with phone_exchange() as (exchange, phone_url), \
+            Client(lambda_app.app, stage_name="dev", project_dir=project_dir) as client:
+        os.environ.update({"CALLING_NUMBER": CALLING_NUMBER, "SIP_MEDIA_APPLICATION_ID": SMA_ID,
+                           "CHIME_ENDPOINT_URL": phone_url})
+        _rewire()
+        yield exchange, client.http
 
 
 @dataclass

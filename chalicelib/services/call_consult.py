@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from chalicelib.domain.callbacks import numbers
-from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase
+from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase, TransferState
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.model import AgentStatus, Principal
 from chalicelib.domain.telephony.actions import Hangup, JoinChimeMeeting, SmaAction
@@ -68,6 +68,8 @@ def consult(deps: Deps, agent: Principal, conversation_id: str, *, to_agent: str
     callback = call_controls._held_call(deps, agent, conversation_id)
     if callback.consult_state:
         raise Conflict("a consult is in progress already", field="conversation_id")
+    if callback.transfer_state == TransferState.OFFERED:  # call_transfers: one move of the call at a time
+        raise Conflict("a transfer of this call waits for its answer", field="conversation_id")
     if (to_agent is None) == (to_number is None):
         raise InvalidInput("give either 'to_agent' or 'to_number'", field="to_agent" if to_agent else "to_number")
     if to_agent is not None:
@@ -81,7 +83,7 @@ def consult(deps: Deps, agent: Principal, conversation_id: str, *, to_agent: str
         "consult_state": RINGING, "consult_to": whom, "consult_name": name, "consult_id": token, "consult_call": "",
         "consult_since": now, "consult_outcome": "", "held_since": callback.held_since or now},
         expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "agent_id": agent.id,
-                "consult_state": ""})
+                "consult_state": "", "transfer_state": callback.transfer_state})
     if started is None:
         raise Conflict("the call changed meanwhile", field="conversation_id")
     assert deps.telephony is not None

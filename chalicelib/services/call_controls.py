@@ -74,10 +74,21 @@ def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue:
         raise Conflict("a transfer of this call waits for its answer", field="conversation_id")
     if queue not in tenants.routing_of(deps, agent.tenant).groups:
         raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
+    waiting = leave_agent(deps, callback, agent, queue)
+    holding.transfer(deps, agent, conversation_id, to_queue=queue)  # routed: the next agent's phone rings
+    now_held = call_attempts.store(deps).get(callback.tenant, callback.id) or waiting
+    return callback_notices.agent_view(now_held, callback_notices.attempts_of(deps, agent.tenant))
+
+
+def leave_agent(deps: Deps, callback: Callback, agent: Principal, queue: str,
+                also: dict[str, Any] | None = None) -> Callback:
+    """The call leaves the agent for `queue` (a transfer to a queue, a requalify): one conditional change back to
+    waiting for an agent (with `also`), then the visitor on hold (the music) and the agent's leg hung up; the room
+    stays. The caller queues the call's conversation."""
     now = deps.clock.now()
     waiting = call_attempts.store(deps).change(callback.tenant, callback.id, {
         "state": CallbackState.CALLING, "phase": CallPhase.WAITING_AGENT, "since": now, "queue": queue,
-        "held_since": callback.held_since or now, "agent_id": "", "agent_name": "", "agent_call": ""},
+        "held_since": callback.held_since or now, "agent_id": "", "agent_name": "", "agent_call": "", **(also or {})},
         expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "agent_id": agent.id})
     if waiting is None:
         raise Conflict("the call changed meanwhile", field="conversation_id")
@@ -87,9 +98,7 @@ def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue:
     if callback.agent_call:
         deps.telephony.command(callback.agent_call, hang_up())  # the agent's leg ends; the room stays
     callback_notices.tell(deps, waiting, agent.id)
-    holding.transfer(deps, agent, conversation_id, to_queue=queue)  # routed: the next agent's phone rings
-    now_held = call_attempts.store(deps).get(callback.tenant, callback.id) or waiting
-    return callback_notices.agent_view(now_held, callback_notices.attempts_of(deps, agent.tenant))
+    return waiting
 
 
 def call_gone(deps: Deps, callback: Callback) -> None:

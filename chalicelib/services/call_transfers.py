@@ -33,7 +33,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.callbacks.model import Callback, CallbackState, CallPhase, TransferState
+from chalicelib.domain.callbacks.model import Callback, CallbackState, TransferState
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind
 from chalicelib.domain.routing import Channel, can_take, routing_view
@@ -82,6 +82,8 @@ def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_age
         raise Conflict("this agent cannot take a call now", field="to_agent")
     if callback.transfer_state == TransferState.OFFERED:
         raise Conflict("a transfer of this call waits for its answer already", field="conversation_id")
+    if callback.consult_state:
+        raise Conflict("end the consult first", field="conversation_id")
     now = deps.clock.now()
     transfer_id = deps.ids.new_id()
     store = call_attempts.store(deps)
@@ -90,7 +92,7 @@ def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_age
         "transfer_state": TransferState.OFFERED.value, "transfer_call": "", "transfer_from": agent.id,
         "held_since": callback.held_since or now},
         expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "agent_id": agent.id,
-                "transfer_id": callback.transfer_id, "transfer_state": callback.transfer_state})
+                "transfer_id": callback.transfer_id, "transfer_state": callback.transfer_state, "consult_state": ""})
     if offered is None:
         raise Conflict("the call changed meanwhile", field="conversation_id")
     assert deps.telephony is not None
@@ -325,21 +327,12 @@ def requalify(deps: Deps, agent: Principal, conversation_id: str, to_queue: str,
     holder = deps.agents.get(agent.tenant, agent.id)
     if conversation is None or conversation.status is not ConversationStatus.ASSIGNED or holder is None:
         raise Conflict("the call is not on your desk", field="conversation_id")
+    if callback.consult_state:
+        raise Conflict("end the consult first", field="conversation_id")
     now = deps.clock.now()
     store = call_attempts.store(deps)
-    waiting = store.change(callback.tenant, callback.id, {
-        "state": CallbackState.CALLING, "phase": CallPhase.WAITING_AGENT, "since": now, "queue": to_queue,
-        "held_since": callback.held_since or now, "agent_id": "", "agent_name": "", "agent_call": "",
-        "note": text, "note_by": holder.name or holder.id},
-        expect={"attempt": callback.attempt, "state": CallbackState.CONNECTED, "agent_id": agent.id})
-    if waiting is None:
-        raise Conflict("the call changed meanwhile", field="conversation_id")
-    assert deps.telephony is not None
-    if callback.held_since is None:
-        deps.telephony.command(callback.visitor_call, hold())
-    if callback.agent_call:
-        deps.telephony.command(callback.agent_call, hang_up())
-    callback_notices.tell(deps, waiting, agent.id)
+    waiting = call_controls.leave_agent(deps, callback, agent, to_queue,
+                                        {"note": text, "note_by": holder.name or holder.id})
     try:  # a new request: from now (its place in the queue, and the maximum delay)
         queued = deps.assignments.requeue(replace(conversation, created_at=now), config.groups[to_queue])
     except AssignmentLost as lost:

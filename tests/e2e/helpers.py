@@ -130,3 +130,13 @@ class Pages:
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+
+
+def upload_hold_music(url: str, admin_token: str, seconds: float = 1.0) -> None:
+    """The demo tenant's hold music: `seconds` of silence, 8 kHz mono 16-bit PCM, as the Call settings page sends it."""
+    import base64
+
+    from local.phone_media import silent_wav
+
+    rest(url, "PUT", "/tenants/demo/callbacks/audio/hold_music",
+         {"wav_base64": base64.b64encode(silent_wav(seconds)).decode()}, token=admin_token)

@@ -7,13 +7,12 @@ goes Not recorded, Recording, Paused, Recording. axe-core finds nothing on eithe
 from __future__ import annotations
 
 import base64
-import io
-import wave
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from local.phone_media import silent_wav
 from tests.e2e.helpers import Pages, axe_violations, rest
 from tests.e2e.test_callback_call import ALICE_LINE, VISITOR_PHONE, script, until
 from tests.e2e.test_desk_async import login, open_desk
@@ -23,13 +22,7 @@ StartStack = Callable[..., str]
 
 
 def wav(seconds: float) -> str:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as file:  # 8 kHz mono 16-bit PCM, as the Call settings page sends it
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(8000)
-        file.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return base64.b64encode(out.getvalue()).decode()
+    return base64.b64encode(silent_wav(seconds)).decode()  # as the Call settings page sends it
 
 
 def connected_card(pages: Pages, url: str, *, do_not_record: bool) -> tuple[Page, Any]:

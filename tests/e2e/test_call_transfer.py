@@ -6,14 +6,11 @@ with that chat, he and the visitor are in one room, and Alice's leg has ended.""
 
 from __future__ import annotations
 
-import base64
-import io
-import wave
 from collections.abc import Callable
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest, write
+from tests.e2e.helpers import Pages, axe_violations, rest, upload_hold_music, write
 from tests.e2e.test_callback_call import ALICE_LINE, VISITOR_PHONE, WAIT, phone, script, until
 from tests.e2e.test_desk_async import login, open_desk
 from tests.e2e.test_live_chat_widget import OpenWidget, agent
@@ -27,6 +24,21 @@ def control(number: str) -> str:
     return f"/__local__/phones/{number.replace('+', '%2B')}"
 
 
+def bob_chats_first(url: str, open_widget: OpenWidget, words: str) -> Page:
+    """The visitor chats with Bob first (the chat the callback will come from); Bob ends that chat and steps away.
+    The visitor's widget page."""
+    bob = agent(url, "bob")
+    bob.ask("set_status", status="available")
+    page, _ = open_widget(url)
+    write(page, words)
+    chat = bob.expect("offer")
+    bob.ask("accept_offer", conversation_id=chat["conversation"]["id"], offer_id=chat["offer"]["id"])
+    expect(page.get_by_test_id("guichet-status")).to_contain_text("Bob", timeout=WAIT)
+    bob.ask("close_conversation", conversation_id=chat["conversation"]["id"])
+    bob.ask("set_status", status="away")
+    return page
+
+
 def test_alice_transfers_the_call_to_bob_who_answers_and_sees_the_whole_case(
         start_stack: Callable[..., str], pages: Pages, open_widget: OpenWidget) -> None:
     url = start_stack()
@@ -34,28 +46,12 @@ def test_alice_transfers_the_call_to_bob_who_answers_and_sees_the_whole_case(
     alice, bob_login = login(url, "alice"), login(url, "bob")
     rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
          {"takes_calls": True, "own_line": ALICE_LINE, "capacity": {"chat": 0, "call": 1}}, token=admin)
-    silence = io.BytesIO()
-    with wave.open(silence, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * 8000)
-    rest(url, "PUT", "/tenants/demo/callbacks/audio/hold_music",
-         {"wav_base64": base64.b64encode(silence.getvalue()).decode()}, token=admin)
+    upload_hold_music(url, admin)
     script(url, ALICE_LINE, "answer", after_seconds=0.3)
     script(url, VISITOR_PHONE, "answer", after_seconds=0.3)
     script(url, BOB_LINE, "ring")  # Bob answers by hand, below
 
-    # The visitor chats with Bob first (the chat the callback comes from), who then ends that chat and steps away.
-    bob = agent(url, "bob")
-    bob.ask("set_status", status="available")
-    page, _ = open_widget(url)
-    write(page, FIRST_WORDS)
-    chat = bob.expect("offer")
-    bob.ask("accept_offer", conversation_id=chat["conversation"]["id"], offer_id=chat["offer"]["id"])
-    expect(page.get_by_test_id("guichet-status")).to_contain_text("Bob", timeout=WAIT)
-    bob.ask("close_conversation", conversation_id=chat["conversation"]["id"])
-    bob.ask("set_status", status="away")
+    page = bob_chats_first(url, open_widget, FIRST_WORDS)
     rest(url, "PUT", f"/tenants/demo/agents/{bob_login['agent']['id']}/settings",
          {"takes_calls": True, "own_line": BOB_LINE, "capacity": {"chat": 0, "call": 1}}, token=admin)
 

@@ -7,16 +7,13 @@ who hears the hold music, and takes them back."""
 
 from __future__ import annotations
 
-import base64
-import io
 import time
-import wave
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest, write
+from tests.e2e.helpers import Pages, axe_violations, rest, upload_hold_music, write
 from tests.e2e.test_desk_async import login, open_desk
 from tests.e2e.test_live_chat_widget import OpenWidget, agent
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
@@ -53,14 +50,7 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
     rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
          {"takes_calls": True, "own_line": ALICE_LINE, "capacity": {"chat": 0, "call": 1},
           "auto_answer": True, "auto_answer_seconds": 3}, token=admin)
-    silence = io.BytesIO()
-    with wave.open(silence, "wb") as wav:  # 8 kHz mono 16-bit PCM, as the Call settings page would send it
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * 8000)
-    rest(url, "PUT", "/tenants/demo/callbacks/audio/hold_music",
-         {"wav_base64": base64.b64encode(silence.getvalue()).decode()}, token=admin)
+    upload_hold_music(url, admin)
     script(url, ALICE_LINE, "answer", after_seconds=2)  # rings for 2 s: the offer's card shows meanwhile
     script(url, VISITOR_PHONE, "answer", after_seconds=0.5)
     bob = agent(url, "bob")  # chats with the visitor first

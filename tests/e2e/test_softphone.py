@@ -7,16 +7,13 @@ not for a local call. With the microphone refused, the card says so and offers h
 
 from __future__ import annotations
 
-import base64
-import io
-import wave
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, axe_violations, rest, sign_in_desk
+from tests.e2e.helpers import Pages, axe_violations, rest, sign_in_desk, upload_hold_music
 from tests.e2e.test_callback_call import VISITOR_PHONE, phone, script, until
 from tests.e2e.test_desk_async import login
 
@@ -32,14 +29,7 @@ def on_desk(url: str, line: str = "") -> dict[str, Any]:
     rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
          {"takes_calls": True, "answer_calls": "desk", "own_line": line, "capacity": {"chat": 0, "call": 1}},
          token=admin)
-    silence = io.BytesIO()
-    with wave.open(silence, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * 8000)
-    rest(url, "PUT", "/tenants/demo/callbacks/audio/hold_music",
-         {"wav_base64": base64.b64encode(silence.getvalue()).decode()}, token=admin)
+    upload_hold_music(url, admin)
     return alice
 
 

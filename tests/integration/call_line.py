@@ -6,11 +6,9 @@ adds an agent with their own line, `ask` asks for an immediate callback and star
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
 import time
-import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from chalicelib.ports import Deps, Timer
 from chalicelib.services import call_audio, call_flow, callbacks, calls, tenants, timers
 from chalicelib.services.callbacks import CallbackRequest
 from local.phone import PhoneExchange, Script, serving
+from local.phone_media import silent_wav
 
 VISITOR = "+33612345678"
 ALICE, BOB = "+33700000001", "+33700000002"
@@ -91,16 +90,6 @@ def until(check: Callable[[], bool], timeout: float = 10, what: str = "") -> Non
     while not check():
         assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
         time.sleep(0.02)
-
-
-def silent_wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return out.getvalue()
 
 
 @pytest.fixture

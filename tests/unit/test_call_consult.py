@@ -253,3 +253,29 @@ def test_supervisors_live_calls_show_the_consult() -> None:
     sam = Principal(tenant=T, id="sam", kind=PrincipalKind.AGENT, roles=frozenset({Role.SUPERVISOR}))
     [live] = call_controls.live_calls(deps, sam)["calls"]
     assert (live["agent_name"], live["consult"]["state"], live["consult"]["name"]) == ("Alice", "talking", "Bob")
+
+
+def test_one_move_of_the_call_at_a_time_a_consult_and_a_transfer_to_an_agent_exclude_each_other() -> None:
+    """A consult under way refuses a transfer to an agent and a requalify; a transfer waiting for its answer refuses
+    a consult: nobody else is dialled."""
+    from chalicelib.services import call_transfers
+    from tests.unit.test_call_transfers import with_bob
+
+    deps, telephony, calls_ = setup(agents=("alice", "bob"))
+    connected(deps, telephony, calls_)
+    call_consult.consult(deps, ALICE, "cb1-1", to_number=OUTSIDE)
+    dials = len(telephony.dials)
+    with pytest.raises(Conflict, match="end the consult first"):
+        call_transfers.transfer_to_agent(deps, ALICE, "cb1-1", "bob")
+    with pytest.raises(Conflict, match="end the consult first"):
+        call_transfers.requalify(deps, ALICE, "cb1-1", "default", "wants billing")
+    assert len(telephony.dials) == dials
+
+    deps, telephony, calls_ = setup()
+    connected(deps, telephony, calls_)
+    with_bob(deps)
+    call_transfers.transfer_to_agent(deps, ALICE, "cb1-1", "bob")
+    dials = len(telephony.dials)
+    with pytest.raises(Conflict, match="waits for its answer"):
+        call_consult.consult(deps, ALICE, "cb1-1", to_number=OUTSIDE)
+    assert len(telephony.dials) == dials and callback(deps).consult_state == ""
