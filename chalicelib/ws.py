@@ -17,16 +17,12 @@ from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import (
     agents,
-    call_consult,
     call_controls,
-    call_recording,
-    call_transfers,
     conversations,
     follow_up,
     frames,
     holding,
     offers,
-    softphone,
 )
 
 if TYPE_CHECKING:
@@ -82,12 +78,16 @@ def _switch_queue(deps: Deps, caller: Caller, frame: f.SwitchQueue) -> dict[str,
 
 
 def _accept(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    from chalicelib.services import call_transfers  # loaded with the first call's frame
+
     accepted = call_transfers.accept_on_desk(deps, caller.principal, frame.conversation_id, frame.offer_id) or \
         offers.accept(deps, caller.principal, frame.conversation_id, frame.offer_id)  # a transferred call, or any
     return {"conversation": frames.conversation(accepted)}
 
 
 def _reject(deps: Deps, caller: Caller, frame: f.Offer) -> dict[str, Any]:
+    from chalicelib.services import call_transfers  # loaded with the first call's frame
+
     refused = call_transfers.refuse(deps, caller.principal, frame.conversation_id, frame.offer_id)
     if refused is not None:  # an offered transfer of a call (issue 14)
         return refused
@@ -145,6 +145,8 @@ def _resume(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, An
 
 
 def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[str, Any]:
+    from chalicelib.services import call_transfers  # loaded with the first call's frame
+
     if (frame.to_queue is None) == (frame.to_agent is None):
         raise InvalidInput("give either 'to_queue' or 'to_agent'", field="to_agent")
     if frame.to_agent is not None:
@@ -155,44 +157,64 @@ def _transfer_call(deps: Deps, caller: Caller, frame: f.TransferCall) -> dict[st
 
 
 def _requalify_call(deps: Deps, caller: Caller, frame: f.RequalifyCall) -> dict[str, Any]:
+    from chalicelib.services import call_transfers  # loaded with the first call's frame
+
     return {"callback": call_transfers.requalify(deps, caller.principal, frame.conversation_id, frame.to_queue,
                                                  frame.note)}
 
 
 def _start_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import call_recording  # loaded with the first call's frame
+
     return {"callback": call_recording.start(deps, caller.principal, frame.conversation_id)}
 
 
 def _pause_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import call_recording  # loaded with the first call's frame
+
     return {"callback": call_recording.pause(deps, caller.principal, frame.conversation_id)}
 
 
 def _resume_recording(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import call_recording  # loaded with the first call's frame
+
     return {"callback": call_recording.resume(deps, caller.principal, frame.conversation_id)}
 
 
 def _join_call(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import softphone  # loaded with the first call's frame
+
     return softphone.join_call(deps, caller.principal, frame.conversation_id)
 
 
 def _set_answer_calls(deps: Deps, caller: Caller, frame: f.SetAnswerCalls) -> dict[str, Any]:
+    from chalicelib.services import softphone  # loaded with the first call's frame
+
     return {"agent": frames.agent(softphone.set_answer_calls(deps, caller.principal, frame.answer_calls))}
 
 
 def _consult(deps: Deps, caller: Caller, frame: f.ConsultCall) -> dict[str, Any]:
+    from chalicelib.services import call_consult  # loaded with the first call's frame
+
     return {"callback": call_consult.consult(deps, caller.principal, frame.conversation_id, to_agent=frame.to_agent,
                                              to_number=frame.to_number)}
 
 
 def _end_consult(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import call_consult  # loaded with the first call's frame
+
     return {"callback": call_consult.end_consult(deps, caller.principal, frame.conversation_id)}
 
 
 def _conference(deps: Deps, caller: Caller, frame: f.OnConversation) -> dict[str, Any]:
+    from chalicelib.services import call_consult  # loaded with the first call's frame
+
     return {"callback": call_consult.conference(deps, caller.principal, frame.conversation_id)}
 
 
 def _transfer_out(deps: Deps, caller: Caller, frame: f.TransferOut) -> dict[str, Any]:
+    from chalicelib.services import call_consult  # loaded with the first call's frame
+
     return {"callback": call_consult.transfer_out(deps, caller.principal, frame.conversation_id, frame.to_number)}
 
 

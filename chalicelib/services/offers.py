@@ -15,7 +15,6 @@ from chalicelib.services import (
     frames,
     queue_position,
     routing,
-    softphone,
     tenants,
 )
 
@@ -29,6 +28,8 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     _still_open(deps, conversation)
     on_desk = call_attempts.is_call(conversation) and not on_phone
     if on_desk:
+        from chalicelib.services import softphone  # the calls' modules: loaded with the first call, not at import
+
         softphone.check_accept(deps, conversation)
     connections = deps.connections.of(agent)
     try:
@@ -50,6 +51,8 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     # chat's), so the profile read above is current: no second read.
     fanout.to_connections(deps, connections, {"type": "agent.status", "agent": frames.agent(profile)})
     if on_desk:
+        from chalicelib.services import softphone
+
         softphone.accepted(deps, agent, assigned)
     return assigned
 

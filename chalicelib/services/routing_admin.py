@@ -15,7 +15,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound
 from chalicelib.domain.model import Agent, Conversation, Principal, PrincipalKind, Role
 from chalicelib.domain.routing import Group, Medium, RoutingConfig, RoutingContext
 from chalicelib.ports import Deps, Tenant, Timer
-from chalicelib.services import fanout, frames, queue_position, routing, softphone, tenants
+from chalicelib.services import fanout, frames, queue_position, routing, tenants
 from chalicelib.services.auth import require_role
 
 
@@ -137,7 +137,10 @@ def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: obj
     if current is None:
         raise NotFound(f"no agent '{agent_id}'", field="agent_id")
     policy.check_ready_entries(policy.with_settings(current, settings), config)
-    softphone.refuse_desk_in_acd_mode(deps, admin.tenant, settings.answer_calls)
+    if settings.answer_calls is not None:
+        from chalicelib.services import softphone  # the calls' modules: loaded when a call setting changes
+
+        softphone.refuse_desk_in_acd_mode(deps, admin.tenant, settings.answer_calls)
     agent = deps.agents.change_settings(admin.tenant, agent_id, settings)
     if routing.pull(deps, agent):
         agent = deps.agents.get(admin.tenant, agent_id) or agent

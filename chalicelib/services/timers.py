@@ -10,7 +10,6 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
 from chalicelib.services import (
     call_attempts,
-    call_transfers,
     conversations,
     holding,
     notifications,
@@ -31,8 +30,14 @@ _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     call_attempts.DUE: call_attempts.start,
     call_attempts.EXPIRE: call_attempts.expire,
     call_attempts.AFTER_CALL: call_attempts.back_after_call,
-    call_transfers.TRANSFER_EXPIRED: call_transfers.expired,
+    "call.transfer_expired": lambda deps, tenant, payload: _transfer_expired(deps, tenant, payload),
 }
+
+
+def _transfer_expired(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
+    from chalicelib.services import call_transfers  # the calls' modules: loaded by a call's timer, not at import
+
+    return call_transfers.expired(deps, tenant, payload)
 
 
 def fire(deps: Deps, body: str) -> bool:

@@ -115,6 +115,9 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "until": st.sampled_from(["2026-11-23T08:00:00Z", "2099-01-01T00:00:00Z"]),
     "to_agent": st.sampled_from(["a-1"]),
     "to_queue": st.sampled_from(["default", "sales"]),
+    "to_number": st.sampled_from(["+33145678901", "01 45 67 89 01", "+33899123456", "not a number"]),
+    "note": PLAIN,
+    "answer_calls": st.sampled_from(["line", "desk", "phone"]),
 }
 HOSTILE = st.one_of(TEXT, INTEGER, ANY_JSON)
 ACTIONS: dict[str, list[str]] = {
@@ -135,14 +138,32 @@ ACTIONS: dict[str, list[str]] = {
     "snooze": ["conversation_id", "duration", "until", "keep"],
     "transfer": ["conversation_id", "to_agent", "to_queue"],
     "block_visitor": ["conversation_id"],
+    # The call card's controls and the softphone (issue 14): on a chat's conversation they answer an error frame.
+    "hold_call": ["conversation_id"],
+    "resume_call": ["conversation_id"],
+    "transfer_call": ["conversation_id", "to_queue", "to_agent"],
+    "requalify_call": ["conversation_id", "to_queue", "note"],
+    "consult_call": ["conversation_id", "to_agent", "to_number"],
+    "end_consult": ["conversation_id"],
+    "conference_call": ["conversation_id"],
+    "transfer_out": ["conversation_id", "to_number"],
+    "start_recording": ["conversation_id"],
+    "pause_recording": ["conversation_id"],
+    "resume_recording": ["conversation_id"],
+    "join_call": ["conversation_id"],
+    "set_answer_calls": ["answer_calls"],
 }
+#: The call actions an agent sends (`test_the_fuzz_knows_every_action`: every action of ws.py is fuzzed).
+CALL_ACTIONS = ["hold_call", "resume_call", "transfer_call", "requalify_call", "consult_call", "end_consult",
+                "conference_call", "transfer_out", "start_recording", "pause_recording", "resume_recording",
+                "join_call", "set_answer_calls"]
 REQUEST_ID = st.one_of(st.integers(0, 1000), st.text(ANY_CHAR, max_size=70), INTEGER, ANY_JSON)
 
 
 OWN_ACTIONS = {
     "visitor": ["ping", "start_conversation", "send_message", "sync", "typing", "read", "page", "set_notification"],
     "agent": ["ping", "send_message", "sync", "typing", "set_status", "switch_queue", "accept_offer", "reject_offer",
-              "close_conversation", "snooze", "transfer", "block_visitor"],
+              "close_conversation", "snooze", "transfer", "block_visitor", *CALL_ACTIONS],
 }
 
 
@@ -290,3 +311,10 @@ def test_every_frame_of_a_visitor_gets_exactly_one_documented_answer(sockets: di
 @given(frame=frames("agent"))
 def test_every_frame_of_an_agent_gets_exactly_one_documented_answer(sockets: dict[str, Speaker], frame: Any) -> None:
     check_one_answer(sockets["agent"], frame)
+
+
+def test_the_fuzz_knows_every_action() -> None:
+    """A new WebSocket action is fuzzed from the day it exists."""
+    from chalicelib import ws
+
+    assert {"ping", *ws.ACTIONS} == set(ACTIONS)

@@ -259,3 +259,11 @@ def test_a_target_who_answers_on_the_desk_accepts_there_and_no_phone_rings() -> 
     again = ws.handle(deps, BOB, "desk-bob", json.dumps({"action": "accept_offer", "id": 2, "conversation_id": "cb1-1",
                                                          "offer_id": transfer_id}))
     assert (again["type"], again["field"]) == ("error", "offer_id")  # one accept
+
+
+def test_the_transfer_timer_is_dispatched_to_its_handler_and_the_calls_modules_load_lazily() -> None:
+    """timers.py names the transfer's timer without importing the calls' modules (a cold start of the chat Lambdas
+    stays light): its kind must stay the one call_transfers arms."""
+    from chalicelib.services import timers
+
+    assert call_transfers.TRANSFER_EXPIRED in timers._HANDLERS
