@@ -3,7 +3,8 @@ whose softphone is the phone emulator's (SOFTPHONE=local). The visitor chatted w
 back. Alice answers calls on the desk: she accepts the call there, puts the visitor on hold (the emulator shows the
 visitor hearing the music), takes them back, and transfers the call to Bob, who also answers on the desk. Bob's desk
 shows the offer with the chat before the callback; he accepts, his desk holds the call card with that chat, his
-browser joins the room with the visitor, and Alice's leaves it with the call."""
+browser joins the room with the visitor, and Alice's leaves it with the call. Sam, a supervisor, follows it all in
+his Calls view: on hold while it is offered to Bob, then Bob's."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.helpers import Pages, rest, sign_in_desk
 from tests.e2e.test_call_transfer import bob_chats_first
 from tests.e2e.test_callback_call import VISITOR_PHONE, WAIT, phone, script, until
-from tests.e2e.test_desk_async import login
+from tests.e2e.test_desk_async import login, watch_desk
+from tests.e2e.test_live_calls import REFRESH_WAIT, open_calls, row
 from tests.e2e.test_live_chat_widget import OpenWidget
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
 from tests.e2e.test_softphone import accept, browsers, on_desk
@@ -71,6 +73,11 @@ def test_alice_answers_on_the_desk_holds_resumes_and_hands_the_call_to_bob(
     until(lambda: phone(url, VISITOR_PHONE)["room"] == room, "the visitor back in the room")
     expect(card.get_by_test_id("call-on-hold")).to_have_count(0, timeout=WAIT)
 
+    sam = watch_desk(pages, url, "sam")
+    open_calls(sam)
+    live = row(sam, phone_callback(url))
+    expect(live.get_by_test_id("live-call-agent")).to_have_text(alice["agent"]["name"], timeout=WAIT + REFRESH_WAIT)
+
     bob_desk = desk_of(pages, url, "bob")  # Bob, Available for calls now
     picker = card.get_by_test_id("call-transfer-agent")
     expect(picker.locator(f'option[value="{bob_id}"]')).to_have_count(1, timeout=WAIT)
@@ -79,6 +86,8 @@ def test_alice_answers_on_the_desk_holds_resumes_and_hands_the_call_to_bob(
     expect(card.get_by_test_id("call-transfer-state")).to_contain_text("Transferring to", timeout=WAIT)
     until(lambda: phone(url, VISITOR_PHONE)["state"] == "hearing music", "the visitor on hold meanwhile")
 
+    expect(live.get_by_test_id("live-call-state")).to_have_text(
+        f"On hold, transferring to {bob_login['agent']['name']}", timeout=WAIT + REFRESH_WAIT)
     offer = bob_desk.locator("[data-testid=offer][data-medium=call]")
     expect(offer).to_be_visible(timeout=WAIT)
     expect(offer.get_by_test_id("call-origin-message").first).to_contain_text(FIRST_WORDS)
@@ -91,4 +100,13 @@ def test_alice_answers_on_the_desk_holds_resumes_and_hands_the_call_to_bob(
     until(lambda: phone(url, VISITOR_PHONE)["room"] == room, "the visitor taken off hold into the room")
     until(lambda: in_room(url, room) == [f"agent-{bob_id}"], "Bob's browser in the room, Alice's gone")
     expect(desk.get_by_test_id("call-card")).to_have_count(0, timeout=WAIT)  # the call left Alice's desk
+    expect(live.get_by_test_id("live-call-agent")).to_have_text(bob_login["agent"]["name"],
+                                                                timeout=WAIT + REFRESH_WAIT)
+    expect(live.get_by_test_id("live-call-state")).to_have_text("Connected")
     assert pages.dialogs == []
+
+
+def phone_callback(url: str) -> str:
+    """The id of the callback the emulator's visitor phone is on (its call's arguments name it)."""
+    calls: list[dict[str, Any]] = rest(url, "GET", "/__local__/phones")["calls"]
+    return str(next(c["arguments"]["callback"] for c in calls if c["to"] == VISITOR_PHONE))

@@ -113,6 +113,7 @@ export function stateText(call, held = call.state === 'connected' && Boolean(cal
   const consult = call.consult?.state; // issue 14: consult and conference (call-consult.js)
   if (consult === 'conference') return `Conference with ${call.consult.name || 'a third party'}`;
   if (consult === 'ringing' || consult === 'talking') return `Consulting ${call.consult.name || 'a third party'}`;
+  if (call.transfer?.state === 'offered') return `On hold, transferring to ${call.transfer.to_name || 'an agent'}`;
   if (held) return 'On hold';
   if (call.state === 'connected') return 'Connected';
   if (call.phase === 'calling_visitor') return 'Calling the visitor';
