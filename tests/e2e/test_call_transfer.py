@@ -1,6 +1,7 @@
 """A call transferred to another agent with consent (issue 14, CB-10), in Chromium on a fresh local stack with the
 phone emulator's phones: the visitor chatted with Bob, then asked to be called back; Alice, on her own line, takes
-the call and transfers it to Bob from her call card. Bob's desk shows the offer like any call offer, with the chat
+the call and transfers it to Bob from her call card; Bob refuses it from his desk (the call stays Alice's, the
+visitor on hold), then she offers it again. Bob's desk shows the offer like any call offer, with the chat
 before the callback; his phone rings and he answers it (the emulator's control); his desk then holds the call card
 with that chat, he and the visitor are in one room, and Alice's leg has ended."""
 
@@ -71,10 +72,24 @@ def test_alice_transfers_the_call_to_bob_who_answers_and_sees_the_whole_case(
     expect(picker.locator(f'option[value="{bob_id}"]')).to_have_count(1, timeout=WAIT)
     expect(picker.locator(f'option[value="{alice_id}"]')).to_have_count(0)  # not oneself
     assert axe_violations(desk) == []  # the transfer and requalify forms: labelled
-    picker.select_option(bob_login["agent"]["id"])
+    bob_name = bob_login["agent"]["name"]
+
+    # Bob refuses it first: the call stays Alice's, the visitor on hold; Bob is not made Away.
+    picker.select_option(bob_id)
     card.get_by_test_id("call-transfer-agent-submit").click()
-    expect(card.get_by_test_id("call-transfer-state")).to_have_text(f"Transferring to {bob_login['agent']['name']}…",
-                                                                    timeout=WAIT)
+    offer = bob_desk.locator("[data-testid=offer][data-medium=call]")
+    expect(offer).to_be_visible(timeout=WAIT)
+    offer.get_by_test_id("offer-reject").click()
+    expect(bob_desk.get_by_test_id("desk-notice")).to_have_text("Transfer refused.", timeout=WAIT)
+    expect(card.get_by_test_id("call-transfer-state")).to_have_text(f"{bob_name} refused the transfer.", timeout=WAIT)
+    assert phone(url, VISITOR_PHONE)["state"] == "hearing music" and phone(url, ALICE_LINE)["state"] == "in call"
+    until(lambda: phone(url, BOB_LINE)["state"] == "idle", "Bob's phone stopped ringing")
+    expect(bob_desk.get_by_test_id("status-select")).to_have_attribute("data-status", "available")
+
+    # Then again, and Bob answers his phone.
+    picker.select_option(bob_id)
+    card.get_by_test_id("call-transfer-agent-submit").click()
+    expect(card.get_by_test_id("call-transfer-state")).to_have_text(f"Transferring to {bob_name}…", timeout=WAIT)
     until(lambda: phone(url, VISITOR_PHONE)["state"] == "hearing music", "the visitor on hold")
     assert phone(url, ALICE_LINE)["state"] == "in call"  # Alice stays on the call meanwhile
 

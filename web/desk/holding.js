@@ -48,15 +48,16 @@ export function createHolding(ui, deps) {
     const left = deps.leaveDesk(conversation.id);
     if (!left && !wasReserved && !wasSnoozed) return; // the second of ack and push, or not ours
     const who = visitorLabel(conversation);
+    const what = conversation.medium === 'inbound_call' ? 'Call' : 'Chat'; // a callback's call (issue 14)
     // To an agent, it names them (reserved for them, or already offered to them); to a queue, nobody.
     const target = conversation.agent?.id && conversation.agent.id !== deps.me()?.id ? conversation.agent : null;
     if (target) {
       deps.learnAgent(target.id, target.name);
-      tell(`Chat with ${who} transferred to ${target.name || 'another agent'}.`);
+      tell(`${what} with ${who} transferred to ${target.name || 'another agent'}.`);
     } else if (!left && wasReserved && conversation.status === 'waiting') {
       tell(`The chat with ${who} was no longer reserved for you: it went back to its queue.`);
     } else {
-      tell(`Chat with ${who} transferred to the queue ${deps.groupName(conversation.queue)}.`);
+      tell(`${what} with ${who} transferred to the queue ${deps.groupName(conversation.queue)}.`);
     }
   }
 

@@ -252,7 +252,7 @@ export function createOfferArea(ui, deps) {
       });
       finish(entry);
       deps.onRejected(ack);
-      deps.showNotice('Chat rejected: you are now Away.');
+      deps.showNotice(rejectedText(entry, ack));
     } catch (error) {
       if (error instanceof ServerError && error.code === 'forbidden') {
         entry.rejectAllowed = false; // rejecting was switched off since the offer was shown
@@ -312,4 +312,11 @@ export function createOfferArea(ui, deps) {
   }
 
   return { receive, show, finish, tick, serverNow, withdrawn, resync, stop };
+}
+
+// What Reject did: a chat's or a call's offer makes the agent Away; a call transferred to them (issue 14) does not.
+export function rejectedText(entry, ack) {
+  const call = entry.conversation?.medium === 'inbound_call';
+  const what = entry.offer?.transfer_from ? 'Transfer refused' : `${call ? 'Call' : 'Chat'} rejected`;
+  return ack?.agent?.status === 'away' ? `${what}: you are now Away.` : `${what}.`;
 }
