@@ -61,6 +61,8 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 HTM_VERSION := 3.1.1
 PREACT_VERSION := 10.29.8
 AXE_VERSION := 4.14.1
+# uPlot draws the Reports' charts (issue 15): its ES module and stylesheet, as published.
+UPLOT_VERSION := 1.6.32
 # amazon-chime-sdk-js has no browser build: vendor-chime bundles it with rollup (web/vendor/build/chime-sdk.sh).
 CHIME_SDK_VERSION := 3.32.0
 ROLLUP_VERSION := 4.69.3
@@ -70,17 +72,22 @@ ROLLUP_JSON_VERSION := 6.1.0
 ROLLUP_TERSER_VERSION := 1.0.2
 vendor: vendor-chime
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) axe-core@$(AXE_VERSION) >/dev/null && \
-	 mkdir htm preact axe && tar xzf htm-$(HTM_VERSION).tgz -C htm && tar xzf preact-$(PREACT_VERSION).tgz -C preact && \
-	 tar xzf axe-core-$(AXE_VERSION).tgz -C axe) && \
+	(cd "$$tmp" && npm pack --silent htm@$(HTM_VERSION) preact@$(PREACT_VERSION) axe-core@$(AXE_VERSION) \
+	   uplot@$(UPLOT_VERSION) >/dev/null && \
+	 mkdir htm preact axe uplot && tar xzf htm-$(HTM_VERSION).tgz -C htm && \
+	 tar xzf preact-$(PREACT_VERSION).tgz -C preact && tar xzf axe-core-$(AXE_VERSION).tgz -C axe && \
+	 tar xzf uplot-$(UPLOT_VERSION).tgz -C uplot) && \
 	mkdir -p web/vendor && \
 	cp "$$tmp/htm/package/preact/standalone.module.js" web/vendor/htm-preact-standalone.module.js && \
 	cp "$$tmp/htm/package/LICENSE" web/vendor/LICENSE-htm && \
 	cp "$$tmp/preact/package/LICENSE" web/vendor/LICENSE-preact && \
+	cp "$$tmp/uplot/package/dist/uPlot.esm.js" "$$tmp/uplot/package/dist/uPlot.min.css" web/vendor/ && \
+	cp "$$tmp/uplot/package/LICENSE" web/vendor/LICENSE-uplot && \
 	mkdir -p tests/e2e/axe && \
 	cp "$$tmp/axe/package/axe.min.js" tests/e2e/axe/axe.min.js && \
 	cp "$$tmp/axe/package/LICENSE" tests/e2e/axe/LICENSE && \
-	sha256sum web/vendor/htm-preact-standalone.module.js tests/e2e/axe/axe.min.js
+	sha256sum web/vendor/htm-preact-standalone.module.js web/vendor/uPlot.esm.js web/vendor/uPlot.min.css \
+	  tests/e2e/axe/axe.min.js
 
 vendor-chime:
 	web/vendor/build/chime-sdk.sh $(CHIME_SDK_VERSION) $(ROLLUP_VERSION) $(ROLLUP_NODE_RESOLVE_VERSION) \
