@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.callbacks.slots import Holiday, SlotRange, SlotSettings, WeeklyRange
-from chalicelib.domain.reports.periods import business_seconds, day_bounds, day_seconds, report_day, today
+from chalicelib.domain.reports.periods import (
+    Measure,
+    business_seconds,
+    day_bounds,
+    day_seconds,
+    measure,
+    report_day,
+    today,
+)
 
 PARIS, AUCKLAND = ZoneInfo("Europe/Paris"), ZoneInfo("Pacific/Auckland")
 
@@ -99,6 +107,15 @@ def test_business_seconds_across_the_spring_change_while_the_calendar_says_a_ful
     start, stop = utc("2026-03-28T23:00:00"), utc("2026-03-29T22:00:00")  # Paris's whole 23-hour day
     assert (stop - start).total_seconds() == 82_800
     assert business_seconds(start, stop, NIGHTS) == 18_000
+
+
+def test_a_measure_keeps_the_stop_day_and_both_durations() -> None:
+    # Friday 16:30 Paris to Monday 00:30 Paris: 56 calendar hours, 30 open minutes, Monday's figure.
+    start, stop = utc("2026-12-11T15:30:00"), utc("2026-12-13T23:30:00")
+    assert measure(start, stop, PARIS, OFFICE) == Measure(date(2026, 12, 14), 201_600.0, 1800.0)
+    assert measure(start, stop, AUCKLAND, None) == Measure(date(2026, 12, 14), 201_600.0, None)
+    with pytest.raises(ValueError):
+        measure(stop, start, PARIS, OFFICE)
 
 
 def test_times_must_carry_a_zone() -> None:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,3 +74,21 @@ def business_seconds(start: datetime, stop: datetime, hours: SlotSettings) -> fl
             total += max(overlap, 0.0)
         day += timedelta(days=1)
     return total
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a fact keeps of one duration: its day (the stop's, on the tenant's clock), its calendar seconds and its
+    opening-hours seconds (None when the tenant set no opening hours)."""
+
+    day: date
+    seconds: float
+    business_seconds: float | None
+
+
+def measure(start: datetime, stop: datetime, zone: ZoneInfo, hours: SlotSettings | None) -> Measure:
+    """A duration from `start` to `stop` as a fact stores it; `hours`: the schedule in force at `stop`."""
+    if _aware(stop) < _aware(start):
+        raise ValueError("a duration stops after it starts")
+    calendar = (stop - start).total_seconds()
+    return Measure(report_day(stop, zone), calendar, None if hours is None else business_seconds(start, stop, hours))
