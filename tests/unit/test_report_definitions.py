@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,12 +12,14 @@ from chalicelib.domain.reports.definitions import (
     QueueOutcome,
     Span,
     abandonment,
+    closures,
     contacts,
     cycles,
     first_responses,
     full_resolution,
     queue_answer_times,
     queue_episodes,
+    reply_times,
     service_level,
 )
 from chalicelib.domain.reports.events import (
@@ -199,3 +202,41 @@ def test_abandonment_rate_leaves_callbacks_out_and_answer_times_are_answered_wai
 def test_a_span_never_runs_backwards() -> None:
     with pytest.raises(ValueError):
         Span(at(2), at(1))
+
+
+REPLY_CASES: list[tuple[str, list[Event], list[tuple[float, float]]]] = [
+    ("each human answer ends the wait begun by the first unanswered visitor message",
+     [start(0), visitor(1), visitor(2), agent(3), visitor(4), bot(5), agent(8), agent(9)], [(1, 3), (4, 8)]),
+    ("a handoff while the visitor waits moves the start", [start(0), visitor(1), bot(2), handoff(4), agent(6)],
+     [(4, 6)]),
+    ("automatic and private messages answer nothing",
+     [start(0), visitor(1), agent(2, automatic=True), agent(3, public=False), agent(7)], [(1, 7)]),
+    ("a close ends a wait unanswered; the reopened cycle waits anew",
+     [start(0), visitor(1), close(2), reopen(10), visitor(12), agent(15)], [(12, 15)]),
+    ("an agent-started conversation has replies, though no first response",
+     [start(0, by_agent=True), agent(0), visitor(2), agent(5)], [(2, 5)]),
+]
+
+
+@pytest.mark.parametrize(("events", "expected"), [(e, x) for _, e, x in REPLY_CASES],
+                         ids=[name for name, _, _ in REPLY_CASES])
+def test_reply_times(events: list[Event], expected: list[tuple[float, float]]) -> None:
+    assert reply_times(events) == tuple(Span(at(a), at(b)) for a, b in expected)
+
+
+@pytest.mark.parametrize(("events", "expected"), [(e, x) for _, e, x in FIRST_RESPONSE_CASES],
+                         ids=[name for name, _, _ in FIRST_RESPONSE_CASES])
+def test_a_first_response_is_the_first_reply_of_its_cycle(events: list[Event],
+                                                          expected: list[tuple[float, float, str]]) -> None:
+    replies = reply_times(events)
+    for response in first_responses(events):
+        assert response == next(r for r in replies if r.stop == response.stop)
+
+
+def test_closures_count_closes_and_distinct_conversations_on_the_tenants_day() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    closes = [("c1", datetime(2026, 12, 7, 8, 0, tzinfo=UTC)), ("c1", datetime(2026, 12, 7, 15, 0, tzinfo=UTC)),
+              ("c2", datetime(2026, 12, 7, 22, 59, tzinfo=UTC)),
+              ("c3", datetime(2026, 12, 7, 23, 0, tzinfo=UTC))]  # midnight in Paris: the 8th
+    found = closures(closes, date(2026, 12, 7), paris)
+    assert (found.closes, found.conversations) == (3, 2)

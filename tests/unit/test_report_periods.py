@@ -78,6 +78,7 @@ OFFICE = SlotSettings(weekly=_weekdays(time(9), time(17)), time_zone="Europe/Par
 NIGHTS = SlotSettings(weekly=tuple(WeeklyRange(d, SlotRange(time(0), time(6), 1)) for d in range(7)),
                       time_zone="Europe/Paris")
 ACROSS_GAP = SlotSettings(weekly=(WeeklyRange(6, SlotRange(time(1, 30), time(3, 30), 1)),), time_zone="Europe/Paris")
+INSIDE_GAP = SlotSettings(weekly=(WeeklyRange(6, SlotRange(time(2, 30), time(4), 1)),), time_zone="Europe/Paris")
 
 BUSINESS_CASES = [
     ("inside one opening range", OFFICE, "2026-12-07T09:00:00", "2026-12-07T09:10:00", 600),  # Mon 10:00-10:10 Paris
@@ -93,6 +94,8 @@ BUSINESS_CASES = [
      7 * 3600),
     ("01:30 to 03:30 across the spring gap is one real hour", ACROSS_GAP, "2026-03-28T23:00:00",
      "2026-03-29T22:00:00", 3600),
+    ("a range starting in the skipped hour starts at its summer-time reading (02:30 is 03:30)", INSIDE_GAP,
+     "2026-03-28T23:00:00", "2026-03-29T22:00:00", 1800),
     ("a span that stops before it starts is nothing", OFFICE, "2026-12-07T10:00:00", "2026-12-07T09:00:00", 0),
 ]
 

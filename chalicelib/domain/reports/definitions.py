@@ -8,6 +8,9 @@ stops, so that a figure never depends on how it is stored.
   never stops it; a handoff after the first human answer changes nothing. A cycle an agent opened has none.
 - Cycles: the conversation start and each reopen begin a cycle; its resolution time runs from the cycle's first
   visitor message to its close (a reopened conversation is never measured from its creation: Chatwoot #7679).
+- Reply time (every reply): from the first visitor message a human has not answered yet (or a handoff while it
+  waits) to the next human answer; the first reply of a visitor-started cycle is its first response.
+- Closed: closes counted as events and, apart, as distinct conversations, so the two never disagree silently.
 - Contact handle time: ContactStarted (offer accepted) to ContactEnded (transfer, snooze, close, abandon).
 - Queue episodes: Enqueued to ContactStarted (answered), VisitorLeftWhileQueued (abandoned) or OptedForLater (a
   callback or a message: not abandoned). Service level X and the abandonment rate are ratios over ended episodes.
@@ -18,7 +21,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.reports.events import (
     AgentMessageSent,
@@ -37,6 +41,7 @@ from chalicelib.domain.reports.events import (
     VisitorMessageReceived,
     in_order,
 )
+from chalicelib.domain.reports.periods import report_day
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,40 @@ def full_resolution(events: Sequence[Event]) -> Span | None:
         return None
     first = next((c.first_visitor_message_at for c in found if c.first_visitor_message_at), None)
     return None if first is None else Span(first, found[-1].closed_at)
+
+
+def reply_times(events: Sequence[Event]) -> tuple[Span, ...]:
+    """Every human answer's wait, in order: from the first visitor message not yet answered by a human (moved to a
+    handoff that happens while the visitor waits) to the answer. Bots and automatic messages never answer; a
+    close or a new cycle ends a wait unanswered."""
+    done: list[Span] = []
+    waiting: datetime | None = None
+    for event in in_order(list(events)):
+        if isinstance(event, ConversationStarted | ConversationReopened | ConversationClosed):
+            waiting = None
+        elif isinstance(event, VisitorMessageReceived):
+            waiting = waiting or event.at
+        elif isinstance(event, HandedOffToHuman) and waiting is not None:
+            waiting = event.at
+        elif isinstance(event, AgentMessageSent) and event.is_human_response and waiting is not None:
+            done.append(Span(waiting, event.at))
+            waiting = None
+    return tuple(done)
+
+
+@dataclass(frozen=True)
+class Closures:
+    """A day's closes: `closes` counts events (a conversation closed, reopened and closed again counts twice),
+    `conversations` counts the distinct conversations closed (Chatwoot PR #12261, #14871: research 1.4)."""
+
+    closes: int
+    conversations: int
+
+
+def closures(closes: Iterable[tuple[str, datetime]], day: date, zone: ZoneInfo) -> Closures:
+    """The closes (conversation id, close time) that fall on `day` on the tenant's clock."""
+    found = [conversation for conversation, at in closes if report_day(at, zone) == day]
+    return Closures(len(found), len(set(found)))
 
 
 @dataclass(frozen=True)

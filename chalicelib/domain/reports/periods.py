@@ -8,7 +8,8 @@
   model the callbacks' opening hours already use (domain/callbacks/slots.py; capacities ignored): a holiday's own
   ranges replace its date's weekly ones, none means closed. Ranges are laid on the wall clock of their date and
   placed in the zone: a range across the spring-forward gap is an hour shorter, one across the autumn repeat an hour
-  longer, as the clock on the wall says (a wall-clock time the clock skips resolves to the moment the clock jumps).
+  longer, as the clock on the wall says (a wall-clock time the clock skips takes the offset before the jump: Paris
+  02:30 on the spring day is 03:30 summer time).
 - The caller passes the schedule in force at the stop event, for the whole span (Zendesk's rule: research 1.5 [Z5]).
 """
 
