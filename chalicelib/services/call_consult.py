@@ -65,7 +65,7 @@ Music = Callable[[Deps, str], Sequence[SmaAction]]
 def consult(deps: Deps, agent: Principal, conversation_id: str, *, to_agent: str | None = None,
             to_number: str | None = None) -> dict[str, Any]:
     """Dials another agent or an outside number into the room, the visitor on hold."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.consult_state:
         raise Conflict("a consult is in progress already", field="conversation_id")
     if callback.transfer_state == TransferState.OFFERED:  # call_transfers: one move of the call at a time
@@ -97,7 +97,7 @@ def consult(deps: Deps, agent: Principal, conversation_id: str, *, to_agent: str
 
 def end_consult(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
     """Back to the visitor: the consulted leg is hung up and the visitor joins the room again."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.consult_state not in CONSULTING:
         raise Conflict("no consult in progress", field="conversation_id")
     back = call_attempts.store(deps).change(callback.tenant, callback.id, {
@@ -116,7 +116,7 @@ def end_consult(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
 
 def conference(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
     """The visitor joins the room where the agent and the consulted party talk."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.consult_state != TALKING:
         raise Conflict("nobody consulted is on the line", field="conversation_id")
     joined = call_attempts.store(deps).change(callback.tenant, callback.id, {
@@ -132,7 +132,7 @@ def conference(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, 
 
 def transfer_out(deps: Deps, agent: Principal, conversation_id: str, to_number: str) -> dict[str, Any]:
     """Cold transfer to an outside number: the callback ends for the agent, the visitor is put through."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.consult_state:
         raise Conflict("end the consult first", field="conversation_id")
     number = numbers.visitor_number(to_number, _rules(deps, agent.tenant), field="to_number")

@@ -23,7 +23,7 @@ from chalicelib.services import call_attempts, callback_notices, frames, holding
 from chalicelib.services.auth import require_role
 
 
-def _held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
+def held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
     """The callback whose call this conversation is, connected now, and the caller's."""
     if not agent.is_agent:
         raise Forbidden("agents only", field="conversation_id")
@@ -40,7 +40,7 @@ def _held_call(deps: Deps, agent: Principal, conversation_id: str) -> Callback:
 
 
 def hold_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
-    callback = _held_call(deps, agent, conversation_id)
+    callback = held_call(deps, agent, conversation_id)
     held = _change(deps, callback, deps.clock.now(), expected=None, refusal="the visitor is on hold already")
     assert deps.telephony is not None
     if not deps.telephony.command(callback.visitor_call, hold()):
@@ -51,7 +51,7 @@ def hold_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, A
 
 
 def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
-    callback = _held_call(deps, agent, conversation_id)
+    callback = held_call(deps, agent, conversation_id)
     if callback.held_since is None:
         raise Conflict("the visitor is not on hold", field="conversation_id")
     if callback.consult_state in ("ringing", "talking"):  # the visitor must never hear a consult (call_consult.py)
@@ -67,7 +67,7 @@ def resume_call(deps: Deps, agent: Principal, conversation_id: str) -> dict[str,
 
 
 def transfer_to_queue(deps: Deps, agent: Principal, conversation_id: str, queue: str) -> dict[str, Any]:
-    callback = _held_call(deps, agent, conversation_id)
+    callback = held_call(deps, agent, conversation_id)
     if callback.consult_state:
         raise Conflict("end the consult first", field="conversation_id")
     if callback.transfer_state == TransferState.OFFERED:  # call_transfers: one move of the call at a time

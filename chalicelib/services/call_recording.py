@@ -53,7 +53,7 @@ FIELD = "recording"
 def start(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
     """Records the call from now on, after the notice (CB-9). Refused for an opted-out visitor, a tenant that does
     not record, a visitor on hold (the notice must be heard), and a call recorded (or paused) already."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     _allowed(deps, callback)
     if callback.held_since is not None:
         raise Conflict("the visitor is on hold: resume the call first, so that they hear the recording notice",
@@ -67,7 +67,7 @@ def start(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
 
 def pause(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
     """Silence is recorded until `resume`: the agent pauses while the visitor gives what must not be kept."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.no_record:
         raise Forbidden(recording.OPTED_OUT, field=FIELD)
     _expect(callback, RecordingState.ON, {RecordingState.NONE: "the call is not being recorded",
@@ -76,7 +76,7 @@ def pause(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
 
 
 def resume(deps: Deps, agent: Principal, conversation_id: str) -> dict[str, Any]:
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     _allowed(deps, callback)
     _expect(callback, RecordingState.PAUSED, {RecordingState.NONE: "the call is not being recorded",
                                               RecordingState.ON: "the recording is not paused"})
@@ -127,7 +127,7 @@ def _move(deps: Deps, agent: Principal, callback: Callback, to: RecordingState, 
         "recording_state": callback.recording_state})
     if moved is None:
         raise Conflict("the recording changed meanwhile", field=FIELD)
-    assert deps.telephony is not None  # _held_call checked it
+    assert deps.telephony is not None  # held_call checked it
     if not deps.telephony.command(callback.visitor_call, command):
         raise Conflict("the visitor's call has ended", field="conversation_id")  # its hang-up ends the callback
     callback_notices.tell(deps, moved)

@@ -70,7 +70,7 @@ _HANG_UP = CallAnswer(actions=(Hangup(),))
 
 def transfer_to_agent(deps: Deps, agent: Principal, conversation_id: str, to_agent: str) -> dict[str, Any]:
     """Offers the agent's call to `to_agent` (CB-10): their phone rings; the visitor waits on hold meanwhile."""
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if to_agent == agent.id:
         raise InvalidInput("the call is yours already: choose another agent", field="to_agent")
     target = deps.agents.get(agent.tenant, to_agent)
@@ -320,7 +320,7 @@ def requalify(deps: Deps, agent: Principal, conversation_id: str, to_queue: str,
     config = tenants.routing_of(deps, agent.tenant)
     if to_queue not in config.groups:
         raise InvalidInput("'to_queue' must be one of the tenant's groups", field="to_queue")
-    callback = call_controls._held_call(deps, agent, conversation_id)
+    callback = call_controls.held_call(deps, agent, conversation_id)
     if callback.transfer_state == TransferState.OFFERED:
         raise Conflict("a transfer of this call waits for its answer", field="conversation_id")
     conversation = deps.conversations.get(agent.tenant, conversation_id)
