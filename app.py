@@ -180,5 +180,5 @@ def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.adapters.dynamodb.stream_records import change_of
     from chalicelib.services import report_stream
 
-    records = [(str(raw["dynamodb"]["SequenceNumber"]), raw) for raw in event.to_dict()["Records"]]
+    records = [(record.sequence_number, record.to_dict()) for record in event]  # Chalice's DynamoDBRecord each
     return report_stream.consume(bootstrap.container().deps, records, change_of).response()

@@ -9,8 +9,9 @@ with batches of ``batch_size`` records, as the mapping does with ReportBatchItem
   those after it are delivered again on the next pass;
 - the handler raises (or names a record the batch does not hold): the whole batch is delivered again;
 - a record failing ``max_retries`` times more is given up, as the mapping sends it to its on-failure queue.
-moto's records differ from Lambda's at two edges, which the pump fixes: they have no ``eventSourceARN`` (Chalice's
-``DynamoDBRecord`` reads it) and their ``ApproximateCreationDateTime`` is ISO text instead of epoch seconds.
+moto's records differ from Lambda's at two edges, which the pump fixes (``normalised``): they have no
+``eventSourceARN`` (Chalice's ``DynamoDBRecord`` reads it) and their ``ApproximateCreationDateTime`` is ISO text
+(a datetime once boto3 parsed it) instead of epoch seconds.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ class StreamPump:
 
     def _deliver(self, records: list[dict[str, Any]]) -> int:
         """Hand one batch to the handler; how many records, from the first, are done."""
-        event = {"Records": [self._normalised(r) for r in records]}
+        event = {"Records": [normalised(r, self._arn()) for r in records]}
         ids = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
         try:
             answer = self._handler(event, events.lambda_context(self._function))
@@ -183,14 +184,6 @@ class StreamPump:
             log.error("%s answered an invalid batchItemFailures %r; the batch will be retried", self._function, answer)
             return 0
         return min((ids.index(f) for f in failures), default=len(ids))  # Lambda resumes from the first failure
-
-    def _normalised(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The record as Lambda hands it: with ``eventSourceARN`` and an epoch ``ApproximateCreationDateTime``."""
-        out = copy.deepcopy(record)
-        out["eventSourceARN"] = self._arn()
-        stream = out["dynamodb"]
-        stream["ApproximateCreationDateTime"] = epoch_seconds(stream.get("ApproximateCreationDateTime"))
-        return out
 
     # ---- the stream ------------------------------------------------------------------------------------------
     def _arn(self) -> str:
@@ -217,8 +210,19 @@ class StreamPump:
         return str(self._streams.get_shard_iterator(**kwargs)["ShardIterator"])
 
 
+def normalised(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A record of moto's GetRecords as Lambda hands it: with ``eventSourceARN`` and an epoch
+    ``ApproximateCreationDateTime`` (Chalice's ``DynamoDBRecord`` reads both)."""
+    out = copy.deepcopy(record)
+    out["eventSourceARN"] = stream_arn
+    stream = out["dynamodb"]
+    stream["ApproximateCreationDateTime"] = epoch_seconds(stream.get("ApproximateCreationDateTime"))
+    return out
+
+
 def epoch_seconds(value: Any) -> float:
-    """moto's ISO text (or a datetime, or Lambda's own epoch number) as epoch seconds."""
+    """moto's creation time as epoch seconds: ISO text on the wire, which boto3 hands as a datetime (an epoch number,
+    Lambda's own form, stays as it is)."""
     if isinstance(value, int | float):
         return float(value)
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
