@@ -119,7 +119,7 @@ def test_a_duration_falls_in_its_log_spaced_bucket(seconds: float, bucket: int) 
 
 def record(sequence: str, old: Any | None, new: Any | None, keys: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sample's envelope around Guichet's images (typed JSON, as the item models write them)."""
-    out = copy.deepcopy(SAMPLE["Records"][1])
+    out: dict[str, Any] = copy.deepcopy(SAMPLE["Records"][1])
     stream = out["dynamodb"]
     stream["SequenceNumber"] = sequence
     stream["Keys"] = keys or {"pk": {"S": "T#acme#CONV#c1"}, "sk": {"S": "STATE"}}

@@ -32,7 +32,7 @@ def test_creation_times_become_epoch_seconds(value: Any, seconds: float) -> None
 
 
 def moto_record() -> dict[str, Any]:
-    record = copy.deepcopy(SAMPLE["Records"][1])
+    record: dict[str, Any] = copy.deepcopy(SAMPLE["Records"][1])
     del record["eventSourceARN"]  # moto has none
     record["dynamodb"]["ApproximateCreationDateTime"] = MOMENT
     return record
