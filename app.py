@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, Request, SNSEvent, SQSEvent, WebsocketEvent
+from chalice.app import Chalice, DynamoDBEvent, Request, SNSEvent, SQSEvent, WebsocketEvent
 
 from chalicelib import bootstrap, ws
 from chalicelib.adapters import telemetry
@@ -158,3 +158,27 @@ def on_timer(event: SQSEvent) -> dict[str, Any]:
 
     return dict(process_partial_response(event=event.to_dict(), record_handler=fire,
                                          processor=BatchProcessor(event_type=EventType.SQS)))
+
+
+# --- Reports --------------------------------------------------------------------------------------------------------
+
+
+def _table_stream_arn() -> str:
+    """Chalice needs a full stream ARN at package time; the merge template binds the stack's own
+    (infra/template.yaml, OnTableChange: `Fn::GetAtt [Table, StreamArn]`)."""
+    import os
+
+    return os.environ.get("TABLE_STREAM_ARN", "arn:aws:dynamodb:us-east-1:000000000000:table/guichet/stream/packaged")
+
+
+@app.on_dynamodb_record(stream_arn=_table_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON",
+                        name="on_table_change")
+def on_table_change(event: DynamoDBEvent) -> dict[str, Any]:
+    """The table's stream (NEW_AND_OLD_IMAGES) into report facts and day aggregates (services/report_stream.py). A
+    failed record is answered in `batchItemFailures` (ReportBatchItemFailures): Lambda redelivers from it, not the
+    records before it; a redelivered record counts nothing twice."""
+    from chalicelib.adapters.dynamodb.stream_records import change_of
+    from chalicelib.services import report_stream
+
+    records = [(record.sequence_number, record.to_dict()) for record in event]  # Chalice's DynamoDBRecord each
+    return report_stream.consume(bootstrap.container().deps, records, change_of).response()

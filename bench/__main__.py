@@ -17,6 +17,7 @@ from bench import (
     front_bench,
     import_bench,
     message_bench,
+    report_bench,
     routing_bench,
 )
 
@@ -49,8 +50,8 @@ def main() -> int:
     figures: dict[str, float] = {}
     figures.update(import_bench.run(env))
     notes: list[str] = []
-    for bench in (message_bench, chat_bench, async_bench, callback_bench, call_controls_bench, routing_bench,
-                  front_bench):
+    for bench in (message_bench, chat_bench, async_bench, callback_bench, call_controls_bench, report_bench,
+                  routing_bench, front_bench):
         result = bench.run()
         figures.update(result.figures)
         notes.extend(result.notes)

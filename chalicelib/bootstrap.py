@@ -49,6 +49,7 @@ def _build() -> Container:
     from chalicelib.adapters.audio import S3AudioStore
     from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
+    from chalicelib.adapters.dynamodb.facts import DynamoReports
     from chalicelib.adapters.mail import SesMailer
     from chalicelib.adapters.push import ApiGatewayPush
     from chalicelib.adapters.rate_limits import DynamoRateLimits
@@ -89,6 +90,7 @@ def _build() -> Container:
                                  config.chime_endpoint_url) if config.calling_number else None,
         audio=S3AudioStore(config.audio_bucket, _endpoint("s3")) if config.audio_bucket else None,
         softphone=config.softphone,
+        reports=DynamoReports(),
     )
     return Container(
         deps=deps,

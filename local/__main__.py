@@ -1,7 +1,8 @@
-"""``python -m local``: the whole stack in one process (embedded AWS, demo data, timer pump, gateway).
+"""``python -m local``: the whole stack in one process (embedded AWS, demo data, timer pump, stream pump, gateway).
 
 Environment: ``PORT`` (gateway, default 8000), ``HOST`` (default 127.0.0.1), ``TIMER_PUMP_INTERVAL`` (seconds,
-default 1), ``LOG_LEVEL`` (default INFO), ``GUICHET_DEMO_SETTINGS`` (see ``local/demo.py``), and, for tests only,
+default 1; the stream pump's too), ``LOG_LEVEL`` (default INFO), ``GUICHET_DEMO_SETTINGS`` (see ``local/demo.py``),
+and, for tests only,
 ``GUICHET_LOCAL_RESET=1`` (serve ``POST /__local__/reset``, see ``local/reset.py``, and the test clock
 ``/__local__/clock``, see ``local/clock.py``). Telephony: ``CALLING_NUMBER``
 (default +15550100000; empty turns telephony off), ``PHONE_RING_TIMEOUT`` (seconds before an unanswered emulated
@@ -31,6 +32,7 @@ from local.phone import PhoneExchange
 from local.phone import phone_routes as chime_routes
 from local.phone_browsers import browser_routes
 from local.phone_control import control_routes
+from local.stream_pump import StreamPump
 from local.timer_pump import TimerPump
 
 log = logging.getLogger("local")
@@ -65,6 +67,7 @@ async def _serve(host: str, port: int, interval: float) -> None:
     aws = EmbeddedAws()
     gateway: Gateway | None = None
     pump: TimerPump | None = None
+    stream_pump: StreamPump | None = None
     phones: PhoneExchange | None = None
     try:
         endpoint = aws.start()
@@ -89,9 +92,13 @@ async def _serve(host: str, port: int, interval: float) -> None:
             clock=UtcClock().now,  # schedules fire by the app's clock, which the local test clock moves
         )
         pump.start()
+        # The table's stream into the report consumer, as the event source mapping does on AWS (issue 15)
+        stream_pump = StreamPump(app_module.on_table_change, table_name=env["TABLE_NAME"], region=aws.region,
+                                 endpoint_url=aws.endpoint_url, interval=interval)
+        stream_pump.start()
         if reset.enabled():
             stack_reset = reset.StackReset(aws=aws, gateway=gateway, pump=pump, outbox=outbox,
-                                           schedule_group=env.get("SCHEDULE_GROUP"))
+                                           schedule_group=env.get("SCHEDULE_GROUP"), stream_pump=stream_pump)
 
             async def reset_all(overrides: dict[str, object]) -> None:
                 # The calls end silently first: no SMA event reaches a table being recreated
@@ -127,6 +134,8 @@ async def _serve(host: str, port: int, interval: float) -> None:
             phones.reset()  # calls end silently, before what their handler needs stops
         if pump is not None:
             pump.stop()
+        if stream_pump is not None:
+            stream_pump.stop()
         if gateway is not None:
             await gateway.stop()
         aws.stop()

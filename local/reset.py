@@ -6,7 +6,7 @@ Cognito users); the browser tests need a fresh stack per test, so they keep warm
 ``make run`` does not): a user's stack can never be wiped by a request.
 
 A reset, with the demo settings of the request's body (what ``GUICHET_DEMO_SETTINGS`` means at start-up):
-1. pauses the timer pump (a delivery under way finishes first);
+1. pauses the timer pump and the stream pump (a delivery under way finishes first);
 2. closes every WebSocket of the gateway (1001, as on a stop) and waits for their ``$disconnect`` handlers; new
    handshakes are refused and REST requests held until the end;
 3. deletes every schedule of the stack's Scheduler group, recreates the timer queue and its dead-letter queue
@@ -17,7 +17,7 @@ A reset, with the demo settings of the request's body (what ``GUICHET_DEMO_SETTI
    the bootstrap container with its tenant cache, JWKS and secret caches; the boto3 clients of
    ``chalicelib.adapters.aws`` hold no data and stay) and seeds the demo again (``local.demo.reseed``), reusing the
    Cognito users: same logins, same agent ids;
-7. resumes the pump.
+7. resumes the pumps (the stream pump reads the new table's stream from its start).
 It holds no business logic: only AWS APIs, moto's SES backend, and the demo seeding.
 """
 
@@ -37,6 +37,7 @@ from botocore.exceptions import ClientError
 from local.embedded_aws import EmbeddedAws
 from local.gateway import Gateway
 from local.outbox import Outbox
+from local.stream_pump import StreamPump
 from local.timer_pump import TimerPump
 
 log = logging.getLogger("local.reset")
@@ -57,7 +58,7 @@ class StackReset:
     """The reset of one running stack; the gateway calls it for ``POST /__local__/reset``."""
 
     def __init__(self, *, aws: EmbeddedAws, gateway: Gateway, pump: TimerPump, outbox: Outbox,
-                 schedule_group: str | None) -> None:
+                 schedule_group: str | None, stream_pump: StreamPump | None = None) -> None:
         if aws.provisioned is None:
             raise RuntimeError("the embedded AWS is not provisioned")
         self._endpoint = aws.endpoint_url
@@ -66,6 +67,7 @@ class StackReset:
         self._buckets = [r.ref for r in aws.provisioned.resources.values() if r.type == "AWS::S3::Bucket"]
         self._gateway = gateway
         self._pump = pump
+        self._stream_pump = stream_pump
         self._outbox = outbox
         self._group = schedule_group
         self._clients: dict[str, Any] = {}
@@ -80,9 +82,13 @@ class StackReset:
     async def __call__(self, overrides: dict[str, Any]) -> None:
         started = time.monotonic()
         await asyncio.get_running_loop().run_in_executor(None, self._pump.pause)
+        if self._stream_pump is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._stream_pump.pause)
         try:
             await self._gateway.quiesce(lambda: self._wipe_and_seed(overrides))
         finally:
+            if self._stream_pump is not None:
+                self._stream_pump.resume()
             self._pump.resume()
         log.info("reset to the demo settings %s in %.0f ms", json.dumps(overrides), (time.monotonic() - started) * 1e3)
 
@@ -98,6 +104,8 @@ class StackReset:
             recreate(resource, self._endpoint, self._region, self._clients)
         self._check_queues_empty()
         self._pump.forget()
+        if self._stream_pump is not None:
+            self._stream_pump.forget()
         self._outbox.forget()
         self._empty_buckets()
         clock.reset()

@@ -1,6 +1,6 @@
 """The interfaces the services depend on. Adapters implement them on AWS; tests implement them in memory.
 
-One module per concern (conversations, directory, edges, telephony, callbacks); this package re-exports every
+One module per concern (conversations, directory, edges, telephony, callbacks, reports); this package re-exports every
 name, and holds `Deps`, the bundle services receive."""
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ from chalicelib.ports.edges import (
     Timer,
     Timers,
 )
+from chalicelib.ports.reports import AggregateKey, ReportStore
 from chalicelib.ports.telephony import AudioStore, InvocationKey, Room, Seat, SmaInvocations, Telephony
 
 __all__ = [
     "AgentRepository",
     "AgentTokenVerifier",
+    "AggregateKey",
     "AssignmentLost",
     "Assignments",
     "AudioStore",
@@ -67,6 +69,7 @@ __all__ = [
     "NoMetrics",
     "Push",
     "RateLimits",
+    "ReportStore",
     "Room",
     "RoutingIndex",
     "SaleRepository",
@@ -116,3 +119,5 @@ class Deps:
     audio: AudioStore | None = None
     #: The desk's softphone (CB-6): "chime" (amazon-chime-sdk-js in the browser) or "local" (the phone emulator).
     softphone: str = "chime"
+    #: Report facts and their day aggregates (issue 15), written by the stream consumer (None: not set up).
+    reports: ReportStore | None = None

@@ -654,3 +654,15 @@ def test_conditions_follow_the_parameters() -> None:
     parameters = {name: str(spec.get("Default", "")) for name, spec in TEMPLATE["Parameters"].items()}
     assert _conditions(TEMPLATE, parameters) == {"TelephonyOn": False}
     assert _conditions(TEMPLATE, {**parameters, "CallingNumber": "+12065550100"}) == {"TelephonyOn": True}
+
+
+def test_the_report_stream_is_pumped_locally_never_mapped(aws: Aws, drift_stack: ProvisionResult) -> None:
+    """Issue 15: the table streams both images and the on-failure queue exists locally too, but the consumer's
+    event source mapping (an override of a Chalice function) is not created on moto, which would invoke the
+    function with every buffered record as an INSERT and drop them (research §2.3): local/stream_pump.py reads the
+    stream instead."""
+    assert "OnTableChange" in drift_stack.skipped
+    table = aws.client("dynamodb").describe_table(TableName=drift_stack.resources["Table"].ref)["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert drift_stack.resources["ReportFailureQueue"].attributes["QueueName"] == f"guichet-report-failures-{STAGE}"
+    assert aws.client("lambda").list_event_source_mappings()["EventSourceMappings"] == []

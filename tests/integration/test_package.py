@@ -34,6 +34,7 @@ CHALICE_FUNCTIONS = (
     "OnTimer",
     "OnInboundEmail",
     "SmaHandler",
+    "OnTableChange",
 )
 # cfn-lint checks resource types against one Region's schemas. AWS::Chime::SipMediaApplication exists in
 # us-east-1 (a PSTN Region) but not in us-west-2 in cfn-lint 1.58 (research/telephony.md, addendum): lint for
@@ -222,6 +223,32 @@ def test_timer_batches_report_their_failed_records(packaged: tuple[str, Path]) -
     events = _template(out)["Resources"]["OnTimer"]["Properties"]["Events"]
     (sqs,) = [event for event in events.values() if event["Type"] == "SQS"]
     assert sqs["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_report_consumer_reads_the_stack_tables_stream_with_bounded_retries_and_an_on_failure_queue(
+        packaged: tuple[str, Path]) -> None:
+    """The stream's event source mapping (issue 15, docs/deploy.md "Reports"): what Chalice cannot declare."""
+    from chalicelib.adapters.dynamodb.stream_records import CONSUMED_TYPES
+
+    _, out = packaged
+    resources = _template(out)["Resources"]
+    function = resources["OnTableChange"]["Properties"]
+    assert function["Handler"] == "app.on_table_change"
+    (stream,) = [event["Properties"] for event in function["Events"].values() if event["Type"] == "DynamoDB"]
+    assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert stream["StartingPosition"] == "TRIM_HORIZON"
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["MaximumRetryAttempts"] == 5
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["DestinationConfig"] == {"OnFailure": {"Type": "SQS",
+                                                         "Destination": {"Fn::GetAtt": ["ReportFailureQueue", "Arn"]}}}
+    patterns = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+    assert patterns == [{"dynamodb": {"NewImage": {"t": {"S": list(CONSUMED_TYPES)}}}}]
+    assert resources["Table"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert resources["ReportFailureQueue"]["Type"] == "AWS::SQS::Queue"
+    statements = resources["GuichetRuntimePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    sends = next(s for s in statements if s["Sid"] == "ReportFailureQueue")
+    assert (sends["Action"], sends["Resource"]) == ("sqs:SendMessage", {"Fn::GetAtt": ["ReportFailureQueue", "Arn"]})
 
 
 def test_inbound_email_handler_listens_to_the_stack_topic(packaged: tuple[str, Path]) -> None:

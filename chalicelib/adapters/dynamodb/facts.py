@@ -1,0 +1,198 @@
+"""Report facts and their day aggregates (the `ReportStore` port, issue 15) in the one table.
+
+Items (docs/data-model.md):
+- a fact: ``T#<t>#FACT#<day>`` / ``<kind>#<subject>#<cycle>``: its stop time ``at``, ``queue``, ``agent``,
+  ``channel`` and ``m``, a map metric -> {``s``: calendar seconds, ``bh``: opening-hours seconds}. Never changed.
+- an aggregate: ``T#<t>#AGG#<day>`` / ``<dimension>#<id>`` (dimension: tenant, queue, agent, channel): per metric
+  ``<metric>:n``, ``<metric>:sum``, ``<metric>:sum_bh`` and ``<metric>:b00`` .. ``<metric>:b19`` (the buckets of
+  domain/report_facts.py). One item per dimension and day holds every metric's counters.
+
+Writing a fact is ONE TransactWriteItems: the fact's Put on the condition ``attribute_not_exists(pk)``, and an
+UpdateItem ``ADD`` on each of its aggregates. A stream record delivered again cancels on the fact's condition, and
+then nothing at all is added: exactly-once counting without a marker table. The counters' attribute names are data
+(one per metric and bucket), which PynamoDB's declared models do not fit: this module speaks the low-level API,
+with the client and table every model shares (as adapters/rate_limits.py does).
+
+Reads: a day's facts are one Query (a page per MB); a day's aggregates one Query; a range's aggregates of chosen
+dimensions one BatchGetItem per 100 (day, dimension) keys. A 90-day read of one dimension is 1 request and a 365-day
+read 4, whatever the tenant's history: no monthly roll-up items, which would double every fact's write cost to save
+3 requests on the rare long report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import error_code
+from chalicelib.adapters.dynamodb.table import _Meta, connection
+from chalicelib.domain.report_facts import BUCKETS, Counters, Fact, Measure, MetricCounts, counts_of
+from chalicelib.ports.reports import AggregateKey
+
+log = logging.getLogger("guichet.reports")
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+CONFLICT_RETRIES = 4  # aggregates are hot items: concurrent transactions on them cancel with TransactionConflict
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def fact_pk(tenant: str, day: date) -> str:
+    return f"T#{tenant}#FACT#{day.isoformat()}"
+
+
+def fact_sk(fact: Fact) -> str:
+    return f"{fact.kind}#{fact.subject_id}#{fact.cycle}"
+
+
+def aggregate_pk(tenant: str, day: date) -> str:
+    return f"T#{tenant}#AGG#{day.isoformat()}"
+
+
+def aggregate_sk(dimension: str, dimension_id: str) -> str:
+    return f"{dimension}#{dimension_id}"
+
+
+class DynamoReports:
+    """Facts and day aggregates (issue 15): one transaction per fact, exactly once."""
+
+    def record(self, fact: Fact) -> bool:
+        request = _transaction(fact)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                connection().client.transact_write_items(TransactItems=request)
+                return True
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                codes = [str(r.get("Code", "")) for r in exc.response.get("CancellationReasons", [])]
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    return False  # the fact is stored already: a redelivered record
+                if "TransactionConflict" not in codes or attempt == CONFLICT_RETRIES:
+                    raise
+                time.sleep(0.02 * 2 ** attempt)  # another fact of the day is being added to the same aggregates
+        raise AssertionError("unreachable")
+
+    def facts(self, tenant: str, day: date) -> list[Fact]:
+        return [_fact_from(tenant, day, item) for item in _query(fact_pk(tenant, day))]
+
+    def day_aggregates(self, tenant: str, day: date) -> dict[tuple[str, str], Counters]:
+        found: dict[tuple[str, str], Counters] = {}
+        for item in _query(aggregate_pk(tenant, day)):
+            dimension, _, dimension_id = str(item["sk"]).partition("#")
+            found[(dimension, dimension_id)] = _counters_from(item)
+        return found
+
+    def aggregates(self, tenant: str, days: Sequence[date],
+                   keys: Sequence[tuple[str, str]]) -> dict[AggregateKey, Counters]:
+        wanted = [{"pk": {"S": aggregate_pk(tenant, day)}, "sk": {"S": aggregate_sk(dim, dim_id)}}
+                  for day in dict.fromkeys(days) for dim, dim_id in dict.fromkeys(keys)]
+        found: dict[AggregateKey, Counters] = {}
+        client = connection().client
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {_Meta.table_name: {"Keys": wanted[start:start + BATCH_GET_KEYS]}}
+            while pending:
+                answer = client.batch_get_item(RequestItems=pending)
+                for raw in answer.get("Responses", {}).get(_Meta.table_name, []):
+                    item = {name: _deserialize(value) for name, value in raw.items()}
+                    day = date.fromisoformat(str(item["pk"]).rsplit("#", 1)[1])
+                    dimension, _, dimension_id = str(item["sk"]).partition("#")
+                    found[(day, dimension, dimension_id)] = _counters_from(item)
+                pending = answer.get("UnprocessedKeys") or {}
+        return found
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+
+def _transaction(fact: Fact) -> list[dict[str, Any]]:
+    table = _Meta.table_name
+    measures = {m.metric: {k: v for k, v in (("s", _number(m.seconds)), ("bh", _number(m.business_seconds)))
+                           if v is not None} for m in fact.measures}
+    item = {"pk": fact_pk(fact.tenant, fact.day), "sk": fact_sk(fact), "at": fact.at.isoformat(),
+            "queue": fact.queue, "agent": fact.agent_id, "channel": fact.channel, "m": measures}
+    actions: list[dict[str, Any]] = [{"Put": {
+        "TableName": table, "Item": {k: _serialize(v) for k, v in item.items()},
+        "ConditionExpression": "attribute_not_exists(pk)"}}]
+    names, values, adds = _additions(fact.measures)
+    pk = {"S": aggregate_pk(fact.tenant, fact.day)}
+    for dimension, dimension_id in fact.dimensions():
+        actions.append({"Update": {
+            "TableName": table, "Key": {"pk": pk, "sk": {"S": aggregate_sk(dimension, dimension_id)}},
+            "UpdateExpression": "ADD " + ", ".join(adds),
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}})
+    return actions
+
+
+def _additions(measures: Sequence[Measure]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """The ADD clauses of an aggregate: per measure its count, sums and bucket (the same for every dimension)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    adds: list[str] = []
+    for index, measure in enumerate(measures):
+        counts = counts_of(measure)
+        parts: list[tuple[str, Decimal | int]] = [("n", 1)]
+        if measure.seconds is not None:
+            parts += [("sum", _number(counts.total) or 0), ("sum_bh", _number(counts.total_bh) or 0),
+                      (f"b{counts.buckets.index(1):02d}", 1)]
+        for part, value in parts:
+            key = f"{index}_{part}"
+            names[f"#a{key}"] = f"{measure.metric}:{part}"
+            values[f":v{key}"] = _serialize(value)
+            adds.append(f"#a{key} :v{key}")
+    return names, values, adds
+
+
+def _number(seconds: float | None) -> Decimal | None:
+    """Seconds to the millisecond, as DynamoDB numbers must be (no binary float)."""
+    return None if seconds is None else Decimal(str(round(seconds, 3)))
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def _query(pk: str) -> Iterator[dict[str, Any]]:
+    client = connection().client
+    kwargs: dict[str, Any] = {"TableName": _Meta.table_name, "KeyConditionExpression": "pk = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": pk}}}
+    while True:
+        page = client.query(**kwargs)
+        for raw in page.get("Items", []):
+            yield {name: _deserialize(value) for name, value in raw.items()}
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _fact_from(tenant: str, day: date, item: dict[str, Any]) -> Fact:
+    kind, subject_id, cycle = str(item["sk"]).rsplit("#", 2)
+    measures = tuple(Measure(metric, _float(values.get("s")), _float(values.get("bh")))
+                     for metric, values in sorted(dict(item.get("m") or {}).items()))
+    return Fact(tenant=tenant, kind=kind, subject_id=subject_id, cycle=int(cycle), day=day,
+                at=datetime.fromisoformat(str(item["at"])), queue=str(item.get("queue", "")),
+                agent_id=str(item.get("agent", "")), channel=str(item.get("channel", "")), measures=measures)
+
+
+def _counters_from(item: dict[str, Any]) -> Counters:
+    raw: dict[str, dict[str, Any]] = {}
+    for name, value in item.items():
+        metric, colon, part = name.rpartition(":")
+        if colon:
+            raw.setdefault(metric, {})[part] = value
+    counters: dict[str, MetricCounts] = {}
+    for metric, parts in raw.items():
+        buckets = tuple(int(parts.get(f"b{i:02d}", 0)) for i in range(BUCKETS))
+        counters[metric] = MetricCounts(int(parts.get("n", 0)), float(parts.get("sum", 0)),
+                                        float(parts.get("sum_bh", 0)), buckets)
+    return counters
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,144 @@
+"""Report facts and the day's counters they add to (issue 15, research M2): the pure part of the stream consumer.
+
+A *fact* is one finished thing (a conversation closed, later a contact, a cycle, a callback, a survey): immutable,
+keyed by what it is about (`kind`, `subject_id`, `cycle`), so that a stream record delivered twice yields the same
+fact and the store can refuse the second (its "attribute does not exist" condition). Its day is the stop event's
+date on the tenant's clock.
+
+Each fact adds to one *aggregate* per dimension (`tenant`, `queue`, `agent`, `channel`) and day: per metric a count
+`n`, the sum of its durations in calendar seconds (`sum`) and in opening-hours seconds (`sum_bh`), and fixed
+log-spaced bucket counts (`BUCKET_UPPER_SECONDS`), from which long ranges merge approximate medians.
+
+Transitions are derived from the old and new images of ONE item (the only order DynamoDB Streams guarantees), so
+the item itself carries every timestamp a fact needs: the consumer never joins items.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.model import Conversation, ConversationStatus
+from chalicelib.domain.routing.media import Medium
+
+#: Bucket i counts the durations d with UPPER[i-1] < d <= UPPER[i] (bucket 0: d <= 0); the last bucket, past every
+#: bound, counts the rest (over 2 days). 0, 5, 10, 20, 30, 45 s, 1, 2, 3, 5, 10, 15, 30 min, 1, 2, 4, 8, 24 h, 2 d.
+BUCKET_UPPER_SECONDS: tuple[int, ...] = (0, 5, 10, 20, 30, 45, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200,
+                                         14400, 28800, 86400, 172800)
+BUCKETS = len(BUCKET_UPPER_SECONDS) + 1
+
+#: The dimensions every fact is counted under, in this order.
+DIMENSIONS: tuple[str, ...] = ("tenant", "queue", "agent", "channel")
+
+CLOSED = "closed"  # the kind of fact of a closed conversation, and its metric (count and open-to-close duration)
+
+
+def bucket_of(seconds: float) -> int:
+    """The bucket a duration falls in (see BUCKET_UPPER_SECONDS)."""
+    return bisect_left(BUCKET_UPPER_SECONDS, seconds)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One metric's value in a fact: it counts once, with its duration when the metric has one."""
+
+    metric: str
+    seconds: float | None = None
+    business_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    tenant: str
+    kind: str
+    subject_id: str  # the conversation (callback, survey...) the fact is about
+    cycle: int  # 1, then one more per reopen: each cycle is a fact of its own
+    day: date  # the stop event's date on the tenant's clock
+    at: datetime  # the stop event, UTC
+    queue: str
+    agent_id: str
+    channel: str
+    measures: tuple[Measure, ...]
+
+    def dimensions(self) -> tuple[tuple[str, str], ...]:
+        """(dimension, id) pairs the fact is counted under; an empty id (no agent) is not counted."""
+        ids = {"tenant": self.tenant, "queue": self.queue, "agent": self.agent_id, "channel": self.channel}
+        return tuple((dim, ids[dim]) for dim in DIMENSIONS if ids[dim])
+
+
+@dataclass(frozen=True)
+class MetricCounts:
+    """A metric's counters in one aggregate (a day and a dimension), or merged over several."""
+
+    n: int = 0
+    total: float = 0.0  # `sum`: calendar seconds
+    total_bh: float = 0.0  # `sum_bh`: opening-hours seconds
+    buckets: tuple[int, ...] = field(default_factory=lambda: (0,) * BUCKETS)
+
+    def plus(self, other: MetricCounts) -> MetricCounts:
+        return MetricCounts(self.n + other.n, self.total + other.total, self.total_bh + other.total_bh,
+                            tuple(a + b for a, b in zip(self.buckets, other.buckets, strict=True)))
+
+
+Counters = Mapping[str, MetricCounts]  # metric -> its counts
+
+
+def counts_of(measure: Measure) -> MetricCounts:
+    """What one measure adds to its metric's counters."""
+    buckets = [0] * BUCKETS
+    if measure.seconds is not None:
+        buckets[bucket_of(measure.seconds)] = 1
+    return MetricCounts(1, measure.seconds or 0.0, measure.business_seconds or 0.0, tuple(buckets))
+
+
+def merged(*many: Counters) -> dict[str, MetricCounts]:
+    """Counters of several days or dimensions added up, metric by metric."""
+    out: dict[str, MetricCounts] = {}
+    for counters in many:
+        for metric, counts in counters.items():
+            out[metric] = out.get(metric, MetricCounts()).plus(counts)
+    return out
+
+
+# --- transitions ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationChange:
+    """A conversation's state item before and after one write (None: absent before, or deleted)."""
+
+    old: Conversation | None
+    new: Conversation | None
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    """The date of `moment` on the tenant's clock."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
+
+
+def closed_fact(change: ConversationChange, zone: ZoneInfo) -> Fact | None:
+    """The fact of a conversation that became closed in this write; None for any other write.
+
+    Its measure `closed` counts it, with the time from its creation (the first visitor message) to its close. No
+    opening hours exist yet, so every second is an opening-hours second until they do (M1)."""
+    old, new = change.old, change.new
+    if new is None or new.status is not ConversationStatus.CLOSED or new.wrap_up is None:
+        return None
+    if old is not None and old.status is ConversationStatus.CLOSED:
+        return None  # a later write to a closed conversation (its rating, say) closes nothing
+    closed_at = new.wrap_up.closed_at.astimezone(UTC)
+    seconds = max(0.0, (closed_at - new.created_at.astimezone(UTC)).total_seconds())
+    return Fact(tenant=new.tenant, kind=CLOSED, subject_id=new.id, cycle=1, day=local_day(closed_at, zone),
+                at=closed_at, queue=new.queue, agent_id=new.agent_id or "", channel=_channel(new.medium),
+                measures=(Measure(CLOSED, seconds, seconds),))
+
+
+def _channel(medium: str) -> str:
+    try:
+        return Medium(medium).channel.value
+    except ValueError:
+        return medium or "chat"
