@@ -7,7 +7,8 @@ date on the tenant's clock.
 
 Each fact adds to one *aggregate* per dimension (`tenant`, `queue`, `agent`, `channel`) and day: per metric a count
 `n`, the sum of its durations in calendar seconds (`sum`) and in opening-hours seconds (`sum_bh`), and fixed
-log-spaced bucket counts (`BUCKET_UPPER_SECONDS`), from which long ranges merge approximate medians.
+log-spaced bucket counts (`domain/reports/distributions.py`: one set of edges for the facts, the aggregates and
+the reads), from which long ranges merge approximate medians.
 
 Transitions are derived from the old and new images of ONE item (the only order DynamoDB Streams guarantees), so
 the item itself carries every timestamp a fact needs: the consumer never joins items.
@@ -15,30 +16,20 @@ the item itself carries every timestamp a fact needs: the consumer never joins i
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.model import Conversation, ConversationStatus
+from chalicelib.domain.reports.distributions import BUCKETS, bucket_of
+from chalicelib.domain.reports.periods import report_day
 from chalicelib.domain.routing.media import Medium
-
-#: Bucket i counts the durations d with UPPER[i-1] < d <= UPPER[i] (bucket 0: d <= 0); the last bucket, past every
-#: bound, counts the rest (over 2 days). 0, 5, 10, 20, 30, 45 s, 1, 2, 3, 5, 10, 15, 30 min, 1, 2, 4, 8, 24 h, 2 d.
-BUCKET_UPPER_SECONDS: tuple[int, ...] = (0, 5, 10, 20, 30, 45, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200,
-                                         14400, 28800, 86400, 172800)
-BUCKETS = len(BUCKET_UPPER_SECONDS) + 1
 
 #: The dimensions every fact is counted under, in this order.
 DIMENSIONS: tuple[str, ...] = ("tenant", "queue", "agent", "channel")
 
 CLOSED = "closed"  # the kind of fact of a closed conversation, and its metric (count and open-to-close duration)
-
-
-def bucket_of(seconds: float) -> int:
-    """The bucket a duration falls in (see BUCKET_UPPER_SECONDS)."""
-    return bisect_left(BUCKET_UPPER_SECONDS, seconds)
 
 
 @dataclass(frozen=True)
@@ -115,9 +106,8 @@ class ConversationChange:
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
-    """The date of `moment` on the tenant's clock."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).date()
+    """The date of `moment` on the tenant's clock (the report day of a stop event: domain/reports/periods.py)."""
+    return report_day(moment, zone)
 
 
 def closed_fact(change: ConversationChange, zone: ZoneInfo) -> Fact | None:

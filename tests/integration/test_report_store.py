@@ -15,7 +15,8 @@ from botocore.stub import Stubber
 
 from chalicelib.adapters.dynamodb.facts import DynamoReports
 from chalicelib.adapters.dynamodb.table import connection
-from chalicelib.domain.report_facts import BUCKETS, Fact, Measure, MetricCounts, bucket_of
+from chalicelib.domain.report_facts import Fact, Measure, MetricCounts
+from chalicelib.domain.reports.distributions import BUCKETS, bucket_of
 from tests.integration.conftest import Stack
 
 FIRST = date(2026, 1, 1)

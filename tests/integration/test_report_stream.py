@@ -21,7 +21,8 @@ import app as lambda_app
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb.facts import DynamoReports
 from chalicelib.domain.model import Agent, ConversationStatus, Principal, PrincipalKind, Role
-from chalicelib.domain.report_facts import BUCKETS, Counters, MetricCounts, bucket_of
+from chalicelib.domain.report_facts import Counters, MetricCounts
+from chalicelib.domain.reports.distributions import BUCKETS, bucket_of
 from chalicelib.ports import Deps
 from chalicelib.services import agents as agent_service
 from chalicelib.services import conversations, offers, routing_admin, tenants

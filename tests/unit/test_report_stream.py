@@ -23,15 +23,14 @@ from chalicelib.adapters.dynamodb.items import ConversationItem, MessageItem
 from chalicelib.adapters.dynamodb.stream_records import change_of
 from chalicelib.domain.model import Conversation, ConversationStatus, WrapUp
 from chalicelib.domain.report_facts import (
-    BUCKETS,
     ConversationChange,
     Fact,
     Measure,
     MetricCounts,
-    bucket_of,
     closed_fact,
     local_day,
 )
+from chalicelib.domain.reports.distributions import BUCKETS, bucket_of
 from chalicelib.services import report_stream
 from tests.unit.fakes import make_deps
 from tests.unit.fakes_reports import FakeReports
@@ -107,11 +106,13 @@ def test_the_day_is_the_close_date_on_the_tenants_clock(closed_at: datetime, zon
 
 
 @pytest.mark.parametrize(("seconds", "bucket"), [
-    (0, 0), (0.4, 1), (5, 1), (5.001, 2), (45, 5), (60, 6), (61, 7), (3600, 13), (172800, 18), (172801, 19),
+    (0, 0), (0.4, 0), (5, 1), (5.001, 1), (45, 5), (60, 6), (61, 6), (3600, 13), (172799, 17), (172800, 18),
 ])
-def test_a_duration_falls_in_its_log_spaced_bucket(seconds: float, bucket: int) -> None:
+def test_a_fact_counts_in_the_definitions_buckets(seconds: float, bucket: int) -> None:
+    """The aggregates count in the metric definitions' buckets (an edge belongs to the bucket it starts), so that
+    merged aggregates and the facts' exact figures speak of the same distribution."""
     assert bucket_of(seconds) == bucket
-    assert BUCKETS == 20
+    assert BUCKETS == 19
 
 
 # --- the boundary: a stream record read as a change --------------------------------------------------------------

@@ -4,7 +4,7 @@ Items (docs/data-model.md):
 - a fact: ``T#<t>#FACT#<day>`` / ``<kind>#<subject>#<cycle>``: its stop time ``at``, ``queue``, ``agent``,
   ``channel`` and ``m``, a map metric -> {``s``: calendar seconds, ``bh``: opening-hours seconds}. Never changed.
 - an aggregate: ``T#<t>#AGG#<day>`` / ``<dimension>#<id>`` (dimension: tenant, queue, agent, channel): per metric
-  ``<metric>:n``, ``<metric>:sum``, ``<metric>:sum_bh`` and ``<metric>:b00`` .. ``<metric>:b19`` (the buckets of
+  ``<metric>:n``, ``<metric>:sum``, ``<metric>:sum_bh`` and ``<metric>:b00`` .. ``<metric>:b18`` (the buckets of
   domain/report_facts.py). One item per dimension and day holds every metric's counters.
 
 Writing a fact is ONE TransactWriteItems: the fact's Put on the condition ``attribute_not_exists(pk)``, and an
@@ -33,7 +33,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import error_code
 from chalicelib.adapters.dynamodb.table import _Meta, connection
-from chalicelib.domain.report_facts import BUCKETS, Counters, Fact, Measure, MetricCounts, counts_of
+from chalicelib.domain.report_facts import Counters, Fact, Measure, MetricCounts, counts_of
+from chalicelib.domain.reports.distributions import BUCKETS
 from chalicelib.ports.reports import AggregateKey
 
 log = logging.getLogger("guichet.reports")
