@@ -1,7 +1,8 @@
 """The widget's end screen asks the NPS question when the tenant turns it on (issue 15), in a real browser against
 the local stack: Alice closes a chat; the visitor rates it 5, then answers 9 to "How likely are you to recommend Demo
 Brand…" with the keyboard alone (Tab, Enter, the arrow keys of the radio group); the stored conversation has both,
-and the end screen with the question passes axe. A tenant with NPS off does not ask it, and its widget never loads
+and the end screen with the question passes axe. The question in French, again after a reload, and not sent without
+a score. A tenant with NPS off does not ask it, and its widget never loads
 nps.js."""
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def test_the_visitor_rates_then_answers_nps_with_the_keyboard(start_stack: Start
 
 
 @pytest.mark.demo_settings(nps_enabled=True)
-def test_the_question_in_french_refuses_a_send_without_a_score(start_stack: StartStack, pages: Pages) -> None:
+def test_the_question_in_french_after_a_reload_refuses_a_send_without_a_score(start_stack: StartStack,
+                                                                             pages: Pages) -> None:
     url, page, conversation_id = closed_by_alice(start_stack, pages)
     page.evaluate("document.documentElement.lang = 'fr'")
     page.get_by_test_id("guichet-rate-4").click()
@@ -94,6 +96,12 @@ def test_the_question_in_french_refuses_a_send_without_a_score(start_stack: Star
     question = page.get_by_test_id("guichet-nps")
     expect(question.locator("legend")).to_have_text(
         "Quelle est la probabilité que vous recommandiez Demo Brand à un ami ou un collègue ?", timeout=WAIT)
+    # A reload comes back to the question (the survey is not done), in the page's language again.
+    page.reload()
+    expect(question.locator("legend")).to_have_text(
+        "How likely are you to recommend Demo Brand to a friend or colleague?", timeout=WAIT)
+    expect(page.get_by_test_id("guichet-rating")).to_be_hidden()
+    page.evaluate("document.documentElement.lang = 'fr'")
     page.get_by_test_id("guichet-nps-submit").click()
     expect(page.get_by_test_id("guichet-error")).to_have_text("Choisissez d'abord une note de 0 à 10.")
     assert deep_focus(page) == "guichet-nps-0"
