@@ -1,7 +1,7 @@
 """The end screen's NPS question (issue 15) through the REST routes, against moto's server: an admin turns
 `nps_enabled` on; a chat closed then asks it; its visitor's answer is stored once with its time on the conversation
 item (the attribute names the reports' stream consumer reads: docs/reports.md), and so is the rating's time; an
-agent, another visitor, an open chat and a chat closed with NPS off are refused."""
+agent, another visitor, an open chat, a chat closed with NPS off and a page off the brand's origins are refused."""
 
 from __future__ import annotations
 
@@ -136,3 +136,18 @@ def test_only_the_visitor_answers_a_closed_chat_that_asks_it(http: Any, tenant: 
     assert nps(http, tenant, conversation_id, {"score": 0}, agent)[0] == 403
     assert "nps" not in raw_item(tenant, conversation_id) and "nps" not in raw_item(tenant, before)
     assert nps(http, tenant, conversation_id, {"score": 10}, token)[0] == 201
+
+
+def test_with_site_origins_the_answer_comes_only_from_the_brands_pages(http: Any, tenant: str) -> None:
+    boss = Principal(tenant, "boss", PrincipalKind.AGENT, roles=BOSS)
+    tenants.change_settings(bootstrap.container().deps, boss, {"nps_enabled": True})
+    visitor_id, token = visitor(http, tenant)
+    conversation_id = chat_with(tenant, visitor_id, "ann")
+    close(tenant, conversation_id)
+    tenants.change_settings(bootstrap.container().deps, boss, {"site_origins": ["https://brand.example"]})
+    path = f"/tenants/{tenant}/conversations/{conversation_id}/nps"
+    for origin in ({}, {"Origin": "https://evil.example"}):
+        status, refused = call(http, "POST", path, {"score": 9}, token=token, headers=origin)
+        assert (status, refused["code"], refused["field"]) == (403, "forbidden", "origin")
+    assert "nps" not in raw_item(tenant, conversation_id)
+    assert call(http, "POST", path, {"score": 9}, token=token, headers={"Origin": "https://brand.example"})[0] == 201
