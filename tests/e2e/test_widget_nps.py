@@ -117,3 +117,15 @@ def test_a_tenant_with_nps_off_does_not_ask_it(start_stack: StartStack, pages: P
     assert "nps.js" not in loaded_scripts(page) and "end.js" in loaded_scripts(page)
     read = conversation(url, page, conversation_id)
     assert (read["rating"], read["nps_asked"], read["nps"]) == (5, False, None)
+
+
+@pytest.mark.demo_settings(nps_enabled=True)
+def test_when_the_question_cannot_load_the_thanks_show(start_stack: StartStack, pages: Pages) -> None:
+    url, page, conversation_id = closed_by_alice(start_stack, pages)
+    page.route("**/widget/nps.js", lambda route: route.abort())  # the network fails just then
+    page.get_by_test_id("guichet-rate-3").click()
+    page.get_by_test_id("guichet-rating-submit").click()
+    expect(page.get_by_test_id("guichet-rating-done")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_test_id("guichet-nps")).to_have_count(0)
+    read = conversation(url, page, conversation_id)
+    assert (read["rating"], read["nps_asked"], read["nps"]) == (3, True, None)

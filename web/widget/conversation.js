@@ -29,6 +29,7 @@ export function install(w) {
       state.rating = 0;
       state.rated = false;
     state.npsAnswered = false;
+    state.npsBroken = false;
       state.peerTyping = null;
       state.readSeq = w.storedReadMark(conversation.id);
       state.readAcked = 0;
@@ -89,6 +90,7 @@ export function install(w) {
     state.rating = 0;
     state.rated = false;
     state.npsAnswered = false;
+    state.npsBroken = false;
     state.peerTyping = null;
     state.consented = false;
     clearLog();

@@ -88,7 +88,7 @@ export function install(w) {
 
   function npsPending() {
     const conversation = state.conversation;
-    return conversation?.nps_asked === true && !given(conversation.nps) && !state.npsAnswered;
+    return conversation?.nps_asked === true && !given(conversation.nps) && !state.npsAnswered && !state.npsBroken;
   }
 
   // The end screen's parts (called by app.js render): the rating form until rated, then the NPS question if it is
@@ -114,8 +114,11 @@ export function install(w) {
     return npsLoading;
   }
 
+  // nps.js did not load (the network): the thanks show rather than an empty screen; a new conversation tries again.
   function failed(error) {
     console.warn('Guichet widget: the NPS question could not be loaded.', error);
+    state.npsBroken = true;
+    w.render();
   }
 }
 
