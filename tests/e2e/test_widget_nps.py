@@ -2,8 +2,8 @@
 the local stack: Alice closes a chat; the visitor rates it 5, then answers 9 to "How likely are you to recommend Demo
 Brand…" with the keyboard alone (Tab, Enter, the arrow keys of the radio group); the stored conversation has both,
 and the end screen with the question passes axe. The question in French, again after a reload, and not sent without
-a score. A tenant with NPS off does not ask it, and its widget never loads
-nps.js."""
+a score. When nps.js cannot load, the thanks show rather than an empty end screen. A tenant with NPS off does not
+ask it, and its widget never loads nps.js."""
 
 from __future__ import annotations
 
