@@ -74,6 +74,10 @@ class Rating(Body):
     comment: Text1000 | None = None
 
 
+class NpsAnswer(Body):
+    score: Annotated[int, Field(ge=0, le=10)]
+
+
 class Transfer(Body):
     to_agent: Id | None = None
     to_queue: Name | None = None

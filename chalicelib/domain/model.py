@@ -185,6 +185,16 @@ class WrapUp:
 
 
 @dataclass(frozen=True)
+class EndSurvey:
+    """What the widget's end screen asks once an agent closes a chat (docs/reports.md): the rating (CSAT, 1 to 5)
+    always, and the NPS question (0 to 10) when the tenant had `nps_enabled` on at that moment. Stored with the close,
+    since the widget cannot be trusted to say when it showed the screen: the reports' response rate counts these."""
+
+    sent_at: datetime
+    nps: bool = False
+
+
+@dataclass(frozen=True)
 class PageContext:
     url: str
     title: str = ""
@@ -209,6 +219,12 @@ class Conversation:
     wrap_up: WrapUp | None = None
     rating: int | None = None
     rating_comment: str = ""
+    #: The survey the end screen shows (None for a call, or a conversation closed before it existed), and when each
+    #: answer came: the rating's (`rated_at`) and the NPS score (0 to 10) with its time.
+    survey: EndSurvey | None = None
+    rated_at: datetime | None = None
+    nps: int | None = None
+    nps_at: datetime | None = None
     #: Routing (ROUTE-1 to ROUTE-5): `queue` is the distribution group it was placed in, by this rule, with this
     #: medium, priority and required skill (name, minimum level).
     medium: str = "chat"

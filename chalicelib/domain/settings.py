@@ -88,6 +88,10 @@ class TenantSettings:
     #: The brand's site origins (`scheme://host[:port]`): emails link only to them (else to `site_url`), and when set,
     #: visitors' requests must come from one of them (`Origin`). See chalicelib/domain/origins.py.
     site_origins: tuple[str, ...] = ()
+    #: The widget's end screen asks the Net Promoter Score question (0 to 10, "How likely are you to recommend <the
+    #: brand> to a friend or colleague?") after the rating (issue 15, docs/widget.md). A chat closed while it is on asks
+    #: it; the change applies to chats closed afterwards.
+    nps_enabled: bool = False
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
     #: Web callback (issue 13): chalicelib/domain/callbacks/settings.py. A PUT changes only the keys it gives.
     callback: CallbackSettings = field(default_factory=CallbackSettings)
@@ -139,7 +143,7 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise InvalidInput(f"'{name}' must be an integer from {low} to {high}", field=name)
         return value
-    if name in ("reject_allowed", "disposition_required", "consent_required"):
+    if name in ("reject_allowed", "disposition_required", "consent_required", "nps_enabled"):
         if not isinstance(value, bool):
             raise InvalidInput(f"'{name}' must be true or false", field=name)
         return value

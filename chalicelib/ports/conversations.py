@@ -11,6 +11,7 @@ from typing import Protocol
 from chalicelib.domain.model import (
     Agent,
     Conversation,
+    EndSurvey,
     Message,
     Notification,
     Offer,
@@ -70,7 +71,13 @@ class ConversationRepository(Protocol):
         ...
 
     def rate(self, tenant: str, conversation_id: str, rating: int, comment: str, now: datetime) -> None:
-        """Store the visitor's rating of a closed conversation once; Conflict if it is rated or not closed."""
+        """Store the visitor's rating of a closed conversation once, at `now` (`rated_at`); Conflict if it is rated
+        or not closed."""
+        ...
+
+    def answer_nps(self, tenant: str, conversation_id: str, score: int, now: datetime) -> None:
+        """Store the visitor's NPS score (0 to 10) at `now` (`nps_at`), once, on a closed conversation whose end
+        screen asks it; Conflict (`field: score`) otherwise, without a second read."""
         ...
 
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
@@ -202,8 +209,9 @@ class Assignments(Protocol):
         """Put an offered conversation back at its place in the queue and free the agent's slot."""
         ...
 
-    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
-        """The assigned agent ends the conversation: its slot frees and the visitor may start another."""
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp, survey: EndSurvey | None = None) -> None:
+        """The assigned agent ends the conversation: its slot frees and the visitor may start another. `survey`, if
+        any, is what the widget's end screen asks, stored in the same write."""
         ...
 
     def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze) -> None:

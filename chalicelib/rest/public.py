@@ -1,5 +1,5 @@
 """Public and visitor routes: health, sign-in, visitor sessions, history and preferences, the widget's settings and
-availability, ratings, and the brand server's sales (docs/api.md)."""
+availability, ratings and NPS answers, and the brand server's sales (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from chalicelib.rest.http import (
     source_ip,
     visitor_origin,
 )
-from chalicelib.services import auth, callbacks, conversations, frames, routing, sales, tenants, visitors
+from chalicelib.services import auth, callbacks, conversations, frames, routing, sales, surveys, tenants, visitors
 
 bp = Blueprint(__name__)
 
@@ -95,9 +95,9 @@ def post_sale(tenant: str) -> Response:
 @bp.route("/tenants/{tenant}/widget", methods=["GET"])
 @rest
 def widget_settings(tenant: str) -> dict[str, Any]:
-    """Public: the widget's look and texts."""
+    """Public: the widget's look and texts, and the brand's name."""
     visitor_origin(tenant)
-    return tenants.settings_of(bootstrap.container().deps, tenant).public()
+    return tenants.widget_settings(bootstrap.container().deps, tenant)
 
 
 @bp.route("/tenants/{tenant}/availability", methods=["GET"])
@@ -121,6 +121,17 @@ def post_rating(tenant: str, conversation_id: str) -> Response:
     body = request_body("Rating")
     rating = conversations.rate(bootstrap.container().deps, principal, conversation_id, body.rating, body.comment)
     return json_response(201, {"conversation_id": conversation_id, "rating": rating})
+
+
+@bp.route("/tenants/{tenant}/conversations/{conversation_id}/nps", methods=["POST"])
+@rest
+def post_nps(tenant: str, conversation_id: str) -> Response:
+    """Visitors: the end screen's NPS answer (0 to 10), once, when the closed chat's end screen asks it."""
+    principal = authenticated(tenant)
+    visitor_origin(tenant, principal)
+    body = request_body("NpsAnswer")
+    score = surveys.answer_nps(bootstrap.container().deps, principal, conversation_id, body.score)
+    return json_response(201, {"conversation_id": conversation_id, "score": score})
 
 
 @bp.route("/tenants/{tenant}/callbacks/slots", methods=["GET"])

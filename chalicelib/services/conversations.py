@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.domain import identity as identities
 from chalicelib.domain import messages as rules
 from chalicelib.domain import transcript as transcripts
+from chalicelib.domain.end_survey import end_survey
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound, Unavailable
 from chalicelib.domain.model import (
     DEFAULT_QUEUE,
@@ -164,15 +165,16 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
         raise InvalidInput("'saved_as' must be 'case' or 'draft'", field="saved_as")
     wrap_up = WrapUp(closed_at=deps.clock.now(), disposition=chosen, notes=parse.optional_text("notes", notes, 4000),
                      saved_as=str(kind))
+    survey = end_survey(settings, conversation, wrap_up.closed_at)  # the end screen asks it (docs/widget.md)
     record = contacts.chosen_contact(deps, agent.tenant, contact_id)  # refused before anything changes
     profile = deps.agents.get(agent.tenant, agent.id)
     if profile is None:
         raise NotFound("this user has no agent profile in the tenant")
     try:
-        deps.assignments.close(conversation, profile, wrap_up)
+        deps.assignments.close(conversation, profile, wrap_up, survey)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
-    closed = replace(conversation, status=ConversationStatus.CLOSED, wrap_up=wrap_up)
+    closed = replace(conversation, status=ConversationStatus.CLOSED, wrap_up=wrap_up, survey=survey)
     record = record or contacts.lookup_for(deps, conversation)
     if record is not None:
         contacts.save_case(deps, record, closed, wrap_up)

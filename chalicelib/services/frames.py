@@ -59,6 +59,9 @@ def for_visitor(c: Conversation) -> dict[str, Any]:
     full = conversation(c)
     view = {k: full[k] for k in ("id", "status", "agent", "created_at", "closed_at", "rating", "page", "asynchronous")}
     view["notification"] = {"email": c.notification.email, "enabled": c.notification.enabled}
+    # The end screen's NPS question: asked when the chat closed with the tenant's `nps_enabled` on; the answer.
+    view["nps_asked"] = bool(c.survey and c.survey.nps)
+    view["nps"] = c.nps
     if c.status in (ConversationStatus.OFFERED, ConversationStatus.SNOOZED, ConversationStatus.RESERVED):
         view["status"] = ConversationStatus.WAITING.value  # who holds it meanwhile is internal
         view["agent"] = None

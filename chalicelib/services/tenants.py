@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from chalicelib.domain import origins
 from chalicelib.domain import settings as rules
@@ -42,6 +43,14 @@ def settings_of(deps: Deps, tenant_id: str) -> TenantSettings:
     if tenant is None:
         raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
     return tenant.settings
+
+
+def widget_settings(deps: Deps, tenant_id: str) -> dict[str, Any]:
+    """GET /widget: the public part of the settings, and the brand's name (the end screen's NPS question names it)."""
+    tenant = deps.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
+    return {**tenant.settings.public(), "brand": tenant.name}
 
 
 def check_origin(deps: Deps, tenant_id: str, origin: str | None, caller: Principal | None = None) -> None:

@@ -16,6 +16,7 @@ from chalicelib.domain.model import (
     AgentStatus,
     Conversation,
     ConversationStatus,
+    EndSurvey,
     Message,
     Notification,
     Offer,
@@ -151,7 +152,14 @@ class FakeConversations:
             c = self.items[(tenant, conversation_id)]
             if c.status is not ConversationStatus.CLOSED or c.rating is not None:
                 raise Conflict("not closed or rated", field="rating")
-            self.items[(tenant, conversation_id)] = replace(c, rating=rating, rating_comment=comment)
+            self.items[(tenant, conversation_id)] = replace(c, rating=rating, rating_comment=comment, rated_at=now)
+
+    def answer_nps(self, tenant: str, conversation_id: str, score: int, now: datetime) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if c.status is not ConversationStatus.CLOSED or not (c.survey and c.survey.nps) or c.nps is not None:
+                raise Conflict("not closed, not asked or answered", field="score")
+            self.items[(tenant, conversation_id)] = replace(c, nps=score, nps_at=now)
 
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         with self.lock:
@@ -401,7 +409,7 @@ class FakeAssignments:
             self.conversations.by_agent[holder].remove(conversation.id)
             return queued
 
-    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp, survey: EndSurvey | None = None) -> None:
         with self.lock:
             stored = self.conversations.items[(conversation.tenant, conversation.id)]
             if stored.status is not ConversationStatus.ASSIGNED or stored.agent_id != agent.id:
@@ -409,7 +417,7 @@ class FakeAssignments:
             current = self.agents.items[(agent.tenant, agent.id)]
             self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
-                stored, status=ConversationStatus.CLOSED, wrap_up=wrap_up)
+                stored, status=ConversationStatus.CLOSED, wrap_up=wrap_up, survey=survey)
             self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)
             self.conversations.open_by_visitor.pop((conversation.tenant, conversation.visitor_id), None)
 

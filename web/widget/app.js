@@ -2,7 +2,8 @@
 // at once when a conversation is open (see loader.js and docs/widget.md). start(w) receives the loader's shared
 // object (configuration, state, launcher, availability) and adds the panel, the REST client, the WebSocket
 // connection and the stages, one module each: consent.js, waiting.js, conversation.js (starting and following a
-// conversation), chat.js (sending, typing), receive.js, end.js (transcript and rating), dissuasion.js,
+// conversation), chat.js (sending, typing), receive.js, end.js (transcript, rating; it imports nps.js, the NPS
+// question, when a closed conversation asks it), dissuasion.js,
 // settings.js (the email for answers and the settings: asynchronous conversations), history.js (previous
 // conversations), visitor.js (session, resume, read marks), callback-entry.js ("Call me back"; it imports the
 // callbox, callbox.js, on first use). Each module adds its functions to `w`; a module calls another's through `w`.
@@ -45,6 +46,7 @@ function createApi(base, tenant, getToken) {
     conversation: (id) => call('GET', conversationPath(id)),
     messages: (id, afterSeq) => call('GET', messagesPath(id, afterSeq)),
     rate: (id, body) => call('POST', `${conversationPath(id)}/rating`, body),
+    answerNps: (id, body) => call('POST', `${conversationPath(id)}/nps`, body),
     // Callbacks (callback-entry.js, callbox.js): what is offered now (public), then the visitor's own callback.
     callbackOffers: () => publicCall('GET', '/callbacks/slots'),
     requestCallback: (body) => call('POST', '/callbacks', body),
@@ -79,6 +81,7 @@ export function start(w) {
     dissuasionTexts: null, // {en, fr} from conversation.dissuaded
     rating: 0, // the visitor's choice on the end screen
     rated: false,
+    npsAnswered: false, // the visitor answered the NPS question of the conversation on screen (nps.js)
     typingSent: false, // the visitor's own indicator, as last sent
     typingSentAt: 0,
     typingTimer: null,
@@ -224,12 +227,7 @@ export function start(w) {
     ui.typing.textContent = typing ? (state.peerTyping ? t('typing', state.peerTyping) : t('agentTyping')) : '';
     ui.typing.hidden = !typing;
 
-    const rated = state.rated || (conversation?.rating !== null && conversation?.rating !== undefined);
-    ui.ratingForm.hidden = rated;
-    ui.ratingDone.hidden = !rated;
-    ui.rateButtons.forEach((button) => {
-      button.setAttribute('aria-pressed', String(Number(button.dataset.rating) === state.rating));
-    });
+    w.renderEnd();
 
     ui.dissuasionText.textContent = state.dissuasionTexts?.[state.lang] || w.brand('dissuasion');
 

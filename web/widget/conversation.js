@@ -3,6 +3,7 @@
 
 import { ServerError } from './connection.js';
 import { storage, isOpenStatus, isScalar } from './loader.js';
+import { surveyPending } from './end.js';
 
 const OPTIONAL_REQUEST_FIELDS = ['custom', 'visitor_name', 'visitor_email', 'identity', 'queue', 'skill'];
 const RANK = { waiting: 0, offered: 0, assigned: 1, closed: 2, dissuaded: 2 };
@@ -27,6 +28,8 @@ export function install(w) {
       state.dissuasionTexts = null;
       state.rating = 0;
       state.rated = false;
+    state.npsAnswered = false;
+    state.npsBroken = false;
       state.peerTyping = null;
       state.readSeq = w.storedReadMark(conversation.id);
       state.readAcked = 0;
@@ -43,9 +46,7 @@ export function install(w) {
     } else {
       w.stopTyping();
       state.peerTyping = null;
-      if (conversation.status !== 'closed' || (conversation.rating !== null && conversation.rating !== undefined)) {
-        storage.remove(conversationKey);
-      }
+      if (!surveyPending(conversation)) storage.remove(conversationKey);
     }
     if (conversation.status !== 'waiting' && conversation.status !== 'offered' && conversation.status !== undefined) {
       state.queue = null;
@@ -88,6 +89,8 @@ export function install(w) {
     state.dissuasionTexts = null;
     state.rating = 0;
     state.rated = false;
+    state.npsAnswered = false;
+    state.npsBroken = false;
     state.peerTyping = null;
     state.consented = false;
     clearLog();

@@ -1,12 +1,22 @@
-// Guichet widget, stage "end screen": the transcript (text or web page) and the rating (1 to 5, with a comment).
+// Guichet widget, stage "end screen": the transcript (text or web page), the rating (1 to 5, with a comment), then,
+// when the closed conversation asks it (`nps_asked`: the tenant turned NPS on), the NPS question (0 to 10). That
+// question is nps.js, imported only when a conversation asks it: most visitors never load it.
 
 import { ApiError, h } from './connection.js';
 import { storage } from './loader.js';
 
+const given = (value) => value !== null && value !== undefined;
+
+// Whether a closed conversation's end screen still asks something: its rating, or its NPS question. Until then the
+// conversation is kept (guichet:<tenant>:conversation), so that a reload shows the end screen again.
+export const surveyPending = (conversation) => conversation?.status === 'closed'
+  && (!given(conversation.rating) || (conversation.nps_asked === true && !given(conversation.nps)));
+
 export function install(w) {
   const { state, ui, api } = w;
   const { conversationKey } = w.keys;
-  Object.assign(w, { downloadTranscript, chooseRating, submitRating, ratingStored });
+  let npsLoading = null;
+  Object.assign(w, { downloadTranscript, chooseRating, submitRating, ratingStored, renderEnd, surveyDone });
   ui.transcriptText.addEventListener('click', () => downloadTranscript('text'));
   ui.transcriptHtml.addEventListener('click', () => downloadTranscript('html'));
   ui.rateButtons.forEach((button) => button.addEventListener('click', () => chooseRating(Number(button.dataset.rating))));
@@ -59,11 +69,56 @@ export function install(w) {
 
   function ratingStored() {
     state.rated = true;
-    storage.remove(conversationKey);
     w.hideError();
+    w.announce(w.t('rateDone'));
+    if (npsPending()) {
+      w.render();
+      loadNps().then(() => w.focusNps(), failed); // the question comes next
+      return;
+    }
+    surveyDone();
+  }
+
+  // Nothing left to ask: the thanks, and a reload no longer shows this end screen.
+  function surveyDone() {
+    storage.remove(conversationKey);
     w.render();
     ui.ratingDone.focus();
-    w.announce(w.t('rateDone'));
+  }
+
+  function npsPending() {
+    const conversation = state.conversation;
+    return conversation?.nps_asked === true && !given(conversation.nps) && !state.npsAnswered && !state.npsBroken;
+  }
+
+  // The end screen's parts (called by app.js render): the rating form until rated, then the NPS question if it is
+  // asked and not answered, then the thanks.
+  function renderEnd() {
+    const rated = state.rated || given(state.conversation?.rating);
+    const asking = rated && state.conversation?.status === 'closed' && npsPending();
+    ui.ratingForm.hidden = rated;
+    ui.ratingDone.hidden = !rated || asking;
+    ui.rateButtons.forEach((button) => {
+      button.setAttribute('aria-pressed', String(Number(button.dataset.rating) === state.rating));
+    });
+    if (w.renderNps) w.renderNps(asking);
+    else if (asking) loadNps().then(() => w.render(), failed);
+  }
+
+  // nps.js, once; a failure is tried again on the next render.
+  function loadNps() {
+    npsLoading ??= import('./nps.js').then((nps) => nps.attach(w), (error) => {
+      npsLoading = null;
+      throw error;
+    });
+    return npsLoading;
+  }
+
+  // nps.js did not load (the network): the thanks show rather than an empty screen; a new conversation tries again.
+  function failed(error) {
+    console.warn('Guichet widget: the NPS question could not be loaded.', error);
+    state.npsBroken = true;
+    w.render();
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { ApiError, ServerError, loadHistory as loadPages } from './connection.js';
 import { isPlainObject, storage, isOpenStatus } from './loader.js';
+import { surveyPending } from './end.js';
 
 export function install(w) {
   const { config, state, ui, api, connection } = w;
@@ -83,7 +84,7 @@ export function install(w) {
     const lastId = storage.get(conversationKey);
     if (!lastId || state.conversation || state.outbox.size > 0) return;
     const last = await api.conversation(lastId).catch(() => null);
-    if (last?.status === 'closed' && (last.rating === null || last.rating === undefined)) {
+    if (surveyPending(last)) { // its end screen still asks the rating or the NPS question
       w.setConversation(last);
       await loadHistory(last.id);
     } else {

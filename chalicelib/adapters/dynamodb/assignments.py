@@ -43,6 +43,7 @@ from chalicelib.domain.model import (
     AgentStatus,
     Conversation,
     ConversationStatus,
+    EndSurvey,
     Offer,
     PrincipalKind,
     Reservation,
@@ -164,8 +165,11 @@ class DynamoAssignments(_RoutingConfigs):
 
         self._with_fresh_agent(agent, attempt)
 
-    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp) -> None:
+    def close(self, conversation: Conversation, agent: Agent, wrap_up: WrapUp, survey: EndSurvey | None = None) -> None:
         tenant = conversation.tenant
+        # The end screen's survey goes out with the close, in the same write (docs/reports.md).
+        asked = [ConversationItem.survey_sent_at.set(survey.sent_at), ConversationItem.nps_asked.set(survey.nps)] \
+            if survey else []
         visitor_pk = _principal_pk(tenant, PrincipalKind.VISITOR, conversation.visitor_id)
         config = self.routing(tenant)
 
@@ -184,6 +188,7 @@ class DynamoAssignments(_RoutingConfigs):
                     ConversationItem.disposition.set(wrap_up.disposition),
                     ConversationItem.wrap_notes.set(wrap_up.notes),
                     ConversationItem.saved_as.set(wrap_up.saved_as),
+                    *asked,
                     ConversationItem.gsi1pk.remove(),
                     ConversationItem.gsi1sk.remove(),
                 ],

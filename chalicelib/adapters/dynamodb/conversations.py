@@ -14,6 +14,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.aws import error_code
+from chalicelib.adapters.dynamodb import surveys
 from chalicelib.adapters.dynamodb.items import (
     ConversationItem,
     ConversationPart,
@@ -205,17 +206,10 @@ class DynamoConversations:
                                    Gsi1Entry.gsi1sk < _waiting_sk(conversation), index_name="gsi1"))
 
     def rate(self, tenant: str, conversation_id: str, rating: int, comment: str, now: datetime) -> None:
-        item = ConversationItem(_conv_pk(tenant, conversation_id), STATE)
-        try:
-            item.update(
-                actions=[ConversationItem.rating.set(rating), ConversationItem.rating_comment.set(comment or "")],
-                condition=(ConversationItem.status == ConversationStatus.CLOSED.value)
-                & ConversationItem.rating.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if _failed_condition(exc):
-                raise Conflict("this conversation is not closed, or was rated already", field="rating") from exc
-            raise
+        surveys.rate(tenant, conversation_id, rating, comment, now)
+
+    def answer_nps(self, tenant: str, conversation_id: str, score: int, now: datetime) -> None:
+        surveys.answer_nps(tenant, conversation_id, score, now)
 
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         visitor_pk = _principal_pk(conversation.tenant, PrincipalKind.VISITOR, conversation.visitor_id)

@@ -37,6 +37,7 @@ from chalicelib.domain.model import (
     AgentStatus,
     Conversation,
     ConversationStatus,
+    EndSurvey,
     Message,
     Notification,
     Offer,
@@ -88,6 +89,11 @@ class ConversationItem(ConversationPart, discriminator="c"):
     saved_as = UnicodeAttribute(null=True)
     rating = NumberAttribute(null=True)
     rating_comment = UnicodeAttribute(null=True)
+    rated_at = UTCDateTimeAttribute(null=True)
+    survey_sent_at = UTCDateTimeAttribute(null=True)  # the end screen's survey (EndSurvey), with the close
+    nps_asked = BooleanAttribute(null=True)
+    nps = NumberAttribute(null=True)
+    nps_at = UTCDateTimeAttribute(null=True)
     medium = UnicodeAttribute(null=True)
     rule = UnicodeAttribute(null=True)
     priority = NumberAttribute(null=True)
@@ -130,6 +136,10 @@ class ConversationItem(ConversationPart, discriminator="c"):
             if self.closed_at else None,
             rating=int(self.rating) if self.rating is not None else None,
             rating_comment=self.rating_comment or "",
+            survey=EndSurvey(self.survey_sent_at, bool(self.nps_asked)) if self.survey_sent_at else None,
+            rated_at=self.rated_at,
+            nps=int(self.nps) if self.nps is not None else None,
+            nps_at=self.nps_at,
             medium=self.medium or "chat",
             rule=self.rule or "",
             priority=int(self.priority or 0),

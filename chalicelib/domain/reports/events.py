@@ -12,7 +12,8 @@ How Guichet's stored data maps to them (docs/reports.md, "Events"):
   RESERVED or WAITING (transfer) or CLOSED -> ContactEnded with its reason; CLOSED -> ConversationClosed;
   DISSUADED -> VisitorLeftWhileQueued(dissuaded=True);
 - a callback asked from the queue, or an asynchronous conversation's visitor leaving a message -> OptedForLater;
-- `Conversation.rating` -> SurveyAnswered(CSAT).
+- `Conversation.survey` (stored with the close) -> SurveySent(CSAT), and SurveySent(NPS) when it asks NPS;
+  `Conversation.rating` at `rated_at` -> SurveyAnswered(CSAT); `Conversation.nps` at `nps_at` -> SurveyAnswered(NPS).
 """
 
 from __future__ import annotations
