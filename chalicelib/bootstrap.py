@@ -47,6 +47,7 @@ def reset() -> None:
 def _build() -> Container:
     from chalicelib.adapters import dynamodb
     from chalicelib.adapters.audio import S3AudioStore
+    from chalicelib.adapters.board_gate import DynamoBoardGate
     from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
     from chalicelib.adapters.mail import SesMailer
@@ -89,6 +90,7 @@ def _build() -> Container:
                                  config.chime_endpoint_url) if config.calling_number else None,
         audio=S3AudioStore(config.audio_bucket, _endpoint("s3")) if config.audio_bucket else None,
         softphone=config.softphone,
+        board=DynamoBoardGate(),
     )
     return Container(
         deps=deps,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.ports.board import BoardGate
 from chalicelib.ports.callbacks import CallbackRepository
 from chalicelib.ports.conversations import (
     AssignmentLost,
@@ -49,6 +50,7 @@ __all__ = [
     "AssignmentLost",
     "Assignments",
     "AudioStore",
+    "BoardGate",
     "CallbackRepository",
     "Clock",
     "ConnectionRepository",
@@ -116,3 +118,5 @@ class Deps:
     audio: AudioStore | None = None
     #: The desk's softphone (CB-6): "chime" (amazon-chime-sdk-js in the browser) or "local" (the phone emulator).
     softphone: str = "chime"
+    #: Watchers of the live Production board and its push gate (services/board.py); None: no live board.
+    board: BoardGate | None = None
