@@ -28,7 +28,8 @@ export function createProductionView({ store, toggleSlot, viewSlot, hide, reques
 
   async function load() {
     const current = store.state.production?.report;
-    if (watching && current && !force && Date.now() - pushedAt < FRESH_MS) return { board: current.board };
+    // Pushed recently: the board shown stays, with the clock offset measured when it came.
+    if (watching && current && !force && Date.now() - pushedAt < FRESH_MS) return current;
     force = false;
     const ack = await request('watch_board', {});
     watching = true;
@@ -83,10 +84,11 @@ export function createProductionView({ store, toggleSlot, viewSlot, hide, reques
   return { ...view, receive, reconnected };
 }
 
-// The server's clock: durations are counted from the board's `at`, so a desk whose clock is off says them right.
-function answered({ board } = {}) {
+// The server's clock: durations are counted from the board's `at`, so a desk whose clock is off says them right
+// (skew: server minus desk, in ms, measured as the board arrives; a board kept from before keeps its own).
+function answered({ board, skew: kept } = {}) {
   const at = Date.parse(board?.at);
-  const skew = Number.isFinite(at) ? at - Date.now() : 0;
+  const skew = Number.isFinite(kept) ? kept : Number.isFinite(at) ? at - Date.now() : 0;
   return { report: { board: board ?? null, skew } };
 }
 
