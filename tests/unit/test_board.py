@@ -248,3 +248,40 @@ def test_a_failing_gate_never_fails_the_change(deps: Deps) -> None:
     broken = replace(deps, board=Broken())
     broken.agents.put(Agent("demo", "alice", "Alice"))
     assert agents.set_status(broken, ALICE, "away").status is AgentStatus.AWAY
+
+
+def test_a_chat_s_life_moves_the_board_at_each_step_once() -> None:
+    """The hooks: queued (routing.admit), offered (routing._offer, with the status change in the same second),
+    accepted (offers.accept), closed (conversations.close_conversation): each step arms one push, whose board
+    shows the step."""
+    from chalicelib.services import conversations, offers
+    from chalicelib.services.conversations import ChatRequest
+
+    deps = replace(make_deps("demo"), board=FakeBoardGate())
+    deps.agents.put(Agent("demo", "alice", "Alice", status=AgentStatus.AWAY))
+    connections.connect(deps, ALICE, "alice-1")
+    board.watch(deps, SAM, "sam-1")
+    visitor = Principal("demo", "v1", PrincipalKind.VISITOR)
+    chat: list[Conversation] = []
+
+    def offered_id() -> str:
+        assert isinstance(deps.push, FakePush)
+        return str([f for f in deps.push.to("alice-1") if f["type"] == "offer"][-1]["offer"]["id"])  # type: ignore
+
+    steps = [
+        (lambda: chat.append(conversations.start_conversation(deps, visitor, None, ChatRequest(consent=True))),
+         {"waiting": 1, "in_progress": 0, "agents_available": 0, "agents_on_contact": 0}),
+        (lambda: agents.set_status(deps, ALICE, "available"),
+         {"waiting": 0, "in_progress": 0, "agents_available": 1, "agents_on_contact": 0}),
+        (lambda: offers.accept(deps, ALICE, chat[0].id, offered_id()),
+         {"waiting": 0, "in_progress": 1, "agents_available": 1, "agents_on_contact": 1}),
+        (lambda: conversations.close_conversation(deps, ALICE, chat[0].id),
+         {"waiting": 0, "in_progress": 0, "agents_available": 1, "agents_on_contact": 0}),
+    ]
+    for n, (step, expected) in enumerate(steps, 1):
+        clock(deps).advance(seconds=1)
+        step()
+        assert len(armed(deps)) == 1, n  # one push per step (an offer and a status change in one second: one)
+        assert fire_pushes(deps) == [True]
+        totals = board_frames(deps, "sam-1")[-1]["board"]["totals"]  # type: ignore[index]
+        assert {k: totals[k] for k in expected} == expected, n
