@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -128,3 +128,24 @@ def test_a_watcher_gets_at_most_a_frame_a_second_and_the_last_equals_the_state(s
     assert now["totals"]["agents_online"] == sum(1 for s in statuses.values() if s is not AgentStatus.OFFLINE)
     assert now["totals"]["agents_away"] == sum(1 for s in statuses.values() if s is AgentStatus.AWAY)
     assert statuses["a0"] is AgentStatus.OFFLINE
+
+
+def test_the_gate_forgets_a_board_nobody_watches_unless_someone_watched_meanwhile(stack: Any, tenant: str) -> None:
+    gate = bootstrap.container().deps.board
+    assert gate is not None
+    now = datetime.now(UTC)
+    assert gate.claim(tenant, now, now + board.PERIOD) is False  # never watched
+    gate.watch(tenant, "w1", now)
+    gate.unwatch(tenant, "w1")
+    watchers, revision = gate.watchers(tenant)
+    assert watchers == []
+    gate.watch(tenant, "w2", now)  # someone watches after the push read the watchers
+    gate.forget_if_unwatched(tenant, revision)  # refused: the revision moved
+    assert gate.claim(tenant, now, now + board.PERIOD) is True
+    assert gate.claim(tenant, now + timedelta(milliseconds=999), now + board.PERIOD) is False  # armed already
+    gate.unwatch(tenant, "w2")
+    watchers, revision = gate.watchers(tenant)
+    assert watchers == []
+    gate.forget_if_unwatched(tenant, revision)
+    later = now + timedelta(seconds=2)
+    assert gate.claim(tenant, later, later + board.PERIOD) is False  # unwatched: changes cost one read
