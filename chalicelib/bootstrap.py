@@ -47,6 +47,7 @@ def reset() -> None:
 def _build() -> Container:
     from chalicelib.adapters import dynamodb
     from chalicelib.adapters.audio import S3AudioStore
+    from chalicelib.adapters.board_gate import DynamoBoardGate
     from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
     from chalicelib.adapters.dynamodb.facts import DynamoReports
@@ -91,6 +92,7 @@ def _build() -> Container:
         audio=S3AudioStore(config.audio_bucket, _endpoint("s3")) if config.audio_bucket else None,
         softphone=config.softphone,
         reports=DynamoReports(),
+        board=DynamoBoardGate(),
     )
     return Container(
         deps=deps,

@@ -17,6 +17,7 @@ from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import (
     agents,
+    board,
     call_controls,
     conversations,
     follow_up,
@@ -218,6 +219,19 @@ def _transfer_out(deps: Deps, caller: Caller, frame: f.TransferOut) -> dict[str,
     return {"callback": call_consult.transfer_out(deps, caller.principal, frame.conversation_id, frame.to_number)}
 
 
+def _watch_board(deps: Deps, caller: Caller, frame: f.WatchBoard) -> dict[str, Any]:
+    return {"board": board.watch(deps, caller.principal, caller.connection_id)}
+
+
+def _unwatch_board(deps: Deps, caller: Caller, frame: f.WatchBoard) -> dict[str, Any]:
+    board.unwatch(deps, caller.principal, caller.connection_id)
+    return {}
+
+
+def _set_agent_status(deps: Deps, caller: Caller, frame: f.SetAgentStatus) -> dict[str, Any]:
+    return {"agent": frames.agent(board.force_status(deps, caller.principal, frame.agent_id, frame.status))}
+
+
 #: action -> (the name of its model in boundary/frames.py, its handler)
 ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = {
     "start_conversation": ("StartConversation", _start),
@@ -248,6 +262,9 @@ ACTIONS: dict[str, tuple[str, Callable[[Deps, Caller, Any], dict[str, Any]]]] = 
     "conference_call": ("OnConversation", _conference),
     "transfer_out": ("TransferOut", _transfer_out),
     "requalify_call": ("RequalifyCall", _requalify_call),
+    "watch_board": ("WatchBoard", _watch_board),
+    "unwatch_board": ("WatchBoard", _unwatch_board),
+    "set_agent_status": ("SetAgentStatus", _set_agent_status),
 }
 
 

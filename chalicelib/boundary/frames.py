@@ -62,6 +62,17 @@ class SetStatus(Body):
     status: Literal["available", "away", "offline"]
 
 
+class WatchBoard(Body):
+    """`watch_board` and `unwatch_board` carry nothing but the action (and an id)."""
+
+
+class SetAgentStatus(Body):
+    """A supervisor or admin forces an agent Away or Offline (services/board.py)."""
+
+    agent_id: Id
+    status: Literal["away", "offline"]
+
+
 class SwitchQueue(Body):
     queue: Name
     on: bool

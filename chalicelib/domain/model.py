@@ -61,6 +61,8 @@ class Agent:
     queues: tuple[str, ...] = (DEFAULT_QUEUE,)
     #: When the agent last became free for work; the longest idle agent is served first (CHAT-6).
     idle_since: datetime | None = None
+    #: When the agent's status last changed (the Production board's "time in state"); None: not known yet.
+    status_since: datetime | None = None
     #: Queues the agent belongs to but has switched off: no offers from them (CHAT-4).
     queues_off: tuple[str, ...] = ()
     #: Skill name -> level 1 to 5 (ROUTE-1).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.ports.board import BoardGate
 from chalicelib.ports.callbacks import CallbackRepository
 from chalicelib.ports.conversations import (
     AssignmentLost,
@@ -51,6 +52,7 @@ __all__ = [
     "AssignmentLost",
     "Assignments",
     "AudioStore",
+    "BoardGate",
     "CallbackRepository",
     "Clock",
     "ConnectionRepository",
@@ -121,3 +123,5 @@ class Deps:
     softphone: str = "chime"
     #: Report facts and their day aggregates (issue 15), written by the stream consumer (None: not set up).
     reports: ReportStore | None = None
+    #: Watchers of the live Production board and its push gate (services/board.py); None: no live board.
+    board: BoardGate | None = None

@@ -7,7 +7,7 @@ from chalicelib.domain.callbacks.numbers import agent_line
 from chalicelib.domain.errors import Forbidden, InvalidInput, MissingField, NotFound
 from chalicelib.domain.model import Agent, AgentStatus, Principal
 from chalicelib.ports import Deps
-from chalicelib.services import fanout, frames, routing, tenants
+from chalicelib.services import board, fanout, frames, routing, tenants
 
 DIRECTORY_LIMIT = 500
 
@@ -26,6 +26,7 @@ def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
     profile(deps, principal)
     wanted = _status(status)
     agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
+    board.changed(deps, principal.tenant)
     if routing.pull(deps, agent):
         agent = profile(deps, principal)
     fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})

@@ -36,7 +36,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.routing import Channel, Medium, RoutingContext
 from chalicelib.domain.telephony.commands import hang_up
 from chalicelib.ports import AssignmentLost, CallbackRepository, Deps, Room, Timer
-from chalicelib.services import agents, callback_mail, callback_notices, fanout, frames, routing, tenants
+from chalicelib.services import agents, board, callback_mail, callback_notices, fanout, frames, routing, tenants
 
 log = logging.getLogger("guichet.callbacks")
 
@@ -281,6 +281,7 @@ def after_call(deps: Deps, agent: Agent) -> None:
     """The agent closed a call (CB-4): Away now, and Available again after their auto-answer delay unless they
     change their status meanwhile; without auto-answer they come back by hand."""
     away = deps.agents.set_status(agent.tenant, agent.id, AgentStatus.AWAY, deps.clock.now())
+    board.changed(deps, agent.tenant)
     if agent.auto_answer:
         now = deps.clock.now()
         deps.timers.arm(Timer(kind=AFTER_CALL, tenant=agent.tenant,

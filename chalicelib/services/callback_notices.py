@@ -10,7 +10,7 @@ from chalicelib.domain.callbacks import numbers, recording
 from chalicelib.domain.callbacks.model import Callback, CallbackState
 from chalicelib.domain.model import Conversation, Principal, PrincipalKind
 from chalicelib.ports import Deps
-from chalicelib.services import fanout, frames, tenants
+from chalicelib.services import board, fanout, frames, tenants
 
 
 def _iso(moment: Any) -> str | None:
@@ -79,6 +79,7 @@ def _transfer(callback: Callback) -> dict[str, Any] | None:
 def tell(deps: Deps, callback: Callback, agent_id: str = "") -> None:
     """Every open widget of the visitor, and every open desk of the agent who holds (or just held) the callback."""
     attempts, policy = attempts_of(deps, callback.tenant), recording_policy(deps, callback.tenant)
+    board.changed(deps, callback.tenant)  # a call's state moves the live calls
     visitor = Principal(tenant=callback.tenant, id=callback.visitor_id, kind=PrincipalKind.VISITOR)
     fanout.to_connections(deps, deps.connections.of(visitor),
                           {"type": "callback.updated", "callback": visitor_view(callback, attempts)})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.model import Principal
+from chalicelib.domain.model import Principal, Role
 from chalicelib.ports import Deps
-from chalicelib.services import presence
+from chalicelib.services import board, presence
 from chalicelib.services.conversations import open_conversations
 
 
@@ -18,6 +18,8 @@ def connect(deps: Deps, principal: Principal, connection_id: str) -> None:
 
 def disconnect(deps: Deps, principal: Principal, connection_id: str) -> None:
     deps.connections.remove(principal, connection_id)
+    if principal.roles & {Role.SUPERVISOR, Role.ADMIN}:
+        board.unwatch(deps, principal, connection_id)  # one delete; a missed one is forgotten at the next push
     for conversation in open_conversations(deps, principal):
         deps.conversations.remove_connections(principal.tenant, conversation.id, [connection_id])
     presence.agent_left(deps, principal)

@@ -28,6 +28,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.routing import Channel, RoutingConfig, RoutingContext, skill_need_from_json
 from chalicelib.ports import AssignmentLost, Deps, SeqTaken, Timer
 from chalicelib.services import (
+    board,
     call_attempts,
     contacts,
     fanout,
@@ -175,6 +176,7 @@ def close_conversation(deps: Deps, agent: Principal, conversation_id: object, di
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
     closed = replace(conversation, status=ConversationStatus.CLOSED, wrap_up=wrap_up, survey=survey)
+    board.changed(deps, agent.tenant)
     record = record or contacts.lookup_for(deps, conversation)
     if record is not None:
         contacts.save_case(deps, record, closed, wrap_up)

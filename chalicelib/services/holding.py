@@ -30,7 +30,7 @@ from chalicelib.domain.model import (
 from chalicelib.domain.moments import parse_moment
 from chalicelib.domain.routing import Group
 from chalicelib.ports import AssignmentLost, Deps, Timer
-from chalicelib.services import agents, fanout, frames, queue_position, routing, routing_admin, tenants
+from chalicelib.services import agents, board, fanout, frames, queue_position, routing, routing_admin, tenants
 from chalicelib.services.auth import require_role
 
 SNOOZE_ENDED = "snooze.ended"
@@ -57,6 +57,7 @@ def snooze(deps: Deps, agent: Principal, conversation_id: object, duration: obje
         deps.assignments.snooze(conversation, profile, held)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
+    board.changed(deps, agent.tenant)
     deps.timers.arm(Timer(SNOOZE_ENDED, agent.tenant, {"conversation_id": conversation.id, "snooze_id": held.id}),
                     ends, now)
     snoozed = replace(conversation, status=ConversationStatus.SNOOZED, snooze=held,
@@ -210,6 +211,7 @@ def _reserve(deps: Deps, conversation: Conversation, to: Agent, holder: Agent | 
         if lost.reason == "agent_gone":
             return _to_queue(deps, conversation, conversation.queue)
         return None
+    board.changed(deps, conversation.tenant)
     deps.timers.arm(Timer(RESERVATION_EXPIRED, conversation.tenant,
                           {"conversation_id": conversation.id, "reservation_id": reservation.id}),
                     reservation.until, now)
@@ -240,6 +242,7 @@ def _to_queue(deps: Deps, conversation: Conversation, group_id: str, by: Princip
         queued = deps.assignments.requeue(conversation, group)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
+    board.changed(deps, conversation.tenant)
     owner = Principal(conversation.tenant, conversation.agent_id, PrincipalKind.AGENT) \
         if conversation.agent_id else None
     if owner is not None:

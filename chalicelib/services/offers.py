@@ -10,6 +10,7 @@ from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Pri
 from chalicelib.ports import AssignmentLost, Deps
 from chalicelib.services import (
     agents,
+    board,
     call_attempts,
     fanout,
     frames,
@@ -37,6 +38,7 @@ def accept(deps: Deps, agent: Principal, conversation_id: object, offer_id: obje
     except AssignmentLost as lost:
         raise Conflict("this offer is no longer valid", field="offer_id") from lost
     deps.metrics.count("Accepts")
+    board.changed(deps, agent.tenant)
     assigned = conversation.assigned_to(profile)
     assigned = replace(assigned, connections=conversation.connections | set(connections))
     view = deps.conversations.view_for_send(agent.tenant, conversation.id, None)
@@ -105,6 +107,7 @@ def _withdraw(deps: Deps, conversation: Conversation, agent: Agent, offer_id: st
         deps.assignments.withdraw(conversation, agent, offer_id, set_away=True, now=deps.clock.now())
     except AssignmentLost as lost:
         raise Conflict("this offer is no longer valid", field="offer_id") from lost
+    board.changed(deps, agent.tenant)
     if call_attempts.is_call(conversation):
         call_attempts.on_withdrawn(deps, conversation, agent.id)  # the agent's phone stops ringing
     principal = Principal(tenant=agent.tenant, id=agent.id, kind=PrincipalKind.AGENT)

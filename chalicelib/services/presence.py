@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.domain.model import AgentStatus, Principal, PrincipalKind
 from chalicelib.ports import Deps, Timer
+from chalicelib.services import board
 
 GRACE = timedelta(seconds=60)
 CHECK = "presence.check"
@@ -33,6 +34,7 @@ def check(deps: Deps, tenant: str, payload: dict[str, Any]) -> bool:
     if agent is None or agent.status.value != payload.get("status") or deps.connections.of(principal):
         return False
     deps.agents.set_status(tenant, agent_id, AgentStatus.OFFLINE, deps.clock.now())
+    board.changed(deps, tenant)
     return True
 
 

@@ -46,7 +46,7 @@ from chalicelib.domain.routing import (
     skill_need_from_json,
 )
 from chalicelib.ports import AssignmentLost, ConversationView, Deps, GroupCount, Timer
-from chalicelib.services import contacts, fanout, frames, queue_position, tenants
+from chalicelib.services import board, contacts, fanout, frames, queue_position, tenants
 
 CANDIDATES = 3  # agents tried per decision; each lost race moves to the next
 SERVE_ROUNDS = 5  # rounds of ready agents pulling for a newly queued conversation (each round offers something)
@@ -119,6 +119,7 @@ def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:
                 return offered
         queued = deps.routing.enqueue(placed, group)
         if queued is not None:
+            board.changed(deps, conversation.tenant)
             return serve_group(deps, queued) or queued
         tried.add(group.id)
     raise Unavailable("every group that could take this conversation is full", field="queue")
@@ -249,6 +250,7 @@ def _offer(deps: Deps, conversation: Conversation, agent: Agent, view: Conversat
     offer = Offer(id=deps.ids.new_id(), agent_id=agent.id, expires_at=expires_at)
     deps.assignments.offer(conversation, agent, offer, now)
     deps.metrics.count("Offers")
+    board.changed(deps, conversation.tenant)
     offered = conversation.offered_to(agent, offer)
     # Withdrawn server-side even if the desk is closed (CHAT-7); the timer names the offer, so a late or
     # duplicate delivery after an accept or a reject finds nothing to do.

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.ports import Deps
 from chalicelib.services import (
+    board,
     call_attempts,
     conversations,
     holding,
@@ -21,6 +22,7 @@ from chalicelib.services import (
 
 _HANDLERS: dict[str, Callable[[Deps, str, dict[str, Any]], bool]] = {
     **presence.HANDLERS,
+    **board.HANDLERS,
     routing.OFFER_EXPIRED: offers.expired,
     conversations.WAIT_EXPIRED: conversations.wait_expired,
     routing_admin.REINDEX: routing_admin.reindex,

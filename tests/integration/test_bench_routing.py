@@ -77,8 +77,9 @@ def test_a_decision_costs_the_same_with_10_or_200_agents_and_the_naive_one_grows
     engine = figures["routing.requests_per_decision.agents_10"]
     assert figures["routing.requests_per_decision.agents_200"] == engine
     assert figures["routing.requests_per_decision.spread"] == 0
-    # Counters, the ready list's head, the agent, the offer; the offer frame's conversation and the desk's connections.
-    assert engine == 6
+    # Counters, the ready list's head, the agent, the offer, the live board's gate (is it watched?); the offer frame's
+    # conversation and the desk's connections.
+    assert engine == 7
     assert figures["routing.pull.requests_per_decision.agents_200"] == \
         figures["routing.pull.requests_per_decision.agents_10"]
     # The roster (one page), the agents 100 per BatchGetItem, the offer.

@@ -245,7 +245,8 @@ class FakeAgents:
         woke = status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE
         idle = now if woke else current.idle_since
         line = "" if status is AgentStatus.OFFLINE else current.login_line
-        agent = replace(current, status=status, idle_since=idle, login_line=line)
+        since = now if status is not current.status or current.status_since is None else current.status_since
+        agent = replace(current, status=status, idle_since=idle, login_line=line, status_since=since)
         self.items[(tenant, agent_id)] = agent
         return agent
 
@@ -373,7 +374,9 @@ class FakeAssignments:
                 raise AssignmentLost("offer_gone")
             current = self.agents.items[(agent.tenant, agent.id)]
             status = AgentStatus.AWAY if set_away and current.status is AgentStatus.AVAILABLE else current.status
-            self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1, status=status)
+            since = now if status is not current.status else current.status_since
+            self.agents.items[(agent.tenant, agent.id)] = replace(current, active=current.active - 1, status=status,
+                                                                  status_since=since)
             self.conversations.items[(conversation.tenant, conversation.id)] = replace(
                 stored, status=ConversationStatus.WAITING, offer=None, queue_shard=0)
             self.conversations.by_agent[(agent.tenant, agent.id)].remove(conversation.id)

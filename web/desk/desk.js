@@ -39,6 +39,7 @@ import { createHolding } from '/desk/holding.js';
 import { visitorLabel } from '/desk/labels.js';
 import { createLinePrompt } from '/desk/line-prompt.js';
 import { createLiveCalls } from '/desk/live-calls.js';
+import { createProductionView } from '/desk/production.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
@@ -136,6 +137,9 @@ function createDesk(session) {
   const liveCalls = createLiveCalls({
     store, toggleSlot: ui.callsToggleSlot, viewSlot: ui.callsSlot, hide: [ui.workspace], load: () => api.liveCalls(),
   });
+  const production = createProductionView({ store, toggleSlot: ui.productionToggleSlot, viewSlot: ui.productionSlot,
+    hide: [ui.workspace], request: (action, fields) => connection.request(action, fields),
+    announce: (text) => announce(text) });
   const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
     viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
 
@@ -233,7 +237,7 @@ function createDesk(session) {
     onAgent: (agent) => showMe(agent), announce });
 
   const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls,
-    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, showMe, showError });
+    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, production, showMe, showError });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -263,6 +267,8 @@ function createDesk(session) {
     heldView.setRoles(me?.roles);
     liveCalls.start();
     liveCalls.setRoles(me?.roles);
+    production.start();
+    production.setRoles(me?.roles);
     callSettings.start();
     agenda.start();
     loginView.hide();
@@ -286,6 +292,7 @@ function createDesk(session) {
     supervisor.stop();
     heldView.stop();
     liveCalls.stop();
+    production.stop();
     callSettings.stop();
     agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
@@ -329,6 +336,7 @@ function createDesk(session) {
       supervisor.setRoles(agent.roles);
       heldView.setRoles(agent.roles);
       liveCalls.setRoles(agent.roles);
+      production.setRoles(agent.roles);
     }
   }
 
@@ -342,6 +350,7 @@ function createDesk(session) {
     if (reconnect) api.me().then(showMe).catch(() => {});
     loadConversations().catch(() => {});
     if (reconnect) holding.load().catch(() => {}); // snoozes that woke, reservations made or ended meanwhile
+    if (reconnect) production.reconnected(); // the new connection watches nothing yet
     for (const view of conversations.values()) {
       if (view.conversation.status === 'closed') continue;
       syncConversation(view);
@@ -390,6 +399,7 @@ function createDesk(session) {
     supervisor.close();
     heldView.close();
     liveCalls.close();
+    production.close();
     callSettings.close();
     agenda.close();
     const isNew = !conversations.has(ack.conversation.id);

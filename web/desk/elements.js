@@ -14,6 +14,8 @@ export const ui = {
   heldSlot: $('held-slot'),
   callsToggleSlot: $('calls-toggle-slot'),
   callsSlot: $('calls-slot'),
+  productionToggleSlot: $('production-toggle-slot'),
+  productionSlot: $('production-slot'),
   callSettingsToggleSlot: $('call-settings-toggle-slot'),
   callSettingsSlot: $('call-settings-slot'),
   agendaToggleSlot: $('agenda-toggle-slot'),

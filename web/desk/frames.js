@@ -3,8 +3,8 @@
 // the WebSocket client (socket.js), so only errors without an id reach showError.
 
 // parts: chats (conversations.js), offers (offers.js), holding (holding.js), calls (call-card.js), agenda
-// (agenda.js); showMe(agent), showError(text).
-export function createFrameRouter({ chats, offers, holding, calls, agenda, showMe, showError }) {
+// (agenda.js), production (production.js); showMe(agent), showError(text).
+export function createFrameRouter({ chats, offers, holding, calls, agenda, production, showMe, showError }) {
   const handlers = {
     message: (frame) => chats.receiveMessage(frame.message),
     offer: (frame) => {
@@ -34,6 +34,7 @@ export function createFrameRouter({ chats, offers, holding, calls, agenda, showM
       calls.update(frame.callback);
       agenda.changed();
     },
+    board: (frame) => production?.receive(frame),
     error: (frame) => {
       if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
     },

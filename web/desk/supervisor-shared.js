@@ -111,9 +111,9 @@ export function createPoller({ load, onLoading, onAnswer, onFailure }) {
 // null: one at a time). Shown to supervisors and admins only (the store's me), toggled from the top bar in place of
 // what `hide` lists, polled while shown: the toggle is drawn into toggleSlot, the view by View (with viewProps) into
 // viewSlot. answered(answer) is the state the view keeps from a load; `what` names the report in error texts;
-// onOpen() runs once the view is shown. The desk calls start(), setRoles(roles), close() and stop().
+// onOpen() runs once the view is shown, onClose() once it is not any more. The desk calls start(), setRoles(roles), close() and stop().
 export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: replaced, label, summarize, View,
-  viewProps = {}, initial = {}, load, answered, what, onOpen = () => {} }) {
+  viewProps = {}, initial = {}, load, answered, what, onOpen = () => {}, onClose = () => {} }) {
   const update = (patch) => store.set({ [name]: { ...store.state[name], ...patch } });
   const isOpen = () => store.state.supervisorView === name;
   const poller = createPoller({
@@ -128,7 +128,9 @@ export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: 
   function start() {
     update({ report: null, loading: false, failure: null, loadedAt: null, ...initial });
     undo = [
-      store.subscribe(() => { if (poller.isOpen() && !isOpen()) poller.end(); }), // the other view was shown
+      store.subscribe(() => { // the other view was shown
+        if (poller.isOpen() && !isOpen()) { poller.end(); onClose(); }
+      }),
       mount(toggleSlot, SupervisorToggle, store, { name, label, summarize, controls }),
       mount(viewSlot, View, store, { ...viewProps, controls }),
     ];
@@ -162,6 +164,7 @@ export function createSupervisorView({ name, store, toggleSlot, viewSlot, hide: 
   function close() {
     if (!isOpen()) return;
     poller.end();
+    onClose();
     store.set({ supervisorView: null });
     for (const element of replaced) element.hidden = false;
   }

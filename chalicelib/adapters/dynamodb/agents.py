@@ -59,6 +59,8 @@ def _write_agent(tx: _Tx, before: Agent, after: Agent, config: RoutingConfig, *,
     ]
     if after.idle_since is not None:
         actions.append(AgentItem.idle_since.set(after.idle_since))
+    if after.status_since is not None and after.status_since != before.status_since:
+        actions.append(AgentItem.status_since.set(after.status_since))
     tx.named_update(name, AgentItem(_principal_pk(after.tenant, PrincipalKind.AGENT, after.id), PROFILE),
                     actions=actions, condition=AgentItem.version == before.version)
     return replace(after, version=before.version + 1, index_keys=keys)
@@ -124,11 +126,12 @@ class DynamoAgents(_RoutingConfigs):
             idle_since = current.idle_since
             if status is AgentStatus.AVAILABLE and current.status is not AgentStatus.AVAILABLE:
                 idle_since = now
+            since = now if status is not current.status or current.status_since is None else current.status_since
             if status is AgentStatus.OFFLINE and current.login_line:
                 # The number given at login is for this login only (CB-6): the next one asks again.
-                return replace(current, status=status, idle_since=idle_since, login_line=""), [
+                return replace(current, status=status, idle_since=idle_since, status_since=since, login_line=""), [
                     AgentItem.login_line.remove()]
-            return replace(current, status=status, idle_since=idle_since), []
+            return replace(current, status=status, idle_since=idle_since, status_since=since), []
 
         return self._update(tenant, agent_id, change)
 
@@ -235,6 +238,7 @@ def agent_item(agent: Agent) -> AgentItem:
         queues=set(agent.queues) or None,
         queues_off=set(agent.queues_off) or None,
         idle_since=agent.idle_since,
+        status_since=agent.status_since,
         skills=dict(agent.skills) or None,
         route_first=agent.route_first or None,
         multi_channel=agent.multi_channel or None,

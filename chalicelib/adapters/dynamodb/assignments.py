@@ -144,7 +144,9 @@ class DynamoAssignments(_RoutingConfigs):
                                              f"{CONV}{conversation.id}"))
             # Away only from Available: an agent who went Offline meanwhile stays Offline.
             away = AgentStatus.AWAY if set_away and current.status is AgentStatus.AVAILABLE else current.status
-            _write_agent(tx, current, replace(_loaded(current, _channel(conversation), -1), status=away), config)
+            since = now if away is not current.status else current.status_since
+            _write_agent(tx, current, replace(_loaded(current, _channel(conversation), -1), status=away,
+                                              status_since=since), config)
             tx.named_update(
                 "offer_gone",
                 ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),

@@ -206,6 +206,7 @@ class AgentItem(_Item):
     queues = UnicodeSetAttribute(null=True)
     queues_off = UnicodeSetAttribute(null=True)
     idle_since = UTCDateTimeAttribute(null=True)
+    status_since = UTCDateTimeAttribute(null=True)
     skills = JSONAttribute(null=True)
     route_first = BooleanAttribute(null=True)
     multi_channel = BooleanAttribute(null=True)
@@ -241,6 +242,7 @@ class AgentItem(_Item):
             queues=tuple(sorted(self.queues or ())),
             queues_off=tuple(sorted(self.queues_off or ())),
             idle_since=self.idle_since,
+            status_since=self.status_since,
             skills={str(k): int(v) for k, v in (self.skills or {}).items()},
             route_first=bool(self.route_first),
             multi_channel=bool(self.multi_channel),
