@@ -118,6 +118,7 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "to_number": st.sampled_from(["+33145678901", "01 45 67 89 01", "+33899123456", "not a number"]),
     "note": PLAIN,
     "answer_calls": st.sampled_from(["line", "desk", "phone"]),
+    "agent_id": st.sampled_from(["a-1", "nobody"]),
 }
 HOSTILE = st.one_of(TEXT, INTEGER, ANY_JSON)
 ACTIONS: dict[str, list[str]] = {
@@ -152,6 +153,10 @@ ACTIONS: dict[str, list[str]] = {
     "resume_recording": ["conversation_id"],
     "join_call": ["conversation_id"],
     "set_answer_calls": ["answer_calls"],
+    # The live Production board and forcing a status (issue 15): supervisors' actions, refused to others.
+    "watch_board": [],
+    "unwatch_board": [],
+    "set_agent_status": ["agent_id", "status"],
 }
 #: The call actions an agent sends (`test_the_fuzz_knows_every_action`: every action of ws.py is fuzzed).
 CALL_ACTIONS = ["hold_call", "resume_call", "transfer_call", "requalify_call", "consult_call", "end_consult",
@@ -163,7 +168,8 @@ REQUEST_ID = st.one_of(st.integers(0, 1000), st.text(ANY_CHAR, max_size=70), INT
 OWN_ACTIONS = {
     "visitor": ["ping", "start_conversation", "send_message", "sync", "typing", "read", "page", "set_notification"],
     "agent": ["ping", "send_message", "sync", "typing", "set_status", "switch_queue", "accept_offer", "reject_offer",
-              "close_conversation", "snooze", "transfer", "block_visitor", *CALL_ACTIONS],
+              "close_conversation", "snooze", "transfer", "block_visitor", *CALL_ACTIONS, "watch_board",
+              "unwatch_board", "set_agent_status"],
 }
 
 

@@ -318,7 +318,7 @@ export function start(w) {
     const previous = w.refreshHistory();
     await w.resume();
     await w.resumeCallback();
-    hideError();
+    hideError(w.brand('unavailable')); // only a failed start's error: not one the visitor got meanwhile
     connection.open();
     await previous;
   }
@@ -334,7 +334,9 @@ export function start(w) {
     ui.error.hidden = false;
   }
 
-  function hideError() {
+  // Hides the error shown; with `only`, only if it is that text.
+  function hideError(only) {
+    if (only !== undefined && ui.error.textContent !== only) return;
     ui.error.textContent = '';
     ui.error.hidden = true;
   }
