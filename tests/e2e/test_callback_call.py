@@ -46,10 +46,11 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
     url = start_stack()
     admin = login(url, "ada")["id_token"]
     alice = login(url, "alice")
-    # Alice takes calls on her own line and no chats (a chat would exclude a call: ROUTE-7); back 3 s after a call.
+    # Alice takes calls on her own line and no chats (a chat would exclude a call: ROUTE-7); back 8 s after a call
+    # (long enough to see her Away while wrapping up on a loaded machine).
     rest(url, "PUT", f"/tenants/demo/agents/{alice['agent']['id']}/settings",
          {"takes_calls": True, "own_line": ALICE_LINE, "capacity": {"chat": 0, "call": 1},
-          "auto_answer": True, "auto_answer_seconds": 3}, token=admin)
+          "auto_answer": True, "auto_answer_seconds": 8}, token=admin)
     upload_hold_music(url, admin)
     script(url, ALICE_LINE, "answer", after_seconds=2)  # rings for 2 s: the offer's card shows meanwhile
     script(url, VISITOR_PHONE, "answer", after_seconds=0.5)
@@ -114,7 +115,7 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
         return str(me["status"])
 
     assert status() == "away"  # wrapping up
-    until(lambda: status() == "available", "Alice back after her auto-answer delay", seconds=10)
+    until(lambda: status() == "available", "Alice back after her auto-answer delay", seconds=20)
     assert dialogs == []
     bob.close()
 
