@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from typing import Any
 import boto3
 
 from local import events
+from local.pumps import BackgroundPump
 from local.timer_pump import batch_item_failures
 
 log = logging.getLogger("local.stream_pump")
@@ -44,8 +44,10 @@ class StreamPumpResult:
     given_up: int = 0
 
 
-class StreamPump:
+class StreamPump(BackgroundPump):
     """Reads the table's stream and feeds it to the handler, batch by batch, in order."""
+
+    name = "stream-pump"
 
     def __init__(self, handler: StreamHandler, *, table_name: str, region: str = "us-east-1",
                  endpoint_url: str | None = None, interval: float = 1.0, batch_size: int = 100,
@@ -55,7 +57,7 @@ class StreamPump:
         self._handler = handler
         self._table = table_name
         self._region = region
-        self._interval = interval
+        super().__init__(interval)
         self._batch_size = batch_size
         self._start = start
         self._max_retries = max_retries
@@ -68,39 +70,12 @@ class StreamPump:
         self._positions: dict[str, tuple[str, str]] = {}
         self._iterators: dict[str, str] = {}  # shard id -> the iterator to go on from while no record was read
         self._retries: dict[str, int] = {}  # sequence number -> failed deliveries
-        self._lock = threading.Lock()
-        self._paused = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         if start == "LATEST":
             with self._lock:
                 for shard_id in self._shards():
                     self._iterators[shard_id] = self._iterator(shard_id, "LATEST")
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        """Run ``pump_once`` every ``interval`` seconds in a daemon thread until ``stop()``."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
-
-    def pause(self) -> None:
-        """Deliver nothing until ``resume()``; returns once the pass under way, if any, has finished."""
-        self._paused.set()
-        with self._lock:
-            pass
-
-    def resume(self) -> None:
-        self._paused.clear()
-
     def forget(self) -> None:
         """Forget the stream and the positions (the local reset recreated the table, hence a new stream)."""
         with self._lock:
@@ -108,14 +83,6 @@ class StreamPump:
             self._positions.clear()
             self._iterators.clear()
             self._retries.clear()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.pump_once()
-            except Exception:  # keep pumping: a moto hiccup must not stop the reports of the session
-                log.exception("stream pump pass failed")
-            self._stop.wait(self._interval)
 
     # ---- passes ----------------------------------------------------------------------------------------------
     def drain(self, max_passes: int = 100) -> StreamPumpResult:
@@ -223,6 +190,7 @@ def normalised(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
 def epoch_seconds(value: Any) -> float:
     """moto's creation time as epoch seconds: ISO text on the wire, which boto3 hands as a datetime (an epoch number,
     Lambda's own form, stays as it is)."""
+
     if isinstance(value, int | float):
         return float(value)
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from local import events
+from local.pumps import BackgroundPump
 
 log = logging.getLogger("local.timer_pump")
 
@@ -62,8 +62,10 @@ class PumpResult:
     failed: int = 0
 
 
-class TimerPump:
+class TimerPump(BackgroundPump):
     """Fires due schedules into the timer queue and feeds the timer queue to the handler."""
+
+    name = "timer-pump"
 
     def __init__(
         self,
@@ -83,7 +85,7 @@ class TimerPump:
         self._queue_url = queue_url
         self._group = schedule_group
         self._region = region
-        self._interval = interval
+        super().__init__(interval)
         self._max_batches = max_batches
         self._batch_size = batch_size
         self._sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
@@ -91,51 +93,14 @@ class TimerPump:
         self._queue_arn: str | None = None
         self._queue_urls: dict[str, str] = {}
         self._completed: set[tuple[str, str]] = set()  # (Arn, LastModificationDate) kept by ActionAfterCompletion NONE
-        self._lock = threading.Lock()
-        self._paused = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        """Run ``pump_once`` every ``interval`` seconds in a daemon thread until ``stop()``."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="timer-pump", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread after the current pass (a running handler is never interrupted)."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
-
-    def pause(self) -> None:
-        """Deliver nothing until ``resume()``; returns once the pass in progress, if any, has finished (a running
-        handler is never interrupted). The local reset (``local/reset.py``) pauses the pump while it wipes."""
-        self._paused.set()
-        with self._lock:
-            pass
-
-    def resume(self) -> None:
-        self._paused.clear()
-
     def forget(self) -> None:
         """Forget what the pump learnt about the queue and the schedules it fired (the reset recreated them)."""
         with self._lock:
             self._queue_arn = None
             self._queue_urls.clear()
             self._completed.clear()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.pump_once()
-            except Exception:  # keep pumping: a moto hiccup must not kill every timer of the session
-                log.exception("timer pump pass failed")
-            self._stop.wait(self._interval)
 
     # ---- one pass --------------------------------------------------------------------------------------------
     def pump_once(self, now: datetime | None = None) -> PumpResult:
@@ -273,6 +238,7 @@ class TimerPump:
 def batch_item_failures(answer: Any, ids: list[str]) -> set[str] | None:
     """The message ids a handler's answer reports as failed, as Lambda reads it: no answer (or none listed) means
     none; None when the answer is invalid (an item without an id of the batch), which fails the whole batch."""
+
     if not isinstance(answer, dict) or not answer.get("batchItemFailures"):
         return set()
     failures: set[str] = set()
