@@ -7,9 +7,12 @@ from datetime import datetime
 
 from chalicelib.domain.errors import InvalidInput, MissingField
 from chalicelib.domain.model import Conversation, EndSurvey
-from chalicelib.domain.reports.surveys import NPS_SCALE
 from chalicelib.domain.routing import Channel, Medium
 from chalicelib.domain.settings import TenantSettings
+
+#: The end screen's scales: the rating (CSAT, 1 to 5) and the NPS question (0 to 10); the reports read them too.
+CSAT_SCALE = range(1, 6)
+NPS_SCALE = range(0, 11)
 
 
 def end_survey(settings: TenantSettings, conversation: Conversation, closed_at: datetime) -> EndSurvey | None:

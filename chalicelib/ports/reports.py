@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.domain.report_facts import Counters, Fact
+if TYPE_CHECKING:  # the report modules load with the stream consumer, not at every cold start
+    from chalicelib.domain.report_facts import Counters, Fact
 
 #: (day, dimension, id) -> that day's counters of that dimension's id, e.g. (2026-12-06, "queue", "billing").
 AggregateKey = tuple[date, str, str]

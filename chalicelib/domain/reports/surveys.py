@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.domain.end_survey import CSAT_SCALE, NPS_SCALE
 from chalicelib.domain.reports.definitions import Ratio
 
-CSAT_SCALE = range(1, 6)
-NPS_SCALE = range(0, 11)
 SATISFIED = frozenset({4, 5})
 PROMOTERS = frozenset({9, 10})
 DETRACTORS = frozenset(range(0, 7))
