@@ -134,6 +134,7 @@ def agent(a: Agent) -> dict[str, Any]:
         "id": a.id,
         "name": a.name,
         "status": a.status.value,
+        "status_since": iso(a.status_since) if a.status_since else None,
         "capacity": a.capacity,
         "active": a.active,
         "queues": list(a.queues),

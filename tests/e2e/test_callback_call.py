@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -107,15 +108,19 @@ def test_an_immediate_callback_connects_the_visitor_and_alice_then_she_wraps_up(
                                                                       timeout=WAIT)
     desk.get_by_test_id("call-wrap-up").click()
     desk.get_by_test_id("disposition-select").select_option(index=1)
+    closing = datetime.now(UTC)
     desk.get_by_test_id("close-submit").click()
     expect(card.get_by_test_id("call-closed")).to_be_visible(timeout=WAIT)  # wrapped up
 
-    def status() -> str:
-        me: dict[str, Any] = rest(url, "GET", "/tenants/demo/me", token=alice["id_token"])
-        return str(me["status"])
+    def me() -> dict[str, Any]:
+        found: dict[str, Any] = rest(url, "GET", "/tenants/demo/me", token=alice["id_token"])
+        return found
 
-    assert status() == "away"  # wrapping up
-    until(lambda: status() == "available", "Alice back after her auto-answer delay", seconds=20)
+    # Away from her wrap-up's close, then Available again once her 8 s delay ran out, not sooner. The clock says
+    # so exactly, however slow this machine is: she went Available at `status_since`.
+    until(lambda: me()["status"] == "available", "Alice back after her auto-answer delay", seconds=30)
+    back = datetime.fromisoformat(me()["status_since"].replace("Z", "+00:00"))
+    assert back - closing >= timedelta(seconds=8), (closing, back)
     assert dialogs == []
     bob.close()
 
