@@ -132,3 +132,9 @@ def _channel(medium: str) -> str:
         return Medium(medium).channel.value
     except ValueError:
         return medium or "chat"
+
+
+def conversation_facts(change: ConversationChange, zone: ZoneInfo) -> list[Fact]:
+    """Every fact one write to a conversation's state item brings (none for most writes)."""
+    found = closed_fact(change, zone)
+    return [found] if found is not None else []

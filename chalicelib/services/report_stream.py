@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.domain.report_facts import ConversationChange, Fact, closed_fact
+from chalicelib.domain.report_facts import ConversationChange, Fact, conversation_facts
 from chalicelib.ports import Deps
 
 log = logging.getLogger("guichet.reports")
 
-Decode = Callable[[dict[str, Any]], ConversationChange | None]
+Decode = Callable[[dict[str, Any]], Any]  # a ConversationChange, a CallbackChange, or None
 UTC_ZONE = ZoneInfo("UTC")
 
 
@@ -60,12 +60,20 @@ def consume(deps: Deps, records: Iterable[tuple[str, dict[str, Any]]], decode: D
     return Outcome(recorded, repeated, ignored)
 
 
-def facts_of(deps: Deps, change: ConversationChange | None) -> list[Fact]:
-    """The facts one change brings: for now a conversation closed (the next transitions add theirs here)."""
-    if change is None or change.new is None:
+def facts_of(deps: Deps, change: Any) -> list[Fact]:
+    """The facts one item's change brings: a conversation's (domain/report_facts.py) or a callback's
+    (domain/report_callback_facts.py); None (an item the consumer ignores) brings none."""
+    if change is None:
         return []
-    fact = closed_fact(change, tenant_zone(deps, change.new.tenant))
-    return [fact] if fact is not None else []
+    if isinstance(change, ConversationChange):
+        if change.new is None:
+            return []
+        return conversation_facts(change, tenant_zone(deps, change.new.tenant))
+    from chalicelib.domain.report_callback_facts import CallbackChange, callback_facts
+
+    if isinstance(change, CallbackChange):
+        return callback_facts(change, tenant_zone(deps, change.tenant))
+    raise TypeError(f"no facts for a {type(change).__name__}")
 
 
 def record_fact(deps: Deps, fact: Fact) -> bool:
