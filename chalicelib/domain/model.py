@@ -231,6 +231,7 @@ class Conversation:
     #: the status last changed (a contact's or a wait's end), when the current or last wait in a queue began, and
     #: the first human answer (time and agent) of the conversation.
     status_at: datetime | None = None
+    assigned_at: datetime | None = None  # the current contact's start: the offer accepted (or a call handed over)
     enqueued_at: datetime | None = None
     first_reply_at: datetime | None = None
     first_reply_by: str = ""

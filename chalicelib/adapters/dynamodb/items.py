@@ -145,6 +145,7 @@ class ConversationItem(ConversationPart, discriminator="c"):
             nps=int(self.nps) if self.nps is not None else None,
             nps_at=self.nps_at,
             status_at=self.status_at,
+            assigned_at=self.assigned_at,
             enqueued_at=self.enqueued_at,
             first_reply_at=self.first_reply_at,
             first_reply_by=self.first_reply_by or "",
