@@ -1,0 +1,389 @@
+"""The reports tell the truth (issue 15, "Tests and checks": the independent oracle).
+
+A seeded history of more than 300 conversations is driven through the real services against moto's server, on a
+controllable clock in Pacific/Auckland (UTC+13 in December, so that the tenant's days are not UTC's), over more than
+a week: several queues and agents, waits in the queue, snoozes, transfers to a queue and to a colleague, ratings and
+NPS answers, some after local midnight (tests/integration/report_history.py). While driving, the test writes down
+what happened; tests/integration/report_naive.py computes every figure from that log a second, naive way.
+
+The stream pump (local/stream_pump.py) feeds the table's stream to the real handler (`app.on_table_change`), and
+the report reads (`services/reports.read`, the JSON of docs/reports.md "The report API") must equal the naive
+figures: over the range, per day, per queue and per agent, exactly for ranges of up to 7 days; beyond, counts, shares
+and means exactly and medians and p90 approximately (flagged, in the right bucket). The same stream, replayed into
+twin tenants, every batch delivered twice or with the store failing in the middle of a batch, gives the same figures.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import app as lambda_app
+from chalicelib import bootstrap
+from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
+from chalicelib.ports import Deps
+from chalicelib.services import tenants
+from local import events
+from local.stream_pump import StreamPump
+from tests.integration import report_naive as naive
+from tests.integration.conftest import Stack
+from tests.integration.report_history import TEAM, Clock, Event, History, Timers, drive
+
+ZONE = "Pacific/Auckland"
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 22:00 on 1 December in Auckland
+CONVERSATIONS = 300
+SEED = 15
+NPS_SWITCHES = {0: True, 120: False, 200: True}  # the NPS question on, off for a while, on again
+
+
+# --- the naive computation on a tiny history checked by hand -------------------------------------------------------
+
+
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 12, 6, hour, minute, second, tzinfo=UTC)
+
+
+TINY: list[Event] = [
+    # A, sales: taken by Ann after 30 s, answered at 60 s, closed after local midnight (11:00 UTC is 00:00 there).
+    Event("A", "visitor", at(10, 0)), Event("A", "enqueued", at(10, 0), queue="sales"),
+    Event("A", "accepted", at(10, 0, 30), "ann", "sales"), Event("A", "agent", at(10, 1), "ann"),
+    Event("A", "ended", at(11, 0, 30), "ann", "sales", "close"), Event("A", "closed", at(11, 0, 30), "ann", "sales"),
+    Event("A", "survey_sent", at(11, 0, 30), "ann", "sales", True),
+    Event("A", "rated", at(11, 10), "ann", "sales", 5), Event("A", "nps", at(11, 11), "ann", "sales", 10),
+    # B, billing: Cy transfers it to sales after 5 min, where Bob answers it (his first response) and closes it.
+    Event("B", "visitor", at(10, 30)), Event("B", "enqueued", at(10, 30), queue="billing"),
+    Event("B", "accepted", at(10, 30, 45), "cy", "billing"),
+    Event("B", "ended", at(10, 35, 45), "cy", "billing", "transfer"),
+    Event("B", "enqueued", at(10, 35, 45), queue="sales"), Event("B", "accepted", at(10, 36, 45), "bob", "sales"),
+    Event("B", "agent", at(10, 37, 45), "bob"), Event("B", "ended", at(10, 45, 45), "bob", "sales", "close"),
+    Event("B", "closed", at(10, 45, 45), "bob", "sales"),
+    Event("B", "survey_sent", at(10, 45, 45), "bob", "sales", False),
+    Event("B", "rated", at(11, 5, 45), "bob", "sales", 2),
+    # C, support: the visitor gives up after 2 minutes in the queue.
+    Event("C", "visitor", at(10, 50)), Event("C", "enqueued", at(10, 50), queue="support"),
+    Event("C", "left", at(10, 52)),
+]
+DEC_6, DEC_7 = date(2026, 12, 6), date(2026, 12, 7)
+
+
+def test_the_naive_figures_of_a_tiny_history_are_the_ones_worked_out_by_hand() -> None:
+    obs = naive.observations(TINY, ZoneInfo(ZONE))
+
+    experience = naive.report("experience", obs, DEC_6, DEC_7)
+    assert experience["figures"] == {
+        "csat": 50.0, "csat_answers": 2, "csat_sent": 2, "csat_response_rate": 100.0,
+        "nps": 100.0, "nps_answers": 1, "nps_asked": 1, "nps_response_rate": 100.0,
+        "first_response_median": 60, "first_response_p90": 465, "first_response_mean": 262.5,
+        "resolution_median": 945, "resolution_p90": 3630, "resolution_mean": 2287.5}
+    # Each figure on its stop event's day in Auckland: B's close at 23:45:45 on the 6th, its rating at 00:05:45 on
+    # the 7th; so the 7th has two answers to one survey sent that day.
+    assert experience["per_day"]["2026-12-06"] == {
+        "csat": None, "csat_answers": 0, "csat_sent": 1, "csat_response_rate": 0.0,
+        "nps": None, "nps_answers": 0, "nps_asked": 0, "nps_response_rate": None,
+        "first_response_median": 60, "first_response_p90": 465, "first_response_mean": 262.5,
+        "resolution_median": 945, "resolution_p90": 945, "resolution_mean": 945.0}
+    assert experience["per_day"]["2026-12-07"]["csat_response_rate"] == 200.0
+    assert experience["per_agent"]["bob"] == {
+        "csat": 0.0, "csat_answers": 1, "csat_sent": 1, "csat_response_rate": 100.0,
+        "nps": None, "nps_answers": 0, "nps_asked": 0, "nps_response_rate": None,
+        "first_response_median": 465, "first_response_p90": 465, "first_response_mean": 465.0,
+        "resolution_median": 945, "resolution_p90": 945, "resolution_mean": 945.0}
+
+    conversations = naive.report("conversations", obs, DEC_6, DEC_7)
+    assert conversations["figures"] == {
+        "closed": 2, "conversations": 2, "contacts": 3, "handle_median": 540, "handle_p90": 3600,
+        "handle_mean": 1480.0, "waits": 4, "answered": 3, "abandoned": 1, "abandonment_rate": 25.0,
+        "service_level": 25.0, "queue_answer_mean": 45.0}  # only A's wait of exactly 30 s is within 30 s
+    assert conversations["per_queue"]["sales"] == {
+        "closed": 2, "conversations": 2, "contacts": 2, "handle_median": 540, "handle_p90": 3600,
+        "handle_mean": 2070.0, "waits": 2, "answered": 2, "abandoned": 0, "abandonment_rate": 0.0,
+        "service_level": 50.0, "queue_answer_mean": 45.0}
+    assert conversations["per_queue"]["support"]["abandonment_rate"] == 100.0
+    assert naive.report("conversations", obs, DEC_6, DEC_7, queue="billing")["figures"]["contacts"] == 1
+    assert naive.report("conversations", obs, DEC_6, DEC_7, sl=45)["figures"]["service_level"] == 50.0
+    assert (naive.bucket(30), naive.bucket(29.9), naive.bucket(200_000)) == (
+        (30.0, 45.0), (20.0, 30.0), (172_800.0, float("inf")))
+
+
+# --- the history, driven once for the module -------------------------------------------------------------------
+
+
+@dataclass
+class Oracle:
+    tenant: str
+    deps: Deps
+    history: History
+    obs: list[naive.Observation]
+    records: list[dict[str, Any]]  # the tenant's stream records, in the order the pump delivered them
+    first: date  # the first and last days of the history on the tenant's clock
+    last: date
+    seconds: float  # how long driving and pumping took
+
+
+def new_tenant(deps: Deps) -> str:
+    tenant_id = f"t{uuid.uuid4().hex[:10]}"
+    tenants.create_tenant(deps, tenant_id, "Oracle Brand")
+    History.configure(deps, tenant_id, ZONE)
+    return tenant_id
+
+
+@pytest.fixture(scope="module")
+def oracle(stack: Stack) -> Oracle:
+    began = time.monotonic()
+    clock = Clock(START)
+    # No board pushes and no timers: the history has no use for them, and each would cost requests to moto.
+    deps = replace(bootstrap.container().deps, clock=clock, timers=Timers(), board=None)
+    tenant = new_tenant(deps)
+    records: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        records.extend(copy.deepcopy(r) for r in event["Records"]
+                       if r["dynamodb"]["Keys"]["pk"]["S"].startswith(f"T#{tenant}#"))
+        return lambda_app.on_table_change(event, context)
+
+    pump = StreamPump(handler, table_name=stack.env["TABLE_NAME"], endpoint_url=stack.env["AWS_ENDPOINT_URL"],
+                      batch_size=100, start="LATEST")
+    history = History(tenant, deps, clock, random.Random(SEED))
+    history.hire_team()
+    drive(history, CONVERSATIONS, NPS_SWITCHES)
+    result = pump.drain(max_passes=1000)
+    assert result.failed == 0 and result.given_up == 0
+    obs = naive.observations(history.log, ZoneInfo(ZONE))
+    days = sorted({o.day for o in obs})
+    return Oracle(tenant, deps, history, obs, records, days[0], days[-1], time.monotonic() - began)
+
+
+def boss(tenant: str) -> Principal:
+    return Principal(tenant, "boss", PrincipalKind.AGENT, name="Boss", roles=frozenset({Role.ADMIN}))
+
+
+def read(deps: Deps, tenant: str, view: str, start: date, end: date, queue: str | None = None,
+         sl: int = 30) -> dict[str, Any]:
+    """The report API's JSON, through the real read."""
+    from chalicelib.services import reports
+
+    return naive.as_read(reports.read(deps, boss(tenant), view, start, end, queue, sl))
+
+
+NAMES = {agent_id: agent_id.upper() for agent_id in TEAM}  # the per-agent table shows the agents' names
+
+
+def expected(o: Oracle, view: str, start: date, end: date, queue: str | None = None, sl: int = 30) -> dict[str, Any]:
+    return naive.report(view, o.obs, start, end, queue, sl, NAMES)
+
+
+def weeks(o: Oracle) -> list[tuple[date, date]]:
+    """The history cut into ranges of 7 days (the longest exact range), the last one shorter."""
+    cuts = []
+    start = o.first
+    while start <= o.last:
+        cuts.append((start, min(o.last, start + timedelta(days=6))))
+        start += timedelta(days=7)
+    return cuts
+
+
+# --- the history is the one the oracle needs ------------------------------------------------------------------------
+
+
+def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights(oracle: Oracle) -> None:
+    log = oracle.history.log
+    kinds = {kind: sum(1 for e in log if e.kind == kind) for kind in {e.kind for e in log}}
+    assert kinds["closed"] == CONVERSATIONS >= 300
+    assert (oracle.last - oracle.first).days + 1 > 7
+    assert {o.queue for o in oracle.obs} == {"sales", "billing", "support"}
+    assert {o.agent for o in oracle.obs if o.agent} == set(TEAM)
+    ends = {e.value for e in log if e.kind == "ended"}
+    assert ends == {"close", "snooze", "transfer"} and kinds["accepted"] > CONVERSATIONS  # more contacts than chats
+    assert kinds["rated"] > 100 and kinds["nps"] > 30
+    zone = ZoneInfo(ZONE)
+    started = {e.conversation: naive.local_date(e.at, zone) for e in reversed(log) if e.kind == "visitor"}
+    closed = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "closed"}
+    assert sum(1 for c in closed if closed[c] != started[c]) >= 3  # begun before local midnight, closed after
+    rated = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "rated"}
+    assert sum(1 for c in rated if rated[c] != closed[c]) >= 3  # rated on the day after the close
+    waits = [o.seconds for o in oracle.obs if o.kind == "wait"]
+    assert any(w == 30 for w in waits) and any(w > 30 for w in waits)  # the service level's edge is in it
+    print(f"history: {CONVERSATIONS} conversations, {len(log)} events, {len(oracle.records)} stream records, "
+          f"{oracle.first}..{oracle.last}, driven and pumped in {oracle.seconds:.1f} s")
+
+
+# --- exact: ranges of up to 7 days ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["experience", "conversations"])
+def test_every_figure_of_every_week_equals_the_naive_one(oracle: Oracle, view: str) -> None:
+    for start, end in weeks(oracle):
+        got = read(oracle.deps, oracle.tenant, view, start, end)
+        want = expected(oracle, view, start, end)
+        for part in ("figures", "per_day", "per_queue", "per_agent"):
+            assert got[part] == want[part], (view, start, end, part)
+
+
+@pytest.mark.parametrize("view", ["experience", "conversations"])
+@pytest.mark.parametrize("queue", ["billing", "support"])
+def test_one_queues_figures_equal_the_naive_ones(oracle: Oracle, view: str, queue: str) -> None:
+    start, end = weeks(oracle)[0]
+    got = read(oracle.deps, oracle.tenant, view, start, end, queue)
+    assert got == {k: v for k, v in expected(oracle, view, start, end, queue).items() if k in got}
+    assert got["figures"] != expected(oracle, view, start, end)["figures"]  # not the whole tenant's
+
+
+@pytest.mark.parametrize("sl", [20, 45, 60])
+def test_the_service_level_at_other_thresholds_equals_the_naive_one(oracle: Oracle, sl: int) -> None:
+    start, end = weeks(oracle)[0]
+    got = read(oracle.deps, oracle.tenant, "conversations", start, end, sl=sl)
+    want = expected(oracle, "conversations", start, end, sl=sl)
+    assert [got[p] for p in ("figures", "per_day")] == [want[p] for p in ("figures", "per_day")]
+
+
+def test_a_single_day_read_equals_that_days_row(oracle: Oracle) -> None:
+    days = [o.day for o in oracle.obs]
+    busiest = max(set(days), key=days.count)
+    for view in ("experience", "conversations"):
+        got = read(oracle.deps, oracle.tenant, view, busiest, busiest)
+        assert got["figures"] == expected(oracle, view, busiest, busiest)["figures"]
+        assert got["per_day"] == {busiest.isoformat(): got["figures"]}
+
+
+# --- beyond 7 days: counts, shares and means exact, medians approximate ---------------------------------------------
+
+
+def assert_close_enough(got: dict[str, Any], want: dict[str, Any], raw_figures: dict[str, Any] | None,
+                        waits: list[float], sl: int = 30) -> None:
+    """Every count, share and mean equal; every median and p90 in the bucket of the exact value; the service level
+    between the share of waits below the bucket holding X and the share below the next edge."""
+    for key, value in want.items():
+        if key in naive.QUANTILE_KEYS:
+            if value is None:
+                assert got[key] is None, key
+                continue
+            lower, upper = naive.bucket(value)
+            assert lower <= got[key] <= upper, (key, got[key], value)
+            if raw_figures is not None:
+                assert raw_figures[key]["approximate"] is True, key
+        elif key == "service_level" and value is not None:
+            lower_edge, upper_edge = naive.bucket(sl)
+            low = naive.share(sum(1 for w in waits if w < lower_edge), len(waits))
+            high = naive.share(sum(1 for w in waits if w < upper_edge), len(waits))
+            assert low is not None and high is not None and low <= got[key] <= high, (got[key], low, high)
+        else:
+            assert got[key] == value, (key, got[key], value)
+
+
+@pytest.mark.parametrize("view", ["experience", "conversations"])
+def test_beyond_7_days_counts_and_means_stay_exact_and_medians_are_approximate_in_the_right_bucket(
+        oracle: Oracle, view: str) -> None:
+    from chalicelib.services import reports
+
+    start, end = oracle.first - timedelta(days=1), oracle.last + timedelta(days=1)
+    answer = reports.read(oracle.deps, boss(oracle.tenant), view, start, end)
+    assert answer["exact"] is False and answer["time_zone"] == ZONE
+    got, want = naive.as_read(answer), expected(oracle, view, start, end)
+    raw = {f["key"]: f for f in answer["figures"]}
+    waits = [o.seconds or 0.0 for o in oracle.obs if o.kind == "wait"]
+    assert_close_enough(got["figures"], want["figures"], raw, waits)
+    assert set(got["per_day"]) == set(want["per_day"])
+    for day, row in want["per_day"].items():
+        day_waits = [o.seconds or 0.0 for o in oracle.obs if o.kind == "wait" and o.day.isoformat() == day]
+        assert_close_enough(got["per_day"][day], row, None, day_waits)
+    for table, of in (("per_queue", lambda o, k: o.queue == k), ("per_agent", lambda o, k: NAMES.get(o.agent) == k)):
+        assert set(got[table]) == set(want[table]), table
+        for key, row in want[table].items():
+            assert_close_enough(got[table][key], row, None,
+                                [o.seconds or 0.0 for o in oracle.obs if o.kind == "wait" and of(o, key)])
+
+
+# --- the stream delivered again, or failing half way, counts the same -------------------------------------------------
+
+
+def twin(o: Oracle) -> tuple[str, list[dict[str, Any]]]:
+    """A new tenant like the oracle's (zone, queues, agents), and the oracle's stream records renamed to it: the
+    same history, to be consumed again another way."""
+    tenant = new_tenant(o.deps)
+    for agent_id, groups in TEAM.items():
+        o.deps.agents.put(Agent(tenant=tenant, id=agent_id, name=agent_id.upper(), queues=groups, capacity=5))
+    renamed: list[dict[str, Any]] = json.loads(json.dumps(o.records).replace(o.tenant, tenant))
+    return tenant, renamed
+
+
+def lambda_delivers(records: list[dict[str, Any]], batch_size: int, handler: Any) -> list[dict[str, Any]]:
+    """What the event source mapping does with ReportBatchItemFailures: batches in order; after an answer naming a
+    failed record, the next batch starts at that record. The handler's answers, in order."""
+    answers: list[dict[str, Any]] = []
+    position = 0
+    while position < len(records):
+        assert len(answers) < 10 * len(records), "the stream never got through"
+        batch = records[position:position + batch_size]
+        answer = handler({"Records": batch}, events.lambda_context("on_table_change"))
+        answers.append(answer)
+        ids = [r["dynamodb"]["SequenceNumber"] for r in batch]
+        failed = [ids.index(f["itemIdentifier"]) for f in answer["batchItemFailures"]]
+        position += min(failed) if failed else len(batch)
+    return answers
+
+
+def assert_same_figures(o: Oracle, tenant: str) -> None:
+    for view in ("experience", "conversations"):
+        for start, end in weeks(o):
+            got = read(o.deps, tenant, view, start, end)
+            assert got == {k: v for k, v in expected(o, view, start, end).items() if k in got}, (view, start)
+        long_range = read(o.deps, tenant, view, o.first, o.last)
+        assert long_range == read(o.deps, o.tenant, view, o.first, o.last)
+
+
+def test_every_batch_delivered_twice_gives_the_same_figures(oracle: Oracle) -> None:
+    tenant, records = twin(oracle)
+
+    def twice(event: dict[str, Any], context: Any) -> Any:
+        first = lambda_app.on_table_change(copy.deepcopy(event), context)
+        again = lambda_app.on_table_change(event, context)
+        assert first == again == {"batchItemFailures": []}
+        return again
+
+    answers = lambda_delivers(records, 100, twice)
+
+    assert len(answers) == -(-len(records) // 100)
+    assert_same_figures(oracle, tenant)
+
+
+class FlakyReports:
+    """The real store, whose `record` fails once, at its n-th call: the consumer crashing mid-batch."""
+
+    def __init__(self, real: Any, fail_at: int) -> None:
+        self.real = real
+        self.calls = 0
+        self.fail_at = fail_at
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def record(self, fact: Any) -> bool:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise ConnectionError("injected: the store went away in the middle of a batch")
+        return bool(self.real.record(fact))
+
+
+def test_a_crash_in_the_middle_of_a_batch_gives_the_same_figures_after_the_retry(
+        oracle: Oracle, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant, records = twin(oracle)
+    container = bootstrap.container()
+    flaky = FlakyReports(container.deps.reports, fail_at=len(oracle.obs) // 2)
+    monkeypatch.setattr(bootstrap, "_container", replace(container, deps=replace(container.deps, reports=flaky)))
+
+    answers = lambda_delivers(records, 100, lambda_app.on_table_change)
+
+    failed = [a["batchItemFailures"] for a in answers if a["batchItemFailures"]]
+    assert len(failed) == 1 and len(failed[0]) == 1  # one record failed, once, and was delivered again
+    assert flaky.calls > flaky.fail_at
+    monkeypatch.undo()
+    assert_same_figures(oracle, tenant)
