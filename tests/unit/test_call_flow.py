@@ -310,10 +310,9 @@ def test_a_visitor_who_cancels_while_being_called_is_hung_up_and_the_agent_freed
     run_timers(deps)
     ring_and_answer(deps, calls_, telephony.dials[0])
     assert isinstance(deps.callbacks, FakeCallbacks)
-    deps.callbacks.cancel = lambda tenant, callback_id: deps.callbacks.change(  # type: ignore[method-assign, union-attr]
-        tenant, callback_id, {"state": CallbackState.CANCELLED}, expect={})
     visitor = Principal(tenant=T, id="v1", kind=PrincipalKind.VISITOR)
-    callback_service.cancel_callback(deps, visitor, "cb1")
+    cancelled = callback_service.cancel_callback(deps, visitor, "cb1")
+    assert (cancelled.state, cancelled.since) == (CallbackState.CANCELLED, deps.clock.now())  # its day, for reports
     hung = {call for call, c in telephony.commands if c.kind is CallCommandKind.HANG_UP}
     assert hung == {telephony.dials[0].call_id, telephony.dials[1].call_id}
     conversation = deps.conversations.get(T, "cb1-1")
