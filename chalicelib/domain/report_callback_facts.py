@@ -39,8 +39,7 @@ REQUESTED_FACT, CONNECTED_FACT, END_FACT, RECORDED_FACT = "cb_requested", "cb_co
 
 # The metrics (counter names in the day aggregates; the callbacks view reads them: services/report_callbacks.py).
 REQUESTED, BOOKED, CONNECTED, RECORDED = "requested", "booked", "connected", "recorded"
-ENDS: tuple[str, ...] = (CallbackEnd.NOT_REACHED.value, CallbackEnd.EXPIRED.value, CallbackEnd.CANCELLED.value,
-                         CallbackEnd.LEFT_WHILE_WAITING.value)
+# ... and one per end but a connection, named as CallbackEnd: not_reached, expired, cancelled, left_while_waiting.
 #: `booked_slot:09:00-10:00`: booked in a slot of that local time range (whatever its date).
 BOOKED_SLOT = "booked_slot:"
 #: `connected_attempt:2`: connected during the second attempt.
