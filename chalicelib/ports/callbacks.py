@@ -27,8 +27,9 @@ class CallbackRepository(Protocol):
         """The booked call times from `start` to `end` (both included): a slot, or the whole booking horizon."""
         ...
 
-    def cancel(self, tenant: str, callback_id: str) -> Callback | None:
-        """Cancels an open callback: its time and its number are free again. None if there is none to cancel."""
+    def cancel(self, tenant: str, callback_id: str, at: datetime | None = None) -> Callback | None:
+        """Cancels an open callback: its time and its number are free again. None if there is none to cancel.
+        `at`: when (its `since`, the day the reports count the cancellation on)."""
         ...
 
     def get(self, tenant: str, callback_id: str) -> Callback | None: ...

@@ -142,7 +142,8 @@ def agent_took(deps: Deps, callback: Callback) -> Callback | None:
     if callback.phase is CallPhase.RINGING_AGENT and callback.visitor_call:
         joined = store.change(callback.tenant, callback.id, {
             "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected",
-            "held_since": None}, expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT})
+            "held_since": None, "connected_at": callback.connected_at or now},
+            expect={"attempt": callback.attempt, "phase": CallPhase.RINGING_AGENT})
         if joined is None:
             return None
         if deps.telephony is not None and joined.room:
@@ -179,8 +180,9 @@ def _visitor_answered(deps: Deps, callback: Callback, event: CallAnswered) -> Ca
             call_attempts.admit(deps, waiting, conversation)
         return CallAnswer(actions=_then_music(deps, callback.tenant, notice))
     connected = store.change(callback.tenant, callback.id, {
-        "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected"},
-        expect={"attempt": callback.attempt, "phase": CallPhase.CALLING_VISITOR})
+        "state": CallbackState.CONNECTED, "phase": CallPhase.CONNECTED, "since": now, "outcome": "connected",
+        "connected_at": callback.connected_at or now}, expect={"attempt": callback.attempt,
+                                                               "phase": CallPhase.CALLING_VISITOR})
     if connected is None or deps.telephony is None or not connected.room:
         return NOTHING
     deps.metrics.count("CallbacksConnected")

@@ -162,7 +162,7 @@ def cancel_callback(deps: Deps, visitor: Principal, callback_id: object) -> Call
     found = store.get(visitor.tenant, found_id)
     if found is None or found.visitor_id != visitor.id:
         raise NotFound("no such callback", field="callback_id")
-    cancelled = store.cancel(visitor.tenant, found_id)
+    cancelled = store.cancel(visitor.tenant, found_id, at=deps.clock.now())
     if cancelled is None:
         raise NotFound("this callback is no longer open", field="callback_id")
     call_attempts.cancelled(deps, found)  # a call in progress is hung up, its conversation released

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.callbacks.model import OPEN_STATES, Callback, DailyLimits, NumberHasCallback, SlotFull
+from chalicelib.domain.callbacks.model import (
+    OPEN_STATES,
+    Callback,
+    CallbackState,
+    DailyLimits,
+    NumberHasCallback,
+    SlotFull,
+)
 from chalicelib.domain.telephony.commands import CallCommand
 from chalicelib.ports import Room, Seat
 
@@ -37,8 +44,13 @@ class FakeCallbacks:
     def booked_times(self, tenant: str, start: datetime, end: datetime) -> set[datetime]:
         return {c.at for c in self.items.values() if c.at and start <= c.at <= end and c.state in OPEN_STATES}
 
-    def cancel(self, tenant: str, callback_id: str) -> Callback | None:
-        return None
+    def cancel(self, tenant: str, callback_id: str, at: datetime | None = None) -> Callback | None:
+        found = self.items.get((tenant, callback_id))
+        if found is None or found.state not in OPEN_STATES:
+            return None
+        cancelled = replace(found, state=CallbackState.CANCELLED, since=at or found.since)
+        self.items[(tenant, callback_id)] = cancelled
+        return cancelled
 
     def get(self, tenant: str, callback_id: str) -> Callback | None:
         return self.items.get((tenant, callback_id))

@@ -116,6 +116,7 @@ def test_agent_first_both_answer_then_the_visitor_hangs_up_and_the_agent_is_back
     joined = ring_and_answer(deps, calls_, visitor_call, twice=True)
     assert action_types(joined) == ["JoinChimeMeeting"]  # no recording: it is off by default
     assert callback(deps).state is CallbackState.CONNECTED
+    assert callback(deps).connected_at == deps.clock.now()  # the reports' "connected on attempt n" (issue 15)
     join_agent = [c for call, c in telephony.commands if call == agent_call.call_id]
     assert [c.kind for c in join_agent] == [CallCommandKind.JOIN_ROOM]  # the agent leaves the music for the room
 
@@ -310,10 +311,9 @@ def test_a_visitor_who_cancels_while_being_called_is_hung_up_and_the_agent_freed
     run_timers(deps)
     ring_and_answer(deps, calls_, telephony.dials[0])
     assert isinstance(deps.callbacks, FakeCallbacks)
-    deps.callbacks.cancel = lambda tenant, callback_id: deps.callbacks.change(  # type: ignore[method-assign, union-attr]
-        tenant, callback_id, {"state": CallbackState.CANCELLED}, expect={})
     visitor = Principal(tenant=T, id="v1", kind=PrincipalKind.VISITOR)
-    callback_service.cancel_callback(deps, visitor, "cb1")
+    cancelled = callback_service.cancel_callback(deps, visitor, "cb1")
+    assert (cancelled.state, cancelled.since) == (CallbackState.CANCELLED, deps.clock.now())  # its day, for reports
     hung = {call for call, c in telephony.commands if c.kind is CallCommandKind.HANG_UP}
     assert hung == {telephony.dials[0].call_id, telephony.dials[1].call_id}
     conversation = deps.conversations.get(T, "cb1-1")
@@ -449,7 +449,8 @@ def test_a_call_transferred_to_a_queue_waits_on_hold_and_the_next_agent_joins_th
                           idle_since=deps.clock.now()))
     alice = Principal(tenant=T, id="alice", kind=PrincipalKind.AGENT)
     moved = call_attempts.store(deps).get(T, "cb1")
-    assert moved is not None and moved.agent_id == "alice"
+    assert moved is not None and moved.agent_id == "alice" and moved.connected_at == deps.clock.now()
+    deps.clock.advance(minutes=3)  # type: ignore[attr-defined]
     view = call_controls.transfer_to_queue(deps, alice, "cb1-1", "default")
     assert (view["agent_name"], view["phase"], view["attempt"]) == ("Bob", "ringing_agent", 1)  # same attempt
     commands = [(c, k.kind) for c, k in telephony.commands]
@@ -464,6 +465,7 @@ def test_a_call_transferred_to_a_queue_waits_on_hold_and_the_next_agent_joins_th
     assert action_types(joined) == ["JoinChimeMeeting"]
     found = callback(deps)
     assert (found.state, found.agent_id, found.held_since) == (CallbackState.CONNECTED, "bob", None)
+    assert found.connected_at == moved.connected_at  # connected once: Bob's join keeps the first connection
     assert [k.kind for c, k in telephony.commands if c == visitor_call.call_id][-1] is CallCommandKind.JOIN_ROOM
     conversation = deps.conversations.get(T, "cb1-1")
     assert conversation is not None and conversation.agent_id == "bob"

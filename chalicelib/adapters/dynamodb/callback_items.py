@@ -19,10 +19,17 @@ from chalicelib.adapters.dynamodb.table import _Item
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, CallPhase
 from chalicelib.domain.callbacks.recording import RecordingState
 
+#: The callback item's type (its `t` attribute): the reports' stream consumer selects its records by it
+#: (stream_records.CONSUMED_TYPES, and the event source mapping's FilterCriteria in infra/template.yaml).
+CALLBACK_TYPE = "cb"
+
 
 class CallbackItem(_Item):
     """A callback (``T#<t>#CALLBACK#<id>`` / ``STATE``)."""
 
+    #: Set when the item is made, and again by every update (`DynamoCallbacks`), so that an item made before it
+    #: existed gets it at its next change. Never removed.
+    kind = UnicodeAttribute(attr_name="t", null=True, default=CALLBACK_TYPE)
     visitor_id = UnicodeAttribute()
     phone = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -40,6 +47,7 @@ class CallbackItem(_Item):
     phase = UnicodeAttribute(null=True)
     since = UTCDateTimeAttribute(null=True)
     next_at = UTCDateTimeAttribute(null=True)
+    connected_at = UTCDateTimeAttribute(null=True)  # issue 15: the reports' "connected on attempt n"
     first_attempt_at = UTCDateTimeAttribute(null=True)
     outcome = UnicodeAttribute(null=True)
     queue = UnicodeAttribute(null=True)

@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.adapters.dynamodb.callback_items import (
+    CALLBACK_TYPE,
     CHANGEABLE,
     LIVE_STATES,
     ON_AGENDA,
@@ -93,7 +94,8 @@ def _condition(expect: Mapping[str, Any]) -> Any:
 
 
 def _actions(changes: Mapping[str, Any]) -> list[Any]:
-    actions = []
+    """The update's actions: each change, and the item's type (which an item made before it existed lacks)."""
+    actions = [CallbackItem.kind.set(CALLBACK_TYPE)]
     for name, value in changes.items():
         attribute, kept = getattr(CallbackItem, name), stored(value)
         actions.append(attribute.remove() if kept is None else attribute.set(kept))
@@ -157,12 +159,15 @@ class DynamoCallbacks:
                 return booked
         raise SlotFull("every call time of this slot is booked", field="when")
 
-    def cancel(self, tenant: str, callback_id: str) -> Callback | None:
+    def cancel(self, tenant: str, callback_id: str, at: datetime | None = None) -> Callback | None:
+        changes: dict[str, Any] = {"state": CallbackState.CANCELLED}
+        if at is not None:
+            changes["since"] = at
         for _ in range(_CONFLICT_RETRIES + 1):
             found = self.get(tenant, callback_id)
             if found is None or found.state not in OPEN_STATES:
                 return None
-            cancelled = self._write(found, {"state": CallbackState.CANCELLED}, {"state": found.state})
+            cancelled = self._write(found, changes, {"state": found.state})
             if cancelled is not None:
                 return cancelled
         raise Conflict("the callback changed meanwhile; read it again", field="callback_id")
@@ -319,5 +324,6 @@ class DynamoCallbacks:
                                            slot=moved.slot), condition=CallTimeItem.pk.does_not_exist())
         tx.named_save("line", agenda_line(moved))
         tx.named_update("callback", CallbackItem(_callback_pk(tenant, callback.id), STATE),
-                        [CallbackItem.at.set(at), CallbackItem.slot.set(moved.slot)],
+                        [CallbackItem.at.set(at), CallbackItem.slot.set(moved.slot),
+                         CallbackItem.kind.set(CALLBACK_TYPE)],
                         condition=(CallbackItem.state == CallbackState.BOOKED.value) & (CallbackItem.at == old))

@@ -83,6 +83,10 @@ class Callback:
     agent_call: str = ""
     visitor_call: str = ""
     room: str = ""
+    #: When the callback first connected (both parties picked up; a voicemail counts): set with the CONNECTED
+    #: transition and kept after it (a transfer to a queue connects again; an ENDED callback may never have
+    #: connected), so that the reports' stream consumer reads it from one item (issue 15, docs/reports.md).
+    connected_at: datetime | None = None
     #: The recording's key in the audio bucket, once the SMA wrote it.
     recording_key: str = ""
     #: The recording as the call card's controls left it (issue 14, CB-10); recording.current() reads it.
