@@ -30,10 +30,14 @@ from chalicelib.services import agents as agent_service
 from chalicelib.services import conversations, holding, offers, routing_admin, surveys, tenants
 from chalicelib.services.conversations import ChatRequest
 
-#: Queues (one distribution group each, asynchronous: threshold >= 1) and who works in them.
-QUEUES: tuple[str, ...] = ("sales", "billing", "support")
+#: Queues (one distribution group each) and who works in them. `quick` is synchronous (threshold 0: a chat waits
+#: only while an agent has it on offer, and is sent away after the tenant's maximum wait); the others are
+#: asynchronous (a chat may wait, be snoozed...).
+QUEUES: tuple[str, ...] = ("sales", "billing", "support", "quick")
+SYNCHRONOUS = "quick"
 TEAM: dict[str, tuple[str, ...]] = {"ann": ("sales", "support"), "bob": ("sales",), "cy": ("billing",),
-                                    "dan": ("billing", "support"), "eve": ("support",)}
+                                    "dan": ("billing", "support"), "eve": ("support",), "fay": (SYNCHRONOUS,)}
+MAX_WAIT = 300  # the tenant's maximum wait (the default), after which a synchronous chat's visitor is sent away
 
 
 class Clock:
@@ -97,9 +101,10 @@ class History:
         """The tenant's queues (one group each, asynchronous), offers that wait 10 minutes, and its time zone."""
         boss = admin(tenant)
         routing_admin.replace_routing_config(deps, boss, {
-            "groups": [{"id": q, "threshold": 50} for q in QUEUES],
+            "groups": [{"id": q, "threshold": 0 if q == SYNCHRONOUS else 50} for q in QUEUES],
             "rules": [{"id": q, "groups": [q], "match": {"queue": q}} for q in QUEUES]})
-        tenants.change_settings(deps, boss, {"acceptance_seconds": 600})
+        tenants.change_settings(deps, boss, {"acceptance_seconds": 600, "reject_allowed": True,
+                                             "max_wait_seconds": MAX_WAIT})
         found = deps.tenants.get(tenant)
         assert found is not None
         callback = found.settings.callback
@@ -150,9 +155,10 @@ class History:
     def conversation(self) -> str:
         """One conversation from the visitor's first message to its close (and its survey, later); its id."""
         rng = self.rng
-        queue = rng.choices(QUEUES, weights=(5, 3, 4))[0]
+        queue = rng.choices(QUEUES, weights=(5, 3, 4, 2))[0]
         visitor = Principal(self.tenant, f"v-{uuid.uuid4().hex[:10]}", PrincipalKind.VISITOR)
-        held = rng.random() < 0.1  # every agent of the queue is away: the visitor waits in the queue
+        # Every agent of an asynchronous queue is away: the visitor waits in the queue.
+        held = queue != SYNCHRONOUS and rng.random() < 0.1
         if held:
             for agent_id in members(queue):
                 agent_service.set_status(self.deps, self.agent(agent_id), "away")
@@ -169,9 +175,12 @@ class History:
             for agent_id in members(queue):
                 if agent_id != back:
                     agent_service.set_status(self.deps, self.agent(agent_id), "available")
+        if queue == SYNCHRONOUS and rng.random() < 0.35:
+            self.sent_away(cid)
+            return cid
         agent_id = self.take(cid, queue)
-        for _ in range(rng.choices((0, 1, 2), weights=(5, 4, 1))[0]):
-            agent_id, queue = self.turn(cid, visitor, agent_id, queue)
+        for _ in range(rng.choices((0, 1, 2), weights=(6, 3, 1))[0]):
+            agent_id, queue = self.turn(cid, visitor, agent_id, queue, snooze=started.asynchronous)
         if rng.random() < 0.85:
             self.wait(self.reply_seconds())
             self.say(cid, agent_id)
@@ -195,13 +204,28 @@ class History:
         self.note(cid, "accepted", agent_id, queue)
         return agent_id
 
-    def turn(self, cid: str, visitor: Principal, agent_id: str, queue: str) -> tuple[str, str]:
-        """One exchange, and sometimes a snooze or a transfer after it: who holds it then, and in which queue."""
+    def sent_away(self, cid: str) -> None:
+        """The agent offered a synchronous chat refuses it (and goes Away, as refusing does); nobody else can take
+        it, and the maximum wait sends the visitor away: an abandoned wait. The agent comes back afterwards."""
+        created = self.clock.now()
+        self.wait(self.rng.randint(3, 40))
+        offered = self.get(cid)
+        assert offered.status is ConversationStatus.OFFERED and offered.offer is not None, offered.status
+        offers.reject(self.deps, self.agent(offered.offer.agent_id), cid, offered.offer.id)
+        # The timer is armed at the creation plus the maximum wait, and delivered a few seconds late.
+        self.wait((created - self.clock.now()).total_seconds() + MAX_WAIT + self.rng.randint(0, 5))
+        assert conversations.wait_expired(self.deps, self.tenant, {"conversation_id": cid})
+        self.note(cid, "left")
+        agent_service.set_status(self.deps, self.agent(offered.offer.agent_id), "available")
+
+    def turn(self, cid: str, visitor: Principal, agent_id: str, queue: str, snooze: bool) -> tuple[str, str]:
+        """One exchange, and sometimes a snooze (`snooze`: an asynchronous chat) or a transfer after it: who holds
+        it then, and in which queue."""
         rng = self.rng
         self.wait(self.reply_seconds())
         self.say(cid, agent_id)
         roll = rng.random()
-        if roll < 0.15:  # snoozed; the visitor's answer wakes it, for the same agent or back in the queue
+        if roll < 0.15 and snooze:  # snoozed; the visitor's answer wakes it, for the same agent or back in the queue
             keep = rng.random() < 0.6
             self.wait(rng.randint(5, 120))
             holding.snooze(self.deps, self.agent(agent_id), cid, duration="24h", keep=keep)
@@ -212,7 +236,7 @@ class History:
             return self.take(cid, queue), queue
         if roll < 0.27:  # transferred to another queue, or to a colleague
             self.wait(rng.randint(5, 300))
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 or queue == SYNCHRONOUS:  # one agent only in the synchronous queue
                 target = rng.choice([q for q in QUEUES if q != queue])
                 holding.transfer(self.deps, self.agent(agent_id), cid, to_queue=target)
                 self.note(cid, "ended", agent_id, queue, "transfer")
