@@ -179,6 +179,9 @@ class History:
             self.sent_away(cid)
             return cid
         agent_id = self.take(cid, queue)
+        if rng.random() < 0.08:  # handed on before any answer: the first response is the next agent's
+            self.wait(rng.randint(5, 120))
+            agent_id, queue = self.transfer(cid, agent_id, queue)
         for _ in range(rng.choices((0, 1, 2), weights=(6, 3, 1))[0]):
             agent_id, queue = self.turn(cid, visitor, agent_id, queue, snooze=started.asynchronous)
         if rng.random() < 0.85:
@@ -236,21 +239,24 @@ class History:
             return self.take(cid, queue), queue
         if roll < 0.27:  # transferred to another queue, or to a colleague
             self.wait(rng.randint(5, 300))
-            if rng.random() < 0.5 or queue == SYNCHRONOUS:  # one agent only in the synchronous queue
-                target = rng.choice([q for q in QUEUES if q != queue])
-                holding.transfer(self.deps, self.agent(agent_id), cid, to_queue=target)
-                self.note(cid, "ended", agent_id, queue, "transfer")
-                self.note(cid, "enqueued", queue=target)
-                return self.take(cid, target), target
-            colleague = rng.choice([a for a in members(queue) if a != agent_id] or
-                                   [a for a in TEAM if a != agent_id])
-            holding.transfer(self.deps, self.agent(agent_id), cid, to_agent=colleague)
-            self.note(cid, "ended", agent_id, queue, "transfer")
-            self.note(cid, "enqueued", queue=queue)  # reserved for the colleague, until they take it
-            return self.take(cid, queue), queue
+            return self.transfer(cid, agent_id, queue)
         self.wait(rng.randint(10, 600))
         self.say(cid, None, visitor)
         return agent_id, queue
+
+    def transfer(self, cid: str, agent_id: str, queue: str) -> tuple[str, str]:
+        """The agent hands the chat to another queue, or to a colleague of the queue, who takes it."""
+        if self.rng.random() < 0.5 or queue == SYNCHRONOUS:  # one agent only in the synchronous queue
+            target = self.rng.choice([q for q in QUEUES if q != queue])
+            holding.transfer(self.deps, self.agent(agent_id), cid, to_queue=target)
+            self.note(cid, "ended", agent_id, queue, "transfer")
+            self.note(cid, "enqueued", queue=target)
+            return self.take(cid, target), target
+        colleague = self.rng.choice([a for a in members(queue) if a != agent_id])
+        holding.transfer(self.deps, self.agent(agent_id), cid, to_agent=colleague)
+        self.note(cid, "ended", agent_id, queue, "transfer")
+        self.note(cid, "enqueued", queue=queue)  # reserved for the colleague, until they take it
+        return self.take(cid, queue), queue
 
     def survey_later(self, cid: str, visitor: Principal, agent_id: str, queue: str, nps_asked: bool) -> None:
         """The visitor rates the chat (6 in 10), and answers the NPS question when it is asked (half of them),

@@ -221,11 +221,21 @@ def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights
     zone = ZoneInfo(ZONE)
     started = {e.conversation: naive.local_date(e.at, zone) for e in reversed(log) if e.kind == "visitor"}
     closed = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "closed"}
-    assert sum(1 for c in closed if closed[c] != started[c]) >= 3  # begun before local midnight, closed after
+    assert sum(1 for c in closed if closed[c] != started[c]) >= 2  # begun before local midnight, closed after
     rated = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "rated"}
     assert sum(1 for c in rated if rated[c] != closed[c]) >= 3  # rated on the day after the close
     waits = [o.seconds for o in oracle.obs if o.kind == "wait"]
     assert any(w == 30 for w in waits) and any(w > 30 for w in waits)  # the service level's edge is in it
+    # Some first answers came from another agent than the one who took the chat first (credited to the writer).
+    first_taker = {e.conversation: e.agent for e in reversed(log) if e.kind == "accepted"}
+    assert sum(1 for o in oracle.obs if o.kind == "first_response" and o.agent != first_taker[o.conversation]) >= 3
+    # The comparisons below compare figures, not empty tables.
+    start, end = weeks(oracle)[0]
+    week = expected(oracle, "experience", start, end)["figures"] | expected(oracle, "conversations", start, end)[
+        "figures"]
+    assert None not in week.values(), week
+    assert week["contacts"] > week["closed"] > 100 and week["abandoned"] > 0 and week["csat_sent"] > week[
+        "nps_asked"] > 0
     print(f"history: {CONVERSATIONS} conversations, {len(log)} events, {len(oracle.records)} stream records, "
           f"{oracle.first}..{oracle.last}; driven in {oracle.driving:.1f} s, pumped in {oracle.pumping:.1f} s")
 
