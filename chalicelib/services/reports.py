@@ -23,7 +23,7 @@ from chalicelib.ports import Deps
 from chalicelib.services import report_views
 from chalicelib.services.report_stream import tenant_zone
 
-VIEWS = ("experience", "conversations")  # "callbacks" joins with services/report_callbacks.py
+VIEWS = ("experience", "conversations", "callbacks")
 MAX_DAYS = 366
 
 
@@ -45,7 +45,12 @@ def read(deps: Deps, caller: Principal, view: str, start: date | None = None, en
     names = _agent_names(deps, caller.tenant, data)
     if view == "experience":
         return report_views.experience(data, names)
-    return report_views.conversations(data, names, sl)
+    if view == "conversations":
+        return report_views.conversations(data, names, sl)
+    from chalicelib.services.report_callbacks import callbacks_view
+
+    report: dict[str, Any] = callbacks_view(data)
+    return report
 
 
 def csv_of(report: dict[str, Any], table_key: str, zone_key: str) -> tuple[str, str]:

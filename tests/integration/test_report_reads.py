@@ -135,3 +135,16 @@ def test_an_agent_may_not_read_reports_and_an_unknown_view_is_a_404(http: Any, s
     unknown = get(http, f"/tenants/{seeded.tenant}/reports/weather", sam)
     assert (unknown.status_code, unknown.json_body["field"]) == (404, "view")
     assert date.fromisoformat(get(http, f"/tenants/{seeded.tenant}/reports/experience", sam).json_body["to"])
+
+
+def test_the_callbacks_view_reads_through_the_route(http: Any, seeded: Desk) -> None:
+    """The seeded day has chats only: every callback count is 0 on it, and the tables are there to download."""
+    sam = login(http, make_user(seeded.tenant, Role.AGENT, Role.SUPERVISOR))
+    day = NEXT_DAY_THERE.isoformat()
+    answer = get(http, f"/tenants/{seeded.tenant}/reports/callbacks?from={day}", sam)
+    assert answer.status_code == 200, answer.body
+    assert figures(answer.json_body) == {key: 0 for key in (
+        "requested", "booked", "connected", "not_reached", "expired", "cancelled", "left_while_waiting", "recorded")}
+    assert {t["key"] for t in answer.json_body["tables"]} == {"per_day", "per_slot", "per_attempt"}
+    csv_answer = get(http, f"/tenants/{seeded.tenant}/reports/callbacks?from={day}&format=csv&table=per_slot", sam)
+    assert csv_answer.status_code == 200 and csv_answer.body.decode().startswith("Slot")
