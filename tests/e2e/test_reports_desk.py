@@ -1,0 +1,165 @@
+"""The desk's Reports area (issue 15, "Desk"), in Chromium against the local stack.
+
+- Sam (supervisor) opens Customer experience for a seeded day: chats that Alice answered and closed, rated and
+  answered through the real stack, turned into facts by the local stream pump. He sees the figures (CSAT 50 % of 2
+  answers...), and downloads the CSV of the per-day table, whose rows equal the table's cells. Each of the three
+  views passes axe.
+- On a stubbed answer (the report API's documented shape, served by Playwright's routing): the figures said by unit
+  ("1 min 05 s", "≈" before an approximate value, "—" for no data), the exact / approximate note with the zone, the
+  presets computed on the tenant's clock, a chart (uPlot, fetched only once a report opens: the desk's first load
+  does not carry it) beside its table, and the CSV fetched with the agent's token under a name that says what it is.
+- An agent has no Reports.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, Route, expect
+
+from tests.e2e.helpers import Pages, axe_violations
+from tests.e2e.test_desk_async import watch_desk
+
+WAIT = 10_000  # ms
+
+
+def open_reports(desk: Page) -> None:
+    """Open the Reports from the keyboard: focus the top bar's toggle and press Enter; the heading takes the focus."""
+    tab = desk.get_by_test_id("reports-tab")
+    expect(tab).to_be_visible(timeout=WAIT)
+    tab.focus()
+    desk.keyboard.press("Enter")
+    expect(tab).to_have_attribute("aria-pressed", "true")
+    expect(desk.get_by_test_id("reports-view")).to_be_visible()
+    expect(desk.locator("#reports-title")).to_be_focused()
+
+
+def loaded(desk: Page, view: str) -> None:
+    report = desk.get_by_test_id("reports-view")
+    expect(report).to_have_attribute("data-report", view)
+    expect(report).to_have_attribute("data-state", "loaded", timeout=WAIT)
+
+
+def figure(desk: Page, key: str) -> Any:
+    return desk.get_by_test_id(f"figure-{key}")
+
+
+def table_cells(desk: Page, table: str) -> list[list[str]]:
+    """The table's header labels, then each row's raw values (data-value: what the CSV holds)."""
+    found: list[list[str]] = desk.get_by_test_id(f"reports-table-{table}").evaluate(
+        """(table) => [[...table.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+                       ...[...table.querySelectorAll('tbody tr[data-testid=reports-row]')].map((tr) =>
+                           [...tr.children].map((cell) => cell.dataset.value))]""")
+    return found
+
+
+def scripts(desk: Page) -> list[str]:
+    names: list[str] = desk.evaluate("performance.getEntriesByType('resource').map((entry) => entry.name)")
+    return [urlsplit(name).path for name in names]
+
+
+# ---------------------------------------------------------------- a stubbed answer: the documented shape
+
+
+def stub_experience(start: str, end: str, exact: bool) -> dict[str, Any]:
+    approximate = not exact
+    per_day_columns = [{"key": "day", "label": "Day", "unit": "date"},
+                       {"key": "csat", "label": "CSAT", "unit": "percent"},
+                       {"key": "first_response_median", "label": "First response, median", "unit": "seconds"}]
+    return {
+        "view": "experience", "time_zone": "Europe/Paris", "from": start, "to": end, "queue": None, "exact": exact,
+        "figures": [
+            {"key": "csat", "label": "CSAT", "value": 87.5, "unit": "percent", "approximate": False},
+            {"key": "csat_answers", "label": "CSAT answers", "value": 1234, "unit": "count", "approximate": False},
+            {"key": "nps", "label": "NPS", "value": -12.5, "unit": "score", "approximate": False},
+            {"key": "first_response_median", "label": "First response, median", "value": 65.4, "unit": "seconds",
+             "approximate": approximate},
+            {"key": "resolution_p90", "label": "Resolution, p90", "value": None, "unit": "seconds",
+             "approximate": approximate},
+        ],
+        "tables": [{"key": "per_day", "title": "Per day", "columns": per_day_columns,
+                    "rows": [[start, 87.5, 65], [end, None, 3725]]},
+                   {"key": "per_agent", "title": "Per agent",
+                    "columns": [{"key": "agent", "label": "Agent", "unit": "text"},
+                                {"key": "csat", "label": "CSAT", "unit": "percent"}],
+                    "rows": [["<b>Alice</b>", 50]]}],
+        "charts": [{"key": "csat", "title": "CSAT per day", "table": "per_day", "x": "day", "series": ["csat"]}],
+    }
+
+
+STUB_CSV = "Day,CSAT\r\n2026-12-01,87.5\r\n"
+
+
+def test_a_stubbed_report_is_said_by_unit_charted_and_downloaded_with_the_token(stack_url: str,
+                                                                                pages: Pages) -> None:
+    sam = watch_desk(pages, stack_url, "sam")
+    asked: list[dict[str, Any]] = []
+
+    def answer(route: Route) -> None:
+        query = {key: values[0] for key, values in parse_qs(urlsplit(route.request.url).query).items()}
+        asked.append({"query": query, "authorization": route.request.headers.get("authorization", "")})
+        if query.get("format") == "csv":
+            route.fulfill(status=200, body=STUB_CSV, headers={"Content-Type": "text/csv"})
+            return
+        start, end = query.get("from", "2026-12-06"), query.get("to", "2026-12-06")
+        exact = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days < 7
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(stub_experience(start, end, exact)))
+
+    sam.route("**/tenants/demo/reports/**", answer)
+    expect(sam.get_by_test_id("reports-tab")).to_be_visible(timeout=WAIT)
+    assert not [path for path in scripts(sam) if "uPlot" in path or "reports-page" in path]  # not on first load
+
+    open_reports(sam)
+    loaded(sam, "experience")
+    assert asked[0]["query"] == {}  # no period yet: the server's today
+    expect(sam.get_by_test_id("reports-from")).to_have_value("2026-12-06")
+    expect(sam.get_by_test_id("reports-to")).to_have_value("2026-12-06")
+    expect(figure(sam, "csat").locator("dd")).to_have_text("87.5 %")
+    expect(figure(sam, "csat_answers").locator("dd")).to_have_text("1,234")
+    expect(figure(sam, "nps").locator("dd")).to_have_text("\u221212.5")
+    expect(figure(sam, "first_response_median").locator("dd")).to_have_text("1 min 05 s")
+    expect(figure(sam, "resolution_p90").locator("dd")).to_have_text("—")
+    expect(sam.get_by_test_id("reports-note")).to_have_attribute("data-exact", "true")
+    expect(sam.get_by_test_id("reports-note")).to_contain_text("Europe/Paris")
+    per_day = sam.get_by_test_id("reports-table-per_day")
+    expect(per_day.locator("caption")).to_have_text("Per day")
+    expect(per_day.locator("tbody tr").nth(1)).to_have_text("2026-12-06—1 h 02 min")
+    expect(sam.get_by_test_id("reports-table-per_agent").locator("tbody th")).to_have_text("<b>Alice</b>")
+    chart = sam.get_by_test_id("reports-chart-csat")
+    expect(chart.get_by_role("img", name="CSAT per day")).to_have_attribute("data-drawn", "true", timeout=WAIT)
+    assert "/vendor/uPlot.esm.js" in scripts(sam)
+    assert axe_violations(sam) == []
+
+    # Last 7 days, on Paris's clock: exact. Last 30 days: medians and p90 approximate.
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    sam.get_by_test_id("reports-preset-last7").click()
+    expect(sam.get_by_test_id("reports-from")).to_have_value((today - timedelta(days=6)).isoformat())
+    expect(sam.get_by_test_id("reports-to")).to_have_value(today.isoformat())
+    sam.get_by_test_id("reports-preset-last30").click()
+    expect(sam.get_by_test_id("reports-note")).to_have_attribute("data-exact", "false", timeout=WAIT)
+    assert asked[-1]["query"] == {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}
+    expect(figure(sam, "first_response_median").locator("dd")).to_have_text("≈ 1 min 05 s")
+    expect(figure(sam, "csat").locator("dd")).to_have_text("87.5 %")  # shares stay exact
+    expect(sam.get_by_test_id("reports-note")).to_contain_text("Approximate beyond 7 days")
+    expect(per_day.locator("tbody tr").nth(0).locator("[data-key=first_response_median]")).to_have_text("≈ 1 min 05 s")
+
+    # The CSV: fetched with Sam's token, saved under a name that says the view, the table and the period.
+    with sam.expect_download() as download:
+        sam.get_by_test_id("reports-csv-per_day").click()
+    assert asked[-1]["authorization"].startswith("Bearer ")
+    assert asked[-1]["query"]["format"] == "csv" and asked[-1]["query"]["table"] == "per_day"
+    start = asked[-1]["query"]["from"]
+    assert download.value.suggested_filename == f"experience-per_day-{start}_{today.isoformat()}.csv"
+    assert Path(download.value.path()).read_bytes().decode("utf-8") == STUB_CSV  # as the server wrote it: CRLF
+    sam.screenshot(path="/tmp/rdesk-stub.png", full_page=True)
+
+
+def test_an_agent_has_no_reports(stack_url: str, pages: Pages) -> None:
+    alice = watch_desk(pages, stack_url, "alice")
+    expect(alice.get_by_test_id("status-select")).to_be_visible()
+    expect(alice.get_by_test_id("reports-tab")).to_be_hidden()
