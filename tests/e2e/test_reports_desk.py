@@ -13,19 +13,29 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import Page, Route, expect
+from websockets.sync.client import connect
 
-from tests.e2e.helpers import Pages, axe_violations
-from tests.e2e.test_desk_async import watch_desk
+from tests.e2e.helpers import Pages, ask, axe_violations, rest, ws_url
+from tests.e2e.test_desk_async import login, watch_desk
+from tests.e2e.test_live_chat_widget import accept, agent
 
 WAIT = 10_000  # ms
+FACTS_WAIT = 20.0  # s: the stream pump reads moto's stream every second
+StartStack = Callable[..., str]
 
 
 def open_reports(desk: Page) -> None:
@@ -61,6 +71,109 @@ def table_cells(desk: Page, table: str) -> list[list[str]]:
 def scripts(desk: Page) -> list[str]:
     names: list[str] = desk.evaluate("performance.getEntriesByType('resource').map((entry) => entry.name)")
     return [urlsplit(name).path for name in names]
+
+
+# ---------------------------------------------------------------- a day seeded through the real stack
+
+
+def visitor_chat(stack: ExitStack, url: str, n: int) -> tuple[str, str]:
+    """A visitor opens a chat with a first message through the public API: (the visitor's token, the id)."""
+    token: str = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
+    socket = stack.enter_context(connect(ws_url(url, token), open_timeout=10))
+    started = ask(socket, {"action": "start_conversation", "consent": True, "id": f"start-{n}",
+                           "message": {"client_message_id": f"m-{n}", "text": f"Question {n}"}})
+    assert started["type"] == "ack", started
+    return token, started["conversation"]["id"]
+
+
+def seed_the_day(url: str) -> None:
+    """Three chats Alice answers and closes: rated 5 then 2 then not at all, NPS 10 then 8 then none. So CSAT is
+    50 % of 2 answers out of 3 surveys sent, NPS +50 (one promoter, one passive) of 2 answers."""
+    alice = agent(url, "alice")
+    alice.ask("set_status", status="available")
+    with ExitStack() as stack:
+        for n, (rating, score) in enumerate([(5, 10), (2, 8), (None, None)], start=1):
+            token, conversation_id = visitor_chat(stack, url, n)
+            accept(alice, conversation_id)
+            alice.ask("send_message", conversation_id=conversation_id, client_message_id=f"a-{n}",
+                      text="Happy to help.")
+            alice.ask("close_conversation", conversation_id=conversation_id, disposition="Resolved")
+            path = f"/tenants/demo/conversations/{conversation_id}"
+            if rating is not None:
+                rest(url, "POST", f"{path}/rating", {"rating": rating}, token=token)
+            if score is not None:
+                rest(url, "POST", f"{path}/nps", {"score": score}, token=token)
+    alice.close()
+
+
+def figures_once_counted(url: str, token: str, **wanted: int) -> dict[str, Any]:
+    """Today's Customer experience once the stream pump has turned the seeded day into facts: its figures by key."""
+    deadline = time.monotonic() + FACTS_WAIT
+    while True:
+        report = rest(url, "GET", "/tenants/demo/reports/experience", token=token)
+        figures = {item["key"]: item["value"] for item in report["figures"]}
+        if all(figures.get(key) == value for key, value in wanted.items()) or time.monotonic() > deadline:
+            assert {key: figures.get(key) for key in wanted} == wanted
+            return report
+
+
+def same_cell(written: str, shown: str, unit: str) -> bool:
+    """A CSV cell says the value the table shows (its data-value, the JSON's): numbers equal, durations in whole
+    seconds rounded half up, no data empty."""
+    if shown == "" or written == "":
+        return shown == written
+    if unit == "seconds":
+        return int(written) == int(float(shown) + 0.5)
+    if unit in ("count", "percent", "score"):
+        return abs(float(written) - float(shown)) < 1e-9
+    return written == shown
+
+
+@pytest.mark.demo_settings(nps_enabled=True)
+def test_sam_reads_a_seeded_day_and_downloads_a_csv_whose_rows_are_the_table(start_stack: StartStack,
+                                                                             pages: Pages) -> None:
+    url = start_stack()
+    seed_the_day(url)
+    report = figures_once_counted(url, login(url, "sam")["id_token"], csat_answers=2, nps_answers=2)
+    day = report["from"]
+
+    sam = watch_desk(pages, url, "sam")
+    open_reports(sam)
+    loaded(sam, "experience")
+    sam.get_by_test_id("reports-from").fill(day)
+    sam.get_by_test_id("reports-to").fill(day)
+    sam.get_by_test_id("reports-to").press("Enter")  # the form's Show
+    loaded(sam, "experience")
+    expect(figure(sam, "csat").locator("dd")).to_have_text("50 %")
+    expect(figure(sam, "csat_answers").locator("dd")).to_have_text("2")
+    expect(figure(sam, "csat_sent").locator("dd")).to_have_text("3")
+    expect(figure(sam, "csat_response_rate").locator("dd")).to_have_text("66.7 %")
+    expect(figure(sam, "nps").locator("dd")).to_have_text("+50")
+    expect(figure(sam, "nps_answers").locator("dd")).to_have_text("2")
+    expect(figure(sam, "first_response_median")).not_to_have_attribute("data-value", "")
+    expect(sam.get_by_test_id("reports-note")).to_have_attribute("data-exact", "true")
+    assert axe_violations(sam) == []
+
+    shown = table_cells(sam, "per_day")
+    units: list[str] = sam.get_by_test_id("reports-table-per_day").locator("thead th").evaluate_all(
+        "(cells) => cells.map((th) => th.dataset.unit)")
+    assert [row[0] for row in shown[1:]] == [day]
+    with sam.expect_download() as download:
+        sam.get_by_test_id("reports-csv-per_day").click()
+    assert download.value.suggested_filename == f"experience-per_day-{day}_{day}.csv"
+    written = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert written.endswith("\r\n")
+    records = list(csv.reader(io.StringIO(written, newline="")))
+    assert len(records) == len(shown) and records[0] == shown[0]
+    for record, row in zip(records[1:], shown[1:], strict=True):
+        assert len(record) == len(row) == len(units)
+        assert all(same_cell(*cells) for cells in zip(record, row, units, strict=True)), (record, row)
+
+    for view in ("conversations", "callbacks"):
+        sam.get_by_test_id(f"reports-view-{view}").click()
+        loaded(sam, view)
+        expect(sam.get_by_test_id(f"reports-view-{view}")).to_have_attribute("aria-pressed", "true")
+        assert axe_violations(sam) == []
 
 
 # ---------------------------------------------------------------- a stubbed answer: the documented shape

@@ -25,7 +25,8 @@ export function DataTable({ table, exact, download, idPrefix }) {
         <table class="waiting-table reports-table" data-testid=${`reports-table-${table.key}`}>
           <caption id=${captionId} class="visually-hidden">${String(table.title ?? table.key)}</caption>
           <thead><tr>${columns.map((column) => html`
-            <th scope="col" key=${column.key} data-key=${column.key}>${String(column.label ?? column.key)}</th>`)}
+            <th scope="col" key=${column.key} data-key=${column.key} data-unit=${column.unit}>
+              ${String(column.label ?? column.key)}</th>`)}
           </tr></thead>
           <tbody>
             ${rows.length ? rows.map((row, index) => html`
