@@ -227,6 +227,14 @@ class Conversation:
     rated_at: datetime | None = None
     nps: int | None = None
     nps_at: datetime | None = None
+    #: What the report consumer reads on the item alone (docs/reports.md, "Fields the stream consumer needs"): when
+    #: the status last changed (a contact's or a wait's end), when the current or last wait in a queue began, and
+    #: the first human answer (time and agent) of the conversation.
+    status_at: datetime | None = None
+    assigned_at: datetime | None = None  # the current contact's start: the offer accepted (or a call handed over)
+    enqueued_at: datetime | None = None
+    first_reply_at: datetime | None = None
+    first_reply_by: str = ""
     #: Routing (ROUTE-1 to ROUTE-5): `queue` is the distribution group it was placed in, by this rule, with this
     #: medium, priority and required skill (name, minimum level).
     medium: str = "chat"

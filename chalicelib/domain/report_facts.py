@@ -29,7 +29,10 @@ from chalicelib.domain.routing.media import Medium
 #: The dimensions every fact is counted under, in this order.
 DIMENSIONS: tuple[str, ...] = ("tenant", "queue", "agent", "channel")
 
-CLOSED = "closed"  # the kind of fact of a closed conversation, and its metric (count and open-to-close duration)
+CLOSED = "closed"  # the kind of fact of a closed conversation, and its metric (a count)
+RESOLUTION = "resolution"  # first visitor message to close (docs/reports.md, "Resolution time")
+CSAT_SENT = "csat_sent"  # an end screen offering the rating went out with the close
+NPS_ASKED = "nps_asked"  # ... and it asked the NPS question too
 
 
 @dataclass(frozen=True)
@@ -113,28 +116,32 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
 def closed_fact(change: ConversationChange, zone: ZoneInfo) -> Fact | None:
     """The fact of a conversation that became closed in this write; None for any other write.
 
-    Its measure `closed` counts it, with the time from its creation (the first visitor message) to its close. No
-    opening hours exist yet, so every second is an opening-hours second until they do (M1)."""
+    It counts the close (`closed`), its resolution (`resolution`: the first visitor message, which is the
+    conversation's creation, to the close; a call has none), and the end-screen surveys it sent (`csat_sent`,
+    `nps_asked`). No opening hours exist yet, so every second is an opening-hours second until they do (M1)."""
     old, new = change.old, change.new
     if new is None or new.status is not ConversationStatus.CLOSED or new.wrap_up is None:
         return None
     if old is not None and old.status is ConversationStatus.CLOSED:
         return None  # a later write to a closed conversation (its rating, say) closes nothing
     closed_at = new.wrap_up.closed_at.astimezone(UTC)
-    seconds = max(0.0, (closed_at - new.created_at.astimezone(UTC)).total_seconds())
+    measures = [Measure(CLOSED)]
+    if channel_of(new.medium) != "call":
+        seconds = max(0.0, (closed_at - new.created_at.astimezone(UTC)).total_seconds())
+        measures.append(Measure(RESOLUTION, seconds, seconds))
+    if new.survey is not None:
+        measures.append(Measure(CSAT_SENT))
+        if new.survey.nps:
+            measures.append(Measure(NPS_ASKED))
     return Fact(tenant=new.tenant, kind=CLOSED, subject_id=new.id, cycle=1, day=local_day(closed_at, zone),
-                at=closed_at, queue=new.queue, agent_id=new.agent_id or "", channel=_channel(new.medium),
-                measures=(Measure(CLOSED, seconds, seconds),))
+                at=closed_at, queue=new.queue, agent_id=new.agent_id or "", channel=channel_of(new.medium),
+                measures=tuple(measures))
 
 
-def _channel(medium: str) -> str:
+def channel_of(medium: str) -> str:
+    """The channel a conversation's medium is reported under: chat, call or email."""
     try:
         return Medium(medium).channel.value
     except ValueError:
         return medium or "chat"
 
-
-def conversation_facts(change: ConversationChange, zone: ZoneInfo) -> list[Fact]:
-    """Every fact one write to a conversation's state item brings (none for most writes)."""
-    found = closed_fact(change, zone)
-    return [found] if found is not None else []

@@ -100,6 +100,10 @@ class ConversationRepository(Protocol):
         """The page the visitor is on now (ASYNC-16); Conflict once the conversation ended."""
         ...
 
+    def mark_first_reply(self, tenant: str, conversation_id: str, agent_id: str, at: datetime) -> None:
+        """The conversation's first agent message (the first response's stop, docs/reports.md): kept once."""
+        ...
+
     def mark_read(self, tenant: str, conversation_id: str, seq: int) -> None:
         """The visitor has seen the messages up to `seq` (the mark only rises)."""
         ...
@@ -214,12 +218,12 @@ class Assignments(Protocol):
         any, is what the widget's end screen asks, stored in the same write."""
         ...
 
-    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze) -> None:
+    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze, *, now: datetime) -> None:
         """Off the assigned agent's desk until the snooze ends (their slot frees), kept for them or not."""
         ...
 
     def reserve(self, conversation: Conversation, reservation: Reservation, to: Agent,
-                holder: Agent | None = None) -> None:
+                holder: Agent | None = None, *, now: datetime) -> None:
         """Make the conversation wait for `to` alone: transferred from `holder`'s desk, or back from a snooze
         that `to` kept."""
         ...
@@ -231,6 +235,6 @@ class Assignments(Protocol):
         when `to` can no longer take it, ("not_yours") when `holder` no longer holds it."""
         ...
 
-    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+    def requeue(self, conversation: Conversation, group: Group, *, now: datetime) -> Conversation:
         """A held conversation (on a desk, reserved or snoozed) goes to the group's queue at its original place."""
         ...

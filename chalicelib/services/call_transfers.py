@@ -334,7 +334,7 @@ def requalify(deps: Deps, agent: Principal, conversation_id: str, to_queue: str,
     waiting = call_controls.leave_agent(deps, callback, agent, to_queue,
                                         {"note": text, "note_by": holder.name or holder.id})
     try:  # a new request: from now (its place in the queue, and the maximum delay)
-        queued = deps.assignments.requeue(replace(conversation, created_at=now), config.groups[to_queue])
+        queued = deps.assignments.requeue(replace(conversation, created_at=now), config.groups[to_queue], now=now)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
     settings = tenants.settings_of(deps, agent.tenant).callback

@@ -319,6 +319,8 @@ def send_message(
             _back_off(attempt)
             continue
         deps.metrics.count("Messages")
+        if sender.is_agent and conversation.first_reply_at is None:
+            deps.conversations.mark_first_reply(sender.tenant, conversation_id, sender.id, sent_at)
         fanout.to_conversation(deps, conversation, {"type": "message", "message": frames.message(message)},
                                exclude=connection_id)
         if conversation.asynchronous:

@@ -54,7 +54,7 @@ def snooze(deps: Deps, agent: Principal, conversation_id: object, duration: obje
     ends = _snooze_end(now, duration, until)
     held = Snooze(id=deps.ids.new_id(), until=ends, kept=keep)
     try:
-        deps.assignments.snooze(conversation, profile, held)
+        deps.assignments.snooze(conversation, profile, held, now=now)
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
     board.changed(deps, agent.tenant)
@@ -206,7 +206,7 @@ def _reserve(deps: Deps, conversation: Conversation, to: Agent, holder: Agent | 
     reservation = Reservation(id=deps.ids.new_id(), until=now + timedelta(hours=settings.reservation_hours),
                               transfer_from=transfer_from)
     try:
-        deps.assignments.reserve(conversation, reservation, to, holder)
+        deps.assignments.reserve(conversation, reservation, to, holder, now=now)
     except AssignmentLost as lost:
         if lost.reason == "agent_gone":
             return _to_queue(deps, conversation, conversation.queue)
@@ -239,7 +239,7 @@ def _to_queue(deps: Deps, conversation: Conversation, group_id: str, by: Princip
     group = config.groups.get(group_id) or routing_admin.group_now_taking(config, conversation) or Group(group_id)
     holder = conversation.agent_id if conversation.status is ConversationStatus.ASSIGNED else None
     try:
-        queued = deps.assignments.requeue(conversation, group)
+        queued = deps.assignments.requeue(conversation, group, now=deps.clock.now())
     except AssignmentLost as lost:
         raise Conflict("the conversation changed; reload it", field="conversation_id") from lost
     board.changed(deps, conversation.tenant)

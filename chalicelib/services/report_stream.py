@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.domain.report_facts import ConversationChange, Fact, conversation_facts
+from chalicelib.domain.report_conversation_facts import conversation_facts
+from chalicelib.domain.report_facts import ConversationChange, Fact
 from chalicelib.ports import Deps
 
 log = logging.getLogger("guichet.reports")

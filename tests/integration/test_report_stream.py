@@ -127,14 +127,24 @@ def close_three(desk: Desk) -> list[str]:
     return [desk.chat("ann", "sales", 2), desk.chat("ann", "sales", 30), desk.chat("bob", "billing", 90)]
 
 
+def chats(*minutes: float) -> Counters:
+    """The counters of chats each answered at once (a 0-second wait), handled and resolved in `minutes`, closed by
+    the agent (the close sends the rating's survey)."""
+    n = len(minutes)
+    seconds = [m * 60 for m in minutes]
+    return {"closed": MetricCounts(n), "resolution": counts(*seconds), "csat_sent": MetricCounts(n),
+            "contacts": counts(*seconds), "contact_close": MetricCounts(n),
+            "waits": counts(*[0] * n), "answered": counts(*[0] * n)}
+
+
 def expected_aggregates(desk: Desk) -> dict[tuple[str, str], Counters]:
     return {
-        ("tenant", desk.tenant): {"closed": counts(120, 1800, 5400)},
-        ("queue", "sales"): {"closed": counts(120, 1800)},
-        ("queue", "billing"): {"closed": counts(5400)},
-        ("agent", "ann"): {"closed": counts(120, 1800)},
-        ("agent", "bob"): {"closed": counts(5400)},
-        ("channel", "chat"): {"closed": counts(120, 1800, 5400)},
+        ("tenant", desk.tenant): chats(2, 30, 90),
+        ("queue", "sales"): chats(2, 30),
+        ("queue", "billing"): chats(90),
+        ("agent", "ann"): chats(2, 30),
+        ("agent", "bob"): chats(90),
+        ("channel", "chat"): chats(2, 30, 90),
     }
 
 
@@ -146,15 +156,16 @@ def test_closing_conversations_writes_one_fact_each_and_the_days_counters(stack:
 
     assert result.failed == 0 and result.delivered > 0
     aggregates, facts = figures(desk.tenant, NEXT_DAY_THERE)
-    assert facts == sorted(("closed", conversation_id, 1) for conversation_id in ids)
+    assert [(kind, subject) for kind, subject, _ in facts] == sorted(
+        (kind, conversation_id) for conversation_id in ids for kind in ("closed", "contact", "wait"))
     assert aggregates == expected_aggregates(desk)
     assert figures(desk.tenant, date(2026, 12, 6)) == ({}, [])  # the UTC day holds nothing: the tenant's clock
     store = DynamoReports()
-    [fact] = [f for f in store.facts(desk.tenant, NEXT_DAY_THERE) if f.subject_id == ids[2]]
+    [fact] = [f for f in store.facts(desk.tenant, NEXT_DAY_THERE) if f.subject_id == ids[2] and f.kind == "closed"]
     assert (fact.queue, fact.agent_id, fact.channel, fact.at) == (
         "billing", "bob", "chat", START + timedelta(hours=1, minutes=28 + 2 + 30 + 90))
     assert store.aggregates(desk.tenant, [NEXT_DAY_THERE, date(2026, 12, 8)], [("queue", "sales"), ("agent", "cy")]) \
-        == {(NEXT_DAY_THERE, "queue", "sales"): {"closed": counts(120, 1800)}}
+        == {(NEXT_DAY_THERE, "queue", "sales"): chats(2, 30)}
 
 
 def test_every_batch_delivered_twice_gives_the_same_figures(stack: Stack, desk: Desk) -> None:
@@ -173,7 +184,7 @@ def test_every_batch_delivered_twice_gives_the_same_figures(stack: Stack, desk: 
     assert result.batches > 1 and result.failed == 0
     assert all(answer == {"batchItemFailures": []} for answer in answers)
     aggregates, facts = figures(desk.tenant, NEXT_DAY_THERE)
-    assert len(facts) == 3
+    assert len(facts) == 9  # each chat's wait, contact and close
     assert aggregates == expected_aggregates(desk)
 
 
@@ -214,9 +225,10 @@ def test_a_failure_in_the_middle_of_a_batch_is_reported_and_the_retry_gives_the_
     failed = [a["batchItemFailures"] for a in answers if a["batchItemFailures"]]
     assert len(failed) == 1 and len(failed[0]) == 1  # the second close's record, once
     assert result.failed == 1 and result.given_up == 0
-    assert flaky.calls == 4  # 1 recorded, 1 failed, then the retry from the failed record: 2 more
+    # The first chat's wait recorded, its close's first fact failed; the retry from that record made the 8 others.
+    assert flaky.calls == 10
     aggregates, facts = figures(desk.tenant, NEXT_DAY_THERE)
-    assert len(facts) == 3
+    assert len(facts) == 9  # each chat's wait, contact and close
     assert aggregates == expected_aggregates(desk)
 
 
@@ -238,7 +250,7 @@ def test_a_handler_that_crashes_after_half_a_batch_has_it_all_redelivered_and_co
 
     assert result.failed == 1
     aggregates, facts = figures(desk.tenant, NEXT_DAY_THERE)
-    assert len(facts) == 3
+    assert len(facts) == 9  # each chat's wait, contact and close
     assert aggregates == expected_aggregates(desk)
 
 

@@ -190,6 +190,12 @@ class FakeConversations:
     def set_page(self, tenant: str, conversation_id: str, page: PageContext) -> None:
         self._change_open(tenant, conversation_id, page=page)
 
+    def mark_first_reply(self, tenant: str, conversation_id: str, agent_id: str, at: datetime) -> None:
+        with self.lock:
+            c = self.items[(tenant, conversation_id)]
+            if c.first_reply_at is None:
+                self.items[(tenant, conversation_id)] = replace(c, first_reply_at=at, first_reply_by=agent_id)
+
     def mark_read(self, tenant: str, conversation_id: str, seq: int) -> None:
         with self.lock:
             c = self.items[(tenant, conversation_id)]
@@ -398,7 +404,7 @@ class FakeAssignments:
             self.conversations.by_agent[(holder.tenant, holder.id)].remove(conversation.id)
             self.conversations.by_agent.setdefault((to.tenant, to.id), []).append(conversation.id)
 
-    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+    def requeue(self, conversation: Conversation, group: Group, *, now: datetime) -> Conversation:
         """An assigned conversation back in a group's queue at its original place; its agent's slot is free."""
         with self.lock:
             stored = self.conversations.items[(conversation.tenant, conversation.id)]
@@ -407,7 +413,8 @@ class FakeAssignments:
             holder = (conversation.tenant, stored.agent_id)
             self.agents.items[holder] = replace(self.agents.items[holder], active=self.agents.items[holder].active - 1)
             queued = replace(stored, status=ConversationStatus.WAITING, agent_id=None, agent_name=None, offer=None,
-                             queue=group.id, queue_shard=0, created_at=conversation.created_at)
+                             queue=group.id, queue_shard=0, created_at=conversation.created_at, status_at=now,
+                             enqueued_at=now)
             self.conversations.items[(conversation.tenant, conversation.id)] = queued
             self.conversations.by_agent[holder].remove(conversation.id)
             return queued

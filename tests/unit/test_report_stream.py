@@ -70,11 +70,11 @@ def test_only_the_write_that_closes_a_conversation_makes_a_fact(old: Conversatio
     assert (fact is not None) == closes
 
 
-def test_the_closed_fact_carries_its_dimensions_and_its_open_to_close_seconds() -> None:
+def test_the_closed_fact_carries_its_dimensions_its_count_and_its_resolution_seconds() -> None:
     fact = closed_fact(ConversationChange(ASSIGNED, CLOSED), PARIS)
     assert fact == Fact(tenant="acme", kind="closed", subject_id="c1", cycle=1, day=date(2026, 12, 6),
                         at=CREATED + timedelta(minutes=45), queue="sales", agent_id="ann", channel="chat",
-                        measures=(Measure("closed", 2700.0, 2700.0),))
+                        measures=(Measure("closed"), Measure("resolution", 2700.0, 2700.0)))
     assert fact.dimensions() == (("tenant", "acme"), ("queue", "sales"), ("agent", "ann"), ("channel", "chat"))
 
 
@@ -185,7 +185,8 @@ def test_a_batch_counts_each_close_once_even_when_delivered_again() -> None:
     day = deps.reports.day_aggregates("acme", date(2026, 12, 6))  # 22:02 UTC is 23:02 in Paris (the default clock)
     buckets = [0] * BUCKETS
     buckets[bucket_of(120)] = 2
-    assert day[("queue", "sales")] == {"closed": MetricCounts(2, 240.0, 240.0, tuple(buckets))}
+    assert day[("queue", "sales")] == {"closed": MetricCounts(2), "resolution": MetricCounts(2, 240.0, 240.0,
+                                                                                          tuple(buckets))}
 
 
 class BrokenOnce(FakeReports):

@@ -77,6 +77,7 @@ class DynamoAssignments(_RoutingConfigs):
         after = replace(_loaded(agent, channel, +1), idle_since=now)
         actions: list[Any] = [
             ConversationItem.status.set(ConversationStatus.OFFERED.value),
+            ConversationItem.status_at.set(now),
             ConversationItem.offer_id.set(offer.id),
             ConversationItem.offer_agent_id.set(agent.id),
             ConversationItem.offer_expires_at.set(offer.expires_at),
@@ -108,6 +109,7 @@ class DynamoAssignments(_RoutingConfigs):
                now: datetime) -> None:
         actions: list[Any] = [
             ConversationItem.status.set(ConversationStatus.ASSIGNED.value),
+            ConversationItem.status_at.set(now),
             ConversationItem.agent_id.set(agent.id),
             ConversationItem.agent_name.set(agent.name),
             ConversationItem.assigned_at.set(now),
@@ -152,6 +154,7 @@ class DynamoAssignments(_RoutingConfigs):
                 ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
                 actions=[
                     ConversationItem.status.set(ConversationStatus.WAITING.value),
+                    ConversationItem.status_at.set(now),
                     ConversationItem.offer_id.remove(),
                     ConversationItem.offer_agent_id.remove(),
                     ConversationItem.offer_expires_at.remove(),
@@ -187,6 +190,7 @@ class DynamoAssignments(_RoutingConfigs):
                 actions=[
                     ConversationItem.status.set(ConversationStatus.CLOSED.value),
                     ConversationItem.closed_at.set(wrap_up.closed_at),
+                    ConversationItem.status_at.set(wrap_up.closed_at),
                     ConversationItem.disposition.set(wrap_up.disposition),
                     ConversationItem.wrap_notes.set(wrap_up.notes),
                     ConversationItem.saved_as.set(wrap_up.saved_as),
@@ -200,7 +204,7 @@ class DynamoAssignments(_RoutingConfigs):
 
         self._with_fresh_agent(agent, attempt)
 
-    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze) -> None:
+    def snooze(self, conversation: Conversation, agent: Agent, snooze: Snooze, *, now: datetime) -> None:
         """The assigned agent takes the conversation off their desk (ASYNC-10): their slot frees; if kept, it stays
         theirs (an SNZ# link in their partition), else it belongs to its group again."""
         tenant = conversation.tenant
@@ -214,6 +218,7 @@ class DynamoAssignments(_RoutingConfigs):
                                                conversation_id=conversation.id, created_at=snooze.until))
             _write_agent(tx, current, _loaded(current, _channel(conversation), -1), config)
             actions: list[Any] = [ConversationItem.status.set(ConversationStatus.SNOOZED.value),
+                                  ConversationItem.status_at.set(now),
                                   ConversationItem.snooze_id.set(snooze.id),
                                   ConversationItem.snooze_until.set(snooze.until),
                                   ConversationItem.snooze_kept.set(snooze.kept)]
@@ -226,7 +231,7 @@ class DynamoAssignments(_RoutingConfigs):
         self._with_fresh_agent(agent, attempt)
 
     def reserve(self, conversation: Conversation, reservation: Reservation, to: Agent,
-                holder: Agent | None = None) -> None:
+                holder: Agent | None = None, *, now: datetime) -> None:
         """The conversation waits for agent `to` alone until the reservation ends (ASYNC-13), from where it was
         read: the desk of `holder` (a transfer: their slot frees), a snooze (back to the agent who kept it, or
         transferred by a supervisor) or another reservation. AssignmentLost if it moved meanwhile."""
@@ -265,6 +270,7 @@ class DynamoAssignments(_RoutingConfigs):
                 tx.named_update("agent_gone", AgentItem(to_pk, PROFILE), actions=_reserved_count(+1),
                                 condition=AgentItem.pk.exists())
             actions: list[Any] = [ConversationItem.status.set(ConversationStatus.RESERVED.value),
+                                  ConversationItem.status_at.set(now), ConversationItem.enqueued_at.set(now),
                                   ConversationItem.agent_id.set(to.id), ConversationItem.agent_name.set(to.name),
                                   ConversationItem.reservation_id.set(reservation.id),
                                   ConversationItem.reservation_until.set(reservation.until),
@@ -302,7 +308,7 @@ class DynamoAssignments(_RoutingConfigs):
             _write_agent(tx, holder, _loaded(holder, channel, -1), config)
             _write_agent(tx, to, replace(_loaded(to, channel, +1), idle_since=now), config, name="target_changed")
             actions: list[Any] = [ConversationItem.agent_id.set(to.id), ConversationItem.agent_name.set(to.name),
-                                  ConversationItem.assigned_at.set(now)]
+                                  ConversationItem.assigned_at.set(now), ConversationItem.status_at.set(now)]
             if connections:
                 actions.append(ConversationItem.connections.add(connections))
             tx.named_update("not_yours", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=actions,
@@ -323,7 +329,7 @@ class DynamoAssignments(_RoutingConfigs):
             holder, to = fresh_holder, fresh_to
         raise AssignmentLost("agent_busy")
 
-    def requeue(self, conversation: Conversation, group: Group) -> Conversation:
+    def requeue(self, conversation: Conversation, group: Group, *, now: datetime) -> Conversation:
         """Put a held conversation in `group`'s queue, at its original place whatever the threshold (the visitor
         was engaged already; its place is `conversation.created_at`, which a requalified call sets anew): from a
         desk (transfer to a queue, a supervisor's release: the slot frees), from a
@@ -358,6 +364,7 @@ class DynamoAssignments(_RoutingConfigs):
                 tx.named_delete("none", LinkItem(holder_pk, f"{SNOOZED_LINK}{conversation.id}"))
             tx.named_update("moved", ConversationItem(_conv_pk(tenant, conversation.id), STATE), actions=[
                 ConversationItem.status.set(ConversationStatus.WAITING.value),
+                ConversationItem.status_at.set(now), ConversationItem.enqueued_at.set(now),
                 ConversationItem.queue.set(group.id),
                 ConversationItem.created_at.set(conversation.created_at),  # a requalified call's is new (issue 14)
                 ConversationItem.agent_id.remove(), ConversationItem.agent_name.remove(),

@@ -64,6 +64,8 @@ class DynamoConversations:
             page_url=conversation.page.url if conversation.page else None,
             page_title=conversation.page.title if conversation.page else None,
             created_at=conversation.created_at,
+            status_at=conversation.created_at,
+            enqueued_at=conversation.created_at,
             connections=set(conversation.connections) or None,
             visitor_name=conversation.visitor.name or None,
             visitor_email=conversation.visitor.email or None,
@@ -211,6 +213,9 @@ class DynamoConversations:
     def answer_nps(self, tenant: str, conversation_id: str, score: int, now: datetime) -> None:
         surveys.answer_nps(tenant, conversation_id, score, now)
 
+    def mark_first_reply(self, tenant: str, conversation_id: str, agent_id: str, at: datetime) -> None:
+        surveys.first_reply(tenant, conversation_id, agent_id, at)
+
     def dissuade(self, conversation: Conversation, now: datetime) -> bool:
         visitor_pk = _principal_pk(conversation.tenant, PrincipalKind.VISITOR, conversation.visitor_id)
         tx = _Tx()
@@ -221,7 +226,8 @@ class DynamoConversations:
             "gone",
             ConversationItem(_conv_pk(conversation.tenant, conversation.id), STATE),
             actions=[ConversationItem.status.set(ConversationStatus.DISSUADED.value),
-                     ConversationItem.closed_at.set(now), ConversationItem.queue_shard.remove(),
+                     ConversationItem.closed_at.set(now), ConversationItem.status_at.set(now),
+                     ConversationItem.queue_shard.remove(),
                      ConversationItem.gsi1pk.remove(), ConversationItem.gsi1sk.remove()],
             condition=(ConversationItem.status == ConversationStatus.WAITING.value) & _in_queue_as_read(conversation),
         )

@@ -94,6 +94,10 @@ class ConversationItem(ConversationPart, discriminator="c"):
     nps_asked = BooleanAttribute(null=True)
     nps = NumberAttribute(null=True)
     nps_at = UTCDateTimeAttribute(null=True)
+    status_at = UTCDateTimeAttribute(null=True)  # the report consumer's (docs/reports.md)
+    enqueued_at = UTCDateTimeAttribute(null=True)
+    first_reply_at = UTCDateTimeAttribute(null=True)
+    first_reply_by = UnicodeAttribute(null=True)
     medium = UnicodeAttribute(null=True)
     rule = UnicodeAttribute(null=True)
     priority = NumberAttribute(null=True)
@@ -140,6 +144,11 @@ class ConversationItem(ConversationPart, discriminator="c"):
             rated_at=self.rated_at,
             nps=int(self.nps) if self.nps is not None else None,
             nps_at=self.nps_at,
+            status_at=self.status_at,
+            assigned_at=self.assigned_at,
+            enqueued_at=self.enqueued_at,
+            first_reply_at=self.first_reply_at,
+            first_reply_by=self.first_reply_by or "",
             medium=self.medium or "chat",
             rule=self.rule or "",
             priority=int(self.priority or 0),
