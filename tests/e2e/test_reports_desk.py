@@ -220,6 +220,10 @@ def test_a_stubbed_report_is_said_by_unit_charted_and_downloaded_with_the_token(
             route.fulfill(status=200, body=STUB_CSV, headers={"Content-Type": "text/csv"})
             return
         start, end = query.get("from", "2026-12-06"), query.get("to", "2026-12-06")
+        if start > end:
+            route.fulfill(status=400, content_type="application/json", body=json.dumps(
+                {"code": "bad_request", "message": "from must not be after to", "field": "from"}))
+            return
         exact = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days < 7
         route.fulfill(status=200, content_type="application/json", body=json.dumps(stub_experience(start, end, exact)))
 
@@ -269,7 +273,16 @@ def test_a_stubbed_report_is_said_by_unit_charted_and_downloaded_with_the_token(
     start = asked[-1]["query"]["from"]
     assert download.value.suggested_filename == f"experience-per_day-{start}_{today.isoformat()}.csv"
     assert Path(download.value.path()).read_bytes().decode("utf-8") == STUB_CSV  # as the server wrote it: CRLF
-    sam.screenshot(path="/tmp/rdesk-stub.png", full_page=True)
+
+    # A refused period: the server's message, naming the field, and the focus on that picker.
+    sam.get_by_test_id("reports-from").fill("2026-12-09")
+    sam.get_by_test_id("reports-to").fill("2026-12-08")
+    sam.get_by_test_id("reports-show").click()
+    expect(sam.get_by_test_id("reports-error")).to_have_text(
+        "Could not load the report: from must not be after to (from).")
+    expect(sam.get_by_test_id("reports-from")).to_be_focused()
+    expect(sam.get_by_test_id("reports-from")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(sam) == []
 
 
 def test_an_agent_has_no_reports(stack_url: str, pages: Pages) -> None:

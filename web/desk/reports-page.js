@@ -6,7 +6,7 @@
 // - the time zone of the days, and whether the figures are exact (7 days or less) or partly approximate;
 // - each table with its charts beside it (reports-chart.js, uPlot) and its CSV download (reports-table.js).
 
-import { html, useLayoutEffect, useMemo, useRef } from '/vendor/htm-preact-standalone.module.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef } from '/vendor/htm-preact-standalone.module.js';
 import { Chart } from '/desk/reports-chart.js';
 import { PRESETS, formatValue, presetPeriod } from '/desk/reports-format.js';
 import { DataTable } from '/desk/reports-table.js';
@@ -26,6 +26,9 @@ function ReportsPage({ view, open, actions }) {
   useLayoutEffect(() => {
     if (open) heading.current.focus();
   }, [open]);
+  useEffect(() => { // a refused period or queue: to the picker at fault
+    if (open && view.failureField) document.getElementById(`reports-${view.failureField}`)?.focus();
+  }, [view.failedAt]);
   const report = view.report?.view === view.view ? view.report : null;
   const loadState = view.failure ? 'error' : report && !view.loading ? 'loaded' : undefined;
   return html`
@@ -43,8 +46,9 @@ function ReportsPage({ view, open, actions }) {
                   aria-pressed=${String(view.view === key)} onClick=${() => actions.choose(key)}>${label}</button>`)}
       </nav>
       <${Period} view=${view} actions=${actions} />
-      ${view.failure ? html`<p class="banner waiting-error" role="alert" data-testid="reports-error">
-        ${view.failure}</p>` : null}
+      ${view.failure ? html`
+        <p id="reports-error" class="banner waiting-error" role="alert" data-testid="reports-error">${view.failure}</p>`
+        : null}
       ${view.csvFailure ? html`<p class="banner waiting-error" role="alert" data-testid="reports-csv-error">
         ${view.csvFailure}</p>` : null}
       ${report ? html`<${Report} report=${report} actions=${actions} />` : null}
@@ -61,12 +65,8 @@ function Period({ view, actions }) {
                   onClick=${() => actions.apply(presetPeriod(key, actions.zone()))}>${label}</button>`)}
       </div>
       <div class="reports-fields">
-        <label for="reports-from">From</label>
-        <input id="reports-from" type="date" data-testid="reports-from" required value=${view.from}
-               onInput=${(event) => actions.edit({ from: event.currentTarget.value })} />
-        <label for="reports-to">To</label>
-        <input id="reports-to" type="date" data-testid="reports-to" required value=${view.to}
-               onInput=${(event) => actions.edit({ to: event.currentTarget.value })} />
+        <${DateField} name="from" label="From" view=${view} actions=${actions} />
+        <${DateField} name="to" label="To" view=${view} actions=${actions} />
         <label for="reports-queue">Queue</label>
         <select id="reports-queue" data-testid="reports-queue" value=${view.queue}
                 onChange=${(event) => actions.edit({ queue: event.currentTarget.value })}>
@@ -77,6 +77,17 @@ function Period({ view, actions }) {
         <button type="submit" data-testid="reports-show" disabled=${view.loading}>Show</button>
       </div>
     </form>`;
+}
+
+// From or To: a report day; marked invalid, and described by the error, when the server refused it.
+function DateField({ name, label, view, actions }) {
+  const id = `reports-${name}`;
+  return html`
+    <label for=${id}>${label}</label>
+    <input id=${id} type="date" data-testid=${id} required value=${view[name]}
+           aria-invalid=${view.failureField === name ? 'true' : undefined}
+           aria-describedby=${view.failure ? 'reports-error' : undefined}
+           onInput=${(event) => actions.edit({ [name]: event.currentTarget.value })} />`;
 }
 
 function Report({ report, actions }) {

@@ -1,8 +1,9 @@
-// One table of a report (docs/reports.md, "The report API": {key, title, columns: [{key, label, unit}], rows}), as a
-// real <table>: its title as the <caption> (hidden: the section's heading above shows it), column headers with scope="col", each row's first cell (the day, queue,
-// agent, slot or attempt) as its row header. Each cell says its value by unit (reports-format.js) and keeps the
-// value as the server sent it in data-value, the value the CSV holds. "Download CSV" asks the server for the same
-// table as a file (reports.js). Cells are text only: queue and agent names are never markup.
+// One table of a report (docs/reports.md, "The report API": {key, title, columns: [{key, label, unit}], rows}), as
+// a real <table>: its title as the <caption> (visually hidden: the section's heading above shows it), column headers
+// with scope="col", each row's first cell (the day, queue, agent, slot or attempt) as its row header. Each cell says
+// its value by unit (reports-format.js) and keeps the value as the server sent it in data-value, the value the CSV
+// holds. "Download CSV" asks the server for the same table as a file (reports.js). Cells are text only: queue and
+// agent names are never markup.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
 import { formatValue } from '/desk/reports-format.js';

@@ -45,7 +45,7 @@ export function createReports({ store, api, groups, toggleSlot, viewSlot, hide, 
 
   function start() {
     update({ view: 'experience', from: '', to: '', queue: '', queues: [], report: null, loading: false, failure: null,
-      csvFailure: null });
+      failureField: null, failedAt: 0, csvFailure: null });
     undo = [
       store.subscribe((state) => { if (isOpen() && !canSupervise(state.me?.roles)) close(); }),
       mount(toggleSlot, ReportsToggle, store, { actions }),
@@ -102,7 +102,9 @@ export function createReports({ store, api, groups, toggleSlot, viewSlot, hide, 
       announce(`${label} loaded, ${report.from} to ${report.to}.`);
     } catch (failure) {
       if (mine !== generation) return;
-      update({ loading: false, report: null, failure: failureText(failure) });
+      // A refused parameter (a 400 naming `from`, `to` or `queue`): its picker takes the focus (reports-page.js).
+      update({ loading: false, report: null, failure: failureText(failure),
+        failureField: failure instanceof ApiError ? failure.field ?? null : null, failedAt: Date.now() });
     }
   }
 
