@@ -8,6 +8,7 @@
   ("1 min 05 s", "≈" before an approximate value, "—" for no data), the exact / approximate note with the zone, the
   presets computed on the tenant's clock, a chart (uPlot, fetched only once a report opens: the desk's first load
   does not carry it) beside its table, and the CSV fetched with the agent's token under a name that says what it is.
+- The units, durations and presets of reports-format.js around midnight in Paris and Auckland.
 - An agent has no Reports.
 """
 
@@ -289,3 +290,31 @@ def test_an_agent_has_no_reports(stack_url: str, pages: Pages) -> None:
     alice = watch_desk(pages, stack_url, "alice")
     expect(alice.get_by_test_id("status-select")).to_be_visible()
     expect(alice.get_by_test_id("reports-tab")).to_be_hidden()
+
+
+def test_units_durations_and_presets_on_the_tenants_clock(stack_url: str, pages: Pages) -> None:
+    """reports-format.js, run in the browser: what a value says by unit, and the presets' days around midnight in
+    Paris and Auckland (docs/reports.md, "Days and time zones")."""
+    page = pages.new()
+    page.goto(f"{stack_url}/desk")
+    said = page.evaluate("""async () => {
+        const f = await import('/desk/reports-format.js');
+        const at = (iso) => new Date(iso);
+        return {
+            durations: [0, 4.4, 59.5, 65, 3599, 3600, 3725, 86400, 90000].map((s) => f.duration(s)),
+            values: [f.formatValue(null, 'percent'), f.formatValue(0, 'count'), f.formatValue(0, 'score'),
+                     f.formatValue(40, 'score'), f.formatValue(66.666, 'percent'), f.formatValue(12, 'seconds', true),
+                     f.formatValue('2026-12-07', 'date'), f.formatValue('=1+1', 'text')],
+            paris: ['today', 'yesterday', 'last7', 'last30'].map((p) =>
+                f.presetPeriod(p, 'Europe/Paris', at('2026-12-06T23:30:00Z'))),
+            auckland: f.presetPeriod('today', 'Pacific/Auckland', at('2026-12-06T11:00:00Z')),
+            march: f.presetPeriod('yesterday', 'Europe/Paris', at('2026-03-01T10:00:00Z')),
+        };
+    }""")
+    assert said["durations"] == ["0 s", "4 s", "1 min 00 s", "1 min 05 s", "59 min 59 s", "1 h 00 min",
+                                 "1 h 02 min", "1 d", "1 d 1 h"]
+    assert said["values"] == ["—", "0", "0", "+40", "66.7 %", "≈ 12 s", "2026-12-07", "=1+1"]
+    assert said["paris"] == [{"from": "2026-12-07", "to": "2026-12-07"}, {"from": "2026-12-06", "to": "2026-12-06"},
+                             {"from": "2026-12-01", "to": "2026-12-07"}, {"from": "2026-11-08", "to": "2026-12-07"}]
+    assert said["auckland"] == {"from": "2026-12-07", "to": "2026-12-07"}
+    assert said["march"] == {"from": "2026-02-28", "to": "2026-02-28"}
