@@ -7,6 +7,7 @@ them the size, nesting and Unicode checks of every body (boundary.load_json).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
@@ -131,6 +132,17 @@ class TranscriptQuery(Query):
 class ContactsQuery(Query):
     email: Text320 | None = None
     external_id: Text128 | None = None
+
+
+class ReportQuery(Query):
+    """GET /tenants/{t}/reports/{view} (docs/reports.md, "The report API")."""
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    queue: Text40 | None = None
+    sl: Annotated[int, Field(ge=1, le=86400)] = 30
+    format: Literal["json", "csv"] = "json"
+    table: Name | None = None
 
 
 class AvailabilityQuery(Query):

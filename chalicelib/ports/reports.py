@@ -24,11 +24,11 @@ class ReportStore(Protocol):
         ...
 
     def day_aggregates(self, tenant: str, day: date) -> dict[tuple[str, str], Counters]:
-        """Every aggregate of one day, by (dimension, id) (one Query)."""
+        """Every aggregate of one day, by (dimension, id) (the day's facts name them; then a Query each)."""
         ...
 
     def aggregates(self, tenant: str, days: Sequence[date],
                    keys: Sequence[tuple[str, str]]) -> dict[AggregateKey, Counters]:
-        """The aggregates of the given days and (dimension, id) pairs that exist (BatchGetItem, 100 keys per
-        request: a year of one dimension costs 4 requests, a quarter 1)."""
+        """The aggregates of the given days and (dimension, id) pairs that exist: one Query per pair, between the
+        first and the last day, whatever the range's length."""
         ...

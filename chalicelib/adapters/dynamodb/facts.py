@@ -3,9 +3,10 @@
 Items (docs/data-model.md):
 - a fact: ``T#<t>#FACT#<day>`` / ``<kind>#<subject>#<cycle>``: its stop time ``at``, ``queue``, ``agent``,
   ``channel`` and ``m``, a map metric -> {``s``: calendar seconds, ``bh``: opening-hours seconds}. Never changed.
-- an aggregate: ``T#<t>#AGG#<day>`` / ``<dimension>#<id>`` (dimension: tenant, queue, agent, channel): per metric
+- an aggregate: ``T#<t>#AGG#<dimension>#<id>`` / ``<day>`` (dimension: tenant, queue, agent, channel): per metric
   ``<metric>:n``, ``<metric>:sum``, ``<metric>:sum_bh`` and ``<metric>:b00`` .. ``<metric>:b18`` (the buckets of
-  domain/report_facts.py). One item per dimension and day holds every metric's counters.
+  domain/report_facts.py). One item per dimension id and day holds every metric's counters; a dimension id's days
+  are one partition, sorted.
 
 Writing a fact is ONE TransactWriteItems: the fact's Put on the condition ``attribute_not_exists(pk)``, and an
 UpdateItem ``ADD`` on each of its aggregates. A stream record delivered again cancels on the fact's condition, and
@@ -13,10 +14,10 @@ then nothing at all is added: exactly-once counting without a marker table. The 
 (one per metric and bucket), which PynamoDB's declared models do not fit: this module speaks the low-level API,
 with the client and table every model shares (as adapters/rate_limits.py does).
 
-Reads: a day's facts are one Query (a page per MB); a day's aggregates one Query; a range's aggregates of chosen
-dimensions one BatchGetItem per 100 (day, dimension) keys. A 90-day read of one dimension is 1 request and a 365-day
-read 4, whatever the tenant's history: no monthly roll-up items, which would double every fact's write cost to save
-3 requests on the rare long report.
+Reads: a day's facts are one Query (a page per MB). A range's aggregates of one dimension id (the tenant, a queue,
+an agent) are one Query on its partition between two days: a 90-day and a 365-day range cost the same request (a
+year of a busy dimension is a few hundred KB, one page), whatever the tenant's history, and a table per agent costs a
+request per agent, whatever the range. No monthly roll-up items, which would double every fact's write cost.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from chalicelib.ports.reports import AggregateKey
 
 log = logging.getLogger("guichet.reports")
 
-BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 CONFLICT_RETRIES = 4  # aggregates are hot items: concurrent transactions on them cancel with TransactionConflict
 _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
@@ -53,12 +53,8 @@ def fact_sk(fact: Fact) -> str:
     return f"{fact.kind}#{fact.subject_id}#{fact.cycle}"
 
 
-def aggregate_pk(tenant: str, day: date) -> str:
-    return f"T#{tenant}#AGG#{day.isoformat()}"
-
-
-def aggregate_sk(dimension: str, dimension_id: str) -> str:
-    return f"{dimension}#{dimension_id}"
+def aggregate_pk(tenant: str, dimension: str, dimension_id: str) -> str:
+    return f"T#{tenant}#AGG#{dimension}#{dimension_id}"
 
 
 class DynamoReports:
@@ -85,28 +81,24 @@ class DynamoReports:
         return [_fact_from(tenant, day, item) for item in _query(fact_pk(tenant, day))]
 
     def day_aggregates(self, tenant: str, day: date) -> dict[tuple[str, str], Counters]:
-        found: dict[tuple[str, str], Counters] = {}
-        for item in _query(aggregate_pk(tenant, day)):
-            dimension, _, dimension_id = str(item["sk"]).partition("#")
-            found[(dimension, dimension_id)] = _counters_from(item)
-        return found
+        """Every aggregate of one day: its facts name them (every aggregate of a day comes from a fact of that day),
+        then one Query each."""
+        keys = {pair for fact in self.facts(tenant, day) for pair in fact.dimensions()}
+        found = self.aggregates(tenant, [day], sorted(keys))
+        return {(dimension, dimension_id): counters for (_, dimension, dimension_id), counters in found.items()}
 
     def aggregates(self, tenant: str, days: Sequence[date],
                    keys: Sequence[tuple[str, str]]) -> dict[AggregateKey, Counters]:
-        wanted = [{"pk": {"S": aggregate_pk(tenant, day)}, "sk": {"S": aggregate_sk(dim, dim_id)}}
-                  for day in dict.fromkeys(days) for dim, dim_id in dict.fromkeys(keys)]
+        wanted = set(days)
+        if not wanted:
+            return {}
+        first, last = min(wanted).isoformat(), max(wanted).isoformat()
         found: dict[AggregateKey, Counters] = {}
-        client = connection().client
-        for start in range(0, len(wanted), BATCH_GET_KEYS):
-            pending: dict[str, Any] = {_Meta.table_name: {"Keys": wanted[start:start + BATCH_GET_KEYS]}}
-            while pending:
-                answer = client.batch_get_item(RequestItems=pending)
-                for raw in answer.get("Responses", {}).get(_Meta.table_name, []):
-                    item = {name: _deserialize(value) for name, value in raw.items()}
-                    day = date.fromisoformat(str(item["pk"]).rsplit("#", 1)[1])
-                    dimension, _, dimension_id = str(item["sk"]).partition("#")
+        for dimension, dimension_id in dict.fromkeys(keys):
+            for item in _query(aggregate_pk(tenant, dimension, dimension_id), between=(first, last)):
+                day = date.fromisoformat(str(item["sk"]))
+                if day in wanted:
                     found[(day, dimension, dimension_id)] = _counters_from(item)
-                pending = answer.get("UnprocessedKeys") or {}
         return found
 
 
@@ -123,10 +115,10 @@ def _transaction(fact: Fact) -> list[dict[str, Any]]:
         "TableName": table, "Item": {k: _serialize(v) for k, v in item.items()},
         "ConditionExpression": "attribute_not_exists(pk)"}}]
     names, values, adds = _additions(fact.measures)
-    pk = {"S": aggregate_pk(fact.tenant, fact.day)}
     for dimension, dimension_id in fact.dimensions():
         actions.append({"Update": {
-            "TableName": table, "Key": {"pk": pk, "sk": {"S": aggregate_sk(dimension, dimension_id)}},
+            "TableName": table, "Key": {"pk": {"S": aggregate_pk(fact.tenant, dimension, dimension_id)},
+                                        "sk": {"S": fact.day.isoformat()}},
             "UpdateExpression": "ADD " + ", ".join(adds),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}})
     return actions
@@ -159,10 +151,13 @@ def _number(seconds: float | None) -> Decimal | None:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def _query(pk: str) -> Iterator[dict[str, Any]]:
+def _query(pk: str, between: tuple[str, str] | None = None) -> Iterator[dict[str, Any]]:
     client = connection().client
     kwargs: dict[str, Any] = {"TableName": _Meta.table_name, "KeyConditionExpression": "pk = :pk",
                               "ExpressionAttributeValues": {":pk": {"S": pk}}}
+    if between is not None:
+        kwargs["KeyConditionExpression"] += " AND sk BETWEEN :first AND :last"
+        kwargs["ExpressionAttributeValues"].update({":first": {"S": between[0]}, ":last": {"S": between[1]}})
     while True:
         page = client.query(**kwargs)
         for raw in page.get("Items", []):
