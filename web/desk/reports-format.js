@@ -1,7 +1,7 @@
 // How the Reports area says a value of the report API (docs/reports.md, "The report API"), and the period presets.
 // Pure functions: no DOM, no store.
 // - Units: `count` (1,234), `percent` (87.5 %), `score` (NPS, −100 to +100: "+40", "−12.5"), `seconds` (a human
-//   duration: "45 s", "1 min 05 s", "2 h 05 min", "3 d 4 h"), `date` (ISO, as given), `text` (as given).
+//   duration: "0.3 s", "45 s", "1 min 05 s", "2 h 05 min", "3 d 4 h"), `date` (ISO, as given), `text` (as given).
 // - null is "—" (no data, never 0); an approximate value (a median or p90 read from day buckets) gets "≈" in front.
 // - Presets (Today, Yesterday, Last 7 days, Last 30 days) are report days on the tenant's clock, an IANA zone.
 
@@ -11,9 +11,12 @@ const MINUS = '\u2212';
 export const NO_DATA = '—';
 export const APPROX = '≈';
 
-// "1 min 05 s": whole seconds (rounded half up, as the CSV does), then the two largest units.
+// "1 min 05 s": the two largest units, in whole seconds (rounded half up, as the CSV does); under 10 s to the tenth
+// ("0.3 s"), since a quick first response is worth telling from none.
 export function duration(seconds) {
-  const total = Math.floor(Number(seconds) + 0.5);
+  const exact = Number(seconds);
+  if (exact < 9.95) return `${NUMBER.format(Math.round(exact * 10) / 10)} s`;
+  const total = Math.floor(exact + 0.5);
   if (total < 60) return `${total} s`;
   const minutes = Math.floor(total / 60);
   if (minutes < 60) return `${minutes} min ${String(total % 60).padStart(2, '0')} s`;
