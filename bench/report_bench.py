@@ -95,4 +95,32 @@ def _closed_chat(meter: Meter, recorder: ConnectionsRecorder) -> Result:
     }
     notes = [f"reports: one closed chat's {len(records)} stream records, {len(invoking)} past the filter; "
              f"{requests} DynamoDB requests ({wcu:g} WCU), again {requests_again} ({wcu_again:g} WCU)"]
+    reads = _reads(meter, tenant)
+    figures.update(reads)
+    notes.append("reports reads (the experience view; the tenant has 1 queue, 1 agent): " + ", ".join(
+        f"{key.rsplit('.', 1)[1]} {value:g}" for key, value in reads.items()))
     return Result(figures, notes)
+
+
+def _reads(meter: Meter, tenant: str) -> dict[str, float]:
+    """DynamoDB requests of one report read: a day (exact, from the facts), 90 and 365 days (the aggregates: one
+    Query per dimension id, whatever the range), and one refresh of the live board (computed from state)."""
+    from datetime import timedelta
+
+    from chalicelib import bootstrap
+    from chalicelib.domain.model import Principal, PrincipalKind, Role
+    from chalicelib.services import board, reports
+
+    deps = bootstrap.container().deps
+    sam = Principal(tenant, "sam", PrincipalKind.AGENT, name="Sam", roles=frozenset({Role.AGENT, Role.SUPERVISOR}))
+    today = reports.today(deps.clock.now(), reports.tenant_zone(deps, tenant))
+    found: dict[str, float] = {}
+    for key, days in (("read_day", 1), ("read_90_days", 90), ("read_365_days", 365)):
+        with meter.window() as calls:
+            report = reports.read(deps, sam, "experience", today - timedelta(days=days - 1), today)
+        assert report["figures"], report
+        found[f"reports.dynamodb_requests.{key}"] = float(sum(1 for c in calls if c.service == "dynamodb"))
+    with meter.window() as calls:
+        board.live_board(deps, sam)
+    found["reports.live_board_requests"] = float(sum(1 for c in calls if c.service == "dynamodb"))
+    return found

@@ -235,6 +235,8 @@ class Conversation:
     enqueued_at: datetime | None = None
     first_reply_at: datetime | None = None
     first_reply_by: str = ""
+    #: Offers of it refused or let run out (the supervisor's stuck list: "offered and declined n times").
+    declines: int = 0
     #: Routing (ROUTE-1 to ROUTE-5): `queue` is the distribution group it was placed in, by this rule, with this
     #: medium, priority and required skill (name, minimum level).
     medium: str = "chat"

@@ -38,6 +38,7 @@ RESERVATION_EXPIRED = "reservation.expired"
 SNOOZE_PRESETS = {"3h": timedelta(hours=3), "24h": timedelta(hours=24)}
 MAX_SNOOZE = timedelta(days=30)
 HELD_PAGE = 200
+OVERDUE_AFTER = timedelta(minutes=5)  # a snooze or reservation past its end by more: its timer missed
 
 
 def snooze(deps: Deps, agent: Principal, conversation_id: object, duration: object = None, until: object = None,
@@ -172,6 +173,7 @@ def held_report(deps: Deps, supervisor: Principal) -> dict[str, Any]:
     require_role(supervisor, Role.SUPERVISOR, Role.ADMIN)
     config = tenants.routing_of(deps, supervisor.tenant)
     held = [c for group in config.groups for c in deps.conversations.held_in(supervisor.tenant, group, HELD_PAGE)]
+    now = deps.clock.now()
     holders = {c.agent_id for c in held if c.agent_id}
     connected = {a for a in holders
                  if deps.connections.of(Principal(supervisor.tenant, a, PrincipalKind.AGENT))}
@@ -181,8 +183,18 @@ def held_report(deps: Deps, supervisor: Principal) -> dict[str, Any]:
         "reservation": frames.reservation(c),
         "agent_connected": c.agent_id in connected,
         "releasable": c.status is not ConversationStatus.ASSIGNED or c.agent_id not in connected,
+        "overdue": _overdue(c, now),
     } for c in held])
     return {"conversations": rows, "truncated": truncated}
+
+
+def _overdue(conversation: Conversation, now: datetime) -> bool:
+    """A snooze or a reservation past its end by more than OVERDUE_AFTER: its timer should have moved it (the stuck
+    list shows it, and a supervisor can release it)."""
+    ends = conversation.snooze.until if conversation.status is ConversationStatus.SNOOZED and conversation.snooze \
+        else conversation.reservation.until if conversation.status is ConversationStatus.RESERVED \
+        and conversation.reservation else None
+    return ends is not None and now - ends > OVERDUE_AFTER
 
 
 def agent_held(deps: Deps, agent: Principal) -> dict[str, Any]:

@@ -24,6 +24,8 @@ STUCK_TEXT = {
     StuckReason.ALL_AT_CAPACITY: "All eligible agents are at capacity",
     StuckReason.SKILL_MISSING: "No agent has the required skill level",
 }
+#: A conversation offered and refused (or let run out) this many times is shown stuck though agents are there.
+DECLINED_STUCK = 3
 
 
 def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
@@ -61,7 +63,8 @@ def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
                 "position": position,
                 "visitor_name": c.visitor.name,
                 "page_url": c.page.url if c.page else None,
-                "stuck": {"reason": reason.value, "text": STUCK_TEXT[reason]} if reason else None,
+                "declined": c.declines,
+                "stuck": _stuck(reason, c.declines),
             })
     rows, truncated = frames.rows_that_fit(rows)
     return {
@@ -70,6 +73,17 @@ def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
         "groups": [{"id": g.id, "name": g.name or g.id, "threshold": g.threshold, "waiting": counts[g.id].waiting}
                    for g in groups],
     }
+
+
+def _stuck(reason: StuckReason | None, declines: int) -> dict[str, str] | None:
+    """Why it waits: no agent can take it now (said with how often it was declined, from DECLINED_STUCK times),
+    or one could but it was declined DECLINED_STUCK times or more."""
+    declined = f"offered and declined {declines} times" if declines >= DECLINED_STUCK else ""
+    if reason is not None:
+        return {"reason": reason.value, "text": STUCK_TEXT[reason] + (f" ({declined})" if declined else "")}
+    if declined:
+        return {"reason": "offers_declined", "text": declined.capitalize()}
+    return None
 
 
 def _why(deps: Deps, tenant: str, group: Group, conversation: Conversation) -> StuckReason | None:

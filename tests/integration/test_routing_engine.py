@@ -240,3 +240,27 @@ def test_the_timer_pass_repairs_an_index_written_with_an_older_configuration(ten
     assert timers.fire(deps(), body) is True
     assert deps().routing.ready(tenant, Group("default"), Channel.CHAT, None, 10) == [f"a{n}" for n in range(8)]
     assert timers.fire(deps(), body) is False  # delivered twice: nothing more to do
+
+
+def test_a_conversation_declined_three_times_says_so_in_the_stuck_list(tenant: str) -> None:
+    """Issue 15's stuck list: each offer of the chat is refused (the agent goes Away); from the third refusal the
+    reason says how often it was declined."""
+    from chalicelib.services import offers
+
+    configure(tenant, [{"id": "sales", "threshold": 10}], [{"id": "sales", "groups": ["sales"]}])
+    hire(tenant, "ann", groups=("sales",), capacity=1)
+    chat = start(tenant, "v1")
+    ann = Principal(tenant=tenant, id="ann", kind=PrincipalKind.AGENT)
+    texts = []
+    for refusals in (1, 2, 3):
+        offered = stored(tenant, chat.id)
+        assert offered.status is ConversationStatus.OFFERED and offered.offer is not None
+        offers.reject(deps(), ann, chat.id, offered.offer.id)  # Ann goes Away; the chat waits again
+        row = next(r for r in supervision.waiting_report(deps(), admin(tenant))["waiting"]
+                   if r["conversation_id"] == chat.id)
+        assert (row["declined"], row["stuck"]["reason"]) == (refusals, "no_eligible_agent_online")
+        texts.append(row["stuck"]["text"])
+        status(tenant, "ann", "available")  # offered to her again at once
+    assert texts == ["No eligible agent online", "No eligible agent online",
+                     "No eligible agent online (offered and declined 3 times)"]
+    assert supervision._stuck(None, 4) == {"reason": "offers_declined", "text": "Offered and declined 4 times"}

@@ -232,6 +232,11 @@ function targetOptions(targets) {
 
 function HeldStatus({ item }) {
   if (item.status === 'assigned') return 'On desk';
+  return html`<${HeldTime} item=${item} />${item.overdue
+    ? html` <span class="stuck-flag" data-testid="held-overdue">Overdue: release it</span>` : null}`;
+}
+
+function HeldTime({ item }) {
   if (item.status === 'reserved') {
     const from = item.reservation?.transfer_from ? 'transferred' : 'back from snooze';
     return html`Reserved until <${Moment} iso=${item.reservation?.until} />${` (${from})`}`;

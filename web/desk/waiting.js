@@ -20,6 +20,7 @@ const STUCK_TEXT = {
   no_eligible_agent_online: 'No eligible agent online',
   all_at_capacity: 'All eligible agents are at capacity',
   skill_level_missing: 'No agent has the required skill level',
+  offers_declined: 'Offered and declined several times',
 };
 const COLUMNS = ['Group', 'Rule', 'Medium', 'Position', 'Waiting since', 'Visitor', 'Page', 'Skill needed', 'Stuck'];
 

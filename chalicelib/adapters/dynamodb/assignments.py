@@ -155,6 +155,7 @@ class DynamoAssignments(_RoutingConfigs):
                 actions=[
                     ConversationItem.status.set(ConversationStatus.WAITING.value),
                     ConversationItem.status_at.set(now),
+                    ConversationItem.declines.add(1),
                     ConversationItem.offer_id.remove(),
                     ConversationItem.offer_agent_id.remove(),
                     ConversationItem.offer_expires_at.remove(),

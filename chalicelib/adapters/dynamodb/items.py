@@ -98,6 +98,7 @@ class ConversationItem(ConversationPart, discriminator="c"):
     enqueued_at = UTCDateTimeAttribute(null=True)
     first_reply_at = UTCDateTimeAttribute(null=True)
     first_reply_by = UnicodeAttribute(null=True)
+    declines = NumberAttribute(null=True)
     medium = UnicodeAttribute(null=True)
     rule = UnicodeAttribute(null=True)
     priority = NumberAttribute(null=True)
@@ -149,6 +150,7 @@ class ConversationItem(ConversationPart, discriminator="c"):
             enqueued_at=self.enqueued_at,
             first_reply_at=self.first_reply_at,
             first_reply_by=self.first_reply_by or "",
+            declines=int(self.declines or 0),
             medium=self.medium or "chat",
             rule=self.rule or "",
             priority=int(self.priority or 0),
