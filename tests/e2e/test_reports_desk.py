@@ -171,6 +171,14 @@ def test_sam_reads_a_seeded_day_and_downloads_a_csv_whose_rows_are_the_table(sta
         assert len(record) == len(row) == len(units)
         assert all(same_cell(*cells) for cells in zip(record, row, units, strict=True)), (record, row)
 
+    # One queue: the demo's only one holds every chat of the day.
+    expect(sam.get_by_test_id("reports-queue").locator("option[value=default]")).to_have_count(1)
+    sam.get_by_test_id("reports-queue").select_option("default")
+    sam.get_by_test_id("reports-show").click()
+    expect(sam.locator("#reports-report-title")).to_have_text(f"Customer experience, {day}, queue default",
+                                                              timeout=WAIT)
+    expect(figure(sam, "csat_answers").locator("dd")).to_have_text("2")
+
     sam.get_by_test_id("reports-view-conversations").click()
     loaded(sam, "conversations")
     expect(sam.get_by_test_id("reports-view-conversations")).to_have_attribute("aria-pressed", "true")
