@@ -95,6 +95,7 @@ function Report({ report, actions }) {
   const period = report.from === report.to ? report.from : `${report.from} to ${report.to}`;
   const tables = report.tables ?? [];
   const charts = report.charts ?? [];
+  const approximate = new Set((report.figures ?? []).filter((figure) => figure.approximate).map(({ key }) => key));
   return html`
     <div class="reports-report" data-testid="reports-report">
       <h3 id="reports-report-title">${label}, ${period}${report.queue ? `, queue ${report.queue}` : ''}</h3>
@@ -113,7 +114,8 @@ function Report({ report, actions }) {
             ${(table.rows ?? []).length ? charts.filter((chart) => chart.table === table.key).map((chart) => html`
               <${Chart} key=${chart.key} chart=${chart} table=${table} tableTitle=${String(table.title ?? table.key)}
                         idPrefix=${`reports-chart-${chart.key}`} />`) : null}
-            <${DataTable} table=${table} exact=${report.exact} download=${actions.download}
+            <${DataTable} table=${table} exact=${report.exact} approximateKeys=${approximate}
+                          download=${actions.download}
                           idPrefix=${`reports-${table.key}`} />
           </div>
         </section>`)}

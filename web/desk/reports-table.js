@@ -8,17 +8,18 @@
 import { html } from '/vendor/htm-preact-standalone.module.js';
 import { formatValue } from '/desk/reports-format.js';
 
-// A median or p90 of a range read from day buckets is approximate: the column says so, or, from a server that
-// does not mark columns, its key does when the report is not exact.
-export function approximateColumn(column, exact) {
+// A median or p90 of a range read from day buckets is approximate (and the service level, unless its threshold is a
+// bucket's edge): the column says so when the server marks it, else the figure of the same key (`approximate`: the
+// keys of the figures flagged), else, in a report that is not exact, a median's or p90's key.
+export function approximateColumn(column, exact, approximate) {
   if (typeof column.approximate === 'boolean') return column.approximate;
-  return !exact && /_(median|p90)$/.test(column.key);
+  return approximate.has(column.key) || (!exact && /_(median|p90)$/.test(column.key));
 }
 
-export function DataTable({ table, exact, download, idPrefix }) {
+export function DataTable({ table, exact, approximateKeys = new Set(), download, idPrefix }) {
   const columns = table.columns ?? [];
   const rows = table.rows ?? [];
-  const approximate = columns.map((column) => approximateColumn(column, exact));
+  const approximate = columns.map((column) => approximateColumn(column, exact, approximateKeys));
   const captionId = `${idPrefix}-caption`;
   return html`
     <div class="reports-table-block">
