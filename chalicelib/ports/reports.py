@@ -19,6 +19,11 @@ class ReportStore(Protocol):
         already (a stream record delivered again): nothing changes and nothing is counted twice."""
         ...
 
+    def record_all(self, facts: Sequence[Fact]) -> bool:
+        """The facts of one item's change and their aggregates, all or nothing, in one write; False when they were
+        stored already (the change delivered again)."""
+        ...
+
     def facts(self, tenant: str, day: date) -> list[Fact]:
         """Every fact of one day on the tenant's clock (one Query, a page per MB)."""
         ...

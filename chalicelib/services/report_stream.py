@@ -49,11 +49,10 @@ def consume(deps: Deps, records: Iterable[tuple[str, dict[str, Any]]], decode: D
             facts = facts_of(deps, decode(record))
             if not facts:
                 ignored += 1
-            for fact in facts:
-                if record_fact(deps, fact):
-                    recorded += 1
-                else:
-                    repeated += 1
+            elif record_facts(deps, facts):
+                recorded += len(facts)
+            else:
+                repeated += len(facts)
         except Exception:
             log.exception("a stream record failed; Lambda delivers it again",
                           extra={"sequence_number": sequence_number})
@@ -77,11 +76,11 @@ def facts_of(deps: Deps, change: Any) -> list[Fact]:
     raise TypeError(f"no facts for a {type(change).__name__}")
 
 
-def record_fact(deps: Deps, fact: Fact) -> bool:
-    """True when the fact is new, False when it was recorded before (nothing is counted twice)."""
+def record_facts(deps: Deps, facts: list[Fact]) -> bool:
+    """True when one change's facts are new, False when they were recorded before (nothing is counted twice)."""
     if deps.reports is None:
         raise RuntimeError("no report store is wired (Deps.reports)")
-    return deps.reports.record(fact)
+    return deps.reports.record_all(facts)
 
 
 def tenant_zone(deps: Deps, tenant_id: str) -> ZoneInfo:

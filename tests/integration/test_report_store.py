@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,33 @@ def test_a_fact_is_stored_once_with_its_measures_and_counted_once(stack: Stack, 
     assert store.day_aggregates(tenant, FIRST) == {
         (dim, dim_id): {"closed": one(75.5, 37.75)}
         for dim, dim_id in (("tenant", tenant), ("queue", "sales"), ("agent", "ann"), ("channel", "chat"))}
+
+
+def test_a_changes_facts_are_one_transaction_sharing_their_aggregates(stack: Stack, tenant: str) -> None:
+    """A close's two facts (the conversation closed, the contact ended): two Puts, and one ADD on each of the four
+    aggregates they share; delivered again, nothing changes."""
+    closed = fact(tenant, "c1", FIRST, 60)
+    contact = replace(fact(tenant, "c1", FIRST, 0), kind="contact", cycle=7,
+                      measures=(Measure("contacts", 30, 30), Measure("contact_close")))
+    store = DynamoReports()
+    sent: list[Any] = []
+
+    def keep(**kwargs: Any) -> None:
+        sent.append(kwargs["params"]["TransactItems"])
+
+    events = connection().client.meta.events
+    events.register("before-parameter-build.dynamodb.TransactWriteItems", keep)
+    try:
+        assert store.record_all([closed, contact]) is True
+        assert store.record_all([closed, contact]) is False
+    finally:
+        events.unregister("before-parameter-build.dynamodb.TransactWriteItems", keep)
+
+    assert [sorted(action) for action in sent[0]] == [["Put"], ["Put"]] + [["Update"]] * 4
+    buckets = [0] * BUCKETS
+    buckets[bucket_of(30)] = 1
+    assert store.day_aggregates(tenant, FIRST)[("agent", "ann")] == {
+        "closed": one(60, 30), "contacts": MetricCounts(1, 30, 30, tuple(buckets)), "contact_close": MetricCounts(1)}
 
 
 def test_a_year_of_aggregates_costs_what_a_quarter_costs(stack: Stack, tenant: str) -> None:

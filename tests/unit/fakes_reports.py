@@ -25,6 +25,13 @@ class FakeReports:
             self.counters[at] = merged(self.counters.get(at, {}), added)
         return True
 
+    def record_all(self, facts: Sequence[Fact]) -> bool:
+        if any((f.tenant, f.day, f"{f.kind}#{f.subject_id}#{f.cycle}") in self.stored for f in facts):
+            return False
+        for fact in facts:
+            self.record(fact)
+        return True
+
     def facts(self, tenant: str, day: date) -> list[Fact]:
         return [f for (t, d, _), f in sorted(self.stored.items()) if (t, d) == (tenant, day)]
 

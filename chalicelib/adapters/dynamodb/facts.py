@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import error_code
 from chalicelib.adapters.dynamodb.table import _Meta, connection
-from chalicelib.domain.report_facts import Counters, Fact, Measure, MetricCounts, counts_of
+from chalicelib.domain.report_facts import Counters, Fact, Measure, MetricCounts, counts_of, merged
 from chalicelib.domain.reports.distributions import BUCKETS
 from chalicelib.ports.reports import AggregateKey
 
@@ -58,10 +58,18 @@ def aggregate_pk(tenant: str, dimension: str, dimension_id: str) -> str:
 
 
 class DynamoReports:
-    """Facts and day aggregates (issue 15): one transaction per fact, exactly once."""
+    """Facts and day aggregates (issue 15): one transaction per stream record's facts, exactly once."""
 
     def record(self, fact: Fact) -> bool:
-        request = _transaction(fact)
+        return self.record_all([fact])
+
+    def record_all(self, facts: Sequence[Fact]) -> bool:
+        """The facts of one item's change, in one transaction: their Puts, and one ADD per aggregate they share (a
+        close's `closed` and `contact` facts add to the same four items once). A redelivered change finds its first
+        fact stored: all or nothing, since a change's facts are derived from it alone."""
+        if not facts:
+            return True
+        request = _transaction(facts)
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
                 connection().client.transact_write_items(TransactItems=request)
@@ -105,39 +113,44 @@ class DynamoReports:
 # --- writing ----------------------------------------------------------------------------------------------------
 
 
-def _transaction(fact: Fact) -> list[dict[str, Any]]:
+def _transaction(facts: Sequence[Fact]) -> list[dict[str, Any]]:
     table = _Meta.table_name
-    measures = {m.metric: {k: v for k, v in (("s", _number(m.seconds)), ("bh", _number(m.business_seconds)))
-                           if v is not None} for m in fact.measures}
-    item = {"pk": fact_pk(fact.tenant, fact.day), "sk": fact_sk(fact), "at": fact.at.isoformat(),
-            "queue": fact.queue, "agent": fact.agent_id, "channel": fact.channel, "m": measures}
-    actions: list[dict[str, Any]] = [{"Put": {
-        "TableName": table, "Item": {k: _serialize(v) for k, v in item.items()},
-        "ConditionExpression": "attribute_not_exists(pk)"}}]
-    names, values, adds = _additions(fact.measures)
-    for dimension, dimension_id in fact.dimensions():
+    actions: list[dict[str, Any]] = []
+    added: dict[tuple[str, str, str, date], dict[str, MetricCounts]] = {}
+    for fact in facts:
+        measures = {m.metric: {k: v for k, v in (("s", _number(m.seconds)), ("bh", _number(m.business_seconds)))
+                               if v is not None} for m in fact.measures}
+        item = {"pk": fact_pk(fact.tenant, fact.day), "sk": fact_sk(fact), "at": fact.at.isoformat(),
+                "queue": fact.queue, "agent": fact.agent_id, "channel": fact.channel, "m": measures}
+        actions.append({"Put": {"TableName": table, "Item": {k: _serialize(v) for k, v in item.items()},
+                                "ConditionExpression": "attribute_not_exists(pk)"}})
+        counters = merged(*({m.metric: counts_of(m)} for m in fact.measures))
+        for dimension, dimension_id in fact.dimensions():
+            key = (fact.tenant, dimension, dimension_id, fact.day)
+            added[key] = merged(added.get(key, {}), counters)
+    for (tenant, dimension, dimension_id, day), counters in added.items():
+        names, values, adds = _additions(counters)
         actions.append({"Update": {
-            "TableName": table, "Key": {"pk": {"S": aggregate_pk(fact.tenant, dimension, dimension_id)},
-                                        "sk": {"S": fact.day.isoformat()}},
+            "TableName": table, "Key": {"pk": {"S": aggregate_pk(tenant, dimension, dimension_id)},
+                                        "sk": {"S": day.isoformat()}},
             "UpdateExpression": "ADD " + ", ".join(adds),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}})
     return actions
 
 
-def _additions(measures: Sequence[Measure]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
-    """The ADD clauses of an aggregate: per measure its count, sums and bucket (the same for every dimension)."""
+def _additions(counters: Counters) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """The ADD clauses of an aggregate: per metric its count, and its sums and buckets when it has durations."""
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     adds: list[str] = []
-    for index, measure in enumerate(measures):
-        counts = counts_of(measure)
-        parts: list[tuple[str, Decimal | int]] = [("n", 1)]
-        if measure.seconds is not None:
-            parts += [("sum", _number(counts.total) or 0), ("sum_bh", _number(counts.total_bh) or 0),
-                      (f"b{counts.buckets.index(1):02d}", 1)]
+    for index, (metric, counts) in enumerate(sorted(counters.items())):
+        parts: list[tuple[str, Decimal | int]] = [("n", counts.n)]
+        if any(counts.buckets):
+            parts += [("sum", _number(counts.total) or 0), ("sum_bh", _number(counts.total_bh) or 0)]
+            parts += [(f"b{i:02d}", c) for i, c in enumerate(counts.buckets) if c]
         for part, value in parts:
             key = f"{index}_{part}"
-            names[f"#a{key}"] = f"{measure.metric}:{part}"
+            names[f"#a{key}"] = f"{metric}:{part}"
             values[f":v{key}"] = _serialize(value)
             adds.append(f"#a{key} :v{key}")
     return names, values, adds
