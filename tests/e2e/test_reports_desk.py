@@ -248,6 +248,7 @@ def test_a_stubbed_report_is_said_by_unit_charted_and_downloaded_with_the_token(
     expect(sam.get_by_test_id("reports-tab")).to_be_visible(timeout=WAIT)
     lazy = ("uPlot", "reports-page", "reports-actions", "reports-chart", "reports.css")
     assert not [path for path in scripts(sam) if any(name in path for name in lazy)]  # not on the first load
+    assert axe_violations(sam) == []  # the toggle names no element that is not there yet
 
     open_reports(sam)
     loaded(sam, "experience")

@@ -87,9 +87,11 @@ export function addStylesheet(href) {
   document.head.append(link);
 }
 
+// aria-controls only once the area is drawn: it must name an element of the page.
 function ReportsToggle({ state, controller }) {
   return html`
     <button id="reports-toggle" type="button" class="secondary waiting-toggle" data-testid="reports-tab"
-            aria-pressed=${String(state.supervisorView === NAME)} aria-controls="reports-view"
+            aria-pressed=${String(state.supervisorView === NAME)}
+            aria-controls=${controller.actions ? 'reports-view' : undefined}
             hidden=${!canSupervise(state.me?.roles)} onClick=${controller.toggle}>Reports</button>`;
 }
