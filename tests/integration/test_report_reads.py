@@ -94,8 +94,10 @@ def test_a_table_downloads_as_csv_with_the_tables_rows(http: Any, seeded: Desk) 
     per_day = next(t for t in report["tables"] if t["key"] == "per_day")
     assert rows[0] == [c["label"] for c in per_day["columns"]]
     assert [r[0] for r in rows[1:]] == ["2026-12-06", "2026-12-07", "2026-12-08"]
-    csat_column = [c["key"] for c in per_day["columns"]].index("csat")
-    assert [r[csat_column] for r in rows[1:]] == ["", "50.0", ""]  # no rating: an empty cell, not 0
+    keys = [c["key"] for c in per_day["columns"]]
+    assert [r[keys.index("csat")] for r in rows[1:]] == ["", "50.0", ""]  # no rating: an empty cell, not 0
+    # Durations in whole seconds: 2, 30 and 90-minute resolutions have a mean of 2440 s.
+    assert [r[keys.index("resolution_mean")] for r in rows[1:]] == ["", "2440", ""]
 
 
 def test_beyond_seven_days_medians_are_flagged_approximate_and_counts_stay_exact(http: Any, seeded: Desk) -> None:
