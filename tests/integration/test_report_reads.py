@@ -150,3 +150,24 @@ def test_the_callbacks_view_reads_through_the_route(http: Any, seeded: Desk) -> 
     assert {t["key"] for t in answer.json_body["tables"]} == {"per_day", "per_slot", "per_attempt"}
     csv_answer = get(http, f"/tenants/{seeded.tenant}/reports/callbacks?from={day}&format=csv&table=per_slot", sam)
     assert csv_answer.status_code == 200 and csv_answer.body.decode().startswith("Slot")
+
+
+def test_sales_count_on_their_day_and_under_the_agent_credited(http: Any, stack: Stack, desk: Desk) -> None:
+    """Two sales reported on the 7th in Auckland, one credited to Ann (ASYNC-12): the stream makes them facts."""
+    from chalicelib.domain.sales import Credit, Sale
+
+    desk.hire("ann", "sales")
+    pump = pump_for(stack)
+    at = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)  # 09:00 on the 7th in Auckland
+    credit = Credit("ann", "ANN", "c-1", at - timedelta(minutes=5))
+    desk.deps.sales.record(Sale(desk.tenant, "o-1", "v1", at, "129.90", "EUR", credit))
+    desk.deps.sales.record(Sale(desk.tenant, "o-2", "v2", at, "15.00", "EUR", None))
+    assert pump.drain().failed == 0
+    sam = login(http, make_user(desk.tenant, Role.AGENT, Role.SUPERVISOR))
+
+    report = get(http, f"/tenants/{desk.tenant}/reports/conversations?from={NEXT_DAY_THERE}", sam).json_body
+
+    assert (figures(report)["sales"], figures(report)["sales_credited"]) == (2, 1)
+    per_agent = next(t for t in report["tables"] if t["key"] == "per_agent")
+    keys = [c["key"] for c in per_agent["columns"]]
+    assert [(row[0], row[keys.index("sales_credited")]) for row in per_agent["rows"]] == [("ANN", 1)]
