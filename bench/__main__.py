@@ -35,6 +35,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "widget.first_load_gzip_bytes": ("<=", 8000),
     "callback.dynamodb_requests_per_booking": ("<=", 3),
     "callback.overbooked": ("==", 0),
+    "reports.read_365_days_over_90_days": ("<=", 4),  # issue 15: a year's report costs a quarter's plus 4 at most
 }
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, "==": operator.eq}
 

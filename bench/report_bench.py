@@ -123,4 +123,6 @@ def _reads(meter: Meter, tenant: str) -> dict[str, float]:
     with meter.window() as calls:
         board.live_board(deps, sam)
     found["reports.live_board_requests"] = float(sum(1 for c in calls if c.service == "dynamodb"))
+    found["reports.read_365_days_over_90_days"] = found["reports.dynamodb_requests.read_365_days"] \
+        - found["reports.dynamodb_requests.read_90_days"]
     return found

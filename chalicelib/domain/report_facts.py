@@ -145,3 +145,26 @@ def channel_of(medium: str) -> str:
     except ValueError:
         return medium or "chat"
 
+
+
+# --- sales (ASYNC-12) --------------------------------------------------------------------------------------------
+
+SALES, SALES_CREDITED = "sales", "sales_credited"
+
+
+@dataclass(frozen=True)
+class SaleRecorded:
+    """A sale the brand reported, as its item was written: when, and the agent it was credited to ("" for none)."""
+
+    tenant: str
+    order_id: str
+    at: datetime
+    agent_id: str
+
+
+def sale_fact(sale: SaleRecorded, zone: ZoneInfo) -> Fact:
+    """A reported sale counts on its day; a credited one also as `sales_credited`, under the agent credited."""
+    at = sale.at.astimezone(UTC)
+    measures = (Measure(SALES), Measure(SALES_CREDITED)) if sale.agent_id else (Measure(SALES),)
+    return Fact(tenant=sale.tenant, kind="sale", subject_id=sale.order_id, cycle=1, day=local_day(at, zone), at=at,
+                queue="", agent_id=sale.agent_id, channel="", measures=measures)

@@ -30,10 +30,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, MissingField, NotFound
-from chalicelib.domain.model import Agent, AgentStatus, ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.domain.held import overdue
+from chalicelib.domain.model import Agent, AgentStatus, Conversation, ConversationStatus, Principal, PrincipalKind, Role
+from chalicelib.domain.routing import Group, Medium, conversation_need, routing_view, why_stuck
 from chalicelib.ports import Deps, Timer
 from chalicelib.services import fanout, frames, tenants
 from chalicelib.services.auth import require_role
+from chalicelib.services.supervision import stuck_of
 
 log = logging.getLogger("guichet.board")
 
@@ -52,9 +55,12 @@ def compute(deps: Deps, tenant: str) -> dict[str, Any]:
     counts = deps.routing.counts(tenant, groups)
     queues: list[dict[str, Any]] = []
     by_agent: dict[str, dict[str, int]] = {}
+    oldest_of: dict[str, Conversation] = {}
     for group in groups:
         waiting = counts[group.id].waiting
         oldest = deps.conversations.waiting_in(tenant, group.id, 1) if waiting else []
+        if oldest:
+            oldest_of[group.id] = oldest[0]
         held = deps.conversations.held_in(tenant, group.id, HELD_LIMIT)
         states = {s: sum(1 for c in held if c.status is s) for s in
                   (ConversationStatus.ASSIGNED, ConversationStatus.SNOOZED, ConversationStatus.RESERVED)}
@@ -68,9 +74,12 @@ def compute(deps: Deps, tenant: str) -> dict[str, Any]:
             "oldest_wait_seconds": _seconds(now, oldest[0].created_at) if oldest else None,
             "in_progress": states[ConversationStatus.ASSIGNED], "snoozed": states[ConversationStatus.SNOOZED],
             "reserved": states[ConversationStatus.RESERVED],
+            "overdue": sum(1 for c in held if overdue(c, now)),
         })
     ids = dict.fromkeys(a for group in groups for a in deps.agents.members(tenant, group.id))
     found = sorted(deps.agents.get_many(tenant, list(ids)[:AGENT_LIMIT]), key=lambda a: (a.name.lower(), a.id))
+    for queue, group in zip(queues, groups, strict=True):
+        queue["stuck"] = _stuck(group, oldest_of.get(group.id), found)
     rows = [agent_row(a, by_agent.get(a.id, {}), now) for a in found]
     live_calls = len(deps.callbacks.live(tenant)) if deps.callbacks is not None else 0
     agents_rows, truncated = frames.rows_that_fit(rows, frames.PUSH_BYTES // 2)
@@ -91,6 +100,16 @@ def compute(deps: Deps, tenant: str) -> dict[str, Any]:
         "agents": agents_rows,
         "truncated": truncated or len(ids) > AGENT_LIMIT,
     }
+
+
+def _stuck(group: Group, oldest: Conversation | None, agents: list[Agent]) -> dict[str, str] | None:
+    """Why the group's oldest waiting conversation is not distributed (the stuck list, as the Waiting view says
+    it), from the agents the board read already: no extra request."""
+    if oldest is None:
+        return None
+    members = [routing_view(a) for a in agents if group.id in a.queues]
+    reason = why_stuck(members, group.id, Medium(oldest.medium).channel, conversation_need(oldest))
+    return stuck_of(reason, oldest.declines)
 
 
 def agent_row(agent: Agent, held: dict[str, int], now: datetime) -> dict[str, Any]:

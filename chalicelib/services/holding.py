@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound
+from chalicelib.domain.held import overdue
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -38,7 +39,6 @@ RESERVATION_EXPIRED = "reservation.expired"
 SNOOZE_PRESETS = {"3h": timedelta(hours=3), "24h": timedelta(hours=24)}
 MAX_SNOOZE = timedelta(days=30)
 HELD_PAGE = 200
-OVERDUE_AFTER = timedelta(minutes=5)  # a snooze or reservation past its end by more: its timer missed
 
 
 def snooze(deps: Deps, agent: Principal, conversation_id: object, duration: object = None, until: object = None,
@@ -183,18 +183,9 @@ def held_report(deps: Deps, supervisor: Principal) -> dict[str, Any]:
         "reservation": frames.reservation(c),
         "agent_connected": c.agent_id in connected,
         "releasable": c.status is not ConversationStatus.ASSIGNED or c.agent_id not in connected,
-        "overdue": _overdue(c, now),
+        "overdue": overdue(c, now),
     } for c in held])
     return {"conversations": rows, "truncated": truncated}
-
-
-def _overdue(conversation: Conversation, now: datetime) -> bool:
-    """A snooze or a reservation past its end by more than OVERDUE_AFTER: its timer should have moved it (the stuck
-    list shows it, and a supervisor can release it)."""
-    ends = conversation.snooze.until if conversation.status is ConversationStatus.SNOOZED and conversation.snooze \
-        else conversation.reservation.until if conversation.status is ConversationStatus.RESERVED \
-        and conversation.reservation else None
-    return ends is not None and now - ends > OVERDUE_AFTER
 
 
 def agent_held(deps: Deps, agent: Principal) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain.report_conversation_facts import conversation_facts
-from chalicelib.domain.report_facts import ConversationChange, Fact
+from chalicelib.domain.report_facts import ConversationChange, Fact, SaleRecorded, sale_fact
 from chalicelib.ports import Deps
 
 log = logging.getLogger("guichet.reports")
@@ -73,6 +73,8 @@ def facts_of(deps: Deps, change: Any) -> list[Fact]:
 
     if isinstance(change, CallbackChange):
         return callback_facts(change, tenant_zone(deps, change.tenant))
+    if isinstance(change, SaleRecorded):
+        return [sale_fact(change, tenant_zone(deps, change.tenant))]
     raise TypeError(f"no facts for a {type(change).__name__}")
 
 

@@ -44,7 +44,8 @@ def experience(data: ReportData, names: Mapping[str, str]) -> dict[str, Any]:
 
 
 def conversations(data: ReportData, names: Mapping[str, str], sl_seconds: int) -> dict[str, Any]:
-    """Closed conversations, contacts and handle time, queue waits, abandonment and the service level at X."""
+    """Closed conversations, contacts and handle time, queue waits, abandonment, the service level at X, and the
+    sales reported and credited to agents (ASYNC-12: by the sale's day; a sale belongs to no queue)."""
     def figures_of(counters: Counters, facts_filter: Callable[[Any], bool] | None) -> Row:
         row: Row = {"closed": _n(counters, "closed"), "conversations": _n(counters, "closed"),
                     "contacts": _n(counters, "contacts")}
@@ -59,6 +60,8 @@ def conversations(data: ReportData, names: Mapping[str, str], sl_seconds: int) -
         row["service_level_approximate"] = approximate
         answered = counters.get("answered")
         row["queue_answer_mean"] = round(answered.total / answered.n, 3) if answered and answered.n else None
+        row["sales"] = _n(counters, "sales")
+        row["sales_credited"] = _n(counters, "sales_credited")
         return row
 
     return _view("conversations", data, names, figures_of, CONVERSATION_COLUMNS, [
@@ -88,6 +91,7 @@ CONVERSATION_COLUMNS: list[tuple[str, str, str]] = [
     ("waits", "Queue waits", "count"), ("answered", "Answered", "count"), ("abandoned", "Abandoned", "count"),
     ("abandonment_rate", "Abandonment rate", "percent"), ("service_level", "Service level", "percent"),
     ("queue_answer_mean", "Average queue answer time", "seconds"),
+    ("sales", "Sales reported", "count"), ("sales_credited", "Sales credited to an agent", "count"),
 ]
 
 

@@ -10,7 +10,7 @@ p90 are then read from the merged buckets and flagged approximate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
@@ -23,7 +23,7 @@ from chalicelib.ports import Deps
 from chalicelib.services import report_views
 from chalicelib.services.report_stream import tenant_zone
 
-VIEWS = ("experience", "conversations")  # "callbacks" joins with services/report_callbacks.py
+VIEWS = ("experience", "conversations", "callbacks")
 MAX_DAYS = 366
 
 
@@ -45,7 +45,12 @@ def read(deps: Deps, caller: Principal, view: str, start: date | None = None, en
     names = _agent_names(deps, caller.tenant, data)
     if view == "experience":
         return report_views.experience(data, names)
-    return report_views.conversations(data, names, sl)
+    if view == "conversations":
+        return report_views.conversations(data, names, sl)
+    from chalicelib.services.report_callbacks import callbacks_view
+
+    report: dict[str, Any] = callbacks_view(data)
+    return report
 
 
 def csv_of(report: dict[str, Any], table_key: str, zone_key: str) -> tuple[str, str]:
@@ -57,8 +62,12 @@ def csv_of(report: dict[str, Any], table_key: str, zone_key: str) -> tuple[str, 
         keys = ", ".join(t["key"] for t in report["tables"])
         raise InvalidInput(f"no table '{table_key}' in this report; one of {keys}", field="table")
     header = [c["label"] for c in found["columns"]]
-    text = to_csv(header, found["rows"], ZoneInfo(zone_key))
-    return text, f"{report['view']}-{table_key}-{report['from']}_{report['to']}.csv"
+    durations = [c["unit"] == "seconds" for c in found["columns"]]
+    rows = [[timedelta(seconds=value) if is_duration and value is not None else value
+             for value, is_duration in zip(row, durations, strict=True)] for row in found["rows"]]
+    text = to_csv(header, rows, ZoneInfo(zone_key))
+    queue = f"-{report['queue']}" if report.get("queue") else ""
+    return text, f"{report['view']}-{table_key}{queue}-{report['from']}_{report['to']}.csv"
 
 
 def gather(deps: Deps, tenant: str, zone: Any, start: date, end: date, queue: str | None) -> ReportData:

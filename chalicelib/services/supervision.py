@@ -64,7 +64,7 @@ def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
                 "visitor_name": c.visitor.name,
                 "page_url": c.page.url if c.page else None,
                 "declined": c.declines,
-                "stuck": _stuck(reason, c.declines),
+                "stuck": stuck_of(reason, c.declines),
             })
     rows, truncated = frames.rows_that_fit(rows)
     return {
@@ -75,7 +75,7 @@ def waiting_report(deps: Deps, caller: Principal) -> dict[str, Any]:
     }
 
 
-def _stuck(reason: StuckReason | None, declines: int) -> dict[str, str] | None:
+def stuck_of(reason: StuckReason | None, declines: int) -> dict[str, str] | None:
     """Why it waits: no agent can take it now (said with how often it was declined, from DECLINED_STUCK times),
     or one could but it was declined DECLINED_STUCK times or more."""
     declined = f"offered and declined {declines} times" if declines >= DECLINED_STUCK else ""

@@ -62,6 +62,7 @@ def test_sam_sees_the_production_board_change_live(start_stack: StartStack, page
         queue = sam.locator("[data-testid=production-queue][data-queue='default']")
         expect(queue.get_by_test_id("queue-waiting")).to_have_text("1")
         expect(queue.get_by_test_id("queue-oldest")).to_have_text(re.compile(r"^\d+ s$"))
+        expect(queue.get_by_test_id("queue-stuck")).to_have_text("No eligible agent online")  # the stuck list
         expect(sam.get_by_test_id("production-count")).to_have_text("1")
 
         # Alice becomes Available, is offered the chat and accepts it: in progress 1, Alice on contact.
@@ -70,6 +71,7 @@ def test_sam_sees_the_production_board_change_live(start_stack: StartStack, page
         expect(total(sam, "in_progress")).to_have_attribute("data-value", "1", timeout=WAIT)
         expect(total(sam, "waiting")).to_have_attribute("data-value", "0")
         expect(total(sam, "agents_on_contact")).to_have_attribute("data-value", "1")
+        expect(queue.get_by_test_id("queue-stuck")).to_have_text("—")
         expect(row).to_have_attribute("data-on-contact", "true")
         expect(row).to_have_attribute("data-status", "available")
         expect(row.get_by_test_id("agent-load")).to_contain_text("chat 1/")

@@ -116,7 +116,8 @@ def test_the_widest_settings_and_routing_a_body_holds_fit_one_tenant_item(stack:
 
 def test_an_agent_in_the_most_ready_lists_reads_back_and_is_listed(scene: Scene) -> None:
     settings = scene.ok("get", f"/agents/{scene.agent_id}/settings", scene.admin_token)
-    assert settings == {**scene.put_answers["agent"], "status": "available", "active": settings["active"]}
+    assert settings == {**scene.put_answers["agent"], "status": "available", "active": settings["active"],
+                        "status_since": settings["status_since"]}  # the agent went Available after the PUT
     assert settings["capacities"] == {"chat": 50, "call": 50, "email": 50} and len(settings["skills"]) == 14
     assert settings["active"] == 1 + len(EXTREMES)  # the flood and each kind's desk conversation
     directory = scene.ok("get", "/agents", scene.admin_token)["agents"]

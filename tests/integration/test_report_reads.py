@@ -94,8 +94,10 @@ def test_a_table_downloads_as_csv_with_the_tables_rows(http: Any, seeded: Desk) 
     per_day = next(t for t in report["tables"] if t["key"] == "per_day")
     assert rows[0] == [c["label"] for c in per_day["columns"]]
     assert [r[0] for r in rows[1:]] == ["2026-12-06", "2026-12-07", "2026-12-08"]
-    csat_column = [c["key"] for c in per_day["columns"]].index("csat")
-    assert [r[csat_column] for r in rows[1:]] == ["", "50.0", ""]  # no rating: an empty cell, not 0
+    keys = [c["key"] for c in per_day["columns"]]
+    assert [r[keys.index("csat")] for r in rows[1:]] == ["", "50.0", ""]  # no rating: an empty cell, not 0
+    # Durations in whole seconds: 2, 30 and 90-minute resolutions have a mean of 2440 s.
+    assert [r[keys.index("resolution_mean")] for r in rows[1:]] == ["", "2440", ""]
 
 
 def test_beyond_seven_days_medians_are_flagged_approximate_and_counts_stay_exact(http: Any, seeded: Desk) -> None:
@@ -135,3 +137,37 @@ def test_an_agent_may_not_read_reports_and_an_unknown_view_is_a_404(http: Any, s
     unknown = get(http, f"/tenants/{seeded.tenant}/reports/weather", sam)
     assert (unknown.status_code, unknown.json_body["field"]) == (404, "view")
     assert date.fromisoformat(get(http, f"/tenants/{seeded.tenant}/reports/experience", sam).json_body["to"])
+
+
+def test_the_callbacks_view_reads_through_the_route(http: Any, seeded: Desk) -> None:
+    """The seeded day has chats only: every callback count is 0 on it, and the tables are there to download."""
+    sam = login(http, make_user(seeded.tenant, Role.AGENT, Role.SUPERVISOR))
+    day = NEXT_DAY_THERE.isoformat()
+    answer = get(http, f"/tenants/{seeded.tenant}/reports/callbacks?from={day}", sam)
+    assert answer.status_code == 200, answer.body
+    assert figures(answer.json_body) == {key: 0 for key in (
+        "requested", "booked", "connected", "not_reached", "expired", "cancelled", "left_while_waiting", "recorded")}
+    assert {t["key"] for t in answer.json_body["tables"]} == {"per_day", "per_slot", "per_attempt"}
+    csv_answer = get(http, f"/tenants/{seeded.tenant}/reports/callbacks?from={day}&format=csv&table=per_slot", sam)
+    assert csv_answer.status_code == 200 and csv_answer.body.decode().startswith("Slot")
+
+
+def test_sales_count_on_their_day_and_under_the_agent_credited(http: Any, stack: Stack, desk: Desk) -> None:
+    """Two sales reported on the 7th in Auckland, one credited to Ann (ASYNC-12): the stream makes them facts."""
+    from chalicelib.domain.sales import Credit, Sale
+
+    desk.hire("ann", "sales")
+    pump = pump_for(stack)
+    at = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)  # 09:00 on the 7th in Auckland
+    credit = Credit("ann", "ANN", "c-1", at - timedelta(minutes=5))
+    desk.deps.sales.record(Sale(desk.tenant, "o-1", "v1", at, "129.90", "EUR", credit))
+    desk.deps.sales.record(Sale(desk.tenant, "o-2", "v2", at, "15.00", "EUR", None))
+    assert pump.drain().failed == 0
+    sam = login(http, make_user(desk.tenant, Role.AGENT, Role.SUPERVISOR))
+
+    report = get(http, f"/tenants/{desk.tenant}/reports/conversations?from={NEXT_DAY_THERE}", sam).json_body
+
+    assert (figures(report)["sales"], figures(report)["sales_credited"]) == (2, 1)
+    per_agent = next(t for t in report["tables"] if t["key"] == "per_agent")
+    keys = [c["key"] for c in per_agent["columns"]]
+    assert [(row[0], row[keys.index("sales_credited")]) for row in per_agent["rows"]] == [("ANN", 1)]

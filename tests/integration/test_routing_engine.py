@@ -263,4 +263,4 @@ def test_a_conversation_declined_three_times_says_so_in_the_stuck_list(tenant: s
         status(tenant, "ann", "available")  # offered to her again at once
     assert texts == ["No eligible agent online", "No eligible agent online",
                      "No eligible agent online (offered and declined 3 times)"]
-    assert supervision._stuck(None, 4) == {"reason": "offers_declined", "text": "Offered and declined 4 times"}
+    assert supervision.stuck_of(None, 4) == {"reason": "offers_declined", "text": "Offered and declined 4 times"}

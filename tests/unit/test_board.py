@@ -77,9 +77,10 @@ def test_the_board_is_computed_from_state_per_queue_per_agent_and_in_total(deps:
 
     assert got["queues"] == [
         {"id": "sales", "name": "Sales", "waiting": 2, "oldest_since": "2026-11-21T08:53:00Z",
-         "oldest_wait_seconds": 420, "in_progress": 1, "snoozed": 0, "reserved": 0},
+         "oldest_wait_seconds": 420, "in_progress": 1, "snoozed": 0, "reserved": 0, "overdue": 0,
+         "stuck": None},  # Alice has room: the oldest is about to be offered
         {"id": "help", "name": "Help", "waiting": 0, "oldest_since": None, "oldest_wait_seconds": None,
-         "in_progress": 0, "snoozed": 1, "reserved": 1},
+         "in_progress": 0, "snoozed": 1, "reserved": 1, "overdue": 0, "stuck": None},
     ]
     assert got["totals"] == {"waiting": 2, "in_progress": 1, "snoozed": 1, "reserved": 1, "live_calls": 0,
                              "agents_online": 2, "agents_available": 1, "agents_on_contact": 1, "agents_away": 1}
@@ -94,6 +95,30 @@ def test_the_board_is_computed_from_state_per_queue_per_agent_and_in_total(deps:
     assert (bob["seconds_in_state"], bob["snoozed"], bob["load"]["call"]) == (300, 1, {"active": 0, "capacity": 1})
     assert (carl["status"], carl["status_since"], carl["seconds_in_state"]) == ("offline", None, None)
     assert got["at"] == "2026-11-21T09:00:00Z" and got["truncated"] is False
+
+
+def test_the_board_says_why_a_queue_is_stuck_and_what_is_overdue(deps: Deps) -> None:
+    """The stuck list on the board: the oldest waiting conversation's reason (as the Waiting view says it), and the
+    held conversations past their end, from what the board reads anyway."""
+    from dataclasses import replace
+
+    from chalicelib.domain.model import Reservation
+
+    now = clock(deps).now()
+    deps.agents.put(Agent("demo", "bob", "Bob", status=AgentStatus.AWAY, queues=("sales", "help")))
+    put_conversation(deps, "w1", "sales", ConversationStatus.WAITING, 7)
+    put_conversation(deps, "r1", "help", ConversationStatus.RESERVED, 60, agent="bob")
+    key = ("demo", "w1")
+    deps.conversations.items[key] = replace(deps.conversations.items[key], declines=3)  # type: ignore[attr-defined]
+    late = replace(deps.conversations.items[("demo", "r1")],  # type: ignore[attr-defined]
+                   reservation=Reservation("res", now - timedelta(minutes=6)))
+    deps.conversations.items[("demo", "r1")] = late  # type: ignore[attr-defined]
+
+    sales, help_queue = board.compute(deps, "demo")["queues"]
+
+    assert sales["stuck"] == {"reason": "no_eligible_agent_online",
+                              "text": "No eligible agent online (offered and declined 3 times)"}
+    assert (help_queue["stuck"], help_queue["overdue"]) == (None, 1)
 
 
 @pytest.mark.parametrize(("status", "load", "in_progress", "online", "available", "on_contact"), [

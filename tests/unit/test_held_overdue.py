@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.held import overdue as _overdue
 from chalicelib.domain.model import Conversation, ConversationStatus, Reservation, Snooze
-from chalicelib.services.holding import _overdue
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 BASE = Conversation(tenant="t", id="c", visitor_id="v", created_at=NOW - timedelta(days=1))

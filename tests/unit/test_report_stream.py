@@ -226,3 +226,33 @@ def test_the_tenants_zone_is_its_settings_and_utc_when_it_is_gone() -> None:
     deps = make_deps("acme")
     assert report_stream.tenant_zone(deps, "acme") == PARIS  # the default slots' time zone
     assert report_stream.tenant_zone(deps, "gone") == ZoneInfo("UTC")
+
+
+# --- sales (ASYNC-12) --------------------------------------------------------------------------------------------
+
+
+def sale_item(agent: str | None) -> Any:
+    from chalicelib.adapters.dynamodb.items import SaleItem
+
+    return SaleItem("T#acme#SALE#o-1", "SALE", visitor_id="v1", amount="129.90", currency="EUR",
+                    at=datetime(2026, 12, 6, 23, 30, tzinfo=UTC), agent_id=agent)
+
+
+@pytest.mark.parametrize(("agent", "metrics"), [("ann", ["sales", "sales_credited"]), (None, ["sales"])])
+def test_a_sale_written_is_a_fact_on_its_day_under_the_agent_credited(agent: str | None, metrics: list[str]) -> None:
+    from chalicelib.domain.report_facts import SaleRecorded
+
+    raw = record("400", None, sale_item(agent), keys={"pk": {"S": "T#acme#SALE#o-1"}, "sk": {"S": "SALE"}})
+    assert raw["dynamodb"]["NewImage"]["t"] == {"S": "sale"}  # what the stream filter selects
+    change = change_of(raw)
+    assert change == SaleRecorded("acme", "o-1", datetime(2026, 12, 6, 23, 30, tzinfo=UTC), agent or "")
+    [fact] = report_stream.facts_of(replace(make_deps("acme"), reports=FakeReports()), change)
+    assert (fact.kind, fact.subject_id, fact.day, fact.agent_id) == ("sale", "o-1", date(2026, 12, 7), agent or "")
+    assert [m.metric for m in fact.measures] == metrics
+    assert fact.dimensions() == (("tenant", "acme"), *((("agent", agent),) if agent else ()))
+
+
+def test_a_sale_item_changed_or_deleted_brings_nothing() -> None:
+    keys = {"pk": {"S": "T#acme#SALE#o-1"}, "sk": {"S": "SALE"}}
+    assert change_of(record("401", sale_item("ann"), sale_item("bob"), keys=keys)) is None
+    assert change_of(record("402", sale_item("ann"), None, keys=keys)) is None

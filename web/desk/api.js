@@ -47,5 +47,14 @@ export function createApi(base, tenant, token, onUnauthorized) {
     agenda: (day) => call('GET', `/callbacks/agenda${day ? `?${new URLSearchParams({ day })}` : ''}`),
     hangUp: (id) => call('POST', `/callbacks/${encodeURIComponent(id)}/hang-up`, {}),
     recording: (id) => call('GET', `/callbacks/${encodeURIComponent(id)}/recording`),
+    // Reports (issue 15): a view's JSON, and one of its tables as a CSV file (a Blob, fetched with the token).
+    report: (view, query) => call('GET', `/reports/${encodeURIComponent(view)}?${query}`),
+    async reportCsv(view, query) {
+      const response = await fetch(`${base}/tenants/${encodeURIComponent(tenant)}/reports/${encodeURIComponent(view)}`
+        + `?${query}`, { headers: { Authorization: `Bearer ${token}` } });
+      if (response.status === 401) onUnauthorized?.();
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+      return response.blob();
+    },
   };
 }

@@ -17,7 +17,8 @@
 // selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
 // typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
 // held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
-// supervisor-shared.js); call-settings.js (admins: the Call settings page). Calls (issue 13): call-card.js (a
+// supervisor-shared.js); production.js and reports.js (the Reports area, issue 15); call-settings.js (admins: the
+// Call settings page). Calls (issue 13): call-card.js (a
 // call's offer and card), agenda.js (the scheduled callbacks), line-prompt.js (the phone to ring, asked at login).
 
 import { ApiError } from '/widget/connection.js';
@@ -40,6 +41,7 @@ import { visitorLabel } from '/desk/labels.js';
 import { createLinePrompt } from '/desk/line-prompt.js';
 import { createLiveCalls } from '/desk/live-calls.js';
 import { createProductionView } from '/desk/production.js';
+import { createReports } from '/desk/reports.js';
 import { createLogin } from '/desk/login.js';
 import { createMessages } from '/desk/messages.js';
 import { createNames } from '/desk/names.js';
@@ -140,6 +142,8 @@ function createDesk(session) {
   const production = createProductionView({ store, toggleSlot: ui.productionToggleSlot, viewSlot: ui.productionSlot,
     hide: [ui.workspace], request: (action, fields) => connection.request(action, fields),
     announce: (text) => announce(text) });
+  const reports = createReports({ store, api, groups: () => loadGroups(), toggleSlot: ui.reportsToggleSlot,
+    viewSlot: ui.reportsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
   const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
     viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
 
@@ -269,6 +273,7 @@ function createDesk(session) {
     liveCalls.setRoles(me?.roles);
     production.start();
     production.setRoles(me?.roles);
+    reports.start();
     callSettings.start();
     agenda.start();
     loginView.hide();
@@ -293,6 +298,7 @@ function createDesk(session) {
     heldView.stop();
     liveCalls.stop();
     production.stop();
+    reports.stop();
     callSettings.stop();
     agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
@@ -337,6 +343,7 @@ function createDesk(session) {
       heldView.setRoles(agent.roles);
       liveCalls.setRoles(agent.roles);
       production.setRoles(agent.roles);
+      reports.setRoles(agent.roles);
     }
   }
 
@@ -400,6 +407,7 @@ function createDesk(session) {
     heldView.close();
     liveCalls.close();
     production.close();
+    reports.close();
     callSettings.close();
     agenda.close();
     const isNew = !conversations.has(ack.conversation.id);

@@ -16,6 +16,8 @@ export const ui = {
   callsSlot: $('calls-slot'),
   productionToggleSlot: $('production-toggle-slot'),
   productionSlot: $('production-slot'),
+  reportsToggleSlot: $('reports-toggle-slot'),
+  reportsSlot: $('reports-slot'),
   callSettingsToggleSlot: $('call-settings-toggle-slot'),
   callSettingsSlot: $('call-settings-slot'),
   agendaToggleSlot: $('agenda-toggle-slot'),

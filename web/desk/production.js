@@ -135,12 +135,21 @@ function Totals({ totals }) {
     </dl>`;
 }
 
+// Why the queue's oldest conversation is not distributed, and how many held ones are past their end: the stuck
+// list (the Waiting and Held views give the details and the Release button).
+function stuckText(queue) {
+  const parts = [];
+  if (queue.stuck?.text) parts.push(String(queue.stuck.text));
+  if (queue.overdue) parts.push(`${queue.overdue} overdue (snoozed or reserved past their end)`);
+  return parts.length ? html`<span class="stuck-flag">${parts.join('; ')}</span>` : '—';
+}
+
 function Queues({ queues, elapsed }) {
   return html`
     <h3 id="production-queues-title">Queues</h3>
     <div class="waiting-table-wrap">
       <table class="waiting-table" data-testid="production-queues" aria-labelledby="production-queues-title">
-        <thead><tr>${['Queue', 'Waiting', 'Oldest wait', 'In progress', 'Snoozed'].map((label) => html`
+        <thead><tr>${['Queue', 'Waiting', 'Oldest wait', 'In progress', 'Snoozed', 'Stuck'].map((label) => html`
           <th scope="col" key=${label}>${label}</th>`)}</tr></thead>
         <tbody>
           ${queues.map((queue) => html`
@@ -151,6 +160,7 @@ function Queues({ queues, elapsed }) {
                 === undefined ? '—' : relative((queue.oldest_wait_seconds + elapsed) * 1000)}</td>
               <td data-testid="queue-in-progress">${String(queue.in_progress ?? 0)}</td>
               <td data-testid="queue-snoozed">${String(queue.snoozed ?? 0)}</td>
+              <td data-testid="queue-stuck">${stuckText(queue)}</td>
             </tr>`)}
         </tbody>
       </table>

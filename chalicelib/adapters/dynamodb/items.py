@@ -356,8 +356,10 @@ class ReplyKeyItem(_Item):
 
 
 class SaleItem(_Item):
-    """A sale the brand reported (``T#<t>#SALE#<order id>`` / ``SALE``) and the agent it was credited to."""
+    """A sale the brand reported (``T#<t>#SALE#<order id>`` / ``SALE``) and the agent it was credited to. Its type
+    `t` lets the report consumer's stream filter select it (adapters/dynamodb/stream_records.py)."""
 
+    kind = UnicodeAttribute(attr_name="t", null=True, default="sale")
     visitor_id = UnicodeAttribute()
     amount = UnicodeAttribute(null=True)
     currency = UnicodeAttribute(null=True)

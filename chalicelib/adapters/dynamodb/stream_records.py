@@ -13,26 +13,30 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.dynamodb.callback_items import CALLBACK_TYPE, CallbackItem, callback_of
-from chalicelib.adapters.dynamodb.items import ConversationItem
-from chalicelib.adapters.dynamodb.keys import STATE
+from chalicelib.adapters.dynamodb.items import ConversationItem, SaleItem
+from chalicelib.adapters.dynamodb.keys import SALE, STATE
 from chalicelib.domain.callbacks.model import Callback
 from chalicelib.domain.model import Conversation
 from chalicelib.domain.report_callback_facts import CallbackChange
-from chalicelib.domain.report_facts import ConversationChange
+from chalicelib.domain.report_facts import ConversationChange, SaleRecorded
 
 CONVERSATION_TYPE = "c"
-#: The item types (the `t` attribute) the consumer reads: a conversation's state and a callback's;
+SALE_TYPE = "sale"
+#: The item types (the `t` attribute) the consumer reads: a conversation's state, a callback's and a sale;
 #: infra/template.yaml's FilterCriteria lists the same.
-CONSUMED_TYPES: tuple[str, ...] = (CONVERSATION_TYPE, CALLBACK_TYPE)
+CONSUMED_TYPES: tuple[str, ...] = (CONVERSATION_TYPE, CALLBACK_TYPE, SALE_TYPE)
 _CALLBACK = "#CALLBACK#"
+_SALE = "#SALE#"
 
 
-def change_of(record: dict[str, Any]) -> ConversationChange | CallbackChange | None:
+def change_of(record: dict[str, Any]) -> ConversationChange | CallbackChange | SaleRecorded | None:
     """The change one stream record carries, or None when the consumer ignores its item. Raises on an image it
     cannot read (the record is then reported as failed, and retried)."""
     stream = record.get("dynamodb") or {}
     keys = stream.get("Keys") or {}
     pk, sk = _text(keys.get("pk")), _text(keys.get("sk"))
+    if sk == SALE and pk.startswith("T#") and _SALE in pk:
+        return _sale(pk, stream.get("OldImage"), stream.get("NewImage"))
     if sk != STATE or not pk.startswith("T#"):
         return None
     new_image, old_image = stream.get("NewImage"), stream.get("OldImage")
@@ -67,6 +71,15 @@ def _callback(image: dict[str, Any] | None, tenant: str, callback_id: str) -> Ca
     if not image:
         return None
     return callback_of(tenant, callback_id, CallbackItem.from_raw_data(image))
+
+
+def _sale(pk: str, old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> SaleRecorded | None:
+    """A sale's item when it is written (a sale is written once, never changed)."""
+    tenant, _, order_id = pk[2:].partition(_SALE)
+    if old_image is not None or new_image is None or not tenant or not order_id:
+        return None
+    item = SaleItem.from_raw_data(new_image)
+    return SaleRecorded(tenant=tenant, order_id=order_id, at=item.at, agent_id=item.agent_id or "")
 
 
 def _text(value: Any) -> str:
