@@ -23,11 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from chalicelib.domain.callbacks.settings import callback_settings_from_json
 from chalicelib.domain.model import Agent, Conversation, ConversationStatus, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps, Timer
 from chalicelib.services import agents as agent_service
-from chalicelib.services import conversations, holding, offers, routing_admin, surveys, tenants
+from chalicelib.services import callbacks, conversations, holding, offers, routing_admin, surveys, tenants
+from chalicelib.services.callbacks import CallbackRequest
 from chalicelib.services.conversations import ChatRequest
 
 #: Queues (one distribution group each) and who works in them. `quick` is synchronous (threshold 0: a chat waits
@@ -37,6 +40,8 @@ QUEUES: tuple[str, ...] = ("sales", "billing", "support", "quick")
 SYNCHRONOUS = "quick"
 TEAM: dict[str, tuple[str, ...]] = {"ann": ("sales", "support"), "bob": ("sales",), "cy": ("billing",),
                                     "dan": ("billing", "support"), "eve": ("support",), "fay": (SYNCHRONOUS,)}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SLOT_RANGES = ("09:00-10:00", "14:00-15:00")
 MAX_WAIT = 300  # the tenant's maximum wait (the default), after which a synchronous chat's visitor is sent away
 
 
@@ -73,7 +78,9 @@ class Event:
     visitor gave up waiting),
     `accepted` (an offer accepted by `agent`, from `queue`: a contact starts), `ended` (the contact ended, `value`
     its reason: transfer, snooze, close), `closed` (closed by `agent`, in `queue`), `survey_sent` (the end screen's
-    survey, `value` True when it asks the NPS question too), `rated` (`value` 1-5), `nps` (`value` 0-10)."""
+    survey, `value` True when it asks the NPS question too), `rated` (`value` 1-5), `nps` (`value` 0-10);
+    for a callback (`conversation` is then its id): `cb_requested` (booked in a slot of the time range `value`),
+    `cb_cancelled`."""
 
     conversation: str
     kind: str
@@ -107,9 +114,13 @@ class History:
                                              "max_wait_seconds": MAX_WAIT})
         found = deps.tenants.get(tenant)
         assert found is not None
-        callback = found.settings.callback
-        zoned = replace(found.settings, callback=replace(callback, slots=replace(callback.slots, time_zone=zone)))
-        deps.tenants.put(replace(found, settings=zoned))
+        # Callbacks at a time, every day 09:00-10:00 and 14:00-15:00 on the tenant's clock (its zone is the slots').
+        callback = callback_settings_from_json({
+            "slots": [{"weekday": day, "start": start, "end": end, "capacity": 40} for day in WEEKDAYS
+                      for start, end in (("09:00", "10:00"), ("14:00", "15:00"))],
+            "holidays": [], "time_zone": zone, "horizon_days": 8, "country": "FR", "immediate": "off",
+            "scheduled": "always", "per_visitor_daily": 3, "per_number_daily": 3}, found.settings.callback)
+        deps.tenants.put(replace(found, settings=replace(found.settings, callback=callback)))
 
     def hire_team(self) -> None:
         """The agents of TEAM, available. No desk is connected: routing offers to an available agent all the same,
@@ -280,6 +291,27 @@ class History:
         surveys.answer_nps(self.deps, visitor, cid, score)
         self.note(cid, "nps", agent_id, queue, score)
 
+    # -- callbacks -------------------------------------------------------------------------------------------------
+
+    def book_callback(self, zone: str) -> None:
+        """A visitor books a callback in a slot of one of the next days; a third of them cancel it hours later.
+        No call is ever placed (the timers are dropped): requested, booked per slot and cancelled are what count."""
+        rng = self.rng
+        visitor = Principal(self.tenant, f"v-{uuid.uuid4().hex[:10]}", PrincipalKind.VISITOR)
+        day = self.clock.now().astimezone(ZoneInfo(zone)).date() + timedelta(days=rng.randint(1, 3))
+        time_range = rng.choice(SLOT_RANGES)
+        phone = f"06 12 34 {rng.randint(10, 99)} {rng.randint(10, 99)}"
+        booked = callbacks.request_callback(self.deps, visitor, CallbackRequest(
+            phone=phone, name="Visitor", when=f"{day.isoformat()}T{time_range}"))
+        self.note(booked.id, "cb_requested", value=time_range)
+        if rng.random() < 0.33:
+            self.later(self.clock.now() + timedelta(seconds=rng.randint(600, 8 * 3600)),
+                       lambda: self.cancel_callback(visitor, booked.id))
+
+    def cancel_callback(self, visitor: Principal, callback_id: str) -> None:
+        callbacks.cancel_callback(self.deps, visitor, callback_id)
+        self.note(callback_id, "cb_cancelled")
+
     # -- small steps ---------------------------------------------------------------------------------------------
 
     def say(self, cid: str, agent_id: str | None, visitor: Principal | None = None) -> None:
@@ -312,14 +344,18 @@ def admin(tenant: str) -> Principal:
     return Principal(tenant, "boss", PrincipalKind.AGENT, name="Boss", roles=frozenset({Role.ADMIN}))
 
 
-def drive(history: History, conversations_count: int, nps_switches: dict[int, bool]) -> list[str]:
-    """`conversations_count` conversations, one after another with a pause between them; the NPS question turned
-    on or off before the conversations numbered in `nps_switches`. The ids, in order."""
+def drive(history: History, conversations_count: int, nps_switches: dict[int, bool], zone: str) -> list[str]:
+    """`conversations_count` conversations, one after another with a pause between them (in which a visitor
+    sometimes books a callback); the NPS question turned on or off before the conversations numbered in
+    `nps_switches`. The conversations' ids, in order."""
     ids = []
     for index in range(conversations_count):
         if index in nps_switches:
             history.set_nps(nps_switches[index])
         ids.append(history.conversation())
-        history.wait(history.rng.randint(60, 2400))
+        history.wait(history.rng.randint(60, 1200))
+        if history.rng.random() < 0.15:
+            history.book_callback(zone)
+        history.wait(history.rng.randint(0, 1200))
     history.finish()
     return ids

@@ -30,7 +30,8 @@ EXPERIENCE_KEYS = ("csat", "csat_answers", "csat_sent", "csat_response_rate", "n
                    "nps_response_rate", "first_response_median", "first_response_p90", "first_response_mean",
                    "resolution_median", "resolution_p90", "resolution_mean")
 CONVERSATION_KEYS = ("closed", "conversations", "contacts", "handle_median", "handle_p90", "handle_mean", "waits",
-                     "answered", "abandoned", "abandonment_rate", "service_level", "queue_answer_mean")
+                     "answered", "abandoned", "abandonment_rate", "service_level", "queue_answer_mean", "sales",
+                     "sales_credited")
 QUANTILE_KEYS = frozenset(k for k in EXPERIENCE_KEYS + CONVERSATION_KEYS if k.endswith(("_median", "_p90")))
 
 
@@ -110,6 +111,10 @@ def _walk(cid: str, events: list[Event], zone: ZoneInfo) -> list[Observation]:
                 seen("nps_asked", e.at, e.queue, e.agent)
         elif e.kind in ("rated", "nps"):
             seen("csat" if e.kind == "rated" else "nps", e.at, e.queue, e.agent, score=e.value)
+        elif e.kind == "cb_requested":  # a callback booked in a slot: `outcome` is the slot's time range
+            seen("cb_requested", e.at, "", "", outcome=e.value)
+        elif e.kind == "cb_cancelled":
+            seen("cb_cancelled", e.at, "", "")
     return found
 
 
@@ -167,8 +172,33 @@ def conversations(obs: Sequence[Observation], sl: int) -> dict[str, Any]:
                 "abandonment_rate": share(abandoned, len(waits)),
                 # "Within X" includes X itself.
                 "service_level": share(sum(1 for o in waits if (o.seconds or 0.0) <= sl), len(waits)),
-                "queue_answer_mean": round(sum(answered) / len(answered), 3) if answered else None})
+                "queue_answer_mean": round(sum(answered) / len(answered), 3) if answered else None,
+                # Sales come from the shop's signed webhook (ASYNC-12), which this history never calls.
+                "sales": 0, "sales_credited": 0})
     return row
+
+
+CALLBACK_KEYS = ("requested", "booked", "connected", "not_reached", "expired", "cancelled", "left_while_waiting",
+                 "recorded")
+
+
+def callbacks(obs: Sequence[Observation]) -> dict[str, Any]:
+    """Every callback of this history is booked at a time, and none is ever called: the other counts are 0."""
+    requested = sum(1 for o in obs if o.kind == "cb_requested")
+    return {key: 0 for key in CALLBACK_KEYS} | {
+        "requested": requested, "booked": requested, "cancelled": sum(1 for o in obs if o.kind == "cb_cancelled")}
+
+
+def callbacks_report(obs: Sequence[Observation], start: date, end: date) -> dict[str, Any]:
+    """The callbacks view: figures, per day, booked per slot's time range (earliest first), connected per attempt."""
+    chosen = [o for o in obs if start <= o.day <= end]
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    ranges = sorted({o.outcome for o in chosen if o.kind == "cb_requested"})
+    return {"figures": callbacks(chosen),
+            "per_day": {d.isoformat(): callbacks([o for o in chosen if o.day == d]) for d in days},
+            "per_slot": {r: {"booked": sum(1 for o in chosen if o.kind == "cb_requested" and o.outcome == r)}
+                         for r in ranges},
+            "per_attempt": {}}
 
 
 def figures(view: str, obs: Sequence[Observation], sl: int = 30) -> dict[str, Any]:
@@ -186,7 +216,7 @@ def report(view: str, obs: Sequence[Observation], start: date, end: date, queue:
         "figures": figures(view, chosen, sl),
         "per_day": {d.isoformat(): figures(view, [o for o in chosen if o.day == d], sl) for d in days},
         "per_queue": {q: figures(view, [o for o in chosen if o.queue == q], sl)
-                      for q in sorted({o.queue for o in chosen})},
+                      for q in sorted({o.queue for o in chosen if o.queue})},
         "per_agent": {names.get(a, a): figures(view, [o for o in chosen if o.agent == a], sl)
                       for a in sorted({o.agent for o in chosen if o.agent})},
     }

@@ -104,11 +104,12 @@ def test_the_naive_figures_of_a_tiny_history_are_the_ones_worked_out_by_hand() -
     assert conversations["figures"] == {
         "closed": 2, "conversations": 2, "contacts": 3, "handle_median": 540, "handle_p90": 3600,
         "handle_mean": 1480.0, "waits": 4, "answered": 3, "abandoned": 1, "abandonment_rate": 25.0,
-        "service_level": 25.0, "queue_answer_mean": 45.0}  # only A's wait of exactly 30 s is within 30 s
+        "service_level": 25.0, "queue_answer_mean": 45.0,  # only A's wait of exactly 30 s is within 30 s
+        "sales": 0, "sales_credited": 0}
     assert conversations["per_queue"]["sales"] == {
         "closed": 2, "conversations": 2, "contacts": 2, "handle_median": 540, "handle_p90": 3600,
         "handle_mean": 2070.0, "waits": 2, "answered": 2, "abandoned": 0, "abandonment_rate": 0.0,
-        "service_level": 50.0, "queue_answer_mean": 45.0}
+        "service_level": 50.0, "queue_answer_mean": 45.0, "sales": 0, "sales_credited": 0}
     assert conversations["per_queue"]["support"]["abandonment_rate"] == 100.0
     assert naive.report("conversations", obs, DEC_6, DEC_7, queue="billing")["figures"]["contacts"] == 1
     assert naive.report("conversations", obs, DEC_6, DEC_7, sl=45)["figures"]["service_level"] == 50.0
@@ -134,12 +135,15 @@ class Oracle:
 
 
 def conversation_of(record: dict[str, Any], tenant: str) -> str | None:
-    """The conversation whose state item a stream record is about, if it is one of the tenant's: the only records
-    the consumer reads (every other item's are ignored without a request, so replaying them would prove nothing)."""
+    """The conversation or callback whose state item a stream record is about, if it is one of the tenant's: the
+    only records the consumer reads (every other item's are ignored without a request, so replaying them would
+    prove nothing)."""
     keys = record["dynamodb"]["Keys"]
-    prefix = f"T#{tenant}#CONV#"
     pk = keys["pk"]["S"]
-    return pk[len(prefix):] if pk.startswith(prefix) and keys["sk"]["S"] == "STATE" else None
+    for prefix in (f"T#{tenant}#CONV#", f"T#{tenant}#CALLBACK#"):
+        if pk.startswith(prefix) and keys["sk"]["S"] == "STATE":
+            return pk[len(prefix):]
+    return None
 
 
 def new_tenant(deps: Deps) -> str:
@@ -166,7 +170,7 @@ def oracle(stack: Stack) -> Oracle:
                       batch_size=BATCH, start="LATEST")
     history = History(tenant, deps, clock, random.Random(SEED))
     history.hire_team()
-    ids = drive(history, CONVERSATIONS, NPS_SWITCHES)
+    ids = drive(history, CONVERSATIONS, NPS_SWITCHES, ZONE)
     driven = time.monotonic()
     result = pump.drain(max_passes=1000)
     assert result.failed == 0 and result.given_up == 0
@@ -213,7 +217,7 @@ def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights
     kinds = {kind: sum(1 for e in log if e.kind == kind) for kind in {e.kind for e in log}}
     assert kinds["closed"] + kinds["left"] == CONVERSATIONS and kinds["left"] >= 10  # some were sent away
     assert (oracle.last - oracle.first).days + 1 > 7
-    assert {o.queue for o in oracle.obs} == {"sales", "billing", "support", "quick"}
+    assert {o.queue for o in oracle.obs if not o.kind.startswith("cb_")} == {"sales", "billing", "support", "quick"}
     assert {o.agent for o in oracle.obs if o.agent} == set(TEAM)
     ends = {e.value for e in log if e.kind == "ended"}
     assert ends == {"close", "snooze", "transfer"} and kinds["accepted"] > CONVERSATIONS  # more contacts than chats
@@ -229,6 +233,10 @@ def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights
     # Some first answers came from another agent than the one who took the chat first (credited to the writer).
     first_taker = {e.conversation: e.agent for e in reversed(log) if e.kind == "accepted"}
     assert sum(1 for o in oracle.obs if o.kind == "first_response" and o.agent != first_taker[o.conversation]) >= 3
+    requested = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "cb_requested"}
+    cancelled = {e.conversation: naive.local_date(e.at, zone) for e in log if e.kind == "cb_cancelled"}
+    assert len(requested) >= 20 and len({e.value for e in log if e.kind == "cb_requested"}) == 2
+    assert sum(1 for c in cancelled if cancelled[c] != requested[c]) >= 1  # cancelled on a later day
     # The comparisons below compare figures, not empty tables.
     start, end = weeks(oracle)[0]
     week = expected(oracle, "experience", start, end)["figures"] | expected(oracle, "conversations", start, end)[
@@ -276,6 +284,13 @@ def test_a_single_day_read_equals_that_days_row(oracle: Oracle) -> None:
         got = read(oracle.deps, oracle.tenant, view, busiest, busiest)
         assert got["figures"] == expected(oracle, view, busiest, busiest)["figures"]
         assert got["per_day"] == {busiest.isoformat(): got["figures"]}
+
+
+def test_the_callbacks_view_counts_what_the_visitors_booked_and_cancelled(oracle: Oracle) -> None:
+    ranges = [*weeks(oracle), (oracle.first - timedelta(days=1), oracle.last + timedelta(days=3))]  # beyond 7 too
+    for start, end in ranges:
+        got = read(oracle.deps, oracle.tenant, "callbacks", start, end)
+        assert got == naive.callbacks_report(oracle.obs, start, end), (start, end)
 
 
 # --- beyond 7 days: counts, shares and means exact, medians approximate ---------------------------------------------
