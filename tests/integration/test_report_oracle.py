@@ -1,21 +1,29 @@
 """The reports tell the truth (issue 15, "Tests and checks": the independent oracle).
 
-A seeded history of more than 300 conversations is driven through the real services against moto's server, on a
+A seeded history of 300 conversations is driven through the real services against moto's server, on a
 controllable clock in Pacific/Auckland (UTC+13 in December, so that the tenant's days are not UTC's), over more than
-a week: several queues and agents, waits in the queue, snoozes, transfers to a queue and to a colleague, ratings and
-NPS answers, some after local midnight (tests/integration/report_history.py). While driving, the test writes down
-what happened; tests/integration/report_naive.py computes every figure from that log a second, naive way.
+a week: four queues (one synchronous, whose refused chats are sent away: abandoned waits), six agents, waits in the
+queue, snoozes, transfers to a queue and to a colleague, ratings and NPS answers (some after local midnight), and
+callbacks booked in slots and cancelled (tests/integration/report_history.py). While driving, the test writes down
+what happened; tests/integration/report_naive.py computes every figure from that log a second, naive way (itself
+checked by hand in test_report_naive.py).
 
 The stream pump (local/stream_pump.py) feeds the table's stream to the real handler (`app.on_table_change`), and
 the report reads (`services/reports.read`, the JSON of docs/reports.md "The report API") must equal the naive
 figures: over the range, per day, per queue and per agent, exactly for ranges of up to 7 days; beyond, counts, shares
 and means exactly and medians and p90 approximately (flagged, in the right bucket). The same stream, replayed into
 twin tenants, every batch delivered twice or with the store failing in the middle of a batch, gives the same figures.
+
+It costs minutes of CPU (about 40 requests to moto per conversation, then some 15,000 stream records): one test,
+marked `background` (tests/conftest.py runs it in a child pytest beside the rest of the suite), which runs every
+check and reports each one that failed, by name. GUICHET_ORACLE_CONVERSATIONS=60 gives a quicker look (the checks
+on the history's breadth then fail).
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import random
@@ -37,7 +45,7 @@ from local import events
 from local.stream_pump import StreamPump
 from tests.integration import report_naive as naive
 from tests.integration.conftest import Stack
-from tests.integration.report_history import TEAM, Clock, Event, History, Timers, drive
+from tests.integration.report_history import TEAM, Clock, History, Timers, drive
 
 ZONE = "Pacific/Auckland"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 22:00 on 1 December in Auckland
@@ -47,77 +55,7 @@ NPS_SWITCHES = {0: True, 120: False, 200: True}  # the NPS question on, off for 
 BATCH = 1000  # records per invocation (an event source mapping allows up to 10,000 for a stream)
 
 
-# --- the naive computation on a tiny history checked by hand -------------------------------------------------------
-
-
-def at(hour: int, minute: int, second: int = 0) -> datetime:
-    return datetime(2026, 12, 6, hour, minute, second, tzinfo=UTC)
-
-
-TINY: list[Event] = [
-    # A, sales: taken by Ann after 30 s, answered at 60 s, closed after local midnight (11:00 UTC is 00:00 there).
-    Event("A", "visitor", at(10, 0)), Event("A", "enqueued", at(10, 0), queue="sales"),
-    Event("A", "accepted", at(10, 0, 30), "ann", "sales"), Event("A", "agent", at(10, 1), "ann"),
-    Event("A", "ended", at(11, 0, 30), "ann", "sales", "close"), Event("A", "closed", at(11, 0, 30), "ann", "sales"),
-    Event("A", "survey_sent", at(11, 0, 30), "ann", "sales", True),
-    Event("A", "rated", at(11, 10), "ann", "sales", 5), Event("A", "nps", at(11, 11), "ann", "sales", 10),
-    # B, billing: Cy transfers it to sales after 5 min, where Bob answers it (his first response) and closes it.
-    Event("B", "visitor", at(10, 30)), Event("B", "enqueued", at(10, 30), queue="billing"),
-    Event("B", "accepted", at(10, 30, 45), "cy", "billing"),
-    Event("B", "ended", at(10, 35, 45), "cy", "billing", "transfer"),
-    Event("B", "enqueued", at(10, 35, 45), queue="sales"), Event("B", "accepted", at(10, 36, 45), "bob", "sales"),
-    Event("B", "agent", at(10, 37, 45), "bob"), Event("B", "ended", at(10, 45, 45), "bob", "sales", "close"),
-    Event("B", "closed", at(10, 45, 45), "bob", "sales"),
-    Event("B", "survey_sent", at(10, 45, 45), "bob", "sales", False),
-    Event("B", "rated", at(11, 5, 45), "bob", "sales", 2),
-    # C, support: the visitor gives up after 2 minutes in the queue.
-    Event("C", "visitor", at(10, 50)), Event("C", "enqueued", at(10, 50), queue="support"),
-    Event("C", "left", at(10, 52)),
-]
-DEC_6, DEC_7 = date(2026, 12, 6), date(2026, 12, 7)
-
-
-def test_the_naive_figures_of_a_tiny_history_are_the_ones_worked_out_by_hand() -> None:
-    obs = naive.observations(TINY, ZoneInfo(ZONE))
-
-    experience = naive.report("experience", obs, DEC_6, DEC_7)
-    assert experience["figures"] == {
-        "csat": 50.0, "csat_answers": 2, "csat_sent": 2, "csat_response_rate": 100.0,
-        "nps": 100.0, "nps_answers": 1, "nps_asked": 1, "nps_response_rate": 100.0,
-        "first_response_median": 60, "first_response_p90": 465, "first_response_mean": 262.5,
-        "resolution_median": 945, "resolution_p90": 3630, "resolution_mean": 2287.5}
-    # Each figure on its stop event's day in Auckland: B's close at 23:45:45 on the 6th, its rating at 00:05:45 on
-    # the 7th; so the 7th has two answers to one survey sent that day.
-    assert experience["per_day"]["2026-12-06"] == {
-        "csat": None, "csat_answers": 0, "csat_sent": 1, "csat_response_rate": 0.0,
-        "nps": None, "nps_answers": 0, "nps_asked": 0, "nps_response_rate": None,
-        "first_response_median": 60, "first_response_p90": 465, "first_response_mean": 262.5,
-        "resolution_median": 945, "resolution_p90": 945, "resolution_mean": 945.0}
-    assert experience["per_day"]["2026-12-07"]["csat_response_rate"] == 200.0
-    assert experience["per_agent"]["bob"] == {
-        "csat": 0.0, "csat_answers": 1, "csat_sent": 1, "csat_response_rate": 100.0,
-        "nps": None, "nps_answers": 0, "nps_asked": 0, "nps_response_rate": None,
-        "first_response_median": 465, "first_response_p90": 465, "first_response_mean": 465.0,
-        "resolution_median": 945, "resolution_p90": 945, "resolution_mean": 945.0}
-
-    conversations = naive.report("conversations", obs, DEC_6, DEC_7)
-    assert conversations["figures"] == {
-        "closed": 2, "conversations": 2, "contacts": 3, "handle_median": 540, "handle_p90": 3600,
-        "handle_mean": 1480.0, "waits": 4, "answered": 3, "abandoned": 1, "abandonment_rate": 25.0,
-        "service_level": 25.0, "queue_answer_mean": 45.0,  # only A's wait of exactly 30 s is within 30 s
-        "sales": 0, "sales_credited": 0}
-    assert conversations["per_queue"]["sales"] == {
-        "closed": 2, "conversations": 2, "contacts": 2, "handle_median": 540, "handle_p90": 3600,
-        "handle_mean": 2070.0, "waits": 2, "answered": 2, "abandoned": 0, "abandonment_rate": 0.0,
-        "service_level": 50.0, "queue_answer_mean": 45.0, "sales": 0, "sales_credited": 0}
-    assert conversations["per_queue"]["support"]["abandonment_rate"] == 100.0
-    assert naive.report("conversations", obs, DEC_6, DEC_7, queue="billing")["figures"]["contacts"] == 1
-    assert naive.report("conversations", obs, DEC_6, DEC_7, sl=45)["figures"]["service_level"] == 50.0
-    assert (naive.bucket(30), naive.bucket(29.9), naive.bucket(200_000)) == (
-        (30.0, 45.0), (20.0, 30.0), (172_800.0, float("inf")))
-
-
-# --- the history, driven once for the module -------------------------------------------------------------------
+# --- the history, driven once -------------------------------------------------------------------
 
 
 @dataclass
@@ -153,8 +91,9 @@ def new_tenant(deps: Deps) -> str:
     return tenant_id
 
 
-@pytest.fixture(scope="module")
-def oracle(stack: Stack) -> Oracle:
+def drive_and_pump(stack: Stack) -> Oracle:
+    """The history driven through the services, its stream pumped into the real handler, and the naive
+    observations of its event log."""
     began = time.monotonic()
     clock = Clock(START)
     # No board pushes and no timers: the history has no use for them, and each would cost requests to moto.
@@ -212,7 +151,7 @@ def weeks(o: Oracle) -> list[tuple[date, date]]:
 # --- the history is the one the oracle needs ------------------------------------------------------------------------
 
 
-def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights(oracle: Oracle) -> None:
+def the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights(oracle: Oracle) -> None:
     log = oracle.history.log
     kinds = {kind: sum(1 for e in log if e.kind == kind) for kind in {e.kind for e in log}}
     assert kinds["closed"] + kinds["left"] == CONVERSATIONS and kinds["left"] >= 10  # some were sent away
@@ -251,33 +190,31 @@ def test_the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights
 # --- exact: ranges of up to 7 days ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("view", ["experience", "conversations"])
-def test_every_figure_of_every_week_equals_the_naive_one(oracle: Oracle, view: str) -> None:
-    for start, end in weeks(oracle):
+def every_figure_of_every_week_equals_the_naive_one(oracle: Oracle) -> None:
+    for view, (start, end) in itertools.product(("experience", "conversations"), weeks(oracle)):
         got = read(oracle.deps, oracle.tenant, view, start, end)
         want = expected(oracle, view, start, end)
         for part in ("figures", "per_day", "per_queue", "per_agent"):
             assert got[part] == want[part], (view, start, end, part)
 
 
-@pytest.mark.parametrize("view", ["experience", "conversations"])
-@pytest.mark.parametrize("queue", ["billing", "quick"])
-def test_one_queues_figures_equal_the_naive_ones(oracle: Oracle, view: str, queue: str) -> None:
+def one_queues_figures_equal_the_naive_ones(oracle: Oracle) -> None:
     start, end = weeks(oracle)[0]
-    got = read(oracle.deps, oracle.tenant, view, start, end, queue)
-    assert got == {k: v for k, v in expected(oracle, view, start, end, queue).items() if k in got}
-    assert got["figures"] != expected(oracle, view, start, end)["figures"]  # not the whole tenant's
+    for view, queue in itertools.product(("experience", "conversations"), ("billing", "quick")):
+        got = read(oracle.deps, oracle.tenant, view, start, end, queue)
+        assert got == {k: v for k, v in expected(oracle, view, start, end, queue).items() if k in got}, (view, queue)
+        assert got["figures"] != expected(oracle, view, start, end)["figures"]  # not the whole tenant's
 
 
-@pytest.mark.parametrize("sl", [20, 45, 60])
-def test_the_service_level_at_other_thresholds_equals_the_naive_one(oracle: Oracle, sl: int) -> None:
+def the_service_level_at_other_thresholds_equals_the_naive_one(oracle: Oracle) -> None:
     start, end = weeks(oracle)[0]
-    got = read(oracle.deps, oracle.tenant, "conversations", start, end, sl=sl)
-    want = expected(oracle, "conversations", start, end, sl=sl)
-    assert [got[p] for p in ("figures", "per_day")] == [want[p] for p in ("figures", "per_day")]
+    for sl in (20, 45, 60):
+        got = read(oracle.deps, oracle.tenant, "conversations", start, end, sl=sl)
+        want = expected(oracle, "conversations", start, end, sl=sl)
+        assert [got[p] for p in ("figures", "per_day")] == [want[p] for p in ("figures", "per_day")], sl
 
 
-def test_a_single_day_read_equals_that_days_row(oracle: Oracle) -> None:
+def a_single_day_read_equals_that_days_row(oracle: Oracle) -> None:
     days = [o.day for o in oracle.obs]
     busiest = max(set(days), key=days.count)
     for view in ("experience", "conversations"):
@@ -286,7 +223,7 @@ def test_a_single_day_read_equals_that_days_row(oracle: Oracle) -> None:
         assert got["per_day"] == {busiest.isoformat(): got["figures"]}
 
 
-def test_the_callbacks_view_counts_what_the_visitors_booked_and_cancelled(oracle: Oracle) -> None:
+def the_callbacks_view_counts_what_the_visitors_booked_and_cancelled(oracle: Oracle) -> None:
     ranges = [*weeks(oracle), (oracle.first - timedelta(days=1), oracle.last + timedelta(days=3))]  # beyond 7 too
     for start, end in ranges:
         got = read(oracle.deps, oracle.tenant, "callbacks", start, end)
@@ -318,9 +255,13 @@ def assert_close_enough(got: dict[str, Any], want: dict[str, Any], raw_figures: 
             assert got[key] == value, (key, got[key], value)
 
 
-@pytest.mark.parametrize("view", ["experience", "conversations"])
-def test_beyond_7_days_counts_and_means_stay_exact_and_medians_are_approximate_in_the_right_bucket(
-        oracle: Oracle, view: str) -> None:
+def beyond_7_days_counts_and_means_stay_exact_and_medians_are_approximate_in_the_right_bucket(
+        oracle: Oracle) -> None:
+    for view in ("experience", "conversations"):
+        beyond_7_days(oracle, view)
+
+
+def beyond_7_days(oracle: Oracle, view: str) -> None:
     from chalicelib.services import reports
 
     start, end = oracle.first - timedelta(days=1), oracle.last + timedelta(days=1)
@@ -381,7 +322,7 @@ def assert_figures(o: Oracle, tenant: str, obs: list[naive.Observation]) -> None
             assert got == {k: v for k, v in want.items() if k in got}, (view, start)
 
 
-def test_every_batch_delivered_twice_gives_the_same_figures(oracle: Oracle) -> None:
+def every_batch_delivered_twice_gives_the_same_figures(oracle: Oracle) -> None:
     tenant, records, obs = twin(oracle, 0)
 
     def twice(event: dict[str, Any], context: Any) -> Any:
@@ -415,17 +356,40 @@ class FlakyReports:
         return bool(self.real.record_all(facts))
 
 
-def test_a_crash_in_the_middle_of_a_batch_gives_the_same_figures_after_the_retry(
-        oracle: Oracle, monkeypatch: pytest.MonkeyPatch) -> None:
+def a_crash_in_the_middle_of_a_batch_gives_the_same_figures_after_the_retry(oracle: Oracle) -> None:
     tenant, records, obs = twin(oracle, 1)
     container = bootstrap.container()
     flaky = FlakyReports(container.deps.reports, fail_at=len(obs) // 3)
-    monkeypatch.setattr(bootstrap, "_container", replace(container, deps=replace(container.deps, reports=flaky)))
-
-    answers = lambda_delivers(records, 100, lambda_app.on_table_change)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "_container", replace(container, deps=replace(container.deps, reports=flaky)))
+        answers = lambda_delivers(records, 100, lambda_app.on_table_change)
 
     failed = [a["batchItemFailures"] for a in answers if a["batchItemFailures"]]
     assert len(failed) == 1 and len(failed[0]) == 1  # one record failed, once, and was delivered again
     assert flaky.calls > flaky.fail_at
-    monkeypatch.undo()
     assert_figures(oracle, tenant, obs)
+
+
+# --- the test -----------------------------------------------------------------------------------------------------
+
+CHECKS = (the_history_spans_more_than_a_week_of_queues_agents_and_local_midnights,
+          every_figure_of_every_week_equals_the_naive_one, one_queues_figures_equal_the_naive_ones,
+          the_service_level_at_other_thresholds_equals_the_naive_one, a_single_day_read_equals_that_days_row,
+          the_callbacks_view_counts_what_the_visitors_booked_and_cancelled,
+          beyond_7_days_counts_and_means_stay_exact_and_medians_are_approximate_in_the_right_bucket,
+          every_batch_delivered_twice_gives_the_same_figures,
+          a_crash_in_the_middle_of_a_batch_gives_the_same_figures_after_the_retry)
+
+
+@pytest.mark.background
+def test_the_reports_equal_the_naive_figures_of_a_seeded_history(stack: Stack) -> None:
+    """Minutes of CPU (the history's requests to moto, then its stream): run in the background beside the suite
+    (tests/conftest.py). Every check runs, and the test fails with every check that failed, by name."""
+    oracle = drive_and_pump(stack)
+    failures = []
+    for check in CHECKS:
+        try:
+            check(oracle)
+        except AssertionError as failed:
+            failures.append(f"{check.__name__}: {failed}")
+    assert not failures, "\n\n".join(failures)
