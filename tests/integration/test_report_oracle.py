@@ -251,6 +251,8 @@ def assert_close_enough(got: dict[str, Any], want: dict[str, Any], raw_figures: 
             low = naive.share(sum(1 for w in waits if w < lower_edge), len(waits))
             high = naive.share(sum(1 for w in waits if w < upper_edge), len(waits))
             assert low is not None and high is not None and low <= got[key] <= high, (got[key], low, high)
+            if raw_figures is not None:
+                assert raw_figures[key]["approximate"] is True, key
         else:
             assert got[key] == value, (key, got[key], value)
 
