@@ -20,6 +20,12 @@ CHILD = "GUICHET_BACKGROUND_CHILD"
 _children: dict[str, subprocess.Popen[str]] = {}
 
 
+def _log_of(nodeid: str) -> Path:
+    """Each background test's own output file (two children writing one file would mix their failures)."""
+    name = "".join(c if c.isalnum() else "-" for c in nodeid.rsplit("::", 1)[-1])
+    return ROOT / f".pytest-background-{name}.log"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get(CHILD) or os.environ.get("GUICHET_FOREGROUND") or config.option.collectonly:
         return
@@ -27,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not background or len(background) == len(items):
         return
     for item in background:
-        log = open(ROOT / ".pytest-background.log", "w")  # noqa: SIM115 - handed to the child, closed at exit
+        log = open(_log_of(item.nodeid), "w")  # noqa: SIM115 - handed to the child, closed at exit
         _children[item.nodeid] = subprocess.Popen(
             [sys.executable, "-m", "pytest", item.nodeid, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
             env={**os.environ, CHILD: "1"}, stdout=log, stderr=subprocess.STDOUT, text=True,
@@ -46,7 +52,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     if child is None:
         return None
     code = child.wait()
-    output = (ROOT / ".pytest-background.log").read_text()
+    output = _log_of(pyfuncitem.nodeid).read_text()
     if code != 0:
         pytest.fail(f"the background run of {pyfuncitem.nodeid} failed (exit {code}):\n{output[-20000:]}",
                     pytrace=False)
