@@ -21,6 +21,8 @@ what any request answers or stores (tests/integration/test_moto_server.py pins t
 - Every DynamoDB answer goes through moto's generic response serializer, which walks the operation's output
   shape member by member (most of a GetItem's time). The item operations' results are already in DynamoDB's wire
   format, so here they are dumped as JSON directly (binary values base64-encoded, as the serializer does).
+  DynamoDB Streams' GetRecords too: a page of a thousand records took seconds to serialize, and the stream pump
+  reads one every second (its times become epoch seconds, as AWS's JSON protocol writes them).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from moto import backends
@@ -41,6 +44,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.sqs import models as sqs_models
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -161,6 +165,28 @@ def _data_plane_serialized(self: DynamoHandler, action_result: Any) -> Any:
     return 200, headers, body
 
 
+_original_streams_serialized = DynamoDBStreamsHandler.serialized
+
+
+def _stream_wire(value: object) -> str | float:
+    if isinstance(value, datetime):  # to the millisecond, as moto's serializer writes it
+        return int(value.replace(tzinfo=value.tzinfo or UTC).timestamp() * 1000) / 1000
+    return _wire(value)
+
+
+def _streams_serialized(self: DynamoDBStreamsHandler, action_result: Any) -> Any:
+    """GetRecords' answer as JSON, straight from moto's result (the records' images are DynamoDB's wire format)."""
+    result = action_result.result
+    if self._get_action() != "GetRecords" or not isinstance(result, dict):
+        return _original_streams_serialized(self, action_result)
+    try:
+        body = json.dumps(result, default=_stream_wire, separators=(",", ":"))
+    except TypeError:
+        return _original_streams_serialized(self, action_result)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "server": "amazon.com", **self.response_headers}
+    return 200, headers, body
+
+
 def speed_up_moto() -> None:
     """Idempotent; see the module's docstring."""
     if dynamodb_models.DynamoDBBackend.transact_write_items is _journaled_transact_write_items:
@@ -172,6 +198,7 @@ def speed_up_moto() -> None:
     sqs_models.unix_time_millis = _unix_time_millis
     backends.list_of_moto_modules = _moto_modules  # type: ignore[assignment]
     DynamoHandler.serialized = _data_plane_serialized  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.serialized = _streams_serialized  # type: ignore[method-assign]
 
 
 class _OneAtATime:

@@ -211,3 +211,36 @@ def test_item_answers_dumped_directly_equal_moto_serializer_answers(table: tuple
         DynamoHandler.serialized = moto_server._data_plane_serialized  # type: ignore[method-assign]
     assert fast == slow
     assert fast[0]["Item"]["b"] == {"B": b"\x00\xffbinary"} and fast[0]["Item"]["bs"] == {"BS": [b"x", b"y"]}
+
+
+def test_stream_records_dumped_directly_equal_moto_serializer_records(endpoint: str, table: tuple[Any, str]) -> None:
+    """GetRecords answers the same records (keys, images with binary values, times) through either serializer."""
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    from local import moto_server
+
+    ddb, name = table
+    item = {"pk": {"S": "p"}, "sk": {"S": "1"}, "b": {"B": b"\x00\xff"}, "n": {"N": "1"}, "g": {"S": "G"},
+            "gs": {"S": "1"}}
+    ddb.put_item(TableName=name, Item=item)
+    ddb.update_item(TableName=name, Key={"pk": {"S": "p"}, "sk": {"S": "1"}}, UpdateExpression="SET n = :two",
+                    ExpressionAttributeValues={":two": {"N": "2"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "p"}, "sk": {"S": "1"}})
+    streams = _client("dynamodbstreams", endpoint)
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def records() -> list[dict[str, Any]]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        return list(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"])
+
+    assert DynamoDBStreamsHandler.serialized is moto_server._streams_serialized
+    fast = records()
+    DynamoDBStreamsHandler.serialized = moto_server._original_streams_serialized  # type: ignore[method-assign]
+    try:
+        slow = records()
+    finally:
+        DynamoDBStreamsHandler.serialized = moto_server._streams_serialized  # type: ignore[method-assign]
+    assert [r["eventName"] for r in fast] == ["INSERT", "MODIFY", "REMOVE"]
+    assert fast == slow
+    assert fast[0]["dynamodb"]["NewImage"]["b"] == {"B": b"\x00\xff"}
