@@ -81,9 +81,12 @@ def test_many_threads_changing_state_arm_at_most_one_push_per_second(stack: Any,
     assert 3 <= len(pushes) <= BURST_SECONDS + 1  # a push each second of the burst, never more
     due = [fire_at for _, fire_at in pushes]
     assert all((later - earlier).total_seconds() >= 1 for earlier, later in pairwise(due))
+    # Counted on the gate's clock (the second each winning claim was made in: its due time less the period), not on
+    # when the arming thread got to run, which a loaded machine delays and bunches.
     per_second: dict[int, int] = {}
-    for at, _ in pushes:
-        per_second[int(at)] = per_second.get(int(at), 0) + 1
+    for _, fire_at in pushes:
+        claimed = int((fire_at - board.PERIOD).timestamp())
+        per_second[claimed] = per_second.get(claimed, 0) + 1
     assert max(per_second.values()) == 1
 
 

@@ -451,7 +451,8 @@ def test_timer_pump_fires_schedules_and_delayed_messages_once(aws: EmbeddedAws, 
             ActionAfterCompletion="DELETE",
             Target={"Arn": queue_arn, "RoleArn": "arn:aws:iam::123456789012:role/s", "Input": f'{{"kind":"{name}"}}'},
         )
-    sqs.send_message(QueueUrl=queue_url, MessageBody='{"kind":"delayed"}', DelaySeconds=1)
+    # 5 s: the first pass below comes well before it even on a loaded machine (1 s was sometimes due already).
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"kind":"delayed"}', DelaySeconds=5)
     sqs.send_message(QueueUrl=queue_url, MessageBody='{"kind":"flaky"}')
     rec.fail_once.add('{"kind":"flaky"}')
 
@@ -460,7 +461,7 @@ def test_timer_pump_fires_schedules_and_delayed_messages_once(aws: EmbeddedAws, 
     first = pump.pump_once()
     assert first.fired == 1 and first.failed == 1
     assert rec.timers == ['{"kind":"due"}']
-    deadline = time.monotonic() + 6
+    deadline = time.monotonic() + 12
     while len(rec.timers) < 3 and time.monotonic() < deadline:
         pump.pump_once()
         time.sleep(0.1)
