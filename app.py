@@ -14,7 +14,7 @@ from chalicelib import bootstrap, ws
 from chalicelib.adapters import telemetry
 from chalicelib.domain.errors import ConnectionGone, Forbidden, Unauthorized
 from chalicelib.domain.model import Principal
-from chalicelib.rest import calls, desk, http, public, reports, supervision
+from chalicelib.rest import admin, calls, desk, http, public, reports, supervision
 from chalicelib.services import auth, connections, inbound, tenants, timers
 
 app = Chalice(app_name="guichet")
@@ -25,7 +25,7 @@ log = logging.getLogger("guichet")  # JSON lines through Powertools' Logger (doc
 # --- REST: one blueprint per audience (chalicelib/rest/) ------------------------------------------------------------
 
 http.serve(app)
-for blueprint in (public.bp, desk.bp, supervision.bp, calls.bp, reports.bp):
+for blueprint in (public.bp, desk.bp, supervision.bp, calls.bp, reports.bp, admin.bp):
     app.register_blueprint(blueprint)
 
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.ports import AgentTokenVerifier, Deps, IdentityProvider, Mailer, SecretStore
+from chalicelib.ports import AgentTokenVerifier, Deps, IdentityProvider, Mailer, SecretStore, UserAccounts
 from chalicelib.settings import settings
 
 
@@ -17,6 +17,8 @@ class Container:
     agent_tokens: AgentTokenVerifier
     identity: IdentityProvider
     mailer: Mailer
+    #: The console's side of the users (issue 16): Cognito's admin calls.
+    accounts: UserAccounts
 
 
 _lock = threading.Lock()
@@ -50,7 +52,9 @@ def _build() -> Container:
     from chalicelib.adapters.board_gate import DynamoBoardGate
     from chalicelib.adapters.chime import ChimeTelephony
     from chalicelib.adapters.cognito import CognitoIdentity, CognitoTokenVerifier
+    from chalicelib.adapters.dynamodb.audit import DynamoAuditLog
     from chalicelib.adapters.dynamodb.facts import DynamoReports
+    from chalicelib.adapters.dynamodb.users import DynamoUsers
     from chalicelib.adapters.mail import SesMailer
     from chalicelib.adapters.push import ApiGatewayPush
     from chalicelib.adapters.rate_limits import DynamoRateLimits
@@ -93,13 +97,17 @@ def _build() -> Container:
         softphone=config.softphone,
         reports=DynamoReports(),
         board=DynamoBoardGate(),
+        audit=DynamoAuditLog(),
+        users=DynamoUsers(),
     )
+    identity = CognitoIdentity(config.user_pool_id, config.user_pool_client_id)
     return Container(
         deps=deps,
         secrets=secrets,
         agent_tokens=CognitoTokenVerifier(config.cognito_issuer, config.user_pool_client_id, config.jwks_url),
-        identity=CognitoIdentity(config.user_pool_id, config.user_pool_client_id),
+        identity=identity,
         mailer=mailer,
+        accounts=identity,
     )
 
 

@@ -36,6 +36,8 @@ class Settings:
     softphone: str = "chime"
     #: Hold music, notices and recordings (infra/template.yaml, AudioBucket); empty: no audio store.
     audio_bucket: str = ""
+    #: The desk's address, for the invitations' emails (empty: the admin's page's origin + "/desk").
+    desk_url: str = ""
 
     @property
     def cognito_issuer(self) -> str:
@@ -69,4 +71,5 @@ def settings() -> Settings:
         chime_endpoint_url=env.get("CHIME_ENDPOINT_URL") or None,
         softphone="local" if env.get("SOFTPHONE") == "local" else "chime",
         audio_bucket=env.get("AUDIO_BUCKET", ""),
+        desk_url=env.get("DESK_URL", ""),
     )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters.aws import client, error_code
-from chalicelib.domain.errors import Conflict, Unauthorized
+from chalicelib.domain.errors import Conflict, InvalidInput, Unauthorized
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import LoginResult
 
@@ -34,10 +34,72 @@ class CognitoIdentity:
             if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
                 raise Unauthorized("wrong username or password") from exc
             raise
-        result = answer.get("AuthenticationResult")
-        if not result:
-            raise Unauthorized(f"login needs a further step: {answer.get('ChallengeName', 'unknown')}")
-        return LoginResult(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+        return _login_result(answer, username)
+
+    def set_new_password(self, username: str, session: str, new_password: str) -> LoginResult:
+        idp = client("cognito-idp")
+        try:
+            answer = idp.respond_to_auth_challenge(
+                ClientId=self._client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
+                ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+            )
+        except Exception as exc:
+            code = error_code(exc)
+            if code == "InvalidPasswordException":
+                raise InvalidInput("the password needs 12 characters or more, with upper and lower case letters "
+                                   "and a digit", field="new_password") from exc
+            if code in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException",
+                        "UserNotFoundException", "InvalidParameterException"}:
+                raise Unauthorized("this sign-in has expired: sign in again") from exc
+            raise
+        return _login_result(answer, username)
+
+    def invite(self, tenant: str, email: str, name: str, roles: Sequence[str], temporary_password: str) -> str:
+        """A user named by their email who must set a password at their first login; Cognito sends nothing (the
+        app mails the invitation itself)."""
+        idp = client("cognito-idp")
+        try:
+            created = idp.admin_create_user(
+                UserPoolId=self._pool,
+                Username=email,
+                TemporaryPassword=temporary_password,
+                UserAttributes=[{"Name": "name", "Value": name}, {"Name": "email", "Value": email},
+                                {"Name": "email_verified", "Value": "true"}, {"Name": TENANT_CLAIM, "Value": tenant}],
+                MessageAction="SUPPRESS",
+            )
+        except Exception as exc:
+            if error_code(exc) == "UsernameExistsException":
+                raise Conflict("a user with this email exists", field="email") from exc
+            raise
+        self.set_roles(email, roles, ())
+        attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+        return str(attributes.get("sub") or created["User"]["Username"])
+
+    def set_roles(self, username: str, added: Sequence[str], removed: Sequence[str]) -> None:
+        idp = client("cognito-idp")
+        for role in added:
+            idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
+        for role in removed:
+            idp.admin_remove_user_from_group(UserPoolId=self._pool, Username=username, GroupName=role)
+
+    def set_active(self, username: str, active: bool) -> None:
+        """Enable or disable the user; disabling also revokes their refresh tokens (their ID token lives on until
+        it expires: docs/admin.md)."""
+        idp = client("cognito-idp")
+        if active:
+            idp.admin_enable_user(UserPoolId=self._pool, Username=username)
+            return
+        idp.admin_disable_user(UserPoolId=self._pool, Username=username)
+        try:
+            idp.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except Exception as exc:  # disabled already, which is what matters; the sign-out is a best effort
+            if error_code(exc) not in {"NotAuthorizedException", "UserNotFoundException"}:
+                raise
+
+    def set_temporary_password(self, username: str, temporary_password: str) -> None:
+        """The user must change this password at their next login (FORCE_CHANGE_PASSWORD)."""
+        client("cognito-idp").admin_set_user_password(UserPoolId=self._pool, Username=username,
+                                                      Password=temporary_password, Permanent=False)
 
     def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
         idp = client("cognito-idp")
@@ -57,6 +119,16 @@ class CognitoIdentity:
             idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
         attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
         return str(attributes.get("sub") or created["User"]["Username"])
+
+
+def _login_result(answer: dict[str, Any], username: str) -> LoginResult:
+    result = answer.get("AuthenticationResult")
+    if result:
+        return LoginResult(id_token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
+    if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        return LoginResult(id_token="", expires_in=0, challenge="new_password", session=str(answer.get("Session")),
+                           username=username)
+    raise Unauthorized(f"login needs a further step: {answer.get('ChallengeName', 'unknown')}")
 
 
 class CognitoTokenVerifier:

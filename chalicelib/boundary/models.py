@@ -166,3 +166,16 @@ class AgendaQuery(Query):
     """The agenda's day on the tenant's clock (issue 13, CB-11); today when absent."""
 
     day: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+
+
+# --- issue 16: the audit log ----------------------------------------------------------------------------------------
+
+
+class AuditLogQuery(Query):
+    """GET /tenants/{t}/audit: the domain checks each filter (chalicelib/domain/audit.py `query_from`)."""
+
+    from_: Annotated[str, StringConstraints(max_length=32)] | None = Field(default=None, alias="from")
+    to: Annotated[str, StringConstraints(max_length=32)] | None = None
+    actor: Annotated[str, StringConstraints(max_length=128)] | None = None
+    action: Annotated[str, StringConstraints(max_length=128)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.ports.admin import AuditLog, User, UserAccounts, UserDirectory
 from chalicelib.ports.board import BoardGate
 from chalicelib.ports.callbacks import CallbackRepository
 from chalicelib.ports.conversations import (
@@ -52,6 +53,7 @@ __all__ = [
     "AssignmentLost",
     "Assignments",
     "AudioStore",
+    "AuditLog",
     "BoardGate",
     "CallbackRepository",
     "Clock",
@@ -84,6 +86,9 @@ __all__ = [
     "TenantRepository",
     "Timer",
     "Timers",
+    "User",
+    "UserAccounts",
+    "UserDirectory",
 ]
 
 
@@ -125,3 +130,6 @@ class Deps:
     reports: ReportStore | None = None
     #: Watchers of the live Production board and its push gate (services/board.py); None: no live board.
     board: BoardGate | None = None
+    #: The administration's audit log and user directory (issue 16); None: not set up.
+    audit: AuditLog | None = None
+    users: UserDirectory | None = None

@@ -3,11 +3,12 @@ the per-visitor counters. The package's __init__ re-exports every name."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import (
     Agent,
@@ -29,12 +30,23 @@ class Tenant:
     identity_secret: str = ""
     #: Groups, rules, skills and fairness (ROUTE-1 to ROUTE-7).
     routing: RoutingConfig = field(default_factory=RoutingConfig)
+    #: The revision of the tenant's item: every admin write is conditional on the one it read (issue 16).
+    version: int = 0
 
 
 class TenantRepository(Protocol):
     def get(self, tenant: str) -> Tenant | None: ...
 
     def put(self, tenant: Tenant) -> None: ...
+
+    def read(self, tenant: str) -> Tenant | None:
+        """The tenant as stored now (a consistent read, not the cache): what an admin write starts from."""
+        ...
+
+    def update(self, tenant: Tenant, entry: AuditEntry | None) -> Tenant:
+        """Write `tenant` on the condition that the stored revision is still `tenant.version`, with the audit entry
+        in the same transaction; returns it at its new revision. Conflict (field "version") when it changed."""
+        ...
 
 
 class AgentRepository(Protocol):
@@ -48,8 +60,10 @@ class AgentRepository(Protocol):
         """Record which of the agent's queues are switched off (their availability follows)."""
         ...
 
-    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
-        """An admin's change of capacity, skills, groups and routing flags (their availability follows)."""
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings,
+                        audit: Callable[[Agent, Agent], AuditEntry] | None = None) -> Agent:
+        """An admin's change of capacity, skills, groups and routing flags (their availability follows); `audit`
+        makes the entry written in the same transaction, from the revision the change was made on."""
         ...
 
     def set_line(self, tenant: str, agent_id: str, line: str) -> Agent:

@@ -41,6 +41,10 @@ class AgentTokenVerifier(Protocol):
 class LoginResult:
     id_token: str
     expires_in: int
+    #: "new_password" when the user must set a password first (no token then; `session` continues the login).
+    challenge: str = ""
+    session: str = ""
+    username: str = ""
 
 
 class IdentityProvider(Protocol):
@@ -48,6 +52,10 @@ class IdentityProvider(Protocol):
 
     def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
         """Create a confirmed user bound to a tenant; returns its stable id (sub)."""
+        ...
+
+    def set_new_password(self, username: str, session: str, new_password: str) -> LoginResult:
+        """Answer the "new_password" challenge of a login: the user's own password replaces the temporary one."""
         ...
 
 

@@ -10,9 +10,11 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.model import Principal
+from chalicelib.ports import LoginResult
 from chalicelib.rest.http import (
     authenticated,
     current_request,
+    domain_checked_body,
     json_response,
     request_body,
     request_query,
@@ -20,7 +22,18 @@ from chalicelib.rest.http import (
     source_ip,
     visitor_origin,
 )
-from chalicelib.services import auth, callbacks, conversations, frames, routing, sales, surveys, tenants, visitors
+from chalicelib.services import (
+    auth,
+    callbacks,
+    conversations,
+    frames,
+    routing,
+    sales,
+    surveys,
+    tenants,
+    users,
+    visitors,
+)
 
 bp = Blueprint(__name__)
 
@@ -36,7 +49,28 @@ def health() -> dict[str, str]:
 def login() -> dict[str, Any]:
     body = request_body("Login")
     c = bootstrap.container()
-    result, principal = auth.login(c.identity, c.agent_tokens, body.username, body.password)
+    result = auth.password_login(c.identity, body.username, body.password)
+    if result.challenge:  # a temporary password: the user sets their own first (POST /auth/password)
+        return {"challenge": result.challenge, "session": result.session, "username": result.username}
+    return _signed_in(result)
+
+
+@bp.route("/auth/password", methods=["POST"])
+@rest
+def set_password() -> dict[str, Any]:
+    """Answer the "new_password" challenge of a login: {"username", "session", "new_password"}; answers as a login
+    does (the status in the user directory becomes "confirmed")."""
+    c = bootstrap.container()
+    fields = domain_checked_body()
+    username, session, password = users.new_password_fields(fields.get("username"), fields.get("session"),
+                                                             fields.get("new_password"))
+    answer = _signed_in(c.identity.set_new_password(username, session, password))
+    users.password_set(c.deps, answer["tenant"], answer["agent"]["id"])
+    return answer
+
+
+def _signed_in(result: LoginResult) -> dict[str, Any]:
+    principal = bootstrap.container().agent_tokens.verify(result.id_token)
     return {
         "id_token": result.id_token,
         "expires_in": result.expires_in,

@@ -10,7 +10,7 @@ from chalice.app import Blueprint
 from chalicelib import bootstrap, boundary
 from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import Forbidden
-from chalicelib.rest.http import authenticated, domain_checked_body, request_body, rest
+from chalicelib.rest.http import authenticated, domain_checked_body, request_body, rest, source_ip
 from chalicelib.services import call_audio, frames, holding, routing_admin, supervision, tenants
 
 bp = Blueprint(__name__)
@@ -49,7 +49,8 @@ def get_settings(tenant: str) -> dict[str, Any]:
 @bp.route("/tenants/{tenant}/settings", methods=["PUT"])
 @rest
 def put_settings(tenant: str) -> dict[str, Any]:
-    return tenants.change_settings(bootstrap.container().deps, authenticated(tenant), domain_checked_body()).to_json()
+    return tenants.change_settings(bootstrap.container().deps, authenticated(tenant), domain_checked_body(),
+                                   source_ip()).to_json()
 
 
 @bp.route("/tenants/{tenant}/callbacks/audio/{kind}", methods=["PUT"])
@@ -58,7 +59,7 @@ def put_call_audio(tenant: str, kind: str) -> dict[str, Any]:
     """Admins: hold music or the recording notice, as 8 kHz mono 16-bit PCM WAV in base64 (CB-7, CB-9)."""
     principal = authenticated(tenant)
     body = request_body("AudioUpload", boundary.AUDIO_BODY_BYTES)
-    return call_audio.upload(bootstrap.container().deps, principal, kind, body.wav_base64)
+    return call_audio.upload(bootstrap.container().deps, principal, kind, body.wav_base64, source_ip())
 
 
 @bp.route("/tenants/{tenant}/routing", methods=["GET"])
@@ -74,7 +75,7 @@ def get_routing(tenant: str) -> dict[str, Any]:
 def put_routing(tenant: str) -> dict[str, Any]:
     """Admins: replace the routing configuration."""
     deps = bootstrap.container().deps
-    config = routing_admin.replace_routing_config(deps, authenticated(tenant), domain_checked_body())
+    config = routing_admin.replace_routing_config(deps, authenticated(tenant), domain_checked_body(), source_ip())
     return routing_policy.config_to_json(config)
 
 
@@ -89,7 +90,8 @@ def get_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
 def put_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
     """Admins: an agent's capacity per channel, skills, groups and routing flags."""
     deps = bootstrap.container().deps
-    changed = routing_admin.change_agent_settings(deps, authenticated(tenant), agent_id, domain_checked_body())
+    changed = routing_admin.change_agent_settings(deps, authenticated(tenant), agent_id, domain_checked_body(),
+                                                 source_ip())
     return frames.agent(changed)
 
 
@@ -97,4 +99,4 @@ def put_agent_settings(tenant: str, agent_id: str) -> dict[str, Any]:
 @rest
 def get_identity_secret(tenant: str) -> dict[str, str]:
     """Admins: the key the brand's server signs its logged-in customers' identity with."""
-    return {"secret": tenants.identity_secret(bootstrap.container().deps, authenticated(tenant))}
+    return {"secret": tenants.identity_secret(bootstrap.container().deps, authenticated(tenant), source_ip())}

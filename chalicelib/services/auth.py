@@ -54,10 +54,17 @@ def require_role(principal: Principal, role: Role, *others: Role) -> None:
 def login(identity: IdentityProvider, agent_tokens: AgentTokenVerifier, username: object, password: object
           ) -> tuple[LoginResult, Principal]:
     """An agent's password login; the principal comes from verifying the token Cognito issued."""
+    result = password_login(identity, username, password)
+    if result.challenge:
+        raise Unauthorized(f"login needs a further step: {result.challenge}")
+    return result, agent_tokens.verify(result.id_token)
+
+
+def password_login(identity: IdentityProvider, username: object, password: object) -> LoginResult:
+    """A password login: a token, or the "new_password" challenge of a user who has a temporary password."""
     for name, value in (("username", username), ("password", password)):
         if value is None or value == "":
             raise MissingField(name)
         if not isinstance(value, str):
             raise InvalidInput(f"'{name}' must be a string", field=name)
-    result = identity.login(str(username), str(password))
-    return result, agent_tokens.verify(result.id_token)
+    return identity.login(str(username), str(password))

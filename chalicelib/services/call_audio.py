@@ -13,10 +13,11 @@ from chalicelib.domain.callbacks.audio import KINDS, audio_key, wav_from_base64
 from chalicelib.domain.errors import InvalidInput, NotFound, Unavailable
 from chalicelib.domain.model import Principal, Role
 from chalicelib.ports import Deps
+from chalicelib.services import audit, tenants
 from chalicelib.services.auth import require_role
 
 
-def upload(deps: Deps, admin: Principal, kind: str, wav_base64: str) -> dict[str, Any]:
+def upload(deps: Deps, admin: Principal, kind: str, wav_base64: str, ip: str = "") -> dict[str, Any]:
     """Stores the WAV and sets `callback.<kind>` to its key; answers {"key", "seconds"}. Nothing is stored or changed
     when the file is refused."""
     require_role(admin, Role.ADMIN)
@@ -33,6 +34,9 @@ def upload(deps: Deps, admin: Principal, kind: str, wav_base64: str) -> dict[str
     change: dict[str, object] = {kind: key}
     if kind == "acd_welcome":  # its length: the silence after it is counted from it (domain/callbacks/acd.py)
         change["acd_welcome_ms"] = round(wav.seconds * 1000)
+    tenant = tenants.latest(deps, admin.tenant)  # the revision the change is written on (with its audit entry)
     changed = rules.updated(tenant.settings, {"callback": change})
-    deps.tenants.put(replace(tenant, settings=changed))
+    entry = audit.new_entry(deps, admin, ip=ip, action="callback.audio", target=f"callback.{kind}",
+                            before={"key": tenant.settings.to_json().get("callback", {}).get(kind)}, after={"key": key})
+    deps.tenants.update(replace(tenant, settings=changed), entry)
     return {"key": key, "seconds": wav.seconds}

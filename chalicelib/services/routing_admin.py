@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import routing as policy
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound
 from chalicelib.domain.model import Agent, Conversation, Principal, PrincipalKind, Role
 from chalicelib.domain.routing import Group, Medium, RoutingConfig, RoutingContext
 from chalicelib.ports import Deps, Tenant, Timer
-from chalicelib.services import fanout, frames, queue_position, routing, tenants
+from chalicelib.services import audit, fanout, frames, queue_position, routing, tenants
 from chalicelib.services.auth import require_role
 
 
@@ -24,12 +25,15 @@ def routing_config(deps: Deps, caller: Principal) -> RoutingConfig:
     return _tenant(deps, caller.tenant).routing
 
 
-def replace_routing_config(deps: Deps, admin: Principal, body: object) -> RoutingConfig:
-    """The whole configuration at once (groups, rules, skills, fairness): what is left out is gone."""
+def replace_routing_config(deps: Deps, admin: Principal, body: object, ip: str = "") -> RoutingConfig:
+    """The whole configuration at once (groups, rules, skills, fairness): what is left out is gone. Written on the
+    revision read, with its audit entry ("routing.update"), in one transaction."""
     require_role(admin, Role.ADMIN)
     config = policy.config_from_json(body)
-    tenant = _tenant(deps, admin.tenant)
-    deps.tenants.put(replace(tenant, routing=config))
+    tenant = tenants.latest(deps, admin.tenant)
+    entry = audit.new_entry(deps, admin, ip=ip, action="routing.update", target="routing",
+                            before=policy.config_to_json(tenant.routing), after=policy.config_to_json(config))
+    deps.tenants.update(replace(tenant, routing=config), entry)
     groups = sorted(set(tenant.routing.groups) | set(config.groups))
     reindex(deps, admin.tenant, {"groups": groups})
     # Warm containers keep the old configuration up to their cache's age (5 s) and may index an agent the old way
@@ -125,7 +129,7 @@ def agent_settings(deps: Deps, caller: Principal, agent_id: str) -> Agent:
     return agent
 
 
-def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: object) -> Agent:
+def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: object, ip: str = "") -> Agent:
     """Capacity per channel, skills and levels, groups, "route to me first", multi-channel and the call settings
     (takes calls, own line, auto-answer) for one agent.
 
@@ -141,7 +145,12 @@ def change_agent_settings(deps: Deps, admin: Principal, agent_id: str, body: obj
         from chalicelib.services import softphone  # the calls' modules: loaded when a call setting changes
 
         softphone.refuse_desk_in_acd_mode(deps, admin.tenant, settings.answer_calls)
-    agent = deps.agents.change_settings(admin.tenant, agent_id, settings)
+
+    def entry(before: Agent, after: Agent) -> AuditEntry:  # in the agent's own transaction: before is as written on
+        return audit.new_entry(deps, admin, ip=ip, action="agent.settings", target=f"agent:{agent_id}",
+                               before=frames.agent(before), after=frames.agent(after))
+
+    agent = deps.agents.change_settings(admin.tenant, agent_id, settings, audit=entry)
     if routing.pull(deps, agent):
         agent = deps.agents.get(admin.tenant, agent_id) or agent
     who = Principal(tenant=admin.tenant, id=agent_id, kind=PrincipalKind.AGENT)

@@ -12,7 +12,8 @@ from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.ports import Deps, IdentityProvider, Tenant
+from chalicelib.ports import Deps, IdentityProvider, Tenant, User
+from chalicelib.services import audit
 from chalicelib.services.auth import require_role
 
 
@@ -23,12 +24,15 @@ def create_tenant(deps: Deps, tenant_id: str, name: str, settings: TenantSetting
     return tenant
 
 
-def identity_secret(deps: Deps, admin: Principal) -> str:
-    """What the brand's server signs its customers' identity with (admins only)."""
+def identity_secret(deps: Deps, admin: Principal, ip: str = "") -> str:
+    """What the brand's server signs its customers' identity with (admins only). Each read is audited, without the
+    value."""
     require_role(admin, Role.ADMIN)
     tenant = deps.tenants.get(admin.tenant)
     if tenant is None:
         raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
+    if deps.audit is not None:
+        audit.record_read(deps, admin, ip=ip, action="identity_secret.read", target="identity_secret")
     return tenant.identity_secret
 
 
@@ -64,15 +68,24 @@ def check_origin(deps: Deps, tenant_id: str, origin: str | None, caller: Princip
         raise Forbidden("this page's origin may not use this tenant's widget", field="origin")
 
 
-def change_settings(deps: Deps, admin: Principal, changes: object) -> TenantSettings:
-    """An admin changes some settings; the others keep their values."""
+def change_settings(deps: Deps, admin: Principal, changes: object, ip: str = "") -> TenantSettings:
+    """An admin changes some settings; the others keep their values. Written on the revision read, with its audit
+    entry ("settings.update": the fields that changed), in one transaction."""
     require_role(admin, Role.ADMIN)
-    tenant = deps.tenants.get(admin.tenant)
-    if tenant is None:
-        raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
+    tenant = latest(deps, admin.tenant)
     changed = rules.updated(tenant.settings, changes)
-    deps.tenants.put(replace(tenant, settings=changed))
+    entry = audit.new_entry(deps, admin, ip=ip, action="settings.update", target="settings",
+                            before=tenant.settings.to_json(), after=changed.to_json())
+    deps.tenants.update(replace(tenant, settings=changed), entry)
     return changed
+
+
+def latest(deps: Deps, tenant_id: str) -> Tenant:
+    """The tenant as stored now (not the cache): an admin's change is written on this revision."""
+    tenant = deps.tenants.read(tenant_id)
+    if tenant is None:
+        raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
+    return tenant
 
 
 def create_agent(
@@ -87,7 +100,14 @@ def create_agent(
     capacity: int = DEFAULT_CHAT_CAPACITY,
     queues: Sequence[str] = (DEFAULT_QUEUE,),
 ) -> Agent:
+    """A confirmed user with a password (the demo, the operator CLI, tests), their agent item, and their entry in
+    the user directory (the console's Users page) when the deployment keeps one."""
     agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles])
     agent = Agent(tenant=tenant, id=agent_id, name=name, capacity=capacity, queues=tuple(queues))
     deps.agents.put(agent)
+    if deps.users is not None:
+        email = username if "@" in username else ""
+        deps.users.create(User(tenant=tenant, id=agent_id, username=username, email=email, name=name,
+                               roles=tuple(sorted(r.value for r in roles)), status="confirmed",
+                               created_at=deps.clock.now()), None)
     return agent

@@ -63,12 +63,26 @@ class SequentialIds:
 class FakeTenants:
     def __init__(self, *tenants: str) -> None:
         self.items = {t: Tenant(id=t, name=t.title()) for t in tenants}
+        self.audit: list[Any] = []
 
     def get(self, tenant: str) -> Tenant | None:
         return self.items.get(tenant)
 
     def put(self, tenant: Tenant) -> None:
         self.items[tenant.id] = tenant
+
+    def read(self, tenant: str) -> Tenant | None:
+        return self.items.get(tenant)
+
+    def update(self, tenant: Tenant, entry: Any) -> Tenant:
+        """As DynamoTenants.update: on the revision read, with the audit entry (kept in `audit`)."""
+        stored = self.items.get(tenant.id)
+        if stored is None or stored.version != tenant.version:
+            raise Conflict("the settings changed meanwhile", field="version")
+        self.items[tenant.id] = replace(tenant, version=tenant.version + 1)
+        if entry is not None:
+            self.audit.append(entry)
+        return self.items[tenant.id]
 
 
 class FakeConversations:
@@ -239,6 +253,7 @@ class FakeConversations:
 class FakeAgents:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Agent] = {}
+        self.audit: list[Any] = []
 
     def get(self, tenant: str, agent_id: str) -> Agent | None:
         return self.items.get((tenant, agent_id))
@@ -261,8 +276,10 @@ class FakeAgents:
         self.items[(tenant, agent_id)] = agent
         return agent
 
-    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings, audit: Any = None) -> Agent:
         agent = with_settings(self.items[(tenant, agent_id)], settings)
+        if audit is not None:
+            self.audit.append(audit(self.items[(tenant, agent_id)], agent))
         holder = self.by_keypad(tenant, agent.keypad_id) if agent.keypad_id else None
         if holder is not None and holder.id != agent_id:
             raise Conflict("another agent of the tenant has this keypad id", field="keypad_id")

@@ -14,10 +14,12 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from chalicelib.adapters.dynamodb.audit import audit_put
 from chalicelib.adapters.dynamodb.items import AgentItem, KeypadItem, ReadyItem, RosterItem
 from chalicelib.adapters.dynamodb.keys import PROFILE, _keypad_pk, _principal_pk, _ready_pk, _roster_pk
 from chalicelib.adapters.dynamodb.tenants import _RoutingConfigs
 from chalicelib.adapters.dynamodb.transactions import _Tx
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Agent, AgentStatus, Conversation, PrincipalKind
 from chalicelib.domain.routing import (
@@ -149,7 +151,10 @@ class DynamoAgents(_RoutingConfigs):
 
         return self._update(tenant, agent_id, change)
 
-    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings) -> Agent:
+    def change_settings(self, tenant: str, agent_id: str, settings: AgentSettings,
+                        audit: Callable[[Agent, Agent], AuditEntry] | None = None) -> Agent:
+        """An admin's change; `audit` makes the entry that goes in the same transaction (from the revision read)."""
+
         def change(current: Agent) -> tuple[Agent, list[Any]]:
             wanted = with_settings(current, settings)
             actions: list[Any] = [
@@ -173,7 +178,7 @@ class DynamoAgents(_RoutingConfigs):
             ]
             return wanted, actions
 
-        return self._update(tenant, agent_id, change)
+        return self._update(tenant, agent_id, change, audit)
 
     def by_keypad(self, tenant: str, keypad_id: str) -> Agent | None:
         """One consistent read of the id's item, then the agent's (ACD mode, CB-5)."""
@@ -194,7 +199,8 @@ class DynamoAgents(_RoutingConfigs):
         """The agents of a group (a report or a re-index reads this; a routing decision never does)."""
         return [item.sk for item in RosterItem.query(_roster_pk(tenant, group), consistent_read=True)]
 
-    def _update(self, tenant: str, agent_id: str, change: Callable[[Agent], tuple[Agent, list[Any]]]) -> Agent:
+    def _update(self, tenant: str, agent_id: str, change: Callable[[Agent], tuple[Agent, list[Any]]],
+                audit: Callable[[Agent, Agent], AuditEntry] | None = None) -> Agent:
         """Apply a change to the agent on the exact revision read, with their ready-list entries and memberships
         (retried when a concurrent offer or close won)."""
         config = self.routing(tenant)
@@ -207,6 +213,8 @@ class DynamoAgents(_RoutingConfigs):
             written = _write_agent(tx, current, wanted, config, extra=actions)
             _roster(tx, current, wanted)
             _keypad(tx, current, wanted)
+            if audit is not None:
+                audit_put(tx, audit(current, wanted))
             try:
                 tx.commit()
             except TransactWriteError as exc:

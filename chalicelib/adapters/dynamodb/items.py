@@ -21,6 +21,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb.audit import AuditItem
 from chalicelib.adapters.dynamodb.callback_items import (
     AgendaLineItem,
     CallbackItem,
@@ -30,6 +31,7 @@ from chalicelib.adapters.dynamodb.callback_items import (
 )
 from chalicelib.adapters.dynamodb.keys import CASE, MSG, PACK_TEXT_ABOVE_BYTES
 from chalicelib.adapters.dynamodb.table import Gsi1Entry, Utf8JSONAttribute, _Item, _Meta, _shared
+from chalicelib.adapters.dynamodb.user_items import AdminCountItem, UserItem
 from chalicelib.domain.contacts import Case, Contact
 from chalicelib.domain.model import (
     ANSWER_ON_LINE,
@@ -56,6 +58,7 @@ class TenantItem(_Item):
     settings = Utf8JSONAttribute(null=True)
     identity_secret = UnicodeAttribute(null=True)
     routing = Utf8JSONAttribute(null=True)
+    version = NumberAttribute(null=True)  # every admin write is conditional on the revision it read (issue 16)
 
 
 class ConversationPart(_Item):
@@ -381,6 +384,7 @@ MODELS: tuple[type[Model], ...] = (
     _Item, Gsi1Entry, TenantItem, ConversationPart, ConversationItem, MessageItem, AgentItem, LinkItem, ContactItem,
     ContactPointerItem, CaseItem, ReadyItem, QueueItem, CounterItem, RosterItem, VisitorPrefsItem, SaleItem,
     ReplyKeyItem, CallbackItem, CallTimeItem, NumberLockItem, DailyCountItem, AgendaLineItem, SmaInvocationItem,
+    AuditItem, UserItem, AdminCountItem,
 )
 
 

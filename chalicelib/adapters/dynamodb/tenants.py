@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from chalicelib.adapters.dynamodb.audit import audit_put
 from chalicelib.adapters.dynamodb.items import TenantItem
+from chalicelib.adapters.dynamodb.transactions import _Tx
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
@@ -35,20 +40,52 @@ class DynamoTenants:
         now = self._monotonic()
         if cached is not None and now - cached[0] < self._max_age:
             return cached[1]
+        return self._load(tenant, consistent=False)
+
+    def read(self, tenant: str) -> Tenant | None:
+        """The tenant as stored now (a consistent read past the cache): what an admin write starts from."""
+        return self._load(tenant, consistent=True)
+
+    def _load(self, tenant: str, *, consistent: bool) -> Tenant | None:
         try:
-            item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
+            item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG", consistent_read=consistent)
         except DoesNotExist:
             return None  # not cached: a tenant created a moment later is found at once
         found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
                        identity_secret=item.identity_secret or "",
-                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig())
-        self._cache[tenant] = (now, found)
+                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig(),
+                       version=int(item.version or 0))
+        self._cache[tenant] = (self._monotonic(), found)
         return found
 
     def put(self, tenant: Tenant) -> None:
-        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
-                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing)).save()
+        """Create or replace the tenant whatever its revision (seeding; admins' changes go through `update`)."""
+        _item(tenant, tenant.version).save()
         self._cache[tenant.id] = (self._monotonic(), tenant)
+
+    def update(self, tenant: Tenant, entry: AuditEntry | None) -> Tenant:
+        """An admin's change: on the condition that the stored revision is the one read, with its audit entry,
+        in one transaction. A concurrent change wins and this one is refused whole (Conflict, field "version")."""
+        after = replace(tenant, version=tenant.version + 1)
+        tx = _Tx()
+        stored = TenantItem.version == tenant.version
+        if tenant.version == 0:
+            stored = TenantItem.version.does_not_exist() | stored
+        tx.named_save("tenant", _item(after, after.version), condition=TenantItem.pk.exists() & stored)
+        audit_put(tx, entry)
+        try:
+            tx.commit()
+        except TransactWriteError as exc:
+            self._cache.pop(tenant.id, None)
+            raise Conflict("the settings changed meanwhile: reload them and try again", field="version") from exc
+        self._cache[tenant.id] = (self._monotonic(), after)
+        return after
+
+
+def _item(tenant: Tenant, version: int) -> TenantItem:
+    return TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
+                      identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing),
+                      version=version)
 
 
 class _RoutingConfigs:
