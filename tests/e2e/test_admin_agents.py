@@ -3,7 +3,12 @@ journey: Ada (admin) opens Administration > Agents from the keyboard, puts Bob i
 skill; a refused value shows the server's error at its input and changes nothing; the save sends only what changed;
 Bob's open desk shows his new queue without a reload; a visitor's chat from a billing page, which needs that skill,
 is offered to Bob (Alice, Available too, has not got it). Sam (supervisor) reads the same page with every control
-disabled and no Save, and his PUT answers 403. The page is axe-clean."""
+disabled and no Save, and his PUT answers 403. The page is axe-clean.
+
+The journey ends on the Audit log page (admin-audit.js), read by Sam: its GET /audit is answered here by a stand-in
+that follows the Audit API's contract (docs/admin.md; the real route is built in parallel), so that the page's own
+behaviour is checked: the table, "Load more" with the cursor, the filters' query string, a refused filter shown at
+its input, the empty state."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import DEMO_PASSWORD
@@ -142,4 +147,63 @@ def test_an_admin_puts_bob_in_a_group_with_a_skill_and_a_billing_chat_reaches_hi
     assert status == 403, body
     assert rest(url, "GET", f"/tenants/demo/agents/{bob_id}/settings", token=admin)["skills"] == {"billing": 4}
     assert axe_violations(sam, "#admin-view") == []
+
+    ada_id = login(url, "ada")["agent"]["id"]
+    asked = audit_stand_in(sam, ada_id, bob_id)
+    sam.get_by_test_id("admin-page-audit").click()
+    rows = sam.get_by_test_id("al-row")
+    expect(rows).to_have_count(1, timeout=WAIT)
+    expect(rows.first.get_by_test_id("al-row-actor")).to_have_text("Ada Admin")
+    expect(rows.first.get_by_test_id("al-row-action")).to_have_text("agent.settings")
+    expect(rows.first.get_by_test_id("al-row-target")).to_have_text(f"agent:{bob_id}")
+    expect(rows.first.get_by_test_id("al-row-change")).to_have_text('skills: {} → {"billing":4}')
+    expect(rows.first.get_by_test_id("al-row-ip")).to_have_text("203.0.113.7")
+    sam.get_by_test_id("al-more").click()
+    expect(rows).to_have_count(2, timeout=WAIT)
+    expect(rows.nth(1).get_by_test_id("al-row-action")).to_have_text("routing.update")
+    expect(sam.get_by_test_id("al-more")).to_have_count(0)
+    assert asked[:2] == ["", "cursor=page-2"]
+
+    action = sam.get_by_test_id("al-action")
+    action.fill("not an action")
+    sam.get_by_test_id("al-apply").click()
+    expect(sam.get_by_test_id("al-action-error")).to_have_text("'action' is a dotted name like 'settings.update'",
+                                                               timeout=WAIT)
+    expect(action).to_have_attribute("aria-invalid", "true")
+    expect(action).to_be_focused()
+
+    action.fill("user.roles")
+    sam.get_by_test_id("al-from").fill("2026-12-01")
+    sam.get_by_test_id("al-actor").select_option(label="Ada Admin")
+    sam.get_by_test_id("al-apply").click()
+    expect(sam.get_by_test_id("al-empty")).to_be_visible(timeout=WAIT)
+    assert asked[-1] == f"from=2026-12-01&actor={ada_id}&action=user.roles"
+    assert axe_violations(sam, "#admin-view") == []
     assert pages.dialogs == []
+
+
+def audit_stand_in(page: Page, ada_id: str, bob_id: str) -> list[str]:
+    """GET /tenants/demo/audit answered in `page` as the Audit API's contract says; returns the query strings
+    asked, in order."""
+    asked: list[str] = []
+    first = {"id": "e2", "at": "2026-12-06T10:15:00.000000Z", "actor": {"id": ada_id, "name": "Ada Admin"},
+             "ip": "203.0.113.7", "action": "agent.settings", "target": f"agent:{bob_id}",
+             "before": {"skills": {}}, "after": {"skills": {"billing": 4}}}
+    second = {**first, "id": "e1", "at": "2026-12-06T10:14:00.000000Z", "action": "routing.update",
+              "target": "routing", "before": {"skills": []}, "after": {"skills": ["billing", "german"]}}
+
+    def answer(route: Route) -> None:
+        query = route.request.url.partition("?")[2]
+        asked.append(query)
+        if "action=not" in query:
+            route.fulfill(status=400, json={"error": "invalid_field", "field": "action",
+                                            "message": "'action' is a dotted name like 'settings.update'"})
+        elif "cursor=page-2" in query:
+            route.fulfill(json={"entries": [second], "next": None})
+        elif query:
+            route.fulfill(json={"entries": [], "next": None})
+        else:
+            route.fulfill(json={"entries": [first], "next": "page-2"})
+
+    page.route("**/tenants/demo/audit*", answer)
+    return asked
