@@ -58,7 +58,8 @@ const when = (at) => {
 function Page({ api, announce }) {
   const [filters, setFilters] = useState(EMPTY);
   const [agents, setAgents] = useState([]);
-  const [view, setView] = useState({ entries: null, next: null, loading: true, error: null, at: 0 });
+  // applied: the filters of the entries shown, which "Load more" keeps whatever the boxes now say.
+  const [view, setView] = useState({ entries: null, next: null, applied: EMPTY, loading: true, error: null, at: 0 });
   const form = { prefix: PREFIX, error: view.error?.field ? view.error : null, readOnly: false };
 
   async function load(applied, cursor) {
@@ -67,7 +68,7 @@ function Page({ api, announce }) {
       const page = await api.request('GET', auditQuery(applied, cursor));
       const entries = page?.entries ?? [];
       setView((current) => ({ entries: cursor ? [...(current.entries ?? []), ...entries] : entries,
-        next: page?.next ?? null, loading: false, error: null, at: 0 }));
+        next: page?.next ?? null, applied, loading: false, error: null, at: 0 }));
       if (cursor) announce?.(`${entries.length} more entries.`);
       else announce?.(entries.length ? `${entries.length} entries shown.` : 'No entries match these filters.');
     } catch (failure) {
@@ -114,7 +115,7 @@ function Page({ api, announce }) {
       ${view.next ? html`
         <div class="admin-actions">
           <button type="button" class="secondary" data-testid="al-more" disabled=${view.loading}
-                  onClick=${() => load(filters, view.next)}>Load more</button>
+                  onClick=${() => load(view.applied, view.next)}>Load more</button>
         </div>` : null}
     </div>`;
 }
