@@ -72,6 +72,7 @@ def reseed(overrides: Mapping[str, object]) -> None:
         # What tenants.create_agent writes once the Cognito user exists.
         c.deps.agents.put(Agent(tenant=TENANT, id=agent_id, name=name, capacity=DEFAULT_CHAT_CAPACITY,
                                 queues=(DEFAULT_QUEUE,)))
+        tenants.add_to_directory(c.deps, tenant=TENANT, user_id=agent_id, username=username, name=name, roles=roles)
 
 
 def _existing_user(username: str) -> str | None:

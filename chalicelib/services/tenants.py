@@ -105,9 +105,17 @@ def create_agent(
     agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles])
     agent = Agent(tenant=tenant, id=agent_id, name=name, capacity=capacity, queues=tuple(queues))
     deps.agents.put(agent)
-    if deps.users is not None:
-        email = username if "@" in username else ""
-        deps.users.create(User(tenant=tenant, id=agent_id, username=username, email=email, name=name,
-                               roles=tuple(sorted(r.value for r in roles)), status="confirmed",
-                               created_at=deps.clock.now()), None)
+    add_to_directory(deps, tenant=tenant, user_id=agent_id, username=username, name=name, roles=roles)
     return agent
+
+
+def add_to_directory(deps: Deps, *, tenant: str, user_id: str, username: str, name: str,
+                     roles: Sequence[Role]) -> None:
+    """The user directory's item of a user with a password of their own (status "confirmed"), counted among the
+    active admins when an admin; nothing when the deployment keeps no directory."""
+    if deps.users is None:
+        return
+    email = username if "@" in username else ""
+    deps.users.create(User(tenant=tenant, id=user_id, username=username, email=email, name=name,
+                           roles=tuple(sorted(r.value for r in roles)), status="confirmed",
+                           created_at=deps.clock.now()), None)

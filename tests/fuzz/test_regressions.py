@@ -24,7 +24,7 @@ def _authenticated_routes() -> list[tuple[str, str]]:
     """Every route of docs/openapi.yaml that takes a bearer token, its path parameters filled in."""
     spec = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
     filled = {"tenant": TENANT, "conversation_id": "c-1", "agent_id": "a-1", "contact_id": "k-1", "callback_id": "cb-1",
-              "kind": "hold_music", "view": "experience"}
+              "kind": "hold_music", "view": "experience", "user_id": "u-1"}
     routes = []
     for path, item in spec["paths"].items():
         for method, operation in item.items():

@@ -2,15 +2,31 @@
 
 import { ApiError, conversationPath, createTenantCall, messagesPath } from '/widget/connection.js';
 
-// POST /auth/login; answers the session to keep (see session.js), or throws an ApiError.
+// POST /auth/login; answers the session to keep (see session.js), or throws an ApiError. A user with a temporary
+// password (invited, or reset by an admin) gets { challenge: 'new_password', session, username } instead: they
+// choose their password, sent with setNewPassword.
 export async function signIn(base, username, password) {
-  const response = await fetch(`${base}/auth/login`, {
+  return sessionOf(await post(`${base}/auth/login`, { username, password }));
+}
+
+// POST /auth/password: completes a login that answered the `new_password` challenge; answers as signIn does.
+export async function setNewPassword(base, username, session, newPassword) {
+  return sessionOf(await post(`${base}/auth/password`, { username, session, new_password: newPassword }));
+}
+
+async function post(url, payload) {
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify(payload),
   });
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+function sessionOf(body) {
+  if (body.challenge) return { challenge: body.challenge, session: body.session, username: body.username };
   return {
     id_token: body.id_token,
     tenant: body.tenant,
