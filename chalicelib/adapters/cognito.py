@@ -9,6 +9,8 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
+from botocore.exceptions import ParamValidationError
+
 from chalicelib.adapters.aws import client, error_code
 from chalicelib.domain.errors import Conflict, InvalidInput, Unauthorized
 from chalicelib.domain.model import Principal, PrincipalKind, Role
@@ -43,13 +45,14 @@ class CognitoIdentity:
                 ClientId=self._client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
                 ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
             )
+        except ParamValidationError as exc:  # a username or session outside Cognito's bounds: not this login
+            raise Unauthorized("this sign-in has expired: sign in again") from exc
         except Exception as exc:
             code = error_code(exc)
             if code == "InvalidPasswordException":
                 raise InvalidInput("the password needs 12 characters or more, with upper and lower case letters "
                                    "and a digit", field="new_password") from exc
-            if code in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException",
-                        "UserNotFoundException", "InvalidParameterException"}:
+            if code:  # NotAuthorized, CodeMismatch, ExpiredCode, a session that is not Cognito's...: not this login
                 raise Unauthorized("this sign-in has expired: sign in again") from exc
             raise
         return _login_result(answer, username)

@@ -119,12 +119,23 @@ def new_password_fields(username: object, session: object, password: object) -> 
     for name, value in (("username", username), ("session", session), ("new_password", password)):
         if value is None or value == "":
             raise MissingField(name)
-        if not isinstance(value, str) or len(value) > 4096:
+        if not isinstance(value, str) or len(value) > 4096 or not _utf8(value):
             raise InvalidInput(f"'{name}' must be a string", field=name)
         values.append(value)
+    if not 20 <= len(values[1]) <= 2048:  # Cognito's sessions' bounds
+        raise InvalidInput("this is not a sign-in session: sign in again", field="session")
     if len(values[2]) > 256:
         raise InvalidInput("the password is too long (256 characters at most)", field="new_password")
     return values[0], values[1], values[2]
+
+
+def _utf8(text: str) -> bool:
+    """Whether the text can be sent on (a lone surrogate cannot: JSON allows it, Cognito's API does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def temporary_password() -> str:

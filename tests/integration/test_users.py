@@ -68,6 +68,13 @@ def test_an_invited_user_gets_a_mail_then_sets_a_password_at_the_first_login(htt
     challenge = post(http, "/auth/login", {"username": email, "password": password})
     assert challenge.status_code == 200 and challenge.json_body["challenge"] == "new_password"
     assert set(challenge.json_body) == {"challenge", "session", "username"}
+    forged = post(http, "/auth/password", {"username": email, "session": "x", "new_password": "Abc"})
+    assert forged.status_code == 400 and forged.json_body["field"] == "session"
+    fuzzed = post(http, "/auth/password", {"username": "\u00dc\u00e6", "session": "\udb4a\udc52",
+                                           "new_password": "\u0099\u00d5\udabf\udc42"})
+    assert fuzzed.status_code in (400, 401), fuzzed.body
+    stranger = post(http, "/auth/password", {"username": email, "session": "n" * 40, "new_password": "Abc"})
+    assert stranger.status_code == 401
     weak = post(http, "/auth/password", {"username": email, "session": challenge.json_body["session"],
                                          "new_password": "short"})
     assert weak.status_code == 400 and weak.json_body["field"] == "new_password"
