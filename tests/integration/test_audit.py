@@ -154,3 +154,14 @@ def test_a_settings_change_on_a_stale_revision_is_409_and_changes_nothing(http: 
     assert refused.value.field == "version"
     assert deps.tenants.read(tenant).settings.acceptance_seconds == 40  # type: ignore[union-attr]
     assert [e["after"] for e in audit(http, tenant, admin).json_body["entries"]] == [{"acceptance_seconds": 40}]
+
+
+def test_an_audio_upload_is_audited_with_its_key(http: Any, tenant: str) -> None:
+    from tests.integration.test_call_audio import upload, wav
+
+    admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))
+    stored = upload(http, tenant, admin, "hold_music", wav(0.5))
+    assert stored.status_code == 200, stored.body
+    entry = audit(http, tenant, admin, "?action=callback.audio").json_body["entries"]
+    assert [(e["target"], e["before"], e["after"]) for e in entry] == [
+        ("callback.hold_music", {"key": ""}, {"key": stored.json_body["key"]})]
