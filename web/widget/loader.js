@@ -119,7 +119,8 @@ function element(tag, attributes, ...children) {
   return node;
 }
 
-function start(config) {
+// Also the console's live preview (preview.js), which draws the widget with draft settings.
+export function start(config) {
   const { tenant } = config;
   // localStorage keys (app.js adds the others): the visitor token, the conversation to resume after a reload.
   const keys = { tokenKey: `guichet:${tenant}:visitor`, conversationKey: `guichet:${tenant}:conversation`,
@@ -202,6 +203,7 @@ function start(config) {
   } else {
     checkAvailability();
   }
+  return w;
 
   function panelOpen() {
     return Boolean(ui.panel) && !ui.panel.hidden;

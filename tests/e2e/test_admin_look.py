@@ -1,0 +1,122 @@
+"""The console's Texts and look page (issue 16, docs/admin.md), one journey in a real browser against the local
+stack: Ada changes the widget's colour and welcome texts; the live preview (the real widget in an iframe) shows them
+before anything is saved, and warns of a colour too light for the widget's white text; Save sends them, and the demo
+page's widget then shows them; the snippets name the tenant; Sam (a supervisor) reads the page but cannot save,
+and the server refuses his PUT anyway; the page is axe-clean and usable with the keyboard. The snippets' signature is
+checked against the server's in tests/unit/test_admin_look_snippets.py, the page's rules in its unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import Pages, axe_violations, rest, rest_status
+
+WAIT = 10_000  # ms
+COLOUR = "#7a1f5c"
+RGB = "rgb(122, 31, 92)"
+WELCOME = "Welcome to Demo Bikes! Ask us about sizes <b>and</b> repairs."
+WELCOME_WAIT = "Welcome to Demo Bikes! Leave us a message, we answer within the hour."
+
+
+def open_look(pages: Pages, url: str, username: str) -> Page:
+    page = pages.new()
+    page.goto(f"{url}/desk")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    page.get_by_test_id("admin-tab").click()
+    page.get_by_test_id("admin-page-look").click()
+    expect(page.get_by_test_id("look-text-welcome")).to_be_visible(timeout=WAIT)
+    return page
+
+
+def launcher_colour(page: Page, frame: str | None = None) -> str:
+    where = page.frame_locator(frame) if frame else page
+    launcher = where.get_by_test_id("guichet-launcher")
+    expect(launcher).to_be_visible(timeout=WAIT)
+    return str(launcher.evaluate("(element) => getComputedStyle(element).backgroundColor"))
+
+
+def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
+        start_stack: Callable[..., str], pages: Pages) -> None:
+    url = start_stack()
+    ada = open_look(pages, url, "ada")
+    preview = ada.frame_locator("[data-testid=look-preview]")
+    expect(preview.get_by_test_id("guichet-welcome")).to_have_text("Hello! Ask us anything, an agent will answer.",
+                                                                    timeout=WAIT)
+
+    # A light colour: the contrast of the widget's white text on it is under WCAG AA, and the page says so.
+    colour = ada.get_by_test_id("look-colour")
+    colour.fill("#ffcc00")
+    expect(ada.get_by_test_id("look-contrast")).to_have_attribute("data-low", "true")
+    expect(ada.get_by_test_id("look-contrast")).to_contain_text("Low contrast")
+    # With the keyboard: the colour's text box, then the English welcome.
+    colour.focus()
+    ada.keyboard.press("Control+A")
+    ada.keyboard.type(COLOUR)
+    expect(ada.get_by_test_id("look-contrast")).to_have_attribute("data-low", "false")
+    welcome = ada.get_by_test_id("look-text-welcome")
+    welcome.focus()
+    ada.keyboard.press("Control+A")
+    ada.keyboard.type(WELCOME)
+
+    # The preview shows both before anything is saved; the markup stays text.
+    expect(preview.get_by_test_id("guichet-welcome")).to_have_text(WELCOME, timeout=WAIT)
+    assert launcher_colour(ada, "[data-testid=look-preview]") == RGB
+    assert preview.locator("b").count() == 0
+    # The demo's routing lets conversations wait: its visitors read the other welcome, which the preview shows
+    # as soon as its box has the focus.
+    ada.keyboard.press("Tab")
+    expect(ada.get_by_test_id("look-text-welcome_async")).to_be_focused()
+    expect(ada.get_by_test_id("look-stage")).to_have_value("async")
+    ada.keyboard.press("Control+A")
+    ada.keyboard.type(WELCOME_WAIT)
+    expect(preview.get_by_test_id("guichet-welcome")).to_have_text(WELCOME_WAIT, timeout=WAIT)
+    saved = rest(url, "GET", "/tenants/demo/widget")
+    assert saved["accent_colour"] != COLOUR and saved["texts"]["en"]["welcome"] != WELCOME
+
+    # The French texts are a switch away; the preview follows the language.
+    ada.get_by_test_id("look-lang-fr").check()
+    expect(ada.get_by_test_id("look-text-welcome")).to_have_value(
+        "Bonjour ! Posez-nous votre question, un conseiller vous répond.")
+    expect(preview.get_by_test_id("guichet-welcome")).to_contain_text("Bonjour ! Laissez-nous un message",
+                                                                       timeout=WAIT)
+    ada.get_by_test_id("look-lang-en").check()
+
+    # The snippets name the tenant and this deployment.
+    expect(ada.get_by_test_id("look-embed")).to_contain_text(f'src="{url}/widget/widget.js"')
+    expect(ada.get_by_test_id("look-embed")).to_contain_text('data-tenant="demo"')
+    expect(ada.get_by_test_id("look-sign-node")).to_contain_text("createHmac('sha256'")
+    assert axe_violations(ada, "#admin-view") == []
+
+    # Save, with the keyboard: only what changed is sent, and the widget reads it on its next load.
+    ada.get_by_test_id("look-save").focus()
+    ada.keyboard.press("Enter")
+    expect(ada.get_by_test_id("look-save-outcome")).to_have_text("Saved.", timeout=WAIT)
+    saved = rest(url, "GET", "/tenants/demo/widget")
+    assert saved["accent_colour"] == COLOUR
+    assert saved["texts"]["en"]["welcome"] == WELCOME
+    assert saved["texts"]["en"]["welcome_async"] == WELCOME_WAIT
+    assert saved["texts"]["fr"]["welcome"] == "Bonjour ! Posez-nous votre question, un conseiller vous répond."
+
+    visitor = pages.new()
+    visitor.goto(url)
+    assert launcher_colour(visitor) == RGB
+    visitor.get_by_test_id("guichet-launcher").click()
+    expect(visitor.get_by_test_id("guichet-welcome")).to_have_text(WELCOME_WAIT, timeout=WAIT)
+
+    # Sam, a supervisor, reads the saved settings but has no Save and cannot type; the server refuses him anyway.
+    sam = open_look(pages, url, "sam")
+    expect(sam.get_by_test_id("look-text-welcome")).to_have_value(WELCOME)
+    expect(sam.get_by_test_id("look-text-welcome")).to_have_attribute("readonly", "")
+    expect(sam.get_by_test_id("look-save")).to_have_count(0)
+    expect(sam.get_by_test_id("admin-read-only")).to_be_visible()
+    assert axe_violations(sam, "#admin-view") == []
+    token = rest(url, "POST", "/auth/login", {"username": "sam", "password": DEMO_PASSWORD})["id_token"]
+    status, refusal = rest_status(url, "PUT", "/tenants/demo/settings", {"accent_colour": "#000000"}, token=token)
+    assert status == 403, refusal
+    assert pages.dialogs == []
