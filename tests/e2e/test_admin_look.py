@@ -109,6 +109,33 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     visitor.get_by_test_id("guichet-launcher").click()
     expect(visitor.get_by_test_id("guichet-welcome")).to_have_text(WELCOME_WAIT, timeout=WAIT)
 
+    # Answers and surveys: a new canned answer with a variable, moved up with the keyboard, and the NPS question on.
+    ada.get_by_test_id("admin-page-answers").click()
+    ada.get_by_test_id("answers-add").click()
+    expect(ada.get_by_test_id("answers-title-3")).to_be_focused(timeout=WAIT)
+    ada.keyboard.type("Sizes")
+    ada.get_by_test_id("answers-text-3").fill("Hello {visitor_name}, which size do you ride?")
+    ada.get_by_role("button", name='Move "Sizes" up').focus()
+    ada.keyboard.press("Enter")
+    expect(ada.get_by_test_id("answers-title-2")).to_have_value("Sizes")
+    expect(ada.get_by_role("button", name='Move "Sizes" up')).to_be_focused()
+    ada.get_by_test_id("answers-nps").check()
+    ada.get_by_test_id("answers-disposition-0").fill("  ")
+    ada.get_by_test_id("answers-save").click()
+    expect(ada.get_by_test_id("answers-disposition-0")).to_be_focused(timeout=WAIT)  # refused: at its field
+    expect(ada.get_by_test_id("answers-disposition-0")).to_have_attribute("aria-invalid", "true")
+    ada.get_by_test_id("answers-disposition-0").fill("Resolved")
+    ada.get_by_test_id("answers-save").click()
+    expect(ada.get_by_test_id("answers-save-outcome")).to_have_text("Saved.", timeout=WAIT)
+    admin = rest(url, "POST", "/auth/login", {"username": "ada", "password": DEMO_PASSWORD})["id_token"]
+    settings = rest(url, "GET", "/tenants/demo/settings", token=admin)
+    assert [a["title"] for a in settings["canned_answers"]] == ["Greeting", "One moment", "Sizes", "Goodbye"]
+    assert settings["nps_enabled"] is True
+    assert axe_violations(ada, "#admin-view") == []
+    ada.get_by_test_id("admin-page-hours").click()
+    expect(ada.get_by_test_id("hours-enabled")).to_be_visible(timeout=WAIT)
+    assert axe_violations(ada, "#admin-view") == []
+
     # Sam, a supervisor, reads the saved settings but has no Save and cannot type; the server refuses him anyway.
     sam = open_look(pages, url, "sam")
     expect(sam.get_by_test_id("look-text-welcome")).to_have_value(WELCOME)

@@ -32,14 +32,21 @@ export function changedSettings(saved, draft, keys) {
 }
 
 // The input an error names, or the nearest one the page shows: "texts.en" is at the first English text,
-// "canned_answers" at the list's first input. null when no input holds it (the message then shows by Save).
+// "canned_answers" at its first blank input, else at the list's Add button. null when no input holds it (the message then shows by Save).
 export function errorTarget(form, field) {
   if (!form || !field) return null;
   const paths = [...form.querySelectorAll('[data-field]')].map((element) => element.dataset.field);
+  const below = paths.filter((path) => path.startsWith(`${field}.`) || path.startsWith(`${field}[`));
+  // "dispositions" (a blank one among them): that blank input, rather than the list's Add button.
+  const blank = below.find((path) => {
+    const input = document.getElementById(inputId(path));
+    return input?.matches('input:not([type="checkbox"]), textarea') && input.value.trim() === '';
+  });
+  if (blank) return blank;
   if (paths.includes(field)) return field;
   const above = paths.filter((path) => field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
   if (above.length > 0) return above.sort((a, b) => b.length - a.length)[0];
-  return paths.find((path) => path.startsWith(`${field}.`) || path.startsWith(`${field}[`)) ?? null;
+  return below[0] ?? null;
 }
 
 // The page's settings: { saved, draft, edit(patch), save(), error, errorAt, outcome, busy, failure, formRef }.
@@ -93,11 +100,12 @@ export function useSettings({ api, announce, keys }) {
 }
 
 // A labelled input (or textarea) for one setting, with its hint and its error. Read-only for supervisors.
+// describedBy: the ids of more text that describes it (a help shared by several inputs).
 export function TextField({ path, label, value, onValue, form, canEdit, hint, multiline, type = 'text', testId,
-  ...rest }) {
+  describedBy, ...rest }) {
   const id = inputId(path);
   const failed = form.errorAt === path;
-  const described = [hint ? `${id}-hint` : null, failed ? `${id}-error` : null].filter(Boolean).join(' ');
+  const described = [describedBy, hint ? `${id}-hint` : null, failed ? `${id}-error` : null].filter(Boolean).join(' ');
   const props = {
     id, value, readOnly: !canEdit, 'aria-invalid': failed ? 'true' : undefined,
     'aria-describedby': described || undefined, 'data-testid': testId,
@@ -146,4 +154,18 @@ export function SettingsForm({ form, label, children }) {
   return html`
     <form ref=${form.formRef} class="admin-form" aria-label=${label} novalidate
           onSubmit=${(event) => { event.preventDefault(); form.save(); }}>${children}</form>`;
+}
+
+// Where an error about a whole list shows (e.g. "hours.weekly.mon" when it has no period): its Add button, which
+// takes the focus.
+export function AddButton({ path, label, onAdd, form, canEdit, testId }) {
+  if (!canEdit) return null;
+  const id = inputId(path);
+  const failed = form.errorAt === path;
+  return html`
+    <div class="admin-field" data-field=${path}>
+      <button type="button" class="secondary" id=${id} data-testid=${testId} onClick=${onAdd}
+              aria-describedby=${failed ? `${id}-error` : undefined}>${label}</button>
+      ${failed ? html`<span id=${`${id}-error`} class="admin-field-error">${form.error.message}</span>` : null}
+    </div>`;
 }
