@@ -1,9 +1,10 @@
 """The console's Texts and look page (issue 16, docs/admin.md), one journey in a real browser against the local
 stack: Ada changes the widget's colour and welcome texts; the live preview (the real widget in an iframe) shows them
 before anything is saved, and warns of a colour too light for the widget's white text; Save sends them, and the demo
-page's widget then shows them; the snippets name the tenant; Sam (a supervisor) reads the page but cannot save,
-and the server refuses his PUT anyway; the page is axe-clean and usable with the keyboard. The snippets' signature is
-checked against the server's in tests/unit/test_admin_look_snippets.py, the page's rules in its unit tests."""
+page's widget then shows them; the snippets name the tenant. On Answers and surveys she adds and reorders a canned
+answer, a refusal lands at its field, and open desks get the saved settings at once (settings.updated); the pages
+are axe-clean and usable with the keyboard. Sam (a supervisor) reads but cannot save, and the server refuses his PUT
+anyway. The snippets' signatures are checked against the server's in tests/unit/test_admin_look_snippets.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.helpers import Pages, axe_violations, rest, rest_status
+from tests.e2e.test_live_chat_widget import agent
 
 WAIT = 10_000  # ms
 COLOUR = "#7a1f5c"
@@ -109,7 +111,9 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     visitor.get_by_test_id("guichet-launcher").click()
     expect(visitor.get_by_test_id("guichet-welcome")).to_have_text(WELCOME_WAIT, timeout=WAIT)
 
-    # Answers and surveys: a new canned answer with a variable, moved up with the keyboard, and the NPS question on.
+    # Answers and surveys: a new canned answer with a variable, moved up with the keyboard, and the NPS question on;
+    # Alice's open desk gets them at once (settings.updated).
+    alice = agent(url, "alice")
     ada.get_by_test_id("admin-page-answers").click()
     ada.get_by_test_id("answers-add").click()
     expect(ada.get_by_test_id("answers-title-3")).to_be_focused(timeout=WAIT)
@@ -131,6 +135,9 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     settings = rest(url, "GET", "/tenants/demo/settings", token=admin)
     assert [a["title"] for a in settings["canned_answers"]] == ["Greeting", "One moment", "Sizes", "Goodbye"]
     assert settings["nps_enabled"] is True
+    pushed = alice.expect("settings.updated", lambda frame: frame["settings"]["nps_enabled"] is True)
+    assert pushed["settings"]["canned_answers"] == settings["canned_answers"]
+    alice.close()
     assert axe_violations(ada, "#admin-view") == []
     ada.get_by_test_id("admin-page-hours").click()
     expect(ada.get_by_test_id("hours-enabled")).to_be_visible(timeout=WAIT)

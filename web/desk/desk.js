@@ -244,7 +244,7 @@ function createDesk(session) {
     onAgent: (agent) => showMe(agent), announce });
 
   const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls,
-    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, production, showMe, showError });
+    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, production, showMe, showError, applySettings });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
