@@ -119,7 +119,7 @@ function element(tag, attributes, ...children) {
   return node;
 }
 
-// Also the console's live preview (preview.js), which draws the widget with draft settings.
+// Also the console's preview (preview.js).
 export function start(config) {
   const { tenant } = config;
   // localStorage keys (app.js adds the others): the visitor token, the conversation to resume after a reload.
