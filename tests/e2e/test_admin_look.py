@@ -97,8 +97,11 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
 
     # Save, with the keyboard: only what changed is sent, and the widget reads it on its next load.
     ada.get_by_test_id("look-save").focus()
-    ada.keyboard.press("Enter")
+    with ada.expect_request(lambda r: r.method == "PUT" and r.url.endswith("/settings")) as put:
+        ada.keyboard.press("Enter")
     expect(ada.get_by_test_id("look-save-outcome")).to_have_text("Saved.", timeout=WAIT)
+    assert put.value.post_data_json == {"accent_colour": COLOUR,
+                                        "texts": {"en": {"welcome": WELCOME, "welcome_async": WELCOME_WAIT}}}
     saved = rest(url, "GET", "/tenants/demo/widget")
     assert saved["accent_colour"] == COLOUR
     assert saved["texts"]["en"]["welcome"] == WELCOME
