@@ -58,9 +58,9 @@ function ListControls({ path, index, count, name, onMove, onRemove, canEdit }) {
   if (!canEdit) return null;
   return html`
     <div class="admin-row">
-      <button type="button" class="secondary" id=${inputId(`${path}[${index}].up`)} disabled=${index === 0}
+      <button type="button" class="secondary" id=${inputId(`${path}.${index}.up`)} disabled=${index === 0}
               aria-label=${`Move ${name} up`} onClick=${() => onMove(index, index - 1, 'up')}>Up</button>
-      <button type="button" class="secondary" id=${inputId(`${path}[${index}].down`)} disabled=${index === count - 1}
+      <button type="button" class="secondary" id=${inputId(`${path}.${index}.down`)} disabled=${index === count - 1}
               aria-label=${`Move ${name} down`} onClick=${() => onMove(index, index + 1, 'down')}>Down</button>
       <button type="button" class="secondary" aria-label=${`Remove ${name}`}
               data-testid=${`${path}-remove-${index}`} onClick=${() => onRemove(index)}>Remove</button>
@@ -79,8 +79,8 @@ function useList(form, key, announce, label) {
       announce(`${label(items[from], from)} moved to position ${to + 1} of ${items.length}.`);
       // The button pressed, on the item's new row (or the other button when that one is now disabled).
       requestAnimationFrame(() => {
-        const button = document.getElementById(inputId(`${key}[${to}].${direction}`));
-        (button?.disabled ? document.getElementById(inputId(`${key}[${to}].${direction === 'up' ? 'down' : 'up'}`))
+        const button = document.getElementById(inputId(`${key}.${to}.${direction}`));
+        (button?.disabled ? document.getElementById(inputId(`${key}.${to}.${direction === 'up' ? 'down' : 'up'}`))
           : button)?.focus();
       });
     },
@@ -91,7 +91,7 @@ function useList(form, key, announce, label) {
     },
     add(item) {
       set([...items, item]);
-      requestAnimationFrame(() => document.getElementById(inputId(`${key}[${items.length}].${key === 'dispositions' ? 'name' : 'title'}`))?.focus());
+      requestAnimationFrame(() => document.getElementById(inputId(key === 'dispositions' ? `${key}.${items.length}` : `${key}.${items.length}.title`))?.focus());
     },
   };
 }
@@ -107,21 +107,21 @@ function CannedAnswers({ form, canEdit, announce }) {
   return html`
     <fieldset class="admin-group" data-testid="answers-canned">
       <legend>Canned answers</legend>
-      <p class="admin-hint" id="answers-variables">Agents insert these from the reply box, by title or by
-        shortcut. A text may hold ${variables}, filled in when the agent inserts it.</p>
+      <p class="admin-hint" id="answers-variables">Agents insert these from the reply box: by title, or by typing
+        <code>/</code> and the shortcut, then Tab. A text may hold ${variables}, filled in when the agent inserts it.</p>
       <ol class="admin-list">
         ${list.items.map((answer, index) => html`
           <li key=${index} data-testid="answers-canned-item">
             <div class="admin-row">
-              <${TextField} path=${`canned_answers[${index}].title`} label="Title" value=${answer.title} maxlength="80"
+              <${TextField} path=${`canned_answers.${index}.title`} label="Title" value=${answer.title} maxlength="80"
                             onValue=${field(index, 'title')} form=${form} canEdit=${canEdit}
                             testId=${`answers-title-${index}`} />
-              <${TextField} path=${`canned_answers[${index}].shortcut`} label="Shortcut (optional)" maxlength="20"
+              <${TextField} path=${`canned_answers.${index}.shortcut`} label="Shortcut (optional)" maxlength="20"
                             value=${answer.shortcut ?? ''} onValue=${(v) => field(index, 'shortcut')(v.trim())}
                             form=${form} canEdit=${canEdit} testId=${`answers-shortcut-${index}`}
                             hint="a to z, 0 to 9, - and _; unique" autocomplete="off" spellcheck="false" />
             </div>
-            <${TextField} path=${`canned_answers[${index}].text`} label="Text" value=${answer.text} multiline
+            <${TextField} path=${`canned_answers.${index}.text`} label="Text" value=${answer.text} multiline
                           maxlength="1940" onValue=${field(index, 'text')} form=${form} canEdit=${canEdit}
                           testId=${`answers-text-${index}`} describedBy="answers-variables" />
             <${ListControls} path="canned_answers" index=${index} count=${list.items.length} canEdit=${canEdit}
@@ -143,7 +143,7 @@ function Dispositions({ form, canEdit, announce }) {
       <ol class="admin-list">
         ${list.items.map((name, index) => html`
           <li key=${index} class="admin-row">
-            <${TextField} path=${`dispositions[${index}].name`} label=${`Disposition ${index + 1}`} value=${name}
+            <${TextField} path=${`dispositions.${index}`} label=${`Disposition ${index + 1}`} value=${name}
                           maxlength="80" onValue=${(value) => list.change(index, value)} form=${form}
                           canEdit=${canEdit} testId=${`answers-disposition-${index}`} />
             <${ListControls} path="dispositions" index=${index} count=${list.items.length} canEdit=${canEdit}

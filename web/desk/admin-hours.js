@@ -86,9 +86,9 @@ function Periods({ path, name, periods, onValue, form, canEdit, announce, testId
   const add = () => {
     const last = periods[periods.length - 1];
     onValue([...periods, last ? [last[1], last[1] < '23:00' ? '23:00' : '23:59'] : ['09:00', '18:00']]);
-    requestAnimationFrame(() => document.getElementById(inputId(`${path}[${periods.length}][0]`))?.focus());
+    requestAnimationFrame(() => document.getElementById(inputId(`${path}.${periods.length}.0`))?.focus());
   };
-  const id = (index, at) => `${path}[${index}][${at}]`;
+  const id = (index, at) => `${path}.${index}.${at}`;
   return html`
     <div class="admin-day" data-testid=${testId ?? `hours-day-${path.split('.').pop()}`}>
       <h4 class="admin-day-name">${name}</h4>
@@ -121,7 +121,7 @@ function Holidays({ hours, setHours, form, canEdit, announce }) {
       ${holidays.length === 0 ? html`<p class="muted">None.</p>` : null}
       ${holidays.map((date, index) => html`
         <div key=${index} class="admin-period">
-          <${TextField} path=${`hours.holidays[${index}]`} type="date" label=${`Holiday ${index + 1}`} value=${date}
+          <${TextField} path=${`hours.holidays.${index}`} type="date" label=${`Holiday ${index + 1}`} value=${date}
                         onValue=${(value) => set(holidays.map((d, i) => (i === index ? value : d)))} form=${form}
                         canEdit=${canEdit} required testId=${`hours-holiday-${index}`} />
           ${canEdit ? html`<button type="button" class="secondary" aria-label=${`Remove holiday ${index + 1}`}
@@ -135,7 +135,7 @@ function Holidays({ hours, setHours, form, canEdit, announce }) {
                     testId="hours-holiday-add" onAdd=${() => {
                       set([...holidays, '']);
                       requestAnimationFrame(() => document.getElementById(
-                        inputId(`hours.holidays[${holidays.length}]`))?.focus());
+                        inputId(`hours.holidays.${holidays.length}`))?.focus());
                     }} />
     </fieldset>`;
 }
@@ -152,7 +152,7 @@ function Overrides({ hours, setHours, form, canEdit, announce }) {
       ${overrides.map((override, index) => html`
         <div key=${index} class="admin-override" data-testid=${`hours-override-${index}`}>
           <div class="admin-period">
-            <${TextField} path=${`hours.overrides[${index}].date`} type="date" label=${`Date ${index + 1}`}
+            <${TextField} path=${`hours.overrides.${index}.date`} type="date" label=${`Date ${index + 1}`}
                           value=${override.date} onValue=${(date) => change(index, { date })} form=${form}
                           canEdit=${canEdit} required />
             ${canEdit ? html`<button type="button" class="secondary" aria-label=${`Remove date ${index + 1}`}
@@ -162,7 +162,7 @@ function Overrides({ hours, setHours, form, canEdit, announce }) {
                   requestAnimationFrame(() => document.getElementById(inputId('hours.overrides'))?.focus());
                 }}>Remove</button>` : null}
           </div>
-          <${Periods} path=${`hours.overrides[${index}].periods`} name=${override.date || `Date ${index + 1}`}
+          <${Periods} path=${`hours.overrides.${index}.periods`} name=${override.date || `Date ${index + 1}`}
                       periods=${override.periods ?? []} onValue=${(periods) => change(index, { periods })}
                       announce=${announce} form=${form} canEdit=${canEdit} testId=${`hours-override-${index}-day`} />
         </div>`)}
@@ -170,7 +170,7 @@ function Overrides({ hours, setHours, form, canEdit, announce }) {
                     testId="hours-override-add" onAdd=${() => {
                       set([...overrides, { date: '', periods: [] }]);
                       requestAnimationFrame(() => document.getElementById(
-                        inputId(`hours.overrides[${overrides.length}].date`))?.focus());
+                        inputId(`hours.overrides.${overrides.length}.date`))?.focus());
                     }} />
     </fieldset>`;
 }

@@ -7,7 +7,8 @@ import { html, useEffect, useRef, useState } from '/vendor/htm-preact-standalone
 
 export const LANGUAGES = [['en', 'English'], ['fr', 'French']];
 
-// The id of the input that holds a setting (its path: "texts.en.welcome", "canned_answers[1].title").
+// The id of the input that holds a setting (its path, as the server names it: "texts.en.welcome",
+// "canned_answers.1.title", "hours.weekly.mon.0.1").
 export const inputId = (path) => `admin-${path.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -44,9 +45,9 @@ export function errorTarget(form, field) {
   });
   if (blank) return blank;
   if (paths.includes(field)) return field;
+  if (below.length > 0) return below[0]; // "hours.weekly.mon.0" (a period): its first time
   const above = paths.filter((path) => field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
-  if (above.length > 0) return above.sort((a, b) => b.length - a.length)[0];
-  return below[0] ?? null;
+  return above.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
 // The page's settings: { saved, draft, edit(patch), save(), error, errorAt, outcome, busy, failure, formRef }.
