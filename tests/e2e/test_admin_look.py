@@ -1,14 +1,17 @@
 """The console's Texts and look page (issue 16, docs/admin.md), one journey in a real browser against the local
 stack: Ada changes the widget's colour and welcome texts; the live preview (the real widget in an iframe) shows them
-before anything is saved, and warns of a colour too light for the widget's white text; Save sends them, and the demo
-page's widget then shows them; the snippets name the tenant. On Answers and surveys she adds and reorders a canned
-answer, a refusal lands at its field, and open desks get the saved settings at once (settings.updated); the pages
-are axe-clean and usable with the keyboard. Sam (a supervisor) reads but cannot save, and the server refuses his PUT
-anyway. The snippets' signatures are checked against the server's in tests/unit/test_admin_look_snippets.py."""
+before anything is saved, and warns of a colour too light for the widget's white text; Save sends only them, and the
+demo page's widget then shows them; the snippets name the tenant. On Answers and surveys she adds and reorders a
+canned answer, a refusal lands at its field, and open desks get the saved settings at once (settings.updated); the
+pages are axe-clean and usable with the keyboard. Once the server knows opening hours, she also sets hours that
+close now on the Opening hours page and the demo page's widget says it is closed. Sam (a supervisor) reads but
+cannot save, and the server refuses his PUT anyway. The snippets' signatures: tests/unit/test_admin_look_snippets.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
@@ -20,6 +23,7 @@ WAIT = 10_000  # ms
 COLOUR = "#7a1f5c"
 RGB = "rgb(122, 31, 92)"
 WELCOME = "Welcome to Demo Bikes! Ask us about sizes <b>and</b> repairs."
+CLOSED = "Closed today: leave us a message."
 WELCOME_WAIT = "Welcome to Demo Bikes! Leave us a message, we answer within the hour."
 
 
@@ -41,6 +45,22 @@ def launcher_colour(page: Page, frame: str | None = None) -> str:
     launcher = where.get_by_test_id("guichet-launcher")
     expect(launcher).to_be_visible(timeout=WAIT)
     return str(launcher.evaluate("(element) => getComputedStyle(element).backgroundColor"))
+
+
+def closes_now(ada: Page, pages: Pages, url: str) -> None:
+    """On the Opening hours page, Ada keeps hours in Paris with today (there) a holiday and an out-of-hours text;
+    the demo page's widget then says it is closed."""
+    ada.get_by_test_id("hours-enabled").check()
+    ada.get_by_test_id("hours-time-zone").select_option("Europe/Paris")
+    ada.get_by_test_id("hours-holiday-add").click()
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    ada.get_by_test_id("hours-holiday-0").fill(today.isoformat())
+    ada.get_by_test_id("hours-closed-en").fill(CLOSED)
+    ada.get_by_test_id("hours-save").click()
+    expect(ada.get_by_test_id("hours-save-outcome")).to_have_text("Saved.", timeout=WAIT)
+    visitor = pages.new()
+    visitor.goto(url)
+    expect(visitor.get_by_test_id("guichet-launcher")).to_have_text(CLOSED, timeout=WAIT)
 
 
 def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
@@ -145,6 +165,8 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     ada.get_by_test_id("admin-page-hours").click()
     expect(ada.get_by_test_id("hours-enabled")).to_be_visible(timeout=WAIT)
     assert axe_violations(ada, "#admin-view") == []
+    if "hours" in settings:  # the server knows opening hours (the hours part of issue 16, merged apart)
+        closes_now(ada, pages, url)
 
     # Sam, a supervisor, reads the saved settings but has no Save and cannot type; the server refuses him anyway.
     sam = open_look(pages, url, "sam")
