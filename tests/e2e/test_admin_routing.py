@@ -61,7 +61,7 @@ def test_ada_previews_what_a_routing_change_does_to_a_waiting_conversation_and_s
         # Sales cannot go while "Shop pages" sends to it: the refusal names the rule, at the button, focused.
         desk.get_by_test_id("rt-groups-0-remove").click()
         refusal = desk.get_by_test_id("rt-groups-0-error")
-        expect(refusal).to_have_text('Not removed: the rule "Shop pages" send conversations to it; change them '
+        expect(refusal).to_have_text('Not removed: the rule "Shop pages" sends conversations to it; change it '
                                      "first.")
         expect(desk.get_by_test_id("rt-groups-0-remove")).to_be_focused()
 

@@ -21,6 +21,12 @@ export function freshId(kind, taken) {
   return `${kind}-${n}`;
 }
 
+// Why a thing cannot be removed: the rules that still refer to it, by name.
+function stillUsed(rules, one, many) {
+  const several = rules.length > 1;
+  return `Not removed: ${namedList('rule', rules)} ${several ? many : one}; change ${several ? 'them' : 'it'} first.`;
+}
+
 // A Remove button that carries its item's path, so that a refusal about that item is shown, and focused, there.
 function RemoveButton({ path, label, onClick, error }) {
   const id = fieldId(path);
@@ -34,12 +40,13 @@ function RemoveButton({ path, label, onClick, error }) {
 
 export function Groups({ draft, saved, change, refuse, announce, error }) {
   const savedIds = new Set(saved.groups.map((group) => group.id));
-  const set = (i, patch) => change((d) => ({ ...d, groups: d.groups.map((g, at) => (at === i ? { ...g, ...patch } : g)) }));
+  const set = (i, patch) => change((d) => ({
+    ...d, groups: d.groups.map((g, at) => (at === i ? { ...g, ...patch } : g)) }));
   const remove = (i) => {
     const group = draft.groups[i];
     const users = draft.rules.filter((rule) => rule.groups.includes(group.id)).map(ruleName);
     if (users.length) {
-      refuse(`groups[${i}]`, `Not removed: ${namedList('rule', users)} send conversations to it; change them first.`);
+      refuse(`groups[${i}]`, stillUsed(users, 'sends conversations to it', 'send conversations to it'));
       return;
     }
     change((d) => ({ ...d, groups: d.groups.filter((_, at) => at !== i) }));
@@ -85,7 +92,7 @@ export function Skills({ draft, saved, change, refuse, announce, error }) {
     const skill = draft.skills[i];
     const users = draft.rules.filter((rule) => rule.skill?.skill === skill).map(ruleName);
     if (users.length) {
-      refuse(`skills[${i}]`, `Not removed: ${namedList('rule', users)} require it; change them first.`);
+      refuse(`skills[${i}]`, stillUsed(users, 'requires it', 'require it'));
       return;
     }
     change((d) => ({ ...d, skills: d.skills.filter((_, at) => at !== i) }));
@@ -132,7 +139,7 @@ export function Queues({ draft, queues, extra, setExtra, change, refuse, announc
     const queue = queues[i];
     const users = draft.rules.filter((rule) => rule.match?.queue === queue).map(ruleName);
     if (users.length) {
-      refuse(`queues[${i}]`, `Not removed: ${namedList('rule', users)} match it; change them first.`);
+      refuse(`queues[${i}]`, stillUsed(users, 'matches it', 'match it'));
       return;
     }
     setExtra(extra.filter((q) => q !== queue));

@@ -124,9 +124,11 @@ function Rule({ rule, at, isNew, draft, queues, error, set }) {
           <${Select} path=${path(`groups[${j}]`)} label=${j === 0 ? 'Sends conversations to' : `Then to (${j + 1})`}
                      value=${id} options=${groups.some(([g]) => g === id) ? groups : [[id, id], ...groups]}
                      error=${error} onChange=${(chosen) => setGroup(j, chosen)} />
-          ${j > 0 ? html`<button type="button" class="secondary" data-testid=${`${fieldId(path(`groups[${j}]`))}-remove`}
+          ${j > 0 ? html`<button type="button" class="secondary"
+              data-testid=${`${fieldId(path(`groups[${j}]`))}-remove`}
               aria-label=${`Remove ${groupName(draft, id)} from this rule`}
-              onClick=${() => set((r) => ({ ...r, groups: r.groups.filter((_, k) => k !== j) }))}>Remove</button>` : null}
+              onClick=${() => set((r) => ({ ...r, groups: r.groups.filter((_, k) => k !== j) }))}>Remove</button>`
+            : null}
         </div>`)}
       ${unlisted ? html`<button type="button" class="secondary" data-testid=${`${fieldId(path('groups'))}-add`}
           onClick=${() => set((r) => ({ ...r, groups: [...r.groups, unlisted.id] }))}>Add a group after these</button>`
@@ -138,8 +140,8 @@ function Rule({ rule, at, isNew, draft, queues, error, set }) {
       <${Select} path=${path('skill.skill')} label="Skill required" value=${skill} error=${error}
                  options=${[['', 'None'], ...(draft.skills.includes(skill) || !skill ? [] : [[skill, skill]]),
                             ...draft.skills.map((s) => [s, s])]}
-                 onChange=${(name) => set((r) => ({ ...r, skill: name ? { skill: name,
-                                                                          min_level: r.skill?.min_level ?? 1 } : null }))} />
+                 onChange=${(name) => set((r) => ({
+                   ...r, skill: name ? { skill: name, min_level: r.skill?.min_level ?? 1 } : null }))} />
       ${skill ? html`<${NumberField} path=${path('skill.min_level')} label=${`Lowest level (1 to ${MAX_LEVEL})`}
           min="1" max=${MAX_LEVEL} value=${rule.skill.min_level} error=${error}
           onChange=${(level) => set((r) => ({ ...r, skill: { ...r.skill, min_level: level } }))} />` : null}
