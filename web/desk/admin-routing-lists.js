@@ -42,6 +42,11 @@ export function Groups({ draft, saved, change, refuse, announce, error }) {
   const savedIds = new Set(saved.groups.map((group) => group.id));
   const set = (i, patch) => change((d) => ({
     ...d, groups: d.groups.map((g, at) => (at === i ? { ...g, ...patch } : g)) }));
+  const renameGroup = (i, id) => change((d) => { // a new group's id: the rules that send to it follow
+    const old = d.groups[i].id;
+    return { ...d, groups: d.groups.map((g, at) => (at === i ? { ...g, id } : g)),
+             rules: d.rules.map((rule) => ({ ...rule, groups: rule.groups.map((g) => (g === old ? id : g)) })) };
+  });
   const remove = (i) => {
     const group = draft.groups[i];
     const users = draft.rules.filter((rule) => rule.groups.includes(group.id)).map(ruleName);
@@ -69,7 +74,7 @@ export function Groups({ draft, saved, change, refuse, announce, error }) {
             ${savedIds.has(group.id)
               ? html`<p class="rt-id">Id <code>${group.id}</code></p>`
               : html`<${TextField} path=${`groups[${i}].id`} label="Id (lowercase, fixed once saved)" value=${group.id}
-                        error=${error} maxlength="40" onChange=${(id) => set(i, { id })} />`}
+                        error=${error} maxlength="40" onChange=${(id) => renameGroup(i, id)} />`}
             <${TextField} path=${`groups[${i}].name`} label="Name" value=${group.name} error=${error}
                           onChange=${(name) => set(i, { name })} />
             <${NumberField} path=${`groups[${i}].threshold`} label="Conversations that may wait in it (0 to 100000)"
@@ -98,7 +103,12 @@ export function Skills({ draft, saved, change, refuse, announce, error }) {
     change((d) => ({ ...d, skills: d.skills.filter((_, at) => at !== i) }));
     announce(`Skill ${skill} removed.`);
   };
-  const rename = (i, name) => change((d) => ({ ...d, skills: d.skills.map((s, at) => (at === i ? name : s)) }));
+  const rename = (i, name) => change((d) => { // a new skill's name: the rules that require it follow
+    const old = d.skills[i];
+    return { ...d, skills: d.skills.map((s, at) => (at === i ? name : s)),
+             rules: d.rules.map((rule) => (rule.skill?.skill === old
+               ? { ...rule, skill: { ...rule.skill, skill: name } } : rule)) };
+  });
   const add = () => {
     change((d) => ({ ...d, skills: [...d.skills, freshId('skill', d.skills)] }));
     announce('Skill added at the end of the list.');

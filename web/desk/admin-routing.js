@@ -129,7 +129,7 @@ function Page({ api, canEdit, announce }) {
 // What the draft would do to the conversations waiting now: the summary in a live region, then each one that moves.
 function Preview({ preview, changed }) {
   const moving = (preview?.waiting ?? []).filter((row) => row.after.id !== row.group.id);
-  const lines = !changed ? ['No change yet: change the routing to see what it would do to the waiting conversations.']
+  const lines = !changed ? ['No change yet: a change shows here what it would do to the waiting conversations.']
     : preview?.invalid ? [preview.invalid] : preview?.summary ?? ['Checking the waiting conversations…'];
   return html`
     <section class="rt-preview" aria-labelledby="rt-preview-title" data-testid="routing-preview-section">
