@@ -54,6 +54,7 @@ $(DEPS_STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .  # the `guichet` console script
 	rm -f $(VENV)/.deps-* && touch $@
 
 # Front-end libraries (web/vendor/README.md), committed so that `make run` needs no network: refetched, pinned, from npm.

@@ -531,11 +531,25 @@ class FakeRateLimits:
 
 
 class FakeKeys:
-    def __init__(self, key: bytes = b"k" * 32) -> None:
+    """One key; `previous` (with `previous_until`) verifies too while its grace lasts, as after a rotation."""
+
+    def __init__(self, key: bytes = b"k" * 32, previous: bytes = b"", previous_until: datetime | None = None,
+                 stable: bytes = b"") -> None:
         self.key = key
+        self.previous = previous
+        self.previous_until = previous_until
+        self.stable = stable
 
     def visitor_token_key(self) -> bytes:
         return self.key
+
+    def visitor_token_keys(self, now: datetime) -> tuple[bytes, ...]:
+        if self.previous and self.previous_until is not None and now < self.previous_until:
+            return (self.key, self.previous)
+        return (self.key,)
+
+    def visitor_id_key(self) -> bytes:
+        return self.stable or self.key
 
 
 class FakeAgentTokens:

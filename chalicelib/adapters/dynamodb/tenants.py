@@ -41,13 +41,17 @@ class DynamoTenants:
             return None  # not cached: a tenant created a moment later is found at once
         found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
                        identity_secret=item.identity_secret or "",
-                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig())
+                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig(),
+                       previous_identity_secret=item.previous_identity_secret or "",
+                       previous_identity_until=item.previous_identity_until)
         self._cache[tenant] = (now, found)
         return found
 
     def put(self, tenant: Tenant) -> None:
         TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
-                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing)).save()
+                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing),
+                   previous_identity_secret=tenant.previous_identity_secret or None,
+                   previous_identity_until=tenant.previous_identity_until).save()
         self._cache[tenant.id] = (self._monotonic(), tenant)
 
 

@@ -1,0 +1,108 @@
+"""The AWS reads and writes of the operator's CLI (chalicelib/cli) that the application itself never makes: a
+stack's outputs, a tenant's users in the pool, and the facts `guichet doctor` checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.adapters.aws import client, error_code
+from chalicelib.adapters.cognito import TENANT_CLAIM
+
+#: Stack output or parameter -> the environment variable the application (chalicelib/settings.py) or the CLI reads.
+STACK_ENV = {
+    "Stage": "GUICHET_STAGE",
+    "TableName": "TABLE_NAME",
+    "TimerQueueUrl": "TIMER_QUEUE_URL",
+    "TimerDeadLetterQueueUrl": "TIMER_DLQ_URL",
+    "ScheduleGroupName": "SCHEDULE_GROUP",
+    "SchedulerRoleArn": "SCHEDULER_ROLE_ARN",
+    "UserPoolId": "USER_POOL_ID",
+    "UserPoolClientId": "USER_POOL_CLIENT_ID",
+    "VisitorSecretArn": "VISITOR_SECRET_ID",
+    "SipMediaApplicationId": "SIP_MEDIA_APPLICATION_ID",
+    "MailFrom": "MAIL_FROM",
+    "CallingNumber": "CALLING_NUMBER",
+}
+
+
+def stack_environment(stack: str) -> dict[str, str]:
+    """The environment variables a deployed stack's outputs and parameters give (STACK_ENV)."""
+    found = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    values = {p["ParameterKey"]: p.get("ParameterValue", "") for p in found.get("Parameters", [])}
+    values.update({o["OutputKey"]: o.get("OutputValue", "") for o in found.get("Outputs", [])})
+    return {env: str(values[key]) for key, env in STACK_ENV.items() if values.get(key)}
+
+
+def tenant_users(user_pool_id: str, tenant: str) -> dict[str, str]:
+    """The tenant's users: username -> sub (the agent id). Cognito cannot filter on a custom attribute: the pool's
+    users are read page by page and kept when theirs is `tenant`."""
+    users: dict[str, str] = {}
+    for page in client("cognito-idp").get_paginator("list_users").paginate(UserPoolId=user_pool_id):
+        for user in page.get("Users", []):
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            if attributes.get(TENANT_CLAIM) == tenant:
+                users[str(user["Username"])] = str(attributes.get("sub") or user["Username"])
+    return users
+
+
+def user_exists(user_pool_id: str, username: str) -> bool:
+    try:
+        client("cognito-idp").admin_get_user(UserPoolId=user_pool_id, Username=username)
+    except Exception as exc:
+        if error_code(exc) == "UserNotFoundException":
+            return False
+        raise
+    return True
+
+
+def email_identity_verified(identity: str) -> bool:
+    """Whether SES may send from `identity` (an address, or its domain)."""
+    ses = client("ses")
+    for name in (identity, identity.rpartition("@")[2]):
+        found = ses.get_identity_verification_attributes(Identities=[name])["VerificationAttributes"]
+        if found.get(name, {}).get("VerificationStatus") == "Success":
+            return True
+    return False
+
+
+def table_stream_view(table: str) -> str:
+    """The stream view of the table ("" when its stream is off)."""
+    spec: Mapping[str, Any] = client("dynamodb").describe_table(TableName=table)["Table"].get(
+        "StreamSpecification") or {}
+    return str(spec.get("StreamViewType", "")) if spec.get("StreamEnabled") else ""
+
+
+def queue_depth(queue_url: str) -> int:
+    """Messages in the queue, visible or in flight."""
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
+        attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+
+
+def queue_url(name: str) -> str:
+    return str(client("sqs").get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def sip_media_application(application_id: str) -> dict[str, Any] | None:
+    """The SIP media application (its name, Region and endpoints), or None when there is none with this id."""
+    try:
+        found = client("chime-sdk-voice").get_sip_media_application(SipMediaApplicationId=application_id)
+    except Exception as exc:
+        if error_code(exc) in ("NotFoundException", "NotFound"):
+            return None
+        raise
+    return dict(found["SipMediaApplication"])
+
+
+def lambda_state(function_arn: str) -> str:
+    """The function's state ("Active" when invocable), or "" when it does not exist."""
+    try:
+        found = client("lambda").get_function_configuration(FunctionName=function_arn)
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return ""
+        raise
+    return str(found.get("State") or "Active")
