@@ -13,8 +13,9 @@ from chalicelib.adapters.aws import client
 
 PRODUCT_TYPE = "SipMediaApplicationDialIn"
 NUMBER_TYPES = {"local": "Local", "toll-free": "TollFree"}
-#: Orders complete in seconds to minutes; the command waits this many times `poll_seconds`, then says it is pending.
+#: Orders complete in seconds to minutes; the command polls this many times, this far apart, then says it is pending.
 POLLS = 24
+POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,7 @@ def search(country: str, number_type: str, area_code: str = "", state: str = "",
     return [str(n) for n in client("chime-sdk-voice").search_available_phone_numbers(**criteria)["E164PhoneNumbers"]]
 
 
-def order(number: str, name: str = "", poll_seconds: float = 5.0,
-          sleep: Callable[[float], None] = time.sleep) -> Order:
+def order(number: str, name: str = "", sleep: Callable[[float], None] = time.sleep) -> Order:
     """Order `number` and wait (up to POLLS polls) until the order is no longer processing."""
     voice = client("chime-sdk-voice")
     kwargs: dict[str, Any] = {"ProductType": PRODUCT_TYPE, "E164PhoneNumbers": [number]}
@@ -47,7 +47,7 @@ def order(number: str, name: str = "", poll_seconds: float = 5.0,
     for _ in range(POLLS):
         if placed.status not in ("Processing", "Pending"):
             break
-        sleep(poll_seconds)
+        sleep(POLL_SECONDS)
         placed = _order(voice.get_phone_number_order(PhoneNumberOrderId=placed.id)["PhoneNumberOrder"])
     return placed
 

@@ -27,7 +27,7 @@ def add_commands(commands: Any) -> None:
                        help="order the N-th number listed (default: list them and order nothing)")
     order.add_argument("--yes", action="store_true", help="order without asking for confirmation")
     order.add_argument("--name", default="", help="a name for the order")
-    order.set_defaults(run=phone_order, poll_seconds=5.0)
+    order.set_defaults(run=phone_order)
 
 
 def phone_order(arguments: argparse.Namespace) -> int:
@@ -55,7 +55,7 @@ def phone_order(arguments: argparse.Namespace) -> int:
         if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             print("Nothing ordered.")
             return 0
-    placed = phone_numbers.order(number, arguments.name, poll_seconds=arguments.poll_seconds)
+    placed = phone_numbers.order(number, arguments.name)
     print(f"Order {placed.id}: {placed.status}.")
     if placed.status != "Successful":
         if placed.status in ("Processing", "Pending"):
