@@ -3,6 +3,7 @@ stack's outputs, a tenant's users in the pool, and the facts `guichet doctor` ch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,17 @@ def stack_environment(stack: str) -> dict[str, str]:
     found = client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
     values = {p["ParameterKey"]: p.get("ParameterValue", "") for p in found.get("Parameters", [])}
     values.update({o["OutputKey"]: o.get("OutputValue", "") for o in found.get("Outputs", [])})
-    return {env: str(values[key]) for key, env in STACK_ENV.items() if values.get(key)}
+    env = {name: str(values[key]) for key, name in STACK_ENV.items() if values.get(key)}
+    # What the functions get from the template but the outputs do not give as such: where to push to agents' open
+    # desks (an imported agent setting reaches them), and the timer queue's ARN (the Scheduler's target).
+    websocket = str(values.get("WebsocketConnectEndpointURL") or "")
+    if websocket.startswith("wss://"):
+        env["WS_CALLBACK_URL"] = "https://" + websocket.removeprefix("wss://").rstrip("/")
+    queue = env.get("TIMER_QUEUE_URL", "").removeprefix("https://").split("/")
+    if len(queue) == 3 and queue[0].startswith("sqs."):
+        region = queue[0].split(".")[1]
+        env["TIMER_QUEUE_ARN"] = f"arn:aws:sqs:{region}:{queue[1]}:{queue[2]}"
+    return env
 
 
 def tenant_users(user_pool_id: str, tenant: str) -> dict[str, str]:
@@ -106,3 +117,21 @@ def lambda_state(function_arn: str) -> str:
             return ""
         raise
     return str(found.get("State") or "Active")
+
+
+def invokable_by(function_arn: str, service: str) -> bool:
+    """Whether the function's resource policy lets `service` (a service principal) invoke it."""
+    try:
+        policy = json.loads(client("lambda").get_policy(FunctionName=function_arn)["Policy"])
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return False  # no policy at all
+        raise
+    for statement in policy.get("Statement", []):
+        principal = statement.get("Principal") or {}
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        actions = statement.get("Action", [])
+        if statement.get("Effect") == "Allow" and service in ([services] if isinstance(services, str) else services) \
+                and "lambda:InvokeFunction" in ([actions] if isinstance(actions, str) else actions):
+            return True
+    return False

@@ -10,6 +10,8 @@ from typing import Any
 
 #: What the stack's table stream must carry: the report consumer reads the old and new images (docs/deploy.md).
 STREAM_VIEW = "NEW_AND_OLD_IMAGES"
+#: The service principal that invokes a SIP media application's function (infra/template.yaml).
+PSTN_AUDIO = "voiceconnector.chime.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def ses_identity() -> Check:
 
 @_guarded("sip-media-app")
 def sip_media_application() -> Check:
-    from chalicelib.adapters.operator_aws import lambda_state, sip_media_application
+    from chalicelib.adapters.operator_aws import invokable_by, lambda_state, sip_media_application
 
     application_id = _env("SIP_MEDIA_APPLICATION_ID")
     if not application_id:
@@ -93,7 +95,11 @@ def sip_media_application() -> Check:
     if state != "Active":
         return Check("sip-media-app", False, f"its endpoint {endpoints[0]} is {state or 'missing'}",
                      "deploy the stack again; see the SmaHandler function's logs")
-    return Check("sip-media-app", True, f"{application_id} calls {endpoints[0].rsplit(':', 1)[-1]} (Active)")
+    if not invokable_by(endpoints[0], PSTN_AUDIO):
+        return Check("sip-media-app", False, f"{PSTN_AUDIO} may not invoke {endpoints[0]}",
+                     "deploy the stack again: SmaHandlerInvokePermission grants it")
+    return Check("sip-media-app", True, f"{application_id} calls {endpoints[0].rsplit(':', 1)[-1]} (Active, "
+                 "invokable by the PSTN audio service)")
 
 
 @_guarded("table-stream")

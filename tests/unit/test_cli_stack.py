@@ -33,12 +33,19 @@ def test_a_stacks_outputs_and_parameters_name_the_resources(cloudformation: Stub
                     {"OutputKey": "UserPoolId", "OutputValue": "eu-west-3_abc"},
                     {"OutputKey": "VisitorSecretArn", "OutputValue": "arn:aws:secretsmanager:eu-west-3:1:secret:v"},
                     {"OutputKey": "TimerDeadLetterQueueUrl", "OutputValue": "https://sqs/1/guichet-timers-dlq-prod"},
+                    {"OutputKey": "TimerQueueUrl",
+                     "OutputValue": "https://sqs.eu-west-3.amazonaws.com/123456789012/guichet-timers-prod"},
+                    {"OutputKey": "WebsocketConnectEndpointURL",
+                     "OutputValue": "wss://abc123.execute-api.eu-west-3.amazonaws.com/api/"},
                     {"OutputKey": "AssetsUrl", "OutputValue": "https://d1.cloudfront.net"}]}]},
         {"StackName": "guichet-prod"})
     assert stack_environment("guichet-prod") == {
         "GUICHET_STAGE": "prod", "MAIL_FROM": "noreply@brand.example", "TABLE_NAME": "guichet-prod",
         "USER_POOL_ID": "eu-west-3_abc", "VISITOR_SECRET_ID": "arn:aws:secretsmanager:eu-west-3:1:secret:v",
-        "TIMER_DLQ_URL": "https://sqs/1/guichet-timers-dlq-prod"}
+        "TIMER_DLQ_URL": "https://sqs/1/guichet-timers-dlq-prod",
+        "TIMER_QUEUE_URL": "https://sqs.eu-west-3.amazonaws.com/123456789012/guichet-timers-prod",
+        "TIMER_QUEUE_ARN": "arn:aws:sqs:eu-west-3:123456789012:guichet-timers-prod",
+        "WS_CALLBACK_URL": "https://abc123.execute-api.eu-west-3.amazonaws.com/api"}
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
