@@ -57,14 +57,16 @@ def tenant_users(user_pool_id: str, tenant: str) -> dict[str, str]:
     return users
 
 
-def user_exists(user_pool_id: str, username: str) -> bool:
+def pool_user(user_pool_id: str, username: str) -> tuple[str, str] | None:
+    """A user of the pool as (sub, tenant), or None when there is no such username."""
     try:
-        client("cognito-idp").admin_get_user(UserPoolId=user_pool_id, Username=username)
+        user = client("cognito-idp").admin_get_user(UserPoolId=user_pool_id, Username=username)
     except Exception as exc:
         if error_code(exc) == "UserNotFoundException":
-            return False
+            return None
         raise
-    return True
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return str(attributes.get("sub") or user["Username"]), str(attributes.get(TENANT_CLAIM, ""))
 
 
 def email_identity_verified(identity: str) -> bool:

@@ -69,7 +69,7 @@ def tenant_create(arguments: argparse.Namespace) -> int:
 
 def admin_create(arguments: argparse.Namespace) -> int:
     from chalicelib import bootstrap
-    from chalicelib.adapters.operator_aws import user_exists
+    from chalicelib.adapters.operator_aws import pool_user
     from chalicelib.domain import emails
     from chalicelib.domain.model import Role
     from chalicelib.services import tenants
@@ -87,9 +87,9 @@ def admin_create(arguments: argparse.Namespace) -> int:
     c = bootstrap.container()
     if c.deps.tenants.get(arguments.tenant) is None:
         raise InvalidInput(f"no tenant '{arguments.tenant}': run `guichet tenant create` first", field="tenant")
-    if user_exists(settings().user_pool_id, arguments.username):
-        print(f"User '{arguments.username}' exists: nothing changed.")
-        return 0
+    existing = pool_user(settings().user_pool_id, arguments.username)
+    if existing is not None:
+        return _existing_admin(c.deps, arguments, *existing)
     try:
         agent = tenants.create_agent(c.deps, c.identity, tenant=arguments.tenant, username=arguments.username,
                                      password=password, name=arguments.name.strip(), roles=(Role.AGENT, Role.ADMIN),
@@ -100,6 +100,20 @@ def admin_create(arguments: argparse.Namespace) -> int:
     how = ("They log in with the password given." if password is not None else
            "Cognito emailed them a temporary password, to change at their first login.")
     print(f"Admin '{arguments.username}' of tenant '{arguments.tenant}' created (id {agent.id}). {how}")
+    return 0
+
+
+def _existing_admin(deps: Any, arguments: argparse.Namespace, agent_id: str, tenant: str) -> int:
+    """A second run: nothing to do, unless a first run stopped between the Cognito user and its agent."""
+    from chalicelib.domain.model import Agent
+
+    if tenant != arguments.tenant:
+        raise Conflict(f"user '{arguments.username}' belongs to another tenant", field="username")
+    if deps.agents.get(tenant, agent_id) is None:
+        deps.agents.put(Agent(tenant=tenant, id=agent_id, name=arguments.name.strip()))
+        print(f"User '{arguments.username}' exists; their agent was missing and is now created.")
+        return 0
+    print(f"User '{arguments.username}' exists: nothing changed.")
     return 0
 
 

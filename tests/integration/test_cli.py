@@ -80,6 +80,26 @@ def test_admin_create_invites_through_cognito_and_a_second_run_changes_nothing(
     assert groups == {"agent", "admin"}
     assert bootstrap.container().deps.agents.get(tenant, attributes["sub"]) is not None
     assert run(capsys, *argv) == (0, f"User '{username}' exists: nothing changed.\n", "")
+    other = new_id()
+    assert run(capsys, "tenant", "create", other, "--name", "Other")[0] == 0
+    code, _, err = run(capsys, "admin", "create", "--tenant", other, "--username", username, "--name", "Ada",
+                       "--email", "ada@brand.example")
+    assert (code, err.split(":")[:2]) == (2, ["error", " username"])  # another tenant's user
+
+
+def test_admin_create_completes_a_run_stopped_after_the_cognito_user(
+        stack: Any, tenant: str, capsys: pytest.CaptureFixture[str]) -> None:
+    username = new_id("half")
+    created = client("cognito-idp").admin_create_user(
+        UserPoolId=pool(stack), Username=username, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "name", "Value": "Half"}, {"Name": "custom:tenant", "Value": tenant}])
+    sub = {a["Name"]: a["Value"] for a in created["User"]["Attributes"]}["sub"]
+    assert bootstrap.container().deps.agents.get(tenant, sub) is None
+    assert run(capsys, "admin", "create", "--tenant", tenant, "--username", username, "--name", "Half",
+               "--email", "half@brand.example") == (
+        0, f"User '{username}' exists; their agent was missing and is now created.\n", "")
+    agent = bootstrap.container().deps.agents.get(tenant, sub)
+    assert agent is not None and agent.name == "Half"
 
 
 def test_admin_create_with_a_password_from_stdin_logs_in_with_it(
