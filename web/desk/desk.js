@@ -24,6 +24,7 @@
 import { ApiError } from '/widget/connection.js';
 import { createAgenda } from '/desk/agenda.js';
 import { alerts } from '/desk/alerts.js';
+import { createAdmin } from '/desk/admin.js';
 import { createApi } from '/desk/api.js';
 import { createCallSettings } from '/desk/call-settings.js';
 import { createCallCards } from '/desk/call-card.js';
@@ -146,6 +147,8 @@ function createDesk(session) {
     viewSlot: ui.reportsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
   const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
     viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
+  const admin = createAdmin({ store, api, toggleSlot: ui.adminToggleSlot, viewSlot: ui.adminSlot,
+    hide: [ui.workspace], announce: (text) => announce(text) });
 
   const statusBar = createStatusBar({
     store,
@@ -275,6 +278,7 @@ function createDesk(session) {
     production.setRoles(me?.roles);
     reports.start();
     callSettings.start();
+    admin.start();
     agenda.start();
     loginView.hide();
     ui.deskView.hidden = false;
@@ -300,6 +304,7 @@ function createDesk(session) {
     production.stop();
     reports.stop();
     callSettings.stop();
+    admin.stop();
     agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
     for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
@@ -409,6 +414,7 @@ function createDesk(session) {
     production.close();
     reports.close();
     callSettings.close();
+    admin.close();
     agenda.close();
     const isNew = !conversations.has(ack.conversation.id);
     const view = upsertConversation({ ...entry.conversation, ...ack.conversation });

@@ -20,6 +20,8 @@ export const ui = {
   reportsSlot: $('reports-slot'),
   callSettingsToggleSlot: $('call-settings-toggle-slot'),
   callSettingsSlot: $('call-settings-slot'),
+  adminToggleSlot: $('admin-toggle-slot'),
+  adminSlot: $('admin-slot'),
   agendaToggleSlot: $('agenda-toggle-slot'),
   agendaSlot: $('agenda-slot'),
   lineSlot: $('line-slot'),
