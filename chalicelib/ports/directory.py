@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.domain.contacts import Case, Contact
-from chalicelib.domain.key_rotation import verifying_keys
+from chalicelib.domain.key_rotation import KeyRing, verifying_keys
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -44,7 +44,16 @@ class Tenant:
 class TenantRepository(Protocol):
     def get(self, tenant: str) -> Tenant | None: ...
 
-    def put(self, tenant: Tenant) -> None: ...
+    def put(self, tenant: Tenant) -> None:
+        """Create the tenant, or change its name, settings and routing. Its identity secret is written when the
+        tenant is created and afterwards only by `rotate_identity_secret`: a put of a stale copy (a warm container's
+        cache) never undoes a rotation."""
+        ...
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        """Put the ring's current, previous and grace in place of the identity secret `expected`; Conflict (field
+        `identity_secret`) when the tenant's secret is no longer `expected` (another rotation came first)."""
+        ...
 
 
 class AgentRepository(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib.domain.errors import InvalidInput, NotFound
@@ -36,7 +35,4 @@ def rotate_identity_secret(deps: Deps, tenant_id: str, grace: timedelta, force: 
         raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
     ring = rotated(KeyRing(tenant.identity_secret, tenant.previous_identity_secret, tenant.previous_identity_until),
                    deps.ids.new_id() + deps.ids.new_id(), deps.clock.now(), grace, force)
-    changed = replace(tenant, identity_secret=ring.current, previous_identity_secret=ring.previous,
-                      previous_identity_until=ring.previous_until)
-    deps.tenants.put(changed)
-    return changed
+    return deps.tenants.rotate_identity_secret(tenant_id, tenant.identity_secret, ring)

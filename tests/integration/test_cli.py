@@ -283,3 +283,54 @@ def test_doctor_says_ok_for_a_sound_stack_and_fail_with_what_to_do_otherwise(
     assert lines[1].startswith(f"FAIL sip-media-app    its endpoint {missing} is missing -> ")
     assert lines[2].startswith("OK   table-stream")
     assert lines[3].startswith("FAIL timers-dlq       guichet-timers-dlq-local holds 1 message(s)")
+
+
+def test_a_stale_copy_of_the_tenant_never_undoes_a_rotation(stack: Any, tenant: str) -> None:
+    """A warm container's cached tenant (up to 5 s old) saved by an admin's settings change after a rotation keeps
+    the rotated secrets: only a rotation writes them."""
+    from dataclasses import replace
+
+    from chalicelib.services import operator
+
+    stale = DynamoTenants().get(tenant)
+    assert stale is not None
+    rotated = operator.rotate_identity_secret(bootstrap.container().deps, tenant, timedelta(hours=1))
+    DynamoTenants().put(replace(stale, name="Renamed"))
+    found = DynamoTenants().get(tenant)
+    assert found is not None and found.name == "Renamed"
+    assert (found.identity_secret, found.previous_identity_secret, found.previous_identity_until) == (
+        rotated.identity_secret, stale.identity_secret, rotated.previous_identity_until)
+
+
+def test_rotations_racing_on_one_tenant_let_exactly_one_win(stack: Any, tenant: str) -> None:
+    """Operators rotating the same secret at once, each from the secret they read: the write is conditional on it,
+    so one wins and the others are refused; no rotation is silently lost."""
+    import threading
+
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.key_rotation import KeyRing, rotated
+
+    original = DynamoTenants().get(tenant)
+    assert original is not None
+    now = datetime.now(UTC)
+    rings = [rotated(KeyRing(original.identity_secret), f"secret-{i}", now, timedelta(hours=1)) for i in range(6)]
+    start = threading.Barrier(len(rings))
+    won: list[str] = []
+    lost: list[str] = []
+
+    def rotate(ring: KeyRing) -> None:
+        start.wait()
+        try:
+            won.append(DynamoTenants().rotate_identity_secret(tenant, original.identity_secret, ring).identity_secret)
+        except Conflict as refused:
+            lost.append(str(refused.field))
+
+    threads = [threading.Thread(target=rotate, args=(ring,)) for ring in rings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    found = DynamoTenants().get(tenant)
+    assert found is not None
+    assert (len(won), lost) == (1, ["identity_secret"] * 5)
+    assert (found.identity_secret, found.previous_identity_secret) == (won[0], original.identity_secret)

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.contacts import Case, Contact, normalize_email
 from chalicelib.domain.errors import Conflict, ConnectionGone, Unauthorized
+from chalicelib.domain.key_rotation import KeyRing
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -68,7 +69,21 @@ class FakeTenants:
         return self.items.get(tenant)
 
     def put(self, tenant: Tenant) -> None:
+        """As DynamoTenants: the identity secrets are kept from the stored tenant (only a rotation changes them)."""
+        stored = self.items.get(tenant.id)
+        if stored is not None and stored.identity_secret:
+            tenant = replace(tenant, identity_secret=stored.identity_secret,
+                             previous_identity_secret=stored.previous_identity_secret,
+                             previous_identity_until=stored.previous_identity_until)
         self.items[tenant.id] = tenant
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        stored = self.items[tenant]
+        if stored.identity_secret != expected:
+            raise Conflict("the identity secret changed meanwhile", field="identity_secret")
+        self.items[tenant] = replace(stored, identity_secret=ring.current, previous_identity_secret=ring.previous,
+                                     previous_identity_until=ring.previous_until)
+        return self.items[tenant]
 
 
 class FakeConversations:
