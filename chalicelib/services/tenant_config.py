@@ -13,11 +13,12 @@ from typing import Any
 
 from chalicelib.domain import routing as policy
 from chalicelib.domain import tenant_config as documents
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.model import ANSWER_ON_DESK, Agent, Principal, PrincipalKind, Role
 from chalicelib.domain.routing.config import config_to_json
 from chalicelib.ports import Deps, Tenant
 from chalicelib.services import routing_admin, tenants
+from chalicelib.services.softphone import ACD_MODE_REFUSAL
 
 OPERATOR_ID = "operator"
 
@@ -49,6 +50,9 @@ def import_(deps: Deps, tenant_id: str, doc: object, users: Mapping[str, str]) -
             raise NotFound(f"user '{username}' has no agent in this tenant", field=f"agents.{username}")
         with documents._within(f"agents.{username}"):
             policy.check_ready_entries(policy.with_settings(current, settings), config.routing)
+        if (settings.answer_calls == ANSWER_ON_DESK and config.settings.callback.acd.on
+                and _differs(current, settings)):  # what change_agent_settings would refuse, half-way through
+            raise Conflict(ACD_MODE_REFUSAL, field=f"agents.{username}.answer_calls")
         agents[username] = current
     admin = operator(tenant_id)
     changed: list[str] = []
@@ -63,10 +67,14 @@ def import_(deps: Deps, tenant_id: str, doc: object, users: Mapping[str, str]) -
         changed.append("routing")
     for username, (raw, settings) in config.agents.items():
         current = agents[username]
-        if documents.agent_to_json(policy.with_settings(current, settings)) != documents.agent_to_json(current):
+        if _differs(current, settings):
             routing_admin.change_agent_settings(deps, admin, current.id, raw)
             changed.append(f"agents.{username}")
     return changed
+
+
+def _differs(agent: Agent, settings: policy.AgentSettings) -> bool:
+    return documents.agent_to_json(policy.with_settings(agent, settings)) != documents.agent_to_json(agent)
 
 
 def _tenant(deps: Deps, tenant_id: str) -> Tenant:

@@ -57,3 +57,23 @@ def test_two_agents_may_not_share_a_keypad_id() -> None:
     with pytest.raises(InvalidInput) as refused:
         tenant_config.read(doc(agents={"alice": {"keypad_id": "7"}, "bob": {"keypad_id": "7"}}), {"alice", "bob"})
     assert refused.value.field == "agents.bob.keypad_id"
+
+
+def test_an_import_that_would_put_an_agent_on_the_desk_in_acd_mode_writes_nothing() -> None:
+    """change_agent_settings refuses "desk" in ACD mode: the import finds it before its first write."""
+    from chalicelib.services import tenant_config as service
+    from tests.unit.fakes import make_deps
+
+    deps = make_deps("acme")
+    deps.agents.put(Agent(tenant="acme", id="sub-1", name="Alice"))
+    before = deps.tenants.get("acme")
+    callback = {"acd_number": "+33 1 45 55 00 00", "acd_welcome": "audio/t/acd_welcome-aaaaaaaaaaaa.wav",
+                "acd_welcome_ms": 3500}
+    refused = doc(settings={"callback": callback}, routing={**ROUTING, "groups": [{"id": "general"}],
+                                                            "rules": [{"id": "all", "groups": ["general"]}]},
+                  agents={"alice": {"answer_calls": "desk"}})
+    with pytest.raises(Exception) as error:
+        service.import_(deps, "acme", refused, {"alice": "sub-1"})
+    assert getattr(error.value, "field", None) == "agents.alice.answer_calls"
+    assert deps.tenants.get("acme") == before
+    assert deps.agents.get("acme", "sub-1") == Agent(tenant="acme", id="sub-1", name="Alice")
