@@ -54,6 +54,7 @@ def import_(deps: Deps, tenant_id: str, doc: object, users: Mapping[str, str]) -
                 and _differs(current, settings)):  # what change_agent_settings would refuse, half-way through
             raise Conflict(ACD_MODE_REFUSAL, field=f"agents.{username}.answer_calls")
         agents[username] = current
+    _check_keypads(deps, tenant_id, config, users)
     admin = operator(tenant_id)
     changed: list[str] = []
     if config.name != tenant.name:
@@ -71,6 +72,20 @@ def import_(deps: Deps, tenant_id: str, doc: object, users: Mapping[str, str]) -
             routing_admin.change_agent_settings(deps, admin, current.id, raw)
             changed.append(f"agents.{username}")
     return changed
+
+
+def _check_keypads(deps: Deps, tenant_id: str, config: documents.TenantConfig, users: Mapping[str, str]) -> None:
+    """A keypad id the document gives must not be another agent's, one the document leaves as it is (the agents'
+    repository would refuse it half-way through)."""
+    kept = {}
+    for username, agent_id in users.items():
+        agent = None if username in config.agents else deps.agents.get(tenant_id, agent_id)
+        if agent is not None and agent.keypad_id:
+            kept[agent.keypad_id] = username
+    for username, (_, settings) in config.agents.items():
+        if settings.keypad_id and settings.keypad_id in kept:
+            raise Conflict(f"{kept[settings.keypad_id]}'s keypad id, who is not in the file",
+                           field=f"agents.{username}.keypad_id")
 
 
 def _differs(agent: Agent, settings: policy.AgentSettings) -> bool:

@@ -77,3 +77,24 @@ def test_an_import_that_would_put_an_agent_on_the_desk_in_acd_mode_writes_nothin
     assert getattr(error.value, "field", None) == "agents.alice.answer_calls"
     assert deps.tenants.get("acme") == before
     assert deps.agents.get("acme", "sub-1") == Agent(tenant="acme", id="sub-1", name="Alice")
+
+
+def test_an_import_giving_an_agent_the_keypad_id_of_one_left_out_writes_nothing() -> None:
+    from dataclasses import replace
+
+    from chalicelib.services import tenant_config as service
+    from tests.unit.fakes import make_deps
+
+    deps = make_deps("acme")
+    deps.agents.put(Agent(tenant="acme", id="sub-1", name="Alice"))
+    deps.agents.put(replace(Agent(tenant="acme", id="sub-2", name="Bob"), keypad_id="7"))
+    before = deps.tenants.get("acme")
+    general = {**ROUTING, "groups": [{"id": "general"}], "rules": [{"id": "all", "groups": ["general"]}]}
+    with pytest.raises(Exception) as error:
+        service.import_(deps, "acme", doc(routing=general, agents={"alice": {"keypad_id": "7"}}),
+                        {"alice": "sub-1", "bob": "sub-2"})
+    assert getattr(error.value, "field", None) == "agents.alice.keypad_id"
+    assert deps.tenants.get("acme") == before
+    assert service.import_(deps, "acme", doc(routing=general, agents={"alice": {"keypad_id": "8"}}),
+                           {"alice": "sub-1", "bob": "sub-2"}) == ["settings", "routing", "agents.alice"]
+    assert deps.agents.get("acme", "sub-1").keypad_id == "8"  # type: ignore[union-attr]
