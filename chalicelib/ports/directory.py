@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.domain.contacts import Case, Contact
+from chalicelib.domain.key_rotation import KeyRing, verifying_keys
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -29,12 +30,30 @@ class Tenant:
     identity_secret: str = ""
     #: Groups, rules, skills and fairness (ROUTE-1 to ROUTE-7).
     routing: RoutingConfig = field(default_factory=RoutingConfig)
+    #: The identity secret before the last rotation (`guichet secret rotate`), which still verifies until
+    #: `previous_identity_until` (domain/key_rotation.py); "" when never rotated.
+    previous_identity_secret: str = ""
+    previous_identity_until: datetime | None = None
+
+    def identity_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a brand's signature may be made with at `now`: the current one, then the previous one while
+        its grace lasts."""
+        return verifying_keys(self.identity_secret, self.previous_identity_secret, self.previous_identity_until, now)
 
 
 class TenantRepository(Protocol):
     def get(self, tenant: str) -> Tenant | None: ...
 
-    def put(self, tenant: Tenant) -> None: ...
+    def put(self, tenant: Tenant) -> None:
+        """Create the tenant, or change its name, settings and routing. Its identity secret is written when the
+        tenant is created and afterwards only by `rotate_identity_secret`: a put of a stale copy (a warm container's
+        cache) never undoes a rotation."""
+        ...
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        """Put the ring's current, previous and grace in place of the identity secret `expected`; Conflict (field
+        `identity_secret`) when the tenant's secret is no longer `expected` (another rotation came first)."""
+        ...
 
 
 class AgentRepository(Protocol):

@@ -73,7 +73,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if tenant is None:
         raise NotFound(f"unknown tenant '{visitor.tenant}'", field="tenant")
     if request.identity is not None:
-        signed = identities.verify(tenant.identity_secret, request.identity)
+        signed = identities.verify(tenant.identity_secrets(deps.clock.now()), request.identity)
         info = replace(info, name=signed.name or info.name, email=signed.email or info.email,
                        external_id=signed.external_id)
     existing, blocked = deps.conversations.visitor_state(visitor.tenant, visitor.id)

@@ -83,13 +83,16 @@ def create_agent(
     *,
     tenant: str,
     username: str,
-    password: str,
+    password: str | None,
     name: str,
     roles: Sequence[Role] = (Role.AGENT,),
     capacity: int = DEFAULT_CHAT_CAPACITY,
     queues: Sequence[str] = (DEFAULT_QUEUE,),
+    email: str = "",
 ) -> Agent:
-    agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles])
+    """A Cognito user and its agent. `password` None: the user is invited by email (a temporary password only they
+    see); `email` is where. Conflict (field `username`) when the user exists."""
+    agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles], email)
     agent = Agent(tenant=tenant, id=agent_id, name=name, capacity=capacity, queues=tuple(queues))
     deps.agents.put(agent)
     return agent

@@ -56,6 +56,9 @@ class TenantItem(_Item):
     settings = Utf8JSONAttribute(null=True)
     identity_secret = UnicodeAttribute(null=True)
     routing = Utf8JSONAttribute(null=True)
+    #: After `guichet secret rotate`: the identity secret it replaced and the end of its grace (absent before).
+    previous_identity_secret = UnicodeAttribute(null=True)
+    previous_identity_until = UTCDateTimeAttribute(null=True)
 
 
 class ConversationPart(_Item):

@@ -8,9 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamodb.items import TenantItem
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.key_rotation import KeyRing
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
@@ -39,16 +42,47 @@ class DynamoTenants:
             item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG")
         except DoesNotExist:
             return None  # not cached: a tenant created a moment later is found at once
-        found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
-                       identity_secret=item.identity_secret or "",
-                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig())
+        found = _tenant(tenant, item)
         self._cache[tenant] = (now, found)
         return found
 
     def put(self, tenant: Tenant) -> None:
-        TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
-                   identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing)).save()
-        self._cache[tenant.id] = (self._monotonic(), tenant)
+        """One UpdateItem of the name, settings and routing; the identity secret only if the item has none yet (a new
+        tenant), so that a stale copy never undoes a rotation (`rotate_identity_secret`)."""
+        item = TenantItem(f"T#{tenant.id}#TENANT", "CONFIG")
+        actions: list[Action] = [TenantItem.name.set(tenant.name), TenantItem.settings.set(tenant.settings.to_json()),
+                                 TenantItem.routing.set(routing_to_json(tenant.routing))]
+        if tenant.identity_secret:
+            actions.append(TenantItem.identity_secret.set(TenantItem.identity_secret | tenant.identity_secret))
+        item.update(actions=actions)
+        self._cache[tenant.id] = (self._monotonic(), _tenant(tenant.id, item))
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        item = TenantItem(f"T#{tenant}#TENANT", "CONFIG")
+        actions: list[Action] = [TenantItem.identity_secret.set(ring.current),
+                                 TenantItem.previous_identity_secret.set(ring.previous) if ring.previous
+                                 else TenantItem.previous_identity_secret.remove(),
+                                 TenantItem.previous_identity_until.set(ring.previous_until) if ring.previous_until
+                                 else TenantItem.previous_identity_until.remove()]
+        unchanged = TenantItem.identity_secret == expected if expected else TenantItem.identity_secret.does_not_exist()
+        try:
+            item.update(actions=actions, condition=TenantItem.name.exists() & unchanged)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("the identity secret changed meanwhile (another rotation?); run it again",
+                               field="identity_secret") from exc
+            raise
+        found = _tenant(tenant, item)
+        self._cache[tenant] = (self._monotonic(), found)
+        return found
+
+
+def _tenant(tenant: str, item: TenantItem) -> Tenant:
+    return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
+                  identity_secret=item.identity_secret or "",
+                  routing=routing_from_json(item.routing) if item.routing else RoutingConfig(),
+                  previous_identity_secret=item.previous_identity_secret or "",
+                  previous_identity_until=item.previous_identity_until)
 
 
 class _RoutingConfigs:
