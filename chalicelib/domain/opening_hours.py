@@ -177,13 +177,13 @@ def hours_from_json(data: object, current: OpeningHours | None = None, where: st
     hours = replace(hours, **values)
     clash = sorted(set(hours.overrides) & set(hours.holidays))
     if clash:  # named in the list the admin just gave (both given: the override)
-        day = clash[0].isoformat()
+        text = clash[0].isoformat()
         if "overrides" in data:
-            index = next(i for i, o in enumerate(data["overrides"]) if o.get("date") == day)
+            index = next(i for i, o in enumerate(data["overrides"]) if o.get("date") == text)
             place = f"{where}.overrides.{index}.date"
         else:
-            place = f"{where}.holidays.{data['holidays'].index(day)}"
-        raise InvalidInput(f"{day} is both a holiday and an override; keep one", field=place)
+            place = f"{where}.holidays.{data['holidays'].index(text)}"
+        raise InvalidInput(f"{text} is both a holiday and an override; keep one", field=place)
     return hours
 
 
