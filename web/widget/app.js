@@ -261,7 +261,7 @@ export function start(w) {
     else if (current === 'dissuaded') announce(ui.dissuasionText.textContent);
   }
 
-  // "We are closed right now. We open again Monday 14 December at 09:00." in the visitor's language and time zone.
+  // "We are closed right now. We open again Monday, December 14 at 09:00 AM." in the visitor's language and time zone.
   function closedText() {
     const next = state.closed?.nextOpening ? new Date(state.closed.nextOpening) : null;
     if (!next || Number.isNaN(next.getTime())) return w.brand('closed');
