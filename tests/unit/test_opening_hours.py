@@ -123,6 +123,7 @@ def test_a_partial_update_keeps_the_keys_not_given() -> None:
     ({"colour": 1}, "hours.colour"),
     ({"time_zone": "Mars/Olympus"}, "hours.time_zone"),
     ({"time_zone": "../etc"}, "hours.time_zone"),
+    ({"time_zone": "America"}, "hours.time_zone"),  # a folder of the tz database, not a zone
     ({"weekly": []}, "hours.weekly"),
     ({"weekly": {"monday": []}}, "hours.weekly.monday"),
     ({"weekly": {"mon": "09:00-18:00"}}, "hours.weekly.mon"),

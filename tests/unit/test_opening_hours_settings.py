@@ -40,3 +40,11 @@ def test_a_bad_period_names_its_field_under_hours() -> None:
     with pytest.raises(InvalidInput) as refused:
         updated(TenantSettings(), {"hours": {"weekly": {"mon": [["09:00", "18:00"], ["17:00", "19:00"]]}}})
     assert refused.value.field == "hours.weekly.mon.1"
+
+
+@pytest.mark.parametrize(("changes", "field"), [({"hours": {"time_zone": "Etc"}}, "hours.time_zone"),
+                                                ({"callback": {"time_zone": "America"}}, "callback.time_zone")])
+def test_a_folder_of_the_time_zone_database_is_refused_not_a_server_error(changes: object, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        updated(TenantSettings(), changes)
+    assert refused.value.field == field
