@@ -136,6 +136,7 @@ export function createComposer(ui, deps) {
       return () => { input = null; };
     }, []);
     useLayoutEffect(() => { box.current.value = view?.draft ?? ''; }, [view]); // the selected chat's draft
+    useLayoutEffect(() => setTyped(null), [state.selectedId]); // no shortcut list left from the chat before
     return html`
       <form id="composer" class="composer" onSubmit=${(event) => { event.preventDefault(); submitReply(); }}>
         <div class="composer-tools">
