@@ -25,14 +25,14 @@ from types import ModuleType
 from chalicelib.adapters.system import UtcClock
 from local import reset
 from local.clock import clock_routes
-from local.embedded_aws import REPO_ROOT, EmbeddedAws
+from local.embedded_aws import DEFAULT_TEMPLATE, REPO_ROOT, EmbeddedAws
 from local.gateway import Gateway
 from local.outbox import Outbox
 from local.phone import PhoneExchange
 from local.phone import phone_routes as chime_routes
 from local.phone_browsers import browser_routes
 from local.phone_control import control_routes
-from local.stream_pump import StreamPump
+from local.stream_pump import StreamPump, template_filters
 from local.timer_pump import TimerPump
 
 log = logging.getLogger("local")
@@ -94,7 +94,8 @@ async def _serve(host: str, port: int, interval: float) -> None:
         pump.start()
         # The table's stream into the report consumer, as the event source mapping does on AWS (issue 15)
         stream_pump = StreamPump(app_module.on_table_change, table_name=env["TABLE_NAME"], region=aws.region,
-                                 endpoint_url=aws.endpoint_url, interval=interval)
+                                 endpoint_url=aws.endpoint_url, interval=interval,
+                                 filters=template_filters(DEFAULT_TEMPLATE, "OnTableChange"))
         stream_pump.start()
         if reset.enabled():
             stack_reset = reset.StackReset(aws=aws, gateway=gateway, pump=pump, outbox=outbox,

@@ -9,6 +9,10 @@ with batches of ``batch_size`` records, as the mapping does with ReportBatchItem
   those after it are delivered again on the next pass;
 - the handler raises (or names a record the batch does not hold): the whole batch is delivered again;
 - a record failing ``max_retries`` times more is given up, as the mapping sends it to its on-failure queue.
+Like the mapping's ``FilterCriteria`` (infra/template.yaml), ``filters`` (Lambda's event-filtering patterns: an object
+whose leaves are lists of allowed values) drop the records that match none: they count as done and are never handed
+to the handler; a batch left empty invokes nothing. ``template_filters`` reads them from the template, so the local
+stack filters exactly as AWS does.
 moto's records differ from Lambda's at two edges, which the pump fixes (``normalised``): they have no
 ``eventSourceARN`` (Chalice's ``DynamoDBRecord`` reads it) and their ``ApproximateCreationDateTime`` is ISO text
 (a datetime once boto3 parsed it) instead of epoch seconds.
@@ -17,13 +21,16 @@ moto's records differ from Lambda's at two edges, which the pump fixes (``normal
 from __future__ import annotations
 
 import copy
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml
 
 from local import events
 from local.pumps import BackgroundPump
@@ -51,7 +58,8 @@ class StreamPump(BackgroundPump):
 
     def __init__(self, handler: StreamHandler, *, table_name: str, region: str = "us-east-1",
                  endpoint_url: str | None = None, interval: float = 1.0, batch_size: int = 100,
-                 start: str = "TRIM_HORIZON", max_retries: int = 5, function_name: str = "on_table_change") -> None:
+                 start: str = "TRIM_HORIZON", max_retries: int = 5, function_name: str = "on_table_change",
+                 filters: Sequence[Mapping[str, Any]] | None = None) -> None:
         if start not in ("TRIM_HORIZON", "LATEST"):
             raise ValueError("start must be TRIM_HORIZON or LATEST")
         self._handler = handler
@@ -62,6 +70,7 @@ class StreamPump(BackgroundPump):
         self._start = start
         self._max_retries = max_retries
         self._function = function_name
+        self._filters = list(filters) if filters is not None else None
         self._dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
         self._streams = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint_url)
         self._stream_arn: str | None = None
@@ -138,9 +147,13 @@ class StreamPump(BackgroundPump):
             iterator = page.get("NextShardIterator")
 
     def _deliver(self, records: list[dict[str, Any]]) -> int:
-        """Hand one batch to the handler; how many records, from the first, are done."""
-        event = {"Records": [normalised(r, self._arn()) for r in records]}
-        ids = [str(r["dynamodb"]["SequenceNumber"]) for r in records]
+        """Hand one batch to the handler (its records the filters keep); how many records, from the first, are done
+        (a record filtered out is done once those before it are)."""
+        kept = [r for r in records if self._filters is None or any(matches(f, r) for f in self._filters)]
+        if not kept:
+            return len(records)
+        event = {"Records": [normalised(r, self._arn()) for r in kept]}
+        ids = [str(r["dynamodb"]["SequenceNumber"]) for r in kept]
         try:
             answer = self._handler(event, events.lambda_context(self._function))
         except Exception:
@@ -150,7 +163,10 @@ class StreamPump(BackgroundPump):
         if failures is None:
             log.error("%s answered an invalid batchItemFailures %r; the batch will be retried", self._function, answer)
             return 0
-        return min((ids.index(f) for f in failures), default=len(ids))  # Lambda resumes from the first failure
+        if not failures:
+            return len(records)
+        first = str(kept[min(ids.index(f) for f in failures)]["dynamodb"]["SequenceNumber"])  # Lambda resumes there
+        return next(i for i, r in enumerate(records) if str(r["dynamodb"]["SequenceNumber"]) == first)
 
     # ---- the stream ------------------------------------------------------------------------------------------
     def _arn(self) -> str:
@@ -197,3 +213,32 @@ def epoch_seconds(value: Any) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def matches(pattern: Mapping[str, Any], event: Any) -> bool:
+    """Lambda's event filtering for what the template uses: every key of the pattern is in the event, a nested object
+    matches recursively, and a list names the values allowed."""
+    if not isinstance(event, Mapping):
+        return False
+    for key, wanted in pattern.items():
+        if key not in event:
+            return False
+        if isinstance(wanted, Mapping):
+            if not matches(wanted, event[key]):
+                return False
+        elif event[key] not in wanted:
+            return False
+    return True
+
+
+def template_filters(template: Path, function: str) -> list[dict[str, Any]] | None:
+    """The FilterCriteria patterns of `function`'s event source in the template (None when it filters nothing). The
+    merge template gives only what Chalice cannot declare (not the event's Type): its one filtered event is the
+    stream's."""
+    resources = yaml.safe_load(template.read_text(encoding="utf-8")).get("Resources", {})
+    events = (resources.get(function, {}).get("Properties", {}).get("Events") or {}).values()
+    for event in events:
+        criteria = (event.get("Properties") or {}).get("FilterCriteria")
+        if criteria:
+            return [json.loads(f["Pattern"]) for f in criteria.get("Filters", [])]
+    return None

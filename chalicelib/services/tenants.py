@@ -13,6 +13,7 @@ from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent,
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.ports import Deps, IdentityProvider, Tenant
+from chalicelib.services import settings_push
 from chalicelib.services.auth import require_role
 
 
@@ -72,6 +73,7 @@ def change_settings(deps: Deps, admin: Principal, changes: object) -> TenantSett
         raise NotFound(f"unknown tenant '{admin.tenant}'", field="tenant")
     changed = rules.updated(tenant.settings, changes)
     deps.tenants.put(replace(tenant, settings=changed))
+    settings_push.settings_changed(deps, admin, changed)  # open desks follow without a reload
     return changed
 
 

@@ -30,11 +30,15 @@ from chalicelib.domain.report_facts import merged
 from chalicelib.domain.reports.periods import report_day
 from chalicelib.services import call_audio, call_recording, callbacks, conversations, tenants
 from chalicelib.services.callbacks import CallbackRequest
+from local.embedded_aws import DEFAULT_TEMPLATE
 from local.phone import Script
-from local.stream_pump import StreamPump
+from local.stream_pump import StreamPump, template_filters
 from tests.integration.call_line import ALICE, ANSWER, BOB, VISITOR, Line, ask, hire, silent_wav, until
 from tests.integration.callback_tenant import set_callback_slots
 from tests.integration.conftest import Stack
+
+#: The event source mapping's FilterCriteria (infra/template.yaml), as the local stack applies them.
+STREAM_FILTERS = template_filters(DEFAULT_TEMPLATE, "OnTableChange")
 
 PARIS = ZoneInfo("Europe/Paris")
 CALLBACK_KINDS = ("cb_requested", "cb_connected", "cb_end", "cb_recorded")
@@ -51,7 +55,8 @@ def pump_twice(stack: Stack) -> StreamPump:
         return answer
 
     return StreamPump(twice, table_name=stack.env["TABLE_NAME"], endpoint_url=stack.env["AWS_ENDPOINT_URL"],
-                      batch_size=100, start="LATEST")
+                      batch_size=100, start="LATEST",
+                      filters=STREAM_FILTERS)
 
 
 def callback_facts(tenant: str, days: set[date]) -> list[tuple[str, str, int]]:

@@ -42,10 +42,14 @@ from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
 from chalicelib.ports import Deps
 from chalicelib.services import tenants
 from local import events
-from local.stream_pump import StreamPump
+from local.embedded_aws import DEFAULT_TEMPLATE
+from local.stream_pump import StreamPump, template_filters
 from tests.integration import report_naive as naive
 from tests.integration.conftest import Stack
 from tests.integration.report_history import TEAM, Clock, History, Timers, drive
+
+#: The event source mapping's FilterCriteria (infra/template.yaml), as the local stack applies them.
+STREAM_FILTERS = template_filters(DEFAULT_TEMPLATE, "OnTableChange")
 
 ZONE = "Pacific/Auckland"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 22:00 on 1 December in Auckland
@@ -106,7 +110,8 @@ def drive_and_pump(stack: Stack) -> Oracle:
         return lambda_app.on_table_change(event, context)
 
     pump = StreamPump(handler, table_name=stack.env["TABLE_NAME"], endpoint_url=stack.env["AWS_ENDPOINT_URL"],
-                      batch_size=BATCH, start="LATEST")
+                      batch_size=BATCH, start="LATEST",
+                      filters=STREAM_FILTERS)
     history = History(tenant, deps, clock, random.Random(SEED))
     history.hire_team()
     ids = drive(history, CONVERSATIONS, NPS_SWITCHES, ZONE)

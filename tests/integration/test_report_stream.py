@@ -27,8 +27,12 @@ from chalicelib.ports import Deps
 from chalicelib.services import agents as agent_service
 from chalicelib.services import conversations, offers, routing_admin, tenants
 from chalicelib.services.conversations import ChatRequest
-from local.stream_pump import StreamPump
+from local.embedded_aws import DEFAULT_TEMPLATE
+from local.stream_pump import StreamPump, template_filters
 from tests.integration.conftest import Stack
+
+#: The event source mapping's FilterCriteria (infra/template.yaml), as the local stack applies them.
+STREAM_FILTERS = template_filters(DEFAULT_TEMPLATE, "OnTableChange")
 
 ZONE = "Pacific/Auckland"  # UTC+13 in December: 11:30 UTC is 00:30 the next day there
 START = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
@@ -102,7 +106,8 @@ def desk(stack: Stack, tenant: str) -> Desk:
 def pump_for(stack: Stack, handler: Callable[[dict[str, Any], Any], Any] = lambda_app.on_table_change,
              batch_size: int = 100) -> StreamPump:
     return StreamPump(handler, table_name=stack.env["TABLE_NAME"], endpoint_url=stack.env["AWS_ENDPOINT_URL"],
-                      batch_size=batch_size, start="LATEST")
+                      batch_size=batch_size, start="LATEST",
+                      filters=STREAM_FILTERS)
 
 
 def counts(*durations: float) -> MetricCounts:

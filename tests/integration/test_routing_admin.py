@@ -120,7 +120,11 @@ def test_an_admin_sets_an_agents_capacity_skills_groups_and_flags(http: Any, ten
     ({"groups": ["level1", "nowhere"]}, "groups[1]"),
     ({"route_first": "yes"}, "route_first"),
     ({"colour": "red"}, "colour"),
-], ids=["capacity", "channel", "unknown-skill", "level", "unknown-group", "flag", "unknown-field"])
+    # Good settings sent with a bad one (as the console's Save sends several): none of them is kept.
+    ({"groups": ["level1"], "skills": {"billing": 2}, "capacity": {"chat": 4}, "keypad_id": "12a"}, "keypad_id"),
+    ({"route_first": True, "capacity": {"chat": 4}, "own_line": "+1 900 555 0100"}, "own_line"),
+], ids=["capacity", "channel", "unknown-skill", "level", "unknown-group", "flag", "unknown-field", "mixed-keypad",
+        "mixed-line"])
 def test_bad_agent_settings_are_refused_by_field_and_change_nothing(http: Any, tenant: str, body: Any,
                                                                     field: str) -> None:
     admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))

@@ -22,6 +22,7 @@ export async function signIn(base, username, password) {
 export function createApi(base, tenant, token, onUnauthorized) {
   const call = createTenantCall({ base, tenant, getToken: () => token, onUnauthorized });
   return {
+    request: (method, path, body) => call(method, path, body), // any tenant route (the console's pages)
     me: () => call('GET', '/me'),
     settings: () => call('GET', '/settings'),
     putSettings: (changes) => call('PUT', '/settings', changes),

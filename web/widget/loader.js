@@ -123,7 +123,8 @@ function element(tag, attributes, ...children) {
   return node;
 }
 
-function start(config) {
+// Also the console's preview (preview.js).
+export function start(config) {
   const { tenant } = config;
   // localStorage keys (app.js adds the others): the visitor token, the conversation to resume after a reload.
   const keys = { tokenKey: `guichet:${tenant}:visitor`, conversationKey: `guichet:${tenant}:conversation`,
@@ -209,6 +210,7 @@ function start(config) {
   } else {
     checkAvailability();
   }
+  return w;
 
   function panelOpen() {
     return Boolean(ui.panel) && !ui.panel.hidden;

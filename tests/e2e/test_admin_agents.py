@@ -1,0 +1,209 @@
+"""The console's Agents page (issue 16, docs/admin.md "Agents") in a real browser against the local stack, as one
+journey: Ada (admin) opens Administration > Agents from the keyboard, puts Bob in the Billing group with the billing
+skill; a refused value shows the server's error at its input and changes nothing; the save sends only what changed;
+Bob's open desk shows his new queue without a reload; a visitor's chat from a billing page, which needs that skill,
+is offered to Bob (Alice, Available too, has not got it). Sam (supervisor) reads the same page with every control
+disabled and no Save, and his PUT answers 403. The page is axe-clean.
+
+The journey ends on the Audit log page (admin-audit.js), read by Sam: its GET /audit is answered here by a stand-in
+that follows the Audit API's contract (docs/admin.md; the real route is built in parallel), so that the page's own
+behaviour is checked: the table, "Load more" with the cursor, the filters' query string, a refused filter shown at
+its input, the empty state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from playwright.sync_api import Page, Request, Route, expect
+from websockets.sync.client import ClientConnection, connect
+
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.helpers import Pages, ask, axe_violations, rest, rest_status, sign_in_desk, ws_url
+
+WAIT = 10_000  # ms
+StartStack = Callable[..., str]
+# Billing pages need the billing skill at level 3 in the Billing group; everything else goes to the default group.
+ROUTING = {
+    "fairness": "longest_idle",
+    "skills": ["billing", "german"],
+    "groups": [{"id": "default", "name": "Everyone", "threshold": 50},
+               {"id": "billing", "name": "Billing", "threshold": 10}],
+    "rules": [{"id": "billing", "name": "Billing pages", "groups": ["billing"],
+               "skill": {"skill": "billing", "min_level": 3}, "match": {"url_contains": "/billing"}},
+              {"id": "rest", "name": "Everything else", "groups": ["default"]}],
+}
+
+
+def sign_in(page: Page, url: str, username: str) -> Page:
+    page.goto(f"{url}/desk")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    return page
+
+
+def login(url: str, username: str) -> dict[str, Any]:
+    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
+    return answer
+
+
+def open_agents_page(desk: Page) -> None:
+    """From the keyboard: the top bar's Administration, then the Agents page of its list."""
+    toggle = desk.get_by_test_id("admin-tab")
+    expect(toggle).to_be_visible(timeout=WAIT)
+    toggle.focus()
+    desk.keyboard.press("Enter")
+    desk.get_by_test_id("admin-page-agents").focus()
+    desk.keyboard.press("Enter")
+    expect(desk.get_by_test_id("admin-agents")).to_be_visible(timeout=WAIT)
+
+
+def pick(desk: Page, agent_id: str) -> None:
+    button = desk.locator(f"[data-testid=aa-row][data-agent-id='{agent_id}'] [data-testid=aa-pick]")
+    button.focus()
+    desk.keyboard.press("Enter")
+    expect(desk.locator(f"[data-testid=aa-form][data-agent-id='{agent_id}']")).to_be_visible(timeout=WAIT)
+
+
+def test_an_admin_puts_bob_in_a_group_with_a_skill_and_a_billing_chat_reaches_him(
+        start_stack: StartStack, pages: Pages) -> None:
+    url = start_stack()
+    admin = login(url, "ada")["id_token"]
+    rest(url, "PUT", "/tenants/demo/routing", ROUTING, token=admin)
+    bob_id = login(url, "bob")["agent"]["id"]
+
+    bob = sign_in_desk(pages.new(), url, "bob", DEMO_PASSWORD)
+    expect(bob.locator("[data-testid=queue-toggle]")).to_have_count(1, timeout=WAIT)
+    alice = sign_in_desk(pages.new(), url, "alice", DEMO_PASSWORD)
+
+    ada = sign_in(pages.new(), url, "ada")
+    open_agents_page(ada)
+    pick(ada, bob_id)
+    puts: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "PUT" and request.url.endswith(f"/agents/{bob_id}/settings"):
+            puts.append(json.loads(request.post_data or "{}"))
+
+    ada.on("request", record)
+    ada.get_by_test_id("aa-groups-billing").check()
+    ada.get_by_test_id("aa-skills-billing").select_option("4")
+
+    # A capacity over 50 is refused: the message at that input, which gets the focus; nothing at all is saved.
+    chats = ada.get_by_test_id("aa-capacity-chat")
+    chats.fill("51")
+    ada.get_by_test_id("aa-save").click()
+    error = ada.get_by_test_id("aa-capacity-chat-error")
+    expect(error).to_be_visible(timeout=WAIT)
+    expect(error).to_contain_text("50")
+    expect(chats).to_have_attribute("aria-invalid", "true")
+    expect(chats).to_be_focused()
+    assert "aa-capacity-chat-error" in (chats.get_attribute("aria-describedby") or "")
+    expect(ada.get_by_test_id("aa-outcome")).to_contain_text("Not saved")
+    read = rest(url, "GET", f"/tenants/demo/agents/{bob_id}/settings", token=admin)
+    assert (read["queues"], read["skills"], read["capacity"]) == (["default"], {}, 6)
+    assert axe_violations(ada, "#admin-view") == []
+
+    chats.fill("6")  # back to what it was: not sent
+    ada.get_by_test_id("aa-save").click()
+    expect(ada.get_by_test_id("aa-outcome")).to_have_text("Settings of Bob Leroy saved.", timeout=WAIT)
+    assert puts[-1] == {"groups": ["default", "billing"], "skills": {"billing": 4}}
+    read = rest(url, "GET", f"/tenants/demo/agents/{bob_id}/settings", token=admin)
+    assert (sorted(read["queues"]), read["skills"]) == (["billing", "default"], {"billing": 4})
+    expect(ada.locator(f"[data-testid=aa-row][data-agent-id='{bob_id}'] [data-testid=aa-row-groups]")).to_have_text(
+        "Everyone, Billing")
+
+    # Bob's open desk follows without a reload: a queue toggle for Billing, switched on.
+    billing_toggle = bob.locator("[data-testid=queue-toggle][data-queue=billing]")
+    expect(billing_toggle).to_be_checked(timeout=WAIT)
+
+    with ExitStack() as stack:
+        token = rest(url, "POST", "/tenants/demo/visitors")["visitor_token"]
+        socket: ClientConnection = stack.enter_context(connect(ws_url(url, token), open_timeout=10))
+        started = ask(socket, {"action": "start_conversation", "consent": True, "id": "start-1",
+                               "visitor_name": "Noor", "page": {"url": f"{url}/billing/invoices", "title": "Invoices"},
+                               "message": {"client_message_id": "m-1", "text": "About my invoice"}})
+        assert started["type"] == "ack", started
+        offer = bob.get_by_test_id("offer")
+        expect(offer).to_have_count(1, timeout=WAIT)
+        expect(offer.get_by_test_id("offer-visitor-name")).to_have_text("Noor")
+        expect(alice.get_by_test_id("offer")).to_have_count(0)
+
+    # Sam reads the page: every control disabled, no Save; the server refuses his write whatever the page shows.
+    sam = sign_in(pages.new(), url, "sam")
+    open_agents_page(sam)
+    pick(sam, bob_id)
+    expect(sam.get_by_test_id("aa-skills-billing")).to_have_value("4")
+    expect(sam.get_by_test_id("aa-skills-billing")).to_be_disabled()
+    expect(sam.get_by_test_id("aa-groups-billing")).to_be_disabled()
+    expect(sam.get_by_test_id("aa-capacity-chat")).to_be_disabled()
+    expect(sam.get_by_test_id("aa-save")).to_have_count(0)
+    status, body = rest_status(url, "PUT", f"/tenants/demo/agents/{bob_id}/settings", {"skills": {}},
+                               token=login(url, "sam")["id_token"])
+    assert status == 403, body
+    assert rest(url, "GET", f"/tenants/demo/agents/{bob_id}/settings", token=admin)["skills"] == {"billing": 4}
+    assert axe_violations(sam, "#admin-view") == []
+
+    ada_id = login(url, "ada")["agent"]["id"]
+    asked = audit_stand_in(sam, ada_id, bob_id)
+    sam.get_by_test_id("admin-page-audit").click()
+    rows = sam.get_by_test_id("al-row")
+    expect(rows).to_have_count(1, timeout=WAIT)
+    expect(rows.first.get_by_test_id("al-row-actor")).to_have_text("Ada Admin")
+    expect(rows.first.get_by_test_id("al-row-action")).to_have_text("agent.settings")
+    expect(rows.first.get_by_test_id("al-row-target")).to_have_text(f"agent:{bob_id}")
+    expect(rows.first.get_by_test_id("al-row-change")).to_have_text('skills: {} → {"billing":4}')
+    expect(rows.first.get_by_test_id("al-row-ip")).to_have_text("203.0.113.7")
+    sam.get_by_test_id("al-more").click()
+    expect(rows).to_have_count(2, timeout=WAIT)
+    expect(rows.nth(1).get_by_test_id("al-row-action")).to_have_text("routing.update")
+    expect(sam.get_by_test_id("al-more")).to_have_count(0)
+    assert asked[:2] == ["", "cursor=page-2"]
+
+    action = sam.get_by_test_id("al-action")
+    action.fill("not an action")
+    sam.get_by_test_id("al-apply").click()
+    expect(sam.get_by_test_id("al-action-error")).to_have_text("'action' is a dotted name like 'settings.update'",
+                                                               timeout=WAIT)
+    expect(action).to_have_attribute("aria-invalid", "true")
+    expect(action).to_be_focused()
+
+    action.fill("user.roles")
+    sam.get_by_test_id("al-from").fill("2026-12-01")
+    sam.get_by_test_id("al-actor").select_option(label="Ada Admin")
+    sam.get_by_test_id("al-apply").click()
+    expect(sam.get_by_test_id("al-empty")).to_be_visible(timeout=WAIT)
+    assert asked[-1] == f"from=2026-12-01&actor={ada_id}&action=user.roles"
+    assert axe_violations(sam, "#admin-view") == []
+    assert pages.dialogs == []
+
+
+def audit_stand_in(page: Page, ada_id: str, bob_id: str) -> list[str]:
+    """GET /tenants/demo/audit answered in `page` as the Audit API's contract says; returns the query strings
+    asked, in order."""
+    asked: list[str] = []
+    first = {"id": "e2", "at": "2026-12-06T10:15:00.000000Z", "actor": {"id": ada_id, "name": "Ada Admin"},
+             "ip": "203.0.113.7", "action": "agent.settings", "target": f"agent:{bob_id}",
+             "before": {"skills": {}}, "after": {"skills": {"billing": 4}}}
+    second = {**first, "id": "e1", "at": "2026-12-06T10:14:00.000000Z", "action": "routing.update",
+              "target": "routing", "before": {"skills": []}, "after": {"skills": ["billing", "german"]}}
+
+    def answer(route: Route) -> None:
+        query = route.request.url.partition("?")[2]
+        asked.append(query)
+        if "action=not" in query:
+            route.fulfill(status=400, json={"error": "invalid_field", "field": "action",
+                                            "message": "'action' is a dotted name like 'settings.update'"})
+        elif "cursor=page-2" in query:
+            route.fulfill(json={"entries": [second], "next": None})
+        elif query:
+            route.fulfill(json={"entries": [], "next": None})
+        else:
+            route.fulfill(json={"entries": [first], "next": "page-2"})
+
+    page.route("**/tenants/demo/audit*", answer)
+    return asked
