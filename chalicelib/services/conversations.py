@@ -85,6 +85,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if settings.consent_required and request.consent is not True:
         raise InvalidInput("the visitor must agree before anything is stored ('consent': true)", field="consent")
     route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
+    routing.check_open(settings.hours, route, deps.clock.now())  # outside opening hours: refused, nothing stored
     conversation_started(deps, visitor, settings, deps.clock.now())  # over the limit: nothing stored
     connections = set(deps.connections.of(visitor))
     if connection_id:
