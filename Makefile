@@ -45,7 +45,11 @@ bench: venv
 package: venv
 	$(BIN)/chalice package --stage $${STAGE:-dev} --merge-template infra/template.yaml out/
 
-venv: $(DEPS_STAMP)
+venv: $(DEPS_STAMP) $(BIN)/guichet
+
+# The project itself, editable, for its console script `guichet` (the operator CLI, docs/deploy.md); offline.
+$(BIN)/guichet: pyproject.toml | $(DEPS_STAMP)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 
 $(DEPS_STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 

@@ -104,24 +104,28 @@ class CognitoIdentity:
         client("cognito-idp").admin_set_user_password(UserPoolId=self._pool, Username=username,
                                                       Password=temporary_password, Permanent=False)
 
-    def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
+    def create_user(self, tenant: str, username: str, password: str | None, name: str, roles: Sequence[str],
+                    email: str = "") -> str:
         idp = client("cognito-idp")
+        attributes = [{"Name": "name", "Value": name}, {"Name": TENANT_CLAIM, "Value": tenant}]
+        if email:
+            attributes += [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        # Without a password, Cognito makes a temporary one and mails it to the user: nobody else ever sees it.
+        delivery: dict[str, Any] = ({"MessageAction": "SUPPRESS"} if password is not None
+                                    else {"DesiredDeliveryMediums": ["EMAIL"]})
         try:
-            created = idp.admin_create_user(
-                UserPoolId=self._pool,
-                Username=username,
-                UserAttributes=[{"Name": "name", "Value": name}, {"Name": TENANT_CLAIM, "Value": tenant}],
-                MessageAction="SUPPRESS",
-            )
+            created = idp.admin_create_user(UserPoolId=self._pool, Username=username, UserAttributes=attributes,
+                                            **delivery)
         except Exception as exc:
             if error_code(exc) == "UsernameExistsException":
                 raise Conflict(f"user '{username}' exists", field="username") from exc
             raise
-        idp.admin_set_user_password(UserPoolId=self._pool, Username=username, Password=password, Permanent=True)
+        if password is not None:
+            idp.admin_set_user_password(UserPoolId=self._pool, Username=username, Password=password, Permanent=True)
         for role in roles:
             idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
-        attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
-        return str(attributes.get("sub") or created["User"]["Username"])
+        given = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
+        return str(given.get("sub") or created["User"]["Username"])
 
 
 def _login_result(answer: dict[str, Any], username: str) -> LoginResult:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.callbacks.model import Callback
-from chalicelib.domain.visitor_tokens import signed_claims
+from chalicelib.domain.visitor_tokens import Keys, signed_claims
 
 PREFIX = "r1"
 LIFETIME = timedelta(days=30)
@@ -64,7 +64,7 @@ def resume_token(secret: bytes, resume: Resume, now: datetime) -> str:
                                     "exp": int((now + LIFETIME).timestamp())})
 
 
-def verify_resume(secret: bytes, token: str, now: datetime) -> Resume:
+def verify_resume(secret: Keys, token: str, now: datetime) -> Resume:
     """What a resume link names, or Unauthorized when it is malformed, forged or expired."""
     claims = signed_claims(secret, token, now, PREFIX, ("t", "v", "c"), "link")
     return Resume(tenant=claims["t"], visitor_id=claims["v"], conversation_id=claims["c"])
@@ -83,7 +83,7 @@ def callback_token(secret: bytes, link: CallbackLink, expires_at: datetime) -> s
                                              "exp": int(expires_at.timestamp())})
 
 
-def verify_callback_link(secret: bytes, token: str, now: datetime) -> CallbackLink:
+def verify_callback_link(secret: Keys, token: str, now: datetime) -> CallbackLink:
     """What a callback link names, or Unauthorized when it is malformed, forged or expired."""
     claims = signed_claims(secret, token, now, CALLBACK_PREFIX, ("t", "v", "b"), "link")
     return CallbackLink(tenant=claims["t"], visitor_id=claims["v"], callback_id=claims["b"])

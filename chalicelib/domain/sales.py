@@ -55,8 +55,11 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def check_signature(secret: str, body: bytes, given: str | None) -> None:
+def check_signature(secret: str | tuple[str, ...], body: bytes, given: str | None) -> None:
+    """Unauthorized unless `given` is the body's signature with `secret` (or one of several: the identity secret and,
+    after a rotation, the previous one in its grace period)."""
+    secrets = (secret,) if isinstance(secret, str) else secret
     # compare_digest refuses non-ASCII text (TypeError): such a header is simply not a signature.
-    if not secret or not given or not given.isascii() or not hmac.compare_digest(signature(secret, body),
-                                                                                  given.strip().lower()):
+    if not given or not given.isascii() or not any(
+            [bool(s) and hmac.compare_digest(signature(s, body), given.strip().lower()) for s in secrets]):
         raise Unauthorized("the sale is not signed by the brand (X-Guichet-Signature)")

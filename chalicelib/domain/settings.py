@@ -17,6 +17,7 @@ from chalicelib.domain.callbacks.settings import (
     callback_settings_to_json,
 )
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.opening_hours import OpeningHours, hours_from_json, hours_to_json
 
 LANGUAGES = ("en", "fr")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -32,6 +33,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "welcome_async": "Hello! Leave us a message and we will answer as soon as we can. If nobody answers at once,"
                          " come back later: our agents usually reply within a few hours.",
         "consent": "To answer you, we store what you write in this conversation. Do you agree?",
+        "closed": "We are closed right now.",
     },
     "fr": {
         "title": "Discutez avec nous",
@@ -43,14 +45,29 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "welcome_async": "Bonjour ! Laissez-nous un message et nous vous répondrons dès que possible. Si vous n'avez"
                          " pas de réponse immédiate, revenez plus tard : nos conseillers répondent en quelques heures.",
         "consent": "Pour vous répondre, nous conservons ce que vous écrivez dans cette conversation. D'accord ?",
+        "closed": "Nous sommes fermés pour le moment.",
     },
 }
+
+
+#: A canned answer's shortcut: the agent types "/" and it, then Tab, in the desk's composer (issue 16).
+SHORTCUT = re.compile(r"^[a-z0-9_-]{1,20}$")
+#: The variables a canned answer's text may use; the desk fills them when it inserts the answer.
+CANNED_VARIABLES = ("visitor_name", "agent_name")
+_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # a name in braces; other braces are text
 
 
 @dataclass(frozen=True)
 class CannedAnswer:
     title: str
     text: str
+    shortcut: str = ""  # "" for none
+
+    def to_json(self) -> dict[str, str]:
+        out = {"title": self.title, "text": self.text}
+        if self.shortcut:
+            out["shortcut"] = self.shortcut
+        return out
 
 
 @dataclass(frozen=True)
@@ -95,14 +112,19 @@ class TenantSettings:
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_TEXTS)
     #: Web callback (issue 13): chalicelib/domain/callbacks/settings.py. A PUT changes only the keys it gives.
     callback: CallbackSettings = field(default_factory=CallbackSettings)
+    #: Opening hours (issue 16): domain/opening_hours.py. Outside them a live chat is refused (`closed`) and
+    #: immediate callback is not offered. Not enabled by default: always open.
+    hours: OpeningHours = field(default_factory=OpeningHours)
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(replace(self, callback=CallbackSettings()))  # the callback's own JSON form replaces asdict's
+        # The callback's and the hours' own JSON forms replace asdict's.
+        out = asdict(replace(self, callback=CallbackSettings(), hours=OpeningHours()))
         out["dispositions"] = list(self.dispositions)
         out["site_origins"] = list(self.site_origins)
-        out["canned_answers"] = [asdict(c) for c in self.canned_answers]
+        out["canned_answers"] = [c.to_json() for c in self.canned_answers]
         out["texts"] = {lang: dict(t) for lang, t in self.texts.items()}
         out["callback"] = callback_settings_to_json(self.callback)
+        out["hours"] = hours_to_json(self.hours)
         return out
 
     def public(self) -> dict[str, Any]:
@@ -120,8 +142,10 @@ _INT_RANGES = {"acceptance_seconds": (5, 600), "max_wait_seconds": (5, 7200), "a
                "visitor_messages_per_minute": limits.MESSAGES_PER_MINUTE}
 
 
-def updated(current: TenantSettings, changes: object) -> TenantSettings:
-    """`current` with the given fields changed; unknown fields and bad values raise InvalidInput naming the field."""
+def updated(current: TenantSettings, changes: object, *, stored: bool = False) -> TenantSettings:
+    """`current` with the given fields changed; unknown fields and bad values raise InvalidInput naming the field.
+    `stored`: settings read back from the table, written before a rule was added (a canned answer's variables), are
+    not refused for it."""
     if not isinstance(changes, dict):
         raise InvalidInput("settings must be a JSON object", field="body")
     known = {f.name for f in fields(TenantSettings)}
@@ -129,12 +153,12 @@ def updated(current: TenantSettings, changes: object) -> TenantSettings:
     for name, value in changes.items():
         if name not in known:
             raise InvalidInput(f"unknown setting '{name}'", field=name)
-        values[name] = _parse(name, value, current)
+        values[name] = _canned(value, stored) if name == "canned_answers" else _parse(name, value, current)
     return replace(current, **values)
 
 
 def from_json(data: Mapping[str, Any]) -> TenantSettings:
-    return updated(TenantSettings(), dict(data))
+    return updated(TenantSettings(), dict(data), stored=True)
 
 
 def _parse(name: str, value: Any, current: TenantSettings) -> Any:
@@ -152,13 +176,8 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
             raise InvalidInput("'dispositions' must be a non-empty list of texts of 1-80 characters", field=name)
         # Kept trimmed, as an agent's choice is when a chat is closed: " Resolved" could never be chosen.
         return tuple(v.strip() for v in value)
-    if name == "canned_answers":
-        if not isinstance(value, list) or not all(
-            isinstance(c, dict) and _short_text(c.get("title"), 80) and _short_text(c.get("text"), 1940)
-            for c in value
-        ):
-            raise InvalidInput("'canned_answers' must be a list of {title, text}", field=name)
-        return tuple(CannedAnswer(c["title"], c["text"]) for c in value)
+    if name == "hours":
+        return hours_from_json(value, current.hours)
     if name == "accent_colour":
         if not isinstance(value, str) or not _COLOUR.match(value):
             raise InvalidInput("'accent_colour' must look like #1f6feb", field=name)
@@ -181,6 +200,30 @@ def _parse(name: str, value: Any, current: TenantSettings) -> Any:
             raise InvalidInput(f"'texts.{lang}' has unknown keys or texts over 500 characters", field=f"texts.{lang}")
         texts[lang].update(entries)
     return texts
+
+
+def _canned(value: Any, stored: bool) -> tuple[CannedAnswer, ...]:
+    """A list of {title, text, shortcut?}: shortcuts unique, texts using only the known variables."""
+    if not isinstance(value, list) or not all(
+        isinstance(c, dict) and _short_text(c.get("title"), 80) and _short_text(c.get("text"), 1940)
+        and set(c) <= {"title", "text", "shortcut"} for c in value
+    ):
+        raise InvalidInput("'canned_answers' must be a list of {title, text, shortcut?}", field="canned_answers")
+    seen: set[str] = set()
+    for i, answer in enumerate(value):
+        shortcut = answer.get("shortcut") or ""
+        if shortcut and (not isinstance(shortcut, str) or not SHORTCUT.match(shortcut)):
+            raise InvalidInput("a shortcut is 1 to 20 of a-z, 0-9, _ and -", field=f"canned_answers.{i}.shortcut")
+        if shortcut in seen:
+            raise InvalidInput(f"another canned answer has the shortcut '{shortcut}'",
+                               field=f"canned_answers.{i}.shortcut")
+        if shortcut:
+            seen.add(shortcut)
+        unknown = [v for v in _VARIABLE.findall(answer["text"]) if v not in CANNED_VARIABLES]
+        if unknown and not stored:
+            raise InvalidInput(f"unknown variable {{{unknown[0]}}}; use "
+                               + ", ".join(f"{{{v}}}" for v in CANNED_VARIABLES), field=f"canned_answers.{i}.text")
+    return tuple(CannedAnswer(c["title"], c["text"], c.get("shortcut") or "") for c in value)
 
 
 def _short_text(value: object, limit: int) -> bool:

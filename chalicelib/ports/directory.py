@@ -10,6 +10,7 @@ from typing import Protocol
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contacts import Case, Contact
+from chalicelib.domain.key_rotation import KeyRing, verifying_keys
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -32,12 +33,30 @@ class Tenant:
     routing: RoutingConfig = field(default_factory=RoutingConfig)
     #: The revision of the tenant's item: every admin write is conditional on the one it read (issue 16).
     version: int = 0
+    #: The identity secret before the last rotation (`guichet secret rotate`), which still verifies until
+    #: `previous_identity_until` (domain/key_rotation.py); "" when never rotated.
+    previous_identity_secret: str = ""
+    previous_identity_until: datetime | None = None
+
+    def identity_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a brand's signature may be made with at `now`: the current one, then the previous one while
+        its grace lasts."""
+        return verifying_keys(self.identity_secret, self.previous_identity_secret, self.previous_identity_until, now)
 
 
 class TenantRepository(Protocol):
     def get(self, tenant: str) -> Tenant | None: ...
 
-    def put(self, tenant: Tenant) -> None: ...
+    def put(self, tenant: Tenant) -> None:
+        """Create the tenant, or change its name, settings and routing. Its identity secret is written when the
+        tenant is created and afterwards only by `rotate_identity_secret`: a put of a stale copy (a warm container's
+        cache) never undoes a rotation."""
+        ...
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        """Put the ring's current, previous and grace in place of the identity secret `expected`; Conflict (field
+        `identity_secret`) when the tenant's secret is no longer `expected` (another rotation came first)."""
+        ...
 
     def read(self, tenant: str) -> Tenant | None:
         """The tenant as stored now (a consistent read, not the cache): what an admin write starts from."""

@@ -28,7 +28,17 @@ class Ids(Protocol):
 
 
 class SecretStore(Protocol):
-    def visitor_token_key(self) -> bytes: ...
+    def visitor_token_key(self) -> bytes:
+        """The key that signs visitor tokens and links now (the current key of the ring)."""
+        ...
+
+    def visitor_token_keys(self, now: datetime) -> tuple[bytes, ...]:
+        """The keys that verify them at `now`: the current one, then the previous one while its grace lasts."""
+        ...
+
+    def visitor_id_key(self) -> bytes:
+        """The key of derived ids that must survive rotations (identified visitors' ids): never rotated."""
+        ...
 
 
 class AgentTokenVerifier(Protocol):
@@ -50,8 +60,11 @@ class LoginResult:
 class IdentityProvider(Protocol):
     def login(self, username: str, password: str) -> LoginResult: ...
 
-    def create_user(self, tenant: str, username: str, password: str, name: str, roles: Sequence[str]) -> str:
-        """Create a confirmed user bound to a tenant; returns its stable id (sub)."""
+    def create_user(self, tenant: str, username: str, password: str | None, name: str, roles: Sequence[str],
+                    email: str = "") -> str:
+        """Create a user bound to a tenant; returns its stable id (sub). With a password: confirmed, with that
+        permanent password. Without (None): invited by email with a temporary password that only the user sees
+        (Cognito's invitation), to be changed at their first login. Conflict (field `username`) when it exists."""
         ...
 
     def set_new_password(self, username: str, session: str, new_password: str) -> LoginResult:

@@ -144,7 +144,11 @@ def get_availability(tenant: str) -> dict[str, Any]:
     context = routing.availability_context(deps, tenant, url=query.url, queue=query.queue, custom=query.custom,
                                            skill=query.skill, level=query.level)
     found = routing.availability(deps, tenant, context)
-    return {"available": found.available, "reason": found.reason, "asynchronous": found.asynchronous}
+    answer = {"available": found.available, "reason": found.reason, "asynchronous": found.asynchronous}
+    if found.closed:  # outside opening hours (issue 16): the widget shows the closed text and the next opening
+        answer |= {"closed": True,
+                   "next_opening": frames.iso(found.next_opening) if found.next_opening is not None else None}
+    return answer
 
 
 @bp.route("/tenants/{tenant}/conversations/{conversation_id}/rating", methods=["POST"])

@@ -11,7 +11,7 @@ from chalicelib import bootstrap, boundary
 from chalicelib.domain import routing as routing_policy
 from chalicelib.domain.errors import Forbidden
 from chalicelib.rest.http import authenticated, domain_checked_body, request_body, rest, source_ip
-from chalicelib.services import call_audio, frames, holding, routing_admin, supervision, tenants
+from chalicelib.services import call_audio, frames, holding, routing_admin, routing_preview, supervision, tenants
 
 bp = Blueprint(__name__)
 
@@ -77,6 +77,13 @@ def put_routing(tenant: str) -> dict[str, Any]:
     deps = bootstrap.container().deps
     config = routing_admin.replace_routing_config(deps, authenticated(tenant), domain_checked_body(), source_ip())
     return routing_policy.config_to_json(config)
+
+
+@bp.route("/tenants/{tenant}/routing/preview", methods=["POST"])
+@rest
+def post_routing_preview(tenant: str) -> dict[str, Any]:
+    """Supervisors and admins: where the waiting conversations would go under a draft configuration; no write."""
+    return routing_preview.preview_routing(bootstrap.container().deps, authenticated(tenant), domain_checked_body())
 
 
 @bp.route("/tenants/{tenant}/agents/{agent_id}/settings", methods=["GET"])

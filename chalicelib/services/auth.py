@@ -24,7 +24,8 @@ def authenticate(
     if not token.isascii() or len(token) > MAX_TOKEN_CHARS:  # tokens are base64url: anything else is forged
         raise Unauthorized("malformed token")
     if visitor_tokens.is_visitor_token(token):
-        principal = visitor_tokens.verify(secrets.visitor_token_key(), token, clock.now())
+        now = clock.now()
+        principal = visitor_tokens.verify(secrets.visitor_token_keys(now), token, now)
     else:
         principal = agent_tokens.verify(token)
     if not tenant:

@@ -5,7 +5,8 @@ slot (409 `slot_full`).
 
 What the widget offers now (`offers`): immediate callback while an agent is Available for calls in the groups a call
 is routed to, or within the opening hours (CB-1); scheduled callback always, only while immediate is not offered, or
-within its hours (CB-2).
+within its hours (CB-2). The tenant's opening hours (issue 16, domain/opening_hours.py), when enabled, bound both:
+immediate callback only while open, and slots only on the dates the tenant opens (holidays never).
 
 What comes next (issue 13, still open): routing a callback to an agent as a call, dialling through the telephony
 port, the Scheduler timer that starts a booking at its time, retries and expiry, and the confirmation email."""
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain import emails
+from chalicelib.domain import emails, opening_hours
 from chalicelib.domain.callbacks import numbers, recording, slots
 from chalicelib.domain.callbacks.model import Callback, CallbackMode, CallbackState, DailyLimits
 from chalicelib.domain.callbacks.settings import CallbackSettings
@@ -83,7 +84,9 @@ def immediate_offered(deps: Deps, tenant: str, settings: CallbackSettings, now: 
     """Whether "call me now" is offered (CB-1): "when_agents_available" while at least one agent is Available for
     calls (takes calls, has a line, has room) in a group of the rule that routes a call, and always in ACD mode
     (CB-5); "opening_hours" within them; "off" never. Groups' thresholds do not count: a callback asked for now is
-    made now, so a queue with room is not an agent."""
+    made now, so a queue with room is not an agent. Never while the tenant is closed (its opening hours)."""
+    if not opening_hours.is_open(tenants.settings_of(deps, tenant).hours, now):
+        return False
     if settings.immediate == "opening_hours":
         return _within(settings.opening_hours, now)
     if settings.immediate != "when_agents_available":
@@ -112,7 +115,18 @@ def free_slots(deps: Deps, tenant: str) -> list[dict[str, object]]:
         return []
     now = deps.clock.now()
     taken = _store(deps).booked_times(tenant, now, now + timedelta(days=settings.slots.horizon_days + 1))
-    return [found.to_json() for found in slots.free_slots(settings.slots, now, taken)]
+    hours = tenants.settings_of(deps, tenant).hours
+    return [found.to_json() for found in slots.free_slots(settings.slots, now, taken)
+            if opening_hours.open_on(hours, found.slot.day)]
+
+
+def _offered_slot(deps: Deps, tenant: str, settings: CallbackSettings, key: object,
+                  now: datetime) -> slots.Slot | None:
+    """The slot a visitor names, if offered now: in the slots' horizon, on a date the tenant opens."""
+    slot = slots.slot_by_key(settings.slots, key, now) if isinstance(key, str) else None
+    if slot is None or not opening_hours.open_on(tenants.settings_of(deps, tenant).hours, slot.day):
+        return None
+    return slot
 
 
 def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -> Callback:
@@ -144,7 +158,7 @@ def request_callback(deps: Deps, visitor: Principal, request: CallbackRequest) -
         return callback
     if settings.scheduled == "off":
         raise Unavailable("callbacks at a time are not offered", field="when")
-    slot = slots.slot_by_key(settings.slots, str(request.when), now) if isinstance(request.when, str) else None
+    slot = _offered_slot(deps, visitor.tenant, settings, request.when, now)
     if slot is None:
         raise InvalidInput("'when' must be \"now\" or the key of a slot offered now", field="when")
     times = [time.utc for time in slot.call_times() if time.utc > now]
@@ -205,7 +219,7 @@ def move_callback(deps: Deps, visitor: Principal, callback_id: object, when: obj
         raise Unavailable("callbacks at a time are not offered", field="when")
     if when is None or when == "":
         raise MissingField("when")
-    slot = slots.slot_by_key(settings.slots, when, now) if isinstance(when, str) else None
+    slot = _offered_slot(deps, visitor.tenant, settings, when, now)
     if slot is None:
         raise InvalidInput("'when' must be the key of a slot offered now", field="when")
     if slot.key == found.slot:

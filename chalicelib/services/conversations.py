@@ -73,7 +73,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if tenant is None:
         raise NotFound(f"unknown tenant '{visitor.tenant}'", field="tenant")
     if request.identity is not None:
-        signed = identities.verify(tenant.identity_secret, request.identity)
+        signed = identities.verify(tenant.identity_secrets(deps.clock.now()), request.identity)
         info = replace(info, name=signed.name or info.name, email=signed.email or info.email,
                        external_id=signed.external_id)
     existing, blocked = deps.conversations.visitor_state(visitor.tenant, visitor.id)
@@ -85,6 +85,7 @@ def start_conversation(deps: Deps, visitor: Principal, connection_id: str | None
     if settings.consent_required and request.consent is not True:
         raise InvalidInput("the visitor must agree before anything is stored ('consent': true)", field="consent")
     route = routing.route_of(tenant.routing, routing_context(request, context, custom, tenant.routing))
+    routing.check_open(settings.hours, route, deps.clock.now())  # outside opening hours: refused, nothing stored
     conversation_started(deps, visitor, settings, deps.clock.now())  # over the limit: nothing stored
     connections = set(deps.connections.of(visitor))
     if connection_id:

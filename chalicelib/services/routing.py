@@ -13,9 +13,10 @@ the transaction that frees them, then pulls from their groups' queues. Whichever
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain import opening_hours
 from chalicelib.domain.errors import InvalidInput, NotFound, Unavailable
 from chalicelib.domain.model import (
     Agent,
@@ -57,9 +58,13 @@ _AGENT_LOST = ("agent_unavailable", "agent_changed", "already_linked", "transact
 @dataclass(frozen=True)
 class Availability:
     available: bool
-    reason: str | None = None  # "no_rule" or "full" when not available
+    reason: str | None = None  # "closed", "no_rule" or "full" when not available
     #: The rule lets conversations wait in a group: the visitor may leave a message and be answered later.
     asynchronous: bool = False
+    #: Outside the tenant's opening hours (issue 16), and when they open next (None: not within a year). An
+    #: asynchronous rule still takes messages then, so `closed` may come with `available`.
+    closed: bool = False
+    next_opening: datetime | None = None
 
 
 def route_of(config: RoutingConfig, context: RoutingContext) -> Route:
@@ -90,13 +95,29 @@ def availability(deps: Deps, tenant_id: str, context: RoutingContext) -> Availab
     """Whether a new visitor would be engaged now (the widget asks before showing chat): one counter read and the
     head of each group's ready list."""
     route = route_for(tenants.routing_of(deps, tenant_id), context)
+    hours = tenants.settings_of(deps, tenant_id).hours
+    now = deps.clock.now()
+    closed = not opening_hours.is_open(hours, now)
+    opens = opening_hours.next_opening(hours, now) if closed else None
+    waits = route is not None and any(group.threshold >= 1 for group in route.groups)
+    if closed and not waits:
+        return Availability(False, "closed", False, closed, opens)
     if route is None or not route.groups:
         return Availability(False, "no_rule")
     states, _, _ = _states(deps, tenant_id, route, _medium_of(context))
-    waits = any(group.threshold >= 1 for group in route.groups)
     if place(route, states) is None:
-        return Availability(False, "full", waits)
-    return Availability(True, None, waits)
+        return Availability(False, "full", waits, closed, opens)
+    return Availability(True, None, waits, closed, opens)
+
+
+def check_open(hours: opening_hours.OpeningHours, route: Route, now: datetime) -> None:
+    """A live chat is refused outside the tenant's opening hours (Unavailable, field `hours`), before anything is
+    stored; a rule whose conversations may wait (asynchronous) still takes messages then, answered when agents are
+    back."""
+    if any(group.threshold >= 1 for group in route.groups):
+        return
+    if not opening_hours.is_open(hours, now):
+        raise Unavailable("we are closed now; see the opening hours", field="hours")
 
 
 def admit(deps: Deps, conversation: Conversation, route: Route) -> Conversation:

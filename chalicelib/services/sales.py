@@ -24,7 +24,7 @@ def report_sale(deps: Deps, tenant_id: str, raw_body: bytes, signature: str | No
     tenant = deps.tenants.get(tenant_id)
     if tenant is None:
         raise NotFound(f"unknown tenant '{tenant_id}'", field="tenant")
-    rules.check_signature(tenant.identity_secret, raw_body, signature)
+    rules.check_signature(tenant.identity_secrets(deps.clock.now()), raw_body, signature)
     order_id = _text(body, "order_id", 128, required=True)
     amount = _text(body, "amount", 32)
     currency = _text(body, "currency", 3)
@@ -35,7 +35,7 @@ def report_sale(deps: Deps, tenant_id: str, raw_body: bytes, signature: str | No
         raise InvalidInput("give either 'visitor_id' or 'external_id'", field="visitor_id")
     if external_id:
         assert deps.secrets is not None
-        visitor_id = visitors.identified_visitor_id(deps.secrets.visitor_token_key(), tenant_id, external_id)
+        visitor_id = visitors.identified_visitor_id(deps.secrets.visitor_id_key(), tenant_id, external_id)
     assert deps.sales is not None
     recorded = deps.sales.get(tenant_id, order_id)
     if recorded is not None:

@@ -13,7 +13,7 @@ from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent,
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.ports import Deps, IdentityProvider, Tenant, User
-from chalicelib.services import audit
+from chalicelib.services import audit, settings_push
 from chalicelib.services.auth import require_role
 
 
@@ -77,6 +77,7 @@ def change_settings(deps: Deps, admin: Principal, changes: object, ip: str = "")
     entry = audit.new_entry(deps, admin, ip=ip, action="settings.update", target="settings",
                             before=tenant.settings.to_json(), after=changed.to_json())
     deps.tenants.update(replace(tenant, settings=changed), entry)
+    settings_push.settings_changed(deps, admin, changed)  # open desks follow without a reload
     return changed
 
 
@@ -94,28 +95,32 @@ def create_agent(
     *,
     tenant: str,
     username: str,
-    password: str,
+    password: str | None,
     name: str,
     roles: Sequence[Role] = (Role.AGENT,),
     capacity: int = DEFAULT_CHAT_CAPACITY,
     queues: Sequence[str] = (DEFAULT_QUEUE,),
+    email: str = "",
 ) -> Agent:
-    """A confirmed user with a password (the demo, the operator CLI, tests), their agent item, and their entry in
-    the user directory (the console's Users page) when the deployment keeps one."""
-    agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles])
+    """A Cognito user and its agent. `password` None: the user is invited by email (a temporary password only they
+    see); `email` is where. Conflict (field `username`) when the user exists. The user also gets their entry in the
+    user directory (the console's Users page) when the deployment keeps one."""
+    agent_id = identity.create_user(tenant, username, password, name, [r.value for r in roles], email)
     agent = Agent(tenant=tenant, id=agent_id, name=name, capacity=capacity, queues=tuple(queues))
     deps.agents.put(agent)
-    add_to_directory(deps, tenant=tenant, user_id=agent_id, username=username, name=name, roles=roles)
+    add_to_directory(deps, tenant=tenant, user_id=agent_id, username=username, name=name, roles=roles, email=email,
+                     invited=password is None)
     return agent
 
 
-def add_to_directory(deps: Deps, *, tenant: str, user_id: str, username: str, name: str,
-                     roles: Sequence[Role]) -> None:
-    """The user directory's item of a user with a password of their own (status "confirmed"), counted among the
-    active admins when an admin; nothing when the deployment keeps no directory."""
+def add_to_directory(deps: Deps, *, tenant: str, user_id: str, username: str, name: str, roles: Sequence[Role],
+                     email: str = "", invited: bool = False) -> None:
+    """The user directory's item of a user made outside the console: "confirmed" with a password of their own,
+    "invited" with a temporary one; counted among the active admins when an admin. Nothing when the deployment keeps
+    no directory."""
     if deps.users is None:
         return
-    email = username if "@" in username else ""
-    deps.users.create(User(tenant=tenant, id=user_id, username=username, email=email, name=name,
-                           roles=tuple(sorted(r.value for r in roles)), status="confirmed",
+    address = email or (username if "@" in username else "")
+    deps.users.create(User(tenant=tenant, id=user_id, username=username, email=address, name=name,
+                           roles=tuple(sorted(r.value for r in roles)), status="invited" if invited else "confirmed",
                            created_at=deps.clock.now()), None)

@@ -67,27 +67,29 @@ def open_session(
         raise InvalidInput("give 'resume' or 'callback_link', not both", field="callback_link")
     key = secrets.visitor_token_key()
     now = clock.now()
+    verifying = secrets.visitor_token_keys(now)  # the current key, and the previous one in its grace period
     visitor_id, conversation_id, callback_id, identified = None, None, None, False
     if isinstance(resume, str) and resume:
-        named = links.verify_resume(key, resume, now)
+        named = links.verify_resume(verifying, resume, now)
         if named.tenant != tenant:
             raise Unauthorized("this link is for another tenant")
         visitor_id, conversation_id = named.visitor_id, named.conversation_id
     elif isinstance(callback_link, str) and callback_link:
-        booked = links.verify_callback_link(key, callback_link, now)
+        booked = links.verify_callback_link(verifying, callback_link, now)
         if booked.tenant != tenant:
             raise Unauthorized("this link is for another tenant")
         visitor_id, callback_id = booked.visitor_id, booked.callback_id
     elif identity is not None:
         try:
-            signed = identities.verify(found.identity_secret, identity)
+            signed = identities.verify(found.identity_secrets(now), identity)
         except InvalidInput:
             signed = None
         if signed is not None:
-            visitor_id, identified = identified_visitor_id(key, tenant, signed.external_id), True
+            visitor_id = identified_visitor_id(secrets.visitor_id_key(), tenant, signed.external_id)
+            identified = True
     if visitor_id is None and isinstance(previous_token, str) and previous_token:
         try:
-            previous = visitor_tokens.verify(key, previous_token, now)
+            previous = visitor_tokens.verify(verifying, previous_token, now)
         except Unauthorized:
             previous = None  # an expired or foreign token simply starts a new visitor
         if previous is not None and previous.tenant == tenant:

@@ -2,7 +2,8 @@
 slots and saves; a bad capacity shows the server's error at that input; the admin uploads an MP3 as hold music,
 which the page converts to 8 kHz mono 16-bit PCM WAV, and the setting then names a .wav object of the audio bucket
 (moto's S3) that is one; an agent's call settings are saved from the page; a file over 200 KB is refused by the page.
-Agents without the admin role get no page. The page is keyboard-usable and axe-clean."""
+The page is Administration > Call settings (issue 16): agents get no Administration; a supervisor reads the page, every
+control disabled and no Save. The page is keyboard-usable and axe-clean."""
 
 from __future__ import annotations
 
@@ -39,10 +40,15 @@ def token(url: str, username: str) -> str:
 
 
 def open_call_settings(desk: Page) -> Page:
-    """From the keyboard: focus the top bar's toggle and press Enter; the page's heading gets the focus."""
-    tab = desk.get_by_test_id("call-settings-tab")
+    """From the keyboard: the top bar's Administration toggle, then the console's Call settings page (Enter on
+    each); the page's heading gets the focus."""
+    tab = desk.get_by_test_id("admin-tab")
     expect(tab).to_be_visible(timeout=WAIT)
     tab.focus()
+    desk.keyboard.press("Enter")
+    link = desk.get_by_test_id("admin-page-calls")
+    expect(link).to_be_visible(timeout=WAIT)
+    link.focus()
     desk.keyboard.press("Enter")
     expect(desk.get_by_test_id("call-settings-view")).to_have_attribute("data-state", "loaded", timeout=WAIT)
     expect(desk.locator("#call-settings-title")).to_be_focused()
@@ -135,14 +141,14 @@ def test_an_admin_sets_the_slots_sees_a_bad_capacity_at_its_input_and_uploads_mp
     assert pages.dialogs == []
 
 
-def test_an_admin_sets_an_agents_calls_and_only_admins_get_the_page(start_stack: StartStack, pages: Pages) -> None:
+def test_an_admin_sets_an_agents_calls_and_only_admins_change_the_page(start_stack: StartStack, pages: Pages) -> None:
     stack_url = start_stack()
     alice = sign_in(pages.new(), stack_url, "alice")
     expect(alice.get_by_test_id("agent-load")).to_be_visible(timeout=WAIT)  # /me has answered
-    expect(alice.get_by_test_id("call-settings-tab")).to_be_hidden()
-    sam = sign_in(pages.new(), stack_url, "sam")  # a supervisor, not an admin
-    expect(sam.get_by_test_id("waiting-tab")).to_be_visible(timeout=WAIT)
-    expect(sam.get_by_test_id("call-settings-tab")).to_be_hidden()
+    expect(alice.get_by_test_id("admin-tab")).to_be_hidden()
+    sam = open_call_settings(sign_in(pages.new(), stack_url, "sam"))  # a supervisor, not an admin: reads only
+    expect(sam.get_by_test_id("cs-callback-horizon-days")).to_be_disabled()
+    expect(sam.get_by_test_id("call-settings-save")).to_have_count(0)
 
     desk = open_call_settings(sign_in(pages.new(), stack_url, "ada"))
     bob = next(a for a in rest(stack_url, "GET", "/tenants/demo/agents", token=token(stack_url, "ada"))["agents"]
@@ -164,7 +170,7 @@ def test_an_admin_sets_an_agents_calls_and_only_admins_get_the_page(start_stack:
     read = rest(stack_url, "GET", f"/tenants/demo/agents/{bob['id']}/settings", token=token(stack_url, "ada"))
     assert (read["takes_calls"], read["own_line"], read["auto_answer_seconds"]) == (True, "+33612345678", 45)
 
-    desk.get_by_test_id("call-settings-tab").click()  # back to the conversations
+    desk.get_by_test_id("admin-tab").click()  # back to the conversations
     expect(desk.get_by_test_id("call-settings-view")).to_be_hidden()
     expect(desk.locator("#workspace")).to_be_visible()
     assert pages.dialogs == []

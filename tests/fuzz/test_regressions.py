@@ -100,6 +100,7 @@ def test_a_sale_signature_with_non_ascii_characters_is_refused_with_401(demo: De
     ("POST", f"/tenants/{TENANT}/visitors", False),
     ("PUT", f"/tenants/{TENANT}/settings", True),
     ("PUT", f"/tenants/{TENANT}/routing", True),
+    ("POST", f"/tenants/{TENANT}/routing/preview", True),
     ("POST", f"/tenants/{TENANT}/contacts", True),
 ])
 def test_five_thousand_nested_arrays_as_a_rest_body_are_refused_with_400(demo: Demo, method: str, path: str,

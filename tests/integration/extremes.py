@@ -133,7 +133,8 @@ def stripped(value: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Settings and routing: the longest texts, the largest lists and the top of every range
 
-TEXT_KEYS = ("title", "welcome", "waiting", "unavailable", "dissuasion", "ended", "welcome_async", "consent")
+TEXT_KEYS = ("title", "welcome", "waiting", "unavailable", "dissuasion", "ended", "welcome_async", "consent",
+             "closed")
 
 
 def extreme_settings() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.contacts import Case, Contact, normalize_email
 from chalicelib.domain.errors import Conflict, ConnectionGone, Unauthorized
+from chalicelib.domain.key_rotation import KeyRing
 from chalicelib.domain.model import (
     Agent,
     AgentStatus,
@@ -69,6 +70,12 @@ class FakeTenants:
         return self.items.get(tenant)
 
     def put(self, tenant: Tenant) -> None:
+        """As DynamoTenants: the identity secrets are kept from the stored tenant (only a rotation changes them)."""
+        stored = self.items.get(tenant.id)
+        if stored is not None and stored.identity_secret:
+            tenant = replace(tenant, identity_secret=stored.identity_secret,
+                             previous_identity_secret=stored.previous_identity_secret,
+                             previous_identity_until=stored.previous_identity_until)
         self.items[tenant.id] = tenant
 
     def read(self, tenant: str) -> Tenant | None:
@@ -79,10 +86,20 @@ class FakeTenants:
         stored = self.items.get(tenant.id)
         if stored is None or stored.version != tenant.version:
             raise Conflict("the settings changed meanwhile", field="version")
-        self.items[tenant.id] = replace(tenant, version=tenant.version + 1)
+        self.items[tenant.id] = replace(tenant, version=tenant.version + 1, identity_secret=stored.identity_secret,
+                                        previous_identity_secret=stored.previous_identity_secret,
+                                        previous_identity_until=stored.previous_identity_until)
         if entry is not None:
             self.audit.append(entry)
         return self.items[tenant.id]
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        stored = self.items[tenant]
+        if stored.identity_secret != expected:
+            raise Conflict("the identity secret changed meanwhile", field="identity_secret")
+        self.items[tenant] = replace(stored, identity_secret=ring.current, previous_identity_secret=ring.previous,
+                                     previous_identity_until=ring.previous_until)
+        return self.items[tenant]
 
 
 class FakeConversations:
@@ -548,11 +565,25 @@ class FakeRateLimits:
 
 
 class FakeKeys:
-    def __init__(self, key: bytes = b"k" * 32) -> None:
+    """One key; `previous` (with `previous_until`) verifies too while its grace lasts, as after a rotation."""
+
+    def __init__(self, key: bytes = b"k" * 32, previous: bytes = b"", previous_until: datetime | None = None,
+                 stable: bytes = b"") -> None:
         self.key = key
+        self.previous = previous
+        self.previous_until = previous_until
+        self.stable = stable
 
     def visitor_token_key(self) -> bytes:
         return self.key
+
+    def visitor_token_keys(self, now: datetime) -> tuple[bytes, ...]:
+        if self.previous and self.previous_until is not None and now < self.previous_until:
+            return (self.key, self.previous)
+        return (self.key,)
+
+    def visitor_id_key(self) -> bytes:
+        return self.stable or self.key
 
 
 class FakeAgentTokens:

@@ -29,7 +29,7 @@ WEBSOCKET = DOCS / "websocket.md"
 SERVER_FRAME_TYPES = [
     "message", "offer", "offer.withdrawn", "conversation.assigned", "conversation.updated", "conversation.closed",
     "conversation.dissuaded", "conversation.rated", "queue.position", "typing", "agent.status", "pong", "ack", "error",
-    "callback.updated", "board",
+    "callback.updated", "board", "settings.updated",
 ]
 #: Frames that carry the visitor's subset of a conversation (frames.for_visitor), and the frames whose
 #: conversation carries `last_seq`.

@@ -1,13 +1,13 @@
-// The Call settings page's components (issue 13), loaded by call-settings.js the first time an admin opens the page:
-// agents, whose desk never shows it, do not fetch them. What it shows and how: call-settings.js.
+// The Call settings page's components (issue 13), shown in the console as Administration > Call settings
+// (admin-calls.js) with the state and actions of call-settings.js (what it shows and how: there). Admins change the
+// settings; supervisors read them: every control sits in a disabled fieldset and there is no Save.
 
-import { html, useEffect, useLayoutEffect, useMemo, useRef } from '/vendor/htm-preact-standalone.module.js';
+import { html, useEffect, useLayoutEffect, useRef } from '/vendor/htm-preact-standalone.module.js';
 import { AgentCalls } from '/desk/call-agents.js';
 import { AcdSection } from '/desk/call-acd.js';
 import { AudioUpload } from '/desk/call-audio.js';
 import { Check, Choice, Field, Holidays, Hours, NumberField, Ranges, inputId } from '/desk/call-fields.js';
 
-const NAME = 'call-settings';
 const IMMEDIATE = [['off', 'Never'], ['when_agents_available', 'While an agent is available for calls'],
   ['opening_hours', 'Within the opening hours']];
 const SCHEDULED = [['off', 'Never'], ['always', 'Always'],
@@ -25,45 +25,43 @@ function errorTarget(form, field) {
   return fits.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
-// Drawn again only when its state or whether it is shown changes (the store changes for every part of the desk).
-export function CallSettingsView({ state, actions }) {
-  const view = state.callSettings;
-  const open = state.supervisorView === NAME;
-  return useMemo(() => html`<${CallSettingsPage} view=${view} open=${open} actions=${actions} />`, [view, open]);
-}
-
-function CallSettingsPage({ view, open, actions }) {
+// view: useCallSettings' state; actions: its actions; canEdit: admins only.
+export function CallSettingsPage({ view, actions, canEdit }) {
   const heading = useRef(null);
   const form = useRef(null);
   const errorAt = errorTarget(form.current, view.error?.field);
-  useLayoutEffect(() => {
-    if (open) heading.current.focus();
-  }, [open]);
+  useLayoutEffect(() => { heading.current.focus(); }, []);
   useEffect(() => { // a refusal: to the input at fault
     if (view.error) document.getElementById(inputId(errorAt ?? 'save'))?.focus();
   }, [view.error?.at]);
   return html`
-    <section id="call-settings-view" class="waiting-view cs-view" data-testid="call-settings-view" hidden=${!open}
+    <section id="call-settings-view" class="cs-view" data-testid="call-settings-view"
              aria-labelledby="call-settings-title" aria-busy=${view.loading ? 'true' : undefined}
              data-state=${view.failure ? 'error' : view.draft ? 'loaded' : undefined}>
       <div class="waiting-header">
-        <h2 id="call-settings-title" tabindex="-1" ref=${heading}>Call settings</h2>
+        <h4 id="call-settings-title" tabindex="-1" ref=${heading}>Callbacks and calls</h4>
         <button type="button" class="secondary" data-testid="call-settings-reload" disabled=${view.loading}
                 onClick=${actions.load}>Reload</button>
       </div>
       ${view.failure ? html`<p class="banner waiting-error" role="alert">${view.failure}</p>` : null}
-      ${open && view.draft ? html`
+      ${view.draft ? html`
         <form ref=${form} class="cs-form" data-testid="call-settings-form"
-              onSubmit=${(e) => { e.preventDefault(); actions.save(); }}>
-          <${CallbackForm} draft=${view.draft} errorAt=${errorAt} error=${view.error} actions=${actions} />
-          <div class="cs-actions">
+              onSubmit=${(e) => { e.preventDefault(); if (canEdit) actions.save(); }}>
+          <fieldset class="cs-plain" disabled=${!canEdit}>
+            <legend class="visually-hidden">The call settings</legend>
+            <${CallbackForm} draft=${view.draft} errorAt=${errorAt} error=${view.error} actions=${actions} />
+          </fieldset>
+          ${canEdit ? html`<div class="cs-actions">
             <button id=${inputId('save')} type="submit" data-testid="call-settings-save" disabled=${view.saving}
                     aria-describedby="cs-save-outcome">Save the call settings</button>
             <p id="cs-save-outcome" class="cs-outcome ${view.error ? 'error' : 'muted'}" role="status"
                data-testid="call-settings-outcome">${view.error ? `Not saved: ${view.error.message}` : view.saved}</p>
-          </div>
+          </div>` : null}
         </form>
-        <${AgentCalls} api=${actions.api} />` : null}
+        <fieldset class="cs-plain" disabled=${!canEdit}>
+          <legend class="visually-hidden">Agents' calls</legend>
+          <${AgentCalls} api=${actions.api} />
+        </fieldset>` : null}
     </section>`;
 }
 

@@ -17,8 +17,8 @@
 // selection) with conversation-list.js; chat-pane.js, messages.js, composer.js (reply box, canned answers, our
 // typing); contact.js (the customer record); close-form.js; dialogs.js (snooze, transfer, block); holding.js with
 // held-lists.js (Snoozed and Reserved); alerts.js; supervisor.js (Waiting and Held: waiting.js, held.js,
-// supervisor-shared.js); production.js and reports.js (the Reports area, issue 15); call-settings.js (admins: the
-// Call settings page). Calls (issue 13): call-card.js (a
+// supervisor-shared.js); production.js and reports.js (the Reports area, issue 15); admin.js (the Administration
+// area, issue 16: its pages, Call settings among them, are admin-<id>.js). Calls (issue 13): call-card.js (a
 // call's offer and card), agenda.js (the scheduled callbacks), line-prompt.js (the phone to ring, asked at login).
 
 import { ApiError } from '/widget/connection.js';
@@ -26,7 +26,6 @@ import { createAgenda } from '/desk/agenda.js';
 import { alerts } from '/desk/alerts.js';
 import { createAdmin } from '/desk/admin.js';
 import { createApi } from '/desk/api.js';
-import { createCallSettings } from '/desk/call-settings.js';
 import { createCallCards } from '/desk/call-card.js';
 import { startSoftphone } from '/desk/call-softphone.js';
 import { createCloseForm } from '/desk/close-form.js';
@@ -145,8 +144,6 @@ function createDesk(session) {
     announce: (text) => announce(text) });
   const reports = createReports({ store, api, groups: () => loadGroups(), toggleSlot: ui.reportsToggleSlot,
     viewSlot: ui.reportsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
-  const callSettings = createCallSettings({ store, api, toggleSlot: ui.callSettingsToggleSlot,
-    viewSlot: ui.callSettingsSlot, hide: [ui.workspace], announce: (text) => announce(text) });
   const admin = createAdmin({ store, api, toggleSlot: ui.adminToggleSlot, viewSlot: ui.adminSlot,
     hide: [ui.workspace], announce: (text) => announce(text) });
 
@@ -244,7 +241,7 @@ function createDesk(session) {
     onAgent: (agent) => showMe(agent), announce });
 
   const routeFrame = createFrameRouter({ chats, offers: offerArea, holding, calls,
-    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, production, showMe, showError });
+    agenda: { changed: () => { agenda.changed(); liveCalls.changed(); } }, production, showMe, showError, applySettings });
 
   const listeners = [
     [window, 'online', () => connection.retryNow()],
@@ -277,7 +274,6 @@ function createDesk(session) {
     production.start();
     production.setRoles(me?.roles);
     reports.start();
-    callSettings.start();
     admin.start();
     agenda.start();
     loginView.hide();
@@ -303,7 +299,6 @@ function createDesk(session) {
     liveCalls.stop();
     production.stop();
     reports.stop();
-    callSettings.stop();
     admin.stop();
     agenda.stop();
     for (const view of conversations.values()) clearTimeout(view.typingTimer);
@@ -413,7 +408,6 @@ function createDesk(session) {
     liveCalls.close();
     production.close();
     reports.close();
-    callSettings.close();
     admin.close();
     agenda.close();
     const isNew = !conversations.has(ack.conversation.id);

@@ -18,8 +18,6 @@ export const ui = {
   productionSlot: $('production-slot'),
   reportsToggleSlot: $('reports-toggle-slot'),
   reportsSlot: $('reports-slot'),
-  callSettingsToggleSlot: $('call-settings-toggle-slot'),
-  callSettingsSlot: $('call-settings-slot'),
   adminToggleSlot: $('admin-toggle-slot'),
   adminSlot: $('admin-slot'),
   agendaToggleSlot: $('agenda-toggle-slot'),

@@ -3,8 +3,10 @@
 // the WebSocket client (socket.js), so only errors without an id reach showError.
 
 // parts: chats (conversations.js), offers (offers.js), holding (holding.js), calls (call-card.js), agenda
-// (agenda.js), production (production.js); showMe(agent), showError(text).
-export function createFrameRouter({ chats, offers, holding, calls, agenda, production, showMe, showError }) {
+// (agenda.js), production (production.js); showMe(agent), showError(text); applySettings(settings): the tenant's
+// settings, saved by an admin (settings.updated: the desk follows without a reload).
+export function createFrameRouter({ chats, offers, holding, calls, agenda, production, showMe, showError,
+  applySettings }) {
   const handlers = {
     message: (frame) => chats.receiveMessage(frame.message),
     offer: (frame) => {
@@ -35,6 +37,7 @@ export function createFrameRouter({ chats, offers, holding, calls, agenda, produ
       agenda.changed();
     },
     board: (frame) => production?.receive(frame),
+    'settings.updated': (frame) => { if (frame.settings && typeof frame.settings === 'object') applySettings?.(frame.settings); },
     error: (frame) => {
       if (frame.id === undefined || frame.id === null) showError(frame.message || frame.code || 'Something went wrong.');
     },

@@ -239,11 +239,12 @@ export function start(w) {
     }
   }
 
-  // The composer, or the tenant's "unavailable" text when no chat can be started; the launcher, or none.
+  // The composer, or the tenant's "unavailable" text when no chat can be started; the launcher, or none. Outside
+  // opening hours, the closed text and the next opening instead (above the composer when a message may be left).
   function renderAvailability() {
     const writable = w.canWrite();
     const focusInForm = !ui.panel.hidden && ui.form.contains(ui.root.activeElement);
-    const notice = writable ? '' : w.brand('unavailable');
+    const notice = w.closedNow() ? closedText() : (writable ? '' : w.brand('unavailable'));
     if (ui.notice.textContent !== notice) ui.notice.textContent = notice;
     ui.form.hidden = !writable || state.view !== 'chat';
     ui.notice.hidden = state.view === 'callback'; // the callbox is what the visitor can do now
@@ -258,6 +259,16 @@ export function start(w) {
     else if (current === 'chat') announce(ui.status.textContent);
     else if (current === 'end') announce(w.brand('ended'));
     else if (current === 'dissuaded') announce(ui.dissuasionText.textContent);
+  }
+
+  // "We are closed right now. We open again Monday, December 14 at 09:00 AM." in the visitor's language and time zone.
+  function closedText() {
+    const next = state.closed?.nextOpening ? new Date(state.closed.nextOpening) : null;
+    if (!next || Number.isNaN(next.getTime())) return w.brand('closed');
+    const when = new Intl.DateTimeFormat(state.lang, {
+      weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
+    }).format(next);
+    return `${w.brand('closed')} ${t('opensAgain', when)}`;
   }
 
   function announce(text) {

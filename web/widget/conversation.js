@@ -170,7 +170,7 @@ export function install(w) {
       })
       .catch((error) => {
         if (error instanceof ServerError && error.code === 'unavailable') {
-          refusedAsUnavailable();
+          refusedAsUnavailable(error.field === 'hours');
         } else if (error instanceof ServerError && error.field === 'consent') {
           w.refusedForConsent();
         } else if (error instanceof ServerError) { // refused for good: the messages waiting for it are not sent
@@ -187,12 +187,14 @@ export function install(w) {
     return starting;
   }
 
-  // start_conversation answered `unavailable` (every group filled up since the last check): nothing was created.
-  // What the visitor wrote goes back into the message box, and the tenant's text replaces the composer.
-  function refusedAsUnavailable() {
+  // start_conversation answered `unavailable` (every group filled up since the last check, or the tenant closed:
+  // `closed`): nothing was created. What the visitor wrote goes back into the message box, and the tenant's text
+  // replaces the composer; the next availability check brings the next opening.
+  function refusedAsUnavailable(closed) {
     takeBackOutbox();
     w.hideError();
-    w.setAvailability(false, 'full');
+    if (closed) state.closed ??= { nextOpening: null };
+    w.setAvailability(false, closed ? 'closed' : 'full');
   }
 
   // What waited for a refused start goes back into the message box, not shown as sent.

@@ -5,7 +5,11 @@
 
 const CHECK_SECONDS = 30; // availability re-check while no conversation is open (data-availability-interval)
 const RETRY_MS = 2000; // first retry after a failed check; doubles up to the interval
-const TITLES = { en: { title: 'Chat with us' }, fr: { title: 'Discutez avec nous' } }; // the rest: texts.js
+// The launcher's texts (the rest: texts.js): its title, or the out-of-hours text while the tenant is closed.
+const TITLES = {
+  en: { title: 'Chat with us', closed: 'We are closed right now.' },
+  fr: { title: 'Discutez avec nous', closed: 'Nous sommes fermés pour le moment.' },
+};
 
 export const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -119,7 +123,8 @@ function element(tag, attributes, ...children) {
   return node;
 }
 
-function start(config) {
+// Also the console's preview (preview.js).
+export function start(config) {
   const { tenant } = config;
   // localStorage keys (app.js adds the others): the visitor token, the conversation to resume after a reload.
   const keys = { tokenKey: `guichet:${tenant}:visitor`, conversationKey: `guichet:${tenant}:conversation`,
@@ -152,12 +157,15 @@ function start(config) {
     refusedContext: new Set(), // 'name=value' of the parameters the server refused
     wasEngaged: false, missingEndpointWarned: false,
     availabilityAsync: false, // this page's rule lets conversations wait (ASYNC-1)
+    // Outside the tenant's opening hours (issue 16): {nextOpening: ISO instant or null}; null while open.
+    closed: null,
     resumeLink: takeLink('guichet_resume'),
   };
   const callbackLink = takeLink('guichet_callback');
   // render and applyTexts are the launcher's until app.js brings the whole widget's.
   const w = {
-    config, keys, state, ui, defaults: TITLES, brand, engaged, canWrite, launcherShown, followEngagement,
+    config, keys, state, ui, defaults: TITLES, brand, engaged, canWrite, launcherShown, followEngagement, closedNow,
+    launcherText,
     checkAvailability, setAvailability, hasOpenConversation, pageContext, pageUrl, customData, routingNeeds, panelOpen,
     render: () => {
       launcher.hidden = !launcherShown();
@@ -165,7 +173,7 @@ function start(config) {
     },
     applyTexts: () => {
       launcher.lang = state.lang;
-      launcherLabel.textContent = brand('title');
+      launcherLabel.textContent = launcherText();
     },
   };
   let loading = null;
@@ -202,6 +210,7 @@ function start(config) {
   } else {
     checkAvailability();
   }
+  return w;
 
   function panelOpen() {
     return Boolean(ui.panel) && !ui.panel.hidden;
@@ -251,14 +260,27 @@ function start(config) {
     return engaged() || state.availability === 'available';
   }
 
-  // An open panel keeps its launcher (the toggle), and so does a conversation on screen (its end screen).
+  // An open panel keeps its launcher (the toggle), and so does a conversation on screen (its end screen). Outside
+  // opening hours the launcher says so (its label is the closed text), whatever data-unavailable asks.
   function launcherShown() {
     if (engaged() || state.conversation !== null || panelOpen() || state.availability === 'available') return true;
+    if (closedNow()) return true;
     return state.availability !== null && config.unavailable === 'message';
+  }
+
+  // The tenant is closed (its opening hours) and no chat is under way: the closed text replaces the chat button's.
+  function closedNow() {
+    return state.closed !== null && !engaged();
+  }
+
+  function launcherText() {
+    return brand(closedNow() ? 'closed' : 'title');
   }
 
   // Checks pause while a chat is under way, and start again at once when it ends (or its start is refused).
   function followEngagement() {
+    const label = launcherText();
+    if (launcherLabel.textContent !== label) launcherLabel.textContent = label;
     const now = engaged();
     if (now) {
       clearTimeout(state.availabilityTimer);
@@ -285,8 +307,14 @@ function start(config) {
     state.checking = true;
     let next = config.availabilityMs;
     try {
-      const { available, reason, asynchronous } = await fetchAvailability();
+      const { available, reason, asynchronous, closed, nextOpening } = await fetchAvailability();
       state.checkFailures = 0;
+      const wasClosed = state.closed;
+      state.closed = closed ? { nextOpening } : null;
+      if ((wasClosed === null) !== (state.closed === null) || wasClosed?.nextOpening !== state.closed?.nextOpening) {
+        host.dataset.closed = String(closed); // the page may style or script the out-of-hours state
+        w.render();
+      }
       if (asynchronous !== state.availabilityAsync) {
         state.availabilityAsync = asynchronous; // the opening message and the minimise control follow it
         w.render();
@@ -317,6 +345,8 @@ function start(config) {
           available,
           reason: available || typeof answer?.reason !== 'string' ? null : answer.reason,
           asynchronous: answer?.asynchronous === true,
+          closed: answer?.closed === true,
+          nextOpening: typeof answer?.next_opening === 'string' ? answer.next_opening : null,
         };
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
@@ -334,7 +364,7 @@ function start(config) {
           // An API deployed before this route: chat is offered, as it was then.
           if (!state.missingEndpointWarned) warn('the API has no availability route.');
           state.missingEndpointWarned = true;
-          return { available: true, reason: null, asynchronous: false };
+          return { available: true, reason: null, asynchronous: false, closed: false, nextOpening: null };
         }
         throw error;
       }

@@ -94,7 +94,7 @@ export function install(w) {
     }
     ui.panel.lang = state.lang;
     ui.launcher.lang = state.lang;
-    ui.launcherLabel.textContent = w.brand('title');
+    ui.launcherLabel.textContent = w.launcherText();
     ui.title.textContent = w.brand('title');
     ui.close.setAttribute('aria-label', w.t('close'));
     ui.minimise.setAttribute('aria-label', w.t('minimise'));

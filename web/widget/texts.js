@@ -13,6 +13,7 @@ export const BRAND_TEXTS = {
     welcome_async: 'Hello! Leave us a message and we will answer as soon as we can. If nobody answers at once,'
       + ' come back later: our agents usually reply within a few hours.',
     consent: 'To answer you, we store what you write in this conversation. Do you agree?',
+    closed: 'We are closed right now.',
   },
   fr: {
     title: 'Discutez avec nous',
@@ -24,6 +25,7 @@ export const BRAND_TEXTS = {
     welcome_async: "Bonjour ! Laissez-nous un message et nous vous répondrons dès que possible. Si vous n'avez"
       + ' pas de réponse immédiate, revenez plus tard : nos conseillers répondent en quelques heures.',
     consent: "Pour vous répondre, nous conservons ce que vous écrivez dans cette conversation. D'accord ?",
+    closed: 'Nous sommes fermés pour le moment.',
   },
 };
 
@@ -69,6 +71,7 @@ export const UI_TEXTS = {
     restart: 'Start a new conversation',
     minimise: 'Minimise chat',
     unread: (count) => (count === 1 ? '1 new message' : `${count} new messages`),
+    opensAgain: (when) => `We open again ${when}.`,
     settings: 'Settings',
     back: 'Back to the conversation',
     consentAgree: 'I agree',
@@ -145,6 +148,7 @@ export const UI_TEXTS = {
     restart: 'Démarrer une nouvelle conversation',
     minimise: 'Réduire la discussion',
     unread: (count) => (count === 1 ? '1 nouveau message' : `${count} nouveaux messages`),
+    opensAgain: (when) => `Nous rouvrons ${when}.`,
     settings: 'Paramètres',
     back: 'Retour à la conversation',
     consentAgree: "J'accepte",

@@ -59,6 +59,9 @@ class TenantItem(_Item):
     identity_secret = UnicodeAttribute(null=True)
     routing = Utf8JSONAttribute(null=True)
     version = NumberAttribute(null=True)  # every admin write is conditional on the revision it read (issue 16)
+    #: After `guichet secret rotate`: the identity secret it replaced and the end of its grace (absent before).
+    previous_identity_secret = UnicodeAttribute(null=True)
+    previous_identity_until = UTCDateTimeAttribute(null=True)
 
 
 class ConversationPart(_Item):

@@ -9,13 +9,15 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.adapters.dynamodb.audit import audit_put
 from chalicelib.adapters.dynamodb.items import TenantItem
 from chalicelib.adapters.dynamodb.transactions import _Tx
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.key_rotation import KeyRing
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.routing import config_from_json as routing_from_json
 from chalicelib.domain.routing import config_to_json as routing_to_json
@@ -51,27 +53,54 @@ class DynamoTenants:
             item = TenantItem.get(f"T#{tenant}#TENANT", "CONFIG", consistent_read=consistent)
         except DoesNotExist:
             return None  # not cached: a tenant created a moment later is found at once
-        found = Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
-                       identity_secret=item.identity_secret or "",
-                       routing=routing_from_json(item.routing) if item.routing else RoutingConfig(),
-                       version=int(item.version or 0))
+        found = _tenant(tenant, item)
         self._cache[tenant] = (self._monotonic(), found)
         return found
 
     def put(self, tenant: Tenant) -> None:
-        """Create or replace the tenant whatever its revision (seeding; admins' changes go through `update`)."""
-        _item(tenant, tenant.version).save()
-        self._cache[tenant.id] = (self._monotonic(), tenant)
+        """One UpdateItem of the name, settings and routing; the identity secret only if the item has none yet (a new
+        tenant), so that a stale copy never undoes a rotation (`rotate_identity_secret`)."""
+        item = TenantItem(f"T#{tenant.id}#TENANT", "CONFIG")
+        actions: list[Action] = [TenantItem.name.set(tenant.name), TenantItem.settings.set(tenant.settings.to_json()),
+                                 TenantItem.routing.set(routing_to_json(tenant.routing))]
+        if tenant.identity_secret:
+            actions.append(TenantItem.identity_secret.set(TenantItem.identity_secret | tenant.identity_secret))
+        item.update(actions=actions)
+        self._cache[tenant.id] = (self._monotonic(), _tenant(tenant.id, item))
+
+    def rotate_identity_secret(self, tenant: str, expected: str, ring: KeyRing) -> Tenant:
+        item = TenantItem(f"T#{tenant}#TENANT", "CONFIG")
+        actions: list[Action] = [TenantItem.identity_secret.set(ring.current),
+                                 TenantItem.previous_identity_secret.set(ring.previous) if ring.previous
+                                 else TenantItem.previous_identity_secret.remove(),
+                                 TenantItem.previous_identity_until.set(ring.previous_until) if ring.previous_until
+                                 else TenantItem.previous_identity_until.remove()]
+        unchanged = TenantItem.identity_secret == expected if expected else TenantItem.identity_secret.does_not_exist()
+        try:
+            item.update(actions=actions, condition=TenantItem.name.exists() & unchanged)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("the identity secret changed meanwhile (another rotation?); run it again",
+                               field="identity_secret") from exc
+            raise
+        found = _tenant(tenant, item)
+        self._cache[tenant] = (self._monotonic(), found)
+        return found
 
     def update(self, tenant: Tenant, entry: AuditEntry | None) -> Tenant:
-        """An admin's change: on the condition that the stored revision is the one read, with its audit entry,
-        in one transaction. A concurrent change wins and this one is refused whole (Conflict, field "version")."""
+        """An admin's change of the name, settings or routing: one UpdateItem on the condition that the stored
+        revision is the one read (the identity secret is left alone, as by `put`), with its audit entry, in one
+        transaction. A concurrent change wins and this one is refused whole (Conflict, field "version")."""
         after = replace(tenant, version=tenant.version + 1)
-        tx = _Tx()
         stored = TenantItem.version == tenant.version
         if tenant.version == 0:
             stored = TenantItem.version.does_not_exist() | stored
-        tx.named_save("tenant", _item(after, after.version), condition=TenantItem.pk.exists() & stored)
+        actions: list[Action] = [TenantItem.name.set(tenant.name), TenantItem.settings.set(tenant.settings.to_json()),
+                                 TenantItem.routing.set(routing_to_json(tenant.routing)),
+                                 TenantItem.version.set(after.version)]
+        tx = _Tx()
+        tx.named_update("tenant", TenantItem(f"T#{tenant.id}#TENANT", "CONFIG"), actions=actions,
+                        condition=TenantItem.name.exists() & stored)
         audit_put(tx, entry)
         try:
             tx.commit()
@@ -82,10 +111,12 @@ class DynamoTenants:
         return after
 
 
-def _item(tenant: Tenant, version: int) -> TenantItem:
-    return TenantItem(f"T#{tenant.id}#TENANT", "CONFIG", name=tenant.name, settings=tenant.settings.to_json(),
-                      identity_secret=tenant.identity_secret or None, routing=routing_to_json(tenant.routing),
-                      version=version)
+def _tenant(tenant: str, item: TenantItem) -> Tenant:
+    return Tenant(id=tenant, name=item.name, settings=settings_from_json(item.settings or {}),
+                  identity_secret=item.identity_secret or "",
+                  routing=routing_from_json(item.routing) if item.routing else RoutingConfig(),
+                  previous_identity_secret=item.previous_identity_secret or "",
+                  previous_identity_until=item.previous_identity_until, version=int(item.version or 0))
 
 
 class _RoutingConfigs:

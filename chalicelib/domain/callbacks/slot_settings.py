@@ -132,7 +132,7 @@ def _time_zone(value: object, where: str) -> str:
         raise InvalidInput("must be an IANA time zone name, e.g. Europe/Paris", field=where)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a folder of the tz database: OSError
         raise InvalidInput("is not a known IANA time zone, e.g. Europe/Paris", field=where) from exc
     return value
 

@@ -1,0 +1,5 @@
+"""`python -m chalicelib.cli`: the same as the `guichet` console script."""
+
+from chalicelib.cli import run
+
+run()
