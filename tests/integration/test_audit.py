@@ -165,3 +165,35 @@ def test_an_audio_upload_is_audited_with_its_key(http: Any, tenant: str) -> None
     entry = audit(http, tenant, admin, "?action=callback.audio").json_body["entries"]
     assert [(e["target"], e["before"], e["after"]) for e in entry] == [
         ("callback.hold_music", {"key": ""}, {"key": stored.json_body["key"]})]
+
+
+def test_racing_settings_changes_leave_an_exact_chain_of_entries(own_aws: str) -> None:
+    """Threads change the same setting at once on moto's server: each change that is answered is in the log, each
+    refused one (409, version) is not, and every entry's `before` is the previous entry's `after`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.domain.model import Principal, PrincipalKind
+    from chalicelib.services import tenants
+
+    tenant = own_aws
+    deps = bootstrap.container().deps
+    admin = Principal(tenant, "admin-1", PrincipalKind.AGENT, "Ada", frozenset({Role.ADMIN}))
+
+    def change(value: int) -> int | None:
+        try:
+            tenants.change_settings(deps, admin, {"acceptance_seconds": value}, "10.0.0.1")
+        except Conflict:
+            return None
+        return value
+
+    with ThreadPoolExecutor(8) as pool:
+        done = [v for v in pool.map(change, range(10, 58)) if v is not None]
+    entries, _ = DynamoAuditLog().entries(tenant, AuditQuery(limit=100))
+    chain = [e.after["acceptance_seconds"] for e in reversed(entries)]
+    violations = int(sorted(chain) != sorted(done)) + int(not done)
+    violations += sum(e.before != p.after for p, e in zip(reversed(entries[1:]), reversed(entries[:-1]), strict=True))
+    stored = deps.tenants.read(tenant)
+    violations += int(stored is None or stored.settings.acceptance_seconds != chain[-1])
+    violations += int(stored is None or stored.version != len(done))
+    print(f"settings race: {len(done)} of 48 changes made, the others refused")
+    assert violations == 0
