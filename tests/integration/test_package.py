@@ -166,6 +166,15 @@ def test_every_function_runs_with_the_runtime_role(packaged: tuple[str, Path]) -
             assert queue_name == {"Fn::GetAtt": ["TimerQueue", "QueueName"]}, logical_id
 
 
+def test_the_api_links_emails_to_the_desk_page_on_the_stacks_distribution(packaged: tuple[str, Path]) -> None:
+    """Invitations and password resets link to DESK_URL: the desk's page on CloudFront, not the admin's origin."""
+    _, out = packaged
+    resources = _template(out)["Resources"]
+    variables = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert variables["DESK_URL"] == {"Fn::Sub": "https://${AssetsDistribution.DomainName}/desk/index.html"}
+    assert resources["AssetsDistribution"]["Type"] == "AWS::CloudFront::Distribution"
+
+
 def test_the_only_iam_roles_are_the_stack_ones(packaged: tuple[str, Path]) -> None:
     # .chalice/config.json must say "manage_iam_role": false (with a placeholder iam_role_arn):
     # otherwise Chalice adds a DefaultRole with its own auto-generated policy that nothing uses.
