@@ -7,6 +7,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ParamValidationError
@@ -17,6 +18,23 @@ from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.ports import LoginResult
 
 TENANT_CLAIM = "custom:tenant"
+#: The roles are these groups of the pool; a user's other groups (if any) are not roles.
+ROLE_GROUPS = ("agent", "supervisor", "admin")
+#: Cognito's UserStatus -> the user directory's status (docs/data-model.md); any other status is "confirmed".
+_DIRECTORY_STATUS = {"FORCE_CHANGE_PASSWORD": "invited", "RESET_REQUIRED": "reset"}
+
+
+@dataclass(frozen=True)
+class PoolAccount:
+    """A user as the pool holds them, to write the directory item of a user made before the directory existed."""
+
+    id: str
+    tenant: str
+    name: str
+    email: str
+    roles: tuple[str, ...]
+    active: bool
+    status: str
 
 
 class CognitoIdentity:
@@ -79,11 +97,44 @@ class CognitoIdentity:
         return str(attributes.get("sub") or created["User"]["Username"])
 
     def set_roles(self, username: str, added: Sequence[str], removed: Sequence[str]) -> None:
+        """Make the user a member of each group of `added` and of none of `removed`, from the groups Cognito lists
+        for them now (not from what the caller believes): running it again repairs a change that failed halfway."""
         idp = client("cognito-idp")
+        current = self._groups(idp, username)
         for role in added:
-            idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
+            if role not in current:
+                idp.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=role)
         for role in removed:
-            idp.admin_remove_user_from_group(UserPoolId=self._pool, Username=username, GroupName=role)
+            if role in current:
+                idp.admin_remove_user_from_group(UserPoolId=self._pool, Username=username, GroupName=role)
+
+    def _groups(self, idp: Any, username: str) -> set[str]:
+        """The names of the groups the user is in (AdminListGroupsForUser, every page)."""
+        names: set[str] = set()
+        token: dict[str, str] = {}
+        while True:
+            page = idp.admin_list_groups_for_user(UserPoolId=self._pool, Username=username, Limit=60, **token)
+            names.update(str(group["GroupName"]) for group in page.get("Groups", []))
+            if not page.get("NextToken"):
+                return names
+            token = {"NextToken": str(page["NextToken"])}
+
+    def account(self, username: str) -> PoolAccount | None:
+        """The pool's user named `username` (AdminGetUser and their groups), or None when there is none."""
+        idp = client("cognito-idp")
+        try:
+            user = idp.admin_get_user(UserPoolId=self._pool, Username=username)
+        except Exception as exc:
+            if error_code(exc) == "UserNotFoundException":
+                return None
+            raise
+        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        groups = self._groups(idp, username)
+        return PoolAccount(id=str(attributes.get("sub") or user["Username"]), tenant=attributes.get(TENANT_CLAIM, ""),
+                           name=attributes.get("name", ""), email=attributes.get("email", ""),
+                           roles=tuple(role for role in ROLE_GROUPS if role in groups),
+                           active=bool(user.get("Enabled", True)),
+                           status=_DIRECTORY_STATUS.get(str(user.get("UserStatus")), "confirmed"))
 
     def set_active(self, username: str, active: bool) -> None:
         """Enable or disable the user; disabling also revokes their refresh tokens (their ID token lives on until

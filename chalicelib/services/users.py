@@ -64,13 +64,16 @@ def invite(deps: Deps, accounts: UserAccounts, admin: Principal, body: object, *
 
 def change_roles(deps: Deps, accounts: UserAccounts, admin: Principal, user_id: str, body: object, *,
                  ip: str) -> User:
+    """The user's roles become `body["roles"]`: the directory (the last active admin stays), then Cognito's groups."""
     require_role(admin, Role.ADMIN)
     fields = body if isinstance(body, dict) else {}
     roles = _roles(fields.get("roles"))
     before = _user(deps, admin.tenant, user_id)
     after = replace(before, roles=roles)
     _change(deps, admin, before, after, "user.roles", ip)
-    accounts.set_roles(before.username, sorted(set(roles) - set(before.roles)), sorted(set(before.roles) - set(roles)))
+    # Every role, not the difference from the directory: Cognito's groups become the wanted roles whatever they are
+    # now, so saving the same roles again repairs a Cognito call that failed after the directory's transaction.
+    accounts.set_roles(before.username, sorted(roles), sorted(set(ROLES) - set(roles)))
     return after
 
 

@@ -16,10 +16,12 @@ from chalice.test import Client
 
 import app as lambda_app
 from chalicelib import bootstrap
+from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb.user_items import AdminCountItem
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Principal, PrincipalKind, Role
 from chalicelib.services import tenants, users
+from chalicelib.settings import settings
 from tests.integration.conftest import ROOT
 from tests.integration.mailbox import part, sent_to
 from tests.integration.test_routing_admin import agent_id_of, call, make_user
@@ -145,6 +147,29 @@ def test_roles_deactivation_and_a_password_reset_and_their_audit(http: Any, tena
                                               "user.roles", "user.invite"]
     assert entries[3]["before"] == {"roles": ["agent"]} and entries[3]["after"] == {"roles": ["agent", "supervisor"]}
     assert email not in str(entries) and first not in str(entries) and second not in str(entries)
+
+
+def groups_of(username: str) -> set[str]:
+    pool = settings().user_pool_id
+    listed_groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool, Username=username)
+    return {g["GroupName"] for g in listed_groups["Groups"]}
+
+
+def test_saving_the_same_roles_again_brings_cognitos_groups_back_to_them(http: Any, tenant: str) -> None:
+    """A Cognito call that failed after the directory's transaction is repaired by saving the roles again."""
+    admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))
+    email = f"rita-{uuid.uuid4().hex[:6]}@example.com"
+    user_id = invite(http, tenant, admin, email, ["agent", "supervisor"]).json_body["user"]["id"]
+    idp, pool = client("cognito-idp"), settings().user_pool_id
+    assert groups_of(email) == {"agent", "supervisor"}
+    idp.admin_remove_user_from_group(UserPoolId=pool, Username=email, GroupName="supervisor")  # behind the
+    idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="admin")  # directory's back
+
+    saved = call(http, "put", f"/tenants/{tenant}/users/{user_id}/roles", admin, {"roles": ["supervisor", "agent"]})
+    assert saved.status_code == 200 and saved.json_body["user"]["roles"] == ["agent", "supervisor"], saved.body
+    assert groups_of(email) == {"agent", "supervisor"}
+    again = call(http, "put", f"/tenants/{tenant}/users/{user_id}/roles", admin, {"roles": ["agent"]})
+    assert again.status_code == 200 and groups_of(email) == {"agent"}
 
 
 def test_the_last_active_admin_keeps_the_role_and_stays_active(http: Any, tenant: str) -> None:
