@@ -69,7 +69,7 @@ def tenant_create(arguments: argparse.Namespace) -> int:
 
 def admin_create(arguments: argparse.Namespace) -> int:
     from chalicelib import bootstrap
-    from chalicelib.adapters.operator_aws import pool_user
+    from chalicelib.adapters.cognito import CognitoIdentity
     from chalicelib.domain import emails
     from chalicelib.domain.model import Role
     from chalicelib.services import tenants
@@ -87,9 +87,10 @@ def admin_create(arguments: argparse.Namespace) -> int:
     c = bootstrap.container()
     if c.deps.tenants.get(arguments.tenant) is None:
         raise InvalidInput(f"no tenant '{arguments.tenant}': run `guichet tenant create` first", field="tenant")
-    existing = pool_user(settings().user_pool_id, arguments.username)
+    pool = CognitoIdentity(settings().user_pool_id, settings().user_pool_client_id)
+    existing = pool.account(arguments.username)
     if existing is not None:
-        return _existing_admin(c.deps, arguments, *existing)
+        return _existing_admin(c.deps, pool, arguments, existing)
     try:
         agent = tenants.create_agent(c.deps, c.identity, tenant=arguments.tenant, username=arguments.username,
                                      password=password, name=arguments.name.strip(), roles=(Role.AGENT, Role.ADMIN),
@@ -103,17 +104,32 @@ def admin_create(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_admin(deps: Any, arguments: argparse.Namespace, agent_id: str, tenant: str) -> int:
-    """A second run: nothing to do, unless a first run stopped between the Cognito user and its agent."""
-    from chalicelib.domain.model import Agent
+def _existing_admin(deps: Any, pool: Any, arguments: argparse.Namespace, account: Any) -> int:
+    """A second run: nothing to do, unless something is missing. A first run stopped between the Cognito user and
+    its agent: the agent and its groups (agent, admin). A user made before the user directory existed: their
+    directory item, from what Cognito holds (their groups, name, address, enabled, status), so that the console lists
+    them and the last-admin rule counts them. Cognito's user itself is left as it is."""
+    from chalicelib.domain.model import Agent, Role
+    from chalicelib.services import tenants
 
-    if tenant != arguments.tenant:
+    if account.tenant != arguments.tenant:
         raise Conflict(f"user '{arguments.username}' belongs to another tenant", field="username")
-    if deps.agents.get(tenant, agent_id) is None:
-        deps.agents.put(Agent(tenant=tenant, id=agent_id, name=arguments.name.strip()))
-        print(f"User '{arguments.username}' exists; their agent was missing and is now created.")
-        return 0
-    print(f"User '{arguments.username}' exists: nothing changed.")
+    missing = []
+    if deps.agents.get(account.tenant, account.id) is None:
+        deps.agents.put(Agent(tenant=account.tenant, id=account.id, name=arguments.name.strip()))
+        pool.set_roles(arguments.username, ["agent", "admin"], ())
+        account = pool.account(arguments.username) or account
+        missing.append("their agent")
+    if tenants.add_to_directory(deps, tenant=account.tenant, user_id=account.id, username=arguments.username,
+                                name=account.name or arguments.name.strip(), roles=[Role(r) for r in account.roles],
+                                email=account.email, status=account.status, active=account.active):
+        missing.append("their entry in the user directory")
+    if not missing:
+        print(f"User '{arguments.username}' exists: nothing changed.")
+    elif len(missing) == 1:
+        print(f"User '{arguments.username}' exists; {missing[0]} was missing and is now created.")
+    else:
+        print(f"User '{arguments.username}' exists; {' and '.join(missing)} were missing and are now created.")
     return 0
 
 
@@ -145,8 +161,9 @@ def secret_rotate(arguments: argparse.Namespace) -> int:
     for tenant in arguments.tenant:
         rotated = operator.rotate_identity_secret(deps, tenant, grace, arguments.force)
         print(f"Identity secret of '{tenant}' rotated: signatures made with the old one verify until "
-              f"{_when(rotated.previous_identity_until)}. An admin reads the new one in the desk "
-              f"(GET /tenants/{tenant}/identity-secret) for the brand's server.")
+              f"{_when(rotated.previous_identity_until)}. It is not printed, and no page of the desk shows it: "
+              f"an admin of '{tenant}' reads it with GET /tenants/{tenant}/identity-secret and their ID token "
+              "(POST /auth/login; each read is audited), for the brand's server.")
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.domain import origins
 from chalicelib.domain import settings as rules
-from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound
 from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
 from chalicelib.domain.routing import RoutingConfig
 from chalicelib.domain.settings import TenantSettings
@@ -114,13 +114,19 @@ def create_agent(
 
 
 def add_to_directory(deps: Deps, *, tenant: str, user_id: str, username: str, name: str, roles: Sequence[Role],
-                     email: str = "", invited: bool = False) -> None:
+                     email: str = "", invited: bool = False, status: str = "", active: bool = True) -> bool:
     """The user directory's item of a user made outside the console: "confirmed" with a password of their own,
-    "invited" with a temporary one; counted among the active admins when an admin. Nothing when the deployment keeps
-    no directory."""
+    "invited" with a temporary one (or the `status` given); counted among the active admins when an active admin.
+    Idempotent: False when the item exists already (the count is changed only with a new item, in its transaction),
+    or when the deployment keeps no directory."""
     if deps.users is None:
-        return
+        return False
     address = email or (username if "@" in username else "")
-    deps.users.create(User(tenant=tenant, id=user_id, username=username, email=address, name=name,
-                           roles=tuple(sorted(r.value for r in roles)), status="invited" if invited else "confirmed",
-                           created_at=deps.clock.now()), None)
+    try:
+        deps.users.create(User(tenant=tenant, id=user_id, username=username, email=address, name=name,
+                               roles=tuple(sorted(r.value for r in roles)), active=active,
+                               status=status or ("invited" if invited else "confirmed"),
+                               created_at=deps.clock.now()), None)
+    except Conflict:
+        return False
+    return True

@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamodb import DynamoTenants
+from chalicelib.adapters.dynamodb.user_items import AdminCountItem
 from chalicelib.adapters.secrets import SecretsManagerKeys
 from chalicelib.cli import main
 from chalicelib.domain import identity as identities
 from chalicelib.domain import visitor_tokens
-from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.model import Role
-from chalicelib.services import tenants
+from chalicelib.domain.errors import Conflict, Unauthorized
+from chalicelib.domain.model import Agent, Principal, PrincipalKind, Role
+from chalicelib.services import tenants, users
 
 PASSWORD = "Guichet-test-1"
 ROUTING = {
@@ -97,9 +99,74 @@ def test_admin_create_completes_a_run_stopped_after_the_cognito_user(
     assert bootstrap.container().deps.agents.get(tenant, sub) is None
     assert run(capsys, "admin", "create", "--tenant", tenant, "--username", username, "--name", "Half",
                "--email", "half@brand.example") == (
-        0, f"User '{username}' exists; their agent was missing and is now created.\n", "")
+        0, f"User '{username}' exists; their agent and their entry in the user directory were missing and are now "
+           "created.\n", "")
     agent = bootstrap.container().deps.agents.get(tenant, sub)
     assert agent is not None and agent.name == "Half"
+    assert groups_of(stack, username) == {"agent", "admin"}
+    user = directory().get(tenant, sub)
+    assert user is not None and (user.roles, user.status) == (("admin", "agent"), "invited")
+    assert admins_counted(tenant) == 1
+
+
+def test_admin_create_adds_the_directory_item_of_a_user_made_before_the_directory(
+        stack: Any, tenant: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Such a user gets their item once, even from runs at the same moment, and the last-admin rule counts them."""
+    username = new_id("lea")
+    idp = client("cognito-idp")
+    created = idp.admin_create_user(
+        UserPoolId=pool(stack), Username=username, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "name", "Value": "Lea Legacy"}, {"Name": "custom:tenant", "Value": tenant},
+                        {"Name": "email", "Value": "lea@brand.example"}])
+    idp.admin_set_user_password(UserPoolId=pool(stack), Username=username, Password=PASSWORD, Permanent=True)
+    for group in ("agent", "admin"):
+        idp.admin_add_user_to_group(UserPoolId=pool(stack), Username=username, GroupName=group)
+    sub = {a["Name"]: a["Value"] for a in created["User"]["Attributes"]}["sub"]
+    bootstrap.container().deps.agents.put(Agent(tenant=tenant, id=sub, name="Lea Legacy"))
+    assert directory().get(tenant, sub) is None
+    argv = ["admin", "create", "--tenant", tenant, "--username", username, "--name", "Other", "--email",
+            "other@brand.example"]
+
+    with ThreadPoolExecutor(4) as threads:
+        codes = list(threads.map(lambda _: main(argv), range(4)))
+    out, _ = capsys.readouterr()
+    assert codes == [0, 0, 0, 0]
+    assert out.count(f"User '{username}' exists; their entry in the user directory was missing and is now "
+                     "created.\n") == 1
+    assert out.count(f"User '{username}' exists: nothing changed.\n") == 3
+    user = directory().get(tenant, sub)
+    assert user is not None
+    assert (user.username, user.email, user.name, user.roles, user.active, user.status) == (
+        username, "lea@brand.example", "Lea Legacy", ("admin", "agent"), True, "confirmed")
+    assert admins_counted(tenant) == 1
+    assert run(capsys, *argv) == (0, f"User '{username}' exists: nothing changed.\n", "")
+    assert admins_counted(tenant) == 1
+
+    class NoCognito:  # the directory refuses first: Cognito is never asked
+        def set_roles(self, *args: Any) -> None:
+            raise AssertionError
+
+    lea = Principal(tenant, sub, PrincipalKind.AGENT, "Lea", frozenset({Role.ADMIN}))
+    with pytest.raises(Conflict) as refused:
+        users.change_roles(bootstrap.container().deps, NoCognito(), lea, sub, {"roles": ["agent"]},  # type: ignore[arg-type]
+                           ip="")
+    assert refused.value.field == "roles"
+    assert groups_of(stack, username) == {"agent", "admin"}
+
+
+def groups_of(stack: Any, username: str) -> set[str]:
+    listed = client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool(stack), Username=username)
+    return {g["GroupName"] for g in listed["Groups"]}
+
+
+def directory() -> Any:
+    users_directory = bootstrap.container().deps.users
+    assert users_directory is not None
+    return users_directory
+
+
+def admins_counted(tenant: str) -> int:
+    return int(AdminCountItem.get(f"T#{tenant}#USERS", "ADMINS", consistent_read=True).admins)
 
 
 def test_admin_create_with_a_password_from_stdin_logs_in_with_it(
@@ -149,6 +216,8 @@ def test_secret_rotate_keeps_what_the_old_keys_signed_valid_for_the_grace_only(
         visitor_tokens.verify(keys.visitor_token_keys(now + timedelta(hours=2, minutes=1)), old_token, now)
     rotated = DynamoTenants().get(tenant)
     assert rotated is not None and rotated.identity_secret != old_tenant.identity_secret
+    assert rotated.identity_secret not in out and "in the desk" not in out  # no page shows it: its route does
+    assert f"an admin of '{tenant}' reads it with GET /tenants/{tenant}/identity-secret and their ID token" in out
     assert rotated.previous_identity_secret == old_tenant.identity_secret
     assert identities.verify(rotated.identity_secrets(now), signed).external_id == "c-1"
     assert rotated.identity_secrets(now + timedelta(hours=2, minutes=1)) == (rotated.identity_secret,)
