@@ -26,7 +26,9 @@ def add_commands(commands: Any) -> None:
     first = admin.add_parser("create", help="create a tenant's admin (an existing user is left unchanged)",
                              description="Create a Cognito user with the agent and admin roles. By default Cognito "
                              "emails them a temporary password (nobody else sees it), to change at their first "
-                             "login; --password-stdin sets a permanent one instead.")
+                             "login; --password-stdin sets a permanent one instead. For an existing user, only what "
+                             "is missing is added: their agent, their item in the user directory (from their Cognito "
+                             "groups, name and status).")
     first.add_argument("--tenant", required=True, help="the tenant's id")
     first.add_argument("--username", required=True, help="their login")
     first.add_argument("--name", required=True, help="their name, as agents and visitors see it")
