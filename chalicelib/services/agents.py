@@ -22,9 +22,14 @@ def profile(deps: Deps, principal: Principal) -> Agent:
 
 
 def set_status(deps: Deps, principal: Principal, status: object) -> Agent:
-    """Change status; an agent who becomes Available pulls waiting conversations at once."""
+    """Change status; an agent who becomes Available pulls waiting conversations at once. A deactivated user
+    (docs/admin.md, Users) may only go Offline, whatever their token still says."""
     profile(deps, principal)
     wanted = _status(status)
+    from chalicelib.services.users import is_deactivated  # deferred: users.py loads email-validator (80 ms)
+
+    if wanted is not AgentStatus.OFFLINE and is_deactivated(deps, principal.tenant, principal.id):
+        raise Forbidden("this user was deactivated by an admin", field="status")
     agent = deps.agents.set_status(principal.tenant, principal.id, wanted, deps.clock.now())
     board.changed(deps, principal.tenant)
     if routing.pull(deps, agent):

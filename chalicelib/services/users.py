@@ -18,9 +18,17 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from chalicelib.domain.errors import Conflict, InvalidInput, MissingField, NotFound, Unavailable
-from chalicelib.domain.model import DEFAULT_CHAT_CAPACITY, DEFAULT_QUEUE, Agent, Principal, Role
+from chalicelib.domain.model import (
+    DEFAULT_CHAT_CAPACITY,
+    DEFAULT_QUEUE,
+    Agent,
+    AgentStatus,
+    Principal,
+    PrincipalKind,
+    Role,
+)
 from chalicelib.ports import Deps, Email, User, UserAccounts, UserDirectory
-from chalicelib.services import audit
+from chalicelib.services import audit, board, fanout, frames
 from chalicelib.services.auth import require_role
 
 ROLES = ("agent", "supervisor", "admin")
@@ -78,14 +86,34 @@ def change_roles(deps: Deps, accounts: UserAccounts, admin: Principal, user_id: 
 
 
 def set_active(deps: Deps, accounts: UserAccounts, admin: Principal, user_id: str, active: bool, *, ip: str) -> User:
-    """Deactivate (Cognito refuses their logins) or reactivate a user. The tenant's last active admin stays."""
+    """Deactivate (Cognito refuses their logins) or reactivate a user. The tenant's last active admin stays. A
+    deactivated agent is set Offline at once, so routing offers them nothing more, and their open desks are told;
+    they cannot become Available again (services/agents.set_status) while their current token lasts."""
     require_role(admin, Role.ADMIN)
     before = _user(deps, admin.tenant, user_id)
     after = replace(before, active=active)
     if before.active != active:
         _change(deps, admin, before, after, "user.reactivate" if active else "user.deactivate", ip)
     accounts.set_active(before.username, active)
+    if not active:
+        _set_offline(deps, admin.tenant, user_id)
     return after
+
+
+def is_deactivated(deps: Deps, tenant: str, user_id: str) -> bool:
+    """The directory says this user was deactivated (a user the directory does not know is not)."""
+    user = deps.users.get(tenant, user_id) if deps.users is not None else None
+    return user is not None and not user.active
+
+
+def _set_offline(deps: Deps, tenant: str, user_id: str) -> None:
+    agent = deps.agents.get(tenant, user_id)
+    if agent is None or agent.status is AgentStatus.OFFLINE:
+        return
+    agent = deps.agents.set_status(tenant, user_id, AgentStatus.OFFLINE, deps.clock.now())
+    board.changed(deps, tenant)
+    principal = Principal(tenant=tenant, id=user_id, kind=PrincipalKind.AGENT)
+    fanout.to_connections(deps, deps.connections.of(principal), {"type": "agent.status", "agent": frames.agent(agent)})
 
 
 def reset_password(deps: Deps, accounts: UserAccounts, admin: Principal, user_id: str, *, ip: str,

@@ -149,6 +149,25 @@ def test_roles_deactivation_and_a_password_reset_and_their_audit(http: Any, tena
     assert email not in str(entries) and first not in str(entries) and second not in str(entries)
 
 
+def test_a_deactivated_agent_goes_offline_and_cannot_become_available_until_reactivated(http: Any,
+                                                                                      tenant: str) -> None:
+    admin = login(http, make_user(tenant, Role.AGENT, Role.ADMIN))
+    agent = login(http, make_user(tenant, Role.AGENT))
+    agent_id = agent_id_of(http, tenant, agent)
+    status = f"/tenants/{tenant}/agents/me/status"
+    assert call(http, "put", status, agent, {"status": "available"}).json_body["status"] == "available"
+
+    assert call(http, "post", f"/tenants/{tenant}/users/{agent_id}/deactivate", admin).status_code == 200
+    found = bootstrap.container().deps.agents.get(tenant, agent_id)
+    assert found is not None and found.status.value == "offline"  # routing offers them nothing more
+    refused = call(http, "put", status, agent, {"status": "available"})  # their ID token still verifies
+    assert (refused.status_code, refused.json_body["field"]) == (403, "status")
+    assert call(http, "put", status, agent, {"status": "offline"}).status_code == 200
+
+    assert call(http, "post", f"/tenants/{tenant}/users/{agent_id}/reactivate", admin).status_code == 200
+    assert call(http, "put", status, agent, {"status": "available"}).json_body["status"] == "available"
+
+
 def groups_of(username: str) -> set[str]:
     pool = settings().user_pool_id
     listed_groups = client("cognito-idp").admin_list_groups_for_user(UserPoolId=pool, Username=username)
