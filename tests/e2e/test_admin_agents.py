@@ -20,8 +20,7 @@ from playwright.sync_api import Page, Request, expect
 from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.domain.audit import PAGE_SIZE
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, ask, axe_violations, rest, rest_status, sign_in_desk, ws_url
+from tests.e2e.helpers import Pages, ask, axe_violations, connect_desk, login, rest, rest_status, sign_in_desk, ws_url
 
 WAIT = 10_000  # ms
 StartStack = Callable[..., str]
@@ -38,20 +37,6 @@ ROUTING = {
 FILLERS = PAGE_SIZE - 1  # settings changes before Ada's change of Bob: with it and the routing, one more than a page
 # Ada's change of Bob as the Audit log page shows it: only what changed, before -> after, a line a setting.
 CHANGE_OF_BOB = ['queues: ["default"] → ["default","billing"]', 'skills: {} → {"billing":4}']
-
-
-def sign_in(page: Page, url: str, username: str) -> Page:
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    return page
-
-
-def login(url: str, username: str) -> dict[str, Any]:
-    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
-    return answer
 
 
 def open_agents_page(desk: Page) -> None:
@@ -81,11 +66,11 @@ def test_an_admin_puts_bob_in_a_group_with_a_skill_and_a_billing_chat_reaches_hi
         rest(url, "PUT", "/tenants/demo/settings", {"acceptance_seconds": 31 + n}, token=admin)
     bob_id = login(url, "bob")["agent"]["id"]
 
-    bob = sign_in_desk(pages.new(), url, "bob", DEMO_PASSWORD)
+    bob = sign_in_desk(pages.new(), url, "bob")
     expect(bob.locator("[data-testid=queue-toggle]")).to_have_count(1, timeout=WAIT)
-    alice = sign_in_desk(pages.new(), url, "alice", DEMO_PASSWORD)
+    alice = sign_in_desk(pages.new(), url, "alice")
 
-    ada = sign_in(pages.new(), url, "ada")
+    ada = connect_desk(pages.new(), url, "ada")
     open_agents_page(ada)
     pick(ada, bob_id)
     puts: list[dict[str, Any]] = []
@@ -139,7 +124,7 @@ def test_an_admin_puts_bob_in_a_group_with_a_skill_and_a_billing_chat_reaches_hi
         expect(alice.get_by_test_id("offer")).to_have_count(0)
 
     # Sam reads the page: every control disabled, no Save; the server refuses his write whatever the page shows.
-    sam = sign_in(pages.new(), url, "sam")
+    sam = connect_desk(pages.new(), url, "sam")
     open_agents_page(sam)
     pick(sam, bob_id)
     expect(sam.get_by_test_id("aa-skills-billing")).to_have_value("4")
