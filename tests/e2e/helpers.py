@@ -4,6 +4,7 @@ the desk, writing in the widget, and axe-core's accessibility check of a page.""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -94,6 +95,17 @@ def sign_in_desk(page: Page, url: str, username: str, password: str = DEMO_PASSW
     status.select_option("available")
     expect(status).to_have_attribute("data-status", "available", timeout=DESK_WAIT)
     return page
+
+
+def expect_refused_at(page: Page, test_id: str, text: str) -> None:
+    """A value the server refused, shown as every settings form shows it (web/desk/labelled-field.js): the message,
+    containing `text`, next to the input `test_id` (the message's test id is `{test_id}-error`); the input is
+    aria-invalid, described by the message, and has the focus."""
+    control = page.get_by_test_id(test_id)
+    expect(page.get_by_test_id(f"{test_id}-error")).to_contain_text(text, timeout=DESK_WAIT)
+    expect(control).to_have_attribute("aria-invalid", "true")
+    expect(control).to_have_attribute("aria-describedby", re.compile(rf"(^|\s){re.escape(test_id)}-error(\s|$)"))
+    expect(control).to_be_focused()
 
 
 def write(page: Page, text: str) -> None:
