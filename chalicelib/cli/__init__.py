@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.domain.errors import DomainError
 
@@ -35,6 +36,12 @@ def parser() -> argparse.ArgumentParser:
     phone.add_commands(commands)
     doctor.add_commands(commands)
     return top
+
+
+def command_group(commands: Any, name: str, summary: str) -> Any:
+    """`guichet NAME ACTION ...`: a command whose actions (`tenant create`, `phone order`) are added to what this
+    returns with add_parser; one of them is required."""
+    return commands.add_parser(name, help=summary).add_subparsers(dest="action", required=True, metavar="ACTION")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import re
 import sys
 from typing import Any
 
+from chalicelib.cli import command_group
 from chalicelib.domain.errors import Conflict, InvalidInput
 
 #: The user pool's password policy (infra/template.yaml, UserPool): checked before anything is created.
@@ -14,15 +15,13 @@ PASSWORD_RULE = "at least 12 characters, with upper and lower case letters and a
 
 
 def add_commands(commands: Any) -> None:
-    tenant = commands.add_parser("tenant", help="tenants").add_subparsers(dest="action", required=True,
-                                                                         metavar="ACTION")
+    tenant = command_group(commands, "tenant", "tenants")
     create = tenant.add_parser("create", help="create a tenant (an existing one is left unchanged)")
     create.add_argument("tenant", metavar="ID", help="the tenant's id: lowercase letters, digits, dashes (e.g. acme)")
     create.add_argument("--name", required=True, help="the brand's name, shown to visitors")
     create.set_defaults(run=tenant_create)
 
-    admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="action", required=True,
-                                                                              metavar="ACTION")
+    admin = command_group(commands, "admin", "administrators")
     first = admin.add_parser("create", help="create a tenant's admin (an existing user is left unchanged)",
                              description="Create a Cognito user with the agent and admin roles. By default Cognito "
                              "emails them a temporary password (nobody else sees it), to change at their first "
@@ -38,8 +37,7 @@ def add_commands(commands: Any) -> None:
                        help=f"read a permanent password from the first line of stdin ({PASSWORD_RULE})")
     first.set_defaults(run=admin_create)
 
-    secret = commands.add_parser("secret", help="secrets").add_subparsers(dest="action", required=True,
-                                                                         metavar="ACTION")
+    secret = command_group(commands, "secret", "secrets")
     rotate = secret.add_parser("rotate", help="rotate the visitor-token key and a tenant's identity secret",
                                description="Put new keys in place; what the old ones signed still verifies for the "
                                "grace period: visitors' tokens, email and callback links (the deployment's "

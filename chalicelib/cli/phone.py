@@ -6,12 +6,12 @@ import argparse
 import sys
 from typing import Any
 
+from chalicelib.cli import command_group
 from chalicelib.domain.errors import InvalidInput
 
 
 def add_commands(commands: Any) -> None:
-    phone = commands.add_parser("phone", help="calling numbers").add_subparsers(dest="action", required=True,
-                                                                               metavar="ACTION")
+    phone = command_group(commands, "phone", "calling numbers")
     order = phone.add_parser("order", help="search for and order a calling number (it costs money)",
                              description="List available numbers (Chime SDK Voice SearchAvailablePhoneNumbers), "
                              "order one for SIP media applications (CreatePhoneNumberOrder), wait for the order, "

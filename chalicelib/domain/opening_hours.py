@@ -22,14 +22,14 @@ Each refusal is an InvalidInput naming the field from `where` down ("hours.weekl
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from chalicelib.domain import calendar_fields as calendar
 from chalicelib.domain.errors import InvalidInput
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
@@ -38,9 +38,6 @@ MAX_PERIODS = 12  # a day's
 MAX_DATES = 366  # holidays, and overrides
 #: How far next_opening looks ahead: a year and a week covers a yearly closure and the first week after it.
 LOOKAHEAD_DAYS = 372
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 _KEYS = ("enabled", "time_zone", "weekly", "holidays", "overrides")
 _DAY_MINUTES = 24 * 60
 
@@ -161,11 +158,11 @@ def hours_from_json(data: object, current: OpeningHours | None = None, where: st
                 raise InvalidInput("must be true or false", field=path)
             values[name] = value
         elif name == "time_zone":
-            values[name] = _time_zone(value, path)
+            values[name] = calendar.time_zone(value, path)
         elif name == "weekly":
             values[name] = _weekly(value, path)
         elif name == "holidays":
-            days = [_date(d, f"{path}.{i}") for i, d in enumerate(_list(value, path, MAX_DATES))]
+            days = [calendar.day(d, f"{path}.{i}") for i, d in enumerate(calendar.bounded_list(value, path, MAX_DATES))]
             for i, day in enumerate(days):
                 if day in days[:i]:
                     raise InvalidInput("this date is already in the list", field=f"{path}.{i}")
@@ -208,10 +205,10 @@ def _weekly(value: object, where: str) -> tuple[tuple[Period, ...], ...]:
 
 def _overrides(value: object, where: str) -> dict[date, tuple[Period, ...]]:
     found: dict[date, tuple[Period, ...]] = {}
-    for i, raw in enumerate(_list(value, where, MAX_DATES)):
+    for i, raw in enumerate(calendar.bounded_list(value, where, MAX_DATES)):
         if not isinstance(raw, dict) or set(raw) - {"date", "periods"}:
             raise InvalidInput("must be an object with date and periods", field=f"{where}.{i}")
-        day = _date(raw.get("date"), f"{where}.{i}.date")
+        day = calendar.day(raw.get("date"), f"{where}.{i}.date")
         if day in found:
             raise InvalidInput("this date already has an override", field=f"{where}.{i}.date")
         found[day] = _periods(raw.get("periods", []), f"{where}.{i}.periods")
@@ -220,12 +217,12 @@ def _overrides(value: object, where: str) -> dict[date, tuple[Period, ...]]:
 
 def _periods(value: object, where: str) -> tuple[Period, ...]:
     """A day's periods, each [start, end]; they do not overlap (one may end when the next starts)."""
-    items = _list(value, where, MAX_PERIODS)
+    items = calendar.bounded_list(value, where, MAX_PERIODS)
     periods: list[tuple[int, Period]] = []
     for i, raw in enumerate(items):
         if not isinstance(raw, list) or len(raw) != 2:
             raise InvalidInput('must be a period written ["HH:MM", "HH:MM"]', field=f"{where}.{i}")
-        periods.append((i, Period(_clock(raw[0], f"{where}.{i}"), _clock(raw[1], f"{where}.{i}"))))
+        periods.append((i, Period(calendar.clock(raw[0], f"{where}.{i}"), calendar.clock(raw[1], f"{where}.{i}"))))
     ordered = sorted(periods, key=lambda pair: pair[1].start)
     for (_, before), (index, after) in pairwise(ordered):
         if after.minutes[0] < before.minutes[1]:
@@ -236,38 +233,6 @@ def _periods(value: object, where: str) -> tuple[Period, ...]:
 
 def _period_to_json(period: Period) -> list[str]:
     return [f"{period.start:%H:%M}", f"{period.end:%H:%M}"]
-
-
-def _clock(value: object, where: str) -> time:
-    match = _CLOCK.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise InvalidInput("times are written HH:MM, from 00:00 to 23:59", field=where)
-    return time(int(match[1]), int(match[2]))
-
-
-def _date(value: object, where: str) -> date:
-    try:
-        if isinstance(value, str) and _DATE.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("must be a date written YYYY-MM-DD", field=where)
-
-
-def _time_zone(value: object, where: str) -> str:
-    if not isinstance(value, str) or len(value) > 64 or not _ZONE.match(value):
-        raise InvalidInput("must be an IANA time zone name, e.g. Europe/Paris", field=where)
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a folder of the tz database: OSError
-        raise InvalidInput("is not a known IANA time zone, e.g. Europe/Paris", field=where) from exc
-    return value
-
-
-def _list(value: object, where: str, limit: int) -> Sequence[object]:
-    if not isinstance(value, list) or len(value) > limit:
-        raise InvalidInput(f"must be a list of at most {limit} items", field=where)
-    return value
 
 
 def _minute(moment: time) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests.e2e.helpers import DEMO_PASSWORD as DEMO_PASSWORD  # where the tests have always found it
 from tests.e2e.helpers import Pages
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,6 @@ CHROMIUM_ARGS = [
     # A fake microphone (the softphone, issue 14): getUserMedia answers once a context grants the permission.
     "--use-fake-device-for-media-stream",
 ]
-DEMO_PASSWORD = "Guichet-demo-1"
 
 
 def _free_port() -> int:

@@ -1,9 +1,10 @@
-"""What the e2e tests share: REST calls, WebSocket requests, a watch on alert() dialogs, signing in to the desk,
-writing in the widget, and axe-core's accessibility check of a page."""
+"""What the e2e tests share: REST calls and logins, WebSocket requests, a watch on alert() dialogs, signing in to
+the desk, writing in the widget, and axe-core's accessibility check of a page."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -60,20 +61,51 @@ def watch_dialogs(page: Page) -> list[str]:
 
 
 DESK_WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second
+DEMO_PASSWORD = "Guichet-demo-1"  # every demo user's (local/demo.py)
 
 
-def sign_in_desk(page: Page, url: str, username: str, password: str) -> Page:
-    """Sign in on the desk in `page` (a click: the gesture that unlocks sound) and go Available, as the server
-    acknowledged it."""
+def login(url: str, username: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    """POST /auth/login's answer (id_token, agent...) for a demo user."""
+    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": password})
+    return answer
+
+
+def submit_sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> Page:
+    """Open the desk in `page` and submit its sign-in form with a click (the gesture that unlocks sound); what comes
+    next (the desk, a new password asked, an error) is the caller's to wait for."""
     page.goto(f"{url}/desk")
     page.get_by_test_id("login-username").fill(username)
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
+    return page
+
+
+def connect_desk(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> Page:
+    """Sign in on the desk in `page` and wait until its socket is connected, leaving the agent's status as it is (a
+    supervisor watching, or an admin at the console, takes no chats)."""
+    submit_sign_in(page, url, username, password)
     expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    return page
+
+
+def sign_in_desk(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> Page:
+    """Sign in on the desk in `page` (connect_desk) and go Available, as the server acknowledged it."""
+    connect_desk(page, url, username, password)
     status = page.get_by_test_id("status-select")
     status.select_option("available")
     expect(status).to_have_attribute("data-status", "available", timeout=DESK_WAIT)
     return page
+
+
+def expect_refused_at(page: Page, test_id: str, text: str) -> None:
+    """A value the server refused, shown as every settings form shows it (web/desk/labelled-field.js): the message,
+    containing `text`, next to the input `test_id` (the message's test id is `{test_id}-error`); the input is
+    aria-invalid, described by the message, and has the focus."""
+    control = page.get_by_test_id(test_id)
+    expect(page.get_by_test_id(f"{test_id}-error")).to_contain_text(text, timeout=DESK_WAIT)
+    expect(control).to_have_attribute("aria-invalid", "true")
+    expect(control).to_have_attribute("aria-describedby", re.compile(rf"(^|\s){re.escape(test_id)}-error(\s|$)"))
+    expect(control).to_be_focused()
 
 
 def write(page: Page, text: str) -> None:

@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Pages, ask, axe_violations, rest, write
+from tests.e2e.helpers import Pages, ask, axe_violations, connect_desk, login, rest, submit_sign_in, write
 from tests.e2e.test_desk_async import accept as accept_on_desk
-from tests.e2e.test_desk_async import api_visitor, chat_item, held_row, login, offer_of, open_desk, watch_desk
+from tests.e2e.test_desk_async import api_visitor, chat_item, held_row, offer_of, open_desk, watch_desk
 from tests.e2e.test_desk_calls import agenda_on, asked_for_a_line, book, open_agenda, sign_in_to_the_prompt
 from tests.e2e.test_live_chat_widget import CONVERSATION_KEY, SYNCHRONOUS, agent, stored
 from tests.e2e.test_live_chat_widget import accept as accept_by_api
 from tests.e2e.test_supervisor_waiting import ROUTING, open_waiting, start_chat
-from tests.e2e.test_supervisor_waiting import sign_in as watch_desk_on
 
 WAIT = 10_000  # ms: an ack or a push on the local stack takes well under a second
 StartStack = Callable[..., str]
@@ -202,11 +201,7 @@ def test_the_desk_sign_in(stack_url: str, pages: Pages) -> None:
 
 
 def test_the_desk_sign_in_with_an_error(stack_url: str, pages: Pages) -> None:
-    page = pages.new()
-    page.goto(f"{stack_url}/desk")
-    page.get_by_test_id("login-username").fill("alice")
-    page.get_by_test_id("login-password").fill("not the password")
-    page.get_by_test_id("login-submit").click()
+    page = submit_sign_in(pages.new(), stack_url, "alice", "not the password")
     expect(page.get_by_test_id("login-error")).to_be_visible(timeout=WAIT)
     assert axe_violations(page) == []
 
@@ -330,7 +325,7 @@ def test_the_supervisors_waiting_view_when_loading_fails(stack_url: str, pages: 
     desk = pages.new()
     desk.route("**/tenants/demo/waiting", lambda route: route.fulfill(
         status=500, content_type="application/json", body='{"code": "internal", "message": "boom"}'))
-    watch_desk_on(desk, stack_url, "sam")
+    connect_desk(desk, stack_url, "sam")
     open_waiting(desk)
     expect(desk.get_by_test_id("waiting-error")).to_be_visible(timeout=WAIT)
     assert axe_violations(desk) == []

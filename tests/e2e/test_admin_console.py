@@ -5,26 +5,15 @@ page's test file (test_admin_*.py)."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, axe_violations
+from tests.e2e.helpers import Pages, axe_violations, connect_desk
 
 WAIT = 10_000  # ms
 
 
-def sign_in(pages: Pages, url: str, username: str) -> Page:
-    page = pages.new()
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    return page
-
-
 def test_the_area_is_for_admins_and_supervisors(stack_url: str, pages: Pages) -> None:
-    ada = sign_in(pages, stack_url, "ada")
+    ada = connect_desk(pages.new(), stack_url, "ada")
     toggle = ada.get_by_test_id("admin-tab")
     toggle.focus()
     ada.keyboard.press("Enter")
@@ -39,9 +28,9 @@ def test_the_area_is_for_admins_and_supervisors(stack_url: str, pages: Pages) ->
     expect(ada.get_by_test_id("admin-read-only")).to_have_count(0)
     assert axe_violations(ada, "#admin-view") == []
 
-    sam = sign_in(pages, stack_url, "sam")
+    sam = connect_desk(pages.new(), stack_url, "sam")
     sam.get_by_test_id("admin-tab").click()
     expect(sam.get_by_test_id("admin-read-only")).to_be_visible(timeout=WAIT)
 
-    alice = sign_in(pages, stack_url, "alice")
+    alice = connect_desk(pages.new(), stack_url, "alice")
     expect(alice.get_by_test_id("admin-tab")).to_be_hidden()

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, axe_violations, rest, rest_status
+from tests.e2e.helpers import Pages, axe_violations, connect_desk, login, rest, rest_status
 from tests.e2e.test_live_chat_widget import agent
 
 WAIT = 10_000  # ms
@@ -28,12 +27,7 @@ WELCOME_WAIT = "Welcome to Demo Bikes! Leave us a message, we answer within the 
 
 
 def open_look(pages: Pages, url: str, username: str) -> Page:
-    page = pages.new()
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    page = connect_desk(pages.new(), url, username)
     page.get_by_test_id("admin-tab").click()
     page.get_by_test_id("admin-page-look").click()
     expect(page.get_by_test_id("look-text-welcome")).to_be_visible(timeout=WAIT)
@@ -154,7 +148,7 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     ada.get_by_test_id("answers-disposition-0").fill("Resolved")
     ada.get_by_test_id("answers-save").click()
     expect(ada.get_by_test_id("answers-save-outcome")).to_have_text("Saved.", timeout=WAIT)
-    admin = rest(url, "POST", "/auth/login", {"username": "ada", "password": DEMO_PASSWORD})["id_token"]
+    admin = login(url, "ada")["id_token"]
     settings = rest(url, "GET", "/tenants/demo/settings", token=admin)
     assert [a["title"] for a in settings["canned_answers"]] == ["Greeting", "One moment", "Sizes", "Goodbye"]
     assert settings["nps_enabled"] is True
@@ -175,7 +169,7 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     expect(sam.get_by_test_id("look-save")).to_have_count(0)
     expect(sam.get_by_test_id("admin-read-only")).to_be_visible()
     assert axe_violations(sam, "#admin-view") == []
-    token = rest(url, "POST", "/auth/login", {"username": "sam", "password": DEMO_PASSWORD})["id_token"]
+    token = login(url, "sam")["id_token"]
     status, refusal = rest_status(url, "PUT", "/tenants/demo/settings", {"accent_colour": "#000000"}, token=token)
     assert status == 403, refusal
     assert pages.dialogs == []

@@ -9,15 +9,15 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest
-from tests.e2e.test_call_settings import MP3, WAIT, StartStack, callback_settings, open_call_settings, sign_in, token
+from tests.e2e.helpers import Pages, axe_violations, connect_desk, expect_refused_at, rest
+from tests.e2e.test_call_settings import MP3, WAIT, StartStack, callback_settings, open_call_settings, token
 
 
 def test_an_admin_turns_acd_mode_on_with_a_welcome_and_sets_keypad_ids(start_stack: StartStack,
                                                                       pages: Pages) -> None:
     url = start_stack()
     admin = token(url, "ada")
-    desk = open_call_settings(sign_in(pages.new(), url, "ada"))
+    desk = open_call_settings(connect_desk(pages.new(), url, "ada"))
     expect(desk.get_by_test_id("cs-acd-notice")).to_have_count(0)
 
     number = desk.get_by_test_id("cs-callback-acd-number")
@@ -56,7 +56,6 @@ def test_an_admin_turns_acd_mode_on_with_a_welcome_and_sets_keypad_ids(start_sta
     expect(keypad).to_have_value("", timeout=WAIT)
     keypad.fill("4217")  # Bob's: refused at its input
     desk.get_by_test_id("cs-agent-save").click()
-    expect(desk.get_by_test_id("cs-agent-keypad-id-error")).to_contain_text("keypad id", timeout=WAIT)
-    expect(keypad).to_be_focused()
+    expect_refused_at(desk, "cs-agent-keypad-id", "keypad id")
     assert axe_violations(desk, "#call-settings-view") == []
     assert pages.dialogs == []

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest
+from tests.e2e.helpers import Pages, axe_violations, login, rest
 from tests.e2e.test_callback_call import ALICE_LINE, BOB_LINE, VISITOR_PHONE, WAIT, phone, script, until
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.test_desk_async import open_desk
 
 OUTSIDE = "+33145678901"
 

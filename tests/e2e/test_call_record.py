@@ -13,9 +13,9 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from local.phone_media import silent_wav
-from tests.e2e.helpers import Pages, axe_violations, rest
+from tests.e2e.helpers import Pages, axe_violations, login, rest
 from tests.e2e.test_callback_call import ALICE_LINE, VISITOR_PHONE, script, until
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.test_desk_async import open_desk
 
 WAIT = 15_000  # ms
 StartStack = Callable[..., str]

@@ -17,26 +17,15 @@ from typing import Any
 import boto3
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, axe_violations, rest
+from tests.e2e.helpers import Pages, axe_violations, connect_desk, expect_refused_at, login, rest
 
 WAIT = 10_000  # ms
 StartStack = Callable[..., str]
 MP3 = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "tone-stereo.mp3"
 
 
-def sign_in(page: Page, url: str, username: str) -> Page:
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    return page
-
-
 def token(url: str, username: str) -> str:
-    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
-    return str(answer["id_token"])
+    return str(login(url, username)["id_token"])
 
 
 def open_call_settings(desk: Page) -> Page:
@@ -76,7 +65,7 @@ def test_an_admin_sets_the_slots_sees_a_bad_capacity_at_its_input_and_uploads_mp
     url = start_stack()
     moto = next(stack for stack in stack_pool.every if stack.url == url).aws_endpoint
     admin = token(url, "ada")
-    desk = open_call_settings(sign_in(pages.new(), url, "ada"))
+    desk = open_call_settings(connect_desk(pages.new(), url, "ada"))
     assert axe_violations(desk, "#call-settings-view") == []
 
     # One weekday range, Tuesday 09:00-10:00, 6 callbacks: the other default ranges removed from the keyboard.
@@ -96,12 +85,7 @@ def test_an_admin_sets_the_slots_sees_a_bad_capacity_at_its_input_and_uploads_mp
     capacity = desk.get_by_test_id("cs-callback-slots-0-capacity")
     capacity.fill("61")
     desk.get_by_test_id("call-settings-save").click()
-    error = desk.get_by_test_id("cs-callback-slots-0-capacity-error")
-    expect(error).to_be_visible(timeout=WAIT)
-    expect(error).to_contain_text("60")
-    expect(capacity).to_have_attribute("aria-invalid", "true")
-    expect(capacity).to_be_focused()
-    assert "cs-callback-slots-0-capacity-error" in (capacity.get_attribute("aria-describedby") or "")
+    expect_refused_at(desk, "cs-callback-slots-0-capacity", "60")
     expect(desk.get_by_test_id("call-settings-outcome")).to_contain_text("Not saved")
     assert callback_settings(url, admin)["slots"] == saved["slots"]
     assert axe_violations(desk, "#call-settings-view") == []
@@ -143,14 +127,14 @@ def test_an_admin_sets_the_slots_sees_a_bad_capacity_at_its_input_and_uploads_mp
 
 def test_an_admin_sets_an_agents_calls_and_only_admins_change_the_page(start_stack: StartStack, pages: Pages) -> None:
     stack_url = start_stack()
-    alice = sign_in(pages.new(), stack_url, "alice")
+    alice = connect_desk(pages.new(), stack_url, "alice")
     expect(alice.get_by_test_id("agent-load")).to_be_visible(timeout=WAIT)  # /me has answered
     expect(alice.get_by_test_id("admin-tab")).to_be_hidden()
-    sam = open_call_settings(sign_in(pages.new(), stack_url, "sam"))  # a supervisor, not an admin: reads only
+    sam = open_call_settings(connect_desk(pages.new(), stack_url, "sam"))  # a supervisor, not an admin: reads only
     expect(sam.get_by_test_id("cs-callback-horizon-days")).to_be_disabled()
     expect(sam.get_by_test_id("call-settings-save")).to_have_count(0)
 
-    desk = open_call_settings(sign_in(pages.new(), stack_url, "ada"))
+    desk = open_call_settings(connect_desk(pages.new(), stack_url, "ada"))
     bob = next(a for a in rest(stack_url, "GET", "/tenants/demo/agents", token=token(stack_url, "ada"))["agents"]
                if a["name"] == "Bob Leroy")
     desk.get_by_test_id("cs-agent-pick").select_option(bob["id"])
@@ -158,8 +142,7 @@ def test_an_admin_sets_an_agents_calls_and_only_admins_change_the_page(start_sta
     expect(line).to_be_visible(timeout=WAIT)
     line.fill("+1 900 555 0100")  # premium rate: refused at its input
     desk.get_by_test_id("cs-agent-save").click()
-    expect(desk.get_by_test_id("cs-agent-own-line-error")).to_be_visible(timeout=WAIT)
-    expect(line).to_be_focused()
+    expect_refused_at(desk, "cs-agent-own-line", "premium")
     assert axe_violations(desk, "#call-settings-view") == []
 
     line.fill("+33 6 12 34 56 78")

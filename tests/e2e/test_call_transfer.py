@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest, upload_hold_music, write
+from tests.e2e.helpers import Pages, axe_violations, login, rest, upload_hold_music, write
 from tests.e2e.test_callback_call import ALICE_LINE, VISITOR_PHONE, WAIT, phone, script, until
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.test_desk_async import open_desk
 from tests.e2e.test_live_chat_widget import OpenWidget, agent
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import BASE_SETTINGS
-from tests.e2e.helpers import Pages, rest
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.helpers import Pages, login, rest
+from tests.e2e.test_desk_async import open_desk
 from tests.e2e.test_desk_calls import agenda_on, book, open_agenda
 
 WAIT = 10_000  # ms

@@ -14,8 +14,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest, upload_hold_music, write
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.helpers import Pages, axe_violations, login, rest, upload_hold_music, write
+from tests.e2e.test_desk_async import open_desk
 from tests.e2e.test_live_chat_widget import OpenWidget, agent
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture
 

@@ -18,8 +18,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, ask, rest, rest_status, sign_in_desk, ws_url
+from tests.e2e.helpers import Pages, ask, connect_desk, login, rest, rest_status, sign_in_desk, ws_url
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second
 REFRESH_WAIT = 15_000  # ms: the Held view reloads every 5 s; a closed browser's $disconnect comes first
@@ -32,23 +31,12 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def open_desk(pages: Pages, url: str, username: str) -> Page:
     """A signed-in desk whose agent is Available (as the server acknowledged it)."""
-    return sign_in_desk(pages.new(), url, username, DEMO_PASSWORD)
+    return sign_in_desk(pages.new(), url, username)
 
 
 def watch_desk(pages: Pages, url: str, username: str) -> Page:
     """A signed-in desk that leaves the agent's status alone (a supervisor watching takes no chats)."""
-    page = pages.new()
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    return page
-
-
-def login(url: str, username: str) -> dict[str, Any]:
-    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
-    return answer
+    return connect_desk(pages.new(), url, username)
 
 
 def api_visitor(stack: ExitStack, url: str, n: int, **request: Any) -> tuple[ClientConnection, str]:

@@ -14,10 +14,10 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, rest, sign_in_desk
+from tests.e2e.helpers import Pages, login, rest, sign_in_desk
 from tests.e2e.test_call_transfer import bob_chats_first
 from tests.e2e.test_callback_call import VISITOR_PHONE, WAIT, phone, script, until
-from tests.e2e.test_desk_async import login, watch_desk
+from tests.e2e.test_desk_async import watch_desk
 from tests.e2e.test_live_calls import REFRESH_WAIT, open_calls, row
 from tests.e2e.test_live_chat_widget import OpenWidget
 from tests.e2e.test_live_chat_widget import open_widget as open_widget  # the fixture

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, rest
-from tests.e2e.test_desk_async import login, open_desk
+from tests.e2e.helpers import Pages, login, rest
+from tests.e2e.test_desk_async import open_desk
 
 WAIT = 10_000  # ms: pushes and acks on the local stack take well under a second
 StartStack = Callable[..., str]

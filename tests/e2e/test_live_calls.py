@@ -13,10 +13,9 @@ from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.helpers import Pages, axe_violations, rest
+from tests.e2e.helpers import Pages, axe_violations, connect_desk, login, rest
 from tests.e2e.test_callback_call import ALICE_LINE, VISITOR_PHONE, phone, script, until
-from tests.e2e.test_desk_async import login, open_desk, watch_desk
-from tests.e2e.test_supervisor_waiting import sign_in
+from tests.e2e.test_desk_async import open_desk, watch_desk
 
 WAIT = 15_000  # ms
 REFRESH_WAIT = 12_000  # ms: the view reloads every 5 s
@@ -130,7 +129,7 @@ def test_the_view_says_each_state_of_a_live_call(stack_url: str, pages: Pages) -
 
     desk = pages.new()
     desk.route("**/tenants/demo/calls/live", live)
-    sign_in(desk, stack_url, "sam")
+    connect_desk(desk, stack_url, "sam")
     open_calls(desk)
     banner = desk.get_by_test_id("calls-error")
     expect(banner).to_be_visible(timeout=WAIT)

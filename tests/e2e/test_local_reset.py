@@ -21,8 +21,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import DEMO_PASSWORD, LocalStack, StackPool
-from tests.e2e.helpers import ask, rest, rest_status, ws_url
+from tests.e2e.conftest import LocalStack, StackPool
+from tests.e2e.helpers import ask, login, rest, rest_status, ws_url
 
 USERS = ("alice", "bob", "sam", "ada")
 OTHER = {"acceptance_seconds": 10, "accent_colour": "#123456", "reject_allowed": False}
@@ -51,11 +51,6 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def aws(stack: LocalStack, service: str) -> Any:
     return boto3.client(service, endpoint_url=stack.aws_endpoint, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing")
-
-
-def login(url: str, username: str) -> dict[str, Any]:
-    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
-    return answer
 
 
 def me(url: str, username: str) -> dict[str, Any]:

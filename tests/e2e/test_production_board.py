@@ -12,8 +12,8 @@ from contextlib import ExitStack
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import Pages, axe_violations
-from tests.e2e.test_desk_async import accept, login, set_status, watch_desk
+from tests.e2e.helpers import Pages, axe_violations, login
+from tests.e2e.test_desk_async import accept, set_status, watch_desk
 from tests.e2e.test_supervisor_waiting import start_chat
 
 WAIT = 15_000  # ms: a push comes within about a second (the board's timer), the local stack's pump adds a little

@@ -30,8 +30,8 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 from websockets.sync.client import connect
 
-from tests.e2e.helpers import Pages, ask, axe_violations, rest, ws_url
-from tests.e2e.test_desk_async import login, watch_desk
+from tests.e2e.helpers import Pages, ask, axe_violations, login, rest, ws_url
+from tests.e2e.test_desk_async import watch_desk
 from tests.e2e.test_live_chat_widget import accept, agent
 
 WAIT = 10_000  # ms

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import watch_dialogs
+from tests.e2e.helpers import sign_in_desk, watch_dialogs
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -14,13 +13,7 @@ XSS = "<img src=x onerror=alert(1)>"
 def agent_desk(browser: Browser, url: str, username: str) -> tuple[Page, list[str]]:
     page = browser.new_context().new_page()
     dialogs = watch_dialogs(page)
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    page.get_by_test_id("status-select").select_option("available")
-    return page, dialogs
+    return sign_in_desk(page, url, username), dialogs
 
 
 def visitor_page(browser: Browser, url: str) -> tuple[Page, list[str]]:

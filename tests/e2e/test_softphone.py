@@ -13,9 +13,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, axe_violations, rest, sign_in_desk, upload_hold_music
+from tests.e2e.helpers import Pages, axe_violations, login, rest, sign_in_desk, upload_hold_music
 from tests.e2e.test_callback_call import VISITOR_PHONE, phone, script, until
-from tests.e2e.test_desk_async import login
 
 WAIT = 15_000  # ms
 ALICE_LINE = "+33698765432"

@@ -14,8 +14,7 @@ from typing import Any
 from playwright.sync_api import Page, Route, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.helpers import Pages, ask, rest, rest_status, ws_url
+from tests.e2e.helpers import Pages, ask, connect_desk, login, rest, rest_status, ws_url
 
 WAIT = 10_000  # ms: REST and pushes on the local stack take well under a second
 REFRESH_WAIT = 12_000  # ms: the view reloads every 5 s
@@ -37,21 +36,6 @@ ROUTING = {
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-def sign_in(page: Page, url: str, username: str) -> Page:
-    """Sign in on the desk without changing the agent's status (a supervisor watching is not taking chats)."""
-    page.goto(f"{url}/desk")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
-    return page
-
-
-def login(url: str, username: str) -> dict[str, Any]:
-    answer: dict[str, Any] = rest(url, "POST", "/auth/login", {"username": username, "password": DEMO_PASSWORD})
-    return answer
 
 
 def open_waiting(desk: Page) -> None:
@@ -106,7 +90,7 @@ def test_the_supervisor_sees_each_waiting_conversation_with_its_group_rule_and_w
         billing = start_chat(stack, url, 1, f"{url}/billing/invoices?<b>x</b>", XSS)
         night = start_chat(stack, url, 2, f"{url}/night/help", "Noor")
 
-        desk = sign_in(pages.new(), url, "sam")
+        desk = connect_desk(pages.new(), url, "sam")
         open_waiting(desk)
 
         first = row(desk, billing)
@@ -159,7 +143,7 @@ def test_the_supervisor_sees_each_waiting_conversation_with_its_group_rule_and_w
 
 
 def test_only_supervisors_and_admins_get_the_waiting_view(stack_url: str, pages: Pages) -> None:
-    alice = sign_in(pages.new(), stack_url, "alice")
+    alice = connect_desk(pages.new(), stack_url, "alice")
     expect(alice.get_by_test_id("agent-load")).to_be_visible(timeout=WAIT)  # /me has answered
     expect(alice.get_by_test_id("waiting-tab")).to_be_hidden()
     expect(alice.get_by_test_id("waiting-view")).to_be_hidden()
@@ -169,7 +153,7 @@ def test_only_supervisors_and_admins_get_the_waiting_view(stack_url: str, pages:
     assert body["code"] == "forbidden", body
 
     for username in ("sam", "ada"):  # supervisor, admin
-        desk = sign_in(pages.new(), stack_url, username)
+        desk = connect_desk(pages.new(), stack_url, username)
         open_waiting(desk)
         expect(desk.get_by_test_id("waiting-view")).to_have_attribute("data-state", "loaded", timeout=WAIT)
         expect(desk.get_by_test_id("waiting-error")).to_be_hidden()
@@ -206,7 +190,7 @@ def test_the_view_shows_a_banner_when_loading_fails_and_recovers_on_refresh(stac
 
     desk = pages.new()
     desk.route("**/tenants/demo/waiting", waiting)
-    sign_in(desk, stack_url, "sam")
+    connect_desk(desk, stack_url, "sam")
     open_waiting(desk)
     banner = desk.get_by_test_id("waiting-error")
     expect(banner).to_be_visible(timeout=WAIT)

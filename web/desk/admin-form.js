@@ -9,11 +9,13 @@
 // In a read-only form (a supervisor's) every control is disabled: they read, the server refuses their writes anyway.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
+import { LabelledCheck, LabelledField, numberInput, pathHolding, pathId, pathsUnder, selectControl }
+  from '/desk/labelled-field.js';
 import { addStylesheet } from '/desk/reports.js';
 
 addStylesheet('/desk/admin-form.css');
 
-export const fieldId = (prefix, path) => `${prefix}-${String(path).replace(/[^A-Za-z0-9]+/g, '-')}`;
+export const fieldId = pathId;
 
 // The error of a rejected request, as the form shows it: { field, message }. The desk's ApiError carries `field`
 // itself; another client may keep the server's body as `body`.
@@ -27,11 +29,7 @@ export function errorOf(failure) {
 // it lies under ("groups[2]" -> "groups", "skills.billing.level" -> "skills.billing"), else the first input under it
 // ("capacity" -> "capacity.chat"); null when no input of the form holds it (the page shows it by its Save).
 export function errorTarget(field, paths) {
-  if (!field) return null;
-  if (paths.includes(field)) return field;
-  const above = paths.filter((path) => field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
-  if (above.length) return above.sort((a, b) => b.length - a.length)[0];
-  return paths.find((path) => path.startsWith(`${field}.`) || path.startsWith(`${field}[`)) ?? null;
+  return pathHolding(field, paths) ?? pathsUnder(field, paths)[0] ?? null;
 }
 
 // After a refusal: the input at fault gets the focus (or `fallback`, e.g. the Save button's id).
@@ -42,68 +40,37 @@ export function focusError(form, paths, fallback) {
   return target;
 }
 
-// What an input of `path` needs to show the form's error: its id, whether it is wrong, aria-describedby.
-function wiring(form, path, hint, paths) {
-  const id = fieldId(form.prefix, path);
+// What an input of `path` needs: its id, and the form's error message when the error is its own.
+function wiring(form, path, paths) {
   const wrong = Boolean(form.error) && errorTarget(form.error.field, paths ?? [path]) === path;
-  const described = [hint ? `${id}-hint` : '', wrong ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return { id, wrong, described };
-}
-
-function Message({ id, hint, wrong, form }) {
-  return html`
-    ${hint ? html`<span id=${`${id}-hint`} class="muted admin-hint">${hint}</span>` : null}
-    ${wrong ? html`<span id=${`${id}-error`} class="admin-field-error" data-testid=${`${id}-error`}>${
-      form.error.message}</span>` : null}`;
+  return { id: fieldId(form.prefix, path), message: wrong ? form.error.message : null };
 }
 
 // A text box. `input`: more attributes for the <input> (type, inputmode, maxlength, autocomplete…).
 // `paths`: every path of the form, so that an error under this one ("own_line[0]") lands here.
 export function TextField({ form, path, label, hint, value, onChange, input = {}, paths }) {
-  const { id, wrong, described } = wiring(form, path, hint, paths);
-  return html`
-    <div class="admin-field">
-      <label for=${id}>${label}</label>
-      <input id=${id} data-testid=${id} value=${value ?? ''} disabled=${form.readOnly}
-             aria-invalid=${wrong ? 'true' : undefined} aria-describedby=${described}
-             onInput=${(e) => onChange(e.currentTarget.value)} ...${input} />
-      <${Message} id=${id} hint=${hint} wrong=${wrong} form=${form} />
-    </div>`;
+  const { id, message } = wiring(form, path, paths);
+  return html`<${LabelledField} id=${id} label=${label} hint=${hint} message=${message}
+    input=${{ value: value ?? '', disabled: form.readOnly, onInput: (e) => onChange(e.currentTarget.value), ...input }} />`;
 }
 
 // A whole number; an emptied box is sent as null, which the server refuses naming the field.
 export function NumberField({ form, path, label, hint, value, min, max, onChange, paths }) {
-  const changed = (text) => onChange(text.trim() === '' ? null : Number(text));
-  return html`<${TextField} form=${form} path=${path} label=${label} hint=${hint} value=${value ?? ''}
-    onChange=${changed} paths=${paths} input=${{ type: 'number', inputmode: 'numeric', min, max, step: 1 }} />`;
+  const { id, message } = wiring(form, path, paths);
+  return html`<${LabelledField} id=${id} label=${label} hint=${hint} message=${message}
+    input=${{ ...numberInput({ value, min, max, onChange }), disabled: form.readOnly }} />`;
 }
 
 // A checkbox, its label after it.
 export function CheckField({ form, path, label, hint, checked, onChange, paths }) {
-  const { id, wrong, described } = wiring(form, path, hint, paths);
-  return html`
-    <div class="admin-field admin-check">
-      <span>
-        <input id=${id} data-testid=${id} type="checkbox" checked=${Boolean(checked)} disabled=${form.readOnly}
-               aria-invalid=${wrong ? 'true' : undefined} aria-describedby=${described}
-               onChange=${(e) => onChange(e.currentTarget.checked)} />
-        <label for=${id}>${` ${label}`}</label>
-      </span>
-      <${Message} id=${id} hint=${hint} wrong=${wrong} form=${form} />
-    </div>`;
+  const { id, message } = wiring(form, path, paths);
+  return html`<${LabelledCheck} id=${id} label=${` ${label}`} hint=${hint} message=${message} checked=${checked}
+    onChange=${onChange} input=${{ disabled: form.readOnly }} />`;
 }
 
 // A <select>; options: [[value, text], ...].
 export function SelectField({ form, path, label, hint, value, options, onChange, paths }) {
-  const { id, wrong, described } = wiring(form, path, hint, paths);
-  return html`
-    <div class="admin-field">
-      <label for=${id}>${label}</label>
-      <select id=${id} data-testid=${id} value=${value ?? ''} disabled=${form.readOnly}
-              aria-invalid=${wrong ? 'true' : undefined} aria-describedby=${described}
-              onChange=${(e) => onChange(e.currentTarget.value)}>
-        ${options.map(([key, text]) => html`<option key=${key} value=${key}>${text}</option>`)}
-      </select>
-      <${Message} id=${id} hint=${hint} wrong=${wrong} form=${form} />
-    </div>`;
+  const { id, message } = wiring(form, path, paths);
+  return html`<${LabelledField} id=${id} label=${label} hint=${hint} message=${message}
+    control=${selectControl({ value, options, onChange, more: { disabled: form.readOnly } })} />`;
 }

@@ -4,6 +4,7 @@
 // checks every value and the admin role on each PUT: the page only helps.
 
 import { html, useEffect, useRef, useState } from '/vendor/htm-preact-standalone.module.js';
+import { FieldNotes, LabelledCheck, LabelledField, pathHolding, pathsIn, pathsUnder } from '/desk/labelled-field.js';
 
 export const LANGUAGES = [['en', 'English'], ['fr', 'French']];
 
@@ -36,8 +37,8 @@ export function changedSettings(saved, draft, keys) {
 // "canned_answers" at its first blank input, else at the list's Add button. null when no input holds it (the message then shows by Save).
 export function errorTarget(form, field) {
   if (!form || !field) return null;
-  const paths = [...form.querySelectorAll('[data-field]')].map((element) => element.dataset.field);
-  const below = paths.filter((path) => path.startsWith(`${field}.`) || path.startsWith(`${field}[`));
+  const paths = pathsIn(form);
+  const below = pathsUnder(field, paths);
   // "dispositions" (a blank one among them): that blank input, rather than the list's Add button.
   const blank = below.find((path) => {
     const input = document.getElementById(inputId(path));
@@ -46,8 +47,7 @@ export function errorTarget(form, field) {
   if (blank) return blank;
   if (paths.includes(field)) return field;
   if (below.length > 0) return below[0]; // "hours.weekly.mon.0" (a period): its first time
-  const above = paths.filter((path) => field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
-  return above.sort((a, b) => b.length - a.length)[0] ?? null;
+  return pathHolding(field, paths);
 }
 
 // The page's settings: { saved, draft, edit(patch), save(), error, errorAt, outcome, busy, failure, formRef }.
@@ -104,35 +104,18 @@ export function useSettings({ api, announce, keys }) {
 // describedBy: the ids of more text that describes it (a help shared by several inputs).
 export function TextField({ path, label, value, onValue, form, canEdit, hint, multiline, type = 'text', testId,
   describedBy, ...rest }) {
-  const id = inputId(path);
-  const failed = form.errorAt === path;
-  const described = [describedBy, hint ? `${id}-hint` : null, failed ? `${id}-error` : null].filter(Boolean).join(' ');
-  const props = {
-    id, value, readOnly: !canEdit, 'aria-invalid': failed ? 'true' : undefined,
-    'aria-describedby': described || undefined, 'data-testid': testId,
-    onInput: (event) => onValue(event.currentTarget.value), ...rest,
-  };
-  return html`
-    <div class="admin-field" data-field=${path}>
-      <label for=${id}>${label}</label>
-      ${multiline ? html`<textarea rows="3" ...${props}></textarea>` : html`<input type=${type} ...${props} />`}
-      ${hint ? html`<span id=${`${id}-hint`} class="admin-hint">${hint}</span>` : null}
-      ${failed ? html`<span id=${`${id}-error`} class="admin-field-error">${form.error.message}</span>` : null}
-    </div>`;
+  const props = { value, readOnly: !canEdit, 'data-testid': testId, onInput: (event) => onValue(event.currentTarget.value),
+    ...rest };
+  const control = multiline ? ({ id, aria }) => html`<textarea id=${id} rows="3" ...${aria} ...${props}></textarea>`
+    : null;
+  return html`<${LabelledField} id=${inputId(path)} field=${path} label=${label} hint=${hint} describedBy=${describedBy}
+    message=${form.errorAt === path ? form.error.message : null} control=${control} input=${{ type, ...props }} />`;
 }
 
 // A checkbox for a true/false setting.
 export function CheckField({ path, label, checked, onValue, form, canEdit, testId }) {
-  const id = inputId(path);
-  const failed = form.errorAt === path;
-  return html`
-    <div class="admin-field admin-check" data-field=${path}>
-      <span><input id=${id} type="checkbox" checked=${checked} disabled=${!canEdit} data-testid=${testId}
-             aria-invalid=${failed ? 'true' : undefined} aria-describedby=${failed ? `${id}-error` : undefined}
-             onChange=${(event) => onValue(event.currentTarget.checked)} />
-      <label for=${id}>${label}</label></span>
-      ${failed ? html`<span id=${`${id}-error`} class="admin-field-error">${form.error.message}</span>` : null}
-    </div>`;
+  return html`<${LabelledCheck} id=${inputId(path)} field=${path} label=${label} checked=${checked} onChange=${onValue}
+    message=${form.errorAt === path ? form.error.message : null} input=${{ disabled: !canEdit, 'data-testid': testId }} />`;
 }
 
 // Save (admins only) and what it said; an error no input holds shows here.
@@ -167,6 +150,6 @@ export function AddButton({ path, label, onAdd, form, canEdit, testId }) {
     <div class="admin-field" data-field=${path}>
       <button type="button" class="secondary" id=${id} data-testid=${testId} onClick=${onAdd}
               aria-describedby=${failed ? `${id}-error` : undefined}>${label}</button>
-      ${failed ? html`<span id=${`${id}-error`} class="admin-field-error">${form.error.message}</span>` : null}
+      <${FieldNotes} id=${id} message=${failed ? form.error.message : null} />
     </div>`;
 }

@@ -7,6 +7,7 @@
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
 import { Field, NumberField, Select, TextField, fieldId, namedList } from '/desk/admin-routing-fields.js';
+import { FieldNotes } from '/desk/labelled-field.js';
 
 const FAIRNESS = [['longest_idle', 'The agent idle the longest'], ['least_loaded', 'The least loaded agent'],
   ['highest_skill', 'The agent with the highest skill level']];
@@ -34,8 +35,7 @@ function RemoveButton({ path, label, onClick, error }) {
   return html`
     <button id=${id} type="button" class="secondary" data-field=${path} data-testid=${`${id}-remove`}
             aria-label=${label} aria-describedby=${wrong ? `${id}-error` : undefined} onClick=${onClick}>Remove</button>
-    ${wrong ? html`<span id=${`${id}-error`} class="admin-field-error" data-testid=${`${id}-error`}>${
-      error.message}</span>` : null}`;
+    <${FieldNotes} id=${id} message=${wrong ? error.message : null} />`;
 }
 
 export function Groups({ draft, saved, change, refuse, announce, error }) {

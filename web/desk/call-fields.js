@@ -4,65 +4,40 @@
 // every list is edited with buttons, so that all of it works from the keyboard.
 
 import { html } from '/vendor/htm-preact-standalone.module.js';
+import { LabelledCheck, LabelledField, numberInput, pathId, selectControl } from '/desk/labelled-field.js';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 // The id an input of `path` gets: "callback.slots.3.capacity" -> "cs-callback-slots-3-capacity".
-export const inputId = (path) => `cs-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
+export const inputId = (path) => pathId('cs', path);
+
+const LOOK = { field: 'cs-field', check: 'cs-field cs-check', hint: 'muted cs-hint', error: 'error cs-error' };
+const messageOf = (path, errorAt, error) => (errorAt === path && error ? error.message : null);
 
 // One setting: its label, the control (children, or an <input> built from `input`), a hint, and the error the
 // server gave for it (errorAt === path). The control gets the id, aria-describedby and aria-invalid.
 export function Field({ path, label, hint, errorAt, error, input = {}, className = 'cs-field', children }) {
-  const id = inputId(path);
-  const wrong = errorAt === path && error;
-  const described = [hint ? `${id}-hint` : '', wrong ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  const control = children ? children({ id, described, wrong })
-    : html`<input id=${id} data-field=${path} data-testid=${id} aria-describedby=${described}
-                  aria-invalid=${wrong ? 'true' : undefined} ...${input} />`;
-  return html`
-    <div class=${className}>
-      <label for=${id}>${label}</label>
-      ${control}
-      ${hint ? html`<span id=${`${id}-hint`} class="muted cs-hint">${hint}</span>` : null}
-      ${wrong ? html`<span id=${`${id}-error`} class="error cs-error" data-testid=${`${id}-error`}>${
-        error.message}</span>` : null}
-    </div>`;
+  return html`<${LabelledField} id=${inputId(path)} label=${label} hint=${hint} className=${className} look=${LOOK}
+    message=${messageOf(path, errorAt, error)} input=${{ 'data-field': path, ...input }} control=${children} />`;
 }
 
 // A <select> Field.
 export function Choice({ path, label, hint, value, options, onChange, errorAt, error }) {
-  return html`<${Field} path=${path} label=${label} hint=${hint} errorAt=${errorAt} error=${error}>
-    ${({ id, described, wrong }) => html`
-      <select id=${id} data-field=${path} data-testid=${id} value=${value} aria-describedby=${described}
-              aria-invalid=${wrong ? 'true' : undefined} onChange=${(e) => onChange(e.currentTarget.value)}>
-        ${options.map(([key, text]) => html`<option value=${key}>${text}</option>`)}
-      </select>`}
-  </${Field}>`;
+  return html`<${Field} path=${path} label=${label} hint=${hint} errorAt=${errorAt} error=${error}
+    children=${selectControl({ value, options, onChange, more: { 'data-field': path } })} />`;
 }
 
 // A whole number Field; an emptied box is sent as null, which the server refuses by field.
 export function NumberField({ path, label, hint, value, min, max, onChange, errorAt, error }) {
-  const changed = (e) => {
-    const text = e.currentTarget.value.trim();
-    onChange(text === '' ? null : Number(text));
-  };
   return html`<${Field} path=${path} label=${label} hint=${hint} errorAt=${errorAt} error=${error}
-    input=${{ type: 'number', inputmode: 'numeric', min, max, step: 1, value: value ?? '', onInput: changed }} />`;
+    input=${numberInput({ value, min, max, onChange })} />`;
 }
 
 // A checkbox, its label after it.
 export function Check({ path, label, checked, onChange, errorAt, error }) {
-  const id = inputId(path);
-  const wrong = errorAt === path && error;
-  return html`
-    <div class="cs-field cs-check">
-      <input id=${id} type="checkbox" data-field=${path} data-testid=${id} checked=${checked}
-             aria-describedby=${wrong ? `${id}-error` : undefined} aria-invalid=${wrong ? 'true' : undefined}
-             onChange=${(e) => onChange(e.currentTarget.checked)} />
-      <label for=${id}>${label}</label>
-      ${wrong ? html`<span id=${`${id}-error`} class="error cs-error">${error.message}</span>` : null}
-    </div>`;
+  return html`<${LabelledCheck} id=${inputId(path)} label=${label} checked=${checked} onChange=${onChange} look=${LOOK}
+    message=${messageOf(path, errorAt, error)} input=${{ 'data-field': path }} />`;
 }
 
 // Ranges {weekday?, start, end, capacity?} at `path` (e.g. "callback.slots"): one row each, with Remove, and Add.

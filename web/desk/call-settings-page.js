@@ -7,6 +7,7 @@ import { AgentCalls } from '/desk/call-agents.js';
 import { AcdSection } from '/desk/call-acd.js';
 import { AudioUpload } from '/desk/call-audio.js';
 import { Check, Choice, Field, Holidays, Hours, NumberField, Ranges, inputId } from '/desk/call-fields.js';
+import { pathHolding, pathsIn } from '/desk/labelled-field.js';
 
 const IMMEDIATE = [['off', 'Never'], ['when_agents_available', 'While an agent is available for calls'],
   ['opening_hours', 'Within the opening hours']];
@@ -19,10 +20,7 @@ const DEFAULT_HOURS = { slots: ['monday', 'tuesday', 'wednesday', 'thursday', 'f
 // The setting an error names, or the nearest one the page shows: "callback.allowed_countries[1]" is at the
 // allowed countries' input. null when no input holds it (the message is then shown by Save only).
 function errorTarget(form, field) {
-  if (!form || !field) return null;
-  const paths = [...form.querySelectorAll('[data-field]')].map((element) => element.dataset.field);
-  const fits = paths.filter((path) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`));
-  return fits.sort((a, b) => b.length - a.length)[0] ?? null;
+  return form ? pathHolding(field, pathsIn(form)) : null;
 }
 
 // view: useCallSettings' state; actions: its actions; canEdit: admins only.

@@ -13,14 +13,12 @@ given once, the horizon is 1 to 60 days and the time zone an IANA name. The arit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, time
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.domain import calendar_fields as calendar
 from chalicelib.domain.callbacks.slots import (
     HORIZON_DAYS,
     WEEKDAYS,
@@ -34,9 +32,6 @@ from chalicelib.domain.errors import InvalidInput
 MAX_WEEKLY_RANGES = 7 * 24
 MAX_HOLIDAYS = 100
 MAX_HOLIDAY_RANGES = 24
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 _KNOWN = ("slots", "holidays", "horizon_days", "time_zone")
 
 
@@ -61,7 +56,7 @@ def updated_slot_settings(current: SlotSettings, changes: object, where: str = "
         elif name == "horizon_days":
             values["horizon_days"] = _int(value, path, *HORIZON_DAYS)
         else:
-            values["time_zone"] = _time_zone(value, path)
+            values["time_zone"] = calendar.time_zone(value, path)
     return replace(current, **values)
 
 
@@ -77,7 +72,7 @@ def slot_settings_to_json(settings: SlotSettings) -> dict[str, Any]:
 
 
 def _weekly(value: object, where: str) -> tuple[WeeklyRange, ...]:
-    items = _list(value, where, MAX_WEEKLY_RANGES)
+    items = calendar.bounded_list(value, where, MAX_WEEKLY_RANGES)
     weekly: list[WeeklyRange] = []
     for i, raw in enumerate(items):
         item = _object(raw, f"{where}.{i}", ("weekday", "start", "end", "capacity"))
@@ -90,24 +85,24 @@ def _weekly(value: object, where: str) -> tuple[WeeklyRange, ...]:
 
 
 def _holidays(value: object, where: str) -> tuple[Holiday, ...]:
-    items = _list(value, where, MAX_HOLIDAYS)
+    items = calendar.bounded_list(value, where, MAX_HOLIDAYS)
     holidays: list[Holiday] = []
     for i, raw in enumerate(items):
         item = _object(raw, f"{where}.{i}", ("date", "slots"))
-        day = _date(item.get("date"), f"{where}.{i}.date")
+        day = calendar.day(item.get("date"), f"{where}.{i}.date")
         if any(h.day == day for h in holidays):
             raise InvalidInput("this date is already a holiday of the list", field=f"{where}.{i}.date")
         path = f"{where}.{i}.slots"
         ranges = [_range(_object(r, f"{path}.{j}", ("start", "end", "capacity")), f"{path}.{j}")
-                  for j, r in enumerate(_list(item.get("slots", []), path, MAX_HOLIDAY_RANGES))]
+                  for j, r in enumerate(calendar.bounded_list(item.get("slots", []), path, MAX_HOLIDAY_RANGES))]
         _no_overlap(list(enumerate(ranges)), path)
         holidays.append(Holiday(day, tuple(ranges)))
     return tuple(holidays)
 
 
 def _range(item: Mapping[str, object], where: str) -> SlotRange:
-    start = _clock(item.get("start"), f"{where}.start")
-    end = _clock(item.get("end"), f"{where}.end")
+    start = calendar.clock(item.get("start"), f"{where}.start")
+    end = calendar.clock(item.get("end"), f"{where}.end")
     if end <= start:
         raise InvalidInput("must be after the start, the same day", field=f"{where}.end")
     hours = SlotRange(start, end, 1)
@@ -127,41 +122,9 @@ def _no_overlap(ranges: Sequence[tuple[int, SlotRange]], where: str) -> None:
                                field=f"{where}.{index}.start")
 
 
-def _time_zone(value: object, where: str) -> str:
-    if not isinstance(value, str) or len(value) > 64 or not _ZONE.match(value):
-        raise InvalidInput("must be an IANA time zone name, e.g. Europe/Paris", field=where)
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a folder of the tz database: OSError
-        raise InvalidInput("is not a known IANA time zone, e.g. Europe/Paris", field=where) from exc
-    return value
-
-
-def _clock(value: object, where: str) -> time:
-    match = _CLOCK.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise InvalidInput("must be a time of day written HH:MM, from 00:00 to 23:59", field=where)
-    return time(int(match[1]), int(match[2]))
-
-
-def _date(value: object, where: str) -> date:
-    try:
-        if isinstance(value, str) and _DATE.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidInput("must be a date written YYYY-MM-DD", field=where)
-
-
 def _int(value: object, where: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(f"must be a whole number from {low} to {high}", field=where)
-    return value
-
-
-def _list(value: object, where: str, limit: int) -> list[object]:
-    if not isinstance(value, list) or len(value) > limit:
-        raise InvalidInput(f"must be a list of at most {limit} items", field=where)
     return value
 
 
