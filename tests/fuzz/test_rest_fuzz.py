@@ -37,7 +37,8 @@ from tests.fuzz.support import REACHED, SEED, TENANT, Demo, Raw, call, render
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.yaml"
 #: Examples per operation and pass; about 30 s on 2 cores for the three passes (GUICHET_FUZZ_EXAMPLES changes it).
-EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "30"))
+#: 25 for the 53 operations of issue 16 keeps the 1,320 examples a pass that 30 gave the 44 before it.
+EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
