@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import (
+    admin_bench,
     async_bench,
     call_controls_bench,
     callback_bench,
@@ -52,7 +53,7 @@ def main() -> int:
     figures.update(import_bench.run(env))
     notes: list[str] = []
     for bench in (message_bench, chat_bench, async_bench, callback_bench, call_controls_bench, report_bench,
-                  routing_bench, front_bench):
+                  admin_bench, routing_bench, front_bench):
         result = bench.run()
         figures.update(result.figures)
         notes.extend(result.notes)
