@@ -91,6 +91,32 @@ def connect_desk(page: Page, url: str, username: str, password: str = DEMO_PASSW
 def sign_in_desk(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> Page:
     """Sign in on the desk in `page` (connect_desk) and go Available, as the server acknowledged it."""
     connect_desk(page, url, username, password)
+    return go_available(page)
+
+
+def temporary_password(url: str, email: str) -> str:
+    """The temporary password of the one mail to `email` in the local outbox (an invitation or a reset)."""
+    mails = [m for m in rest(url, "GET", "/outbox.json")["emails"] if email in m["to"]]
+    assert len(mails) == 1, mails
+    found = re.search(r"Temporary password: (\S+)", mails[0]["text"])
+    assert found is not None
+    return found.group(1)
+
+
+def first_sign_in(page: Page, url: str, username: str, temporary: str, chosen: str) -> Page:
+    """An invited user's first sign-in on the desk in `page`: the temporary password, then their own, typed twice
+    in the form the desk asks for it with; waits until the desk's socket is connected."""
+    submit_sign_in(page, url, username, temporary)
+    expect(page.get_by_test_id("new-password-form")).to_be_visible(timeout=DESK_WAIT)
+    page.get_by_test_id("new-password").fill(chosen)
+    page.get_by_test_id("new-password-repeat").fill(chosen)
+    page.get_by_test_id("new-password-submit").click()
+    expect(page.get_by_test_id("desk-connection")).to_have_text("connected", timeout=15_000)
+    return page
+
+
+def go_available(page: Page) -> Page:
+    """The signed-in agent of `page` goes Available, as the server acknowledged it."""
     status = page.get_by_test_id("status-select")
     status.select_option("available")
     expect(status).to_have_attribute("data-status", "available", timeout=DESK_WAIT)

@@ -3,8 +3,8 @@ stack: Ada changes the widget's colour and welcome texts; the live preview (the 
 before anything is saved, and warns of a colour too light for the widget's white text; Save sends only them, and the
 demo page's widget then shows them; the snippets name the tenant. On Answers and surveys she adds and reorders a
 canned answer, a refusal lands at its field, and open desks get the saved settings at once (settings.updated); the
-pages are axe-clean and usable with the keyboard. Once the server knows opening hours, she also sets hours that
-close now on the Opening hours page and the demo page's widget says it is closed. Sam (a supervisor) reads but
+pages are axe-clean and usable with the keyboard. On the Opening hours page she sets hours that close now (today a
+holiday, with an out-of-hours text) and the demo page's widget says it is closed. Sam (a supervisor) reads but
 cannot save, and the server refuses his PUT anyway. The snippets' signatures: tests/unit/test_admin_look_snippets.py."""
 
 from __future__ import annotations
@@ -159,8 +159,7 @@ def test_ada_builds_the_widget_with_a_live_preview_and_sam_only_reads(
     ada.get_by_test_id("admin-page-hours").click()
     expect(ada.get_by_test_id("hours-enabled")).to_be_visible(timeout=WAIT)
     assert axe_violations(ada, "#admin-view") == []
-    if "hours" in settings:  # the server knows opening hours (the hours part of issue 16, merged apart)
-        closes_now(ada, pages, url)
+    closes_now(ada, pages, url)
 
     # Sam, a supervisor, reads the saved settings but has no Save and cannot type; the server refuses him anyway.
     sam = open_look(pages, url, "sam")
