@@ -14,19 +14,11 @@ run: venv
 
 # Two pytest runs at once: the browser tests (mostly waiting on Chromium and their local stacks) beside the other
 # layers (mostly CPU). The browser tests' report follows the others'; either failing fails the target.
-# The suite as four pytest processes at once (tests/conftest.py, --shard): the other tests and the browser tests, two
-# shards each, so that the two cores stay busy while a process waits on its moto server, stack or browser. The first
-# shard prints as it goes; the others' output follows it.
 test: venv chromium lint types
-	@pids=(); \
-	for shard in 1 2; do $(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider --shard $$shard/2 \
-	  > .test-e2e-$$shard.log 2>&1 & pids+=($$!); done; \
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider --ignore=tests/e2e --shard 2/2 > .test-others-2.log 2>&1 & \
-	pids+=($$!); \
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider --ignore=tests/e2e --shard 1/2; failed=$$?; \
-	for pid in "$${pids[@]}"; do wait $$pid || failed=1; done; \
-	for log in .test-others-2.log .test-e2e-1.log .test-e2e-2.log; do echo "--- $$log"; cat $$log; done; \
-	exit $$failed
+	@$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider > .e2e-run.log 2>&1 & browsers=$$!; \
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider --ignore=tests/e2e; others=$$?; \
+	wait $$browsers; e2e=$$?; echo "--- the browser tests (tests/e2e)"; cat .e2e-run.log; \
+	exit $$(( others != 0 || e2e != 0 ))
 
 lint: venv
 	$(BIN)/ruff check .

@@ -73,8 +73,8 @@ def test_many_threads_changing_state_arm_at_most_one_push_per_second(stack: Any,
     recording = RecordingTimers()
     deps = replace(bootstrap.container().deps, timers=recording)
     agents_of(deps, tenant)
-    made = burst(deps, tenant, 1.0)
-    assert made > THREADS and recording.armed == []  # nobody watches: changes arm nothing
+    made = burst(deps, tenant, 1.0, at_least=2)
+    assert made >= 2 * THREADS and recording.armed == []  # nobody watches: changes arm nothing
     board.watch(deps, supervisor(tenant), "sam-burst")
     started = time.monotonic()
     made = burst(deps, tenant, BURST_SECONDS, at_least=4)  # a loaded machine makes the burst longer, not thinner
