@@ -87,8 +87,8 @@ def arm_a_long_timer(stack: LocalStack) -> None:
 
 
 def table(stack: LocalStack) -> list[str]:
-    """Every item of the stack's table, sorted, with agent ids written as usernames, the tenant's identity secret
-    (random at each seeding) masked, and its site URL (the stack's own page, local/demo.py) written as `<site>`."""
+    """Every item of the stack's table, sorted, with agent ids written as usernames, string and number sets sorted,
+    the tenant's identity secret (random at each seeding) masked, and its site URL (the stack's own page, local/demo.py) written as `<site>`."""
     ddb = aws(stack, "dynamodb")
     (name,) = ddb.list_tables()["TableNames"]
     items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
@@ -99,6 +99,10 @@ def table(stack: LocalStack) -> list[str]:
             item["identity_secret"] = {"S": "*"}
         if item["pk"]["S"].endswith("#USERS") and "created_at" in item:  # the user directory's: when seeded
             item["created_at"] = {"S": "*"}
+        for value in item.values():  # a set has no order: moto writes it in its process's hash order
+            for kind in ("SS", "NS"):
+                if kind in value:
+                    value[kind] = sorted(value[kind])
         text = json.dumps(item, sort_keys=True).replace(f"{stack.url}/", "<site>/")
         rows.append(re.sub("|".join(map(re.escape, ids)), lambda m: f"<{ids[m.group(0)]}>", text))
     return sorted(rows)
