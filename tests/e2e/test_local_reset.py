@@ -88,7 +88,8 @@ def arm_a_long_timer(stack: LocalStack) -> None:
 
 def table(stack: LocalStack) -> list[str]:
     """Every item of the stack's table, sorted, with agent ids written as usernames, string and number sets sorted,
-    the tenant's identity secret (random at each seeding) masked, and its site URL (the stack's own page, local/demo.py) written as `<site>`."""
+    the tenant's identity secret (random at each seeding) masked, and its site URL (the stack's own page,
+    local/demo.py) written as `<site>`."""
     ddb = aws(stack, "dynamodb")
     (name,) = ddb.list_tables()["TableNames"]
     items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
