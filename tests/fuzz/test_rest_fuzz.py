@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "openapi.yaml"
 #: Examples per operation and pass (GUICHET_FUZZ_EXAMPLES changes it; every run draws a new seed, so runs add up).
 #: 15 for the 53 operations of issue 16: about 80 s on 2 cores for the three passes. The console's routes cost more
-#: per request (audit transactions, Cognito, pushes), and 30 took 133 s alone, too much of `make test`'s 12 minutes.
+#: per request (audit transactions, Cognito, pushes), and 25 took 133 s alone, too much of `make test`'s 12 minutes.
 EXAMPLES = int(os.environ.get("GUICHET_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
