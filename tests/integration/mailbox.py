@@ -6,13 +6,16 @@ from __future__ import annotations
 import email
 import email.policy
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 
 def sent_to(address: str) -> list[EmailMessage]:
-    """The raw messages sent to `address` (its To header holds it), parsed."""
+    """The raw messages sent to `address` (one of its To addresses is exactly it, whatever the case), parsed.
+
+    An exact match, not a substring: `a@example.com` must not find the mail sent to `nina@example.com`."""
     found = []
     for message in list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages):
         raw = getattr(message, "raw_data", None)
@@ -20,7 +23,8 @@ def sent_to(address: str) -> list[EmailMessage]:
             continue
         parsed = email.message_from_string(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        if address in str(parsed.get("To", "")):
+        recipients = {found_address.lower() for _, found_address in getaddresses([str(parsed.get("To", ""))])}
+        if address.lower() in recipients:
             found.append(parsed)
     return found
 

@@ -96,26 +96,27 @@ def test_agents_are_refused_supervisors_read_and_bad_fields_change_nothing(http:
     agent = login(http, make_agent(tenant))
     target = agent_id_of(http, tenant, agent)
     before = listed(http, tenant, admin)
+    refused_invite, refused_fields = f"refused-{tenant}@example.com", f"bad-fields-{tenant}@example.com"
 
     assert call(http, "get", f"/tenants/{tenant}/users", agent).status_code == 403
     assert set(listed(http, tenant, supervisor)) == set(before) and len(before) == 3
     for token in (agent, supervisor):
-        assert invite(http, tenant, token, "x@example.com").status_code == 403
+        assert invite(http, tenant, token, refused_invite).status_code == 403
         for path in ("deactivate", "reactivate", "reset-password"):
             assert call(http, "post", f"/tenants/{tenant}/users/{target}/{path}", token).status_code == 403
         roles = call(http, "put", f"/tenants/{tenant}/users/{target}/roles", token, {"roles": ["admin"]})
         assert roles.status_code == 403
         assert call(http, "get", f"/tenants/{tenant}/audit", token).status_code == (403 if token == agent else 200)
     for body, field in (({"email": "nope", "name": "N", "roles": ["agent"]}, "email"),
-                        ({"email": "a@example.com", "name": "", "roles": ["agent"]}, "name"),
-                        ({"email": "a@example.com", "name": "N", "roles": ["boss"]}, "roles")):
+                        ({"email": refused_fields, "name": "", "roles": ["agent"]}, "name"),
+                        ({"email": refused_fields, "name": "N", "roles": ["boss"]}, "roles")):
         refused = call(http, "post", f"/tenants/{tenant}/users", admin, body)
         assert refused.status_code == 400 and refused.json_body["field"] == field, refused.body
     bad_roles = call(http, "put", f"/tenants/{tenant}/users/{target}/roles", admin, {"roles": []})
     assert bad_roles.status_code == 400 and bad_roles.json_body["field"] == "roles"
     assert call(http, "post", f"/tenants/{tenant}/users/nobody/deactivate", admin).status_code == 404
     assert listed(http, tenant, admin) == before
-    assert sent_to("a@example.com") == [] and sent_to("x@example.com") == []
+    assert sent_to(refused_fields) == [] and sent_to(refused_invite) == []
 
 
 def test_roles_deactivation_and_a_password_reset_and_their_audit(http: Any, tenant: str) -> None:
