@@ -3,6 +3,8 @@ and the visitor sees the reply. Text stays text on both sides."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import sign_in_desk, watch_dialogs
@@ -24,7 +26,10 @@ def visitor_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
     return page, dialogs
 
 
-def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(browser: Browser, stack_url: str) -> None:
+def test_a_visitor_message_reaches_the_agent_and_the_reply_comes_back(browser: Browser,
+                                                                      start_stack: Callable[..., str]) -> None:
+    # A stack of its own: Alice must be offered this chat alone, whatever earlier tests left on the shared one.
+    stack_url = start_stack()
     desk, desk_dialogs = agent_desk(browser, stack_url, "alice")
     widget, widget_dialogs = visitor_page(browser, stack_url)
 
