@@ -16,18 +16,24 @@ UV_VERSION := 0.13.9
 run: venv
 	$(BIN)/python -m local
 
-# Two pytest runs at once: the browser tests (mostly waiting on Chromium and their local stacks) beside the other
-# layers (mostly CPU). The browser tests' report follows the others'; either failing fails the target.
+# Three pytest runs at once, so that both cores stay busy: the browser tests in two processes (they mostly wait on
+# timers, Chromium and their local stacks; `--dist loadfile` keeps each file's tests in order in one process), the
+# unit tests and the fuzzing, and the integration tests (whose long races start their own children, tests/conftest.py).
+# The reports follow the integration run's; any run failing fails the target.
 # Chromium's apt install and the Python install run side by side (-j2); the project's modules are compiled once, as
 # the e2e tests start many Python processes and an environment with PYTHONDONTWRITEBYTECODE would compile them in each.
 test:
 	@$(MAKE) --no-print-directory -j2 venv chromium
 	@$(MAKE) --no-print-directory lint types
 	@$(BIN)/python -m compileall -q -j0 app.py chalicelib local tests bench > /dev/null
-	@$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider --durations=15 > .e2e-run.log 2>&1 & browsers=$$!; \
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider --durations=15 --ignore=tests/e2e; others=$$?; \
+	@$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q -p no:cacheprovider --durations=15 \
+		> .e2e-run.log 2>&1 & browsers=$$!; \
+	$(BIN)/python -m pytest tests/unit tests/fuzz -q -p no:cacheprovider --durations=10 > .unit-fuzz-run.log 2>&1 & \
+		quick=$$!; \
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider --durations=15; integration=$$?; \
+	wait $$quick; quick=$$?; echo "--- the unit tests and the fuzzing (tests/unit, tests/fuzz)"; cat .unit-fuzz-run.log; \
 	wait $$browsers; e2e=$$?; echo "--- the browser tests (tests/e2e)"; cat .e2e-run.log; \
-	exit $$(( others != 0 || e2e != 0 ))
+	exit $$(( integration != 0 || quick != 0 || e2e != 0 ))
 
 lint: venv
 	$(BIN)/ruff check .
@@ -42,7 +48,7 @@ integration: venv
 	$(BIN)/python -m pytest tests/integration -q
 
 e2e: venv chromium
-	$(BIN)/python -m pytest tests/e2e -q
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q
 
 # Property-based fuzzing of every REST route and WebSocket frame (docs/testing.md); GUICHET_FUZZ_SEED=<n> replays a run.
 fuzz: venv
