@@ -204,7 +204,7 @@ def _rewire() -> None:
     from chalicelib.settings import settings
 
     settings.cache_clear()
-    aws_clients._clients.clear()
+    aws_clients.forget_clients()
     bootstrap.reset()
 
 

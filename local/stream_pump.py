@@ -74,10 +74,11 @@ class StreamPump(BackgroundPump):
         self._dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
         self._streams = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint_url)
         self._stream_arn: str | None = None
+        self._shard_ids: list[str] | None = None
         #: shard id -> where to read next: (AFTER_SEQUENCE_NUMBER, last record done) or (AT_SEQUENCE_NUMBER, the
         #: record that failed)
         self._positions: dict[str, tuple[str, str]] = {}
-        self._iterators: dict[str, str] = {}  # shard id -> the iterator to go on from while no record was read
+        self._iterators: dict[str, str] = {}  # shard id -> the iterator the last pass ended on, all read and done
         self._retries: dict[str, int] = {}  # sequence number -> failed deliveries
         if start == "LATEST":
             with self._lock:
@@ -89,6 +90,7 @@ class StreamPump(BackgroundPump):
         """Forget the stream and the positions (the local reset recreated the table, hence a new stream)."""
         with self._lock:
             self._stream_arn = None
+            self._shard_ids = None
             self._positions.clear()
             self._iterators.clear()
             self._retries.clear()
@@ -124,8 +126,8 @@ class StreamPump(BackgroundPump):
             page = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
             records = page.get("Records", [])
             if not records:
-                if shard_id not in self._positions and page.get("NextShardIterator"):
-                    self._iterators[shard_id] = str(page["NextShardIterator"])  # LATEST: keep the place
+                if page.get("NextShardIterator"):  # keep the place: the next pass asks for no new iterator
+                    self._iterators[shard_id] = str(page["NextShardIterator"])
                 return
             result.batches += 1
             done = self._deliver(records)
@@ -175,15 +177,24 @@ class StreamPump(BackgroundPump):
         return self._stream_arn
 
     def _shards(self) -> list[str]:
-        description = self._streams.describe_stream(StreamArn=self._arn())["StreamDescription"]
-        return [str(shard["ShardId"]) for shard in description.get("Shards", [])]
+        """The stream's shards, described once per stream (a table's stream keeps its shard here; `forget` drops it
+        when the reset recreates the table)."""
+        if self._shard_ids is None:
+            description = self._streams.describe_stream(StreamArn=self._arn())["StreamDescription"]
+            shard_ids = [str(shard["ShardId"]) for shard in description.get("Shards", [])]
+            if not shard_ids:
+                return []  # not kept: asked again next pass
+            self._shard_ids = shard_ids
+        return self._shard_ids
 
     def _position(self, shard_id: str) -> str | None:
+        """Where the pass starts: the iterator the last pass ended on when it read everything, else after the last
+        record done (or at the one that failed), else the shard's oldest record."""
+        if shard_id in self._iterators:
+            return self._iterators.pop(shard_id)
         if shard_id in self._positions:
             kind, sequence_number = self._positions[shard_id]
             return self._iterator(shard_id, kind, sequence_number)
-        if shard_id in self._iterators:
-            return self._iterators.pop(shard_id)
         return self._iterator(shard_id, "TRIM_HORIZON")
 
     def _iterator(self, shard_id: str, kind: str, sequence_number: str | None = None) -> str:

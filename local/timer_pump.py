@@ -93,6 +93,8 @@ class TimerPump(BackgroundPump):
         self._queue_arn: str | None = None
         self._queue_urls: dict[str, str] = {}
         self._completed: set[tuple[str, str]] = set()  # (Arn, LastModificationDate) kept by ActionAfterCompletion NONE
+        # GetSchedule's answer per (Arn, LastModificationDate): a schedule not yet due is read once, not every pass
+        self._details: dict[tuple[str, str], dict[str, Any]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
     def forget(self) -> None:
@@ -101,6 +103,7 @@ class TimerPump(BackgroundPump):
             self._queue_arn = None
             self._queue_urls.clear()
             self._completed.clear()
+            self._details.clear()
 
     # ---- one pass --------------------------------------------------------------------------------------------
     def pump_once(self, now: datetime | None = None) -> PumpResult:
@@ -131,16 +134,21 @@ class TimerPump(BackgroundPump):
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         fired = 0
+        listed: set[tuple[str, str]] = set()
         for summary in self._list_schedules():
             key = (summary["Arn"], str(summary.get("LastModificationDate")))
+            listed.add(key)
             if key in self._completed:
                 continue
-            try:
-                schedule = self._scheduler.get_schedule(Name=summary["Name"], GroupName=self._group)
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                    continue  # cancelled by the app meanwhile
-                raise
+            schedule = self._details.get(key)
+            if schedule is None:
+                try:
+                    schedule = self._scheduler.get_schedule(Name=summary["Name"], GroupName=self._group)
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                        continue  # cancelled by the app meanwhile
+                    raise
+                self._details[key] = schedule
             due = at_due_time(schedule["ScheduleExpression"], schedule.get("ScheduleExpressionTimezone"))
             if due is None or due > now:
                 continue
@@ -155,6 +163,8 @@ class TimerPump(BackgroundPump):
                         raise
             else:
                 self._completed.add(key)
+        for gone in set(self._details) - listed:  # deleted, updated (a new key) or fired
+            del self._details[gone]
         return fired
 
     def _queue_url_for_arn(self, arn: str) -> str:

@@ -114,7 +114,7 @@ def rewire() -> None:
     from chalicelib.settings import settings
 
     settings.cache_clear()
-    aws_clients._clients.clear()
+    aws_clients.forget_clients()
     bootstrap.reset()
 
 

@@ -77,6 +77,12 @@ _shared: list[Connection] = []
 _shared_lock = threading.Lock()
 
 
+def forget_connection() -> None:
+    """The next `connection()` builds a new client (`configure` keeps it while the endpoint stays the same)."""
+    with _shared_lock:
+        _shared.clear()
+
+
 def connection() -> Connection:
     """The connection transactions use, and whose botocore client every model shares; made once, since a botocore
     client costs ~100 ms to build."""
