@@ -167,3 +167,28 @@ def own_aws(stack: Stack) -> Iterator[str]:
         rewire()
         server.terminate()
         server.wait(timeout=10)
+
+
+PACKAGE_TESTS = "tests/integration/test_package.py::"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When the packaging tests are to run, their first `chalice package` starts now, beside the other tests."""
+    if session.config.option.collectonly or os.environ.get("GUICHET_BACKGROUND_CHILD"):
+        return
+    if any(item.nodeid.startswith(PACKAGE_TESTS) for item in session.items):
+        from tests.integration import test_package
+
+        test_package.package_early()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A packaging started early and never waited for (its tests deselected or the run stopped) ends here."""
+    import shutil
+    import sys
+
+    module = sys.modules.get("tests.integration.test_package")
+    for process, out in getattr(module, "_early", {}).values():
+        process.kill()
+        process.wait()
+        shutil.rmtree(out, ignore_errors=True)

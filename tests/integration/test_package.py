@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,25 +70,49 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _package(stage: str, out: Path) -> None:
-    result = subprocess.run(
+def _start_package(stage: str, out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [_tool("chalice"), "package", "--stage", stage, "--merge-template", str(MERGE_TEMPLATE), str(out)],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"chalice package failed:\n{result.stdout}\n{result.stderr}"
+        cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.fixture(scope="module", params=["dev", "prod"])
+#: The first stage's packaging, started when the session collects this module (`package_early`), so that its wheel
+#: download (about a minute on a fresh clone) overlaps the other tests instead of waiting in line. One at a time:
+#: both stages write the same wheel cache in .chalice/deployments/.
+_early: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+STAGES = ("dev", "prod")
+
+
+def package_early() -> None:
+    """Called by tests/integration/conftest.py at collection time."""
+    if not _early:
+        out = Path(tempfile.mkdtemp(prefix=f"guichet-package-{STAGES[0]}-"))
+        _early[STAGES[0]] = (_start_package(STAGES[0], out), out)
+
+
+def _finish(process: subprocess.Popen[str]) -> None:
+    try:
+        output, _ = process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, f"chalice package failed:\n{output}"
+
+
+@pytest.fixture(scope="module", params=STAGES)
 def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     stage = str(request.param)
-    out = tmp_path_factory.mktemp(f"package-{stage}")
-    _package(stage, out)
-    yield stage, out
+    if stage in _early:
+        process, out = _early.pop(stage)
+    else:
+        out = tmp_path_factory.mktemp(f"package-{stage}")
+        process = _start_package(stage, out)
+    try:
+        _finish(process)
+        yield stage, out
+    finally:
+        if out.name.startswith("guichet-package-"):
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def _sam(out: Path) -> Path:
