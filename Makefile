@@ -26,26 +26,20 @@ run: venv
 # The reports follow the integration run's; any stream failing fails the target. Chromium's apt install and the
 # Python install run side by side (-j2); the project's modules are compiled once, as the e2e tests start many Python
 # processes and an environment with PYTHONDONTWRITEBYTECODE would compile them in each.
-INTEGRATION_FIRST := tests/integration/test_[a-c]*.py
 test:
 	@$(MAKE) --no-print-directory -j2 venv chromium
 	@$(MAKE) --no-print-directory lint
 	@$(BIN)/python -m compileall -q -j0 app.py chalicelib local tests bench > /dev/null
-	@nice -n 3 $(BIN)/python -m pytest tests/e2e -n 3 --dist loadfile -q -p no:cacheprovider --durations=15 \
+	@nice -n 3 $(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q -p no:cacheprovider --durations=15 \
 		> .e2e-run.log 2>&1 & browsers=$$!; \
 	nice -n 3 $(BIN)/python -m pytest tests/unit tests/fuzz -q -p no:cacheprovider --durations=10 \
 		> .unit-fuzz-run.log 2>&1 & quick=$$!; \
 	nice -n 3 $(BIN)/mypy chalicelib app.py > .types-run.log 2>&1 & types=$$!; \
-	$(BIN)/python -m pytest $(INTEGRATION_FIRST) -q -p no:cacheprovider --durations=10 \
-		> .integration-first-run.log 2>&1 & first=$$!; \
-	$(BIN)/python -m pytest tests/integration --ignore-glob='$(INTEGRATION_FIRST)' -q -p no:cacheprovider \
-		--durations=10; integration=$$?; \
-	wait $$first; first=$$?; echo "--- the first integration tests ($(INTEGRATION_FIRST))"; \
-	cat .integration-first-run.log; \
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider --durations=15; integration=$$?; \
 	wait $$types; types=$$?; echo "--- types (mypy)"; cat .types-run.log; \
 	wait $$quick; quick=$$?; echo "--- the unit tests and the fuzzing (tests/unit, tests/fuzz)"; cat .unit-fuzz-run.log; \
 	wait $$browsers; e2e=$$?; echo "--- the browser tests (tests/e2e)"; cat .e2e-run.log; \
-	exit $$(( integration != 0 || first != 0 || types != 0 || quick != 0 || e2e != 0 ))
+	exit $$(( integration != 0 || types != 0 || quick != 0 || e2e != 0 ))
 
 lint: venv
 	$(BIN)/ruff check .
