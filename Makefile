@@ -19,9 +19,10 @@ run: venv
 # The suite is CPU-bound on two cores, so it runs as parallel streams that keep both cores busy:
 # - the integration tests, at normal priority: the longest chain (one interpreter lock runs the tests and moto's
 #   server; its long races start niced children, tests/conftest.py);
-# - niced by 5, as the races' children: the browser tests in two processes (they mostly wait on timers, Chromium and
-#   their local stacks; `--dist loadfile` keeps each file's tests in order in one process), the unit tests with the
-#   fuzzing, and mypy, beside them (ruff runs first: a lint error stops everything at once).
+# - the browser tests in two processes, niced: they mostly wait on timers, Chromium and their local stacks
+#   (`--dist loadfile` keeps each file's tests in order in one process);
+# - the unit tests and the fuzzing, niced;
+# - mypy, niced, beside them (ruff runs first: a lint error stops everything at once).
 # The reports follow the integration run's; any stream failing fails the target. Chromium's apt install and the
 # Python install run side by side (-j2); the project's modules are compiled once, as the e2e tests start many Python
 # processes and an environment with PYTHONDONTWRITEBYTECODE would compile them in each.
@@ -29,11 +30,11 @@ test:
 	@$(MAKE) --no-print-directory -j2 venv chromium
 	@$(MAKE) --no-print-directory lint
 	@$(BIN)/python -m compileall -q -j0 app.py chalicelib local tests bench > /dev/null
-	@nice -n 5 $(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q -p no:cacheprovider --durations=15 \
+	@nice -n 3 $(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q -p no:cacheprovider --durations=15 \
 		> .e2e-run.log 2>&1 & browsers=$$!; \
-	nice -n 5 $(BIN)/python -m pytest tests/unit tests/fuzz -q -p no:cacheprovider --durations=10 \
+	nice -n 3 $(BIN)/python -m pytest tests/unit tests/fuzz -q -p no:cacheprovider --durations=10 \
 		> .unit-fuzz-run.log 2>&1 & quick=$$!; \
-	nice -n 5 $(BIN)/mypy chalicelib app.py > .types-run.log 2>&1 & types=$$!; \
+	nice -n 3 $(BIN)/mypy chalicelib app.py > .types-run.log 2>&1 & types=$$!; \
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider --durations=15; integration=$$?; \
 	wait $$types; types=$$?; echo "--- types (mypy)"; cat .types-run.log; \
 	wait $$quick; quick=$$?; echo "--- the unit tests and the fuzzing (tests/unit, tests/fuzz)"; cat .unit-fuzz-run.log; \
